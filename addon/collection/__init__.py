@@ -1,0 +1,1 @@
+"""Everything that touches the Anki collection (imports ``anki``, never ``aqt``)."""

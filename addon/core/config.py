@@ -1,0 +1,239 @@
+"""Configuration: the shipped defaults (``config.json``), the user's overrides, validation, and
+typed views of the parts the job needs.
+
+``config.json`` is the one source of defaults. Inside Anki it sits in the add-on folder; in a source
+checkout it sits at the top of the repository, one level above the package. User settings are deep
+merged over the defaults: a user who changes one key of one provider keeps every other default.
+
+Validation uses JSON Schema (``jsonschema``, bundled with Anki); every message names the key path,
+e.g. ``rules[0].mode: 'sometimes' is not one of ['skip', 'overwrite', 'append']``.
+
+Thread safety: pure functions over plain data; call from any thread.
+"""
+
+from __future__ import annotations
+
+import copy
+import enum
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .errors import ConfigError
+from .media import MediaKind
+
+CONFIG_FILE_NAME = "config.json"
+WILDCARD_NOTE_TYPE = "*"
+
+
+class FillMode(str, enum.Enum):
+    """What to do with a target field.
+
+    SKIP leaves a field that already holds media of its kind alone (other text in it is kept and the
+    media appended); OVERWRITE replaces the field with the new media; APPEND adds the new media
+    after whatever the field holds.
+    """
+
+    SKIP = "skip"
+    OVERWRITE = "overwrite"
+    APPEND = "append"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How to fill notes of one note type (``*`` matches any note type)."""
+
+    note_type: str
+    source_field: str
+    image_field: str
+    audio_field: str
+    image_providers: tuple[str, ...]
+    audio_providers: tuple[str, ...]
+    language: str
+    image_prompt: str
+    mode: FillMode
+
+    def target_field(self, kind: MediaKind) -> str:
+        return self.image_field if kind is MediaKind.IMAGE else self.audio_field
+
+    def providers_for(self, kind: MediaKind) -> tuple[str, ...]:
+        return self.image_providers if kind is MediaKind.IMAGE else self.audio_providers
+
+
+def package_dir() -> Path:
+    """The add-on package folder (``addon/`` in a checkout, the add-on folder inside Anki)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def default_config_path() -> Path:
+    """Where the shipped ``config.json`` is: beside the package when installed, else the checkout's top."""
+    for candidate in (package_dir() / CONFIG_FILE_NAME, package_dir().parent / CONFIG_FILE_NAME):
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(f"the default {CONFIG_FILE_NAME} is missing from {package_dir()}; reinstall the add-on")
+
+
+def load_default_config() -> dict[str, Any]:
+    return read_config_file(default_config_path())
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a JSON config file; any problem becomes a `ConfigError` naming the file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a JSON object, not {type(data).__name__}")
+    return data
+
+
+def merge_config(defaults: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Deep-merge ``overrides`` onto ``defaults``: objects merge key by key, anything else replaces."""
+    merged = copy.deepcopy(dict(defaults))
+    for key, value in (overrides or {}).items():
+        base = merged.get(key)
+        if isinstance(base, Mapping) and isinstance(value, Mapping):
+            merged[key] = merge_config(base, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+_RULE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["note_type", "source_field"],
+    "properties": {
+        "note_type": {"type": "string", "minLength": 1},
+        "source_field": {"type": "string", "minLength": 1},
+        "image_field": {"type": "string"},
+        "audio_field": {"type": "string"},
+        "image_providers": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "audio_providers": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "language": {"type": "string", "pattern": r"^([A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*)?$"},
+        "image_prompt": {"type": "string"},
+        "mode": {"enum": [m.value for m in FillMode]},
+    },
+}
+
+_PROVIDER_COMMON_PROPERTIES: dict[str, Any] = {
+    "enabled": {"type": "boolean"},
+    "timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
+    "max_concurrency": {"type": "integer", "minimum": 1, "maximum": 32},
+}
+
+
+def _provider_schema(own_properties: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {**_PROVIDER_COMMON_PROPERTIES, **own_properties},
+    }
+
+
+def config_schema(provider_schemas: Mapping[MediaKind, Mapping[str, Mapping[str, Any]]]) -> dict[str, Any]:
+    """The whole config's schema, assembled from each known provider's own settings schema."""
+    kinds: dict[str, Any] = {}
+    for kind in MediaKind:
+        known = provider_schemas.get(kind, {})
+        kinds[kind.value] = {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {name: _provider_schema(props) for name, props in known.items()},
+        }
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["providers", "rules"],
+        "properties": {
+            "providers": {"type": "object", "additionalProperties": False, "properties": kinds},
+            "rules": {"type": "array", "items": _RULE_SCHEMA},
+            "shortcut": {"type": "string"},
+            "log_level": {"enum": ["DEBUG", "INFO", "WARNING", "ERROR"]},
+        },
+    }
+
+
+def _key_path(path: Sequence[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def validate_config(
+    config: Mapping[str, Any], provider_schemas: Mapping[MediaKind, Mapping[str, Mapping[str, Any]]]
+) -> None:
+    """Raise `ConfigError` listing every problem, each with its key path."""
+    validator = jsonschema.Draft7Validator(config_schema(provider_schemas))
+    problems = [
+        f"{_key_path(err.absolute_path)}: {_describe(err)}"
+        for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if not problems:
+        problems = _rule_problems(config, provider_schemas)
+    if problems:
+        raise ConfigError("invalid config: " + "; ".join(problems))
+
+
+def _describe(err: jsonschema.ValidationError) -> str:
+    if err.validator == "additionalProperties":
+        return f"unknown key ({err.message})"
+    return err.message
+
+
+def _rule_problems(
+    config: Mapping[str, Any], provider_schemas: Mapping[MediaKind, Mapping[str, Mapping[str, Any]]]
+) -> list[str]:
+    problems = []
+    for index, rule in enumerate(config.get("rules", [])):
+        if not rule.get("image_field") and not rule.get("audio_field"):
+            problems.append(f"rules[{index}]: names neither an image_field nor an audio_field, so it fills nothing")
+        for kind in MediaKind:
+            for name in rule.get(f"{kind.value}_providers", []):
+                if name not in provider_schemas.get(kind, {}):
+                    known = ", ".join(sorted(provider_schemas.get(kind, {}))) or "none yet"
+                    problems.append(
+                        f"rules[{index}].{kind.value}_providers: unknown {kind.value} provider {name!r} (known: {known})"
+                    )
+            if rule.get(f"{kind.value}_field") and not rule.get(f"{kind.value}_providers"):
+                problems.append(f"rules[{index}].{kind.value}_providers: {kind.value}_field is set but no provider is listed")
+    return problems
+
+
+def parse_rules(config: Mapping[str, Any]) -> list[Rule]:
+    """Typed rules from a validated config."""
+    return [
+        Rule(
+            note_type=raw["note_type"],
+            source_field=raw["source_field"],
+            image_field=raw.get("image_field", ""),
+            audio_field=raw.get("audio_field", ""),
+            image_providers=tuple(raw.get("image_providers", ())),
+            audio_providers=tuple(raw.get("audio_providers", ())),
+            language=raw.get("language", ""),
+            image_prompt=raw.get("image_prompt", "{text}"),
+            mode=FillMode(raw.get("mode", FillMode.SKIP.value)),
+        )
+        for raw in config.get("rules", [])
+    ]
+
+
+def rule_for_note_type(rules: Sequence[Rule], note_type: str) -> Rule | None:
+    """The rule for a note type: the first naming it exactly, else the first wildcard rule."""
+    exact = next((r for r in rules if r.note_type == note_type), None)
+    return exact or next((r for r in rules if r.note_type == WILDCARD_NOTE_TYPE), None)
+
+
+def provider_settings(config: Mapping[str, Any], kind: MediaKind, name: str) -> dict[str, Any]:
+    """One provider's own slice of the config (empty when the config does not mention it)."""
+    return dict(config.get("providers", {}).get(kind.value, {}).get(name, {}))

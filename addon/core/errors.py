@@ -1,0 +1,78 @@
+"""The one error hierarchy of Media Fill.
+
+Every failure a provider can meet is one of these classes, so the job runner can decide what to
+do (retry, fall back, stop using a provider) without looking at messages. Messages are written
+for users: they name the provider and say what to do, and never contain a key.
+
+Thread safety: plain exception classes, safe anywhere.
+"""
+
+from __future__ import annotations
+
+
+class MediaFillError(Exception):
+    """Base of every error this add-on raises on purpose."""
+
+
+class ProviderError(MediaFillError):
+    """A media provider could not produce media for a request.
+
+    ``provider`` is the provider's registered name. ``provider_wide`` is True when the cause is
+    not the request but the provider itself (missing program, bad key, spent quota): the job
+    runner then stops sending that provider further requests in the same job.
+    """
+
+    provider_wide: bool = False
+
+    def __init__(self, message: str, *, provider: str = "") -> None:
+        super().__init__(message)
+        self.provider = provider
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.message}" if self.provider else self.message
+
+
+class TransientError(ProviderError):
+    """Worth retrying later (timeouts, 5xx, rate limits). ``retry_after`` is in seconds when known."""
+
+    def __init__(self, message: str, *, provider: str = "", retry_after: float | None = None) -> None:
+        super().__init__(message, provider=provider)
+        self.retry_after = retry_after
+
+
+class PermanentError(ProviderError):
+    """Retrying the same request will not help."""
+
+
+class AuthError(PermanentError):
+    """A key is missing or refused."""
+
+    provider_wide = True
+
+
+class QuotaError(PermanentError):
+    """A quota or daily limit is spent: never retried."""
+
+    provider_wide = True
+
+
+class NotFoundError(PermanentError):
+    """The provider has nothing for this text; the next provider may. Not a provider failure."""
+
+
+class InvalidResponseError(PermanentError):
+    """The provider returned bytes that are not the media asked for."""
+
+
+class ProviderUnavailableError(PermanentError):
+    """The provider cannot run on this machine (e.g. a program is not installed)."""
+
+    provider_wide = True
+
+
+class ConfigError(PermanentError):
+    """Settings are unusable: the add-on's config (the message names the key path) or a provider's
+    own settings (an unknown voice, say). Provider-wide: no request to that provider can succeed."""
+
+    provider_wide = True

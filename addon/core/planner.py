@@ -1,0 +1,119 @@
+"""From note jobs and rules to the plan of a job: which field of which note gets what, and which
+targets are skipped and why.
+
+Thread safety: pure functions over immutable data.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from .config import FillMode, Rule, rule_for_note_type
+from .media import MediaKind, MediaRequest
+from .text import clean_source_text, field_has_image, field_has_sound
+
+
+@dataclass(frozen=True)
+class NoteJob:
+    """One note as a data provider hands it over: id, note type name, and field values."""
+
+    note_id: int
+    note_type: str
+    fields: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One unique request with the providers to try, in order."""
+
+    request: MediaRequest
+    providers: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return self.request.cache_key + "|" + ",".join(self.providers)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One field of one note to fill (``work`` set) or to leave alone (``skip_reason`` set)."""
+
+    note_id: int
+    field: str
+    kind: MediaKind
+    mode: FillMode
+    work: WorkItem | None = None
+    skip_reason: str | None = None
+
+
+@dataclass
+class Plan:
+    targets: list[Target] = field(default_factory=list)
+
+    @property
+    def to_generate(self) -> list[Target]:
+        return [t for t in self.targets if t.work is not None]
+
+    @property
+    def skipped(self) -> list[Target]:
+        return [t for t in self.targets if t.work is None]
+
+    def unique_work(self) -> list[WorkItem]:
+        """Each distinct request once, in plan order: identical requests are made once and shared."""
+        seen: dict[str, WorkItem] = {}
+        for target in self.to_generate:
+            assert target.work is not None
+            seen.setdefault(target.work.key, target.work)
+        return list(seen.values())
+
+    def skip_reasons(self) -> Counter[str]:
+        return Counter(t.skip_reason or "" for t in self.skipped)
+
+
+def field_already_filled(kind: MediaKind, value: str) -> bool:
+    return field_has_image(value) if kind is MediaKind.IMAGE else field_has_sound(value)
+
+
+def plan_notes(
+    notes: Iterable[NoteJob], rules: Sequence[Rule], *, kinds: Iterable[MediaKind] = tuple(MediaKind)
+) -> Plan:
+    """Apply each note type's rule to each note."""
+    wanted = tuple(kinds)
+    plan = Plan()
+    for note in notes:
+        rule = rule_for_note_type(rules, note.note_type)
+        if rule is None:
+            reason = f"no rule for note type {note.note_type!r}"
+            plan.targets.append(Target(note.note_id, "", wanted[0], FillMode.SKIP, skip_reason=reason))
+            continue
+        for kind in wanted:
+            if target_field := rule.target_field(kind):
+                plan.targets.append(_plan_target(note, rule, kind, target_field))
+    return plan
+
+
+def _plan_target(note: NoteJob, rule: Rule, kind: MediaKind, target_field: str) -> Target:
+    def skip(reason: str) -> Target:
+        return Target(note.note_id, target_field, kind, rule.mode, skip_reason=reason)
+
+    for name in (rule.source_field, target_field):
+        if name not in note.fields:
+            return skip(f"note type {note.note_type!r} has no field {name!r}")
+    if rule.mode is FillMode.SKIP and field_already_filled(kind, note.fields[target_field]):
+        return skip(f"{target_field} already has {kind.value}")
+    text = clean_source_text(note.fields[rule.source_field])
+    if not text:
+        return skip(f"{rule.source_field} is empty")
+    if kind is MediaKind.IMAGE:
+        text = _render_prompt(rule.image_prompt, text, note.fields)
+    request = MediaRequest(kind=kind, text=text, language=rule.language)
+    return Target(note.note_id, target_field, kind, rule.mode, work=WorkItem(request, rule.providers_for(kind)))
+
+
+def _render_prompt(template: str, text: str, fields: Mapping[str, str]) -> str:
+    prompt = template.replace("{text}", text)
+    for name, value in fields.items():
+        prompt = prompt.replace("{" + name + "}", clean_source_text(value))
+    return prompt

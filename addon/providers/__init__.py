@@ -1,0 +1,1 @@
+"""Media providers, one module each, registered in `core.registry.PROVIDER_MAP`."""

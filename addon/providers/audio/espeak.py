@@ -1,0 +1,133 @@
+"""``espeak``: offline text-to-speech through the ``espeak-ng`` program.
+
+No key, no network. The text goes to ``espeak-ng`` on standard input (never through a shell or the
+argument list); the WAV it writes is converted to MP3 with ``lame`` when ``output_format`` is
+``mp3`` and ``lame`` is on PATH, else kept as WAV under a ``.wav`` name.
+
+Thread safety: `generate` may run on several worker threads at once; each call uses its own
+temporary folder and processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ...core.errors import PermanentError, ProviderError, ProviderUnavailableError, TransientError
+from ...core.interfaces import AudioProvider, HealthReport
+from ...core.media import MediaRequest, MediaResult
+from ...core.media_checks import require_audio
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = (
+    "install espeak-ng (Debian/Ubuntu: 'sudo apt install espeak-ng'; Fedora: 'sudo dnf install espeak-ng'; "
+    "macOS: 'brew install espeak-ng'; Windows: the installer from the espeak-ng project's releases page) "
+    "or set providers.audio.espeak.binary to its full path"
+)
+
+
+class EspeakProvider(AudioProvider):
+    name = "espeak"
+    description = "Offline speech synthesis with espeak-ng (robotic but free, no key, many languages)."
+    default_max_concurrency = 2
+    settings_schema: Mapping[str, Any] = {
+        "binary": {"type": "string", "minLength": 1},
+        "lame_binary": {"type": "string", "minLength": 1},
+        "voices": {"type": "object", "additionalProperties": {"type": "string", "pattern": r"^[A-Za-z0-9_+\-/]+$"}},
+        "speed_wpm": {"type": "integer", "minimum": 80, "maximum": 450},
+        "pitch": {"type": "integer", "minimum": 0, "maximum": 99},
+        "output_format": {"enum": ["mp3", "wav"]},
+    }
+
+    def _binary(self) -> str:
+        configured = str(self.settings.get("binary", "espeak-ng"))
+        found = shutil.which(configured)
+        if found is None:
+            raise ProviderUnavailableError(f"the program {configured!r} was not found; {INSTALL_HINT}", provider=self.name)
+        return found
+
+    def _lame(self) -> str | None:
+        if self.settings.get("output_format", "mp3") != "mp3":
+            return None
+        return shutil.which(str(self.settings.get("lame_binary", "lame")))
+
+    def voice_for(self, language: str) -> str:
+        voices: Mapping[str, str] = self.settings.get("voices", {})
+        lang = language or "en"
+        return voices.get(lang) or voices.get(lang.split("-")[0].split("_")[0]) or lang.replace("_", "-").lower()
+
+    def generate(self, request: MediaRequest) -> MediaResult:
+        binary = self._binary()
+        voice = self.voice_for(request.language)
+        started = time.monotonic()
+        with tempfile.TemporaryDirectory(prefix="media-fill-espeak-") as tmp:
+            wav = Path(tmp) / "speech.wav"
+            command = [
+                binary, "-b", "1", "-v", voice,
+                "-s", str(self.settings.get("speed_wpm", 150)),
+                "-p", str(self.settings.get("pitch", 50)),
+                "-w", str(wav), "--stdin",
+            ]  # fmt: skip
+            self._run(command, stdin=request.text.encode("utf-8"), what="espeak-ng", voice=voice)
+            if not wav.is_file():
+                raise ProviderError("espeak-ng produced no sound for this text", provider=self.name)
+            data, extension = wav.read_bytes(), "wav"
+            require_audio(data, expected="wav", provider=self.name)
+            lame = self._lame()
+            if lame is not None:
+                mp3 = Path(tmp) / "speech.mp3"
+                try:
+                    self._run([lame, "--quiet", "-V", "5", str(wav), str(mp3)], stdin=b"", what="lame", voice=voice)
+                    mp3_data = mp3.read_bytes()
+                    require_audio(mp3_data, expected="mp3", provider=self.name)
+                    data, extension = mp3_data, "mp3"
+                except (ProviderError, OSError) as exc:
+                    log.warning("espeak: MP3 conversion failed (%s); keeping WAV", exc)
+        mime = "audio/mpeg" if extension == "mp3" else "audio/wav"
+        return MediaResult(
+            request=request,
+            provider=self.name,
+            data=data,
+            extension=extension,
+            mime_type=mime,
+            elapsed_s=time.monotonic() - started,
+        )
+
+    def _run(self, command: list[str], *, stdin: bytes, what: str, voice: str) -> None:
+        try:
+            completed = subprocess.run(
+                command, input=stdin, capture_output=True, timeout=self.timeout_s, check=False
+            )
+        except subprocess.TimeoutExpired:
+            raise TransientError(f"{what} took longer than {self.timeout_s:g} s", provider=self.name) from None
+        except OSError as exc:
+            raise ProviderUnavailableError(f"cannot run {what}: {exc.strerror or exc}; {INSTALL_HINT}", provider=self.name) from None
+        if completed.returncode != 0:
+            stderr = completed.stderr.decode("utf-8", "replace").strip()
+            if "voice does not exist" in stderr:
+                raise PermanentError(
+                    f"espeak-ng has no voice {voice!r}; set the rule's language or providers.audio.espeak.voices "
+                    "to a voice listed by 'espeak-ng --voices'",
+                    provider=self.name,
+                )
+            raise ProviderError(f"{what} failed (exit {completed.returncode}): {stderr[:200]}", provider=self.name)
+
+    def test_connection(self) -> HealthReport:
+        started = time.monotonic()
+        try:
+            completed = subprocess.run(
+                [self._binary(), "--version"], capture_output=True, timeout=self.timeout_s, check=False
+            )
+        except ProviderError as exc:
+            return HealthReport(self.name, ok=False, latency_s=time.monotonic() - started, message=exc.message)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return HealthReport(self.name, ok=False, latency_s=time.monotonic() - started, message=str(exc))
+        version = completed.stdout.decode("utf-8", "replace").strip()
+        return HealthReport(self.name, ok=completed.returncode == 0, latency_s=time.monotonic() - started, message=version)

@@ -1,0 +1,1 @@
+"""Development tools: demo, sample deck, throwaway Anki base folders, packaging. Not shipped."""

@@ -18,4 +18,5 @@ def _anki_main_window() -> object | None:
 if (_mw := _anki_main_window()) is not None:
     from .ui import setup
 
-    setup(_mw)  # type: ignore[arg-type]
+    # Kept so tests and other add-ons can reach the running add-on: ``media_fill.controller``.
+    controller = setup(_mw)  # type: ignore[arg-type]

@@ -27,8 +27,7 @@ def create_base(base: Path, *, profile: str = PROFILE) -> Path:
     manager.meta["defaultLang"] = "en_US"
     manager.set_update_check(False)
     manager.set_check_for_addon_updates(False)
-    if profile not in manager.profiles():
-        manager.create(profile)
+    manager.create(profile)  # does nothing when the profile exists
     manager.load(profile)
     manager.save()
     return base / profile

@@ -1,0 +1,20 @@
+"""Everything Anki's GUI shows. `setup` is the add-on's one entry point inside Anki.
+
+Thread safety: main thread only.
+"""
+
+from __future__ import annotations
+
+from aqt import gui_hooks
+from aqt.main import AnkiQt
+
+from .controller import FillMediaController
+
+
+def setup(mw: AnkiQt) -> FillMediaController:
+    """Register the Browser menu entries and the profile hooks; returns the controller."""
+    controller = FillMediaController(mw, addon_module=__name__)
+    gui_hooks.browser_menus_did_init.append(controller.on_browser_menus_did_init)
+    gui_hooks.browser_will_show_context_menu.append(controller.on_browser_context_menu)
+    gui_hooks.profile_will_close.append(controller.on_profile_will_close)
+    return controller

@@ -1,0 +1,28 @@
+"""The add-on's config inside Anki: shipped defaults deep-merged with what the user saved.
+
+Anki's own ``getConfig`` merges only top-level keys, so a user who once saved the config would lose
+new provider defaults on update; this merges key by key instead.
+
+Thread safety: main thread only (reads the add-on manager).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aqt.main import AnkiQt
+
+from ..core.config import load_default_config, merge_config, validate_config
+from ..core.registry import provider_schemas
+
+
+def addon_folder_name(module: str) -> str:
+    return module.split(".", maxsplit=1)[0]
+
+
+def load_addon_config(mw: AnkiQt, *, addon_module: str) -> dict[str, Any]:
+    """The validated config; raises `ConfigError` naming the bad key."""
+    meta = mw.addonManager.addonMeta(addon_folder_name(addon_module))
+    config = merge_config(load_default_config(), meta.get("config") or {})
+    validate_config(config, provider_schemas())
+    return config

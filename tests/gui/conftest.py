@@ -1,0 +1,156 @@
+"""Fixtures that run the real Anki 26.9 main window headless, with Media Fill loaded from the
+working tree (see ../shared/ANKI_NOTES.md for why pytest-anki is not used).
+
+Anki starts once per test session (it cannot restart in one process); each test gets fresh notes.
+A background operation that fails, a warning dialog, or an uncaught exception in a Qt slot fails the
+test instead of opening a pop-up.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import Any
+
+import pytest
+from harness import ADDON, UiProblems, pump
+
+from devtools.anki_base import PROFILE, create_base, headless_environment, link_addon
+
+
+@pytest.fixture(scope="session")
+def ui_problems() -> UiProblems:
+    return UiProblems()
+
+
+@pytest.fixture(scope="session")
+def anki_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("anki-base")
+    os.environ.update(headless_environment(single_instance_key=f"media-fill-tests-{uuid.uuid4().hex}"))
+    create_base(base)
+    link_addon(base)
+    return base
+
+
+@pytest.fixture(scope="session")
+def anki_app(anki_base: Path, ui_problems: UiProblems) -> Iterator[Any]:
+    import aqt
+    import aqt.errors
+    import aqt.operations
+    import aqt.utils
+
+    stderr, excepthook = sys.stderr, sys.excepthook
+    app = aqt._run(argv=["anki", "-b", str(anki_base), "-p", PROFILE], exec=False)
+    assert app is not None, "Anki did not start"
+    sys.stderr = stderr  # Anki's ErrorHandler takes stderr; give it back to pytest
+
+    def record_exception(*, parent: Any, exception: Exception) -> None:
+        ui_problems.items.append(f"operation failed: {exception!r}")
+
+    def record_warning(text: str, *args: Any, **kwargs: Any) -> None:
+        ui_problems.items.append(f"warning dialog: {text}")
+
+    def record_uncaught(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+        ui_problems.items.append(f"uncaught {kind.__name__}: {value}")
+
+    pump(app, lambda: aqt.mw is not None and aqt.mw.col is not None, what="the profile to open")
+    aqt.operations.show_exception = record_exception  # type: ignore[assignment]
+    sys.excepthook = record_uncaught
+    patched: list[tuple[ModuleType, str, Any]] = []
+    for module in (aqt.utils, *_addon_ui_modules()):
+        if hasattr(module, "showWarning"):
+            patched.append((module, "showWarning", module.showWarning))
+            module.showWarning = record_warning  # type: ignore[attr-defined]
+    yield app
+
+    for module, name, original in patched:
+        setattr(module, name, original)
+    mw = aqt.mw
+    assert mw is not None
+    mw.unloadProfileAndExit()
+    pump(app, lambda: mw.col is None, what="the profile to close")
+    sys.excepthook = excepthook
+    sys.stderr = stderr
+
+
+def _addon_ui_modules() -> list[ModuleType]:
+    prefix = f"{ADDON}.ui."
+    return [module for name, module in list(sys.modules.items()) if name.startswith(prefix)]
+
+
+@pytest.fixture(scope="session")
+def qapp(anki_app: Any) -> Any:
+    """pytest-qt uses Anki's own application."""
+    return anki_app
+
+
+@pytest.fixture
+def mw(anki_app: Any, ui_problems: UiProblems) -> Iterator[Any]:
+    """The running main window; fails the test if a pop-up or crash was recorded during it."""
+    import aqt
+
+    ui_problems.take()
+    assert aqt.mw is not None
+    yield aqt.mw
+    problems = ui_problems.take()
+    assert not problems, f"Anki reported problems during the test: {problems}"
+
+
+@pytest.fixture
+def addon(mw: Any) -> ModuleType:
+    """The loaded add-on package (``media_fill``)."""
+    module = sys.modules.get(ADDON)
+    assert module is not None, f"the add-on {ADDON} did not load; installed: {mw.addonManager.allAddons()}"
+    return module
+
+
+@pytest.fixture
+def slow_espeak(tmp_path: Path) -> Path:
+    """A stand-in for espeak-ng that waits 0.25 s and then runs the real one, so a job lasts long
+    enough to be cancelled or interrupted mid-way."""
+    script = tmp_path / "slow-espeak-ng"
+    script.write_text('#!/bin/sh\nsleep 0.25\nexec espeak-ng "$@"\n', encoding="utf-8")
+    script.chmod(0o755)
+    return script
+
+
+@pytest.fixture
+def sample_notes(mw: Any) -> Iterator[dict[str, list[int]]]:
+    """The sample note types and notes in the running profile's collection (all other notes removed)
+    and the demo rules as the add-on's saved config. Yields note ids by note type name."""
+    from devtools.sample_deck import DEMO_RULES, add_sample_notes
+
+    col = mw.col
+    col.remove_notes(col.find_notes(""))
+    for leftover in Path(col.media.dir()).iterdir():
+        if leftover.is_file():
+            leftover.unlink()
+    mw.addonManager.writeConfig(ADDON, {"rules": DEMO_RULES})
+    ids = add_sample_notes(col)
+    yield ids
+    mw.addonManager.writeConfig(ADDON, {})
+
+
+@pytest.fixture
+def open_browser(mw: Any, anki_app: Any) -> Iterator[Callable[[list[int]], Any]]:
+    """Opens the Browser showing and selecting the given notes; closes it after the test."""
+    import aqt
+
+    opened: list[Any] = []
+
+    def open_with(note_ids: list[int]) -> Any:
+        browser = aqt.dialogs.open("Browser", mw)
+        opened.append(browser)
+        browser.search_for("nid:" + ",".join(map(str, note_ids)))
+        browser.table.select_all()
+        pump(anki_app, lambda: len(browser.selected_notes()) == len(note_ids), what="the Browser selection")
+        return browser
+
+    yield open_with
+    for browser in opened:
+        browser.close()
+    pump(anki_app, lambda: aqt.dialogs._dialogs["Browser"][1] is None, what="the Browser to close")

@@ -1,0 +1,188 @@
+"""The Browser's Fill Media action in the real Anki: menus, a full job, undo, cancel, quitting."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from aqt.qt import QAction, QKeySequence, QMenu, QPoint, QShortcut, QTimer
+from harness import UiProblems, pump, set_addon_config
+
+from addon.core.media_checks import sniff_audio
+from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, SPANISH_TYPE
+
+OpenBrowser = Callable[[list[int]], Any]
+
+
+def fill_action(browser: Any) -> QAction:
+    action = browser.findChild(QAction, "media_fill_action")
+    assert action is not None, "Notes → Fill Media… is missing"
+    return action
+
+
+def run_job(app: Any, browser: Any, addon: ModuleType) -> Any:
+    """Trigger Notes → Fill Media… and wait until the job has stored its results."""
+    controller = addon.controller
+    fill_action(browser).trigger()
+    job = controller.job
+    assert job is not None, "the action started no job"
+    pump(app, lambda: not job.running, timeout=60, what="the Fill Media job")
+    pump(app, lambda: browser.mw._background_op_count == 0, what="background operations")
+    return job
+
+
+def slow_config(slow_espeak: Path) -> dict[str, Any]:
+    """The demo rules with espeak slowed down and one request at a time."""
+    espeak = {"binary": str(slow_espeak), "max_concurrency": 1}
+    return {"rules": DEMO_RULES, "providers": {"audio": {"espeak": espeak}}}
+
+
+def audio_field_files(mw: Any, note_ids: list[int]) -> dict[int, str]:
+    """note id → the file named by the note's [sound:…] tag ('' when none)."""
+    out = {}
+    for note_id in note_ids:
+        value = mw.col.get_note(note_id)["Audio"]
+        out[note_id] = value.removeprefix("[sound:").removesuffix("]") if value.startswith("[sound:") else ""
+    return out
+
+
+def test_menu_entry_shortcut_and_context_menu(
+    mw: Any, addon: ModuleType, sample_notes: dict[str, list[int]], open_browser: OpenBrowser, monkeypatch: Any
+) -> None:
+    browser = open_browser(sample_notes[ENGLISH_TYPE][:2])
+    action = fill_action(browser)
+    assert action in browser.form.menu_Notes.actions()
+    assert action.text() == "Fill Media…"
+    assert action.shortcut() == QKeySequence("Ctrl+Alt+M")
+    others = [a for a in browser.findChildren(QAction) if a is not action and not a.shortcut().isEmpty()]
+    others_keys = {a.shortcut().toString() for a in others}
+    others_keys |= {s.key().toString() for s in browser.findChildren(QShortcut)}
+    assert action.shortcut().toString() not in others_keys, "the shortcut is already used in the Browser"
+
+    shown: list[QMenu] = []
+    monkeypatch.setattr(QMenu, "exec", lambda menu, *args: shown.append(menu))
+    for notes_mode in (False, True):
+        if browser.table.is_notes_mode() != notes_mode:
+            browser.on_table_state_changed(notes_mode)
+        browser.table._on_context_menu(QPoint(0, 0))
+        top_level = shown[-1].actions()
+        assert top_level.count(action) == 1, f"context menu (notes mode={notes_mode}) lacks Fill Media… or has it twice"
+    browser.on_table_state_changed(False)
+
+
+def test_fill_five_notes_then_one_undo_restores_them(
+    mw: Any, anki_app: Any, addon: ModuleType, sample_notes: dict[str, list[int]], open_browser: OpenBrowser
+) -> None:
+    five = sample_notes[ENGLISH_TYPE][:3] + sample_notes[SPANISH_TYPE][:2]
+    before = {nid: list(mw.col.get_note(nid).fields) for nid in five}
+    browser = open_browser(five)
+
+    job = run_job(anki_app, browser, addon)
+
+    assert job.report is not None and job.error is None
+    assert (job.report.filled, job.report.failed, job.report.skipped) == (5, 0, 0)
+    media_dir = Path(mw.col.media.dir())
+    for note_id, name in audio_field_files(mw, five).items():
+        assert name, f"note {note_id} has no sound tag"
+        data = (media_dir / name).read_bytes()
+        assert sniff_audio(data) == "mp3", f"{name} is not MP3 audio"
+    assert mw.col.undo_status().undo == "Fill Media"
+    assert browser.form.actionUndo.text().replace("\u2068", "").replace("\u2069", "") == "Undo Fill Media"
+
+    browser.form.actionUndo.trigger()
+    pump(anki_app, lambda: all(list(mw.col.get_note(n).fields) == before[n] for n in five), what="undo")
+    assert mw.col.undo_status().undo != "Fill Media"
+
+
+def test_cancel_mid_job_keeps_what_was_done(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    slow_espeak: Path,
+) -> None:
+    set_addon_config(mw, slow_config(slow_espeak))
+    notes = sample_notes[ENGLISH_TYPE]
+    media_dir = Path(mw.col.media.dir())
+    files_before = set(media_dir.iterdir())
+    browser = open_browser(notes)
+    controller = addon.controller
+    fill_action(browser).trigger()
+    job = controller.job
+    pump(anki_app, lambda: job.progress_window is not None and job.progress_window.bar.value() >= 2, what="progress")
+    # Anki stays usable: the main loop runs other work while the job is going on.
+    ticked: list[bool] = []
+    QTimer.singleShot(0, lambda: ticked.append(job.running))
+    pump(anki_app, lambda: bool(ticked), what="a timer during the job")
+    assert ticked == [True]
+
+    job.progress_window.cancel_button.click()
+    pump(anki_app, lambda: not job.running, timeout=30, what="the cancelled job")
+    pump(anki_app, lambda: mw._background_op_count == 0, what="background operations")
+
+    report = job.report
+    assert report is not None and report.cancelled
+    assert 2 <= report.filled < len(notes)
+    assert report.not_started == len(notes) - report.filled
+    files = audio_field_files(mw, notes)
+    filled = {n: f for n, f in files.items() if f}
+    assert len(filled) == report.filled
+    new_files = set(media_dir.iterdir()) - files_before
+    assert {p.name for p in new_files} == set(filled.values()), "a partial or orphan file was left"
+    assert all(sniff_audio(p.read_bytes()) == "mp3" for p in new_files)
+    assert not job.progress_window.isVisible()
+
+    # Anki and the add-on remain usable: a second job fills the rest.
+    set_addon_config(mw, {"rules": DEMO_RULES})
+    second = run_job(anki_app, browser, addon)
+    assert second.report.filled == len(notes) - report.filled
+    assert all(audio_field_files(mw, notes).values())
+
+
+def test_profile_closing_mid_job_saves_what_was_made(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    slow_espeak: Path,
+) -> None:
+    set_addon_config(mw, slow_config(slow_espeak))
+    notes = sample_notes[SPANISH_TYPE][:8]
+    browser = open_browser(notes)
+    controller = addon.controller
+    fill_action(browser).trigger()
+    job = controller.job
+    pump(anki_app, lambda: job.progress_window is not None and job.progress_window.bar.value() >= 1, what="progress")
+
+    controller.on_profile_will_close()  # what Anki calls first when the user quits
+
+    assert not job.running and controller.job is None
+    report = job.report
+    assert report is not None and report.cancelled and 1 <= report.filled < len(notes)
+    assert sum(1 for f in audio_field_files(mw, notes).values() if f) == report.filled
+    pump(anki_app, lambda: mw._background_op_count == 0, what="background operations")
+
+
+def test_bad_config_is_reported_and_nothing_changes(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    ui_problems: UiProblems,
+) -> None:
+    set_addon_config(mw, {"rules": [{**DEMO_RULES[0], "mode": "sometimes"}]})
+    notes = sample_notes[ENGLISH_TYPE][:3]
+    before = {nid: list(mw.col.get_note(nid).fields) for nid in notes}
+    browser = open_browser(notes)
+
+    fill_action(browser).trigger()
+
+    assert addon.controller.job is None
+    warnings = ui_problems.take()
+    assert len(warnings) == 1 and "rules[0].mode" in warnings[0] and "sometimes" in warnings[0]
+    assert {nid: list(mw.col.get_note(nid).fields) for nid in notes} == before

@@ -39,7 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m addon", description="Media Fill: fill Anki notes with images and audio.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     fill = commands.add_parser("fill", help="fill the media fields of the notes a search finds")
-    fill.add_argument("--collection", required=True, type=Path, help="path to collection.anki2 (Anki must not have it open)")
+    fill.add_argument(
+        "--collection", required=True, type=Path, help="path to collection.anki2 (Anki must not have it open)"
+    )
     fill.add_argument("--search", required=True, help="an Anki search, e.g. 'deck:Spanish' or 'note:Basic'")
     fill.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
     fill.add_argument("--json", action="store_true", help="print one JSON report object on stdout")
@@ -56,7 +58,9 @@ def load_config(path: Path | None) -> dict[str, Any]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     return _fill(args)
 
 
@@ -80,7 +84,9 @@ def _fill(args: argparse.Namespace) -> int:
             print(f"media-fill: bad search {args.search!r}: {exc}", file=sys.stderr)
             return EXIT_USAGE
         show_progress = not args.json and sys.stderr.isatty()
-        report = run_headless(col, note_ids, config, cancel=cancel, on_progress=_print_progress if show_progress else None)
+        report = run_headless(
+            col, note_ids, config, cancel=cancel, on_progress=_print_progress if show_progress else None
+        )
         media_dir = col.media.dir()
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -26,7 +26,18 @@ def main() -> int:
     print(f"Sample collection: {collection} ({sum(map(len, ids.values()))} notes, {len(ids)} note types)")
     print(f"Demo config:       {config}")
     print("Filling audio with espeak-ng (offline)…")
-    command = [sys.executable, "-m", "addon", "fill", "--collection", str(collection), "--search", "deck:*", "--config", str(config)]
+    command = [
+        sys.executable,
+        "-m",
+        "addon",
+        "fill",
+        "--collection",
+        str(collection),
+        "--search",
+        "deck:*",
+        "--config",
+        str(config),
+    ]
     completed = subprocess.run(command, cwd=REPO, check=False)
     if completed.returncode not in (0, 1):
         return completed.returncode

@@ -44,7 +44,9 @@ def main() -> int:
     path = build(args.out)
     with zipfile.ZipFile(path) as archive:
         count = len(archive.namelist())
-    print(f"Built {path} ({count} files, {path.stat().st_size // 1024} KiB). Install: double-click it, or Anki → Tools → Add-ons → Install from file.")
+    print(
+        f"Built {path} ({count} files, {path.stat().st_size // 1024} KiB). Install: double-click it, or Anki → Tools → Add-ons → Install from file."
+    )
     return 0
 
 

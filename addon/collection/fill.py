@@ -28,9 +28,11 @@ from .notes_source import CollectionNotes
 from .sync import CollectionSync
 
 
-@dataclass(frozen=True)
+@dataclass
 class StoreResult:
-    changes: OpChanges | None
+    """What the store step did; ``changes`` is what Anki needs to refresh its windows."""
+
+    changes: OpChanges
     report: JobReport
 
 

@@ -12,7 +12,6 @@ worker, or a headless script). It makes no network calls and never sleeps.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
 
 from anki.collection import Collection, OpChanges
 from anki.errors import NotFoundError as AnkiNotFoundError
@@ -47,7 +46,7 @@ class CollectionSync:
     def __init__(self, col: Collection) -> None:
         self._col = col
 
-    def store(self, plan: Plan, outcome: GenerationOutcome) -> tuple[OpChanges | None, JobReport]:
+    def store(self, plan: Plan, outcome: GenerationOutcome) -> tuple[OpChanges, JobReport]:
         report = JobReport(cancelled=outcome.cancelled)
         report.skipped = len(plan.skipped)
         report.skip_reasons.update(plan.skip_reasons())
@@ -92,7 +91,7 @@ class CollectionSync:
         changed = [note for note in notes.values() if note is not None and note.fields != originals[note.id]]
         report.notes_changed = len(changed)
         if not changed:
-            return None, report
+            return OpChanges(), report
         position = self._col.add_custom_undo_entry(UNDO_NAME)
         self._col.update_notes(changed)
         return self._col.merge_undo_entries(position), report

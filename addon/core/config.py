@@ -188,7 +188,7 @@ def validate_config(
 def _describe(err: jsonschema.ValidationError) -> str:
     if err.validator == "additionalProperties":
         return f"unknown key ({err.message})"
-    return err.message
+    return str(err.message)
 
 
 def _rule_problems(
@@ -206,7 +206,9 @@ def _rule_problems(
                         f"rules[{index}].{kind.value}_providers: unknown {kind.value} provider {name!r} (known: {known})"
                     )
             if rule.get(f"{kind.value}_field") and not rule.get(f"{kind.value}_providers"):
-                problems.append(f"rules[{index}].{kind.value}_providers: {kind.value}_field is set but no provider is listed")
+                problems.append(
+                    f"rules[{index}].{kind.value}_providers: {kind.value}_field is set but no provider is listed"
+                )
     return problems
 
 

@@ -87,6 +87,7 @@ class MediaProvider(abc.ABC):
 
     def close(self) -> None:
         """Release connections or processes. The default has nothing to release."""
+        return None
 
 
 class AudioProvider(MediaProvider, abc.ABC):

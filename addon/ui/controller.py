@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from aqt.browser import Browser
+from aqt.browser.browser import Browser
 from aqt.main import AnkiQt
 from aqt.qt import QAction, QKeySequence, QMenu
 from aqt.utils import showWarning, tooltip
 
 from ..core.errors import ConfigError
-from .addon_config import load_addon_config
+from .addon_config import addon_folder_name, load_addon_config
 from .fill_job import FillJob
 
 log = logging.getLogger(__name__)
@@ -67,8 +67,13 @@ class FillMediaController:
         try:
             config = load_addon_config(self.mw, addon_module=self.addon_module)
         except ConfigError as exc:
-            showWarning(f"Media Fill's settings need fixing before a job can start:\n\n{exc}", parent=browser, title="Fill Media")
+            showWarning(
+                f"Media Fill's settings need fixing before a job can start:\n\n{exc}",
+                parent=browser,
+                title="Fill Media",
+            )
             return None
+        logging.getLogger(addon_folder_name(self.addon_module)).setLevel(str(config.get("log_level", "INFO")))
         self.job = FillJob(mw=self.mw, parent=browser, note_ids=note_ids, config=config, on_finished=self._job_finished)
         self.job.start()
         return self.job

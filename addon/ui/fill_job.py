@@ -70,9 +70,9 @@ class FillJob:
         return not self._done
 
     def start(self) -> None:
-        QueryOp(parent=self.parent, op=lambda col: plan_job(col, self.note_ids, self.config), success=self._generate).failure(
-            self._fail
-        ).run_in_background()
+        QueryOp(
+            parent=self.parent, op=lambda col: plan_job(col, self.note_ids, self.config), success=self._generate
+        ).failure(self._fail).run_in_background()
 
     def cancel(self) -> None:
         """Stop making new requests; what is done is stored."""

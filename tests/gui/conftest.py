@@ -58,7 +58,7 @@ def anki_app(anki_base: Path, ui_problems: UiProblems) -> Iterator[Any]:
         ui_problems.items.append(f"uncaught {kind.__name__}: {value}")
 
     pump(app, lambda: aqt.mw is not None and aqt.mw.col is not None, what="the profile to open")
-    aqt.operations.show_exception = record_exception  # type: ignore[assignment]
+    vars(aqt.operations)["show_exception"] = record_exception
     sys.excepthook = record_uncaught
     patched: list[tuple[ModuleType, str, Any]] = []
     for module in (aqt.utils, *_addon_ui_modules()):

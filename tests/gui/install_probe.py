@@ -14,7 +14,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from devtools.anki_base import PROFILE, create_base, headless_environment  # noqa: E402
+from devtools.anki_base import PROFILE, create_base, headless_environment
 
 
 def start_anki(base: Path) -> tuple[Any, Any]:

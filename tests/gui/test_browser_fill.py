@@ -18,7 +18,7 @@ OpenBrowser = Callable[[list[int]], Any]
 
 def fill_action(browser: Any) -> QAction:
     action = browser.findChild(QAction, "media_fill_action")
-    assert action is not None, "Notes → Fill Media… is missing"
+    assert isinstance(action, QAction), "Notes → Fill Media… is missing"
     return action
 
 

@@ -17,7 +17,7 @@ import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from ...core.errors import PermanentError, ProviderError, ProviderUnavailableError, TransientError
 from ...core.interfaces import AudioProvider, HealthReport
@@ -37,7 +37,7 @@ class EspeakProvider(AudioProvider):
     name = "espeak"
     description = "Offline speech synthesis with espeak-ng (robotic but free, no key, many languages)."
     default_max_concurrency = 2
-    settings_schema: Mapping[str, Any] = {
+    settings_schema: ClassVar[Mapping[str, Any]] = {
         "binary": {"type": "string", "minLength": 1},
         "lame_binary": {"type": "string", "minLength": 1},
         "voices": {"type": "object", "additionalProperties": {"type": "string", "pattern": r"^[A-Za-z0-9_+\-/]+$"}},
@@ -50,7 +50,9 @@ class EspeakProvider(AudioProvider):
         configured = str(self.settings.get("binary", "espeak-ng"))
         found = shutil.which(configured)
         if found is None:
-            raise ProviderUnavailableError(f"the program {configured!r} was not found; {INSTALL_HINT}", provider=self.name)
+            raise ProviderUnavailableError(
+                f"the program {configured!r} was not found; {INSTALL_HINT}", provider=self.name
+            )
         return found
 
     def _lame(self) -> str | None:
@@ -102,13 +104,13 @@ class EspeakProvider(AudioProvider):
 
     def _run(self, command: list[str], *, stdin: bytes, what: str, voice: str) -> None:
         try:
-            completed = subprocess.run(
-                command, input=stdin, capture_output=True, timeout=self.timeout_s, check=False
-            )
+            completed = subprocess.run(command, input=stdin, capture_output=True, timeout=self.timeout_s, check=False)
         except subprocess.TimeoutExpired:
             raise TransientError(f"{what} took longer than {self.timeout_s:g} s", provider=self.name) from None
         except OSError as exc:
-            raise ProviderUnavailableError(f"cannot run {what}: {exc.strerror or exc}; {INSTALL_HINT}", provider=self.name) from None
+            raise ProviderUnavailableError(
+                f"cannot run {what}: {exc.strerror or exc}; {INSTALL_HINT}", provider=self.name
+            ) from None
         if completed.returncode != 0:
             stderr = completed.stderr.decode("utf-8", "replace").strip()
             if "voice does not exist" in stderr:
@@ -130,4 +132,6 @@ class EspeakProvider(AudioProvider):
         except (OSError, subprocess.TimeoutExpired) as exc:
             return HealthReport(self.name, ok=False, latency_s=time.monotonic() - started, message=str(exc))
         version = completed.stdout.decode("utf-8", "replace").strip()
-        return HealthReport(self.name, ok=completed.returncode == 0, latency_s=time.monotonic() - started, message=version)
+        return HealthReport(
+            self.name, ok=completed.returncode == 0, latency_s=time.monotonic() - started, message=version
+        )

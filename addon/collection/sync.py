@@ -18,11 +18,14 @@ from anki.errors import NotFoundError as AnkiNotFoundError
 from anki.notes import Note, NoteId
 
 from ..core.config import FillMode
+from ..core.errors import InvalidResponseError, ProviderError
 from ..core.job import GenerationOutcome
 from ..core.media import MediaKind, MediaResult
+from ..core.media_checks import require_media
 from ..core.naming import media_file_name
 from ..core.planner import Plan, Target, field_already_filled
 from ..core.report import JobReport, TargetError
+from ..core.text import clean_source_text
 
 UNDO_NAME = "Fill Media"
 
@@ -38,6 +41,18 @@ def apply_mode(current: str, reference: str, mode: FillMode) -> str:
     if mode is FillMode.OVERWRITE or not current.strip():
         return reference
     return f"{current} {reference}"
+
+
+def _why_not_now(note: Note | None, target: Target) -> str | None:
+    """Why ``target`` must not be written to the note as it is now (deleted, edited, or filled
+    while the job ran), or None when it may."""
+    if note is None or target.field not in note:
+        return "note was deleted or changed while the job ran"
+    if target.source_field in note and clean_source_text(note[target.source_field]) != target.source_text:
+        return f"{target.source_field} was edited while the job ran"
+    if target.mode is FillMode.SKIP and field_already_filled(target.kind, note[target.field]):
+        return f"{target.field} already has {target.kind.value}"
+    return None
 
 
 class CollectionSync:
@@ -62,22 +77,25 @@ class CollectionSync:
                 report.not_started += 1
                 continue
             if not result.ok:
-                self._record_failure(report, target, result)
+                self._record_failure(report, target, result.error, result.provider)
                 continue
             if target.note_id not in notes:
                 notes[target.note_id] = self._load_note(target.note_id)
                 originals[target.note_id] = list(getattr(notes[target.note_id], "fields", []))
             note = notes[target.note_id]
-            if note is None or target.field not in note:
+            stale = _why_not_now(note, target)
+            if stale is not None:
                 report.skipped += 1
-                report.skip_reasons["note was deleted or changed while the job ran"] += 1
+                report.skip_reasons[stale] += 1
                 continue
-            if target.mode is FillMode.SKIP and field_already_filled(target.kind, note[target.field]):
-                report.skipped += 1
-                report.skip_reasons[f"{target.field} already has {target.kind.value}"] += 1
-                continue
+            assert note is not None  # _why_not_now gives a reason for a missing note
             file_name = file_names.get(target.work.key)
             if file_name is None:
+                try:  # checked here too: nothing unverified ever reaches the media folder
+                    require_media(target.kind, result.data or b"", extension=result.extension, provider=result.provider)
+                except InvalidResponseError as exc:
+                    self._record_failure(report, target, exc, result.provider)
+                    continue
                 file_name = self._write_media(result)
                 file_names[target.work.key] = file_name
                 report.media_files.append(file_name)
@@ -113,14 +131,13 @@ class CollectionSync:
         return self._col.media.write_data(desired, result.data)
 
     @staticmethod
-    def _record_failure(report: JobReport, target: Target, result: MediaResult) -> None:
+    def _record_failure(report: JobReport, target: Target, error: ProviderError | None, provider: str) -> None:
         report.failed += 1
-        error = result.error
         report.errors.append(
             TargetError(
                 note_id=target.note_id,
                 field=target.field,
-                provider=(error.provider if error else "") or result.provider,
+                provider=(error.provider if error else "") or provider,
                 message=error.message if error else "no media returned",
             )
         )

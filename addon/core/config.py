@@ -84,9 +84,11 @@ def load_default_config() -> dict[str, Any]:
 def read_config_file(path: Path) -> dict[str, Any]:
     """Read a JSON config file; any problem becomes a `ConfigError` naming the file."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # -sig: Windows editors add a byte-order mark
     except OSError as exc:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

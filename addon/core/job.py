@@ -17,9 +17,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .errors import ConfigError, MediaFillError, ProviderError
+from .errors import ConfigError, InvalidResponseError, MediaFillError, ProviderError
 from .interfaces import MediaProvider
-from .media import MediaKind, MediaResult
+from .media import MediaKind, MediaRequest, MediaResult
+from .media_checks import require_media
 from .planner import WorkItem
 
 log = logging.getLogger(__name__)
@@ -95,7 +96,38 @@ def _as_provider_error(exc: BaseException, provider: str) -> ProviderError:
     return ConfigError(str(exc), provider=provider)
 
 
+class _NotStarted(Exception):
+    """The job was cancelled while this request waited for its provider."""
+
+
+def _call_provider(
+    pool: _ProviderPool, key: tuple[MediaKind, str], request: MediaRequest, cancel: threading.Event
+) -> MediaResult:
+    """One call, inside the provider's concurrency gate; the result's bytes are checked before they
+    are accepted. Raises `ProviderError` on failure, `_NotStarted` when cancelled while waiting."""
+    with pool.gates[key]:
+        # Checked again inside the gate: requests that queued behind one that found the key bad or
+        # the quota spent must not call the provider.
+        broken = pool.broken_error(key)
+        if broken is not None:
+            raise broken
+        if cancel.is_set():
+            raise _NotStarted
+        try:
+            result = pool.instances[key].generate(request)
+        except ProviderError:
+            raise
+        except Exception as exc:  # a provider bug must not end the job
+            log.exception("provider %s crashed on a request", key[1])
+            raise ProviderError(f"unexpected error ({type(exc).__name__}); see the log", provider=key[1]) from None
+    if result.data is None:
+        raise InvalidResponseError("returned no media", provider=key[1])
+    require_media(request.kind, result.data, extension=result.extension, provider=key[1])
+    return result
+
+
 def _run_item(item: WorkItem, pool: _ProviderPool, cancel: threading.Event) -> MediaResult | None:
+    """Try the item's providers in order; None when it never started because of a cancel."""
     if cancel.is_set():
         return None
     request = item.request
@@ -104,35 +136,31 @@ def _run_item(item: WorkItem, pool: _ProviderPool, cancel: threading.Event) -> M
     attempts = 0
     for name in item.providers:
         key = (request.kind, name)
-        broken = pool.broken_error(key)
-        if broken is not None:
-            last_error, last_provider = broken, name
+        last_provider = name
+        last_error = pool.broken_error(key)
+        if last_error is not None:
             continue
-        provider = pool.instances[key]
         started = time.monotonic()
         attempts += 1
         try:
-            with pool.gates[key]:
-                result = provider.generate(request)
+            result = _call_provider(pool, key, request, cancel)
+        except _NotStarted:
+            return None
         except ProviderError as exc:
-            error = _as_provider_error(exc, name)
-        except Exception as exc:  # a provider bug must not end the job
-            log.exception("provider %s crashed on a request", name)
-            error = ProviderError(f"unexpected error ({type(exc).__name__}); see the log", provider=name)
-        else:
-            return MediaResult(
-                request=request,
-                provider=name,
-                data=result.data,
-                extension=result.extension,
-                mime_type=result.mime_type,
-                attempts=attempts,
-                elapsed_s=time.monotonic() - started,
-            )
-        log.info("%s failed for a request: %s", name, error)
-        if error.provider_wide:
-            pool.break_provider(key, error)
-        last_error, last_provider = error, name
+            last_error = _as_provider_error(exc, name)
+            log.info("%s failed for a request: %s", name, last_error)
+            if last_error.provider_wide:
+                pool.break_provider(key, last_error)
+            continue
+        return MediaResult(
+            request=request,
+            provider=name,
+            data=result.data,
+            extension=result.extension,
+            mime_type=result.mime_type,
+            attempts=attempts,
+            elapsed_s=time.monotonic() - started,
+        )
     if last_error is None:
         last_error = ConfigError(f"no {request.kind.value} provider is configured for this rule")
     return MediaResult(request=request, provider=last_provider, error=last_error, attempts=attempts)

@@ -18,4 +18,5 @@ def media_file_name(*, text: str, provider: str, cache_key: str, extension: str)
     never survive into the slug."""
     slug = _UNSAFE.sub("_", unicodedata.normalize("NFC", text)).strip("_")[:_MAX_SLUG].strip("_")
     parts = ["mf", _UNSAFE.sub("_", provider)] + ([slug] if slug else []) + [cache_key[:10]]
-    return "_".join(parts) + "." + _UNSAFE.sub("", extension).lower()
+    suffix = _UNSAFE.sub("", extension).lower() or "bin"
+    return "_".join(parts) + "." + suffix

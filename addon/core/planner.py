@@ -6,6 +6,7 @@ Thread safety: pure functions over immutable data.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,10 @@ class Target:
     mode: FillMode
     work: WorkItem | None = None
     skip_reason: str | None = None
+    # The cleaned source text the request was made from, so the store step can tell when the
+    # source field was edited while the job ran.
+    source_field: str = ""
+    source_text: str = ""
 
 
 @dataclass
@@ -103,17 +108,29 @@ def _plan_target(note: NoteJob, rule: Rule, kind: MediaKind, target_field: str) 
             return skip(f"note type {note.note_type!r} has no field {name!r}")
     if rule.mode is FillMode.SKIP and field_already_filled(kind, note.fields[target_field]):
         return skip(f"{target_field} already has {kind.value}")
-    text = clean_source_text(note.fields[rule.source_field])
+    text = source_text = clean_source_text(note.fields[rule.source_field])
     if not text:
         return skip(f"{rule.source_field} is empty")
     if kind is MediaKind.IMAGE:
         text = _render_prompt(rule.image_prompt, text, note.fields)
     request = MediaRequest(kind=kind, text=text, language=rule.language)
-    return Target(note.note_id, target_field, kind, rule.mode, work=WorkItem(request, rule.providers_for(kind)))
+    work = WorkItem(request, rule.providers_for(kind))
+    return Target(
+        note.note_id, target_field, kind, rule.mode, work=work, source_field=rule.source_field, source_text=source_text
+    )
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
 def _render_prompt(template: str, text: str, fields: Mapping[str, str]) -> str:
-    prompt = template.replace("{text}", text)
-    for name, value in fields.items():
-        prompt = prompt.replace("{" + name + "}", clean_source_text(value))
-    return prompt
+    """Fill ``{text}`` and ``{FieldName}`` in one pass, so braces inside the values are left alone;
+    unknown placeholders stay as written."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "text":
+            return text
+        return clean_source_text(fields[name]) if name in fields else match.group(0)
+
+    return _PLACEHOLDER.sub(value, template)

@@ -17,6 +17,8 @@ _CLOZE = re.compile(r"\{\{c\d+::(.*?)(?:::(?:.*?))?\}\}", re.DOTALL)
 _FURIGANA = re.compile(r" ?([^ >\[\]]+?)\[[^\]]*\]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SPACE = re.compile(r"\s+")
+# An "&" that does not start an entity (R&D, AT&T) is text; escaped so the HTML parser keeps it.
+_BARE_AMPERSAND = re.compile(r"&(?!#\d+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)")
 
 
 def field_has_sound(value: str) -> bool:
@@ -35,7 +37,7 @@ def clean_source_text(value: str) -> str:
     if "<" in text or "&" in text:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-            soup = BeautifulSoup(text, "html.parser")
+            soup = BeautifulSoup(_BARE_AMPERSAND.sub("&amp;", text), "html.parser")
         for tag in soup(["script", "style"]):
             tag.decompose()
         for br in soup.find_all("br"):

@@ -1,0 +1,239 @@
+"""The three job steps on a real temporary collection: the name write_data returns is the one in the
+field, edits and deletions made while the job ran are respected, and a cancelled job keeps what it
+made."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from anki.collection import Collection
+from anki.notes import NoteId
+
+from addon.collection.fill import generate_job, plan_job, store_job
+from addon.collection.sync import UNDO_NAME, apply_mode, media_reference
+from addon.core.config import FillMode, load_default_config, merge_config, validate_config
+from addon.core.job import GenerationOutcome, JobProgress
+from addon.core.media import MediaKind, MediaRequest, MediaResult
+from addon.core.media_checks import sniff_audio
+from addon.core.naming import media_file_name
+from addon.core.registry import provider_schemas
+
+pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
+
+HTML_ERROR_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>\n"
+
+
+@pytest.fixture
+def col(tmp_path: Path) -> Iterator[Collection]:
+    collection = Collection(str(tmp_path / "collection.anki2"))
+    try:
+        yield collection
+    finally:
+        collection.close()
+
+
+def make_config(*, mode: str = "skip", **espeak: Any) -> dict[str, Any]:
+    rule = {
+        "note_type": "Basic",
+        "source_field": "Front",
+        "audio_field": "Back",
+        "audio_providers": ["espeak"],
+        "language": "en",
+        "mode": mode,
+    }
+    overrides = {"rules": [rule], "providers": {"audio": {"espeak": {"max_concurrency": 4, **espeak}}}}
+    config = merge_config(load_default_config(), overrides)
+    validate_config(config, provider_schemas())
+    return config
+
+
+def add_basic(col: Collection, *fronts: str, back: str = "") -> list[int]:
+    model = col.models.by_name("Basic")
+    assert model is not None
+    deck = col.decks.id("Default")
+    assert deck is not None
+    ids = []
+    for front in fronts:
+        note = col.new_note(model)
+        note["Front"] = front
+        note["Back"] = back
+        col.add_note(note, deck)
+        ids.append(int(note.id))
+    return ids
+
+
+def back(col: Collection, note_id: int) -> str:
+    return col.get_note(NoteId(note_id))["Back"]
+
+
+def media_dir(col: Collection) -> Path:
+    return Path(col.media.dir())
+
+
+def test_the_name_write_data_returns_is_put_in_the_field(col: Collection) -> None:
+    (nid,) = add_basic(col, "apple")
+    request = MediaRequest(kind=MediaKind.AUDIO, text="apple", language="en")
+    desired = media_file_name(text="apple", provider="espeak", cache_key=request.cache_key, extension="mp3")
+    squatter = b"ID3 somebody else's recording" + b"\x00" * 200
+    assert col.media.write_data(desired, squatter) == desired
+
+    plan = plan_job(col, [nid], make_config())
+    (item,) = plan.unique_work()
+    assert item.request.cache_key == request.cache_key, "the test computes the name the job will want"
+    outcome = generate_job(plan, make_config(), cancel=threading.Event())
+    report = store_job(col, plan, outcome).report
+
+    (stored,) = report.media_files
+    assert stored != desired, "a different file already had the name: Anki must rename"
+    assert stored.startswith(desired.removesuffix(".mp3") + "-")
+    assert back(col, nid) == f"[sound:{stored}]"
+    data = (media_dir(col) / stored).read_bytes()
+    assert sniff_audio(data) == "mp3"
+    assert data == outcome.results[item.key].data
+    assert (media_dir(col) / desired).read_bytes() == squatter, "the other file is left alone"
+
+
+def test_the_same_bytes_already_stored_keep_their_name(col: Collection) -> None:
+    ids = add_basic(col, "apple")
+    config = make_config(mode="overwrite")
+    plan = plan_job(col, ids, config)
+    outcome = generate_job(plan, config, cancel=threading.Event())
+    first = store_job(col, plan, outcome).report
+    second = store_job(col, plan_job(col, ids, config), outcome).report
+    assert first.media_files == second.media_files
+    assert len(list(media_dir(col).iterdir())) == 1
+
+
+def test_store_makes_one_undo_entry(col: Collection) -> None:
+    ids = add_basic(col, "one", "two", "three")
+    config = make_config()
+    plan = plan_job(col, ids, config)
+    outcome = generate_job(plan, config, cancel=threading.Event())
+    step = col.undo_status().last_step
+    result = store_job(col, plan, outcome)
+    assert result.changes.note
+    assert col.undo_status().undo == UNDO_NAME
+    assert col.undo_status().last_step == step + 1
+    col.undo()
+    assert [back(col, nid) for nid in ids] == ["", "", ""]
+
+
+def test_a_note_edited_between_plan_and_store_is_skipped(col: Collection) -> None:
+    ids = add_basic(col, "apple", "pear")
+    config = make_config()
+    plan = plan_job(col, ids, config)
+    assert len(plan.to_generate) == 2
+
+    note = col.get_note(NoteId(ids[0]))
+    note["Back"] = "[sound:my_own_recording.mp3]"
+    col.update_note(note)
+
+    outcome = generate_job(plan, config, cancel=threading.Event())
+    report = store_job(col, plan, outcome).report
+    assert back(col, ids[0]) == "[sound:my_own_recording.mp3]"
+    assert back(col, ids[1]).startswith("[sound:mf_espeak_pear_")
+    assert (report.filled, report.skipped, report.failed) == (1, 1, 0)
+    assert report.skip_reasons == {"Back already has audio": 1}
+    assert report.notes_changed == 1
+
+
+def test_a_note_deleted_between_plan_and_store_is_skipped(col: Collection) -> None:
+    ids = add_basic(col, "apple", "pear")
+    config = make_config()
+    plan = plan_job(col, ids, config)
+    col.remove_notes([NoteId(ids[0])])
+
+    outcome = generate_job(plan, config, cancel=threading.Event())
+    report = store_job(col, plan, outcome).report
+    assert (report.filled, report.skipped, report.failed) == (1, 1, 0)
+    assert report.skip_reasons == {"note was deleted or changed while the job ran": 1}
+    assert back(col, ids[1]).startswith("[sound:")
+    assert col.find_notes(f"nid:{ids[0]}") == []
+
+
+def test_a_deleted_note_in_the_selection_is_passed_over(col: Collection) -> None:
+    ids = add_basic(col, "apple", "pear")
+    col.remove_notes([NoteId(ids[0])])
+    plan = plan_job(col, ids, make_config())
+    assert [t.note_id for t in plan.targets] == [ids[1]]
+
+
+def test_cancelled_job_stores_what_was_done_and_counts_the_rest(col: Collection) -> None:
+    words = ("one", "two", "three", "four", "five")
+    ids = add_basic(col, *words)
+    config = make_config(max_concurrency=1)  # one worker: exactly two items finish
+    cancel = threading.Event()
+
+    def on_progress(progress: JobProgress) -> None:
+        if progress.done == 2:
+            cancel.set()
+
+    plan = plan_job(col, ids, config)
+    outcome = generate_job(plan, config, cancel=cancel, on_progress=on_progress)
+    assert outcome.cancelled
+    assert len(outcome.results) == 2
+    result = store_job(col, plan, outcome)
+    report = result.report
+    assert report.cancelled
+    assert (report.filled, report.not_started, report.failed, report.skipped) == (2, 3, 0, 0)
+    assert report.exit_code == 1
+    assert report.notes_changed == 2
+    assert [back(col, nid).startswith("[sound:") for nid in ids] == [True, True, False, False, False]
+    assert col.undo_status().undo == UNDO_NAME
+    assert report.to_json()["not_started"] == 3
+    assert "cancelled" in report.summary()
+
+
+def test_failed_results_write_no_file_and_no_text(col: Collection) -> None:
+    ids = add_basic(col, "apple")
+    config = make_config(binary="/nonexistent/espeak-ng")
+    plan = plan_job(col, ids, config)
+    outcome = generate_job(plan, config, cancel=threading.Event())
+    step = col.undo_status().last_step
+    result = store_job(col, plan, outcome)
+    assert not result.changes.note, "nothing changed, so Anki has nothing to refresh"
+    assert result.report.failed == 1
+    assert back(col, ids[0]) == ""
+    assert list(media_dir(col).iterdir()) == []
+    assert col.undo_status().last_step == step
+
+
+def test_bytes_that_are_not_audio_never_reach_the_media_folder(col: Collection) -> None:
+    ids = add_basic(col, "apple")
+    plan = plan_job(col, ids, make_config())
+    (item,) = plan.unique_work()
+    outcome = GenerationOutcome(
+        results={
+            item.key: MediaResult(
+                request=item.request, provider="espeak", data=HTML_ERROR_PAGE, extension="mp3", mime_type="audio/mpeg"
+            )
+        }
+    )
+    report = store_job(col, plan, outcome).report
+    assert list(media_dir(col).iterdir()) == []
+    assert back(col, ids[0]) == ""
+    assert report.failed == 1
+
+
+def test_media_reference() -> None:
+    assert media_reference(MediaKind.AUDIO, "a b.mp3") == "[sound:a b.mp3]"
+    assert media_reference(MediaKind.IMAGE, 'x"y.png') == '<img src="x&quot;y.png">'
+
+
+@pytest.mark.parametrize(
+    ("current", "mode", "expected"),
+    [
+        ("", FillMode.SKIP, "[sound:n.mp3]"),
+        ("  ", FillMode.APPEND, "[sound:n.mp3]"),
+        ("text", FillMode.SKIP, "text [sound:n.mp3]"),
+        ("[sound:o.mp3]", FillMode.APPEND, "[sound:o.mp3] [sound:n.mp3]"),
+        ("[sound:o.mp3]", FillMode.OVERWRITE, "[sound:n.mp3]"),
+    ],
+)
+def test_apply_mode(current: str, mode: FillMode, expected: str) -> None:
+    assert apply_mode(current, "[sound:n.mp3]", mode) == expected

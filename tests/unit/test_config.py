@@ -1,0 +1,290 @@
+"""Config: the shipped defaults validate, overrides deep-merge, and every bad value is refused with
+a message naming its key path."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from addon.core.config import (
+    FillMode,
+    Rule,
+    default_config_path,
+    load_default_config,
+    merge_config,
+    parse_rules,
+    provider_settings,
+    read_config_file,
+    rule_for_note_type,
+    validate_config,
+)
+from addon.core.errors import ConfigError
+from addon.core.media import MediaKind
+
+Schemas = dict[MediaKind, dict[str, Mapping[str, Any]]]
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_config_is_the_repository_config_json() -> None:
+    assert default_config_path() == REPO / "config.json"
+    assert load_default_config() == json.loads((REPO / "config.json").read_text(encoding="utf-8"))
+
+
+def test_shipped_config_validates(default_config: dict[str, Any], schemas: Schemas) -> None:
+    validate_config(default_config, schemas)
+    validate_config(merge_config(default_config, {}), schemas)
+    validate_config(merge_config(default_config, None), schemas)
+
+
+def test_every_registered_provider_has_a_default_slice(default_config: dict[str, Any], schemas: Schemas) -> None:
+    for kind, names in schemas.items():
+        for name in names:
+            assert name in default_config["providers"][kind.value], f"{kind.value}/{name} has no defaults"
+
+
+def test_shipped_rules_parse(default_config: dict[str, Any]) -> None:
+    (rule,) = parse_rules(default_config)
+    assert rule == Rule(
+        note_type="*",
+        source_field="Front",
+        image_field="",
+        audio_field="Audio",
+        image_providers=(),
+        audio_providers=("espeak",),
+        language="en",
+        image_prompt="{text}",
+        mode=FillMode.SKIP,
+    )
+
+
+def test_deep_merge_keeps_other_defaults(default_config: dict[str, Any], schemas: Schemas) -> None:
+    before = copy.deepcopy(default_config)
+    merged = merge_config(default_config, {"providers": {"audio": {"espeak": {"speed_wpm": 200}}}})
+    espeak = merged["providers"]["audio"]["espeak"]
+    assert espeak["speed_wpm"] == 200
+    for key, value in before["providers"]["audio"]["espeak"].items():
+        if key != "speed_wpm":
+            assert espeak[key] == value, key
+    assert merged["rules"] == before["rules"]
+    assert merged["shortcut"] == before["shortcut"]
+    assert merged["providers"]["image"] == before["providers"]["image"]
+    assert default_config == before, "merge_config changed its input"
+    validate_config(merged, schemas)
+
+
+def test_merge_replaces_lists_and_scalars(default_config: dict[str, Any]) -> None:
+    rules = [{"note_type": "Basic", "source_field": "Front", "audio_field": "Back", "audio_providers": ["espeak"]}]
+    merged = merge_config(default_config, {"rules": rules, "log_level": "DEBUG"})
+    assert merged["rules"] == rules
+    assert merged["log_level"] == "DEBUG"
+
+
+def test_merge_does_not_share_nested_objects_with_the_override(default_config: dict[str, Any]) -> None:
+    override: dict[str, Any] = {"providers": {"audio": {"espeak": {"voices": {"en": "en-us"}}}}}
+    merged = merge_config(default_config, override)
+    merged["providers"]["audio"]["espeak"]["voices"]["es"] = "es"
+    assert override == {"providers": {"audio": {"espeak": {"voices": {"en": "en-us"}}}}}
+
+
+def _rule(**changes: Any) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config["rules"][0].update(changes)
+
+    return change
+
+
+def _espeak(**changes: Any) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config["providers"]["audio"]["espeak"].update(changes)
+
+    return change
+
+
+def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config[key] = value
+
+    return change
+
+
+def _drop_source_field(config: dict[str, Any]) -> None:
+    del config["rules"][0]["source_field"]
+
+
+def _add_provider(config: dict[str, Any]) -> None:
+    config["providers"]["audio"]["gtts"] = {"enabled": True}
+
+
+def _add_second_bad_rule(config: dict[str, Any]) -> None:
+    config["rules"].append({"note_type": "Basic", "source_field": "Front", "audio_field": "Back", "mode": "never"})
+
+
+# (id, change to the valid default config, substrings the message must contain: key path first)
+INVALID: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, ...]]] = [
+    ("rules-not-a-list", _set("rules", {"note_type": "*"}), ("rules:", "not of type 'array'")),
+    ("providers-not-an-object", _set("providers", []), ("providers:", "not of type 'object'")),
+    ("shortcut-not-a-string", _set("shortcut", 5), ("shortcut:", "not of type 'string'")),
+    ("bad-log-level", _set("log_level", "LOUD"), ("log_level:", "'LOUD'")),
+    ("unknown-top-level-key", _set("colour", "red"), ("(top level)", "unknown key", "'colour'")),
+    ("unknown-provider-key", _espeak(volume=3), ("providers.audio.espeak:", "unknown key", "'volume'")),
+    ("unknown-provider-name", _add_provider, ("providers.audio:", "unknown key", "'gtts'")),
+    ("enabled-not-bool", _espeak(enabled="yes"), ("providers.audio.espeak.enabled:", "'yes'")),
+    ("speed-not-int", _espeak(speed_wpm="fast"), ("providers.audio.espeak.speed_wpm:", "'fast'")),
+    ("negative-timeout", _espeak(timeout_s=-1), ("providers.audio.espeak.timeout_s:", "-1")),
+    ("zero-timeout", _espeak(timeout_s=0), ("providers.audio.espeak.timeout_s:", "0")),
+    ("bool-timeout", _espeak(timeout_s=True), ("providers.audio.espeak.timeout_s:", "True")),
+    ("max-concurrency-zero", _espeak(max_concurrency=0), ("providers.audio.espeak.max_concurrency:", "0")),
+    ("max-concurrency-float", _espeak(max_concurrency=1.5), ("providers.audio.espeak.max_concurrency:", "1.5")),
+    ("bad-output-format", _espeak(output_format="ogg"), ("providers.audio.espeak.output_format:", "'ogg'")),
+    ("bad-voice-value", _espeak(voices={"en": "en; rm -rf /"}), ("providers.audio.espeak.voices.en:",)),
+    ("bad-mode", _rule(mode="sometimes"), ("rules[0].mode:", "'sometimes'", "skip")),
+    ("rule-missing-source-field", _drop_source_field, ("rules[0]:", "'source_field' is a required property")),
+    ("rule-empty-note-type", _rule(note_type=""), ("rules[0].note_type:",)),
+    ("rule-unknown-key", _rule(deck="Spanish"), ("rules[0]:", "unknown key", "'deck'")),
+    ("rule-fills-nothing", _rule(audio_field="", image_field=""), ("rules[0]:", "neither an image_field nor")),
+    ("rule-unknown-audio-provider", _rule(audio_providers=["polly"]), ("rules[0].audio_providers:", "'polly'")),
+    (
+        "rule-unknown-image-provider",
+        _rule(image_field="Picture", image_providers=["dalle"]),
+        ("rules[0].image_providers:", "'dalle'"),
+    ),
+    ("rule-audio-field-without-providers", _rule(audio_providers=[]), ("rules[0].audio_providers:", "no provider")),
+    ("rule-image-field-without-providers", _rule(image_field="Picture"), ("rules[0].image_providers:", "no provider")),
+    ("rule-providers-not-a-list", _rule(audio_providers="espeak"), ("rules[0].audio_providers:",)),
+    ("bad-language", _rule(language="english!"), ("rules[0].language:", "'english!'")),
+    ("too-short-language", _rule(language="e"), ("rules[0].language:", "'e'")),
+    ("second-rule-bad-mode", _add_second_bad_rule, ("rules[1].mode:", "'never'")),
+]
+
+
+@pytest.mark.parametrize(("change", "expected"), [pytest.param(c, e, id=i) for i, c, e in INVALID])
+def test_invalid_config_is_rejected_naming_the_key_path(
+    default_config: dict[str, Any],
+    schemas: Schemas,
+    change: Callable[[dict[str, Any]], None],
+    expected: tuple[str, ...],
+) -> None:
+    change(default_config)
+    with pytest.raises(ConfigError) as excinfo:
+        validate_config(default_config, schemas)
+    message = str(excinfo.value)
+    for part in expected:
+        assert part in message, f"{part!r} not in {message!r}"
+    assert excinfo.value.provider_wide
+
+
+def test_invalid_config_lists_every_problem(default_config: dict[str, Any], schemas: Schemas) -> None:
+    default_config["rules"][0]["mode"] = "never"
+    default_config["providers"]["audio"]["espeak"]["timeout_s"] = -5
+    with pytest.raises(ConfigError) as excinfo:
+        validate_config(default_config, schemas)
+    assert "rules[0].mode" in str(excinfo.value)
+    assert "providers.audio.espeak.timeout_s" in str(excinfo.value)
+
+
+def test_missing_required_top_level_keys(schemas: Schemas) -> None:
+    with pytest.raises(ConfigError, match="'providers' is a required property") as excinfo:
+        validate_config({"rules": []}, schemas)
+    assert "(top level)" in str(excinfo.value)
+
+
+def _rules(*note_types: str) -> list[Rule]:
+    return parse_rules(
+        {
+            "rules": [
+                {"note_type": t, "source_field": f"src-{t}", "audio_field": "Audio", "audio_providers": ["espeak"]}
+                for t in note_types
+            ]
+        }
+    )
+
+
+def test_rule_for_note_type_prefers_exact_name_over_wildcard() -> None:
+    rules = _rules("*", "Basic", "Spanish")
+    assert rule_for_note_type(rules, "Basic") is rules[1]
+    assert rule_for_note_type(rules, "Spanish") is rules[2]
+    assert rule_for_note_type(rules, "Cloze") is rules[0]
+    assert rule_for_note_type(rules, "basic") is rules[0], "note type names are matched exactly"
+
+
+def test_rule_for_note_type_without_wildcard() -> None:
+    rules = _rules("Basic")
+    assert rule_for_note_type(rules, "Basic") is rules[0]
+    assert rule_for_note_type(rules, "Other") is None
+    assert rule_for_note_type([], "Basic") is None
+
+
+def test_parse_rules_fills_in_defaults() -> None:
+    (rule,) = parse_rules({"rules": [{"note_type": "Basic", "source_field": "Front", "image_field": "Back"}]})
+    assert rule.mode is FillMode.SKIP
+    assert rule.audio_field == ""
+    assert rule.image_prompt == "{text}"
+    assert rule.target_field(MediaKind.IMAGE) == "Back"
+    assert rule.target_field(MediaKind.AUDIO) == ""
+
+
+def test_provider_settings_is_the_providers_own_slice(default_config: dict[str, Any]) -> None:
+    settings = provider_settings(default_config, MediaKind.AUDIO, "espeak")
+    assert settings["binary"] == "espeak-ng"
+    settings["binary"] = "changed"
+    assert default_config["providers"]["audio"]["espeak"]["binary"] == "espeak-ng"
+    assert provider_settings(default_config, MediaKind.IMAGE, "nothing") == {}
+
+
+def test_read_config_file_reads_an_object(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{"log_level": "DEBUG", "word": "mañana"}', encoding="utf-8")
+    assert read_config_file(path) == {"log_level": "DEBUG", "word": "mañana"}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param('{"rules": [,]}', "not valid JSON", id="invalid-json"),
+        pytest.param("", "not valid JSON", id="empty-file"),
+        pytest.param("[1, 2]", "must hold a JSON object, not list", id="list"),
+        pytest.param('"rules"', "must hold a JSON object, not str", id="string"),
+        pytest.param("null", "must hold a JSON object", id="null"),
+    ],
+)
+def test_read_config_file_rejects_bad_content_naming_the_file(tmp_path: Path, content: str, expected: str) -> None:
+    path = tmp_path / "my-settings.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ConfigError) as excinfo:
+        read_config_file(path)
+    assert "my-settings.json" in str(excinfo.value)
+    assert expected in str(excinfo.value)
+
+
+def test_read_config_file_reports_line_and_column(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text('{\n  "rules": [\n    oops\n  ]\n}\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 3 column 5"):
+        read_config_file(path)
+
+
+def test_read_config_file_missing_file_names_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere" / "absent.json"
+    with pytest.raises(ConfigError) as excinfo:
+        read_config_file(path)
+    assert "absent.json" in str(excinfo.value)
+    assert "No such file" in str(excinfo.value)
+
+
+def test_read_config_file_on_a_directory_names_it(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as excinfo:
+        read_config_file(tmp_path)
+    assert str(tmp_path) in str(excinfo.value)
+
+
+def test_read_config_file_rejects_non_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.json"
+    path.write_bytes('{"word": "mañana"}'.encode("latin-1"))
+    with pytest.raises(ConfigError) as excinfo:
+        read_config_file(path)
+    assert "latin1.json" in str(excinfo.value)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,8 +18,6 @@ from devtools.sample_deck import DEMO_RULES, build_sample_collection
 
 REPO = Path(__file__).resolve().parents[2]
 TOTAL_NOTES = 25  # 12 English + 13 Spanish, one of them with audio already
-
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:

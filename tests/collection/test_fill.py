@@ -4,7 +4,6 @@ file, one undo reverts the job, and failures write nothing."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,8 +19,6 @@ from addon.core.media_checks import sniff_audio
 from addon.core.registry import provider_schemas
 from addon.core.text import field_has_sound
 from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, PREFILLED, SPANISH_TYPE, add_sample_notes
-
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ made."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,8 +21,6 @@ from addon.core.media import MediaKind, MediaRequest, MediaResult
 from addon.core.media_checks import sniff_audio
 from addon.core.naming import media_file_name
 from addon.core.registry import provider_schemas
-
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
 HTML_ERROR_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>\n"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,6 @@ from addon.core.media import MediaKind, MediaRequest
 from addon.core.media_checks import sniff_audio
 from addon.core.registry import ProviderRegistry
 from addon.providers.audio.espeak import EspeakProvider
-
-pytestmark = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 
 
 def _provider(default_config: dict[str, Any], **changes: Any) -> EspeakProvider:
@@ -37,7 +34,6 @@ def test_registry_builds_espeak_from_the_shipped_config(default_config: dict[str
         registry.close()
 
 
-@pytest.mark.skipif(shutil.which("lame") is None, reason="lame is not installed")
 def test_produces_mp3_when_lame_is_present(default_config: dict[str, Any]) -> None:
     request = _request()
     result = _provider(default_config).generate(request)

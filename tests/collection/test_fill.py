@@ -4,61 +4,18 @@ file, one undo reverts the job, and failures write nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from anki.collection import Collection
 from anki.notes import NoteId
+from notes_helpers import add_basic, make_config
 
 from addon.collection.fill import run_headless
 from addon.collection.sync import UNDO_NAME
-from addon.core.config import load_default_config, merge_config, validate_config
 from addon.core.media_checks import sniff_audio
-from addon.core.registry import provider_schemas
 from addon.core.text import field_has_sound
 from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, PREFILLED, SPANISH_TYPE, add_sample_notes
-
-
-@pytest.fixture
-def col(tmp_path: Path) -> Iterator[Collection]:
-    collection = Collection(str(tmp_path / "collection.anki2"))
-    try:
-        yield collection
-    finally:
-        collection.close()
-
-
-def make_config(*, mode: str = "skip", rules: list[dict[str, Any]] | None = None, **espeak: Any) -> dict[str, Any]:
-    """The shipped defaults with a rule for the stock "Basic" note type (audio into Back)."""
-    basic_rule = {
-        "note_type": "Basic",
-        "source_field": "Front",
-        "audio_field": "Back",
-        "audio_providers": ["espeak"],
-        "language": "en",
-        "mode": mode,
-    }
-    overrides = {"rules": rules or [basic_rule], "providers": {"audio": {"espeak": {"max_concurrency": 4, **espeak}}}}
-    config = merge_config(load_default_config(), overrides)
-    validate_config(config, provider_schemas())
-    return config
-
-
-def add_basic(col: Collection, *fronts: str, back: str = "") -> list[int]:
-    model = col.models.by_name("Basic")
-    assert model is not None
-    deck = col.decks.id("Default")
-    assert deck is not None
-    ids = []
-    for front in fronts:
-        note = col.new_note(model)
-        note["Front"] = front
-        note["Back"] = back
-        col.add_note(note, deck)
-        ids.append(int(note.id))
-    return ids
 
 
 def fields(col: Collection, note_ids: list[int]) -> dict[int, list[str]]:

@@ -5,63 +5,22 @@ made."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from anki.collection import Collection
 from anki.notes import NoteId
+from notes_helpers import add_basic, make_config
 
 from addon.collection.fill import generate_job, plan_job, store_job
 from addon.collection.sync import UNDO_NAME, apply_mode, media_reference
-from addon.core.config import FillMode, load_default_config, merge_config, validate_config
+from addon.core.config import FillMode
 from addon.core.job import GenerationOutcome, JobProgress
 from addon.core.media import MediaKind, MediaRequest, MediaResult
 from addon.core.media_checks import sniff_audio
 from addon.core.naming import media_file_name
-from addon.core.registry import provider_schemas
 
 HTML_ERROR_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>\n"
-
-
-@pytest.fixture
-def col(tmp_path: Path) -> Iterator[Collection]:
-    collection = Collection(str(tmp_path / "collection.anki2"))
-    try:
-        yield collection
-    finally:
-        collection.close()
-
-
-def make_config(*, mode: str = "skip", **espeak: Any) -> dict[str, Any]:
-    rule = {
-        "note_type": "Basic",
-        "source_field": "Front",
-        "audio_field": "Back",
-        "audio_providers": ["espeak"],
-        "language": "en",
-        "mode": mode,
-    }
-    overrides = {"rules": [rule], "providers": {"audio": {"espeak": {"max_concurrency": 4, **espeak}}}}
-    config = merge_config(load_default_config(), overrides)
-    validate_config(config, provider_schemas())
-    return config
-
-
-def add_basic(col: Collection, *fronts: str, back: str = "") -> list[int]:
-    model = col.models.by_name("Basic")
-    assert model is not None
-    deck = col.decks.id("Default")
-    assert deck is not None
-    ids = []
-    for front in fronts:
-        note = col.new_note(model)
-        note["Front"] = front
-        note["Back"] = back
-        col.add_note(note, deck)
-        ids.append(int(note.id))
-    return ids
 
 
 def back(col: Collection, note_id: int) -> str:

@@ -22,6 +22,12 @@ from harness import ADDON, UiProblems, pump
 from devtools.anki_base import PROFILE, create_base, headless_environment, link_addon
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Before any GUI test module imports aqt: a headless screen, no WebEngine sandbox (root), and a
+    single-instance key of our own."""
+    os.environ.update(headless_environment(single_instance_key=f"media-fill-tests-{uuid.uuid4().hex}"))
+
+
 @pytest.fixture(scope="session")
 def ui_problems() -> UiProblems:
     return UiProblems()
@@ -30,7 +36,6 @@ def ui_problems() -> UiProblems:
 @pytest.fixture(scope="session")
 def anki_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("anki-base")
-    os.environ.update(headless_environment(single_instance_key=f"media-fill-tests-{uuid.uuid4().hex}"))
     create_base(base)
     link_addon(base)
     return base
@@ -43,6 +48,9 @@ def anki_app(anki_base: Path, ui_problems: UiProblems) -> Iterator[Any]:
     import aqt.operations
     import aqt.utils
 
+    # Anki reads the single-instance key when aqt is first imported (a test module may have done
+    # so already): set it on the class too, or another Anki on this machine would take our start.
+    aqt.AnkiApp.KEY = os.environ["ANKI_SINGLE_INSTANCE_KEY"]
     stderr, excepthook = sys.stderr, sys.excepthook
     app = aqt._run(argv=["anki", "-b", str(anki_base), "-p", PROFILE], exec=False)
     assert app is not None, "Anki did not start"

@@ -1,4 +1,4 @@
-"""Helpers for the GUI tests (the fixtures are in conftest.py)."""
+"""Helpers for the GUI tests (their fixtures are in tests/gui/conftest.py)."""
 
 from __future__ import annotations
 

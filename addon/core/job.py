@@ -115,8 +115,11 @@ def _call_provider(
             raise _NotStarted
         try:
             result = pool.instances[key].generate(request)
-        except ProviderError:
-            raise
+        except ProviderError as exc:
+            error = _as_provider_error(exc, key[1])
+            if error.provider_wide:  # marked before the gate opens for the next request
+                pool.break_provider(key, error)
+            raise error from None
         except Exception as exc:  # a provider bug must not end the job
             log.exception("provider %s crashed on a request", key[1])
             raise ProviderError(f"unexpected error ({type(exc).__name__}); see the log", provider=key[1]) from None
@@ -147,10 +150,8 @@ def _run_item(item: WorkItem, pool: _ProviderPool, cancel: threading.Event) -> M
         except _NotStarted:
             return None
         except ProviderError as exc:
-            last_error = _as_provider_error(exc, name)
-            log.info("%s failed for a request: %s", name, last_error)
-            if last_error.provider_wide:
-                pool.break_provider(key, last_error)
+            last_error = exc
+            log.info("%s failed for a request: %s", name, exc)
             continue
         return MediaResult(
             request=request,

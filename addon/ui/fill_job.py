@@ -29,9 +29,10 @@ from aqt.main import AnkiQt
 from aqt.operations import CollectionOp, QueryOp
 from aqt.qt import QWidget
 from aqt.utils import showWarning, tooltip
+from PyQt6 import sip
 
 from ..collection.fill import StoreResult, generate_job, plan_job, store_job
-from ..core.job import GenerationOutcome
+from ..core.job import GenerationOutcome, JobProgress
 from ..core.planner import Plan
 from ..core.report import JobReport
 from .progress_window import JobProgressWindow, ProgressRelay
@@ -84,21 +85,35 @@ class FillJob:
         if not work:
             self._store(GenerationOutcome())
             return
-        window = JobProgressWindow(self.mw, total=len(work), on_cancel=self.cancel)
+        # Shown over the Browser the job came from; if the user closes the Browser, the window goes
+        # with it and the job carries on, ending with the usual tooltip.
+        window = JobProgressWindow(self._live_parent(), total=len(work), on_cancel=self.cancel)
         self.progress_window = window
         window.show()
-        relay = ProgressRelay(self.mw.taskman.run_on_main, window.show_progress)
+        relay = ProgressRelay(self.mw.taskman.run_on_main, self._show_progress)
         self._generation = self.mw.taskman.run_in_background(
             lambda: generate_job(plan, self.config, cancel=self.cancel_event, on_progress=relay),
             self._on_generated,
             uses_collection=False,
         )
 
+    def _live_parent(self) -> QWidget:
+        return self.mw if sip.isdeleted(self.parent) else self.parent
+
+    def _show_progress(self, progress: JobProgress) -> None:
+        window = self.progress_window
+        if window is not None and not sip.isdeleted(window):
+            window.show_progress(progress)
+
+    def _close_progress(self) -> None:
+        window = self.progress_window
+        if window is not None and not sip.isdeleted(window):
+            window.finish()
+
     def _on_generated(self, future: Future[GenerationOutcome]) -> None:
         if self._done:
             return  # already stored while the profile was closing
-        if self.progress_window is not None:
-            self.progress_window.finish()
+        self._close_progress()
         try:
             outcome = future.result()
         except Exception as exc:
@@ -116,14 +131,13 @@ class FillJob:
     def _stored(self, result: StoreResult) -> None:
         self.report = result.report
         lines = [result.report.summary(), *result.report.details(limit=3)]
-        tooltip("<br>".join(_escape(line) for line in lines), period=8000, parent=self.mw)
+        tooltip("<br>".join(_escape(line) for line in lines), period=8000, parent=self._live_parent())
         self._finish()
 
     def _fail(self, exc: Exception) -> None:
         log.exception("Fill Media job failed", exc_info=exc)
         self.error = exc
-        if self.progress_window is not None:
-            self.progress_window.finish()
+        self._close_progress()
         showWarning(f"Fill Media stopped: {exc}", parent=self.mw, title="Fill Media")
         self._finish()
 
@@ -138,8 +152,7 @@ class FillJob:
         if self._done or self._generation is None or self._plan is None:
             self._done = True
             return
-        if self.progress_window is not None:
-            self.progress_window.finish()
+        self._close_progress()
         try:
             outcome = self._generation.result(timeout=_SAVE_ON_QUIT_WAIT_S)
         except FutureTimeout:

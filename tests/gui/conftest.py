@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from harness import ADDON, UiProblems, pump
+from PyQt6 import sip
 
 from devtools.anki_base import PROFILE, create_base, headless_environment, link_addon
 
@@ -160,5 +161,6 @@ def open_browser(mw: Any, anki_app: Any) -> Iterator[Callable[[list[int]], Any]]
 
     yield open_with
     for browser in opened:
-        browser.close()
+        if not sip.isdeleted(browser):
+            browser.close()
     pump(anki_app, lambda: aqt.dialogs._dialogs["Browser"][1] is None, what="the Browser to close")

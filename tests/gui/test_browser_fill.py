@@ -186,3 +186,29 @@ def test_bad_config_is_reported_and_nothing_changes(
     warnings = ui_problems.take()
     assert len(warnings) == 1 and "rules[0].mode" in warnings[0] and "sometimes" in warnings[0]
     assert {nid: list(mw.col.get_note(nid).fields) for nid in notes} == before
+
+
+def test_one_job_at_a_time_and_closing_the_browser_mid_job(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    slow_espeak: Path,
+) -> None:
+    set_addon_config(mw, slow_config(slow_espeak))
+    notes = sample_notes[ENGLISH_TYPE][:6]
+    browser = open_browser(notes)
+    controller = addon.controller
+    fill_action(browser).trigger()
+    job = controller.job
+    pump(anki_app, lambda: job.progress_window is not None and job.progress_window.isVisible(), what="progress")
+
+    assert controller.fill_selected(browser) is None, "a second job started while one was running"
+    assert controller.job is job
+
+    browser.close()  # the progress window goes with the Browser; the job carries on
+    pump(anki_app, lambda: not job.running, timeout=30, what="the job after the Browser closed")
+    pump(anki_app, lambda: mw._background_op_count == 0, what="background operations")
+    assert job.report is not None and job.report.filled == len(notes) and not job.report.cancelled
+    assert all(audio_field_files(mw, notes).values())

@@ -70,6 +70,12 @@ class _ProviderPool:
                 except MediaFillError as exc:
                     self.broken[key] = _as_provider_error(exc, name)
                     continue
+                except Exception as exc:  # a provider module that fails to import must not end the job
+                    log.exception("provider %s could not be loaded", name)
+                    self.broken[key] = ConfigError(
+                        f"could not be loaded ({type(exc).__name__}); see the log", provider=name
+                    )
+                    continue
                 if not provider.enabled:
                     self.broken[key] = ConfigError("is disabled in the settings", provider=name)
                     continue

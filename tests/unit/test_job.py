@@ -361,3 +361,24 @@ def test_provider_settings_properties() -> None:
     assert provider.enabled
     assert Backup().max_concurrency == 1
     assert not Backup(enabled=False).enabled
+
+
+class BrokenModuleLookup(Lookup):
+    """A registry whose "primary" module fails to import."""
+
+    def get(self, kind: MediaKind, name: str) -> MediaProvider:
+        if name == "primary":
+            raise ImportError("No module named 'requests_oauthlib'")
+        return super().get(kind, name)
+
+
+def test_a_provider_that_fails_to_load_falls_back_and_the_job_goes_on() -> None:
+    backup = Backup()
+    work = items(*WORDS[:3])
+    outcome = generate_all(work, providers=BrokenModuleLookup(backup), cancel=threading.Event())
+    assert [outcome.results[item.key].provider for item in work] == ["backup"] * 3
+    assert all(outcome.results[item.key].ok for item in work)
+
+    alone = items("solo", providers=("primary",))
+    failed = generate_all(alone, providers=BrokenModuleLookup(backup), cancel=threading.Event()).results[alone[0].key]
+    assert failed.error is not None and "could not be loaded" in failed.error.message

@@ -18,6 +18,8 @@ progress relay run on workers.
 
 from __future__ import annotations
 
+import enum
+import html
 import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -43,7 +45,16 @@ log = logging.getLogger(__name__)
 _SAVE_ON_QUIT_WAIT_S = 5.0
 
 
+class _Step(enum.Enum):
+    PLANNING = enum.auto()
+    GENERATING = enum.auto()
+    STORING = enum.auto()
+    DONE = enum.auto()
+
+
 class FillJob:
+    """One job over the notes selected in a Browser; see the module docstring for its steps."""
+
     def __init__(
         self,
         *,
@@ -64,11 +75,11 @@ class FillJob:
         self._on_finished = on_finished
         self._plan: Plan | None = None
         self._generation: Future[GenerationOutcome] | None = None
-        self._done = False
+        self._step = _Step.PLANNING
 
     @property
     def running(self) -> bool:
-        return not self._done
+        return self._step is not _Step.DONE
 
     def start(self) -> None:
         QueryOp(
@@ -80,7 +91,10 @@ class FillJob:
         self.cancel_event.set()
 
     def _generate(self, plan: Plan) -> None:
+        if self._step is not _Step.PLANNING:
+            return  # the profile closed while the notes were read
         self._plan = plan
+        self._step = _Step.GENERATING
         work = plan.unique_work()
         if not work:
             self._store(GenerationOutcome())
@@ -111,7 +125,7 @@ class FillJob:
             window.finish()
 
     def _on_generated(self, future: Future[GenerationOutcome]) -> None:
-        if self._done:
+        if self._step is not _Step.GENERATING:
             return  # already stored while the profile was closing
         self._close_progress()
         try:
@@ -124,6 +138,7 @@ class FillJob:
     def _store(self, outcome: GenerationOutcome) -> None:
         plan = self._plan
         assert plan is not None
+        self._step = _Step.STORING
         CollectionOp(self.mw, lambda col: store_job(col, plan, outcome)).success(self._stored).failure(
             self._fail
         ).run_in_background()
@@ -131,7 +146,7 @@ class FillJob:
     def _stored(self, result: StoreResult) -> None:
         self.report = result.report
         lines = [result.report.summary(), *result.report.details(limit=3)]
-        tooltip("<br>".join(_escape(line) for line in lines), period=8000, parent=self._live_parent())
+        tooltip("<br>".join(html.escape(line, quote=False) for line in lines), period=8000, parent=self._live_parent())
         self._finish()
 
     def _fail(self, exc: Exception) -> None:
@@ -142,31 +157,25 @@ class FillJob:
         self._finish()
 
     def _finish(self) -> None:
-        self._done = True
+        self._step = _Step.DONE
         self._on_finished(self)
 
     def save_before_profile_closes(self) -> None:
         """Called on the main thread as the profile closes: cancel, wait briefly for running requests,
-        and store what was made while the collection is still open."""
+        and store what was made while the collection is still open. A job still reading notes stops
+        there; one already storing is left to its short `CollectionOp`, like Anki's own operations."""
         self.cancel()
-        if self._done or self._generation is None or self._plan is None:
-            self._done = True
+        step, self._step = self._step, _Step.DONE
+        if step is not _Step.GENERATING or self._generation is None or self._plan is None:
             return
         self._close_progress()
         try:
             outcome = self._generation.result(timeout=_SAVE_ON_QUIT_WAIT_S)
         except FutureTimeout:
             log.warning("Fill Media: requests still running at quit; their media is not saved")
-            self._done = True
             return
         except Exception:
             log.exception("Fill Media: the job failed while Anki was closing")
-            self._done = True
             return
         if self.mw.col is not None:
             self.report = store_job(self.mw.col, self._plan, outcome).report
-        self._done = True
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

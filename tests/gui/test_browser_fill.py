@@ -22,14 +22,31 @@ def fill_action(browser: Any) -> QAction:
     return action
 
 
+def start_job(app: Any, browser: Any, addon: ModuleType, *, progress_at_least: int = 0) -> Any:
+    """Trigger Notes → Fill Media… and wait until the progress window shows ``progress_at_least``."""
+    fill_action(browser).trigger()
+    job = addon.controller.job
+    assert job is not None, "the action started no job"
+    if progress_at_least:
+
+        def shown() -> bool:
+            window = job.progress_window
+            return window is not None and window.bar.value() >= progress_at_least
+
+        pump(app, shown, what="progress")
+    return job
+
+
+def wait_for_end(app: Any, job: Any) -> None:
+    """Until the job has stored its results and Anki has no operation running."""
+    pump(app, lambda: not job.running, timeout=60, what="the Fill Media job")
+    pump(app, lambda: job.mw._background_op_count == 0, what="background operations")
+
+
 def run_job(app: Any, browser: Any, addon: ModuleType) -> Any:
     """Trigger Notes → Fill Media… and wait until the job has stored its results."""
-    controller = addon.controller
-    fill_action(browser).trigger()
-    job = controller.job
-    assert job is not None, "the action started no job"
-    pump(app, lambda: not job.running, timeout=60, what="the Fill Media job")
-    pump(app, lambda: browser.mw._background_op_count == 0, what="background operations")
+    job = start_job(app, browser, addon)
+    wait_for_end(app, job)
     return job
 
 
@@ -109,10 +126,7 @@ def test_cancel_mid_job_keeps_what_was_done(
     media_dir = Path(mw.col.media.dir())
     files_before = set(media_dir.iterdir())
     browser = open_browser(notes)
-    controller = addon.controller
-    fill_action(browser).trigger()
-    job = controller.job
-    pump(anki_app, lambda: job.progress_window is not None and job.progress_window.bar.value() >= 2, what="progress")
+    job = start_job(anki_app, browser, addon, progress_at_least=2)
     # Anki stays usable: the main loop runs other work while the job is going on.
     ticked: list[bool] = []
     QTimer.singleShot(0, lambda: ticked.append(job.running))
@@ -120,8 +134,7 @@ def test_cancel_mid_job_keeps_what_was_done(
     assert ticked == [True]
 
     job.progress_window.cancel_button.click()
-    pump(anki_app, lambda: not job.running, timeout=30, what="the cancelled job")
-    pump(anki_app, lambda: mw._background_op_count == 0, what="background operations")
+    wait_for_end(anki_app, job)
 
     report = job.report
     assert report is not None and report.cancelled
@@ -154,9 +167,7 @@ def test_profile_closing_mid_job_saves_what_was_made(
     notes = sample_notes[SPANISH_TYPE][:8]
     browser = open_browser(notes)
     controller = addon.controller
-    fill_action(browser).trigger()
-    job = controller.job
-    pump(anki_app, lambda: job.progress_window is not None and job.progress_window.bar.value() >= 1, what="progress")
+    job = start_job(anki_app, browser, addon, progress_at_least=1)
 
     controller.on_profile_will_close()  # what Anki calls first when the user quits
 
@@ -200,15 +211,12 @@ def test_one_job_at_a_time_and_closing_the_browser_mid_job(
     notes = sample_notes[ENGLISH_TYPE][:6]
     browser = open_browser(notes)
     controller = addon.controller
-    fill_action(browser).trigger()
-    job = controller.job
-    pump(anki_app, lambda: job.progress_window is not None and job.progress_window.isVisible(), what="progress")
+    job = start_job(anki_app, browser, addon, progress_at_least=1)
 
     assert controller.fill_selected(browser) is None, "a second job started while one was running"
     assert controller.job is job
 
     browser.close()  # the progress window goes with the Browser; the job carries on
-    pump(anki_app, lambda: not job.running, timeout=30, what="the job after the Browser closed")
-    pump(anki_app, lambda: mw._background_op_count == 0, what="background operations")
+    wait_for_end(anki_app, job)
     assert job.report is not None and job.report.filled == len(notes) and not job.report.cancelled
     assert all(audio_field_files(mw, notes).values())

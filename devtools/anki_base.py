@@ -57,13 +57,14 @@ def _symlink(link: Path, source: Path) -> None:
     os.symlink(source, link)
 
 
-def headless_environment(*, single_instance_key: str) -> dict[str, str]:
-    """Environment variables that let the real Anki start with no screen, as root, beside others."""
+def headless_environment(*, single_instance_key: str, offscreen: bool = False) -> dict[str, str]:
+    """Environment variables that let the real Anki start with no screen, as root, beside others.
+    Qt draws offscreen when ``offscreen`` is set or there is no screen."""
     env = {
         "QTWEBENGINE_DISABLE_SANDBOX": "1",
         "ANKI_SINGLE_INSTANCE_KEY": single_instance_key,
         "ANKI_NOHIGHDPI": "1",
     }
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+    if offscreen or (not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
         env["QT_QPA_PLATFORM"] = "offscreen"
     return env

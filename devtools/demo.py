@@ -47,7 +47,10 @@ def main() -> int:
         print(f"  {path.name}  ({path.stat().st_size} bytes)")
     if len(media) > 5:
         print(f"  … and {len(media) - 5} more")
-    print("Run it again: the second run skips every note that already has audio.")
+    python = Path(sys.executable)
+    python = python.relative_to(REPO) if python.is_relative_to(REPO) else python
+    print("Fill the same collection again (every note now has audio, so all are skipped):")
+    print(f"  {python} -m addon fill --collection {collection} --search 'deck:*' --config {config}")
     return completed.returncode
 
 

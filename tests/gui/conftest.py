@@ -24,9 +24,10 @@ from devtools.anki_base import PROFILE, create_base, headless_environment, link_
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Before any GUI test module imports aqt: a headless screen, no WebEngine sandbox (root), and a
-    single-instance key of our own."""
-    os.environ.update(headless_environment(single_instance_key=f"media-fill-tests-{uuid.uuid4().hex}"))
+    """Before any GUI test module imports aqt: offscreen drawing (no windows flash up on a
+    developer's screen), no WebEngine sandbox (root), and a single-instance key of our own."""
+    key = f"media-fill-tests-{uuid.uuid4().hex}"
+    os.environ.update(headless_environment(single_instance_key=key, offscreen=True))
 
 
 @pytest.fixture(scope="session")

@@ -18,7 +18,8 @@ from devtools.anki_base import PROFILE, create_base, headless_environment
 
 
 def start_anki(base: Path) -> tuple[Any, Any]:
-    os.environ.update(headless_environment(single_instance_key=f"media-fill-probe-{uuid.uuid4().hex}"))
+    key = f"media-fill-probe-{uuid.uuid4().hex}"
+    os.environ.update(headless_environment(single_instance_key=key, offscreen=True))
     create_base(base)
     import aqt
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-from .core.config import load_default_config, merge_config, read_config_file, validate_config
+from .core.config import read_config_file
 from .core.errors import MediaFillError
 from .core.job import JobProgress
-from .core.registry import provider_schemas
+from .core.registry import load_config
 from .core.report import JobReport
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -49,13 +49,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_config(path: Path | None) -> dict[str, Any]:
-    """Defaults overlaid with ``path`` (if given), validated; raises `ConfigError`."""
-    config = merge_config(load_default_config(), read_config_file(path) if path else None)
-    validate_config(config, provider_schemas())
-    return config
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -70,7 +63,7 @@ def _fill(args: argparse.Namespace) -> int:
     from .collection.open_collection import open_existing_collection
 
     try:
-        config = load_config(args.config)
+        config = load_config(read_config_file(args.config) if args.config else None)
         col = open_existing_collection(args.collection)
     except MediaFillError as exc:
         print(f"media-fill: {exc}", file=sys.stderr)

@@ -13,7 +13,7 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
-from .config import provider_settings
+from .config import load_default_config, merge_config, provider_settings, validate_config
 from .errors import ConfigError
 from .interfaces import MediaProvider
 from .media import MediaKind
@@ -50,6 +50,14 @@ def provider_schemas() -> dict[MediaKind, dict[str, Mapping[str, Any]]]:
         kind: {name: load_provider_class(kind, name).settings_schema for name in names}
         for kind, names in PROVIDER_MAP.items()
     }
+
+
+def load_config(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The shipped defaults with ``overrides`` deep-merged over them, validated against every known
+    provider's schema; raises `ConfigError` naming the bad key."""
+    config = merge_config(load_default_config(), overrides)
+    validate_config(config, provider_schemas())
+    return config
 
 
 class ProviderRegistry:

@@ -12,8 +12,7 @@ from typing import Any
 
 from aqt.main import AnkiQt
 
-from ..core.config import load_default_config, merge_config, validate_config
-from ..core.registry import provider_schemas
+from ..core.registry import load_config
 
 
 def addon_folder_name(module: str) -> str:
@@ -23,6 +22,4 @@ def addon_folder_name(module: str) -> str:
 def load_addon_config(mw: AnkiQt, *, addon_module: str) -> dict[str, Any]:
     """The validated config; raises `ConfigError` naming the bad key."""
     meta = mw.addonManager.addonMeta(addon_folder_name(addon_module))
-    config = merge_config(load_default_config(), meta.get("config") or {})
-    validate_config(config, provider_schemas())
-    return config
+    return load_config(meta.get("config") or {})

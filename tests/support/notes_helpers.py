@@ -7,8 +7,7 @@ from typing import Any
 
 from anki.collection import Collection
 
-from addon.core.config import load_default_config, merge_config, validate_config
-from addon.core.registry import provider_schemas
+from addon.core.registry import load_config
 
 
 def make_config(*, mode: str = "skip", rules: list[dict[str, Any]] | None = None, **espeak: Any) -> dict[str, Any]:
@@ -22,9 +21,7 @@ def make_config(*, mode: str = "skip", rules: list[dict[str, Any]] | None = None
         "mode": mode,
     }
     overrides = {"rules": rules or [basic_rule], "providers": {"audio": {"espeak": {"max_concurrency": 4, **espeak}}}}
-    config = merge_config(load_default_config(), overrides)
-    validate_config(config, provider_schemas())
-    return config
+    return load_config(overrides)
 
 
 def add_basic(col: Collection, *fronts: str, back: str = "") -> list[int]:

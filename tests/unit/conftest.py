@@ -41,34 +41,29 @@ def wav_bytes(audio_dir: Path) -> bytes:
     return wav.read_bytes()
 
 
-@pytest.fixture(scope="session")
-def mp3_bytes(audio_dir: Path, wav_bytes: bytes) -> bytes:
-    """The same speech encoded to MP3 by lame."""
-    wav = audio_dir / "for-lame.wav"
+def _encode_mp3(audio_dir: Path, wav_bytes: bytes, name: str, *lame_options: str) -> bytes:
+    wav = audio_dir / f"{name}.wav"
     wav.write_bytes(wav_bytes)
-    mp3 = audio_dir / "hello.mp3"
+    mp3 = audio_dir / f"{name}.mp3"
     subprocess.run(
-        [_require_program("lame"), "--quiet", "-V", "5", str(wav), str(mp3)],
+        [_require_program("lame"), "--quiet", *lame_options, str(wav), str(mp3)],
         check=True,
         capture_output=True,
         timeout=30,
     )
     return mp3.read_bytes()
+
+
+@pytest.fixture(scope="session")
+def mp3_bytes(audio_dir: Path, wav_bytes: bytes) -> bytes:
+    """The same speech encoded to MP3 by lame."""
+    return _encode_mp3(audio_dir, wav_bytes, "plain", "-V", "5")
 
 
 @pytest.fixture(scope="session")
 def mp3_with_id3_bytes(audio_dir: Path, wav_bytes: bytes) -> bytes:
     """MP3 with an ID3v2 tag in front, as many web services send it."""
-    wav = audio_dir / "for-lame-id3.wav"
-    wav.write_bytes(wav_bytes)
-    mp3 = audio_dir / "tagged.mp3"
-    subprocess.run(
-        [_require_program("lame"), "--quiet", "--id3v2-only", "--tt", "hello", str(wav), str(mp3)],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
-    return mp3.read_bytes()
+    return _encode_mp3(audio_dir, wav_bytes, "tagged", "--id3v2-only", "--tt", "hello")
 
 
 @pytest.fixture(scope="session")

@@ -1,8 +1,16 @@
-"""Headless entry point: ``python -m addon fill --collection PATH --search QUERY [--config FILE] [--json]``.
+"""Headless entry point (``python -m addon COMMAND``):
 
-Runs the same three job steps as the Browser action (`collection.fill`). Exit codes: 0 when every
-target was filled, skipped or reused; 1 when some failed (or were not started because of Ctrl+C);
-2 on bad usage, bad config, or a collection that cannot be opened (nothing is written then).
+* ``fill --collection PATH --search QUERY [--config FILE] [--json]`` runs the same three job steps
+  as the Browser action (`collection.fill`). Exit codes: 0 when every target was filled, skipped or
+  reused; 1 when some failed (or were not started because of Ctrl+C); 2 on bad usage, bad config, or
+  a collection that cannot be opened (nothing is written then).
+* ``providers [--config FILE] [--json]`` lists every known provider with its kind, whether it is
+  enabled and configured, and its status. Exit 0 (2 on bad config).
+* ``check [--config FILE] [--json]`` runs every enabled provider's health check at once; exit 1
+  when one is unhealthy, else 0 (2 on bad config).
+
+Every command logs to ``--log-file`` (default: the add-on's ``user_files/media_fill.log``) with
+keys redacted; ``--verbose`` also logs to stderr.
 
 Thread safety: runs on the main thread of its own process and owns the collection it opens.
 """
@@ -20,11 +28,15 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-from .core.config import read_config_file
+from .core.config import package_dir, read_config_file
 from .core.errors import MediaFillError
 from .core.job import JobProgress
-from .core.registry import load_config
+from .core.log import add_redacting_handler, configure_logging
+from .core.provider_listing import provider_rows
+from .core.registry import ProviderRegistry, load_config
 from .core.report import JobReport
+
+LOG_FILE_NAME = "media_fill.log"
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -45,25 +57,79 @@ def build_parser() -> argparse.ArgumentParser:
     fill.add_argument("--search", required=True, help="an Anki search, e.g. 'deck:Spanish' or 'note:Basic'")
     fill.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
     fill.add_argument("--json", action="store_true", help="print one JSON report object on stdout")
-    fill.add_argument("--verbose", "-v", action="store_true", help="log each step on stderr")
+    providers = commands.add_parser("providers", help="list every known provider and whether it is ready")
+    check = commands.add_parser("check", help="test every enabled provider's connection")
+    for command in (fill, providers, check):
+        if command is not fill:
+            command.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
+            command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        command.add_argument("--verbose", "-v", action="store_true", help="log each step on stderr")
+        command.add_argument("--log-file", type=Path, default=None, help="where to write the log (rotated)")
+    check.add_argument("--timeout", type=float, default=None, help="seconds each check may take")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
-    )
-    return _fill(args)
+    try:
+        config = load_config(read_config_file(args.config) if args.config else None)
+    except MediaFillError as exc:
+        print(f"media-fill: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    _set_up_logging(args, config)
+    commands = {"fill": _fill, "providers": _providers, "check": _check}
+    return commands[str(args.command)](args, config)
 
 
-def _fill(args: argparse.Namespace) -> int:
+def _set_up_logging(args: argparse.Namespace, config: dict[str, Any]) -> None:
+    package = __name__.rpartition(".")[0] or "addon"
+    log_file = args.log_file if args.log_file is not None else package_dir() / "user_files" / LOG_FILE_NAME
+    level = "DEBUG" if args.verbose else str(config.get("log_level", "INFO"))
+    configure_logging(logger_name=package, level=level, log_file=log_file)
+    if args.verbose:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(levelname)s [%(trace_id)s] %(name)s: %(message)s"))
+        add_redacting_handler(package, handler)
+
+
+def _providers(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    rows = provider_rows(ProviderRegistry(config))
+    if args.json:
+        print(json.dumps({"providers": rows}, ensure_ascii=False))
+        return EXIT_OK
+    print(f"{'kind':<6} {'provider':<14} {'enabled':<8} {'configured':<11} {'status':<10} description")
+    for row in rows:
+        configured = "yes" if row["configured"] else "no"
+        print(
+            f"{row['kind']:<6} {row['name']:<14} {'yes' if row['enabled'] else 'no':<8} {configured:<11} "
+            f"{row['status']:<10} {row['description'] or row['problem']}"
+        )
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    registry = ProviderRegistry(config)
+    try:
+        results = registry.health_check_all(timeout_s=args.timeout)
+    finally:
+        registry.close()
+    unhealthy = [r for r in results if not r.ok]
+    if args.json:
+        print(json.dumps({"checks": [r.to_json() for r in results], "unhealthy": len(unhealthy)}, ensure_ascii=False))
+    else:
+        for r in results:
+            latency = "-" if r.latency_s is None else f"{r.latency_s * 1000:.0f} ms"
+            print(f"{'ok ' if r.ok else 'BAD'} {r.kind.value:<6} {r.provider:<14} {latency:>9}  {r.message}")
+        print(f"{len(results) - len(unhealthy)} of {len(results)} enabled providers are healthy")
+    return EXIT_FAILED if unhealthy else EXIT_OK
+
+
+def _fill(args: argparse.Namespace, config: dict[str, Any]) -> int:
     # Imported here so `python -m addon --help` works without the anki package.
     from .collection.fill import run_headless
     from .collection.open_collection import open_existing_collection
 
     try:
-        config = load_config(read_config_file(args.config) if args.config else None)
         col = open_existing_collection(args.collection)
     except MediaFillError as exc:
         print(f"media-fill: {exc}", file=sys.stderr)

@@ -38,22 +38,19 @@ class StoreResult:
 
 def plan_job(col: Collection, note_ids: Iterable[int], config: Mapping[str, Any]) -> Plan:
     """Step 1: the plan for ``note_ids`` under the config's rules."""
-    return plan_notes(CollectionNotes(col).jobs(note_ids), parse_rules(config))
+    return plan_notes(CollectionNotes(col, note_ids).jobs(), parse_rules(config))
 
 
 def generate_job(
     plan: Plan,
-    config: Mapping[str, Any],
+    registry: ProviderRegistry,
     *,
     cancel: threading.Event,
     on_progress: ProgressCallback | None = None,
 ) -> GenerationOutcome:
-    """Step 2: make the plan's media. Never touches the collection."""
-    registry = ProviderRegistry(config)
-    try:
-        return generate_all(plan.unique_work(), providers=registry, cancel=cancel, on_progress=on_progress)
-    finally:
-        registry.close()
+    """Step 2: make the plan's media with ``registry``'s providers (the caller owns and closes
+    it, so breakers and health outlive the job). Never touches the collection."""
+    return generate_all(plan.unique_work(), providers=registry, cancel=cancel, on_progress=on_progress)
 
 
 def store_job(col: Collection, plan: Plan, outcome: GenerationOutcome) -> StoreResult:
@@ -69,8 +66,16 @@ def run_headless(
     *,
     cancel: threading.Event | None = None,
     on_progress: ProgressCallback | None = None,
+    registry: ProviderRegistry | None = None,
 ) -> JobReport:
-    """All three steps in a row, for scripts and the CLI (which own the collection)."""
+    """All three steps in a row, for scripts and the CLI (which own the collection). Uses
+    ``registry`` when given (and leaves it open), else one of its own for this job."""
     plan = plan_job(col, note_ids, config)
-    outcome = generate_job(plan, config, cancel=cancel or threading.Event(), on_progress=on_progress)
+    own = registry is None
+    active = ProviderRegistry(config) if registry is None else registry
+    try:
+        outcome = generate_job(plan, active, cancel=cancel or threading.Event(), on_progress=on_progress)
+    finally:
+        if own:
+            active.close()
     return store_job(col, plan, outcome).report

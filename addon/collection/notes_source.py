@@ -6,26 +6,37 @@ of a `QueryOp`/`CollectionOp`, or a headless script that owns the collection).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 
 from anki.collection import Collection
 from anki.errors import NotFoundError as AnkiNotFoundError
 from anki.notes import NoteId
 
+from ..core.interfaces import DataProvider
 from ..core.planner import NoteJob
 
 
-class CollectionNotes:
-    """Yields `NoteJob`s for notes of ``col``; ids of deleted notes are passed over."""
+class CollectionNotes(DataProvider):
+    """Yields `NoteJob`s for the chosen notes of ``col``; ids of deleted notes are passed over."""
 
-    def __init__(self, col: Collection) -> None:
+    def __init__(self, col: Collection, note_ids: Iterable[int]) -> None:
         self._col = col
+        self._note_ids = list(note_ids)
 
-    def ids_for_search(self, query: str) -> Sequence[NoteId]:
-        return self._col.find_notes(query)
+    @classmethod
+    def from_search(cls, col: Collection, query: str) -> CollectionNotes:
+        """The notes an Anki search finds (raises Anki's search error for a bad query)."""
+        return cls(col, col.find_notes(query))
 
-    def jobs(self, note_ids: Iterable[int]) -> Iterator[NoteJob]:
-        for note_id in note_ids:
+    @property
+    def note_ids(self) -> list[int]:
+        return list(self._note_ids)
+
+    def describe(self) -> str:
+        return f"{len(self._note_ids)} notes of the collection"
+
+    def jobs(self) -> Iterator[NoteJob]:
+        for note_id in self._note_ids:
             try:
                 note = self._col.get_note(NoteId(note_id))
             except AnkiNotFoundError:

@@ -19,6 +19,7 @@ from anki.notes import Note, NoteId
 
 from ..core.config import FillMode
 from ..core.errors import InvalidResponseError, ProviderError
+from ..core.interfaces import SyncProvider
 from ..core.job import GenerationOutcome
 from ..core.media import MediaKind, MediaResult
 from ..core.media_checks import require_media
@@ -55,14 +56,16 @@ def _why_not_now(note: Note | None, target: Target) -> str | None:
     return None
 
 
-class CollectionSync:
+class CollectionSync(SyncProvider[OpChanges]):
     """Stores results in ``col``; see the module docstring."""
 
     def __init__(self, col: Collection) -> None:
         self._col = col
 
     def store(self, plan: Plan, outcome: GenerationOutcome) -> tuple[OpChanges, JobReport]:
-        report = JobReport(cancelled=outcome.cancelled)
+        report = JobReport(
+            cancelled=outcome.cancelled, provider_problems=dict(outcome.provider_problems), trace_id=outcome.trace_id
+        )
         report.skipped = len(plan.skipped)
         report.skip_reasons.update(plan.skip_reasons())
         notes: dict[int, Note | None] = {}

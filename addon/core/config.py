@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import enum
 import json
+import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,30 +128,50 @@ _RULE_SCHEMA: dict[str, Any] = {
     },
 }
 
-_PROVIDER_COMMON_PROPERTIES: dict[str, Any] = {
-    "enabled": {"type": "boolean"},
-    "timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 600},
-    "max_concurrency": {"type": "integer", "minimum": 1, "maximum": 32},
+_MODULE_TARGET = {
+    "type": "string",
+    "pattern": r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*$",
 }
 
-
-def _provider_schema(own_properties: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+GENERAL_PROPERTIES: dict[str, Any] = {
+    "shortcut": {"type": "string"},
+    "log_level": {"enum": ["DEBUG", "INFO", "WARNING", "ERROR"]},
+    "circuit_breaker": {
         "type": "object",
         "additionalProperties": False,
-        "properties": {**_PROVIDER_COMMON_PROPERTIES, **own_properties},
-    }
+        "properties": {
+            "failure_threshold": {"type": "integer", "minimum": 1, "maximum": 1000},
+            "cooldown_s": {"type": "number", "minimum": 0, "maximum": 86400},
+        },
+    },
+    "health_check_timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 300},
+    "provider_modules": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            kind.value: {
+                "type": "object",
+                "propertyNames": {"pattern": r"^[a-z][a-z0-9_]{0,39}$"},
+                "additionalProperties": _MODULE_TARGET,
+            }
+            for kind in MediaKind
+        },
+    },
+}
+
+# {kind: {provider name: JSON Schema of that provider's whole config slice}}
+SliceSchemas = Mapping[MediaKind, Mapping[str, Mapping[str, Any]]]
 
 
-def config_schema(provider_schemas: Mapping[MediaKind, Mapping[str, Mapping[str, Any]]]) -> dict[str, Any]:
-    """The whole config's schema, assembled from each known provider's own settings schema."""
+def config_schema(slice_schemas: SliceSchemas) -> dict[str, Any]:
+    """The whole config's schema, assembled from each known provider's slice schema."""
     kinds: dict[str, Any] = {}
     for kind in MediaKind:
-        known = provider_schemas.get(kind, {})
+        known = slice_schemas.get(kind, {})
         kinds[kind.value] = {
             "type": "object",
             "additionalProperties": False,
-            "properties": {name: _provider_schema(props) for name, props in known.items()},
+            "properties": {name: dict(schema) for name, schema in known.items()},
         }
     return {
         "type": "object",
@@ -159,8 +180,7 @@ def config_schema(provider_schemas: Mapping[MediaKind, Mapping[str, Mapping[str,
         "properties": {
             "providers": {"type": "object", "additionalProperties": False, "properties": kinds},
             "rules": {"type": "array", "items": _RULE_SCHEMA},
-            "shortcut": {"type": "string"},
-            "log_level": {"enum": ["DEBUG", "INFO", "WARNING", "ERROR"]},
+            **GENERAL_PROPERTIES,
         },
     }
 
@@ -172,17 +192,15 @@ def _key_path(path: Sequence[Any]) -> str:
     return text or "(top level)"
 
 
-def validate_config(
-    config: Mapping[str, Any], provider_schemas: Mapping[MediaKind, Mapping[str, Mapping[str, Any]]]
-) -> None:
+def validate_config(config: Mapping[str, Any], slice_schemas: SliceSchemas) -> None:
     """Raise `ConfigError` listing every problem, each with its key path."""
-    validator = jsonschema.Draft7Validator(config_schema(provider_schemas))
+    validator = jsonschema.Draft7Validator(config_schema(slice_schemas))
     problems = [
         f"{_key_path(err.absolute_path)}: {_describe(err)}"
         for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     ]
     if not problems:
-        problems = _rule_problems(config, provider_schemas)
+        problems = _url_problems(config) + _rule_problems(config, slice_schemas)
     if problems:
         raise ConfigError("invalid config: " + "; ".join(problems))
 
@@ -193,9 +211,38 @@ def _describe(err: jsonschema.ValidationError) -> str:
     return str(err.message)
 
 
-def _rule_problems(
-    config: Mapping[str, Any], provider_schemas: Mapping[MediaKind, Mapping[str, Mapping[str, Any]]]
-) -> list[str]:
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be a provider's base_url, or None."""
+    try:
+        parts = urllib.parse.urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"{url!r} is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return f"{url!r} must start with https:// (or http:// for a server on this machine)"
+    if not parts.hostname:
+        return f"{url!r} has no host name"
+    if port == 0:
+        return f"{url!r} has port 0"
+    if parts.query or parts.fragment:
+        return f"{url!r} must not have a ?query or #fragment (keys go in api_key)"
+    if parts.username or parts.password:
+        return f"{url!r} must not hold a user name or password (keys go in api_key)"
+    return None
+
+
+def _url_problems(config: Mapping[str, Any]) -> list[str]:
+    problems = []
+    for kind, providers in config.get("providers", {}).items():
+        for name, settings in providers.items():
+            url = settings.get("base_url") if isinstance(settings, Mapping) else None
+            problem = url_problem(url) if isinstance(url, str) and url else None
+            if problem:
+                problems.append(f"providers.{kind}.{name}.base_url: {problem}")
+    return problems
+
+
+def _rule_problems(config: Mapping[str, Any], provider_schemas: SliceSchemas) -> list[str]:
     problems = []
     for index, rule in enumerate(config.get("rules", [])):
         if not rule.get("image_field") and not rule.get("audio_field"):
@@ -240,4 +287,4 @@ def rule_for_note_type(rules: Sequence[Rule], note_type: str) -> Rule | None:
 
 def provider_settings(config: Mapping[str, Any], kind: MediaKind, name: str) -> dict[str, Any]:
     """One provider's own slice of the config (empty when the config does not mention it)."""
-    return dict(config.get("providers", {}).get(kind.value, {}).get(name, {}))
+    return copy.deepcopy(dict(config.get("providers", {}).get(kind.value, {}).get(name, {})))

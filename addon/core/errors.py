@@ -9,6 +9,8 @@ Thread safety: plain exception classes, safe anywhere.
 
 from __future__ import annotations
 
+from .log import redact_secrets
+
 
 class MediaFillError(Exception):
     """Base of every error this add-on raises on purpose."""
@@ -25,6 +27,8 @@ class ProviderError(MediaFillError):
     provider_wide: bool = False
 
     def __init__(self, message: str, *, provider: str = "") -> None:
+        # Redacted here, once: servers echo keys back in error bodies and URLs carry them.
+        message = redact_secrets(message)
         super().__init__(message)
         self.provider = provider
         self.message = message
@@ -76,3 +80,28 @@ class ConfigError(PermanentError):
     own settings (an unknown voice, say). Provider-wide: no request to that provider can succeed."""
 
     provider_wide = True
+
+
+class CircuitOpenError(ProviderError):
+    """The provider's circuit breaker is open after repeated failures: calls are refused at once
+    until the cool-down passes, and the rule's next provider is used meanwhile."""
+
+
+class RegistryError(ConfigError):
+    """A provider could not be registered or loaded. Each case has its own class below."""
+
+
+class UnknownProviderError(RegistryError):
+    """No provider of that kind is registered under that name."""
+
+
+class ProviderImportError(RegistryError):
+    """The provider's module failed to import, or has no such class."""
+
+
+class ProviderInterfaceError(RegistryError):
+    """The class does not implement the provider interface for its kind."""
+
+
+class DuplicateProviderError(RegistryError):
+    """A provider of that kind is already registered under that name."""

@@ -1,23 +1,94 @@
-"""The interfaces every media provider implements.
+"""The interfaces every provider implements: media providers (`ImageProvider`, `AudioProvider`),
+the `SyncProvider` that stores results, and the `DataProvider` that supplies the work.
 
-A provider is built from its own config slice, connects lazily (nothing happens in ``__init__``
-beyond reading settings), and is closed with the registry.
+A media provider is built from its own config slice, connects lazily (nothing happens in
+``__init__`` beyond reading settings), and is closed with the registry. Its class states what it is
+(``name``, ``kind``, ``description``, `Capabilities`, ``settings_schema`` for its own keys); the
+keys every provider shares (``enabled``, ``timeout_s``, ``api_key``…) are added by
+`provider_info.slice_schema`.
 
 Thread safety: the job runner calls ``generate`` from worker threads, at most ``max_concurrency``
 at a time per provider; implementations must be safe for that. ``close`` is called once, after
-every ``generate`` has returned.
+every ``generate`` has returned. Sync and data providers run where the collection may be used.
 """
 
 from __future__ import annotations
 
 import abc
+import enum
+import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from .errors import ProviderError
 from .media import MediaKind, MediaRequest, MediaResult
+
+if TYPE_CHECKING:
+    from .job import GenerationOutcome
+    from .planner import NoteJob, Plan
+    from .report import JobReport
+
+
+class KeyUse(str, enum.Enum):
+    """Whether a provider takes an API key: never, optionally (higher limits), or always."""
+
+    NONE = "none"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can do, for the registry, the settings page and the planner.
+
+    ``languages`` empty means any language the provider's voices or models cover. ``http`` means the
+    provider talks to a ``base_url`` (users may point it at a proxy or a compatible server).
+    """
+
+    batch: bool = False
+    languages: tuple[str, ...] = ()
+    key: KeyUse = KeyUse.NONE
+    offline: bool = False
+    http: bool = False
+
+    @property
+    def needs_key(self) -> bool:
+        return self.key is KeyUse.REQUIRED
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch,
+            "languages": list(self.languages),
+            "needs_key": self.needs_key,
+            "key": self.key.value,
+            "offline": self.offline,
+            "http": self.http,
+        }
+
+
+# The shared settings every provider understands, with the values used when neither config.json
+# nor the provider class gives one.
+GENERIC_DEFAULTS: Mapping[str, Any] = {
+    "enabled": True,
+    "timeout_s": 30,
+    "retry_attempts": 2,
+    "requests_per_minute": 60,
+    "max_concurrency": 1,
+    "price_per_request": 0.0,
+}
+
+
+def resolve_api_key(settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> str:
+    """The key to use: the environment variable named by ``api_key_env`` when it is set and not
+    empty, else ``api_key``; "" when neither gives one."""
+    env_name = str(settings.get("api_key_env") or "")
+    if env_name:
+        value = (os.environ if environ is None else environ).get(env_name, "").strip()
+        if value:
+            return value
+    return str(settings.get("api_key") or "").strip()
 
 
 @dataclass(frozen=True)
@@ -33,19 +104,24 @@ class HealthReport:
 class MediaProvider(abc.ABC):
     """Makes media from requests.
 
-    Subclasses set ``name``, ``kind``, ``description`` and ``settings_schema`` (JSON Schema
-    properties of the provider's own keys; the shared keys such as ``enabled`` are added by the
-    config schema) and implement `generate`.
+    Subclasses set ``name``, ``kind``, ``description``, ``capabilities`` and ``settings_schema``
+    (JSON Schema properties of the provider's own keys) and implement `generate` and
+    `test_connection`. Built-in providers keep their defaults in ``config.json``; a third-party
+    provider may put its defaults in ``default_settings``.
     """
 
     name: ClassVar[str]
     kind: ClassVar[MediaKind]
     description: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities()
     settings_schema: ClassVar[Mapping[str, Any]] = {}
+    default_settings: ClassVar[Mapping[str, Any]] = {}
     default_max_concurrency: ClassVar[int] = 1
+    priority: ClassVar[int] = 100  # default order among providers of a kind: lower first
 
-    def __init__(self, settings: Mapping[str, Any]) -> None:
+    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
         self.settings = dict(settings)
+        self.api_key = resolve_api_key(self.settings, environ=environ)
 
     @property
     def enabled(self) -> bool:
@@ -57,7 +133,34 @@ class MediaProvider(abc.ABC):
 
     @property
     def timeout_s(self) -> float:
-        return float(self.settings.get("timeout_s", 30))
+        return float(self.settings.get("timeout_s", GENERIC_DEFAULTS["timeout_s"]))
+
+    @property
+    def retry_attempts(self) -> int:
+        return int(self.settings.get("retry_attempts", GENERIC_DEFAULTS["retry_attempts"]))
+
+    @property
+    def requests_per_minute(self) -> float:
+        return float(self.settings.get("requests_per_minute", GENERIC_DEFAULTS["requests_per_minute"]))
+
+    @property
+    def price_per_request(self) -> float:
+        return float(self.settings.get("price_per_request", GENERIC_DEFAULTS["price_per_request"]))
+
+    @property
+    def base_url(self) -> str:
+        return str(self.settings.get("base_url") or "").rstrip("/")
+
+    def setup_problem(self) -> str | None:
+        """Why this provider cannot run with its settings (checked when a job starts, before any
+        request), naming the setting to fix; None when it can. Never contains a key."""
+        if self.capabilities.needs_key and not self.api_key:
+            env = self.settings.get("api_key_env")
+            where = f"api_key, or the environment variable {env}" if env else "api_key (or name an api_key_env)"
+            return f"needs an API key: set providers.{self.kind.value}.{self.name}.{where}"
+        if self.capabilities.http and not self.base_url:
+            return f"has no server address: set providers.{self.kind.value}.{self.name}.base_url"
+        return None
 
     @abc.abstractmethod
     def generate(self, request: MediaRequest) -> MediaResult:
@@ -66,7 +169,8 @@ class MediaProvider(abc.ABC):
     def generate_batch(self, requests: Sequence[MediaRequest]) -> list[MediaResult]:
         """Produce media for several requests; one failure never fails the others.
 
-        The default loops over `generate`; providers with a native batch API override it.
+        The default loops over `generate`; providers with a native batch API override it (and set
+        ``capabilities.batch``).
         """
         results = []
         for request in requests:
@@ -83,7 +187,8 @@ class MediaProvider(abc.ABC):
 
     @abc.abstractmethod
     def test_connection(self) -> HealthReport:
-        """Make the cheapest real call the provider has and report how it went."""
+        """Make the cheapest real call the provider has and report how it went. Never raises for a
+        provider failure: the report says what is wrong."""
 
     def close(self) -> None:
         """Release connections or processes. The default has nothing to release."""
@@ -96,3 +201,48 @@ class AudioProvider(MediaProvider, abc.ABC):
 
 class ImageProvider(MediaProvider, abc.ABC):
     kind: ClassVar[MediaKind] = MediaKind.IMAGE
+
+
+class DataProvider(abc.ABC):
+    """Supplies the work of a job: note jobs (id, note type, fields).
+
+    Thread safety: as the source needs (a collection-backed provider runs where the collection may
+    be used).
+    """
+
+    @abc.abstractmethod
+    def jobs(self) -> Iterator[NoteJob]:
+        """The note jobs, in order; notes that no longer exist are passed over."""
+
+    @abc.abstractmethod
+    def describe(self) -> str:
+        """A short human description of the source, e.g. "12 selected notes"."""
+
+
+class MemoryNotes(DataProvider):
+    """Note jobs held in memory: for tests and for callers that already have the fields."""
+
+    def __init__(self, jobs: Sequence[NoteJob]) -> None:
+        self._jobs = list(jobs)
+
+    def jobs(self) -> Iterator[NoteJob]:
+        return iter(self._jobs)
+
+    def describe(self) -> str:
+        return f"{len(self._jobs)} notes in memory"
+
+
+ChangesT = TypeVar("ChangesT")
+
+
+class SyncProvider(abc.ABC, Generic[ChangesT]):
+    """Writes a job's results into the target (here the open collection) and reports what it did.
+
+    ``ChangesT`` is whatever the target needs to refresh its views (Anki's ``OpChanges``).
+    Implementations check each target again against the target as it is now, check bytes again
+    before writing them, write failures nowhere, and make the whole store one undoable step.
+    """
+
+    @abc.abstractmethod
+    def store(self, plan: Plan, outcome: GenerationOutcome) -> tuple[ChangesT, JobReport]:
+        """Store what ``outcome`` made for ``plan``; never calls the network or sleeps."""

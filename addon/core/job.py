@@ -9,7 +9,7 @@ its provider's timeout) and are kept.
 
 from __future__ import annotations
 
-import logging
+import contextvars
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -17,19 +17,36 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from .errors import ConfigError, InvalidResponseError, MediaFillError, ProviderError
+from .circuit_breaker import CircuitBreaker
+from .errors import (
+    AuthError,
+    CircuitOpenError,
+    ConfigError,
+    InvalidResponseError,
+    MediaFillError,
+    NotFoundError,
+    ProviderError,
+)
+from .health import ProviderHealth
 from .interfaces import MediaProvider
+from .log import get_logger, job_trace
 from .media import MediaKind, MediaRequest, MediaResult
 from .media_checks import require_media
 from .planner import WorkItem
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 _MAX_WORKERS = 16
 
 
 class ProviderLookup(Protocol):
+    """What the job needs of the registry: providers, and each one's breaker and health counters."""
+
     def get(self, kind: MediaKind, name: str) -> MediaProvider: ...
+
+    def breaker(self, kind: MediaKind, name: str) -> CircuitBreaker: ...
+
+    def health(self, kind: MediaKind, name: str) -> ProviderHealth: ...
 
 
 @dataclass(frozen=True)
@@ -45,10 +62,16 @@ ProgressCallback = Callable[[JobProgress], None]
 
 @dataclass
 class GenerationOutcome:
-    """Results by `WorkItem.key`; items that never started (cancelled) have no entry."""
+    """Results by `WorkItem.key`; items that never started (cancelled) have no entry.
+
+    ``provider_problems`` names, per provider, why it was not used at all (disabled, no key, failed
+    to load), found before any request was made.
+    """
 
     results: dict[str, MediaResult] = field(default_factory=dict)
     cancelled: bool = False
+    provider_problems: dict[str, str] = field(default_factory=dict)
+    trace_id: str = ""
 
 
 class _ProviderPool:
@@ -58,7 +81,10 @@ class _ProviderPool:
     def __init__(self, work: Sequence[WorkItem], providers: ProviderLookup) -> None:
         self.instances: dict[tuple[MediaKind, str], MediaProvider] = {}
         self.gates: dict[tuple[MediaKind, str], threading.Semaphore] = {}
+        self.breakers: dict[tuple[MediaKind, str], CircuitBreaker] = {}
+        self.health: dict[tuple[MediaKind, str], ProviderHealth] = {}
         self.broken: dict[tuple[MediaKind, str], ProviderError] = {}
+        self.setup_problems: dict[tuple[MediaKind, str], ProviderError] = {}
         self._lock = threading.Lock()
         for item in work:
             for name in item.providers:
@@ -68,18 +94,26 @@ class _ProviderPool:
                 try:
                     provider = providers.get(*key)
                 except MediaFillError as exc:
-                    self.broken[key] = _as_provider_error(exc, name)
+                    self.broken[key] = self.setup_problems[key] = _as_provider_error(exc, name)
                     continue
-                except Exception as exc:  # a provider module that fails to import must not end the job
+                except Exception as exc:  # a provider that fails to build must not end the job
                     log.exception("provider %s could not be loaded", name)
-                    self.broken[key] = ConfigError(
+                    self.broken[key] = self.setup_problems[key] = ConfigError(
                         f"could not be loaded ({type(exc).__name__}); see the log", provider=name
                     )
                     continue
                 if not provider.enabled:
-                    self.broken[key] = ConfigError("is disabled in the settings", provider=name)
+                    self.broken[key] = self.setup_problems[key] = ConfigError(
+                        "is disabled in the settings", provider=name
+                    )
+                    continue
+                problem = provider.setup_problem()
+                if problem is not None:  # e.g. no key: found before any request is made
+                    self.broken[key] = self.setup_problems[key] = AuthError(problem, provider=name)
                     continue
                 self.instances[key] = provider
+                self.breakers[key] = providers.breaker(*key)
+                self.health[key] = providers.health(*key)
                 self.gates[key] = threading.Semaphore(max(1, provider.max_concurrency))
 
     def capacity(self) -> int:
@@ -109,8 +143,10 @@ class _NotStarted(Exception):
 def _call_provider(
     pool: _ProviderPool, key: tuple[MediaKind, str], request: MediaRequest, cancel: threading.Event
 ) -> MediaResult:
-    """One call, inside the provider's concurrency gate; the result's bytes are checked before they
-    are accepted. Raises `ProviderError` on failure, `_NotStarted` when cancelled while waiting."""
+    """One call, inside the provider's concurrency gate and past its circuit breaker; the result's
+    bytes are checked before they are accepted. Raises `ProviderError` on failure (`CircuitOpenError`
+    when the breaker refuses the call), `_NotStarted` when cancelled while waiting."""
+    name = key[1]
     with pool.gates[key]:
         # Checked again inside the gate: requests that queued behind one that found the key bad or
         # the quota spent must not call the provider.
@@ -119,20 +155,45 @@ def _call_provider(
             raise broken
         if cancel.is_set():
             raise _NotStarted
+        breaker, health = pool.breakers[key], pool.health[key]
+        if not breaker.allow():
+            raise CircuitOpenError(
+                f"paused after {breaker.failure_threshold} failures in a row; tried again in "
+                f"{_minutes(breaker.seconds_until_retry())} (or reset it in the settings)",
+                provider=name,
+            )
+        started = time.monotonic()
         try:
             result = pool.instances[key].generate(request)
+            if result.data is None:
+                raise InvalidResponseError("returned no media", provider=name)
+            require_media(request.kind, result.data, extension=result.extension, provider=name)
+        except NotFoundError as exc:  # an answer, not a failure of the provider
+            breaker.record_success()
+            health.record_not_found(elapsed_s=time.monotonic() - started)
+            raise _as_provider_error(exc, name) from None
         except ProviderError as exc:
-            error = _as_provider_error(exc, key[1])
+            error = _as_provider_error(exc, name)
+            breaker.record_failure()
+            health.record_failure(error=str(error), elapsed_s=time.monotonic() - started)
             if error.provider_wide:  # marked before the gate opens for the next request
                 pool.break_provider(key, error)
             raise error from None
         except Exception as exc:  # a provider bug must not end the job
-            log.exception("provider %s crashed on a request", key[1])
-            raise ProviderError(f"unexpected error ({type(exc).__name__}); see the log", provider=key[1]) from None
-    if result.data is None:
-        raise InvalidResponseError("returned no media", provider=key[1])
-    require_media(request.kind, result.data, extension=result.extension, provider=key[1])
+            log.exception("provider %s crashed on a request", name)
+            breaker.record_failure()
+            health.record_failure(error=f"crashed ({type(exc).__name__})", elapsed_s=time.monotonic() - started)
+            raise ProviderError(f"unexpected error ({type(exc).__name__}); see the log", provider=name) from None
+        except BaseException:
+            breaker.release_trial()
+            raise
+        breaker.record_success()
+        health.record_success(elapsed_s=time.monotonic() - started)
     return result
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def _run_item(item: WorkItem, pool: _ProviderPool, cancel: threading.Event) -> MediaResult | None:
@@ -179,10 +240,28 @@ def generate_all(
     providers: ProviderLookup,
     cancel: threading.Event,
     on_progress: ProgressCallback | None = None,
+    trace_id: str | None = None,
 ) -> GenerationOutcome:
-    """Make every work item; see the module docstring for the threading rules."""
-    outcome = GenerationOutcome()
+    """Make every work item; see the module docstring for the threading rules. Every log line of
+    the job, on every worker thread, carries ``trace_id`` (a new one when not given)."""
+    with job_trace(trace_id) as trace:
+        return _generate_all(work, providers=providers, cancel=cancel, on_progress=on_progress, trace_id=trace)
+
+
+def _generate_all(
+    work: Sequence[WorkItem],
+    *,
+    providers: ProviderLookup,
+    cancel: threading.Event,
+    on_progress: ProgressCallback | None,
+    trace_id: str,
+) -> GenerationOutcome:
+    outcome = GenerationOutcome(trace_id=trace_id)
     pool = _ProviderPool(work, providers)
+    for (_, name), problem in pool.setup_problems.items():
+        outcome.provider_problems[name] = problem.message
+        log.warning("%s is not used in this job: %s", name, problem.message)
+    log.info("job starts: %d requests", len(work))
     total = len(work)
     done = failed = 0
     lock = threading.Lock()
@@ -201,8 +280,10 @@ def generate_all(
             on_progress(progress)
 
     with ThreadPoolExecutor(max_workers=pool.capacity(), thread_name_prefix="media-fill") as executor:
-        futures = [executor.submit(run, item) for item in work]
+        # Each task runs in a copy of this context, so the job's trace id reaches the workers.
+        futures = [executor.submit(contextvars.copy_context().run, run, item) for item in work]
         for future in futures:
             future.result()
     outcome.cancelled = cancel.is_set() and len(outcome.results) < total
+    log.info("job ends: %d made, %d failed%s", done - failed, failed, " (cancelled)" if outcome.cancelled else "")
     return outcome

@@ -1,80 +1,336 @@
-"""Knows every provider by kind and name and builds them with their own config slice.
+"""Builds providers by kind and name with their own config slice, and keeps their health.
 
-The mapping below is explicit (no scanning, no ``__subclasses__``); a provider module is imported
-only when that provider is first needed. Adding a provider takes one module and one line here.
+`ProviderRegistry` reads its providers from a `ProviderCatalog` (an explicit import mapping; see
+`catalog`). Building a registry imports no provider module: a class is imported, and checked
+against its interface, when that provider is first needed. Instances are cached by name and by a
+hash of their config slice, and rebuilt when that slice changes (`update_config`). Each provider
+has a `CircuitBreaker` and a `ProviderHealth` that outlive config changes, so a provider that
+failed five times in a row stays paused across jobs until its cool-down passes.
 
-Thread safety: build and query the registry on one thread; the provider instances it hands out
-follow the rules in `interfaces`.
+`load_config` is the single way to get a validated config (CLI, Anki, tests).
+
+Thread safety: build the registry and call `get`, `update_config` and `close` on one thread (the
+thread that owns the job); breakers and health counters are thread-safe and are updated from the
+job's worker threads. `health_check_all` runs the checks on its own short-lived threads.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Mapping
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from .config import load_default_config, merge_config, provider_settings, validate_config
-from .errors import ConfigError
-from .interfaces import MediaProvider
+from .catalog import ProviderCatalog
+from .circuit_breaker import BreakerState, CircuitBreaker
+from .config import Rule, load_default_config, merge_config, provider_settings, validate_config
+from .errors import ConfigError, DuplicateProviderError, MediaFillError, RegistryError
+from .health import HealthSnapshot, HealthStatus, ProviderHealth
+from .interfaces import GENERIC_DEFAULTS, HealthReport, MediaProvider
+from .log import get_logger, remember_secrets
 from .media import MediaKind
+from .provider_info import ProviderInfo, loose_slice_schema
 
-# {kind: {name: "module:Class"}}, modules relative to the add-on package.
-PROVIDER_MAP: Mapping[MediaKind, Mapping[str, str]] = {
-    MediaKind.IMAGE: {},
-    MediaKind.AUDIO: {
-        "espeak": ".providers.audio.espeak:EspeakProvider",
-    },
-}
+log = get_logger(__name__)
 
-_ADDON_PACKAGE = __name__.rsplit(".", 2)[0]
+DEFAULT_FAILURE_THRESHOLD = 5
+DEFAULT_COOLDOWN_S = 300.0
+DEFAULT_HEALTH_CHECK_TIMEOUT_S = 15.0
+
+ProviderKey = tuple[MediaKind, str]
 
 
-def load_provider_class(kind: MediaKind, name: str) -> type[MediaProvider]:
-    """Import one provider's class and check it implements the interface for its kind."""
+def catalog_for(config: Mapping[str, Any], *, shipped_defaults: Mapping[str, Any] | None = None) -> ProviderCatalog:
+    """The catalog for ``config``: built-in, add-on-registered and ``provider_modules`` providers.
+
+    A configured module name that is taken already becomes a `ConfigError` naming the key path.
+    """
+    modules = config.get("provider_modules") or {}
     try:
-        target = PROVIDER_MAP[kind][name]
-    except KeyError:
-        known = ", ".join(sorted(PROVIDER_MAP.get(kind, {}))) or "none"
-        raise ConfigError(f"unknown {kind.value} provider {name!r} (known: {known})") from None
-    module_name, _, class_name = target.partition(":")
-    module = importlib.import_module(module_name, package=_ADDON_PACKAGE)
-    cls = getattr(module, class_name)
-    if not (isinstance(cls, type) and issubclass(cls, MediaProvider)) or cls.kind is not kind or cls.name != name:
-        raise TypeError(f"{target} is not the {kind.value} provider {name!r}")
-    return cls
+        return ProviderCatalog(configured_modules=modules, shipped_defaults=shipped_defaults)
+    except DuplicateProviderError as exc:
+        raise ConfigError(f"invalid config: provider_modules: {exc.message}") from None
+    except RegistryError as exc:
+        raise ConfigError(f"invalid config: provider_modules: {exc}") from None
 
 
-def provider_schemas() -> dict[MediaKind, dict[str, Mapping[str, Any]]]:
-    """Each known provider's settings schema, by kind and name (imports the provider modules)."""
-    return {
-        kind: {name: load_provider_class(kind, name).settings_schema for name in names}
-        for kind, names in PROVIDER_MAP.items()
-    }
+def slice_schemas(catalog: ProviderCatalog) -> dict[MediaKind, dict[str, Mapping[str, Any]]]:
+    """Each known provider's config-slice schema; a provider that cannot be loaded gets a loose one
+    (its load error is reported when it is used)."""
+    infos, failures = catalog.load_all()
+    schemas: dict[MediaKind, dict[str, Mapping[str, Any]]] = {kind: {} for kind in MediaKind}
+    for info in infos:
+        schemas[info.kind][info.name] = info.config_schema
+    for kind, name in failures:
+        schemas[kind][name] = loose_slice_schema()
+    return schemas
 
 
-def load_config(overrides: Mapping[str, Any] | None) -> dict[str, Any]:
+def load_config(overrides: Mapping[str, Any] | None, *, shipped: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The shipped defaults with ``overrides`` deep-merged over them, validated against every known
-    provider's schema; raises `ConfigError` naming the bad key."""
-    config = merge_config(load_default_config(), overrides)
-    validate_config(config, provider_schemas())
+    provider's schema; raises `ConfigError` naming each bad key. Loads provider classes (not
+    instances) to read their schemas."""
+    defaults = load_default_config() if shipped is None else shipped
+    config = merge_config(defaults, overrides)
+    modules = config.get("provider_modules")
+    if modules is not None and not isinstance(modules, Mapping):
+        raise ConfigError(f"invalid config: provider_modules: {modules!r} is not of type 'object'")
+    validate_config(config, slice_schemas(catalog_for(config, shipped_defaults=defaults)))
     return config
 
 
-class ProviderRegistry:
-    """Builds provider instances from a validated config and caches them until `close`."""
+def _settings_hash(settings: Mapping[str, Any]) -> str:
+    text = json.dumps(settings, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def __init__(self, config: Mapping[str, Any]) -> None:
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One provider's health check, as `health_check_all` and ``python -m addon check`` show it."""
+
+    kind: MediaKind
+    provider: str
+    ok: bool
+    status: HealthStatus
+    latency_s: float | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "provider": self.provider,
+            "ok": self.ok,
+            "status": self.status.value,
+            "latency_s": None if self.latency_s is None else round(self.latency_s, 4),
+            "message": self.message,
+        }
+
+
+class ProviderRegistry:
+    """Providers for one config; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        catalog: ProviderCatalog | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._config: Mapping[str, Any] = config
+        self.catalog = catalog if catalog is not None else catalog_for(config)
+        self._clock = clock
+        self._environ = environ
+        self._instances: dict[ProviderKey, tuple[str, MediaProvider]] = {}
+        self._breakers: dict[ProviderKey, CircuitBreaker] = {}
+        self._health: dict[ProviderKey, ProviderHealth] = {}
+        self._infos: dict[ProviderKey, ProviderInfo] = {}
+        self.load_errors: dict[ProviderKey, RegistryError] = {}
+        self._lock = threading.Lock()
+
+    # Config
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        return self._config
+
+    def update_config(self, config: Mapping[str, Any]) -> None:
+        """Use ``config`` from now on: providers whose slice changed are rebuilt on next use;
+        breakers take the new thresholds; health counters are kept."""
         self._config = config
-        self._instances: dict[tuple[MediaKind, str], MediaProvider] = {}
+        for key, breaker in self._breakers.items():
+            threshold, cooldown = self._breaker_settings()
+            if (breaker.failure_threshold, breaker.cooldown_s) != (threshold, cooldown):
+                self._breakers[key] = CircuitBreaker(
+                    name=key[1], failure_threshold=threshold, cooldown_s=cooldown, clock=self._clock
+                )
+
+    def settings(self, kind: MediaKind, name: str) -> dict[str, Any]:
+        """The provider's effective settings: generic defaults, its class defaults, its slice."""
+        cls = self.catalog.load(kind, name)
+        return {
+            **GENERIC_DEFAULTS,
+            "max_concurrency": cls.default_max_concurrency,
+            **cls.default_settings,
+            **provider_settings(self._config, kind, name),
+        }
+
+    def is_enabled(self, kind: MediaKind, name: str) -> bool:
+        return bool(provider_settings(self._config, kind, name).get("enabled", True))
+
+    # Instances
 
     def get(self, kind: MediaKind, name: str) -> MediaProvider:
+        """The provider built with its current slice; raises a `RegistryError` subclass when it is
+        unknown, fails to import, or misses the interface."""
         key = (kind, name)
-        if key not in self._instances:
-            cls = load_provider_class(kind, name)
-            self._instances[key] = cls(provider_settings(self._config, kind, name))
-        return self._instances[key]
+        cls = self.catalog.load(kind, name)
+        settings = self.settings(kind, name)
+        digest = _settings_hash(settings)
+        cached = self._instances.get(key)
+        if cached is not None and cached[0] == digest:
+            return cached[1]
+        if cached is not None:
+            cached[1].close()
+        provider = cls(settings, environ=self._environ)
+        remember_secrets(provider.api_key, settings.get("api_key"))
+        self._instances[key] = (digest, provider)
+        return provider
 
     def close(self) -> None:
-        for provider in self._instances.values():
-            provider.close()
-        self._instances.clear()
+        """Close every built provider (health and breakers are kept)."""
+        instances, self._instances = self._instances, {}
+        for _, provider in instances.values():
+            try:
+                provider.close()
+            except Exception:  # closing one must not stop closing the others
+                log.exception("closing provider %s failed", provider.name)
+
+    # Metadata
+
+    def info(self, kind: MediaKind, name: str) -> ProviderInfo:
+        key = (kind, name)
+        if key not in self._infos:
+            self._infos[key] = self.catalog.info(kind, name)
+        return self._infos[key]
+
+    def infos(self, kind: MediaKind | None = None) -> list[ProviderInfo]:
+        """Every loadable provider's info (of ``kind``, or all), by priority; a provider that
+        fails to load is logged, kept in `load_errors`, and left out."""
+        found: list[ProviderInfo] = []
+        for key in self.catalog.entries():
+            if kind is not None and key[0] is not kind:
+                continue
+            try:
+                found.append(self.info(*key))
+            except RegistryError as exc:
+                if key not in self.load_errors:
+                    log.warning("%s provider %s left out: %s", key[0].value, key[1], exc)
+                self.load_errors[key] = exc
+        return sorted(found, key=lambda i: (i.kind.value, i.priority, i.name))
+
+    def available(self, kind: MediaKind, *, enabled_only: bool = True) -> list[ProviderInfo]:
+        """The providers of ``kind`` that load, in default order; only enabled ones unless asked."""
+        return [i for i in self.infos(kind) if not enabled_only or self.is_enabled(kind, i.name)]
+
+    def providers_for(self, rule: Rule, kind: MediaKind, *, enabled_only: bool = False) -> list[str]:
+        """The rule's providers of ``kind`` in its priority order (known ones; enabled ones when asked)."""
+        names = [name for name in rule.providers_for(kind) if (kind, name) in self.catalog]
+        return [n for n in names if self.is_enabled(kind, n)] if enabled_only else names
+
+    def setup_problem(self, kind: MediaKind, name: str) -> str | None:
+        """Why the provider cannot run as configured (disabled, missing key, not loadable), or None."""
+        if not self.is_enabled(kind, name):
+            return "is disabled in the settings"
+        try:
+            return self.get(kind, name).setup_problem()
+        except MediaFillError as exc:
+            return exc.message if isinstance(exc, RegistryError) else str(exc)
+
+    # Health
+
+    def _breaker_settings(self) -> tuple[int, float]:
+        raw = self._config.get("circuit_breaker") or {}
+        return (
+            int(raw.get("failure_threshold", DEFAULT_FAILURE_THRESHOLD)),
+            float(raw.get("cooldown_s", DEFAULT_COOLDOWN_S)),
+        )
+
+    def breaker(self, kind: MediaKind, name: str) -> CircuitBreaker:
+        with self._lock:
+            key = (kind, name)
+            if key not in self._breakers:
+                threshold, cooldown = self._breaker_settings()
+                self._breakers[key] = CircuitBreaker(
+                    name=name, failure_threshold=threshold, cooldown_s=cooldown, clock=self._clock
+                )
+            return self._breakers[key]
+
+    def health(self, kind: MediaKind, name: str) -> ProviderHealth:
+        with self._lock:
+            key = (kind, name)
+            if key not in self._health:
+                self._health[key] = ProviderHealth(name, unhealthy_after=self._breaker_settings()[0])
+            return self._health[key]
+
+    def status(self, kind: MediaKind, name: str) -> HealthSnapshot:
+        breaker_open = self.breaker(kind, name).state is BreakerState.OPEN
+        return self.health(kind, name).snapshot(breaker_open=breaker_open)
+
+    def reset_breaker(self, kind: MediaKind, name: str) -> None:
+        """Close the provider's breaker by hand (the settings page's "Reset")."""
+        self.breaker(kind, name).reset()
+
+    def health_check_all(
+        self, *, kinds: Iterable[MediaKind] = tuple(MediaKind), timeout_s: float | None = None
+    ) -> list[CheckResult]:
+        """Run every enabled provider's `test_connection` at once, each within ``timeout_s``.
+
+        A provider that cannot be built or is not set up fails its check without a call. Blocks
+        until every check has finished or timed out; do not call it on a UI thread.
+        """
+        limit = (
+            timeout_s
+            if timeout_s is not None
+            else float(self._config.get("health_check_timeout_s", DEFAULT_HEALTH_CHECK_TIMEOUT_S))
+        )
+        wanted = [(k, name) for k in kinds for name in self.catalog.names(k) if self.is_enabled(k, name)]
+        results: dict[ProviderKey, CheckResult] = {}
+        runnable: list[tuple[ProviderKey, MediaProvider]] = []
+        for key in wanted:
+            problem = self.setup_problem(*key)
+            if problem is None:
+                runnable.append((key, self.get(*key)))
+            else:
+                results[key] = CheckResult(key[0], key[1], False, HealthStatus.UNHEALTHY, None, problem)
+        # Daemon threads, not an executor: a check that hangs must hold neither the caller nor the
+        # process at exit.
+        checks = [_CheckThread(key, provider) for key, provider in runnable]
+        for check in checks:
+            check.start()
+        deadline = time.monotonic() + limit
+        for check in checks:
+            check.join(max(0.0, deadline - time.monotonic()))
+            if check.outcome is None:
+                timed_out = HealthReport(check.key[1], False, limit, f"no answer within {limit:g} s")
+                results[check.key] = self._record_check(check.key, timed_out)
+            else:
+                results[check.key] = self._record_check(check.key, *check.outcome)
+        return [results[key] for key in wanted]
+
+    def _record_check(self, key: ProviderKey, report: HealthReport, elapsed: float | None = None) -> CheckResult:
+        health = self.health(*key)
+        latency = report.latency_s if elapsed is None else elapsed
+        if report.ok:
+            health.record_success(elapsed_s=latency)
+            self.breaker(*key).record_success()
+        else:
+            health.record_failure(error=report.message, elapsed_s=latency)
+        status = self.status(*key).status
+        if not report.ok:
+            status = HealthStatus.UNHEALTHY
+        return CheckResult(key[0], key[1], report.ok, status, latency, report.message)
+
+
+class _CheckThread(threading.Thread):
+    def __init__(self, key: ProviderKey, provider: MediaProvider) -> None:
+        super().__init__(name=f"media-fill-check-{key[1]}", daemon=True)
+        self.key = key
+        self.provider = provider
+        self.outcome: tuple[HealthReport, float] | None = None
+
+    def run(self) -> None:
+        started = time.monotonic()
+        try:
+            report = self.provider.test_connection()
+        except MediaFillError as exc:
+            report = HealthReport(self.provider.name, False, time.monotonic() - started, str(exc))
+        except Exception as exc:  # a provider bug must not break the check of the others
+            log.exception("health check of %s crashed", self.provider.name)
+            report = HealthReport(
+                self.provider.name, False, time.monotonic() - started, f"crashed ({type(exc).__name__})"
+            )
+        self.outcome = (report, time.monotonic() - started)

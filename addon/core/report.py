@@ -33,6 +33,8 @@ class JobReport:
     skip_reasons: Counter[str] = field(default_factory=Counter)
     media_files: list[str] = field(default_factory=list)
     notes_changed: int = 0
+    provider_problems: dict[str, str] = field(default_factory=dict)
+    trace_id: str = ""
 
     @property
     def exit_code(self) -> int:
@@ -54,6 +56,8 @@ class JobReport:
             "notes_changed": self.notes_changed,
             "skip_reasons": dict(self.skip_reasons),
             "media_files": list(self.media_files),
+            "provider_problems": dict(self.provider_problems),
+            "trace_id": self.trace_id,
         }
 
     def summary(self) -> str:
@@ -66,7 +70,8 @@ class JobReport:
 
     def details(self, *, limit: int = 5) -> list[str]:
         """The most common skip reasons and distinct error messages, most frequent first."""
-        lines = [f"skipped {n}× — {reason}" for reason, n in self.skip_reasons.most_common(limit)]
+        lines = [f"not used — {name}: {problem}" for name, problem in self.provider_problems.items()]
+        lines += [f"skipped {n}× — {reason}" for reason, n in self.skip_reasons.most_common(limit)]
         messages = Counter(f"{e.provider}: {e.message}" if e.provider else e.message for e in self.errors)
         lines += [f"failed {n}× — {message}" for message, n in messages.most_common(limit)]
         return lines

@@ -8,6 +8,7 @@ Thread safety: main thread only (reads the add-on manager).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aqt.main import AnkiQt
@@ -23,3 +24,11 @@ def load_addon_config(mw: AnkiQt, *, addon_module: str) -> dict[str, Any]:
     """The validated config; raises `ConfigError` naming the bad key."""
     meta = mw.addonManager.addonMeta(addon_folder_name(addon_module))
     return load_config(meta.get("config") or {})
+
+
+LOG_FILE_NAME = "media_fill.log"
+
+
+def user_files_dir(addon_module: str, *, mw: AnkiQt) -> Path:
+    """The add-on's ``user_files`` folder, which Anki keeps when the add-on is updated."""
+    return Path(mw.addonManager.addonsFolder(addon_folder_name(addon_module))) / "user_files"

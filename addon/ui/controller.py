@@ -6,7 +6,8 @@ Thread safety: main thread only.
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Mapping
+from typing import Any
 
 from aqt.browser.browser import Browser
 from aqt.main import AnkiQt
@@ -14,10 +15,12 @@ from aqt.qt import QAction, QKeySequence, QMenu
 from aqt.utils import showWarning, tooltip
 
 from ..core.errors import ConfigError
-from .addon_config import addon_folder_name, load_addon_config
+from ..core.log import configure_logging, get_logger
+from ..core.registry import ProviderRegistry
+from .addon_config import LOG_FILE_NAME, addon_folder_name, load_addon_config, user_files_dir
 from .fill_job import FillJob
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 ACTION_TEXT = "Fill Media…"
 ACTION_OBJECT_NAME = "media_fill_action"
@@ -30,6 +33,8 @@ class FillMediaController:
         self.addon_module = addon_module
         self.job: FillJob | None = None
         self.last_job: FillJob | None = None
+        # Kept across jobs so circuit breakers and health counters outlive a job.
+        self.registry: ProviderRegistry | None = None
 
     # Browser hooks
 
@@ -52,6 +57,8 @@ class FillMediaController:
         if self.job is not None and self.job.running:
             self.job.save_before_profile_closes()
             self.last_job, self.job = self.job, None
+        if self.registry is not None and (self.job is None or not self.job.running):
+            self.registry.close()
 
     # Actions
 
@@ -73,10 +80,35 @@ class FillMediaController:
                 title="Fill Media",
             )
             return None
-        logging.getLogger(addon_folder_name(self.addon_module)).setLevel(str(config.get("log_level", "INFO")))
-        self.job = FillJob(mw=self.mw, parent=browser, note_ids=note_ids, config=config, on_finished=self._job_finished)
+        self._configure_logging(config)
+        try:
+            registry = self._registry_for(config)
+        except ConfigError as exc:
+            showWarning(f"Media Fill could not load its providers:\n\n{exc}", parent=browser, title="Fill Media")
+            return None
+        self.job = FillJob(
+            mw=self.mw, parent=browser, note_ids=note_ids, registry=registry, on_finished=self._job_finished
+        )
         self.job.start()
         return self.job
+
+    def _registry_for(self, config: Mapping[str, Any]) -> ProviderRegistry:
+        """The registry, updated to ``config`` (built anew when the provider modules changed)."""
+        registry = self.registry
+        if registry is not None and registry.config.get("provider_modules") == config.get("provider_modules"):
+            registry.update_config(config)
+            return registry
+        if registry is not None:
+            registry.close()
+        self.registry = ProviderRegistry(config)
+        return self.registry
+
+    def _configure_logging(self, config: Mapping[str, Any]) -> None:
+        configure_logging(
+            logger_name=addon_folder_name(self.addon_module),
+            level=str(config.get("log_level", "INFO")),
+            log_file=user_files_dir(self.addon_module, mw=self.mw) / LOG_FILE_NAME,
+        )
 
     def _job_finished(self, job: FillJob) -> None:
         self.last_job = job

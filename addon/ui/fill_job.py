@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import enum
 import html
-import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
-from typing import Any
 
 from aqt.main import AnkiQt
 from aqt.operations import CollectionOp, QueryOp
@@ -35,11 +33,13 @@ from PyQt6 import sip
 
 from ..collection.fill import StoreResult, generate_job, plan_job, store_job
 from ..core.job import GenerationOutcome, JobProgress
+from ..core.log import get_logger
 from ..core.planner import Plan
+from ..core.registry import ProviderRegistry
 from ..core.report import JobReport
 from .progress_window import JobProgressWindow, ProgressRelay
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 # How long quitting Anki may wait for requests already running, so their media is not lost.
 _SAVE_ON_QUIT_WAIT_S = 5.0
@@ -61,13 +61,14 @@ class FillJob:
         mw: AnkiQt,
         parent: QWidget,
         note_ids: Sequence[int],
-        config: Mapping[str, Any],
+        registry: ProviderRegistry,
         on_finished: Callable[[FillJob], None],
     ) -> None:
         self.mw = mw
         self.parent = parent
         self.note_ids = list(note_ids)
-        self.config = config
+        self.registry = registry
+        self.config = registry.config
         self.cancel_event = threading.Event()
         self.report: JobReport | None = None
         self.error: Exception | None = None
@@ -106,7 +107,7 @@ class FillJob:
         window.show()
         relay = ProgressRelay(self.mw.taskman.run_on_main, self._show_progress)
         self._generation = self.mw.taskman.run_in_background(
-            lambda: generate_job(plan, self.config, cancel=self.cancel_event, on_progress=relay),
+            lambda: generate_job(plan, self.registry, cancel=self.cancel_event, on_progress=relay),
             self._on_generated,
             uses_collection=False,
         )

@@ -19,6 +19,7 @@ from addon.core.job import GenerationOutcome, JobProgress
 from addon.core.media import MediaKind, MediaRequest, MediaResult
 from addon.core.media_checks import sniff_audio
 from addon.core.naming import media_file_name
+from addon.core.registry import ProviderRegistry
 
 HTML_ERROR_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>\n"
 
@@ -41,7 +42,7 @@ def test_the_name_write_data_returns_is_put_in_the_field(col: Collection) -> Non
     plan = plan_job(col, [nid], make_config())
     (item,) = plan.unique_work()
     assert item.request.cache_key == request.cache_key, "the test computes the name the job will want"
-    outcome = generate_job(plan, make_config(), cancel=threading.Event())
+    outcome = generate_job(plan, ProviderRegistry(make_config()), cancel=threading.Event())
     report = store_job(col, plan, outcome).report
 
     (stored,) = report.media_files
@@ -58,7 +59,7 @@ def test_the_same_bytes_already_stored_keep_their_name(col: Collection) -> None:
     ids = add_basic(col, "apple")
     config = make_config(mode="overwrite")
     plan = plan_job(col, ids, config)
-    outcome = generate_job(plan, config, cancel=threading.Event())
+    outcome = generate_job(plan, ProviderRegistry(config), cancel=threading.Event())
     first = store_job(col, plan, outcome).report
     second = store_job(col, plan_job(col, ids, config), outcome).report
     assert first.media_files == second.media_files
@@ -69,7 +70,7 @@ def test_store_makes_one_undo_entry(col: Collection) -> None:
     ids = add_basic(col, "one", "two", "three")
     config = make_config()
     plan = plan_job(col, ids, config)
-    outcome = generate_job(plan, config, cancel=threading.Event())
+    outcome = generate_job(plan, ProviderRegistry(config), cancel=threading.Event())
     step = col.undo_status().last_step
     result = store_job(col, plan, outcome)
     assert result.changes.note
@@ -89,7 +90,7 @@ def test_a_note_edited_between_plan_and_store_is_skipped(col: Collection) -> Non
     note["Back"] = "[sound:my_own_recording.mp3]"
     col.update_note(note)
 
-    outcome = generate_job(plan, config, cancel=threading.Event())
+    outcome = generate_job(plan, ProviderRegistry(config), cancel=threading.Event())
     report = store_job(col, plan, outcome).report
     assert back(col, ids[0]) == "[sound:my_own_recording.mp3]"
     assert back(col, ids[1]).startswith("[sound:mf_espeak_pear_")
@@ -104,7 +105,7 @@ def test_a_note_deleted_between_plan_and_store_is_skipped(col: Collection) -> No
     plan = plan_job(col, ids, config)
     col.remove_notes([NoteId(ids[0])])
 
-    outcome = generate_job(plan, config, cancel=threading.Event())
+    outcome = generate_job(plan, ProviderRegistry(config), cancel=threading.Event())
     report = store_job(col, plan, outcome).report
     assert (report.filled, report.skipped, report.failed) == (1, 1, 0)
     assert report.skip_reasons == {"note was deleted or changed while the job ran": 1}
@@ -130,7 +131,7 @@ def test_cancelled_job_stores_what_was_done_and_counts_the_rest(col: Collection)
             cancel.set()
 
     plan = plan_job(col, ids, config)
-    outcome = generate_job(plan, config, cancel=cancel, on_progress=on_progress)
+    outcome = generate_job(plan, ProviderRegistry(config), cancel=cancel, on_progress=on_progress)
     assert outcome.cancelled
     assert len(outcome.results) == 2
     result = store_job(col, plan, outcome)
@@ -149,7 +150,7 @@ def test_failed_results_write_no_file_and_no_text(col: Collection) -> None:
     ids = add_basic(col, "apple")
     config = make_config(binary="/nonexistent/espeak-ng")
     plan = plan_job(col, ids, config)
-    outcome = generate_job(plan, config, cancel=threading.Event())
+    outcome = generate_job(plan, ProviderRegistry(config), cancel=threading.Event())
     step = col.undo_status().last_step
     result = store_job(col, plan, outcome)
     assert not result.changes.note, "nothing changed, so Anki has nothing to refresh"

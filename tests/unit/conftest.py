@@ -13,7 +13,7 @@ import pytest
 
 from addon.core.config import load_default_config
 from addon.core.media import MediaKind
-from addon.core.registry import provider_schemas
+from addon.core.registry import catalog_for, slice_schemas
 
 
 def _require_program(name: str) -> str:
@@ -68,8 +68,8 @@ def mp3_with_id3_bytes(audio_dir: Path, wav_bytes: bytes) -> bytes:
 
 @pytest.fixture(scope="session")
 def schemas() -> dict[MediaKind, dict[str, Mapping[str, Any]]]:
-    """Every registered provider's settings schema, as the CLI and the settings dialog use them."""
-    return provider_schemas()
+    """Every registered provider's config-slice schema, as `load_config` uses them."""
+    return slice_schemas(catalog_for({}))
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from addon.core.circuit_breaker import CircuitBreaker
 from addon.core.errors import (
     AuthError,
     ConfigError,
@@ -21,6 +22,7 @@ from addon.core.errors import (
     QuotaError,
     TransientError,
 )
+from addon.core.health import ProviderHealth
 from addon.core.interfaces import AudioProvider, HealthReport, MediaProvider
 from addon.core.job import GenerationOutcome, JobProgress, generate_all
 from addon.core.media import MediaKind, MediaRequest, MediaResult
@@ -76,11 +78,20 @@ class Backup(FakeAudio):
 
 
 class Lookup:
-    """The registry's `get`, over ready-made instances."""
+    """The registry's `get`, `breaker` and `health`, over ready-made instances."""
 
-    def __init__(self, *providers: MediaProvider) -> None:
+    def __init__(self, *providers: MediaProvider, failure_threshold: int = 1000) -> None:
         self.by_name = {p.name: p for p in providers}
         self.asked: list[str] = []
+        self.breakers: dict[str, CircuitBreaker] = {}
+        self.healths: dict[str, ProviderHealth] = {}
+        self.failure_threshold = failure_threshold
+
+    def breaker(self, kind: MediaKind, name: str) -> CircuitBreaker:
+        return self.breakers.setdefault(name, CircuitBreaker(name=name, failure_threshold=self.failure_threshold))
+
+    def health(self, kind: MediaKind, name: str) -> ProviderHealth:
+        return self.healths.setdefault(name, ProviderHealth(name))
 
     def get(self, kind: MediaKind, name: str) -> MediaProvider:
         self.asked.append(name)

@@ -10,7 +10,6 @@ temporary folder and processes.
 
 from __future__ import annotations
 
-import logging
 import shutil
 import subprocess
 import tempfile
@@ -20,11 +19,12 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from ...core.errors import PermanentError, ProviderError, ProviderUnavailableError, TransientError
-from ...core.interfaces import AudioProvider, HealthReport
+from ...core.interfaces import AudioProvider, Capabilities, HealthReport
+from ...core.log import get_logger
 from ...core.media import MediaRequest, MediaResult
 from ...core.media_checks import require_audio
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)
 
 INSTALL_HINT = (
     "install espeak-ng (Debian/Ubuntu: 'sudo apt install espeak-ng'; Fedora: 'sudo dnf install espeak-ng'; "
@@ -36,7 +36,9 @@ INSTALL_HINT = (
 class EspeakProvider(AudioProvider):
     name = "espeak"
     description = "Offline speech synthesis with espeak-ng (robotic but free, no key, many languages)."
+    capabilities = Capabilities(offline=True)
     default_max_concurrency = 2
+    priority = 900  # the fallback of last resort: robotic, but always there
     settings_schema: ClassVar[Mapping[str, Any]] = {
         "binary": {"type": "string", "minLength": 1},
         "lame_binary": {"type": "string", "minLength": 1},

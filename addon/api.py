@@ -1,0 +1,68 @@
+"""The public API for other add-ons and scripts that bring their own provider.
+
+    # in another add-on's __init__.py (Media Fill's folder is "media_fill", or its AnkiWeb number)
+    import importlib
+    media_fill = importlib.import_module("media_fill.api")
+
+    class MyVoices(media_fill.AudioProvider):
+        name = "my_voices"
+        description = "My own speech server."
+        capabilities = media_fill.Capabilities(key=media_fill.KeyUse.REQUIRED, http=True)
+        settings_schema = {"voice": {"type": "string"}}
+        default_settings = {"base_url": "https://voices.example", "voice": "anna"}
+
+        def generate(self, request): ...
+        def test_connection(self): ...
+
+    media_fill.register_provider("audio", "my_voices", MyVoices)
+
+The class is checked against the interface at once (`ProviderInterfaceError` names what is
+missing) and a taken name is refused (`DuplicateProviderError`). Users then list ``"my_voices"`` in
+a rule's ``audio_providers`` and set ``providers.audio.my_voices`` like any built-in provider. A
+provider can also be named by module path in the config's ``provider_modules``, which is how the
+command line loads one.
+
+Thread safety: call `register_provider` on Anki's main thread.
+"""
+
+from __future__ import annotations
+
+from .core.catalog import register_provider, unregister_provider
+from .core.errors import (
+    AuthError,
+    ConfigError,
+    DuplicateProviderError,
+    InvalidResponseError,
+    NotFoundError,
+    PermanentError,
+    ProviderError,
+    ProviderInterfaceError,
+    QuotaError,
+    TransientError,
+)
+from .core.interfaces import AudioProvider, Capabilities, HealthReport, ImageProvider, KeyUse, MediaProvider
+from .core.media import MediaKind, MediaRequest, MediaResult
+
+__all__ = [
+    "AudioProvider",
+    "AuthError",
+    "Capabilities",
+    "ConfigError",
+    "DuplicateProviderError",
+    "HealthReport",
+    "ImageProvider",
+    "InvalidResponseError",
+    "KeyUse",
+    "MediaKind",
+    "MediaProvider",
+    "MediaRequest",
+    "MediaResult",
+    "NotFoundError",
+    "PermanentError",
+    "ProviderError",
+    "ProviderInterfaceError",
+    "QuotaError",
+    "TransientError",
+    "register_provider",
+    "unregister_provider",
+]

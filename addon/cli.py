@@ -71,20 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _set_up_logging(args, level="DEBUG" if args.verbose else "INFO")  # before the config: loading it may log
     try:
         config = load_config(read_config_file(args.config) if args.config else None)
     except MediaFillError as exc:
         print(f"media-fill: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    _set_up_logging(args, config)
+    if not args.verbose:
+        _set_up_logging(args, level=str(config.get("log_level", "INFO")))
     commands = {"fill": _fill, "providers": _providers, "check": _check}
     return commands[str(args.command)](args, config)
 
 
-def _set_up_logging(args: argparse.Namespace, config: dict[str, Any]) -> None:
+def _set_up_logging(args: argparse.Namespace, *, level: str) -> None:
+    """The rotating log file (replaced, not stacked, on a second call) and, with --verbose, stderr."""
     package = __name__.rpartition(".")[0] or "addon"
     log_file = args.log_file if args.log_file is not None else package_dir() / "user_files" / LOG_FILE_NAME
-    level = "DEBUG" if args.verbose else str(config.get("log_level", "INFO"))
     configure_logging(logger_name=package, level=level, log_file=log_file)
     if args.verbose:
         handler = logging.StreamHandler(sys.stderr)

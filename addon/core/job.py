@@ -10,6 +10,7 @@ its provider's timeout) and are kept.
 from __future__ import annotations
 
 import contextvars
+import random
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +27,7 @@ from .errors import (
     MediaFillError,
     NotFoundError,
     ProviderError,
+    TransientError,
 )
 from .health import ProviderHealth
 from .interfaces import MediaProvider
@@ -192,6 +194,18 @@ def _call_provider(
     return result
 
 
+MAX_RETRY_DELAY_S = 60.0
+
+
+def retry_delay(*, attempt: int, retry_after: float | None) -> float:
+    """Seconds to wait before retrying: the server's ``Retry-After`` when it gave one (capped),
+    else exponential backoff (0.5 s, 1 s, 2 s… up to 30 s) with full jitter on its upper half."""
+    if retry_after is not None and retry_after >= 0:
+        return min(retry_after, MAX_RETRY_DELAY_S)
+    ceiling = min(30.0, 0.5 * 2.0 ** max(0, attempt - 1))
+    return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+
 def _minutes(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
@@ -211,14 +225,27 @@ def _run_item(item: WorkItem, pool: _ProviderPool, cancel: threading.Event) -> M
         if last_error is not None:
             continue
         started = time.monotonic()
-        attempts += 1
-        try:
-            result = _call_provider(pool, key, request, cancel)
-        except _NotStarted:
-            return None
-        except ProviderError as exc:
-            last_error = exc
-            log.info("%s failed for a request: %s", name, exc)
+        retries_left = pool.instances[key].retry_attempts if key in pool.instances else 0
+        while True:
+            attempts += 1
+            try:
+                result: MediaResult | None = _call_provider(pool, key, request, cancel)
+            except _NotStarted:
+                return None
+            except TransientError as exc:
+                last_error, result = exc, None
+                if retries_left > 0:
+                    retries_left -= 1
+                    delay = retry_delay(attempt=attempts, retry_after=exc.retry_after)
+                    log.info("%s: %s; retrying in %.1f s", name, exc.message, delay)
+                    if cancel.wait(delay):  # a cancel wakes the backoff at once
+                        return None
+                    continue
+            except ProviderError as exc:
+                last_error, result = exc, None
+            break
+        if result is None:
+            log.info("%s failed for a request: %s", name, last_error)
             continue
         return MediaResult(
             request=request,

@@ -29,7 +29,7 @@ from .circuit_breaker import BreakerState, CircuitBreaker
 from .config import Rule, load_default_config, merge_config, provider_settings, validate_config
 from .errors import ConfigError, DuplicateProviderError, MediaFillError, RegistryError
 from .health import HealthSnapshot, HealthStatus, ProviderHealth
-from .interfaces import GENERIC_DEFAULTS, HealthReport, MediaProvider
+from .interfaces import GENERIC_DEFAULTS, HealthReport, MediaProvider, resolve_api_key
 from .log import get_logger, remember_secrets
 from .media import MediaKind
 from .provider_info import ProviderInfo, loose_slice_schema
@@ -79,7 +79,17 @@ def load_config(overrides: Mapping[str, Any] | None, *, shipped: Mapping[str, An
     if modules is not None and not isinstance(modules, Mapping):
         raise ConfigError(f"invalid config: provider_modules: {modules!r} is not of type 'object'")
     validate_config(config, slice_schemas(catalog_for(config, shipped_defaults=defaults)))
+    remember_config_secrets(config)
     return config
+
+
+def remember_config_secrets(config: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
+    """Every key the config holds or names (through ``api_key_env``) is redacted from logs and
+    error texts from now on, whether or not its provider is ever built."""
+    for providers in config.get("providers", {}).values():
+        for settings in providers.values():
+            if isinstance(settings, Mapping):
+                remember_secrets(str(settings.get("api_key") or ""), resolve_api_key(settings, environ=environ))
 
 
 def _settings_hash(settings: Mapping[str, Any]) -> str:

@@ -1,12 +1,9 @@
-"""Shared fixtures of the pure (non-GUI, non-collection) tests: real audio made by espeak-ng and
-lame, the shipped config, and the provider schemas."""
+"""Shared fixtures of the pure (non-GUI, non-collection) tests: the shipped config and the provider
+schemas (the real audio fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,56 +11,6 @@ import pytest
 from addon.core.config import load_default_config
 from addon.core.media import MediaKind
 from addon.core.registry import catalog_for, slice_schemas
-
-
-def _require_program(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.fail(f"{name} is not installed; run `make system-deps`")
-    return path
-
-
-@pytest.fixture(scope="session")
-def audio_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("audio")
-
-
-@pytest.fixture(scope="session")
-def wav_bytes(audio_dir: Path) -> bytes:
-    """A real WAV file spoken by espeak-ng."""
-    wav = audio_dir / "hello.wav"
-    subprocess.run(
-        [_require_program("espeak-ng"), "-v", "en", "-w", str(wav), "hello world"],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
-    return wav.read_bytes()
-
-
-def _encode_mp3(audio_dir: Path, wav_bytes: bytes, name: str, *lame_options: str) -> bytes:
-    wav = audio_dir / f"{name}.wav"
-    wav.write_bytes(wav_bytes)
-    mp3 = audio_dir / f"{name}.mp3"
-    subprocess.run(
-        [_require_program("lame"), "--quiet", *lame_options, str(wav), str(mp3)],
-        check=True,
-        capture_output=True,
-        timeout=30,
-    )
-    return mp3.read_bytes()
-
-
-@pytest.fixture(scope="session")
-def mp3_bytes(audio_dir: Path, wav_bytes: bytes) -> bytes:
-    """The same speech encoded to MP3 by lame."""
-    return _encode_mp3(audio_dir, wav_bytes, "plain", "-V", "5")
-
-
-@pytest.fixture(scope="session")
-def mp3_with_id3_bytes(audio_dir: Path, wav_bytes: bytes) -> bytes:
-    """MP3 with an ID3v2 tag in front, as many web services send it."""
-    return _encode_mp3(audio_dir, wav_bytes, "tagged", "--id3v2-only", "--tt", "hello")
 
 
 @pytest.fixture(scope="session")

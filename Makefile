@@ -30,6 +30,9 @@ run: venv system-deps
 package: venv
 	$(PY) -m devtools.package --out dist/media_fill.ankiaddon
 
+bench: venv
+	$(PY) -m devtools.bench_registry
+
 lint: venv
 	$(PY) -m ruff check addon tests devtools
 	$(PY) -m ruff format --check addon tests devtools

@@ -1,5 +1,12 @@
 """Runs the generation step of a job: every unique request through its providers, in parallel up to
-each provider's ``max_concurrency``, falling back along the rule's provider list.
+each provider's ``max_concurrency`` and ``requests_per_minute``, falling back along the rule's
+provider list.
+
+Per provider: providers that cannot run (disabled, no key, failed to load) are found before any
+request and skipped; transient errors are retried ``retry_attempts`` times with backoff (the
+server's ``Retry-After`` when given); the provider's circuit breaker refuses calls while open, so
+the next provider is used; its health counters record every outcome. "Not found" is an answer,
+never a failure. A provider-wide error (bad key, spent quota) stops that provider for the job.
 
 Thread safety: `generate_all` blocks until done or cancelled and must not run on a UI thread. It
 calls ``on_progress`` from worker threads; the callback must hand UI work to the UI thread itself.
@@ -35,6 +42,7 @@ from .log import get_logger, job_trace
 from .media import MediaKind, MediaRequest, MediaResult
 from .media_checks import require_media
 from .planner import WorkItem
+from .rate_limit import RateLimiter
 
 log = get_logger(__name__)
 
@@ -84,6 +92,7 @@ class _ProviderPool:
         self.instances: dict[tuple[MediaKind, str], MediaProvider] = {}
         self.gates: dict[tuple[MediaKind, str], threading.Semaphore] = {}
         self.breakers: dict[tuple[MediaKind, str], CircuitBreaker] = {}
+        self.limiters: dict[tuple[MediaKind, str], RateLimiter] = {}
         self.health: dict[tuple[MediaKind, str], ProviderHealth] = {}
         self.broken: dict[tuple[MediaKind, str], ProviderError] = {}
         self.setup_problems: dict[tuple[MediaKind, str], ProviderError] = {}
@@ -117,6 +126,9 @@ class _ProviderPool:
                 self.breakers[key] = providers.breaker(*key)
                 self.health[key] = providers.health(*key)
                 self.gates[key] = threading.Semaphore(max(1, provider.max_concurrency))
+                self.limiters[key] = RateLimiter(
+                    requests_per_minute=provider.requests_per_minute, burst=max(1, provider.max_concurrency)
+                )
 
     def capacity(self) -> int:
         return max(1, min(_MAX_WORKERS, sum(p.max_concurrency for p in self.instances.values())))
@@ -155,7 +167,7 @@ def _call_provider(
         broken = pool.broken_error(key)
         if broken is not None:
             raise broken
-        if cancel.is_set():
+        if cancel.is_set() or not pool.limiters[key].acquire(cancel):
             raise _NotStarted
         breaker, health = pool.breakers[key], pool.health[key]
         if not breaker.allow():

@@ -151,12 +151,10 @@ class ProviderRegistry:
         """Use ``config`` from now on: providers whose slice changed are rebuilt on next use;
         breakers take the new thresholds; health counters are kept."""
         self._config = config
-        for key, breaker in self._breakers.items():
-            threshold, cooldown = self._breaker_settings()
-            if (breaker.failure_threshold, breaker.cooldown_s) != (threshold, cooldown):
-                self._breakers[key] = CircuitBreaker(
-                    name=key[1], failure_threshold=threshold, cooldown_s=cooldown, clock=self._clock
-                )
+        threshold, cooldown = self._breaker_settings()
+        with self._lock:
+            for breaker in self._breakers.values():  # kept, so a paused provider stays paused
+                breaker.failure_threshold, breaker.cooldown_s = threshold, cooldown
 
     def settings(self, kind: MediaKind, name: str) -> dict[str, Any]:
         """The provider's effective settings: generic defaults, its class defaults, its slice."""
@@ -169,7 +167,12 @@ class ProviderRegistry:
         }
 
     def is_enabled(self, kind: MediaKind, name: str) -> bool:
-        return bool(provider_settings(self._config, kind, name).get("enabled", True))
+        """Whether the provider is switched on (its slice, else its class default; a provider that
+        cannot be loaded counts by its slice alone)."""
+        try:
+            return bool(self.settings(kind, name).get("enabled", True))
+        except RegistryError:
+            return bool(provider_settings(self._config, kind, name).get("enabled", True))
 
     # Instances
 
@@ -239,6 +242,9 @@ class ProviderRegistry:
             return self.get(kind, name).setup_problem()
         except MediaFillError as exc:
             return exc.message if isinstance(exc, RegistryError) else str(exc)
+        except Exception as exc:  # a provider whose constructor crashes must not break the others
+            log.exception("building provider %s failed", name)
+            return f"could not be built ({type(exc).__name__}); see the log"
 
     # Health
 

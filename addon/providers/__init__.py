@@ -1,1 +1,1 @@
-"""Media providers, one module each, registered in `core.registry.PROVIDER_MAP`."""
+"""Media providers, one module each, registered in `core.catalog.BUILTIN_PROVIDERS`."""

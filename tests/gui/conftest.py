@@ -111,11 +111,16 @@ def mw(anki_app: Any, ui_problems: UiProblems) -> Iterator[Any]:
 
 
 @pytest.fixture
-def addon(mw: Any) -> ModuleType:
-    """The loaded add-on package (``media_fill``)."""
+def addon(mw: Any) -> Iterator[ModuleType]:
+    """The loaded add-on package (``media_fill``). Its provider registry (breakers, health) is
+    dropped after each test, as a restart of Anki would, so tests do not leak paused providers."""
     module = sys.modules.get(ADDON)
     assert module is not None, f"the add-on {ADDON} did not load; installed: {mw.addonManager.allAddons()}"
-    return module
+    yield module
+    controller = module.controller
+    if controller.registry is not None and (controller.job is None or not controller.job.running):
+        controller.registry.close()
+        controller.registry = None
 
 
 @pytest.fixture

@@ -220,3 +220,41 @@ def test_one_job_at_a_time_and_closing_the_browser_mid_job(
     wait_for_end(anki_app, job)
     assert job.report is not None and job.report.filled == len(notes) and not job.report.cancelled
     assert all(audio_field_files(mw, notes).values())
+
+
+def test_a_paused_provider_stays_paused_across_jobs_and_the_log_has_trace_ids(
+    anki_app: Any,
+    mw: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    tmp_path: Path,
+) -> None:
+    """The controller keeps one registry, so a provider's circuit breaker outlives the job that
+    opened it; every job writes its trace id on each line of user_files/media_fill.log."""
+    missing = tmp_path / "no-such-espeak"
+    config = {
+        "rules": DEMO_RULES,
+        "providers": {"audio": {"espeak": {"binary": str(missing), "max_concurrency": 1}}},
+        "circuit_breaker": {"failure_threshold": 1, "cooldown_s": 600},
+    }
+    set_addon_config(mw, config)
+    browser = open_browser(sample_notes[ENGLISH_TYPE][:3])
+    first = run_job(anki_app, browser, addon)
+    assert first.report is not None and first.report.failed == 3
+    assert "was not found" in first.report.errors[0].message
+    registry = addon.controller.registry
+
+    second = run_job(anki_app, browser, addon)
+    assert addon.controller.registry is registry, "one registry across jobs"
+    assert second.report is not None and second.report.failed == 3
+    assert {e.message for e in second.report.errors} == {
+        "paused after 1 failures in a row; tried again in 10 min (or reset it in the settings)"
+    }
+
+    log_file = Path(mw.addonManager.addonsFolder("media_fill")) / "user_files" / "media_fill.log"
+    lines = log_file.read_text(encoding="utf-8").splitlines()
+    traces = {first.report.trace_id, second.report.trace_id}
+    assert len(traces) == 2 and "" not in traces
+    for trace in traces:
+        assert any(f"[{trace}]" in line and "job starts" in line for line in lines)

@@ -31,7 +31,7 @@ class FakeAudio(AudioProvider):
     name = "fake"
 
     def __init__(self, behaviour: Behaviour = speak, *, delay_s: float = 0.0, **settings: Any) -> None:
-        super().__init__({"retry_attempts": 0, **settings})
+        super().__init__({"retry_attempts": 0, "requests_per_minute": 60000, **settings})
         self.behaviour = behaviour
         self.delay_s = delay_s
         self.calls: list[str] = []

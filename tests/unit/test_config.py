@@ -159,6 +159,36 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, ...]]] = [
     ("bad-language", _rule(language="english!"), ("rules[0].language:", "'english!'")),
     ("too-short-language", _rule(language="e"), ("rules[0].language:", "'e'")),
     ("second-rule-bad-mode", _add_second_bad_rule, ("rules[1].mode:", "'never'")),
+    ("empty-rule", _set("rules", [{}]), ("rules[0]:", "'note_type' is a required property")),
+    ("negative-retry-attempts", _espeak(retry_attempts=-1), ("providers.audio.espeak.retry_attempts:", "-1")),
+    ("zero-requests-per-minute", _espeak(requests_per_minute=0), ("providers.audio.espeak.requests_per_minute:",)),
+    ("negative-price", _espeak(price_per_request=-0.01), ("providers.audio.espeak.price_per_request:", "-0.01")),
+    ("price-as-text", _espeak(price_per_request="free"), ("providers.audio.espeak.price_per_request:", "'free'")),
+    ("key-for-a-keyless-provider", _espeak(api_key="abc"), ("providers.audio.espeak:", "unknown key", "'api_key'")),
+    ("base-url-for-an-offline-provider", _espeak(base_url="http://x"), ("providers.audio.espeak:", "'base_url'")),
+    (
+        "breaker-threshold-zero",
+        _set("circuit_breaker", {"failure_threshold": 0}),
+        ("circuit_breaker.failure_threshold:",),
+    ),
+    ("breaker-negative-cooldown", _set("circuit_breaker", {"cooldown_s": -5}), ("circuit_breaker.cooldown_s:", "-5")),
+    ("breaker-unknown-key", _set("circuit_breaker", {"trips": 3}), ("circuit_breaker:", "unknown key", "'trips'")),
+    ("health-timeout-zero", _set("health_check_timeout_s", 0), ("health_check_timeout_s:", "0")),
+    (
+        "provider-module-not-a-path",
+        _set("provider_modules", {"audio": {"mine": "rm -rf /"}}),
+        ("provider_modules.audio.mine:", "'rm -rf /'"),
+    ),
+    (
+        "provider-module-unknown-kind",
+        _set("provider_modules", {"video": {"mine": "pkg.mod:Cls"}}),
+        ("provider_modules:", "unknown key", "'video'"),
+    ),
+    (
+        "provider-module-bad-name",
+        _set("provider_modules", {"audio": {"My Voices": "pkg.mod:Cls"}}),
+        ("provider_modules.audio:", "'My Voices'"),
+    ),
 ]
 
 

@@ -92,3 +92,14 @@ def test_the_addon_package_itself_imports_without_anki() -> None:
     completed = _run_blocked("import addon, addon.cli\nprint('ok')")
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "ok"
+
+
+def test_the_addon_imports_itself_only_relatively() -> None:
+    """Inside Anki the package is named media_fill (or an AnkiWeb number), never "addon"."""
+    offenders = []
+    for path in sorted((REPO / "addon").rglob("*.py")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            stripped = line.strip()
+            if stripped.startswith(("from addon", "import addon")):
+                offenders.append(f"{path.relative_to(REPO)}:{number}: {stripped}")
+    assert offenders == []

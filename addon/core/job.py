@@ -171,9 +171,12 @@ def _call_provider(
             raise _NotStarted
         breaker, health = pool.breakers[key], pool.health[key]
         if not breaker.allow():
+            failures = (
+                "1 failure" if breaker.failure_threshold == 1 else f"{breaker.failure_threshold} failures in a row"
+            )
             raise CircuitOpenError(
-                f"paused after {breaker.failure_threshold} failures in a row; tried again in "
-                f"{_minutes(breaker.seconds_until_retry())} (or reset it in the settings)",
+                f"paused after {failures}; tried again in {_minutes(breaker.seconds_until_retry())} "
+                "(or reset it in the settings)",
                 provider=name,
             )
         started = time.monotonic()

@@ -9,9 +9,11 @@ failed five times in a row stays paused across jobs until its cool-down passes.
 
 `load_config` is the single way to get a validated config (CLI, Anki, tests).
 
-Thread safety: build the registry and call `get`, `update_config` and `close` on one thread (the
-thread that owns the job); breakers and health counters are thread-safe and are updated from the
-job's worker threads. `health_check_all` runs the checks on its own short-lived threads.
+Thread safety: `get`, `close`, `breaker` and `health` take the registry's lock and may be called
+from any thread (the job builds its providers on its worker thread while the settings page may ask
+for one on the main thread); breakers and health counters are thread-safe and are updated from the
+job's worker threads. Call `update_config` between jobs. `health_check_all` blocks (run it off the
+UI thread) and runs the checks on short-lived daemon threads.
 """
 
 from __future__ import annotations
@@ -139,7 +141,7 @@ class ProviderRegistry:
         self._health: dict[ProviderKey, ProviderHealth] = {}
         self._infos: dict[ProviderKey, ProviderInfo] = {}
         self.load_errors: dict[ProviderKey, RegistryError] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     # Config
 
@@ -181,21 +183,23 @@ class ProviderRegistry:
         unknown, fails to import, or misses the interface."""
         key = (kind, name)
         cls = self.catalog.load(kind, name)
-        settings = self.settings(kind, name)
-        digest = _settings_hash(settings)
-        cached = self._instances.get(key)
-        if cached is not None and cached[0] == digest:
-            return cached[1]
-        if cached is not None:
-            cached[1].close()
-        provider = cls(settings, environ=self._environ)
-        remember_secrets(provider.api_key, settings.get("api_key"))
-        self._instances[key] = (digest, provider)
-        return provider
+        with self._lock:
+            settings = self.settings(kind, name)
+            digest = _settings_hash(settings)
+            cached = self._instances.get(key)
+            if cached is not None and cached[0] == digest:
+                return cached[1]
+            if cached is not None:
+                cached[1].close()
+            provider = cls(settings, environ=self._environ)
+            remember_secrets(provider.api_key, settings.get("api_key"))
+            self._instances[key] = (digest, provider)
+            return provider
 
     def close(self) -> None:
         """Close every built provider (health and breakers are kept)."""
-        instances, self._instances = self._instances, {}
+        with self._lock:
+            instances, self._instances = self._instances, {}
         for _, provider in instances.values():
             try:
                 provider.close()

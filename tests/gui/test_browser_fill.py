@@ -249,7 +249,7 @@ def test_a_paused_provider_stays_paused_across_jobs_and_the_log_has_trace_ids(
     assert addon.controller.registry is registry, "one registry across jobs"
     assert second.report is not None and second.report.failed == 3
     assert {e.message for e in second.report.errors} == {
-        "paused after 1 failures in a row; tried again in 10 min (or reset it in the settings)"
+        "paused after 1 failure; tried again in 10 min (or reset it in the settings)"
     }
 
     log_file = Path(mw.addonManager.addonsFolder("media_fill")) / "user_files" / "media_fill.log"

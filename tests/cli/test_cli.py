@@ -3,36 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from anki.collection import Collection
+from cli_runner import run_cli
 
 from addon.core.media_checks import sniff_audio
 from devtools.sample_deck import DEMO_RULES, build_sample_collection
 
 REPO = Path(__file__).resolve().parents[2]
 TOTAL_NOTES = 25  # 12 English + 13 Spanish, one of them with audio already
-
-
-def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    completed = subprocess.run(
-        [sys.executable, "-m", "addon", *map(str, args)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert "Traceback" not in completed.stderr, completed.stderr
-    return completed
 
 
 def fill(collection: Path, *extra: str | Path, search: str = "deck:*") -> subprocess.CompletedProcess[str]:

@@ -5,14 +5,12 @@ output the add-on writes (stdout, stderr, the log file, the JSON report)."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_cli
 from fake_http import FakeServer, Recorded, Reply, serve
 
 from devtools.sample_deck import DEMO_RULES, build_sample_collection
@@ -21,20 +19,6 @@ REPO = Path(__file__).resolve().parents[2]
 TEST_KEY = "mf-test-key-7f3a9c2e11d0"
 ENV_KEY = "mf-env-key-41b8e0c6aa95"
 ECHO_MODULE = {"audio": {"echo_speech": "fake_providers:EchoSpeech"}}
-
-
-def run_cli(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    completed = subprocess.run(
-        [sys.executable, "-m", "addon", *map(str, args)],
-        cwd=REPO,
-        env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests' / 'support'}", **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert "Traceback" not in completed.stderr, completed.stderr
-    return completed
 
 
 def write_config(tmp_path: Path, data: dict[str, Any]) -> Path:

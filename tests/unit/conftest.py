@@ -3,10 +3,11 @@ schemas (the real audio fixtures are in tests/conftest.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from registrations import Register, no_registration_leaks, registrations_undone
 
 from addon.core.config import load_default_config
 from addon.core.media import MediaKind
@@ -23,3 +24,17 @@ def schemas() -> dict[MediaKind, dict[str, Mapping[str, Any]]]:
 def default_config() -> dict[str, Any]:
     """The shipped config.json (a fresh copy per test, so tests may change it)."""
     return load_default_config()
+
+
+@pytest.fixture(autouse=True)
+def no_leaked_registrations() -> Iterator[None]:
+    """Every test starts and ends with the third-party provider table as it found it."""
+    with no_registration_leaks():
+        yield
+
+
+@pytest.fixture
+def register() -> Iterator[Register]:
+    """`register_provider`, undone when the test ends."""
+    with registrations_undone() as register:
+        yield register

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 import jsonschema
 import pytest
 from fake_providers import EchoSpeech, HalfProvider, NotAProvider, QuietPictures
+from registrations import Register
 
 from addon import api
 from addon.core.catalog import (
@@ -37,31 +37,6 @@ from addon.core.provider_info import ProviderInfo, ProviderLimits, check_provide
 AUDIO, IMAGE = MediaKind.AUDIO, MediaKind.IMAGE
 BUILTINS = [(kind, name) for kind, names in BUILTIN_PROVIDERS.items() for name in names]
 LIMIT_KEYS = ("requests_per_minute", "max_concurrency", "timeout_s", "retry_attempts", "price_per_request")
-
-Register = Callable[[MediaKind | str, str, ProviderTarget], None]
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_registrations() -> Iterator[None]:
-    """Every test starts and ends with the third-party table as it found it."""
-    before = {kind: dict(entries) for kind, entries in THIRD_PARTY_PROVIDERS.items()}
-    yield
-    after = {kind: dict(entries) for kind, entries in THIRD_PARTY_PROVIDERS.items()}
-    assert after == before, "a test left a provider registered"
-
-
-@pytest.fixture
-def register() -> Iterator[Register]:
-    """`register_provider`, undone with `unregister_provider` when the test ends."""
-    done: list[tuple[MediaKind | str, str]] = []
-
-    def _register(kind: MediaKind | str, name: str, provider: ProviderTarget) -> None:
-        register_provider(kind, name, provider)
-        done.append((kind, name))
-
-    yield _register
-    for kind, name in done:
-        unregister_provider(kind, name)
 
 
 def configured(**audio: str) -> ProviderCatalog:

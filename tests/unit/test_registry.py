@@ -18,13 +18,10 @@ from typing import Any, ClassVar
 import pytest
 from fake_http import FakeServer, Recorded, Reply, serve
 from fake_providers import EchoSpeech
+from registrations import Register
 
 from addon.core.catalog import (
-    THIRD_PARTY_PROVIDERS,
     ProviderCatalog,
-    ProviderTarget,
-    register_provider,
-    unregister_provider,
 )
 from addon.core.circuit_breaker import BreakerState
 from addon.core.config import parse_rules
@@ -42,30 +39,6 @@ ECHO_MODULE = {"echo_speech": "fake_providers:EchoSpeech"}
 BROKEN_MODULE = {"broken": "broken_provider_module:Broken"}
 CONFIG_KEY = "config-key-0123456789"
 ENV_KEY = "env-key-9876543210"
-
-Register = Callable[[MediaKind | str, str, ProviderTarget], None]
-
-
-@pytest.fixture(autouse=True)
-def no_leaked_registrations() -> Iterator[None]:
-    before = {kind: dict(entries) for kind, entries in THIRD_PARTY_PROVIDERS.items()}
-    yield
-    after = {kind: dict(entries) for kind, entries in THIRD_PARTY_PROVIDERS.items()}
-    assert after == before, "a test left a provider registered"
-
-
-@pytest.fixture
-def register() -> Iterator[Register]:
-    """`register_provider`, undone with `unregister_provider` when the test ends."""
-    done: list[tuple[MediaKind | str, str]] = []
-
-    def _register(kind: MediaKind | str, name: str, provider: ProviderTarget) -> None:
-        register_provider(kind, name, provider)
-        done.append((kind, name))
-
-    yield _register
-    for kind, name in done:
-        unregister_provider(kind, name)
 
 
 @pytest.fixture

@@ -1,0 +1,27 @@
+"""``python -m addon …`` as a real subprocess from the repository, with ``tests/support`` importable
+(so configs may name the test providers in ``provider_modules``)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def run_cli(*args: str | Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI; a Python traceback on stderr fails the test (errors must be explained)."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "addon", *map(str, args)],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests' / 'support'}", **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Traceback" not in completed.stderr, completed.stderr
+    return completed

@@ -15,7 +15,6 @@ from cli_runner import run_cli
 from addon.core.media_checks import sniff_audio
 from devtools.sample_deck import DEMO_RULES, build_sample_collection
 
-REPO = Path(__file__).resolve().parents[2]
 TOTAL_NOTES = 25  # 12 English + 13 Spanish, one of them with audio already
 
 

@@ -15,7 +15,6 @@ from fake_http import FakeServer, Recorded, Reply, serve
 
 from devtools.sample_deck import DEMO_RULES, build_sample_collection
 
-REPO = Path(__file__).resolve().parents[2]
 TEST_KEY = "mf-test-key-7f3a9c2e11d0"
 ENV_KEY = "mf-env-key-41b8e0c6aa95"
 ECHO_MODULE = {"audio": {"echo_speech": "fake_providers:EchoSpeech"}}

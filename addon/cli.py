@@ -31,14 +31,13 @@ from typing import Any, NoReturn
 from .core.config import package_dir, read_config_file
 from .core.errors import MediaFillError
 from .core.job import JobProgress
-from .core.log import add_redacting_handler, configure_logging
+from .core.log import LOG_FILE_NAME, add_redacting_handler, configure_logging, get_logger
 from .core.provider_listing import provider_rows
 from .core.registry import ProviderRegistry, load_config
 from .core.report import JobReport
 
-LOG_FILE_NAME = "media_fill.log"
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+_PACKAGE = __name__.rpartition(".")[0] or "addon"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -78,20 +77,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"media-fill: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not args.verbose:
-        _set_up_logging(args, level=str(config.get("log_level", "INFO")))
+        get_logger(_PACKAGE).setLevel(str(config.get("log_level", "INFO")))
     commands = {"fill": _fill, "providers": _providers, "check": _check}
     return commands[str(args.command)](args, config)
 
 
 def _set_up_logging(args: argparse.Namespace, *, level: str) -> None:
-    """The rotating log file (replaced, not stacked, on a second call) and, with --verbose, stderr."""
-    package = __name__.rpartition(".")[0] or "addon"
+    """The rotating log file and, with --verbose, stderr."""
     log_file = args.log_file if args.log_file is not None else package_dir() / "user_files" / LOG_FILE_NAME
-    configure_logging(logger_name=package, level=level, log_file=log_file)
+    configure_logging(logger_name=_PACKAGE, level=level, log_file=log_file)
     if args.verbose:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(levelname)s [%(trace_id)s] %(name)s: %(message)s"))
-        add_redacting_handler(package, handler)
+        add_redacting_handler(_PACKAGE, handler)
 
 
 def _providers(args: argparse.Namespace, config: dict[str, Any]) -> int:

@@ -25,13 +25,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from .errors import (
-    DuplicateProviderError,
-    ProviderImportError,
-    ProviderInterfaceError,
-    RegistryError,
-    UnknownProviderError,
-)
+from .errors import DuplicateProviderError, ProviderImportError, RegistryError, UnknownProviderError
 from .interfaces import MediaProvider
 from .log import get_logger
 from .media import MediaKind
@@ -113,6 +107,7 @@ class ProviderCatalog:
         self._builtin: set[tuple[MediaKind, str]] = set()
         self._shipped = shipped_defaults or {}
         self._classes: dict[tuple[MediaKind, str], type[MediaProvider]] = {}
+        self._failures: dict[tuple[MediaKind, str], RegistryError] = {}
         self._lock = threading.Lock()
         for kind, names in builtin.items():
             for name, target in names.items():
@@ -165,9 +160,16 @@ class ProviderCatalog:
         with self._lock:
             if key in self._classes:
                 return self._classes[key]
+            if key in self._failures:  # a broken module is imported (and logged) once, not per use
+                raise self._failures[key]
             target = self._lookup(kind, name)
-            obj = target if not isinstance(target, str) else _import_target(target, name=name)
-            cls = check_provider_class(obj, kind=kind, name=name, target=_target_text(target))
+            try:
+                obj = target if not isinstance(target, str) else _import_target(target, name=name)
+                cls = check_provider_class(obj, kind=kind, name=name, target=_target_text(target))
+            except RegistryError as exc:
+                log.warning("%s provider %s left out: %s", kind.value, name, exc)
+                self._failures[key] = exc
+                raise
             self._classes[key] = cls
             return cls
 
@@ -179,15 +181,14 @@ class ProviderCatalog:
         )
 
     def load_all(self) -> tuple[list[ProviderInfo], dict[tuple[MediaKind, str], RegistryError]]:
-        """Every provider's info; those that fail to load are logged and returned apart, so one
-        broken provider never stops the others."""
+        """Every provider's info; those that fail to load (logged once, by `load`) are returned
+        apart, so one broken provider never stops the others."""
         infos: list[ProviderInfo] = []
         failures: dict[tuple[MediaKind, str], RegistryError] = {}
         for kind, name in self.entries():
             try:
                 infos.append(self.info(kind, name))
             except RegistryError as exc:
-                log.warning("%s provider %s left out: %s", kind.value, name, exc)
                 failures[(kind, name)] = exc
         return infos, failures
 
@@ -205,13 +206,3 @@ def _import_target(target: str, *, name: str) -> object:
         return getattr(module, attr)
     except AttributeError:
         raise ProviderImportError(f"could not be loaded: {module_name} has no {attr}", provider=name) from None
-
-
-__all__ = [
-    "BUILTIN_PROVIDERS",
-    "THIRD_PARTY_PROVIDERS",
-    "ProviderCatalog",
-    "ProviderInterfaceError",
-    "register_provider",
-    "unregister_provider",
-]

@@ -240,7 +240,7 @@ def _run_item(item: WorkItem, pool: _ProviderPool, cancel: threading.Event) -> M
         if last_error is not None:
             continue
         started = time.monotonic()
-        retries_left = pool.instances[key].retry_attempts if key in pool.instances else 0
+        retries_left = pool.instances[key].retry_attempts
         while True:
             attempts += 1
             try:

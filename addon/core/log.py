@@ -32,6 +32,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+import os
 import threading
 import traceback
 import uuid
@@ -41,6 +42,7 @@ from pathlib import Path
 
 from .redaction import KnownSecrets
 
+LOG_FILE_NAME = "media_fill.log"  # in the add-on's user_files/ (the CLI: --log-file)
 LOG_FORMAT = "%(asctime)s %(levelname)s [%(trace_id)s] %(name)s: %(message)s"
 NO_TRACE = "-"
 
@@ -155,8 +157,9 @@ def configure_logging(
 ) -> None:
     """Set the level of ``logger_name`` and (re)place its rotating log file.
 
-    A second call replaces (and closes) the file handler the first one added instead of adding
-    another; ``log_file=None`` removes it. The file is UTF-8, its parent directories are created,
+    A second call with the same file keeps the open handler (only the level changes); with another
+    file it replaces (and closes) the handler the first one added instead of adding another;
+    ``log_file=None`` removes it. The file is UTF-8, its parent directories are created,
     and each line reads ``<time> <LEVEL> [<trace id>] <logger>: <message>``. When the file cannot be
     created, a warning is logged and logging goes on without a file; this function never raises
     for that. An unknown ``level`` falls back to INFO with a warning.
@@ -169,13 +172,15 @@ def configure_logging(
         except (ValueError, TypeError):
             logger.setLevel(logging.INFO)
             level_error = True
-        previous = _file_handlers.pop(logger_name, None)
-        if previous is not None:
+        previous = _file_handlers.get(logger_name)
+        same_file = previous is not None and log_file is not None and previous.baseFilename == os.path.abspath(log_file)
+        if previous is not None and not same_file:
+            _file_handlers.pop(logger_name)
             logger.removeHandler(previous)
             previous.close()
         handler: RotatingFileHandler | None = None
         file_error: OSError | None = None
-        if log_file is not None:
+        if log_file is not None and not same_file:
             try:
                 log_file.parent.mkdir(parents=True, exist_ok=True)
                 handler = RotatingFileHandler(log_file, maxBytes=max_bytes, backupCount=backup_count, encoding="utf-8")

@@ -64,6 +64,11 @@ def loose_slice_schema() -> dict[str, Any]:
     }
 
 
+def class_defaults(cls: type[MediaProvider]) -> dict[str, Any]:
+    """A provider's settings before its config slice: the generic defaults, then its class's."""
+    return {**GENERIC_DEFAULTS, "max_concurrency": cls.default_max_concurrency, **cls.default_settings}
+
+
 @dataclass(frozen=True)
 class ProviderLimits:
     requests_per_minute: float
@@ -107,12 +112,7 @@ class ProviderInfo:
     def from_class(
         cls, provider: type[MediaProvider], *, target: str, shipped_defaults: Mapping[str, Any], builtin: bool
     ) -> ProviderInfo:
-        defaults = {
-            **GENERIC_DEFAULTS,
-            "max_concurrency": provider.default_max_concurrency,
-            **provider.default_settings,
-            **shipped_defaults,
-        }
+        defaults = {**class_defaults(provider), **shipped_defaults}
         return cls(
             name=provider.name,
             kind=provider.kind,

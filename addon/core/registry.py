@@ -31,10 +31,10 @@ from .circuit_breaker import BreakerState, CircuitBreaker
 from .config import Rule, load_default_config, merge_config, provider_settings, validate_config
 from .errors import ConfigError, DuplicateProviderError, MediaFillError, RegistryError
 from .health import HealthSnapshot, HealthStatus, ProviderHealth
-from .interfaces import GENERIC_DEFAULTS, HealthReport, MediaProvider, resolve_api_key
+from .interfaces import HealthReport, MediaProvider, resolve_api_key
 from .log import get_logger, remember_secrets
 from .media import MediaKind
-from .provider_info import ProviderInfo, loose_slice_schema
+from .provider_info import ProviderInfo, class_defaults, loose_slice_schema
 
 log = get_logger(__name__)
 
@@ -139,7 +139,6 @@ class ProviderRegistry:
         self._instances: dict[ProviderKey, tuple[str, MediaProvider]] = {}
         self._breakers: dict[ProviderKey, CircuitBreaker] = {}
         self._health: dict[ProviderKey, ProviderHealth] = {}
-        self._infos: dict[ProviderKey, ProviderInfo] = {}
         self.load_errors: dict[ProviderKey, RegistryError] = {}
         self._lock = threading.RLock()
 
@@ -160,13 +159,7 @@ class ProviderRegistry:
 
     def settings(self, kind: MediaKind, name: str) -> dict[str, Any]:
         """The provider's effective settings: generic defaults, its class defaults, its slice."""
-        cls = self.catalog.load(kind, name)
-        return {
-            **GENERIC_DEFAULTS,
-            "max_concurrency": cls.default_max_concurrency,
-            **cls.default_settings,
-            **provider_settings(self._config, kind, name),
-        }
+        return {**class_defaults(self.catalog.load(kind, name)), **provider_settings(self._config, kind, name)}
 
     def is_enabled(self, kind: MediaKind, name: str) -> bool:
         """Whether the provider is switched on (its slice, else its class default; a provider that
@@ -209,24 +202,14 @@ class ProviderRegistry:
     # Metadata
 
     def info(self, kind: MediaKind, name: str) -> ProviderInfo:
-        key = (kind, name)
-        if key not in self._infos:
-            self._infos[key] = self.catalog.info(kind, name)
-        return self._infos[key]
+        return self.catalog.info(kind, name)
 
     def infos(self, kind: MediaKind | None = None) -> list[ProviderInfo]:
         """Every loadable provider's info (of ``kind``, or all), by priority; a provider that
         fails to load is logged, kept in `load_errors`, and left out."""
-        found: list[ProviderInfo] = []
-        for key in self.catalog.entries():
-            if kind is not None and key[0] is not kind:
-                continue
-            try:
-                found.append(self.info(*key))
-            except RegistryError as exc:
-                if key not in self.load_errors:
-                    log.warning("%s provider %s left out: %s", key[0].value, key[1], exc)
-                self.load_errors[key] = exc
+        infos, failures = self.catalog.load_all()
+        self.load_errors.update(failures)
+        found = [info for info in infos if kind is None or info.kind is kind]
         return sorted(found, key=lambda i: (i.kind.value, i.priority, i.name))
 
     def available(self, kind: MediaKind, *, enabled_only: bool = True) -> list[ProviderInfo]:

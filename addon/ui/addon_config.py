@@ -26,9 +26,6 @@ def load_addon_config(mw: AnkiQt, *, addon_module: str) -> dict[str, Any]:
     return load_config(meta.get("config") or {})
 
 
-LOG_FILE_NAME = "media_fill.log"
-
-
 def user_files_dir(addon_module: str, *, mw: AnkiQt) -> Path:
     """The add-on's ``user_files`` folder, which Anki keeps when the add-on is updated."""
     return Path(mw.addonManager.addonsFolder(addon_folder_name(addon_module))) / "user_files"

@@ -15,9 +15,9 @@ from aqt.qt import QAction, QKeySequence, QMenu
 from aqt.utils import showWarning, tooltip
 
 from ..core.errors import ConfigError
-from ..core.log import configure_logging, get_logger
+from ..core.log import LOG_FILE_NAME, configure_logging, get_logger
 from ..core.registry import ProviderRegistry
-from .addon_config import LOG_FILE_NAME, addon_folder_name, load_addon_config, user_files_dir
+from .addon_config import addon_folder_name, load_addon_config, user_files_dir
 from .fill_job import FillJob
 
 log = get_logger(__name__)

@@ -32,6 +32,7 @@ package: venv
 
 bench: venv
 	$(PY) -m devtools.bench_registry
+	$(PY) -m devtools.bench_engine
 
 lint: venv
 	$(PY) -m ruff check addon tests devtools

@@ -1,16 +1,19 @@
 """Headless entry point (``python -m addon COMMAND``):
 
-* ``fill --collection PATH --search QUERY [--config FILE] [--json]`` runs the same three job steps
-  as the Browser action (`collection.fill`). Exit codes: 0 when every target was filled, skipped or
-  reused; 1 when some failed (or were not started because of Ctrl+C); 2 on bad usage, bad config, or
-  a collection that cannot be opened (nothing is written then).
+* ``fill --collection PATH --search QUERY [--config FILE] [--json] [--fresh]`` runs the same job
+  steps as the Browser action (`collection.fill`); ``fill --collection PATH --resume JOB_ID``
+  finishes an interrupted job and ``--retry-failed JOB_ID`` redoes only its failures (the JSON
+  report's ``job_id`` names the job). Exit codes: 0 when every target was filled, skipped or
+  reused; 1 when some failed (or were not started because of Ctrl+C or the budget); 2 on bad usage,
+  bad config, an unknown job, or a collection that cannot be opened (nothing is written then).
 * ``providers [--config FILE] [--json]`` lists every known provider with its kind, whether it is
   enabled and configured, and its status. Exit 0 (2 on bad config).
 * ``check [--config FILE] [--json]`` runs every enabled provider's health check at once; exit 1
   when one is unhealthy, else 0 (2 on bad config).
 
 Every command logs to ``--log-file`` (default: the add-on's ``user_files/media_fill.log``) with
-keys redacted; ``--verbose`` also logs to stderr.
+keys redacted; ``--verbose`` also logs to stderr. Job journals and the reuse index live in
+``--state-dir`` (default: the add-on's ``user_files/``).
 
 Thread safety: runs on the main thread of its own process and owns the collection it opens.
 """
@@ -53,7 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     fill.add_argument(
         "--collection", required=True, type=Path, help="path to collection.anki2 (Anki must not have it open)"
     )
-    fill.add_argument("--search", required=True, help="an Anki search, e.g. 'deck:Spanish' or 'note:Basic'")
+    which = fill.add_mutually_exclusive_group(required=True)
+    which.add_argument("--search", help="an Anki search, e.g. 'deck:Spanish' or 'note:Basic'")
+    which.add_argument("--resume", metavar="JOB_ID", help="finish an interrupted job")
+    which.add_argument("--retry-failed", metavar="JOB_ID", help="redo only the failures of a job")
+    fill.add_argument("--fresh", action="store_true", help="make new media even where earlier jobs made it")
+    fill.add_argument("--state-dir", type=Path, default=None, help="where job journals and the reuse index live")
     fill.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
     fill.add_argument("--json", action="store_true", help="print one JSON report object on stdout")
     providers = commands.add_parser("providers", help="list every known provider and whether it is ready")
@@ -126,7 +134,7 @@ def _check(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
 def _fill(args: argparse.Namespace, config: dict[str, Any]) -> int:
     # Imported here so `python -m addon --help` works without the anki package.
-    from .collection.fill import run_headless
+    from .collection.fill import JobOptions, run_headless
     from .collection.open_collection import open_existing_collection
 
     try:
@@ -136,16 +144,30 @@ def _fill(args: argparse.Namespace, config: dict[str, Any]) -> int:
         return EXIT_USAGE
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, _cancel_on_interrupt(cancel))
+    state_dir = args.state_dir if args.state_dir is not None else package_dir() / "user_files"
+    options = JobOptions(fresh=args.fresh, resume=args.resume, retry_failed=args.retry_failed)
     try:
-        try:
-            note_ids = col.find_notes(args.search)
-        except Exception as exc:  # anki raises SearchError (and others) for a bad query
-            print(f"media-fill: bad search {args.search!r}: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+        note_ids = None
+        if args.search is not None:
+            try:
+                note_ids = col.find_notes(args.search)
+            except Exception as exc:  # anki raises SearchError (and others) for a bad query
+                print(f"media-fill: bad search {args.search!r}: {exc}", file=sys.stderr)
+                return EXIT_USAGE
         show_progress = not args.json and sys.stderr.isatty()
-        report = run_headless(
-            col, note_ids, config, cancel=cancel, on_progress=_print_progress if show_progress else None
-        )
+        try:
+            report = run_headless(
+                col,
+                note_ids,
+                config,
+                cancel=cancel,
+                on_progress=_print_progress if show_progress else None,
+                state_dir=state_dir,
+                options=options,
+            )
+        except MediaFillError as exc:  # an unknown job id, a journal of another collection…
+            print(f"media-fill: {exc}", file=sys.stderr)
+            return EXIT_USAGE
         media_dir = col.media.dir()
     finally:
         signal.signal(signal.SIGINT, previous)
@@ -177,3 +199,7 @@ def _print_report(report: JobReport, *, media_dir: str, as_json: bool) -> None:
         print(f"  {line}")
     if report.media_files:
         print(f"{len(report.media_files)} new media files in {media_dir}")
+    if report.job_id and (report.cancelled or report.not_started or report.budget_reached):
+        print(f"job {report.job_id}: finish it with --resume {report.job_id}")
+    elif report.job_id and report.failed:
+        print(f"job {report.job_id}: redo its failures with --retry-failed {report.job_id}")

@@ -1,31 +1,53 @@
-"""The three steps of a Fill Media job, shared by the Browser action and the CLI.
+"""The steps of a Fill Media job, shared by the Browser action and the CLI.
 
-1. `plan_job` reads the notes (needs the collection, no network).
-2. `core.job.generate_all` makes the media (network or subprocesses, never the collection).
-3. `store_job` writes media files and notes in one undo entry (needs the collection, no network).
+1. `FillSession.plan` reads the notes, decides what is skipped or reused, and opens the job's
+   journal (needs the collection, no network).
+2. `FillSession.generate` makes the media (network or subprocesses, never the collection); results
+   flow into a `ResultStream` as they arrive.
+3. `FillSession.store_chunk` writes what has arrived — media files, then the notes, read again —
+   into the job's one undo entry; `FillSession.finish` ends the job and returns the report (needs
+   the collection, no network).
 
-The Browser runs each step on the right thread; `run_headless` runs them in a row for the CLI.
+The Browser runs each step on the right thread; `run_headless` runs them for the CLI, storing
+while generating. The journal and the reuse index live in ``state_dir`` (the add-on's
+``user_files/``); without one, the job keeps neither.
 
-Thread safety: steps 1 and 3 need the collection on the calling thread; step 2 must not run on the
-UI thread.
+Thread safety: steps 1 and 3 need the collection on the calling thread, one at a time; step 2 must
+not run on the UI thread.
 """
 
 from __future__ import annotations
 
+import os
 import threading
-from collections.abc import Iterable, Mapping
+import time
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from anki.collection import Collection, OpChanges
 
 from ..core.config import parse_rules
+from ..core.errors import ConfigError
 from ..core.job import GenerationOutcome, ProgressCallback, generate_all
+from ..core.journal import RESUME, RETRY_FAILED, JobHeader, JobJournal, new_job_id
+from ..core.log import get_logger
+from ..core.media import MediaKind
+from ..core.plan_reuse import apply_journal, apply_reuse
 from ..core.planner import Plan, plan_notes
 from ..core.registry import ProviderRegistry
 from ..core.report import JobReport
+from ..core.result_stream import Finished, ResultStream
+from ..core.reuse_index import ReuseIndex
 from .notes_source import CollectionNotes
-from .sync import CollectionSync
+from .sync import CollectionSync, remove_partial_writes
+
+log = get_logger(__name__)
+
+REUSE_INDEX_FILE_NAME = "media_index.sqlite3"
+# Results stored per chunk: each chunk is one `update_notes` merged into the job's undo entry.
+CHUNK_ITEMS = 250
 
 
 @dataclass
@@ -36,46 +58,232 @@ class StoreResult:
     report: JobReport
 
 
+@dataclass(frozen=True)
+class JobOptions:
+    """How to run a job: ``fresh`` ignores media made by earlier jobs; ``resume`` or
+    ``retry_failed`` name an earlier job to finish, or whose failures to redo."""
+
+    fresh: bool = False
+    resume: str | None = None
+    retry_failed: str | None = None
+
+
+class FillSession:
+    """One job across its steps; see the module docstring for the threads each step runs on."""
+
+    def __init__(
+        self,
+        *,
+        config: Mapping[str, Any],
+        registry: ProviderRegistry,
+        state_dir: Path | None,
+        options: JobOptions = JobOptions(),
+    ) -> None:
+        if options.resume and options.retry_failed:
+            raise ConfigError("give either a job to resume or a job whose failures to retry, not both")
+        self.config = config
+        self.registry = registry
+        self.state_dir = state_dir
+        self.options = options
+        self.plan_: Plan | None = None
+        self.journal: JobJournal | None = None
+        self.reuse: ReuseIndex | None = None
+        self.sync: CollectionSync | None = None
+        self.job_id = ""
+        self.estimated_usd = 0.0
+
+    @property
+    def max_media_bytes(self) -> int:
+        """The configured cap on one media file (``max_media_mb``)."""
+        return int(float(self.config.get("max_media_mb", 20)) * 1024 * 1024)
+
+    # Step 1
+
+    def plan(self, col: Collection, note_ids: Iterable[int] | None) -> Plan:
+        """Plan the job over ``note_ids`` (a resumed job plans over its own notes)."""
+        earlier = self.options.resume or self.options.retry_failed
+        mode = RESUME if self.options.resume else RETRY_FAILED
+        rules_config: Mapping[str, Any] = self.config
+        fresh = self.options.fresh
+        state = None
+        if earlier:
+            if self.state_dir is None:
+                raise ConfigError("resuming a job needs the add-on's user_files folder")
+            self.journal, state = JobJournal.reopen(self.state_dir, earlier, mode=mode)
+            if state.header.collection and state.header.collection != _collection_id(col):
+                self.journal.close()
+                raise ConfigError(f"job {earlier} belongs to another collection ({state.header.collection})")
+            note_ids = state.header.note_ids
+            rules_config = {"rules": [dict(rule) for rule in state.header.rules]}
+            fresh = state.header.fresh
+        plan = plan_notes(CollectionNotes(col, note_ids or ()).jobs(), parse_rules(rules_config))
+        media_dir = col.media.dir()
+        if state is not None:
+            remove_partial_writes(media_dir, state.writing.values())
+            apply_journal(plan, state, mode=mode, exists=lambda name: os.path.isfile(os.path.join(media_dir, name)))
+        if self.state_dir is not None and self.config.get("reuse_media", True):
+            self.reuse = ReuseIndex(self.state_dir / REUSE_INDEX_FILE_NAME, collection_id=_collection_id(col))
+            if not fresh:
+                apply_reuse(
+                    plan,
+                    index=self.reuse,
+                    fingerprint=self.registry.output_fingerprint,
+                    exists=lambda name, size: _has_file(media_dir, name, size),
+                )
+        if self.journal is None and self.state_dir is not None:
+            header = JobHeader(
+                job_id=new_job_id(),
+                created=time.time(),
+                note_ids=[t for t in dict.fromkeys(target.note_id for target in plan.targets)],
+                rules=list(rules_config.get("rules", [])),
+                kinds=[kind.value for kind in MediaKind],
+                fresh=fresh,
+                collection=_collection_id(col),
+            )
+            self.journal = JobJournal.create(self.state_dir, header)
+        self.job_id = self.journal.job_id if self.journal is not None else ""
+        self.estimated_usd = plan.estimate(self._price).total_usd
+        self.sync = CollectionSync(
+            col,
+            plan,
+            journal=self.journal,
+            reuse=self.reuse,
+            fingerprint=self.registry.output_fingerprint,
+            max_media_bytes=self.max_media_bytes,
+        )
+        self.plan_ = plan
+        return plan
+
+    def _price(self, kind: MediaKind, name: str) -> float:
+        try:
+            return float(self.registry.settings(kind, name).get("price_per_request", 0) or 0)
+        except ConfigError:
+            return 0.0
+
+    # Step 2
+
+    def generate(
+        self,
+        *,
+        cancel: threading.Event,
+        on_progress: ProgressCallback | None = None,
+        sink: ResultStream | None = None,
+    ) -> GenerationOutcome:
+        """Make the plan's media with the registry's providers (the caller owns and closes the
+        registry, so breakers and health outlive the job). Never touches the collection."""
+        assert self.plan_ is not None, "plan first"
+        budget = self.config.get("budget_usd")
+        return generate_all(
+            self.plan_.requests_to_make(),
+            providers=self.registry,
+            cancel=cancel,
+            on_progress=on_progress,
+            sink=sink,
+            budget_usd=float(budget) if budget is not None else None,
+            max_media_bytes=self.max_media_bytes,
+        )
+
+    # Step 3
+
+    def store_chunk(self, chunk: Sequence[Finished]) -> OpChanges:
+        assert self.sync is not None, "plan first"
+        return self.sync.store_chunk(chunk)
+
+    def finish(self, outcome: GenerationOutcome) -> StoreResult:
+        """Store what is left in ``outcome`` (results not streamed) and end the job."""
+        assert self.sync is not None and self.plan_ is not None, "plan first"
+        if outcome.results:
+            changes, report = self.sync.store(self.plan_, outcome)
+        else:
+            changes, report = self.sync.finish(outcome)
+        report.job_id = self.job_id
+        report.estimated_usd = self.estimated_usd
+        self.close()
+        return StoreResult(changes=changes, report=report)
+
+    def close(self) -> None:
+        """Close the journal and the index (safe to call twice)."""
+        if self.journal is not None:
+            self.journal.close()
+        if self.reuse is not None:
+            self.reuse.close()
+
+
+# The same steps without journal, reuse or streaming, for scripts and tests that want them one by one.
+
+
 def plan_job(col: Collection, note_ids: Iterable[int], config: Mapping[str, Any]) -> Plan:
-    """Step 1: the plan for ``note_ids`` under the config's rules."""
+    """Step 1 alone: the plan for ``note_ids`` under the config's rules."""
     return plan_notes(CollectionNotes(col, note_ids).jobs(), parse_rules(config))
 
 
 def generate_job(
-    plan: Plan,
-    registry: ProviderRegistry,
-    *,
-    cancel: threading.Event,
-    on_progress: ProgressCallback | None = None,
+    plan: Plan, registry: ProviderRegistry, *, cancel: threading.Event, on_progress: ProgressCallback | None = None
 ) -> GenerationOutcome:
-    """Step 2: make the plan's media with ``registry``'s providers (the caller owns and closes
-    it, so breakers and health outlive the job). Never touches the collection."""
-    return generate_all(plan.unique_work(), providers=registry, cancel=cancel, on_progress=on_progress)
+    """Step 2 alone: every result collected in the outcome."""
+    return generate_all(plan.requests_to_make(), providers=registry, cancel=cancel, on_progress=on_progress)
 
 
 def store_job(col: Collection, plan: Plan, outcome: GenerationOutcome) -> StoreResult:
-    """Step 3: write what was made; one undo entry named "Fill Media"."""
-    changes, report = CollectionSync(col).store(plan, outcome)
+    """Step 3 alone: write what was made; one undo entry named "Fill Media"."""
+    changes, report = CollectionSync(col, plan).store(plan, outcome)
     return StoreResult(changes=changes, report=report)
+
+
+def _collection_id(col: Collection) -> str:
+    return os.path.abspath(col.path)
+
+
+def _has_file(media_dir: str, name: str, size: int) -> bool:
+    try:
+        return os.path.getsize(os.path.join(media_dir, name)) == size
+    except OSError:
+        return False
 
 
 def run_headless(
     col: Collection,
-    note_ids: Iterable[int],
+    note_ids: Iterable[int] | None,
     config: Mapping[str, Any],
     *,
     cancel: threading.Event | None = None,
     on_progress: ProgressCallback | None = None,
     registry: ProviderRegistry | None = None,
+    state_dir: Path | None = None,
+    options: JobOptions = JobOptions(),
 ) -> JobReport:
-    """All three steps in a row, for scripts and the CLI (which own the collection). Uses
-    ``registry`` when given (and leaves it open), else one of its own for this job."""
-    plan = plan_job(col, note_ids, config)
+    """Every step for scripts and the CLI (which own the collection): results are stored while
+    the rest are still being made. Uses ``registry`` when given (and leaves it open), else one of
+    its own for this job."""
     own = registry is None
     active = ProviderRegistry(config) if registry is None else registry
+    session = FillSession(config=config, registry=active, state_dir=state_dir, options=options)
     try:
-        outcome = generate_job(plan, active, cancel=cancel or threading.Event(), on_progress=on_progress)
+        session.plan(col, note_ids)
+        stream = ResultStream()
+        box: list[GenerationOutcome] = []
+        errors: list[BaseException] = []
+
+        def generate() -> None:
+            try:
+                box.append(session.generate(cancel=cancel or threading.Event(), on_progress=on_progress, sink=stream))
+            except BaseException as exc:  # handed to the calling thread
+                errors.append(exc)
+                stream.close()
+
+        worker = threading.Thread(target=generate, name="media-fill-job", daemon=True)
+        worker.start()
+        while True:
+            chunk = stream.take(max_items=CHUNK_ITEMS, timeout_s=0.5)
+            if chunk:
+                session.store_chunk(chunk)
+            elif stream.drained:
+                break
+        worker.join()
+        if errors:
+            raise errors[0]
+        return session.finish(box[0]).report
     finally:
+        session.close()
         if own:
             active.close()
-    return store_job(col, plan, outcome).report

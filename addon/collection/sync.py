@@ -1,17 +1,26 @@
-"""The sync provider: writes a job's results into the open collection.
+"""The sync provider: writes a job's results into the open collection as they arrive.
 
 Media files go into the media folder with ``col.media.write_data`` (the returned name is the one put
-in the field); changed notes are saved together in one undo entry named "Fill Media". Each target is
-checked again against the note as it is now, so an edit made while the job ran is respected.
-Nothing is written for a failed result, and no text but the media reference ever goes into a field.
+in the field); notes are updated chunk by chunk, and every chunk is merged into one undo entry named
+"Fill Media", so one undo reverts the whole job. Each note is read again at write time and only its
+target field is set, so an edit made while the job ran is kept: a source field edited meanwhile,
+or (in skip mode) a target filled meanwhile, is left alone. Nothing is written for a failed result,
+and no text but the media reference ever goes into a field.
 
-Thread safety: call `CollectionSync.store` where the collection may be used (a `CollectionOp`'s
-worker, or a headless script). It makes no network calls and never sleeps.
+With a journal, every file written and every chunk of notes updated is recorded (so an interrupted
+job resumes without asking for that media again); with a reuse index, every file written is
+remembered for later jobs.
+
+Thread safety: call `CollectionSync` where the collection may be used (a `CollectionOp`'s worker,
+or a headless script), one call at a time. It makes no network calls and never sleeps.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
+import os
+from collections.abc import Callable, Iterable, Sequence
 
 from anki.collection import Collection, OpChanges
 from anki.errors import NotFoundError as AnkiNotFoundError
@@ -21,14 +30,22 @@ from ..core.config import FillMode
 from ..core.errors import InvalidResponseError, ProviderError
 from ..core.interfaces import SyncProvider
 from ..core.job import GenerationOutcome
+from ..core.journal import JobJournal, WritingEntry
+from ..core.log import get_logger
 from ..core.media import MediaKind, MediaResult
 from ..core.media_checks import require_media
 from ..core.naming import media_file_name
-from ..core.planner import Plan, Target, field_already_filled
+from ..core.planner import Plan, Target, WorkItem, field_already_filled
 from ..core.report import JobReport, TargetError
+from ..core.result_stream import Finished
+from ..core.reuse_index import ReuseIndex, reuse_key
 from ..core.text import clean_source_text
 
+log = get_logger(__name__)
+
 UNDO_NAME = "Fill Media"
+
+Fingerprint = Callable[[MediaKind, str], str]
 
 
 def media_reference(kind: MediaKind, file_name: str) -> str:
@@ -44,78 +61,223 @@ def apply_mode(current: str, reference: str, mode: FillMode) -> str:
     return f"{current} {reference}"
 
 
-def _why_not_now(note: Note | None, target: Target) -> str | None:
+def _why_not_now(note: Note | None, target: Target, reference: str) -> str | None:
     """Why ``target`` must not be written to the note as it is now (deleted, edited, or filled
-    while the job ran), or None when it may."""
+    while the job ran, or already holding this very media), or None when it may."""
     if note is None or target.field not in note:
         return "note was deleted or changed while the job ran"
     if target.source_field in note and clean_source_text(note[target.source_field]) != target.source_text:
         return f"{target.source_field} was edited while the job ran"
+    if reference in note[target.field]:
+        return f"{target.field} already holds this {target.kind.value}"
     if target.mode is FillMode.SKIP and field_already_filled(target.kind, note[target.field]):
         return f"{target.field} already has {target.kind.value}"
     return None
 
 
-class CollectionSync(SyncProvider[OpChanges]):
-    """Stores results in ``col``; see the module docstring."""
+def expected_file_name(media_dir: str, desired: str, *, sha1: str) -> str | None:
+    """The name ``write_data`` will write the bytes under: ``desired`` when it is free, None when
+    it already holds these very bytes (nothing is written), else Anki's ``<stem>-<sha1>.<ext>``."""
+    path = os.path.join(media_dir, desired)
+    if not os.path.exists(path):
+        return desired
+    with open(path, "rb") as existing:
+        if hashlib.sha1(existing.read()).hexdigest() == sha1:
+            return None
+    stem, dot, extension = desired.rpartition(".")
+    return f"{stem}-{sha1}{dot}{extension}" if dot else f"{desired}-{sha1}"
 
-    def __init__(self, col: Collection) -> None:
+
+def remove_partial_writes(media_dir: str, writing: Iterable[WritingEntry]) -> list[str]:
+    """Delete the files a killed job left half-written: a journalled write whose file exists but
+    does not hold the bytes that were being written. Returns the names removed."""
+    removed = []
+    for entry in writing:
+        path = os.path.join(media_dir, entry.desired_name)
+        try:
+            with open(path, "rb") as existing:
+                content = existing.read()
+        except FileNotFoundError:
+            continue
+        if len(content) != entry.size or hashlib.sha1(content).hexdigest() != entry.sha1:
+            os.remove(path)
+            removed.append(entry.desired_name)
+            log.warning("removed %s, left half-written by an interrupted job", entry.desired_name)
+    return removed
+
+
+class CollectionSync(SyncProvider[OpChanges]):
+    """Stores one job's results in ``col``: `store_chunk` as results arrive, then `finish`."""
+
+    def __init__(
+        self,
+        col: Collection,
+        plan: Plan,
+        *,
+        journal: JobJournal | None = None,
+        reuse: ReuseIndex | None = None,
+        fingerprint: Fingerprint | None = None,
+        max_media_bytes: int | None = None,
+    ) -> None:
         self._col = col
+        self._plan = plan
+        self._journal = journal
+        self._reuse = reuse
+        self._fingerprint = fingerprint
+        self._max_media_bytes = max_media_bytes
+        self._targets = plan.targets_by_key()
+        self._file_names: dict[str, str] = {key: ready.file_name for key, ready in plan.ready.items()}
+        self._handled: set[str] = set()
+        self._undo_position: int | None = None
+        self._last_changes = OpChanges()
+        self.report = JobReport(skipped=len(plan.skipped))
+        self.report.skip_reasons.update(plan.skip_reasons())
+
+    # The whole job at once (no streaming)
 
     def store(self, plan: Plan, outcome: GenerationOutcome) -> tuple[OpChanges, JobReport]:
-        report = JobReport(
-            cancelled=outcome.cancelled, provider_problems=dict(outcome.provider_problems), trace_id=outcome.trace_id
-        )
-        report.skipped = len(plan.skipped)
-        report.skip_reasons.update(plan.skip_reasons())
+        """`SyncProvider.store`: every result of ``outcome`` in one chunk, then `finish`."""
+        assert plan is self._plan, "a CollectionSync stores the plan it was made for"
+        self.store_chunk([Finished(self._work_item(key), result) for key, result in outcome.results.items()])
+        return self.finish(outcome)
+
+    def _work_item(self, key: str) -> WorkItem:
+        work = self._targets[key][0].work
+        assert work is not None
+        return work
+
+    # Streaming
+
+    def store_chunk(self, chunk: Sequence[Finished]) -> OpChanges:
+        """Write the chunk's media and update its notes (read again now) in the job's undo entry;
+        the first chunk also fills the targets whose media was ready before the job."""
         notes: dict[int, Note | None] = {}
         originals: dict[int, list[str]] = {}
-        file_names: dict[str, str] = {}
-        used_keys: set[str] = set()
-
-        for target in plan.to_generate:
-            assert target.work is not None
-            result = outcome.results.get(target.work.key)
-            if result is None:
-                report.not_started += 1
-                continue
-            if not result.ok:
-                self._record_failure(report, target, result.error, result.provider)
-                continue
-            if target.note_id not in notes:
-                notes[target.note_id] = self._load_note(target.note_id)
-                originals[target.note_id] = list(getattr(notes[target.note_id], "fields", []))
-            note = notes[target.note_id]
-            stale = _why_not_now(note, target)
-            if stale is not None:
-                report.skipped += 1
-                report.skip_reasons[stale] += 1
-                continue
-            assert note is not None  # _why_not_now gives a reason for a missing note
-            file_name = file_names.get(target.work.key)
-            if file_name is None:
-                try:  # checked here too: nothing unverified ever reaches the media folder
-                    require_media(target.kind, result.data or b"", extension=result.extension, provider=result.provider)
-                except InvalidResponseError as exc:
-                    self._record_failure(report, target, exc, result.provider)
-                    continue
-                file_name = self._write_media(result)
-                file_names[target.work.key] = file_name
-                report.media_files.append(file_name)
-            note[target.field] = apply_mode(note[target.field], media_reference(target.kind, file_name), target.mode)
-            if target.work.key in used_keys:
-                report.reused += 1
-            else:
-                report.filled += 1
-                used_keys.add(target.work.key)
-
+        done: list[tuple[int, str]] = []
+        keys_now = [key for key in self._plan.ready if key not in self._handled]
+        for key in keys_now:
+            self._handled.add(key)
+            for target in self._targets.get(key, []):
+                self._fill(target, self._file_names[key], notes, originals, done, reused=True)
+        for finished in chunk:
+            key = finished.item.key
+            self._handled.add(key)
+            self._store_result(key, finished.result, notes, originals, done)
         changed = [note for note in notes.values() if note is not None and note.fields != originals[note.id]]
-        report.notes_changed = len(changed)
-        if not changed:
-            return OpChanges(), report
-        position = self._col.add_custom_undo_entry(UNDO_NAME)
+        self.report.notes_changed += len(changed)
+        if changed:
+            self._last_changes = self._update_in_undo_entry(changed)
+        if done and self._journal is not None:
+            self._journal.record_targets_done(done)
+        return self._last_changes if changed else OpChanges()
+
+    def _store_result(
+        self,
+        key: str,
+        result: MediaResult,
+        notes: dict[int, Note | None],
+        originals: dict[int, list[str]],
+        done: list[tuple[int, str]],
+    ) -> None:
+        targets = self._targets.get(key, [])
+        if not result.ok:
+            if self._journal is not None and result.error is not None:
+                self._journal.record_failed(
+                    key=key,
+                    provider=result.provider,
+                    error_class=type(result.error).__name__,
+                    message=result.error.message,
+                )
+            for target in targets:
+                self._record_failure(target, result.error, result.provider)
+            return
+        try:  # checked here too: nothing unverified ever reaches the media folder
+            kind = result.request.kind
+            require_media(
+                kind,
+                result.data or b"",
+                extension=result.extension,
+                provider=result.provider,
+                max_bytes=self._max_media_bytes,
+            )
+        except InvalidResponseError as exc:
+            for target in targets:
+                self._record_failure(target, exc, result.provider)
+            return
+        file_name = self._write_media(key, result)
+        self.report.media_files.append(file_name)
+        for index, target in enumerate(targets):
+            self._fill(target, file_name, notes, originals, done, reused=index > 0)
+
+    def _fill(
+        self,
+        target: Target,
+        file_name: str,
+        notes: dict[int, Note | None],
+        originals: dict[int, list[str]],
+        done: list[tuple[int, str]],
+        *,
+        reused: bool,
+    ) -> None:
+        if target.note_id not in notes:
+            note = self._load_note(target.note_id)
+            notes[target.note_id] = note
+            originals[target.note_id] = list(note.fields) if note is not None else []
+        note = notes[target.note_id]
+        reference = media_reference(target.kind, file_name)
+        stale = _why_not_now(note, target, reference)
+        if stale is not None:
+            self.report.skipped += 1
+            self.report.skip_reasons[stale] += 1
+            return
+        assert note is not None  # _why_not_now gives a reason for a missing note
+        note[target.field] = apply_mode(note[target.field], reference, target.mode)
+        done.append((target.note_id, target.field))
+        if reused:
+            self.report.reused += 1
+        else:
+            self.report.filled += 1
+
+    def _update_in_undo_entry(self, changed: list[Note]) -> OpChanges:
+        """Update ``changed`` and merge the step into the job's undo entry. When the user did
+        something undoable since the last chunk (edited a note, say), the job starts a new entry
+        instead, so undoing the job never takes the user's own step with it."""
+        if self._undo_position is None or self._col.undo_status().last_step != self._undo_position:
+            if self._undo_position is not None:
+                log.info("another action came between two chunks; the job continues in a new undo entry")
+            self._undo_position = self._col.add_custom_undo_entry(UNDO_NAME)
         self._col.update_notes(changed)
-        return self._col.merge_undo_entries(position), report
+        try:
+            return self._col.merge_undo_entries(self._undo_position)
+        except Exception:  # e.g. the user undid the job's entry meanwhile: the next chunk starts anew
+            log.warning("could not merge into the job's undo entry; starting a new one", exc_info=True)
+            self._undo_position = None
+            return OpChanges()
+
+    def finish(self, outcome: GenerationOutcome) -> tuple[OpChanges, JobReport]:
+        """Count what never came (not started) and the failures carried over; the final report."""
+        if any(key not in self._handled for key in self._plan.ready):
+            self.store_chunk([])  # no chunk came (nothing was asked for): fill the media that was ready
+        report = self.report
+        report.cancelled = outcome.cancelled
+        report.provider_problems = dict(outcome.provider_problems)
+        report.trace_id = outcome.trace_id
+        report.budget_reached = outcome.budget_reached
+        report.spent_usd = outcome.spent_usd
+        report.rate_cuts = dict(outcome.rate_cuts)
+        for key, targets in self._targets.items():
+            if key in self._handled:
+                continue
+            carried = self._plan.carried_failures.get(key)
+            for target in targets:
+                if carried is not None:
+                    report.failed += 1
+                    report.errors.append(TargetError(target.note_id, target.field, carried.provider, carried.message))
+                else:
+                    report.not_started += 1
+        if self._journal is not None:
+            self._journal.record_end(cancelled=report.cancelled, counts=report.counts())
+        return self._last_changes, report
 
     def _load_note(self, note_id: int) -> Note | None:
         try:
@@ -123,20 +285,47 @@ class CollectionSync(SyncProvider[OpChanges]):
         except AnkiNotFoundError:
             return None
 
-    def _write_media(self, result: MediaResult) -> str:
-        assert result.data is not None
+    def _write_media(self, key: str, result: MediaResult) -> str:
+        """Write the bytes once per work item; journal the write before and after, so a crash in
+        between can be told from a finished write; remember the file for later jobs."""
+        existing = self._file_names.get(key)
+        if existing is not None:
+            return existing
+        data = result.data
+        assert data is not None
         desired = media_file_name(
             text=result.request.text,
             provider=result.provider,
             cache_key=result.request.cache_key,
             extension=result.extension,
         )
-        return self._col.media.write_data(desired, result.data)
+        sha1 = hashlib.sha1(data).hexdigest()
+        if self._journal is not None:
+            expected = expected_file_name(self._col.media.dir(), desired, sha1=sha1)
+            if expected is not None:
+                self._journal.record_writing(key=key, desired_name=expected, size=len(data), sha1=sha1)
+        file_name = self._col.media.write_data(desired, data)
+        self._file_names[key] = file_name
+        if self._journal is not None:
+            self._journal.record_stored(key=key, file_name=file_name, provider=result.provider)
+        if self._reuse is not None and self._fingerprint is not None:
+            self._reuse.record(
+                key=reuse_key(
+                    provider=result.provider,
+                    cache_key=result.request.cache_key,
+                    fingerprint=self._fingerprint(result.request.kind, result.provider),
+                ),
+                file_name=file_name,
+                provider=result.provider,
+                kind=result.request.kind.value,
+                size=len(data),
+                sha1=sha1,
+            )
+        return file_name
 
-    @staticmethod
-    def _record_failure(report: JobReport, target: Target, error: ProviderError | None, provider: str) -> None:
-        report.failed += 1
-        report.errors.append(
+    def _record_failure(self, target: Target, error: ProviderError | None, provider: str) -> None:
+        self.report.failed += 1
+        self.report.errors.append(
             TargetError(
                 note_id=target.note_id,
                 field=target.field,

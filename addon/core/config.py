@@ -145,6 +145,9 @@ GENERAL_PROPERTIES: dict[str, Any] = {
         },
     },
     "health_check_timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 300},
+    "budget_usd": {"type": ["number", "null"], "minimum": 0},
+    "reuse_media": {"type": "boolean"},
+    "max_media_mb": {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
     "provider_modules": {
         "type": "object",
         "additionalProperties": False,

@@ -45,6 +45,11 @@ class TransientError(ProviderError):
         self.retry_after = retry_after
 
 
+class RateLimitError(TransientError):
+    """The provider said "too many requests" (HTTP 429 or its equivalent). Retried after
+    ``retry_after`` when the server gave it; the job also lowers that provider's request rate."""
+
+
 class PermanentError(ProviderError):
     """Retrying the same request will not help."""
 
@@ -66,7 +71,8 @@ class NotFoundError(PermanentError):
 
 
 class InvalidResponseError(PermanentError):
-    """The provider returned bytes that are not the media asked for."""
+    """The provider returned bytes that are not the media asked for (an HTML error page, a JSON
+    body, a truncated or empty download). The job retries it once, then tries the next provider."""
 
 
 class ProviderUnavailableError(PermanentError):

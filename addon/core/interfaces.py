@@ -116,6 +116,7 @@ class MediaProvider(abc.ABC):
     capabilities: ClassVar[Capabilities] = Capabilities()
     settings_schema: ClassVar[Mapping[str, Any]] = {}
     default_settings: ClassVar[Mapping[str, Any]] = {}
+    default_batch_size: ClassVar[int] = 1
     default_max_concurrency: ClassVar[int] = 1
     priority: ClassVar[int] = 100  # default order among providers of a kind: lower first
 
@@ -130,6 +131,14 @@ class MediaProvider(abc.ABC):
     @property
     def max_concurrency(self) -> int:
         return int(self.settings.get("max_concurrency", self.default_max_concurrency))
+
+    @property
+    def batch_size(self) -> int:
+        """How many requests go out in one native batch call (1 without a batch API). A batch
+        provider reads it from its own ``batch_size`` setting, else ``default_batch_size``."""
+        if not self.capabilities.batch:
+            return 1
+        return max(1, int(self.settings.get("batch_size", self.default_batch_size)))
 
     @property
     def timeout_s(self) -> float:

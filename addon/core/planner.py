@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .config import FillMode, Rule, rule_for_note_type
@@ -53,13 +53,70 @@ class Target:
     source_text: str = ""
 
 
+@dataclass(frozen=True)
+class ReadyMedia:
+    """Media already in the media folder for a work item: made by an earlier job (``source``
+    "index") or by an earlier run of this job (``source`` "journal")."""
+
+    file_name: str
+    provider: str
+    source: str
+
+
+@dataclass(frozen=True)
+class CarriedFailure:
+    """A failure recorded by an earlier run of this job, kept as it was when the job is resumed."""
+
+    provider: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """What a plan would cost if each request is answered by its first provider."""
+
+    requests: Mapping[str, int]
+    usd: Mapping[str, float]
+
+    @property
+    def total_usd(self) -> float:
+        return sum(self.usd.values())
+
+
 @dataclass
 class Plan:
     targets: list[Target] = field(default_factory=list)
+    # Work items that need no request, by `WorkItem.key`: their media is ready, or their failure
+    # is carried over from an earlier run of the job.
+    ready: dict[str, ReadyMedia] = field(default_factory=dict)
+    carried_failures: dict[str, CarriedFailure] = field(default_factory=dict)
 
     @property
     def to_generate(self) -> list[Target]:
         return [t for t in self.targets if t.work is not None]
+
+    def targets_by_key(self) -> dict[str, list[Target]]:
+        by_key: dict[str, list[Target]] = {}
+        for target in self.to_generate:
+            assert target.work is not None
+            by_key.setdefault(target.work.key, []).append(target)
+        return by_key
+
+    def requests_to_make(self) -> list[WorkItem]:
+        """The unique work that needs a provider: neither ready nor carried over."""
+        return [w for w in self.unique_work() if w.key not in self.ready and w.key not in self.carried_failures]
+
+    def estimate(self, price_of: Callable[[MediaKind, str], float]) -> CostEstimate:
+        """Requests and dollars per provider, counting each request at its first provider."""
+        requests: Counter[str] = Counter()
+        usd: dict[str, float] = {}
+        for item in self.requests_to_make():
+            if not item.providers:
+                continue
+            name = item.providers[0]
+            requests[name] += 1
+            usd[name] = usd.get(name, 0.0) + price_of(item.request.kind, name)
+        return CostEstimate(requests=dict(requests), usd=usd)
 
     @property
     def skipped(self) -> list[Target]:

@@ -34,7 +34,7 @@ from .health import HealthSnapshot, HealthStatus, ProviderHealth
 from .interfaces import HealthReport, MediaProvider, resolve_api_key
 from .log import get_logger, remember_secrets
 from .media import MediaKind
-from .provider_info import ProviderInfo, class_defaults, loose_slice_schema
+from .provider_info import SHARED_KEYS, ProviderInfo, class_defaults, loose_slice_schema
 
 log = get_logger(__name__)
 
@@ -160,6 +160,16 @@ class ProviderRegistry:
     def settings(self, kind: MediaKind, name: str) -> dict[str, Any]:
         """The provider's effective settings: generic defaults, its class defaults, its slice."""
         return {**class_defaults(self.catalog.load(kind, name)), **provider_settings(self._config, kind, name)}
+
+    def output_fingerprint(self, kind: MediaKind, name: str) -> str:
+        """A digest of the provider's own settings, the ones that change what it makes (voice,
+        model, size…), leaving out limits, keys and URLs: reused media must match it."""
+        try:
+            settings = self.settings(kind, name)
+        except RegistryError:
+            settings = provider_settings(self._config, kind, name)
+        own = {key: value for key, value in settings.items() if key not in SHARED_KEYS}
+        return hashlib.sha256(json.dumps(own, sort_keys=True, default=str).encode()).hexdigest()
 
     def is_enabled(self, kind: MediaKind, name: str) -> bool:
         """Whether the provider is switched on (its slice, else its class default; a provider that

@@ -35,6 +35,21 @@ class JobReport:
     notes_changed: int = 0
     provider_problems: dict[str, str] = field(default_factory=dict)
     trace_id: str = ""
+    job_id: str = ""
+    budget_reached: bool = False
+    spent_usd: float = 0.0
+    estimated_usd: float = 0.0
+    rate_cuts: dict[str, int] = field(default_factory=dict)
+
+    def counts(self) -> dict[str, int]:
+        """The target counts, for the journal's end record."""
+        return {
+            "filled": self.filled,
+            "skipped": self.skipped,
+            "reused": self.reused,
+            "failed": self.failed,
+            "not_started": self.not_started,
+        }
 
     @property
     def exit_code(self) -> int:
@@ -58,6 +73,11 @@ class JobReport:
             "media_files": list(self.media_files),
             "provider_problems": dict(self.provider_problems),
             "trace_id": self.trace_id,
+            "job_id": self.job_id,
+            "budget_reached": self.budget_reached,
+            "spent_usd": round(self.spent_usd, 6),
+            "estimated_usd": round(self.estimated_usd, 6),
+            "rate_cuts": dict(self.rate_cuts),
         }
 
     def summary(self) -> str:
@@ -66,6 +86,8 @@ class JobReport:
         if self.not_started:
             parts.append(f"{self.not_started} not started")
         head = "Fill Media cancelled" if self.cancelled else "Fill Media done"
+        if self.budget_reached:
+            head = f"Fill Media stopped at its budget (${self.spent_usd:.2f} spent)"
         return f"{head}: " + ", ".join(parts)
 
     def details(self, *, limit: int = 5) -> list[str]:

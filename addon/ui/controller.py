@@ -87,7 +87,12 @@ class FillMediaController:
             showWarning(f"Media Fill could not load its providers:\n\n{exc}", parent=browser, title="Fill Media")
             return None
         self.job = FillJob(
-            mw=self.mw, parent=browser, note_ids=note_ids, registry=registry, on_finished=self._job_finished
+            mw=self.mw,
+            parent=browser,
+            note_ids=note_ids,
+            registry=registry,
+            state_dir=user_files_dir(self.addon_module, mw=self.mw),
+            on_finished=self._job_finished,
         )
         self.job.start()
         return self.job

@@ -1,19 +1,20 @@
 """One Fill Media job started from the Browser, run on the right threads:
 
-1. plan — a `QueryOp` reads the notes in the background;
+1. plan — a `QueryOp` reads the notes in the background and opens the job's journal;
 2. generate — a plain background task (``taskman.run_in_background(uses_collection=False)``), so the
    collection stays free and the Browser keeps redrawing while media is made; progress goes to a
    non-modal `JobProgressWindow` with Cancel;
-3. store — a `CollectionOp` writes media and notes in one undo entry "Fill Media"; the Browser
-   refreshes through ``operation_did_execute``;
-4. a tooltip summarises the report.
+3. store — while media is made, a timer on the main thread hands each batch of results that has
+   arrived to a short `CollectionOp` (media files, then the notes, merged into one undo entry
+   "Fill Media"); the Browser refreshes through ``operation_did_execute``;
+4. a last `CollectionOp` ends the job and a tooltip summarises the report.
 
 The generate step deliberately does not use `QueryOp`: a running QueryOp counts as a blocking
 backend operation, which stops the Browser's table from redrawing for the whole (possibly long)
 job.
 
-Thread safety: create and drive a `FillJob` on the main thread; only `generate_job` and the
-progress relay run on workers.
+Thread safety: create and drive a `FillJob` on the main thread; only `FillSession.generate` and
+the progress relay run on workers.
 """
 
 from __future__ import annotations
@@ -24,31 +25,36 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 
+from anki.collection import OpChanges
 from aqt.main import AnkiQt
 from aqt.operations import CollectionOp, QueryOp
-from aqt.qt import QWidget
+from aqt.qt import QTimer, QWidget
 from aqt.utils import showWarning, tooltip
 from PyQt6 import sip
 
-from ..collection.fill import StoreResult, generate_job, plan_job, store_job
+from ..collection.fill import CHUNK_ITEMS, FillSession, StoreResult
 from ..core.job import GenerationOutcome, JobProgress
 from ..core.log import get_logger
 from ..core.planner import Plan
 from ..core.registry import ProviderRegistry
 from ..core.report import JobReport
+from ..core.result_stream import ResultStream
 from .progress_window import JobProgressWindow, ProgressRelay
 
 log = get_logger(__name__)
 
 # How long quitting Anki may wait for requests already running, so their media is not lost.
 _SAVE_ON_QUIT_WAIT_S = 5.0
+# How often arrived results are handed to the store step.
+_STORE_EVERY_MS = 400
 
 
 class _Step(enum.Enum):
     PLANNING = enum.auto()
     GENERATING = enum.auto()
-    STORING = enum.auto()
+    FINISHING = enum.auto()
     DONE = enum.auto()
 
 
@@ -62,6 +68,7 @@ class FillJob:
         parent: QWidget,
         note_ids: Sequence[int],
         registry: ProviderRegistry,
+        state_dir: Path | None,
         on_finished: Callable[[FillJob], None],
     ) -> None:
         self.mw = mw
@@ -69,13 +76,17 @@ class FillJob:
         self.note_ids = list(note_ids)
         self.registry = registry
         self.config = registry.config
+        self.session = FillSession(config=self.config, registry=registry, state_dir=state_dir)
         self.cancel_event = threading.Event()
         self.report: JobReport | None = None
         self.error: Exception | None = None
         self.progress_window: JobProgressWindow | None = None
         self._on_finished = on_finished
-        self._plan: Plan | None = None
+        self._stream = ResultStream()
+        self._outcome: GenerationOutcome | None = None
         self._generation: Future[GenerationOutcome] | None = None
+        self._storing = False
+        self._timer: QTimer | None = None
         self._step = _Step.PLANNING
 
     @property
@@ -84,7 +95,7 @@ class FillJob:
 
     def start(self) -> None:
         QueryOp(
-            parent=self.parent, op=lambda col: plan_job(col, self.note_ids, self.config), success=self._generate
+            parent=self.parent, op=lambda col: self.session.plan(col, self.note_ids), success=self._generate
         ).failure(self._fail).run_in_background()
 
     def cancel(self) -> None:
@@ -94,11 +105,12 @@ class FillJob:
     def _generate(self, plan: Plan) -> None:
         if self._step is not _Step.PLANNING:
             return  # the profile closed while the notes were read
-        self._plan = plan
         self._step = _Step.GENERATING
-        work = plan.unique_work()
+        work = plan.requests_to_make()
         if not work:
-            self._store(GenerationOutcome())
+            self._stream.close()
+            self._outcome = GenerationOutcome()
+            self._pump()
             return
         # Shown over the Browser the job came from; if the user closes the Browser, the window goes
         # with it and the job carries on, ending with the usual tooltip.
@@ -107,10 +119,13 @@ class FillJob:
         window.show()
         relay = ProgressRelay(self.mw.taskman.run_on_main, self._show_progress)
         self._generation = self.mw.taskman.run_in_background(
-            lambda: generate_job(plan, self.registry, cancel=self.cancel_event, on_progress=relay),
+            lambda: self.session.generate(cancel=self.cancel_event, on_progress=relay, sink=self._stream),
             self._on_generated,
             uses_collection=False,
         )
+        self._timer = QTimer(self.mw)
+        self._timer.timeout.connect(self._pump)
+        self._timer.start(_STORE_EVERY_MS)
 
     def _live_parent(self) -> QWidget:
         return self.mw if sip.isdeleted(self.parent) else self.parent
@@ -128,34 +143,68 @@ class FillJob:
     def _on_generated(self, future: Future[GenerationOutcome]) -> None:
         if self._step is not _Step.GENERATING:
             return  # already stored while the profile was closing
-        self._close_progress()
         try:
-            outcome = future.result()
+            self._outcome = future.result()
         except Exception as exc:
+            self._stream.close()
             self._fail(exc)
             return
-        self._store(outcome)
+        self._pump()
 
-    def _store(self, outcome: GenerationOutcome) -> None:
-        plan = self._plan
-        assert plan is not None
-        self._step = _Step.STORING
-        CollectionOp(self.mw, lambda col: store_job(col, plan, outcome)).success(self._stored).failure(
+    def _pump(self) -> None:
+        """On the main thread: store what has arrived, one `CollectionOp` at a time; once
+        generation is over and everything is stored, finish the job."""
+        if self._step is not _Step.GENERATING or self._storing:
+            return
+        chunk = self._stream.take(max_items=CHUNK_ITEMS, timeout_s=0)
+        if chunk:
+            self._storing = True
+            CollectionOp(self.mw, lambda col: self.session.store_chunk(chunk)).success(self._chunk_stored).failure(
+                self._fail
+            ).run_in_background()
+            return
+        if self._outcome is not None and self._stream.drained:
+            self._finish_job(self._outcome)
+
+    def _chunk_stored(self, changes: OpChanges) -> None:
+        self._storing = False
+        self._pump()
+
+    def _finish_job(self, outcome: GenerationOutcome) -> None:
+        self._step = _Step.FINISHING
+        self._stop_timer()
+        self._close_progress()
+        CollectionOp(self.mw, lambda col: self._finish_changes(outcome)).success(self._stored).failure(
             self._fail
         ).run_in_background()
 
-    def _stored(self, result: StoreResult) -> None:
+    def _finish_changes(self, outcome: GenerationOutcome) -> OpChanges:
+        result = self.session.finish(outcome)
         self.report = result.report
-        lines = [result.report.summary(), *result.report.details(limit=3)]
+        return result.changes
+
+    def _stored(self, changes: OpChanges) -> None:
+        report = self.report
+        assert report is not None
+        lines = [report.summary(), *report.details(limit=3)]
         tooltip("<br>".join(html.escape(line, quote=False) for line in lines), period=8000, parent=self._live_parent())
         self._finish()
 
     def _fail(self, exc: Exception) -> None:
         log.exception("Fill Media job failed", exc_info=exc)
         self.error = exc
+        self.cancel()
+        self._stop_timer()
         self._close_progress()
+        self.session.close()
         showWarning(f"Fill Media stopped: {exc}", parent=self.mw, title="Fill Media")
         self._finish()
+
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer.deleteLater()
+            self._timer = None
 
     def _finish(self) -> None:
         self._step = _Step.DONE
@@ -164,19 +213,28 @@ class FillJob:
     def save_before_profile_closes(self) -> None:
         """Called on the main thread as the profile closes: cancel, wait briefly for running requests,
         and store what was made while the collection is still open. A job still reading notes stops
-        there; one already storing is left to its short `CollectionOp`, like Anki's own operations."""
+        there; one already finishing is left to its short `CollectionOp`, like Anki's own operations."""
         self.cancel()
         step, self._step = self._step, _Step.DONE
-        if step is not _Step.GENERATING or self._generation is None or self._plan is None:
+        self._stop_timer()
+        if step is not _Step.GENERATING:
+            self.session.close()
             return
         self._close_progress()
-        try:
-            outcome = self._generation.result(timeout=_SAVE_ON_QUIT_WAIT_S)
-        except FutureTimeout:
-            log.warning("Fill Media: requests still running at quit; their media is not saved")
+        outcome = self._outcome
+        if outcome is None and self._generation is not None:
+            try:
+                outcome = self._generation.result(timeout=_SAVE_ON_QUIT_WAIT_S)
+            except FutureTimeout:
+                log.warning("Fill Media: requests still running at quit; their media is not saved")
+                self._stream.close()
+            except Exception:
+                log.exception("Fill Media: the job failed while Anki was closing")
+                self._stream.close()
+        if self.mw.col is None:
+            self.session.close()
             return
-        except Exception:
-            log.exception("Fill Media: the job failed while Anki was closing")
-            return
-        if self.mw.col is not None:
-            self.report = store_job(self.mw.col, self._plan, outcome).report
+        while chunk := self._stream.take(max_items=CHUNK_ITEMS, timeout_s=0):
+            self.session.store_chunk(chunk)
+        result: StoreResult = self.session.finish(outcome or GenerationOutcome(cancelled=True))
+        self.report = result.report

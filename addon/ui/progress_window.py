@@ -41,7 +41,12 @@ class JobProgressWindow(QDialog):
     def show_progress(self, progress: JobProgress) -> None:
         self.bar.setValue(progress.done)
         failed = f", {progress.failed} failed" if progress.failed else ""
-        self.label.setText(f"{progress.done}/{progress.total}{failed} — {progress.current_text[:50]}")
+        lines = [f"{progress.done}/{progress.total}{failed} — {progress.current_text[:50]}"]
+        if progress.by_provider:
+            lines.append(", ".join(f"{name}: {count}" for name, count in sorted(progress.by_provider.items())))
+        if progress.eta_s is not None and progress.done < progress.total:
+            lines.append(f"about {_duration(progress.eta_s)} left")
+        self.label.setText("\n".join(lines))
 
     def request_cancel(self) -> None:
         if self._finished:
@@ -58,6 +63,14 @@ class JobProgressWindow(QDialog):
         if not self._finished:
             self.request_cancel()
         super().closeEvent(event)
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(1, round(seconds))} s"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 class ProgressRelay:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -13,9 +14,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str | Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run the CLI; a Python traceback on stderr fails the test (errors must be explained)."""
+    """Run the CLI; a Python traceback on stderr fails the test (errors must be explained). A
+    ``fill`` without ``--state-dir`` gets a fresh one, so no test reads another's journals."""
+    argv = list(map(str, args))
+    if argv[:1] == ["fill"] and "--state-dir" not in argv:
+        argv += ["--state-dir", tempfile.mkdtemp(prefix="media-fill-state-")]
     completed = subprocess.run(
-        [sys.executable, "-m", "addon", *map(str, args)],
+        [sys.executable, "-m", "addon", *argv],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests' / 'support'}", **(env or {})},
         capture_output=True,

@@ -65,11 +65,13 @@ def test_falls_back_to_the_next_provider_for_that_request_only(error: ProviderEr
         assert result.ok
         if item.request.text == "word3":
             assert result.provider == "backup"
-            assert result.attempts == 2
+            # Bytes that are not media are asked for once more before the next provider.
+            assert result.attempts == (3 if isinstance(error, InvalidResponseError) else 2)
         else:
             assert result.provider == "primary"
             assert result.attempts == 1
-    assert sorted(primary.calls) == sorted(WORDS), "a per-request error must not stop the provider"
+    retried = ("word3",) if isinstance(error, InvalidResponseError) else ()
+    assert sorted(primary.calls) == sorted(WORDS + retried), "a per-request error must not stop the provider"
     assert backup.calls == ["word3"]
 
 

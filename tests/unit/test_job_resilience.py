@@ -7,10 +7,10 @@ import threading
 import time
 
 import pytest
-from job_fakes import Backup, Behaviour, Lookup, Primary, items, raising, run
+from job_fakes import Backup, Behaviour, Lookup, Primary, items, raising, run, speak
 
 from addon.core.circuit_breaker import BreakerState
-from addon.core.errors import CircuitOpenError, NotFoundError, TransientError
+from addon.core.errors import CircuitOpenError, NotFoundError, RateLimitError, TransientError
 from addon.core.health import HealthStatus
 from addon.core.job import generate_all, retry_delay
 from addon.core.media import MediaKind, MediaRequest
@@ -36,7 +36,7 @@ def flaky(failures: int, *, retry_after: float | None = 0.0) -> Behaviour:
             if left["n"] > 0:
                 left["n"] -= 1
                 raise TransientError("server busy", retry_after=retry_after)
-        return b"ID3" + request.text.encode() + b"\x00" * 64
+        return speak(request)
 
     return behaviour
 
@@ -144,7 +144,7 @@ def test_breaker_half_opens_after_the_cool_down_and_closes_on_success() -> None:
     def behaviour(request: MediaRequest) -> bytes:
         if healthy["down"]:
             raise TransientError("down")
-        return b"ID3" + request.text.encode() + b"\x00" * 64
+        return speak(request)
 
     primary, backup = Primary(behaviour, max_concurrency=1), Backup()
     lookup = Lookup(primary, backup, failure_threshold=2, clock=clock)
@@ -207,3 +207,24 @@ def test_bytes_that_fail_the_media_check_count_as_a_failure() -> None:
     assert all(r.provider == "backup" for r in outcome.results.values())
     assert lookup.breaker(AUDIO, "primary").state is BreakerState.OPEN
     assert "are not audio" in lookup.health(AUDIO, "primary").snapshot().last_error
+
+
+def test_a_429_storm_slows_the_provider_down_but_never_opens_its_breaker() -> None:
+    """Rate limiting means the server is up: the limiter handles it, the breaker stays closed."""
+    left = {"n": 6}
+    lock = threading.Lock()
+
+    def throttled(request: MediaRequest) -> bytes:
+        with lock:
+            if left["n"] > 0:
+                left["n"] -= 1
+                raise RateLimitError("too many requests", retry_after=0.0)
+        return speak(request)
+
+    primary = Primary(throttled, max_concurrency=1)
+    lookup = Lookup(primary, Backup(), failure_threshold=2)
+    work = items("a", "b", "c")
+    outcome = generate_all(work, providers=lookup, cancel=threading.Event(), retry_sleep=lambda s: None)
+    assert all(r.ok and r.provider == "primary" for r in outcome.results.values())
+    assert lookup.breaker(AUDIO, "primary").snapshot().state is BreakerState.CLOSED
+    assert outcome.rate_cuts.get("primary", 0) >= 1

@@ -6,32 +6,10 @@ import threading
 import time
 
 import pytest
+from fake_clock import AdvancingEvent, Clock
 from job_fakes import Primary, items, run
 
 from addon.core.rate_limit import RateLimiter
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class AdvancingEvent(threading.Event):
-    """A cancel event whose waits move the fake clock instead of sleeping."""
-
-    def __init__(self, clock: Clock) -> None:
-        super().__init__()
-        self.clock = clock
-        self.waits: list[float] = []
-
-    def wait(self, timeout: float | None = None) -> bool:
-        assert timeout is not None
-        self.waits.append(timeout)
-        self.clock.now += timeout
-        return self.is_set()
 
 
 def test_the_burst_goes_out_at_once_then_requests_are_spaced_by_the_rate() -> None:

@@ -1,0 +1,1 @@
+"""Third-party pure-Python libraries shipped inside the add-on (see README.md)."""

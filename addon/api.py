@@ -22,6 +22,12 @@ a rule's ``audio_providers`` and set ``providers.audio.my_voices`` like any buil
 provider can also be named by module path in the config's ``provider_modules``, which is how the
 command line loads one.
 
+An HTTP provider maps a response it does not understand itself with
+``error_for_status(status, provider=..., headers=..., body_text=...)`` (429 becomes a
+`RateLimitError` carrying the server's ``Retry-After``, which makes the job slow that provider
+down), and may set ``capabilities.batch`` and override ``generate_batch`` to get requests in
+batches of its ``batch_size`` setting.
+
 Thread safety: call `register_provider` on Anki's main thread.
 """
 
@@ -38,8 +44,10 @@ from .core.errors import (
     ProviderError,
     ProviderInterfaceError,
     QuotaError,
+    RateLimitError,
     TransientError,
 )
+from .core.http_status import error_for_status, parse_retry_after
 from .core.interfaces import AudioProvider, Capabilities, HealthReport, ImageProvider, KeyUse, MediaProvider
 from .core.media import MediaKind, MediaRequest, MediaResult
 
@@ -62,7 +70,10 @@ __all__ = [
     "ProviderError",
     "ProviderInterfaceError",
     "QuotaError",
+    "RateLimitError",
     "TransientError",
+    "error_for_status",
+    "parse_retry_after",
     "register_provider",
     "unregister_provider",
 ]

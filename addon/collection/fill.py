@@ -134,7 +134,7 @@ class FillSession:
             header = JobHeader(
                 job_id=new_job_id(),
                 created=time.time(),
-                note_ids=[t for t in dict.fromkeys(target.note_id for target in plan.targets)],
+                note_ids=list(dict.fromkeys(target.note_id for target in plan.targets)),
                 rules=list(rules_config.get("rules", [])),
                 kinds=[kind.value for kind in MediaKind],
                 fresh=fresh,

@@ -128,6 +128,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._targets = plan.targets_by_key()
         self._file_names: dict[str, str] = {key: ready.file_name for key, ready in plan.ready.items()}
         self._handled: set[str] = set()
+        self._changed_ids: set[int] = set()  # a note may change in several chunks: counted once
         self._undo_position: int | None = None
         self._last_changes = OpChanges()
         self.report = JobReport(skipped=len(plan.skipped))
@@ -164,7 +165,8 @@ class CollectionSync(SyncProvider[OpChanges]):
             self._handled.add(key)
             self._store_result(key, finished.result, notes, originals, done)
         changed = [note for note in notes.values() if note is not None and note.fields != originals[note.id]]
-        self.report.notes_changed += len(changed)
+        self._changed_ids.update(int(note.id) for note in changed)
+        self.report.notes_changed = len(self._changed_ids)
         if changed:
             self._last_changes = self._update_in_undo_entry(changed)
         if done and self._journal is not None:

@@ -13,13 +13,15 @@ from anki.notes import NoteId
 from notes_helpers import add_basic, make_config
 
 from addon.collection.fill import generate_job, plan_job, store_job
-from addon.collection.sync import UNDO_NAME, apply_mode, media_reference
+from addon.collection.sync import UNDO_NAME, CollectionSync, apply_mode, media_reference
 from addon.core.config import FillMode
 from addon.core.job import GenerationOutcome, JobProgress
 from addon.core.media import MediaKind, MediaRequest, MediaResult
 from addon.core.media_checks import sniff_audio
 from addon.core.naming import media_file_name
+from addon.core.planner import Plan, Target, WorkItem
 from addon.core.registry import ProviderRegistry
+from addon.core.result_stream import Finished
 
 HTML_ERROR_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>\n"
 
@@ -194,3 +196,21 @@ def test_media_reference() -> None:
 )
 def test_apply_mode(current: str, mode: FillMode, expected: str) -> None:
     assert apply_mode(current, "[sound:n.mp3]", mode) == expected
+
+
+def test_a_note_changed_in_two_chunks_counts_once(col: Collection, mp3_bytes: bytes) -> None:
+    """Image and audio of one note may arrive in different chunks: one note changed, not two."""
+    (nid,) = add_basic(col, "apple")
+    finished = []
+    targets = []
+    for field_name, language in (("Back", "en"), ("Front", "en-GB")):
+        request = MediaRequest(kind=MediaKind.AUDIO, text="apple", language=language)
+        work = WorkItem(request, ("espeak",))
+        targets.append(Target(nid, field_name, MediaKind.AUDIO, FillMode.APPEND, work=work, source_text="apple"))
+        result = MediaResult(request=request, provider="espeak", data=mp3_bytes, extension="mp3")
+        finished.append(Finished(work, result))
+    sync = CollectionSync(col, Plan(targets=targets))
+    sync.store_chunk(finished[:1])
+    sync.store_chunk(finished[1:])
+    _, report = sync.finish(GenerationOutcome())
+    assert (report.filled, report.notes_changed) == (2, 1)

@@ -26,7 +26,7 @@ from typing import cast
 
 import requests
 
-from .errors import InvalidResponseError, PermanentError, TransientError
+from .errors import InvalidResponseError, PermanentError, ProviderError, TransientError
 from .http_status import error_for_status
 from .media import MediaKind
 from .media_checks import require_media, sniff_audio, sniff_image
@@ -140,6 +140,22 @@ def download_media(
             raise
         raise InvalidResponseError(scrubbed, provider=provider) from None
     return data, extension
+
+
+def network_error(exc: requests.RequestException, *, url: str, provider: str, timeout_s: float) -> ProviderError:
+    """A request that got no answer, as the error to raise: no valid URL or a TLS failure →
+    `PermanentError`; a timeout or a failed connection → `TransientError`. The message names the
+    host, never the path's query string."""
+    shown = display_url(url)
+    if isinstance(exc, requests.exceptions.SSLError):
+        return PermanentError(f"{shown}: the server's TLS certificate could not be verified", provider=provider)
+    if isinstance(
+        exc, (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema, requests.exceptions.MissingSchema)
+    ):
+        return PermanentError(f"{shown} is not a valid URL; check base_url", provider=provider)
+    if _is_timeout(exc):
+        return TransientError(f"{shown} did not answer within {timeout_s:g} s (timeout_s)", provider=provider)
+    return TransientError(f"cannot reach {shown}: {_network_reason(exc, url)}", provider=provider)
 
 
 def display_url(url: str) -> str:

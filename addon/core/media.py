@@ -48,6 +48,21 @@ class MediaRequest:
 
 
 @dataclass(frozen=True)
+class Attribution:
+    """Who made a found image and under which licence, for the note (search providers)."""
+
+    author: str = ""
+    license: str = ""
+    license_url: str = ""
+    source_url: str = ""
+    title: str = ""
+
+    def text(self) -> str:
+        """One line for a field: "Title — Author — CC BY-SA 4.0 — https://…" (empty parts left out)."""
+        return " — ".join(part for part in (self.title, self.author, self.license, self.source_url) if part)
+
+
+@dataclass(frozen=True)
 class MediaResult:
     """The outcome of one request: validated bytes on success, a `ProviderError` on failure.
 
@@ -62,6 +77,7 @@ class MediaResult:
     error: ProviderError | None = None
     attempts: int = 1
     elapsed_s: float = 0.0
+    attribution: Attribution | None = None
 
     @property
     def ok(self) -> bool:

@@ -32,7 +32,7 @@ from ..core.interfaces import SyncProvider
 from ..core.job import GenerationOutcome
 from ..core.journal import JobJournal, WritingEntry
 from ..core.log import get_logger
-from ..core.media import MediaKind, MediaResult
+from ..core.media import Attribution, MediaKind, MediaResult
 from ..core.media_checks import require_media
 from ..core.naming import media_file_name
 from ..core.planner import Plan, Target, WorkItem, field_already_filled
@@ -53,6 +53,12 @@ def media_reference(kind: MediaKind, file_name: str) -> str:
     if kind is MediaKind.IMAGE:
         return f'<img src="{html.escape(file_name, quote=True)}">'
     return f"[sound:{file_name}]"
+
+
+def attribution_comment(credit: str) -> str:
+    """An image's credit as an HTML comment to put after it (nothing in it can end the comment)."""
+    safe = credit.replace("--", "–").replace("<", "‹").replace(">", "›")
+    return f"<!-- {safe} -->"
 
 
 def apply_mode(current: str, reference: str, mode: FillMode) -> str:
@@ -209,7 +215,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         file_name = self._write_media(key, result)
         self.report.media_files.append(file_name)
         for index, target in enumerate(targets):
-            self._fill(target, file_name, notes, originals, done, reused=index > 0)
+            self._fill(target, file_name, notes, originals, done, reused=index > 0, attribution=result.attribution)
 
     def _fill(
         self,
@@ -220,6 +226,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         done: list[tuple[int, str]],
         *,
         reused: bool,
+        attribution: Attribution | None = None,
     ) -> None:
         if target.note_id not in notes:
             note = self._load_note(target.note_id)
@@ -233,6 +240,12 @@ class CollectionSync(SyncProvider[OpChanges]):
             self.report.skip_reasons[stale] += 1
             return
         assert note is not None  # _why_not_now gives a reason for a missing note
+        credit = attribution.text() if attribution is not None else ""
+        if credit and target.attribution_field and target.attribution_field in note:
+            field = target.attribution_field
+            note[field] = apply_mode(note[field], html.escape(credit, quote=False), target.mode)
+        elif credit:
+            reference += attribution_comment(credit)
         note[target.field] = apply_mode(note[target.field], reference, target.mode)
         done.append((target.note_id, target.field))
         if reused:

@@ -57,6 +57,8 @@ class Rule:
     language: str
     image_prompt: str
     mode: FillMode
+    # Where a found image's credit goes: a field's name, or "" for an HTML comment after the image.
+    attribution_field: str = ""
 
     def target_field(self, kind: MediaKind) -> str:
         return self.image_field if kind is MediaKind.IMAGE else self.audio_field
@@ -125,6 +127,7 @@ _RULE_SCHEMA: dict[str, Any] = {
         "language": {"type": "string", "pattern": r"^([A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*)?$"},
         "image_prompt": {"type": "string"},
         "mode": {"enum": [m.value for m in FillMode]},
+        "attribution_field": {"type": "string"},
     },
 }
 
@@ -277,6 +280,7 @@ def parse_rules(config: Mapping[str, Any]) -> list[Rule]:
             language=raw.get("language", ""),
             image_prompt=raw.get("image_prompt", "{text}"),
             mode=FillMode(raw.get("mode", FillMode.SKIP.value)),
+            attribution_field=raw.get("attribution_field", ""),
         )
         for raw in config.get("rules", [])
     ]

@@ -51,6 +51,8 @@ class Target:
     # source field was edited while the job ran.
     source_field: str = ""
     source_text: str = ""
+    # Where a found image's credit goes (see `Rule.attribution_field`).
+    attribution_field: str = ""
 
 
 @dataclass(frozen=True)
@@ -173,7 +175,14 @@ def _plan_target(note: NoteJob, rule: Rule, kind: MediaKind, target_field: str) 
     request = MediaRequest(kind=kind, text=text, language=rule.language)
     work = WorkItem(request, rule.providers_for(kind))
     return Target(
-        note.note_id, target_field, kind, rule.mode, work=work, source_field=rule.source_field, source_text=source_text
+        note.note_id,
+        target_field,
+        kind,
+        rule.mode,
+        work=work,
+        source_field=rule.source_field,
+        source_text=source_text,
+        attribution_field=rule.attribution_field if kind is MediaKind.IMAGE else "",
     )
 
 

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 from anki.notes import NoteId
+from media_samples import png_bytes
 from notes_helpers import add_basic, make_config
 
 from addon.collection.fill import generate_job, plan_job, store_job
 from addon.collection.sync import UNDO_NAME, CollectionSync, apply_mode, media_reference
 from addon.core.config import FillMode
 from addon.core.job import GenerationOutcome, JobProgress
-from addon.core.media import MediaKind, MediaRequest, MediaResult
+from addon.core.media import Attribution, MediaKind, MediaRequest, MediaResult
 from addon.core.media_checks import sniff_audio
 from addon.core.naming import media_file_name
 from addon.core.planner import Plan, Target, WorkItem
@@ -214,3 +215,51 @@ def test_a_note_changed_in_two_chunks_counts_once(col: Collection, mp3_bytes: by
     sync.store_chunk(finished[1:])
     _, report = sync.finish(GenerationOutcome())
     assert (report.filled, report.notes_changed) == (2, 1)
+
+
+CREDIT = Attribution(
+    author='<b>Ann</b> "-->" <script>x</script>',
+    license="CC BY-SA 4.0",
+    source_url="https://commons.example/File:Apple.png",
+    title="Apple",
+)
+
+
+def store_one_image(col: Collection, nid: int, *, attribution_field: str) -> None:
+    request = MediaRequest(kind=MediaKind.IMAGE, text="apple", language="en")
+    work = WorkItem(request, ("wikimedia",))
+    target = Target(
+        nid,
+        "Back",
+        MediaKind.IMAGE,
+        FillMode.SKIP,
+        work=work,
+        source_text="apple",
+        attribution_field=attribution_field,
+    )
+    result = MediaResult(request=request, provider="wikimedia", data=png_bytes(), extension="png", attribution=CREDIT)
+    sync = CollectionSync(col, Plan(targets=[target]))
+    sync.store_chunk([Finished(work, result)])
+    sync.finish(GenerationOutcome())
+
+
+def test_an_images_credit_goes_in_a_comment_after_it_that_nothing_can_close(col: Collection) -> None:
+    (nid,) = add_basic(col, "apple")
+    store_one_image(col, nid, attribution_field="")
+    value = back(col, nid)
+    image, _, comment = value.partition(">")
+    assert image.startswith('<img src="mf_wikimedia_apple_')
+    assert comment.startswith("<!-- ") and comment.endswith(" -->")
+    inner = comment[len("<!-- ") : -len(" -->")]
+    assert "--" not in inner and "<" not in inner and ">" not in inner, "the credit must not end the comment"
+    assert "CC BY-SA 4.0" in inner and "https://commons.example/File:Apple.png" in inner
+
+
+def test_an_images_credit_goes_in_the_attribution_field_escaped(col: Collection) -> None:
+    (nid,) = add_basic(col, "apple")
+    store_one_image(col, nid, attribution_field="Front")
+    note = col.get_note(NoteId(nid))
+    assert note["Back"].startswith("<img ") and "<!--" not in note["Back"]
+    assert note["Front"].startswith("apple ")
+    assert "&lt;script&gt;" in note["Front"] and "<script>" not in note["Front"]
+    assert "CC BY-SA 4.0" in note["Front"]

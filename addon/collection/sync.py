@@ -165,7 +165,15 @@ class CollectionSync(SyncProvider[OpChanges]):
         for key in keys_now:
             self._handled.add(key)
             for target in self._targets.get(key, []):
-                self._fill(target, self._file_names[key], notes, originals, done, reused=True)
+                self._fill(
+                    target,
+                    self._file_names[key],
+                    notes,
+                    originals,
+                    done,
+                    reused=True,
+                    attribution=self._plan.ready[key].attribution,
+                )
         for finished in chunk:
             key = finished.item.key
             self._handled.add(key)
@@ -335,6 +343,7 @@ class CollectionSync(SyncProvider[OpChanges]):
                 kind=result.request.kind.value,
                 size=len(data),
                 sha1=sha1,
+                attribution=result.attribution,
             )
         return file_name
 

@@ -35,7 +35,13 @@ log = get_logger(__name__)
 
 # {kind: {name: "module:Class"}}; a leading dot means relative to the add-on package.
 BUILTIN_PROVIDERS: Mapping[MediaKind, Mapping[str, str]] = {
-    MediaKind.IMAGE: {},
+    MediaKind.IMAGE: {
+        "openai": ".providers.image.openai:OpenAIImages",
+        "runware": ".providers.image.runware:RunwareImages",
+        "sdwebui": ".providers.image.sdwebui:StableDiffusionWebUI",
+        "wikimedia": ".providers.image.wikimedia:WikimediaCommons",
+        "openverse": ".providers.image.openverse:OpenverseImages",
+    },
     MediaKind.AUDIO: {
         "espeak": ".providers.audio.espeak:EspeakProvider",
     },

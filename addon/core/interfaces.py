@@ -117,6 +117,9 @@ class MediaProvider(abc.ABC):
     settings_schema: ClassVar[Mapping[str, Any]] = {}
     default_settings: ClassVar[Mapping[str, Any]] = {}
     default_batch_size: ClassVar[int] = 1
+    # Own settings that never change what the provider makes: media made before a change of one of
+    # these is still reused (limits, keys and URLs are never counted either).
+    settings_not_changing_output: ClassVar[frozenset[str]] = frozenset({"batch_size", "user_agent"})
     default_max_concurrency: ClassVar[int] = 1
     priority: ClassVar[int] = 100  # default order among providers of a kind: lower first
 

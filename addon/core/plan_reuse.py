@@ -52,7 +52,9 @@ def apply_reuse(
         for name, key in candidates:
             entry = found.get(key)
             if entry is not None and exists(entry.file_name, entry.size):
-                plan.ready[item_key] = ReadyMedia(file_name=entry.file_name, provider=name, source="index")
+                plan.ready[item_key] = ReadyMedia(
+                    file_name=entry.file_name, provider=name, source="index", attribution=entry.attribution
+                )
                 marked += 1
                 break
     return marked

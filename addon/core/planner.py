@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from .config import FillMode, Rule, rule_for_note_type
-from .media import MediaKind, MediaRequest
+from .media import Attribution, MediaKind, MediaRequest
 from .text import clean_source_text, field_has_image, field_has_sound
 
 
@@ -63,6 +63,7 @@ class ReadyMedia:
     file_name: str
     provider: str
     source: str
+    attribution: Attribution | None = None
 
 
 @dataclass(frozen=True)

@@ -166,9 +166,11 @@ class ProviderRegistry:
         model, size…), leaving out limits, keys and URLs: reused media must match it."""
         try:
             settings = self.settings(kind, name)
+            ignored = SHARED_KEYS | self.catalog.load(kind, name).settings_not_changing_output
         except RegistryError:
             settings = provider_settings(self._config, kind, name)
-        own = {key: value for key, value in settings.items() if key not in SHARED_KEYS}
+            ignored = SHARED_KEYS
+        own = {key: value for key, value in settings.items() if key not in ignored}
         return hashlib.sha256(json.dumps(own, sort_keys=True, default=str).encode()).hexdigest()
 
     def is_enabled(self, kind: MediaKind, name: str) -> bool:

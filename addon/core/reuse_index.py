@@ -27,6 +27,7 @@ thread should not be the one to call it while another process is writing.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import json
 import os
@@ -40,8 +41,9 @@ from types import TracebackType
 from typing import TypeVar
 
 from .log import get_logger
+from .media import Attribution
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LOOKUP_CHUNK = 500  # keys per SELECT: under sqlite's old limit of 999 bound parameters
 BUSY_TIMEOUT_S = 5.0
 
@@ -59,16 +61,28 @@ CREATE TABLE IF NOT EXISTS entries (
     size INTEGER NOT NULL,
     sha1 TEXT NOT NULL,
     created REAL NOT NULL,
+    attribution TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (collection, key)
 ) WITHOUT ROWID
 """
-_COLUMNS = "key, file_name, provider, kind, size, sha1, created"
+_COLUMNS = "key, file_name, provider, kind, size, sha1, created, attribution"
 
 # sqlite result codes (``sqlite3.Error.sqlite_errorcode`` from Python 3.11; the message before).
 _SQLITE_BUSY = 5
 _SQLITE_LOCKED = 6
 _SQLITE_CORRUPT = 11
 _SQLITE_NOTADB = 26
+
+
+def _attribution_from(text: str) -> Attribution | None:
+    """The credit stored with an entry ("" or JSON of `Attribution`'s fields), None when absent or unreadable."""
+    if not text:
+        return None
+    try:
+        fields = json.loads(text)
+        return Attribution(**{name: str(fields.get(name, "")) for name in Attribution.__dataclass_fields__})
+    except (ValueError, TypeError, AttributeError):
+        return None
 
 
 def reuse_key(*, provider: str, cache_key: str, fingerprint: str) -> str:
@@ -92,6 +106,7 @@ class ReuseEntry:
     size: int
     sha1: str
     created: float
+    attribution: Attribution | None = None
 
 
 class _Unusable(Exception):
@@ -162,7 +177,7 @@ class ReuseIndex:
                     f"SELECT {_COLUMNS} FROM entries WHERE collection = ? AND key IN ({marks})",
                     [self.collection_id, *chunk],
                 ).fetchall()
-                for key, file_name, provider, kind, size, sha1, created in rows:
+                for key, file_name, provider, kind, size, sha1, created, attribution in rows:
                     found[key] = ReuseEntry(
                         key=key,
                         file_name=file_name,
@@ -171,21 +186,34 @@ class ReuseIndex:
                         size=int(size),
                         sha1=sha1,
                         created=float(created),
+                        attribution=_attribution_from(attribution),
                     )
             return found
 
         return self._run("look up media to reuse", run, default={})
 
-    def record(self, *, key: str, file_name: str, provider: str, kind: str, size: int, sha1: str) -> None:
-        """Remember that ``file_name`` holds the media for ``key`` (replacing an entry with that key).
+    def record(
+        self,
+        *,
+        key: str,
+        file_name: str,
+        provider: str,
+        kind: str,
+        size: int,
+        sha1: str,
+        attribution: Attribution | None = None,
+    ) -> None:
+        """Remember that ``file_name`` holds the media for ``key`` (replacing an entry with that key),
+        with the credit a found image needs when it is reused.
 
         Committed before returning. Does nothing (but log) when the file is unusable.
         """
-        row = (self.collection_id, key, file_name, provider, kind, int(size), sha1, float(self._clock()))
+        credit = json.dumps(dataclasses.asdict(attribution), ensure_ascii=False) if attribution is not None else ""
+        row = (self.collection_id, key, file_name, provider, kind, int(size), sha1, float(self._clock()), credit)
 
         def run(conn: sqlite3.Connection) -> None:
             with self._transaction(conn):
-                conn.execute(f"INSERT OR REPLACE INTO entries (collection, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?)", row)
+                conn.execute(f"INSERT OR REPLACE INTO entries (collection, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", row)
 
         self._run("record reusable media", run, default=None)
 

@@ -163,7 +163,10 @@ print(json.dumps({"before": before, "after": provider_modules()}))
 
 def test_broken_module_is_left_out_and_the_rest_loads(registries: Callable[..., ProviderRegistry]) -> None:
     registry = registries(echo_config(modules={**BROKEN_MODULE, **ECHO_MODULE}, echo=echo_slice()))
-    assert [(i.kind, i.name) for i in registry.infos()] == [(AUDIO, "echo_speech"), (AUDIO, "espeak")]
+    assert [(i.kind, i.name) for i in registry.infos() if i.kind is AUDIO] == [
+        (AUDIO, "echo_speech"),
+        (AUDIO, "espeak"),
+    ]
     assert list(registry.load_errors) == [(AUDIO, "broken")]
     assert isinstance(registry.load_errors[(AUDIO, "broken")], ProviderImportError)
     assert [i.name for i in registry.available(AUDIO)] == ["echo_speech", "espeak"]
@@ -603,3 +606,15 @@ def test_catalog_can_be_passed_in(registries: Callable[..., ProviderRegistry]) -
     registry = registries(load_config({}), catalog=catalog)
     assert registry.catalog is catalog
     assert [i.name for i in registry.infos(AUDIO)] == ["echo_speech", "espeak"]
+
+
+def test_the_output_fingerprint_counts_only_settings_that_change_the_media() -> None:
+    def fingerprint(**runware: Any) -> str:
+        return ProviderRegistry(load_config({"providers": {"image": {"runware": runware}}})).output_fingerprint(
+            IMAGE, "runware"
+        )
+
+    base = fingerprint()
+    assert fingerprint(batch_size=3, max_concurrency=5, timeout_s=9, api_key="sk-other") == base
+    assert fingerprint(model="runware:101@1") != base
+    assert fingerprint(width=1024) != base

@@ -1,0 +1,355 @@
+"""``openai``: pictures made by OpenAI's Images API (``POST {base_url}/images/generations``), or by a
+server that speaks the same API (set ``base_url``).
+
+Wire format: ``../shared/provider_apis.md`` §1. The request always names the ``model`` (the API's own
+default, dall-e-2, is retired) and asks for one image (``n: 1``). GPT image models (``gpt-image-*``,
+``chatgpt-image-*``) answer with base64 only and reject ``response_format``, so it is never sent;
+they also get ``quality``, ``output_format`` and, for JPEG/WebP, ``output_compression``. Older models
+(dall-e-*) and compatible servers may answer with a URL instead: it is downloaded with
+`download_media` (https only, or the provider's own loopback server), without the key. Either way
+the file's extension follows the bytes that came, not the format asked for.
+
+Errors (§1.4-1.5, the envelope ``{"error": {"message", "type", "param", "code"}}``):
+
+* 400 safety rejection (``content_policy_violation`` / ``moderation_blocked``) → `PermanentError`
+  for this prompt only; a 400 about a setting (``param`` size, quality, output_format…) or a model
+  that does not exist (``model_not_found``, 400 or 404) → `ConfigError` (no request can succeed);
+  any other 400 → `PermanentError` with the server's message;
+* 401 → `AuthError`; 403 "organization must be verified" → `AuthError` saying where to verify;
+* 429 ``insufficient_quota`` → `QuotaError` (never retried); any other 429 → `RateLimitError`
+  with the server's ``retry-after-ms`` / ``Retry-After``; 5xx → `TransientError`;
+* 404 without ``model_not_found`` → `ConfigError` about ``base_url`` (an image API has no "nothing
+  found" answer).
+
+`test_connection` makes the cheapest call the API has: ``GET {base_url}/models/{model}`` (the
+OpenAI API's "retrieve model", free; not in §1 of the spec, documented in OpenAI's OpenAPI file),
+which checks the key and the model at once without making a picture.
+
+Thread safety: `generate` may run on several worker threads at once; each thread uses its own
+HTTP session (`HttpClient`) and nothing else is shared or changed after ``__init__``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import requests
+
+from ...core.download import display_url, download_media
+from ...core.errors import (
+    AuthError,
+    ConfigError,
+    InvalidResponseError,
+    NotFoundError,
+    PermanentError,
+    ProviderError,
+    QuotaError,
+)
+from ...core.http_status import server_excerpt
+from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
+from ...core.media import MediaKind, MediaRequest, MediaResult
+from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, require_media, sniff_image
+from ..http_client import HttpClient, status_error
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# dall-e-2/-3 were shut down 2026-05-12, gpt-image-1 on 2026-10-23, and gpt-image-1-mini, -1.5 and
+# chatgpt-image-latest go on 2026-12-01 (provider_apis.md §1.7): the model is a setting, this is only
+# the fallback when the config names none.
+DEFAULT_MODEL = "gpt-image-2"
+DEFAULT_SIZE = "1024x1024"
+DEFAULT_QUALITY = "medium"
+DEFAULT_OUTPUT_FORMAT = "jpeg"
+DEFAULT_OUTPUT_COMPRESSION = 80
+# A model lookup is quick; a health check never waits as long as a picture may take.
+HEALTH_CHECK_TIMEOUT_S = 20.0
+
+GPT_IMAGE_PREFIXES = ("gpt-image", "chatgpt-image")
+# dall-e models know only these qualities; the GPT image ones are translated or left out.
+_DALL_E_QUALITIES = frozenset({"standard", "hd"})
+# Request fields that come from settings: a 400 about one of them is a settings problem.
+_SETTING_PARAMS = {
+    "model": "model",
+    "size": "size",
+    "quality": "quality",
+    "output_format": "output_format",
+    "output_compression": "output_compression",
+}
+_SAFETY_CODES = frozenset({"content_policy_violation", "moderation_blocked"})
+_MIME_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
+_VERIFY_URL = "https://platform.openai.com/settings/organization/general"
+_BILLING_URL = "https://platform.openai.com/settings/organization/billing"
+_KEYS_URL = "https://platform.openai.com/api-keys"
+
+
+def is_gpt_image_model(model: str) -> bool:
+    """Whether ``model`` is one of OpenAI's GPT image models (base64 answers, no ``response_format``)."""
+    return model.strip().lower().startswith(GPT_IMAGE_PREFIXES)
+
+
+@dataclass(frozen=True)
+class ApiError:
+    """The parts of OpenAI's error envelope (§1.4); empty strings where the body had none."""
+
+    message: str = ""
+    type: str = ""
+    code: str = ""
+    param: str = ""
+
+    @classmethod
+    def of(cls, response: requests.Response) -> ApiError:
+        try:
+            body = response.json()
+        except ValueError:
+            return cls()
+        error = body.get("error") if isinstance(body, Mapping) else None
+        if not isinstance(error, Mapping):
+            return cls()
+
+        def text(key: str) -> str:
+            value = error.get(key)
+            return value if isinstance(value, str) else ""
+
+        return cls(message=text("message"), type=text("type"), code=text("code"), param=text("param"))
+
+
+class OpenAIImages(ImageProvider):
+    name = "openai"
+    description = "AI pictures from OpenAI's Images API (GPT image models; needs an API key, paid per image)."
+    capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
+    default_max_concurrency = 3
+    priority = 200
+    settings_schema: ClassVar[Mapping[str, Any]] = {
+        "model": {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:\-/]*$"},
+        "size": {"type": "string", "pattern": r"^(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})$"},
+        "quality": {"enum": ["low", "medium", "high", "auto", "standard", "hd"]},
+        "output_format": {"enum": ["png", "jpeg", "webp"]},
+        "output_compression": {"type": "integer", "minimum": 0, "maximum": 100},
+    }
+
+    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(settings, environ=environ)
+        self._http = HttpClient(provider=self.name)
+
+    # --- settings -------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return str(self.settings.get("base_url", DEFAULT_BASE_URL) or "").rstrip("/")
+
+    @property
+    def model(self) -> str:
+        return str(self.settings.get("model") or DEFAULT_MODEL).strip()
+
+    def request_body(self, prompt: str) -> dict[str, Any]:
+        """The JSON body of one generation request for ``prompt`` under the current settings."""
+        model = self.model
+        body: dict[str, Any] = {"model": model, "prompt": prompt, "n": 1}
+        size = str(self.settings.get("size", DEFAULT_SIZE) or "")
+        if size:
+            body["size"] = size
+        quality = str(self.settings.get("quality", DEFAULT_QUALITY) or "")
+        if is_gpt_image_model(model):
+            if quality:
+                body["quality"] = quality
+            output_format = str(self.settings.get("output_format", DEFAULT_OUTPUT_FORMAT) or "")
+            if output_format:
+                body["output_format"] = output_format
+                if output_format in ("jpeg", "webp"):
+                    body["output_compression"] = int(
+                        self.settings.get("output_compression", DEFAULT_OUTPUT_COMPRESSION)
+                    )
+        elif model.lower().startswith("dall-e"):
+            if quality == "high":
+                body["quality"] = "hd"
+            elif quality in _DALL_E_QUALITIES:
+                body["quality"] = quality
+        elif quality:  # a compatible server: the user sets what it accepts
+            body["quality"] = quality
+        return body
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
+
+    # --- generation -----------------------------------------------------------------------------
+
+    def generate(self, request: MediaRequest) -> MediaResult:
+        """One picture for ``request.text`` (the prompt). Blocks on the network: call it from a
+        worker thread. Raises a `ProviderError` subclass as the module docstring says."""
+        prompt = request.text.strip()
+        if not prompt:
+            raise PermanentError(
+                "the picture's description is empty; check the rule's image_prompt", provider=self.name
+            )
+        started = time.monotonic()
+        response = self._http.send(
+            "POST",
+            f"{self.base_url}/images/generations",
+            timeout_s=self.timeout_s,
+            headers=self._headers(),
+            json=self.request_body(prompt),
+        )
+        with response:
+            if not 200 <= response.status_code < 300:
+                raise self._api_error(response)
+            item = self._first_image(response)
+        data, extension = self._image_bytes(item)
+        return MediaResult(
+            request=request,
+            provider=self.name,
+            data=data,
+            extension=extension,
+            mime_type=_MIME_TYPES.get(extension, "application/octet-stream"),
+            elapsed_s=time.monotonic() - started,
+        )
+
+    def _first_image(self, response: requests.Response) -> Mapping[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            kind = response.headers.get("Content-Type", "no content type")
+            raise InvalidResponseError(
+                f"answered with something that is not JSON ({kind}) from {display_url(response.url)}; check base_url",
+                provider=self.name,
+            ) from None
+        data = body.get("data") if isinstance(body, Mapping) else None
+        if not isinstance(data, list) or not data or not isinstance(data[0], Mapping):
+            raise InvalidResponseError("answered without an image (no 'data' entries)", provider=self.name)
+        return data[0]
+
+    def _image_bytes(self, item: Mapping[str, Any]) -> tuple[bytes, str]:
+        """The picture's bytes and their real extension, from ``b64_json`` or by downloading ``url``."""
+        encoded = item.get("b64_json")
+        if isinstance(encoded, str) and encoded:
+            try:
+                data = base64.b64decode(encoded, validate=True)
+            except (binascii.Error, ValueError):
+                raise InvalidResponseError(
+                    "answered with image data that is not valid base64", provider=self.name
+                ) from None
+            extension = sniff_image(data) or ""
+            require_media(MediaKind.IMAGE, data, extension=extension, provider=self.name)
+            return data, extension
+        url = item.get("url")
+        if isinstance(url, str) and url:
+            try:
+                return download_media(
+                    self._http.session(),
+                    url,
+                    kind=MediaKind.IMAGE,
+                    provider=self.name,
+                    timeout_s=self.timeout_s,
+                    max_bytes=DEFAULT_MAX_MEDIA_BYTES,
+                    allowed_http_base=self.base_url,
+                )
+            except (AuthError, QuotaError, NotFoundError) as exc:
+                # The download carries no key and finds nothing by text: a refusal or a 404 concerns
+                # this one signed URL, not the account, and must not stop the provider for the job.
+                reason = exc.message.split(";")[0]
+                raise PermanentError(
+                    f"the picture it made could not be downloaded from its address: {reason}", provider=self.name
+                ) from None
+        raise InvalidResponseError("answered without an image (neither b64_json nor url)", provider=self.name)
+
+    # --- errors ---------------------------------------------------------------------------------
+
+    def _api_error(self, response: requests.Response) -> ProviderError:
+        """The error for a non-2xx answer of the API, read from OpenAI's error envelope."""
+        status = response.status_code
+        error = ApiError.of(response)
+        said = server_excerpt(error.message) if error.message else ""
+        quoted = f": {said}" if said else ""
+        label = f"HTTP {status}"
+        setting = f"providers.{self.kind.value}.{self.name}"
+        if status == 429 and "insufficient_quota" in (error.code, error.type):
+            return QuotaError(
+                f"the OpenAI account has no credit left or reached its spending limit ({label}){quoted}. "
+                f"Add credit or raise the limit at {_BILLING_URL}",
+                provider=self.name,
+            )
+        if status == 401:
+            return AuthError(
+                f"OpenAI refused the API key ({label}){quoted}. Check {setting}.api_key (or api_key_env); "
+                f"keys are made at {_KEYS_URL}",
+                provider=self.name,
+            )
+        if status == 403 and _needs_verification(error.message):
+            return AuthError(
+                f"OpenAI requires the organization to be verified before it may use the model {self.model!r} "
+                f"({label}). Verify it at {_VERIFY_URL} (Verify Organization; it can take a few minutes to "
+                f"take effect), or set {setting}.model to a model the organization may use",
+                provider=self.name,
+            )
+        if error.code == "model_not_found" or (status in (400, 404) and error.param == "model"):
+            return ConfigError(
+                f"OpenAI has no model {self.model!r} for this account ({label}){quoted}. "
+                f"Set {setting}.model to a current GPT image model",
+                provider=self.name,
+            )
+        if status == 404:
+            return ConfigError(
+                f"{display_url(response.url)} does not exist ({label}){quoted}. "
+                f"Check {setting}.base_url (OpenAI's is {DEFAULT_BASE_URL})",
+                provider=self.name,
+            )
+        if status in (400, 422):
+            if error.code in _SAFETY_CODES or error.type == "image_generation_user_error":
+                return PermanentError(
+                    f"OpenAI's safety system refused this prompt ({label}){quoted}. "
+                    "Change the note's text or the rule's image_prompt",
+                    provider=self.name,
+                )
+            if error.param in _SETTING_PARAMS:
+                return ConfigError(
+                    f"OpenAI refused the setting {error.param} for the model {self.model!r} ({label}){quoted}. "
+                    f"Change {setting}.{_SETTING_PARAMS[error.param]}",
+                    provider=self.name,
+                )
+        found = status_error(response, provider=self.name, message=error.message or None)
+        return found or PermanentError(f"unexpected answer ({label})", provider=self.name)
+
+    # --- health ---------------------------------------------------------------------------------
+
+    def test_connection(self) -> HealthReport:
+        """Look the configured model up (``GET {base_url}/models/{model}``): checks the server, the
+        key and the model without making (or paying for) a picture. Never raises for a failure."""
+        started = time.monotonic()
+
+        def report(ok: bool, message: str) -> HealthReport:
+            return HealthReport(self.name, ok=ok, latency_s=time.monotonic() - started, message=message)
+
+        problem = self.setup_problem()
+        if problem is not None:
+            return report(False, problem)
+        model = urllib.parse.quote(self.model, safe="")
+        try:
+            response = self._http.send(
+                "GET",
+                f"{self.base_url}/models/{model}",
+                timeout_s=min(self.timeout_s, HEALTH_CHECK_TIMEOUT_S),
+                headers=self._headers(),
+            )
+            with response:
+                if not 200 <= response.status_code < 300:
+                    return report(False, self._api_error(response).message)
+                try:
+                    body = response.json()
+                except ValueError:
+                    return report(False, f"{display_url(response.url)} did not answer with JSON; check base_url")
+        except ProviderError as exc:
+            return report(False, exc.message)
+        found = body.get("id") if isinstance(body, Mapping) else None
+        return report(True, f"the model {found or self.model} is available")
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _needs_verification(message: str) -> bool:
+    lowered = message.lower()
+    return "must be verified" in lowered or "verify organization" in lowered

@@ -117,6 +117,8 @@ class MediaProvider(abc.ABC):
     settings_schema: ClassVar[Mapping[str, Any]] = {}
     default_settings: ClassVar[Mapping[str, Any]] = {}
     default_batch_size: ClassVar[int] = 1
+    # The service's address when the settings name none (HTTP providers).
+    default_base_url: ClassVar[str] = ""
     # Own settings that never change what the provider makes: media made before a change of one of
     # these is still reused (limits, keys and URLs are never counted either).
     settings_not_changing_output: ClassVar[frozenset[str]] = frozenset({"batch_size", "user_agent"})
@@ -161,7 +163,8 @@ class MediaProvider(abc.ABC):
 
     @property
     def base_url(self) -> str:
-        return str(self.settings.get("base_url") or "").rstrip("/")
+        """The ``base_url`` setting (`default_base_url` when the slice has none), without a final "/"."""
+        return str(self.settings.get("base_url", self.default_base_url) or "").rstrip("/")
 
     def setup_problem(self) -> str | None:
         """Why this provider cannot run with its settings (checked when a job starts, before any

@@ -102,6 +102,25 @@ def _is_opus(data: bytes) -> bool:
     return data[start : start + 8] == b"OpusHead"
 
 
+MIME_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "mp3": "audio/mpeg",
+    "ogg": "audio/ogg",
+    "opus": "audio/ogg",
+    "wav": "audio/wav",
+    "flac": "audio/flac",
+    "m4a": "audio/mp4",
+}
+
+
+def mime_type(extension: str) -> str:
+    """The MIME type of a media file extension as `sniff_image`/`sniff_audio` name them."""
+    return MIME_TYPES.get(extension.lower(), "application/octet-stream")
+
+
 def sniff_audio(data: bytes) -> str | None:
     """Return the audio file extension the bytes really are (``mp3``, ``wav``, ``ogg``, ``opus``,
     ``flac``, ``m4a``), or None when they are not a known audio format. Opus in an Ogg container is

@@ -51,17 +51,16 @@ from __future__ import annotations
 import base64
 import json
 import re
-import struct
 import threading
 import time
 import uuid
-import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from fake_http import FakeServer, Recorded, Reply, serve
+from media_samples import png_bytes
 
 TEST_KEY = "sk-test-openai-4f7c2a9d1e8b"
 
@@ -96,21 +95,6 @@ _SIZE = re.compile(r"^(\d+)x(\d+)$")
 
 
 # --- Media ----------------------------------------------------------------------------------------
-
-
-def png_bytes(w: int = 2, h: int = 2, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    """A whole, minimal PNG (provider_apis.md, general recommendations)."""
-    raw = b"".join(b"\x00" + bytes(rgb) * w for _ in range(h))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
 
 
 # An 8x8 baseline JPEG and a 16x16 lossless WebP, made once with Pillow and checked to decode.

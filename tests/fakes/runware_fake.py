@@ -51,13 +51,13 @@ import re
 import struct
 import threading
 import uuid
-import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from fake_http import FakeServer, Recorded, Reply, serve
+from media_samples import png_bytes
 
 API_PATH = "/v1"
 FILES_PATH = "/files/"
@@ -79,21 +79,6 @@ HTML_PAGE = (
 
 
 # --- minimal real image files ------------------------------------------------------------------
-
-
-def png_bytes(w: int = 2, h: int = 2, rgb: tuple[int, int, int] = (200, 30, 30)) -> bytes:
-    """A whole PNG (IHDR, IDAT, IEND), as in provider_apis.md's general section."""
-    raw = b"".join(b"\x00" + bytes(rgb) * w for _ in range(h))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
 
 
 def jpeg_bytes(w: int = 8, h: int = 8) -> bytes:

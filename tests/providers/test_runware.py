@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 from job_fakes import Lookup
+from media_samples import png_bytes
 from runware_fake import (
     CONTENT_POLICY,
     HTML_PAGE,
     PROVIDER_TIMEOUT,
     RunwareFake,
     TaskFailure,
-    png_bytes,
     serve_runware,
 )
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import gzip
 import socket
-import struct
 import threading
 import time
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from typing import Any
 import pytest
 import requests
 from fake_http import FakeServer, Recorded, Reply, serve
+from media_samples import png_bytes
 
 from addon.core.download import display_url, download_media, is_loopback_host
 from addon.core.errors import (
@@ -33,20 +32,6 @@ from addon.core.media import MediaKind
 MB = 1024 * 1024
 SECRET_QUERY = "sv=2026-01-01&se=2026-12-31T00%3A00%3A00Z&sig=Zm9vYmFyc2VjcmV0c2lnbmF0dXJl"
 SECRET_VALUES = ("Zm9vYmFyc2VjcmV0c2lnbmF0dXJl", "2026-12-31")
-
-
-def png_bytes(w: int = 4, h: int = 4) -> bytes:
-    raw = b"".join(b"\x00" + bytes((200, 30, 30)) * w for _ in range(h))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
-        + chunk(b"IDAT", zlib.compress(raw))
-        + chunk(b"IEND", b"")
-    )
 
 
 PNG = png_bytes()

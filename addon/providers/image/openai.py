@@ -54,7 +54,7 @@ from ...core.errors import (
 from ...core.http_status import server_excerpt
 from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
 from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, require_media, sniff_image
+from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type, require_media, sniff_image
 from ..http_client import HttpClient, status_error
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -81,7 +81,6 @@ _SETTING_PARAMS = {
     "output_compression": "output_compression",
 }
 _SAFETY_CODES = frozenset({"content_policy_violation", "moderation_blocked"})
-_MIME_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
 _VERIFY_URL = "https://platform.openai.com/settings/organization/general"
 _BILLING_URL = "https://platform.openai.com/settings/organization/billing"
 _KEYS_URL = "https://platform.openai.com/api-keys"
@@ -120,6 +119,7 @@ class ApiError:
 
 class OpenAIImages(ImageProvider):
     name = "openai"
+    default_base_url = DEFAULT_BASE_URL
     description = "AI pictures from OpenAI's Images API (GPT image models; needs an API key, paid per image)."
     capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
     default_max_concurrency = 3
@@ -137,10 +137,6 @@ class OpenAIImages(ImageProvider):
         self._http = HttpClient(provider=self.name)
 
     # --- settings -------------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        return str(self.settings.get("base_url", DEFAULT_BASE_URL) or "").rstrip("/")
 
     @property
     def model(self) -> str:
@@ -204,7 +200,7 @@ class OpenAIImages(ImageProvider):
             provider=self.name,
             data=data,
             extension=extension,
-            mime_type=_MIME_TYPES.get(extension, "application/octet-stream"),
+            mime_type=mime_type(extension),
             elapsed_s=time.monotonic() - started,
         )
 

@@ -42,7 +42,7 @@ from ...core.http_status import parse_retry_after, server_excerpt
 from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
 from ...core.log import get_logger
 from ...core.media import Attribution, MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES
+from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type
 from ..http_client import HttpClient, json_body, status_error
 
 log = get_logger(__name__)
@@ -63,7 +63,6 @@ MAX_DOWNLOAD_TRIES = 3
 DAILY_LIMIT_AFTER_S = 600.0
 # File types of originals the media check accepts; others (svg, tiff) are passed over.
 IMAGE_FILETYPES = frozenset({"jpg", "jpeg", "png", "gif", "webp"})
-MIME_TYPES = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 # Search parameters and the setting each comes from, for the API's 400 "{detail: {param: [...]}}".
 PARAMETER_SETTINGS = {
     "license": "licenses",
@@ -89,6 +88,7 @@ class OpenverseImages(ImageProvider):
     """Image search in Openverse; see the module docstring (threading rules included)."""
 
     name = "openverse"
+    default_base_url = DEFAULT_BASE_URL
     description = (
         "Openly licensed images found in Openverse (Flickr, Wikimedia Commons, museums…), with their credit. "
         "No key needed; an optional access token raises the rate limits."
@@ -108,10 +108,6 @@ class OpenverseImages(ImageProvider):
         self._http = HttpClient(provider=self.name, user_agent=USER_AGENT)  # makes no connection
 
     # -- settings ---------------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        return str(self.settings.get("base_url", DEFAULT_BASE_URL) or "").rstrip("/")
 
     @property
     def licenses(self) -> list[str]:
@@ -184,7 +180,7 @@ class OpenverseImages(ImageProvider):
             provider=self.name,
             data=data,
             extension=extension,
-            mime_type=MIME_TYPES.get(extension, f"image/{extension}"),
+            mime_type=mime_type(extension),
             elapsed_s=time.monotonic() - started,
             attribution=self._attribution(chosen),
         )

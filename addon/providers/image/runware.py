@@ -44,7 +44,7 @@ from ...core.http_status import error_for_status, parse_retry_after
 from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
 from ...core.log import get_logger
 from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, require_media, sniff_image
+from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type, require_media, sniff_image
 from ..http_client import HttpClient, json_body, status_error
 
 log = get_logger(__name__)
@@ -56,7 +56,6 @@ DEFAULT_MODEL = "runware:100@1"  # FLUX.1 schnell
 MIN_SIDE, MAX_SIDE, SIDE_STEP = 512, 2048, 64
 OUTPUT_TYPES = ("base64Data", "URL", "dataURI")
 OUTPUT_FORMATS = {"JPG": "jpg", "PNG": "png", "WEBP": "webp"}
-MIME_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 DEFAULT_STEPS = 4  # what FLUX.1 schnell is made for; other models want more (or null: the model's own)
 MESSAGE_CHARS = 200
 # Statuses that concern the request as a whole whatever its body says (5xx too): the key, credit,
@@ -89,6 +88,7 @@ class _Task:
 
 class RunwareImages(ImageProvider):
     name = "runware"
+    default_base_url = DEFAULT_BASE_URL
     description = (
         "AI pictures from Runware (FLUX and other models; cheap and fast, several pictures per request; needs a key)."
     )
@@ -112,10 +112,6 @@ class RunwareImages(ImageProvider):
         self._http = HttpClient(provider=self.name, user_agent=USER_AGENT)  # connects on first use
 
     # --- settings
-
-    @property
-    def base_url(self) -> str:
-        return str(self.settings.get("base_url", DEFAULT_BASE_URL) or "").rstrip("/")
 
     def _setting(self, key: str, default: Any) -> Any:
         value = self.settings.get(key)
@@ -207,7 +203,7 @@ class RunwareImages(ImageProvider):
                         provider=self.name,
                         data=outcome.data,
                         extension=outcome.extension,
-                        mime_type=MIME_TYPES.get(outcome.extension, "application/octet-stream"),
+                        mime_type=mime_type(outcome.extension),
                         elapsed_s=elapsed,
                     )
                 )

@@ -53,7 +53,7 @@ from ...core.errors import (
 from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
 from ...core.log import get_logger
 from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import require_media, sniff_image
+from ...core.media_checks import mime_type, require_media, sniff_image
 from ..http_client import HttpClient, json_body, status_error
 
 log = get_logger(__name__)
@@ -77,7 +77,6 @@ FALLBACKS: Mapping[str, Any] = {
     "seed": -1,
 }
 
-_MIME_TYPES = {"png": "image/png", "jpg": "image/jpeg", "webp": "image/webp", "gif": "image/gif"}
 _DATA_URI_PREFIX = re.compile(r"^data:image/[A-Za-z0-9.+-]+;base64,", re.IGNORECASE)
 _MESSAGE_CHARS = 200
 _SETTING = "providers.image.sdwebui"
@@ -88,6 +87,7 @@ _NO_CONNECTION_ERRORS = frozenset({"NewConnectionError", "NameResolutionError"})
 
 class StableDiffusionWebUI(ImageProvider):
     name = "sdwebui"
+    default_base_url = DEFAULT_BASE_URL
     description = (
         "Images from your own Stable Diffusion WebUI (AUTOMATIC1111) or Forge server, started with --api "
         "(free and private, needs a capable GPU)."
@@ -108,11 +108,6 @@ class StableDiffusionWebUI(ImageProvider):
     def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
         super().__init__(settings, environ=environ)
         self._http = HttpClient(provider=self.name)
-
-    @property
-    def base_url(self) -> str:
-        """The configured server, `DEFAULT_BASE_URL` when the slice has no ``base_url`` at all."""
-        return str(self.settings.get("base_url", DEFAULT_BASE_URL) or "").rstrip("/")
 
     def _setting(self, key: str) -> Any:
         return self.settings.get(key, FALLBACKS[key])
@@ -153,7 +148,7 @@ class StableDiffusionWebUI(ImageProvider):
             provider=self.name,
             data=data,
             extension=extension,
-            mime_type=_MIME_TYPES[extension],
+            mime_type=mime_type(extension),
             elapsed_s=time.monotonic() - started,
         )
 

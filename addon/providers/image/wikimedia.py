@@ -66,7 +66,7 @@ from ...core.http_status import parse_retry_after, server_excerpt
 from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
 from ...core.log import get_logger
 from ...core.media import Attribution, MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES
+from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type
 from ..http_client import ERROR_BODY_CHARS, HttpClient, json_body, status_error
 
 log = get_logger(__name__)
@@ -96,7 +96,6 @@ PICTURE_MIMES = WEB_MIMES | RENDERED_MIMES
 
 EXTMETADATA_FIELDS = ("Artist", "Credit", "LicenseShortName", "LicenseUrl", "AttributionRequired", "ObjectName")
 
-_MIME_OF_EXTENSION = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "webp": "image/webp"}
 _WHITESPACE = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?)\]])")
 _SPACE_AFTER_OPENING = re.compile(r"([(\[])\s+")
@@ -211,7 +210,7 @@ class WikimediaCommons(ImageProvider):
             provider=self.name,
             data=data,
             extension=extension,
-            mime_type=_MIME_OF_EXTENSION.get(extension, "application/octet-stream"),
+            mime_type=mime_type(extension),
             elapsed_s=time.monotonic() - started,
             attribution=candidate.attribution,
         )

@@ -134,8 +134,9 @@ class ProviderPool:
             self._set_up_failed(key, ConfigError("is disabled in the settings", provider=name))
             return
         problem = provider.setup_problem()
-        if problem is not None:  # e.g. no key: found before any request is made
-            self._set_up_failed(key, AuthError(problem, provider=name))
+        if problem is not None:  # e.g. no key, a bad size: found before any request is made
+            missing_key = provider.capabilities.needs_key and not provider.api_key
+            self._set_up_failed(key, (AuthError if missing_key else ConfigError)(problem, provider=name))
             return
         concurrency = max(1, provider.max_concurrency)
         guards = _Guards(

@@ -419,3 +419,14 @@ def test_connection_unhealthy_when_the_server_is_down() -> None:
     assert not report.ok
     assert "cannot reach" in report.message
     assert KEY not in report.message
+
+
+def test_a_bad_size_stops_the_job_before_any_request_as_a_settings_problem(fake: RunwareFake) -> None:
+    """setup_problem() found it: the job names the setting, and it is no key problem."""
+    provider = make(fake, width=500)
+    work = [WorkItem(MediaRequest(kind=MediaKind.IMAGE, text=f"a picture of {w}"), ("runware",)) for w in ("cat", "ox")]
+    outcome = generate_all(work, providers=Lookup(provider), cancel=threading.Event())
+    errors = [result.error for result in outcome.results.values()]
+    assert all(isinstance(error, ConfigError) for error in errors), errors
+    assert "width" in outcome.provider_problems["runware"]
+    assert fake.api_requests == []

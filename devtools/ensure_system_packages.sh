@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Makes sure the system programs Media Fill's demo, tests and `make run` use are installed:
-#   espeak-ng (the offline speech provider), lame (MP3 encoding), xvfb + xauth and two xcb
+#   espeak-ng (the offline speech provider), lame and sox (MP3 encoding, audio conversion), xvfb + xauth and two xcb
 #   libraries (the real Anki window on a machine without a screen).
 # As root on Debian/Ubuntu it installs what is missing (one `apt-get update` first); otherwise it
 # prints the exact command to run. Safe to run again: it does nothing when all are present.
 set -euo pipefail
 
-packages=(espeak-ng lame xvfb xauth libxcb-icccm4 libxcb-keysyms1)
+packages=(espeak-ng lame sox libsox-fmt-base xvfb xauth libxcb-icccm4 libxcb-keysyms1)
 
 missing=()
 for pkg in "${packages[@]}"; do

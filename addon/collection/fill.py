@@ -28,6 +28,7 @@ from typing import Any
 
 from anki.collection import Collection, OpChanges
 
+from ..core.audio_convert import AudioOutput
 from ..core.config import parse_rules
 from ..core.errors import ConfigError
 from ..core.job import GenerationOutcome, ProgressCallback, generate_all
@@ -181,6 +182,10 @@ class FillSession:
             sink=sink,
             budget_usd=float(budget) if budget is not None else None,
             max_media_bytes=self.max_media_bytes,
+            audio_output=AudioOutput(
+                audio_format=str(self.config.get("audio_format", "mp3")),
+                keep_unconverted=bool(self.config.get("keep_unconverted_audio", True)),
+            ),
         )
 
     # Step 3

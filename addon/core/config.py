@@ -151,6 +151,8 @@ GENERAL_PROPERTIES: dict[str, Any] = {
     "budget_usd": {"type": ["number", "null"], "minimum": 0},
     "reuse_media": {"type": "boolean"},
     "max_media_mb": {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
+    "audio_format": {"enum": ["mp3", "ogg", "wav", "flac"]},
+    "keep_unconverted_audio": {"type": "boolean"},
     "provider_modules": {
         "type": "object",
         "additionalProperties": False,

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
+from .audio_convert import AudioOutput, convert_audio
 from .errors import ConfigError, ProviderError
 from .log import get_logger, job_trace
 from .media import MediaResult
@@ -89,7 +90,11 @@ class GenerationOutcome:
 
 
 def _run_item(
-    item: WorkItem, pool: ProviderPool, cancel: threading.Event, sleep: Callable[[float], None] | None
+    item: WorkItem,
+    pool: ProviderPool,
+    cancel: threading.Event,
+    sleep: Callable[[float], None] | None,
+    audio_output: AudioOutput | None = None,
 ) -> MediaResult | None:
     """Try the item's providers in order; None when it never started (cancel or budget)."""
     if cancel.is_set():
@@ -116,6 +121,8 @@ def _run_item(
             result = RetryPolicy(retry_attempts=pool.retry_attempts(key)).call(
                 attempt, cancel=cancel, sleep=sleep, label=name
             )
+            if audio_output is not None:  # after the provider's guards: a conversion is not its failure
+                result = convert_audio(result, audio_output)
         except (NotStarted, Cancelled):
             return None
         except ProviderError as exc:
@@ -142,11 +149,12 @@ def generate_all(
     retry_sleep: Callable[[float], None] | None = None,
     cancel_grace_s: float = CANCEL_GRACE_S,
     max_media_bytes: int = DEFAULT_MAX_MEDIA_BYTES,
+    audio_output: AudioOutput | None = None,
 ) -> GenerationOutcome:
     """Make every work item; see the module docstring for the threading rules. Every log line of
     the job, on every worker thread, carries ``trace_id`` (a new one when not given). ``sink`` is
     closed when this returns. ``retry_sleep`` replaces the backoff's wait (tests); media over
-    ``max_media_bytes`` is refused."""
+    ``max_media_bytes`` is refused; audio is converted to ``audio_output`` when given."""
     with job_trace(trace_id) as trace:
         try:
             return _Run(
@@ -159,6 +167,7 @@ def generate_all(
                 budget=Budget(budget_usd),
                 retry_sleep=retry_sleep,
                 max_media_bytes=max_media_bytes,
+                audio_output=audio_output,
             ).run(cancel_grace_s)
         finally:
             if sink is not None:
@@ -180,6 +189,7 @@ class _Run:
         budget: Budget,
         retry_sleep: Callable[[float], None] | None,
         max_media_bytes: int,
+        audio_output: AudioOutput | None,
     ) -> None:
         self.work = work
         self.cancel = cancel
@@ -187,6 +197,7 @@ class _Run:
         self.sink = sink
         self.budget = budget
         self.retry_sleep = retry_sleep
+        self.audio_output = audio_output
         self.outcome = GenerationOutcome(trace_id=trace_id)
         self.pool = ProviderPool.for_work(work, providers, budget=budget, max_media_bytes=max_media_bytes)
         self._next = iter(work)
@@ -242,7 +253,7 @@ class _Run:
                     item = next(self._next, None)
                 if item is None:
                     return
-                result = _run_item(item, self.pool, self.cancel, self.retry_sleep)
+                result = _run_item(item, self.pool, self.cancel, self.retry_sleep, self.audio_output)
                 if result is not None:
                     self._deliver(item, result)
         except Exception:  # never lose the job to a bug in one worker

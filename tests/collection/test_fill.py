@@ -141,8 +141,14 @@ def test_modes(col: Collection, mode: str, back: str, expected_prefix: str) -> N
 
 def test_wav_output(col: Collection) -> None:
     (nid,) = add_basic(col, "apple")
-    run_headless(col, [nid], make_config(output_format="wav"))
+    run_headless(col, [nid], {**make_config(output_format="wav"), "audio_format": "wav"})
     assert assert_plays(col, col.get_note(NoteId(nid))["Back"]).endswith(".wav")
+
+
+def test_a_providers_wav_is_stored_as_the_mp3_the_user_asked_for(col: Collection) -> None:
+    (nid,) = add_basic(col, "apple")
+    run_headless(col, [nid], make_config(output_format="wav"))  # audio_format: mp3, the default
+    assert assert_plays(col, col.get_note(NoteId(nid))["Back"]).endswith(".mp3")
 
 
 def test_failures_write_nothing_and_report_errors(col: Collection, tmp_path: Path) -> None:

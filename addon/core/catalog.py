@@ -44,6 +44,13 @@ BUILTIN_PROVIDERS: Mapping[MediaKind, Mapping[str, str]] = {
     },
     MediaKind.AUDIO: {
         "espeak": ".providers.audio.espeak:EspeakProvider",
+        "forvo": ".providers.audio.forvo:ForvoPronunciations",
+        "openai_tts": ".providers.audio.openai_tts:OpenAISpeech",
+        "google_tts": ".providers.audio.google_tts:GoogleSpeech",
+        "elevenlabs": ".providers.audio.elevenlabs:ElevenLabsSpeech",
+        "azure_tts": ".providers.audio.azure_tts:AzureSpeech",
+        "yandex_tts": ".providers.audio.yandex_tts:YandexSpeech",
+        "piper": ".providers.audio.piper:PiperSpeech",
     },
 }
 

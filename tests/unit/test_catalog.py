@@ -35,6 +35,7 @@ from addon.core.media import MediaKind
 from addon.core.provider_info import ProviderInfo, ProviderLimits, check_provider_class
 
 AUDIO, IMAGE = MediaKind.AUDIO, MediaKind.IMAGE
+BUILTIN_AUDIO = list(BUILTIN_PROVIDERS[AUDIO])
 BUILTINS = [(kind, name) for kind, names in BUILTIN_PROVIDERS.items() for name in names]
 LIMIT_KEYS = ("requests_per_minute", "max_concurrency", "timeout_s", "retry_attempts", "price_per_request")
 
@@ -152,7 +153,7 @@ def test_third_party_info_takes_limits_from_its_class_defaults() -> None:
 
 def test_building_a_catalog_loads_no_class() -> None:
     catalog = configured(broken="broken_provider_module:Broken")
-    assert catalog.names(AUDIO) == ["espeak", "broken"]
+    assert catalog.names(AUDIO) == [*BUILTIN_AUDIO, "broken"]
     assert (AUDIO, "broken") in catalog
     assert (IMAGE, "broken") not in catalog
 
@@ -165,7 +166,7 @@ def test_unknown_name_lists_the_known_ones() -> None:
     with pytest.raises(UnknownProviderError) as excinfo:
         catalog.load(AUDIO, "nope")
     assert "'nope'" in excinfo.value.message
-    assert "known: echo_speech, espeak" in excinfo.value.message
+    assert "known: azure_tts, echo_speech, elevenlabs, espeak, forvo," in excinfo.value.message
     assert excinfo.value.provider == "nope"
     with pytest.raises(UnknownProviderError, match=r"known: openai, openverse, runware, sdwebui, wikimedia\)"):
         catalog.load(IMAGE, "espeak")
@@ -203,7 +204,7 @@ def test_registered_string_target_that_fails_to_import(register: Register) -> No
 def test_load_all_keeps_the_good_and_reports_the_broken() -> None:
     catalog = configured(broken="broken_provider_module:Broken", echo_speech="fake_providers:EchoSpeech")
     infos, failures = catalog.load_all()
-    assert [info.name for info in infos if info.kind is AUDIO] == ["espeak", "echo_speech"]
+    assert [info.name for info in infos if info.kind is AUDIO] == [*BUILTIN_AUDIO, "echo_speech"]
     assert list(failures) == [(AUDIO, "broken")]
     assert isinstance(failures[(AUDIO, "broken")], ProviderImportError)
 
@@ -284,7 +285,7 @@ def test_registered_class_is_in_every_catalog_built_afterwards(register: Registe
     register("audio", "echo_speech", EchoSpeech)
     after = ProviderCatalog()
     assert "echo_speech" not in before.names(AUDIO)
-    assert after.names(AUDIO) == ["espeak", "echo_speech"]
+    assert after.names(AUDIO) == [*BUILTIN_AUDIO, "echo_speech"]
     assert after.load(AUDIO, "echo_speech") is EchoSpeech
     assert after.target(AUDIO, "echo_speech") == "fake_providers:EchoSpeech"
     assert not after.is_builtin(AUDIO, "echo_speech")
@@ -335,7 +336,7 @@ def test_catalog_add_twice_is_refused() -> None:
         catalog.add(AUDIO, "echo_speech", EchoSpeech)
     with pytest.raises(DuplicateProviderError):
         catalog.add(AUDIO, "espeak", "fake_providers:EchoSpeech")
-    assert catalog.names(AUDIO) == ["espeak", "echo_speech"]
+    assert catalog.names(AUDIO) == [*BUILTIN_AUDIO, "echo_speech"]
 
 
 def test_configured_module_clashing_with_a_registered_one_is_refused(register: Register) -> None:

@@ -20,9 +20,7 @@ from fake_http import FakeServer, Recorded, Reply, serve
 from fake_providers import EchoSpeech
 from registrations import Register
 
-from addon.core.catalog import (
-    ProviderCatalog,
-)
+from addon.core.catalog import BUILTIN_PROVIDERS, ProviderCatalog
 from addon.core.circuit_breaker import BreakerState
 from addon.core.config import parse_rules
 from addon.core.errors import ConfigError, ProviderImportError, UnknownProviderError
@@ -163,10 +161,7 @@ print(json.dumps({"before": before, "after": provider_modules()}))
 
 def test_broken_module_is_left_out_and_the_rest_loads(registries: Callable[..., ProviderRegistry]) -> None:
     registry = registries(echo_config(modules={**BROKEN_MODULE, **ECHO_MODULE}, echo=echo_slice()))
-    assert [(i.kind, i.name) for i in registry.infos() if i.kind is AUDIO] == [
-        (AUDIO, "echo_speech"),
-        (AUDIO, "espeak"),
-    ]
+    assert {i.name for i in registry.infos(AUDIO)} == {*BUILTIN_PROVIDERS[AUDIO], "echo_speech"}
     assert list(registry.load_errors) == [(AUDIO, "broken")]
     assert isinstance(registry.load_errors[(AUDIO, "broken")], ProviderImportError)
     assert [i.name for i in registry.available(AUDIO)] == ["echo_speech", "espeak"]
@@ -291,7 +286,7 @@ def test_class_default_timeout_applies_when_the_config_has_none(registries: Call
 
 def test_unknown_provider_from_the_registry(registries: Callable[..., ProviderRegistry]) -> None:
     registry = registries(load_config({}))
-    with pytest.raises(UnknownProviderError, match="known: espeak"):
+    with pytest.raises(UnknownProviderError, match="known: azure_tts, elevenlabs, espeak, forvo"):
         registry.get(AUDIO, "echo_speech")
 
 
@@ -391,13 +386,14 @@ def test_disabled_provider_is_skipped_and_never_blocks_others(
 def test_available_is_enabled_providers_by_priority(registries: Callable[..., ProviderRegistry]) -> None:
     registry = registries(echo_config(echo=echo_slice()))
     # espeak comes first in the catalog (built-in); echo_speech's priority 10 beats espeak's 900.
-    assert registry.catalog.names(AUDIO) == ["espeak", "echo_speech"]
-    assert [i.name for i in registry.available(AUDIO)] == ["echo_speech", "espeak"]
+    assert registry.catalog.names(AUDIO) == [*BUILTIN_PROVIDERS[AUDIO], "echo_speech"]
+    assert [i.name for i in registry.available(AUDIO)] == ["echo_speech", "espeak"], "the others ship disabled"
     assert registry.available(IMAGE) == []
 
     registry.update_config(echo_config(echo=echo_slice(enabled=False)))
     assert [i.name for i in registry.available(AUDIO)] == ["espeak"]
-    assert [i.name for i in registry.available(AUDIO, enabled_only=False)] == ["echo_speech", "espeak"]
+    everything = [i.name for i in registry.available(AUDIO, enabled_only=False)]
+    assert everything.index("echo_speech") < everything.index("espeak"), "by priority, enabled or not"
 
 
 def test_providers_for_keeps_the_rules_order(registries: Callable[..., ProviderRegistry]) -> None:
@@ -605,7 +601,7 @@ def test_catalog_can_be_passed_in(registries: Callable[..., ProviderRegistry]) -
     catalog = ProviderCatalog(third_party={}, configured_modules={"audio": ECHO_MODULE})
     registry = registries(load_config({}), catalog=catalog)
     assert registry.catalog is catalog
-    assert [i.name for i in registry.infos(AUDIO)] == ["echo_speech", "espeak"]
+    assert {i.name for i in registry.infos(AUDIO)} == {*BUILTIN_PROVIDERS[AUDIO], "echo_speech"}
 
 
 def test_the_output_fingerprint_counts_only_settings_that_change_the_media() -> None:

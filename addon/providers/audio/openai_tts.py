@@ -1,0 +1,368 @@
+"""``openai_tts``: speech from OpenAI's text-to-speech API (``POST {base_url}/audio/speech``), or from
+a server that speaks the same API (set ``base_url``).
+
+Wire format: ``../shared/provider_apis.md`` §2. The JSON body names ``model``, ``input`` (the note's
+text, at most `MAX_INPUT_CHARS` characters, checked before anything is sent) and ``voice`` (the
+``voices`` entry of the request's language, else ``voice``; a custom voice ID ``voice_…`` is sent as
+``{"id": …}``); ``response_format`` (MP3 unless set: Anki plays it everywhere), ``speed`` when it is
+not 1, and ``instructions`` (with ``{language}`` replaced by the language's name) only for models
+that take them (not ``tts-1`` / ``tts-1-hd``, §2.2). The answer's body is the raw audio: it is
+returned exactly as it came, and its real format, sniffed from the bytes, must be the one asked for
+(the server's Content-Type is not trusted, §2.3); anything else — an HTML page, WAV when MP3 was
+asked, a body cut short — is an `InvalidResponseError` and nothing is saved.
+
+Errors (§2.4, the envelope and cases of §1.4-1.5):
+
+* 400/404 about the model (``model_not_found`` or ``param: model``) → `ConfigError` naming
+  ``model``; a 400 about ``response_format``, ``speed`` or ``instructions`` → `ConfigError` naming
+  that setting; about ``voice`` → `ConfigError` naming ``voice``, or a `PermanentError` naming the
+  ``voices`` entry when the voice came from there (other languages keep working); any other 400
+  (e.g. about ``input``) → `PermanentError` with the server's message;
+* 401 → `AuthError`; 403 → `AuthError` with the server's words (a restricted key, a project
+  without the model, a country OpenAI does not serve);
+* 429 ``insufficient_quota`` → `QuotaError` (never retried); any other 429 → `RateLimitError`
+  with the server's ``retry-after-ms`` / ``Retry-After``; 5xx → `TransientError`;
+* 404 without ``model_not_found`` → `ConfigError` about ``base_url`` (speech has no "nothing
+  found" answer: every text can be spoken, so this provider never raises `NotFoundError`).
+
+`test_connection` makes the cheapest call the API has: ``GET {base_url}/models/{model}`` (free;
+OpenAI's "retrieve model", documented in its OpenAPI file), which checks the server, the key and the
+model without paying for speech.
+
+Thread safety: `generate` may run on several worker threads at once; each thread uses its own HTTP
+session (`HttpClient`) and nothing else is shared or changed after ``__init__``.
+"""
+
+from __future__ import annotations
+
+import time
+import urllib.parse
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import requests
+
+from ...core.download import display_url, network_error
+from ...core.errors import (
+    AuthError,
+    ConfigError,
+    InvalidResponseError,
+    PermanentError,
+    ProviderError,
+    QuotaError,
+)
+from ...core.http_status import server_excerpt
+from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
+from ...core.media import MediaKind, MediaRequest, MediaResult
+from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type, require_media, sniff_audio
+from ..http_client import HttpClient, status_error
+from ..image.openai import ApiError
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+# §2.2: the current TTS model (its 2025-03-20 snapshot is gone, §2.5); a setting, this is only the
+# fallback when the config names none.
+DEFAULT_MODEL = "gpt-4o-mini-tts"
+# §2.2: a built-in voice every model has, tts-1 included.
+DEFAULT_VOICE = "coral"
+DEFAULT_RESPONSE_FORMAT = "mp3"
+DEFAULT_SPEED = 1.0
+DEFAULT_INSTRUCTIONS = (
+    "Say the text clearly, at a calm and natural pace, as a native speaker of {language} would say it to a learner."
+)
+# §2.2: ``input`` and ``instructions`` are at most 4096 characters each.
+MAX_INPUT_CHARS = 4096
+MAX_INSTRUCTIONS_CHARS = 4096
+# The formats of §2.2 whose bytes can be checked and that Anki plays: ``aac`` (bare ADTS frames) and
+# ``pcm`` (samples without a header) are neither, so they are not offered.
+RESPONSE_FORMATS = ("mp3", "opus", "flac", "wav")
+# §2.2: models that refuse (or ignore) ``instructions``.
+_NO_INSTRUCTIONS_PREFIXES = ("tts-1",)
+# A custom voice is sent as {"id": ...} (§2.2).
+_CUSTOM_VOICE_PREFIX = "voice_"
+# A model lookup is quick; a health check never waits as long as speech may take.
+HEALTH_CHECK_TIMEOUT_S = 20.0
+_CHUNK_BYTES = 64 * 1024
+# Request fields that come from one setting each: a 400 about one of them is a settings problem.
+_SETTING_PARAMS = {"response_format": "response_format", "speed": "speed", "instructions": "instructions"}
+_BILLING_URL = "https://platform.openai.com/settings/organization/billing"
+_KEYS_URL = "https://platform.openai.com/api-keys"
+
+# English names of common languages, for the ``{language}`` of ``instructions``; other codes are
+# passed as they are (the model understands "pt-BR" too).
+_LANGUAGE_NAMES = {
+    "af": "Afrikaans", "ar": "Arabic", "bg": "Bulgarian", "bn": "Bengali", "ca": "Catalan", "cs": "Czech",
+    "cy": "Welsh", "da": "Danish", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
+    "et": "Estonian", "fa": "Persian", "fi": "Finnish", "fr": "French", "ga": "Irish", "he": "Hebrew",
+    "hi": "Hindi", "hr": "Croatian", "hu": "Hungarian", "hy": "Armenian", "id": "Indonesian", "is": "Icelandic",
+    "it": "Italian", "ja": "Japanese", "ka": "Georgian", "kk": "Kazakh", "ko": "Korean", "la": "Latin",
+    "lt": "Lithuanian", "lv": "Latvian", "mk": "Macedonian", "mr": "Marathi", "ms": "Malay", "nb": "Norwegian",
+    "nl": "Dutch", "nn": "Norwegian", "no": "Norwegian", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian",
+    "ru": "Russian", "sk": "Slovak", "sl": "Slovenian", "sr": "Serbian", "sv": "Swedish", "sw": "Swahili",
+    "ta": "Tamil", "th": "Thai", "tl": "Tagalog", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu",
+    "vi": "Vietnamese", "zh": "Chinese",
+}  # fmt: skip
+
+
+def takes_instructions(model: str) -> bool:
+    """Whether ``model`` accepts ``instructions`` (every model but ``tts-1`` and ``tts-1-hd``, §2.2)."""
+    return not model.strip().lower().startswith(_NO_INSTRUCTIONS_PREFIXES)
+
+
+def language_name(language: str) -> str:
+    """The English name of a language code for ``instructions``: "German" for "de", "Portuguese
+    (pt-BR)" for "pt-BR", the code itself when unknown, and "the language of the text" for ""."""
+    code = language.strip().replace("_", "-")
+    if not code:
+        return "the language of the text"
+    base = code.split("-")[0].lower()
+    name = _LANGUAGE_NAMES.get(base)
+    if name is None:
+        return code
+    return name if base == code.lower() else f"{name} ({code})"
+
+
+class OpenAISpeech(AudioProvider):
+    name = "openai_tts"
+    default_base_url = DEFAULT_BASE_URL
+    description = "Natural speech from OpenAI's text-to-speech API (many languages; needs an API key, paid per use)."
+    capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
+    default_max_concurrency = 3
+    priority = 300
+    settings_schema: ClassVar[Mapping[str, Any]] = {
+        "model": {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:\-/]*$"},
+        "voice": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^\S+$"},
+        "voices": {
+            "type": "object",
+            "propertyNames": {"pattern": r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$"},
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^\S+$"},
+        },
+        "response_format": {"enum": list(RESPONSE_FORMATS)},
+        "instructions": {"type": "string", "maxLength": MAX_INSTRUCTIONS_CHARS},
+        "speed": {"type": "number", "minimum": 0.25, "maximum": 4.0},
+    }
+
+    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(settings, environ=environ)
+        self._http = HttpClient(provider=self.name)
+
+    # --- settings -------------------------------------------------------------------------------
+
+    @property
+    def model(self) -> str:
+        return str(self.settings.get("model") or DEFAULT_MODEL).strip()
+
+    @property
+    def response_format(self) -> str:
+        return str(self.settings.get("response_format") or DEFAULT_RESPONSE_FORMAT).strip().lower()
+
+    def voice_for(self, language: str) -> tuple[str, str]:
+        """The voice for ``language`` and the setting it came from: the ``voices`` entry of the
+        language (exact, then its base language: "pt-BR", then "pt"), else ``voice``."""
+        voices: Mapping[str, Any] = self.settings.get("voices") or {}
+        by_code = {str(code).replace("_", "-").lower(): (str(code), str(voice)) for code, voice in voices.items()}
+        code = language.strip().replace("_", "-").lower()
+        for candidate in (code, code.split("-")[0]):
+            if candidate and candidate in by_code and by_code[candidate][1].strip():
+                key, voice = by_code[candidate]
+                return voice.strip(), f"voices.{key}"
+        return str(self.settings.get("voice") or DEFAULT_VOICE).strip(), "voice"
+
+    def instructions_for(self, language: str) -> str:
+        """The ``instructions`` for ``language`` ("" when the model takes none or the setting is empty)."""
+        if not takes_instructions(self.model):
+            return ""
+        template = str(self.settings.get("instructions", DEFAULT_INSTRUCTIONS) or "").strip()
+        return template.replace("{language}", language_name(language))
+
+    def request_body(self, text: str, *, language: str) -> dict[str, Any]:
+        """The JSON body of one speech request for ``text`` in ``language`` under the current settings."""
+        voice, _ = self.voice_for(language)
+        body: dict[str, Any] = {
+            "model": self.model,
+            "input": text,
+            "voice": {"id": voice} if voice.startswith(_CUSTOM_VOICE_PREFIX) else voice,
+            "response_format": self.response_format,
+        }
+        instructions = self.instructions_for(language)
+        if instructions:
+            body["instructions"] = instructions
+        speed = float(self.settings.get("speed", DEFAULT_SPEED))
+        if speed != DEFAULT_SPEED:
+            body["speed"] = speed
+        return body
+
+    def _headers(self, accept: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}", "Accept": accept}
+
+    def _setting(self, key: str) -> str:
+        return f"providers.{self.kind.value}.{self.name}.{key}"
+
+    # --- generation -----------------------------------------------------------------------------
+
+    def generate(self, request: MediaRequest) -> MediaResult:
+        """Speech for ``request.text`` in ``request.language``. Blocks on the network: call it from
+        a worker thread. Raises a `ProviderError` subclass as the module docstring says."""
+        text = request.text.strip()
+        if not text:
+            raise PermanentError("there is no text to speak; check the rule's source field", provider=self.name)
+        if len(text) > MAX_INPUT_CHARS:
+            raise PermanentError(
+                f"the text is {len(text):,} characters long and OpenAI speaks at most {MAX_INPUT_CHARS:,} per "
+                "request; shorten the note's source field",
+                provider=self.name,
+            )
+        body = self.request_body(text, language=request.language)
+        if len(body.get("instructions", "")) > MAX_INSTRUCTIONS_CHARS:
+            raise ConfigError(
+                f"the instructions are longer than {MAX_INSTRUCTIONS_CHARS:,} characters; shorten "
+                f"{self._setting('instructions')}",
+                provider=self.name,
+            )
+        started = time.monotonic()
+        url = f"{self.base_url}/audio/speech"
+        response = self._http.send(
+            "POST",
+            url,
+            timeout_s=self.timeout_s,
+            headers=self._headers("application/octet-stream"),
+            json=body,
+            stream=True,
+        )
+        with response:
+            if not 200 <= response.status_code < 300:
+                raise self._api_error(response, language=request.language)
+            data = self._read_audio(response, url=url)
+        asked = self.response_format
+        # The server's Content-Type is not trusted (§2.3): the bytes must be the format asked for.
+        require_media(MediaKind.AUDIO, data, extension=asked, provider=self.name)
+        extension = sniff_audio(data) or asked
+        return MediaResult(
+            request=request,
+            provider=self.name,
+            data=data,
+            extension=extension,
+            mime_type=mime_type(extension),
+            elapsed_s=time.monotonic() - started,
+        )
+
+    def _read_audio(self, response: requests.Response, *, url: str) -> bytes:
+        """The whole body, at most `DEFAULT_MAX_MEDIA_BYTES`; a body cut short is an
+        `InvalidResponseError` (retried once by the job), a stall a `TransientError`."""
+        too_large = InvalidResponseError(
+            f"answered with more than {DEFAULT_MAX_MEDIA_BYTES // (1024 * 1024)} MiB of audio; nothing was saved",
+            provider=self.name,
+        )
+        announced = response.headers.get("Content-Length", "")
+        if announced.isdigit() and int(announced) > DEFAULT_MAX_MEDIA_BYTES:
+            raise too_large
+        chunks: list[bytes] = []
+        received = 0
+        try:
+            for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
+                received += len(chunk)
+                if received > DEFAULT_MAX_MEDIA_BYTES:
+                    raise too_large
+                chunks.append(chunk)
+        except requests.exceptions.ChunkedEncodingError:
+            raise InvalidResponseError(
+                f"the audio was cut short after {received:,} bytes; nothing was saved", provider=self.name
+            ) from None
+        except requests.RequestException as exc:
+            raise network_error(exc, url=url, provider=self.name, timeout_s=self.timeout_s) from None
+        return b"".join(chunks)
+
+    # --- errors ---------------------------------------------------------------------------------
+
+    def _api_error(self, response: requests.Response, *, language: str) -> ProviderError:
+        """The error for a non-2xx answer of the API, read from OpenAI's error envelope (§1.4)."""
+        status = response.status_code
+        error = ApiError.of(response)
+        said = server_excerpt(error.message) if error.message else ""
+        quoted = f": {said}" if said else ""
+        label = f"HTTP {status}"
+        if status == 429 and "insufficient_quota" in (error.code, error.type):
+            return QuotaError(
+                f"the OpenAI account has no credit left or reached its spending limit ({label}){quoted}. "
+                f"Add credit or raise the limit at {_BILLING_URL}",
+                provider=self.name,
+            )
+        if status == 401:
+            return AuthError(
+                f"OpenAI refused the API key ({label}){quoted}. Check {self._setting('api_key')} (or api_key_env); "
+                f"keys are made at {_KEYS_URL}",
+                provider=self.name,
+            )
+        if status == 403:
+            if "unsupported_country" in error.code:
+                return AuthError(
+                    f"OpenAI does not serve requests from this country or region ({label}){quoted}", provider=self.name
+                )
+            return AuthError(
+                f"OpenAI refused this request ({label}){quoted}. Check that the key's project may use the model "
+                f"{self.model!r} (a restricted key needs write access to the audio endpoints), or set "
+                f"{self._setting('model')} to a model it may use",
+                provider=self.name,
+            )
+        if error.code == "model_not_found" or (status in (400, 404) and error.param == "model"):
+            return ConfigError(
+                f"OpenAI has no text-to-speech model {self.model!r} for this account ({label}){quoted}. "
+                f"Set {self._setting('model')} to a current one, e.g. {DEFAULT_MODEL!r}",
+                provider=self.name,
+            )
+        if status == 404:
+            return ConfigError(
+                f"{display_url(response.url)} does not exist ({label}){quoted}. "
+                f"Check {self._setting('base_url')} (OpenAI's is {DEFAULT_BASE_URL})",
+                provider=self.name,
+            )
+        if status in (400, 422):
+            if error.param == "voice":
+                voice, source = self.voice_for(language)
+                what = f"OpenAI refused the voice {voice!r} for the model {self.model!r} ({label}){quoted}. "
+                if source != "voice":  # only this language's voice is wrong: the others keep working
+                    return PermanentError(what + f"Change {self._setting(source)}", provider=self.name)
+                return ConfigError(what + f"Change {self._setting('voice')}", provider=self.name)
+            if error.param in _SETTING_PARAMS:
+                return ConfigError(
+                    f"OpenAI refused the setting {error.param} for the model {self.model!r} ({label}){quoted}. "
+                    f"Change {self._setting(_SETTING_PARAMS[error.param])}",
+                    provider=self.name,
+                )
+        found = status_error(response, provider=self.name, message=error.message or None)
+        return found or PermanentError(f"unexpected answer ({label})", provider=self.name)
+
+    # --- health ---------------------------------------------------------------------------------
+
+    def test_connection(self) -> HealthReport:
+        """Look the configured model up (``GET {base_url}/models/{model}``): checks the server, the
+        key and the model without making (or paying for) speech. Never raises for a failure."""
+        started = time.monotonic()
+
+        def report(ok: bool, message: str) -> HealthReport:
+            return HealthReport(self.name, ok=ok, latency_s=time.monotonic() - started, message=message)
+
+        problem = self.setup_problem()
+        if problem is not None:
+            return report(False, problem)
+        model = urllib.parse.quote(self.model, safe="")
+        try:
+            response = self._http.send(
+                "GET",
+                f"{self.base_url}/models/{model}",
+                timeout_s=min(self.timeout_s, HEALTH_CHECK_TIMEOUT_S),
+                headers=self._headers("application/json"),
+            )
+            with response:
+                if not 200 <= response.status_code < 300:
+                    return report(False, self._api_error(response, language="").message)
+                try:
+                    body = response.json()
+                except ValueError:
+                    return report(False, f"{display_url(response.url)} did not answer with JSON; check base_url")
+        except ProviderError as exc:
+            return report(False, exc.message)
+        found = body.get("id") if isinstance(body, Mapping) else None
+        return report(True, f"the model {found or self.model} is available")
+
+    def close(self) -> None:
+        self._http.close()

@@ -1,0 +1,387 @@
+"""``yandex_tts``: speech from Yandex SpeechKit's API v1 (``POST {base_url}/speech/v1/tts:synthesize``).
+
+Wire format (Yandex Cloud's documentation; ``../shared/provider_apis.md`` has no section on it, the
+sources are listed in ``tests/fakes/yandex_tts_fake.py``): a form-encoded body with ``text`` (at most
+5,000 characters; the whole body at most 15 KB, both checked before sending), ``lang``, ``voice``,
+``emotion`` (Russian voices only), ``speed``, ``format`` (``mp3`` by default here: Anki plays it
+everywhere; ``oggopus`` is the API's own default; ``lpcm`` is raw samples without a header, which no
+player opens, so it is not offered) and ``folderId``. Authentication: ``Authorization: Api-Key <key>``
+(a service account's API key, the default ``auth``) or ``Authorization: Bearer <IAM token>`` (``auth``
+``iam_token``; a user account's token needs ``folder_id``, and IAM tokens last at most 12 hours).
+The answer is the audio file itself; its extension follows the bytes that came.
+
+Voices: ``voices`` maps a language (``ru``, ``en``…, or ``pt-BR`` style) to a Yandex voice; API v1
+has voices for Russian, English, German, Kazakh and Uzbek. A language without a voice is "nothing
+here" (`NotFoundError`, before any request), so the rule's next provider speaks it. The ``lang``
+sent is the voice's own language for the voices API v1 documents, else the request's.
+
+Errors come as ``{"error_code", "error_message"}`` with the gRPC status inside the message
+(``rpc error: code = Unauthenticated desc = …``):
+
+* 400 about a voice, language, role, speed or format → `ConfigError` naming the setting; about the
+  folder (``folderId`` of another folder than the service account's) → `ConfigError` naming
+  ``folder_id``; any other 400 → `PermanentError` with the server's words;
+* 401 → `AuthError` (a user's IAM token without ``folderId`` → `ConfigError` naming ``folder_id``);
+* 403 → `AuthError` (no SpeechKit role in the folder); a cloud suspended for its balance (any of
+  402/403/429 saying the cloud is inactive, blocked or unpaid) → `QuotaError`, never retried;
+* 429 (the folder's requests-per-second quota) → `RateLimitError` with ``Retry-After`` when sent;
+  5xx → `TransientError`; 404 → `ConfigError` about ``base_url``.
+
+`test_connection`: API v1 has no free call (no voice list, no key check), so it synthesizes the
+one character "1", billed as one character (about a thousandth of a US cent).
+
+Thread safety: `generate` may run on several worker threads at once; each thread uses its own HTTP
+session (`HttpClient`) and nothing else is shared or changed after ``__init__``.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import requests
+
+from ...core.download import display_url
+from ...core.errors import (
+    AuthError,
+    ConfigError,
+    NotFoundError,
+    PermanentError,
+    ProviderError,
+    QuotaError,
+)
+from ...core.http_status import server_excerpt
+from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
+from ...core.media import MediaRequest, MediaResult
+from ...core.media_checks import mime_type, require_audio, sniff_audio
+from ..http_client import ERROR_BODY_CHARS, HttpClient, status_error
+
+DEFAULT_BASE_URL = "https://tts.api.cloud.yandex.net"
+SYNTHESIZE_PATH = "/speech/v1/tts:synthesize"
+MAX_TEXT_CHARS = 5000
+MAX_BODY_BYTES = 15 * 1024
+HEALTH_CHECK_TEXT = "1"
+HEALTH_CHECK_TIMEOUT_S = 20.0
+
+DEFAULT_VOICES: Mapping[str, str] = {"ru": "alena", "en": "john", "de": "lea", "kk": "madi", "uz": "nigora"}
+DEFAULT_OUTPUT_FORMAT = "mp3"
+DEFAULT_SPEED = 1.0
+# What each output format is called as a file, when the bytes cannot say.
+_FORMAT_EXTENSIONS = {"mp3": "mp3", "oggopus": "opus"}
+
+# The voices API v1 serves and their language (speechkit/tts/voices.md).
+VOICE_LANGUAGES: Mapping[str, str] = {
+    "lea": "de-DE",
+    "john": "en-US",
+    "amira": "kk-KK",
+    "madi": "kk-KK",
+    "alena": "ru-RU",
+    "filipp": "ru-RU",
+    "ermil": "ru-RU",
+    "jane": "ru-RU",
+    "omazh": "ru-RU",
+    "zahar": "ru-RU",
+    "marina": "ru-RU",
+    "madi_ru": "ru-RU",
+    "nigora": "uz-UZ",
+}
+# The language code sent for a voice not in the table above (a newer or a custom voice).
+LANGUAGE_CODES: Mapping[str, str] = {
+    "ru": "ru-RU",
+    "en": "en-US",
+    "de": "de-DE",
+    "kk": "kk-KK",
+    "uz": "uz-UZ",
+    "he": "he-IL",
+    "tr": "tr-TR",
+}
+
+_CONSOLE = "https://console.yandex.cloud"
+_BILLING = "https://billing.yandex.cloud"
+_TTS_ROLE = "ai.speechkit-tts.user"
+_GRPC_MESSAGE = re.compile(r"^\s*rpc error: code = (?P<code>\w+) desc = (?P<desc>.*)$", re.DOTALL)
+# A cloud suspended for its balance, or a billing account that cannot pay: no retry helps.
+_BILLING_WORDS = re.compile(r"\b(inactive|blocked|suspended|billing|balance|debt|payment|not active)\b", re.IGNORECASE)
+_FOLDER_WORDS = re.compile(r"folder", re.IGNORECASE)
+# Words of a 400 that point at one of the provider's own settings.
+_SETTING_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\b(role|emotion)\b", re.IGNORECASE), "emotion"),
+    (re.compile(r"\b(voice|lang|language)\b", re.IGNORECASE), "voices"),
+    (re.compile(r"\bspeed\b", re.IGNORECASE), "speed"),
+    (re.compile(r"\b(format|sampleRateHertz)\b", re.IGNORECASE), "output_format"),
+)
+
+
+@dataclass(frozen=True)
+class ApiError:
+    """What an error answer said: the v1 envelope ``{"error_code", "error_message"}`` with the gRPC
+    status in its message; also read: ``{"error": {"message"}}`` (API v3 REST) and ``{"code",
+    "message"}`` (gRPC gateways). Empty strings where the body had none."""
+
+    error_code: str = ""
+    grpc_code: str = ""
+    message: str = ""
+
+    @classmethod
+    def of(cls, response: requests.Response) -> ApiError:
+        text = response.text[:ERROR_BODY_CHARS]
+        try:
+            body = response.json()
+        except ValueError:
+            return cls(message=server_excerpt(text))
+        error_code, message = "", ""
+        if isinstance(body, Mapping):
+            if isinstance(body.get("error_message"), str):
+                error_code, message = str(body.get("error_code") or ""), str(body["error_message"])
+            elif isinstance(body.get("error"), Mapping) and isinstance(body["error"].get("message"), str):
+                message = str(body["error"]["message"])
+            elif isinstance(body.get("message"), str):
+                message = str(body["message"])
+        if not message:
+            return cls(error_code=error_code, message=server_excerpt(text))
+        found = _GRPC_MESSAGE.match(message)
+        if found:
+            return cls(error_code=error_code, grpc_code=found["code"], message=found["desc"].strip())
+        return cls(error_code=error_code, message=message.strip())
+
+
+class YandexSpeech(AudioProvider):
+    name = "yandex_tts"
+    default_base_url = DEFAULT_BASE_URL
+    description = (
+        "Natural speech from Yandex SpeechKit (Russian, English, German, Kazakh, Uzbek; needs a Yandex Cloud "
+        "API key, paid per character)."
+    )
+    capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
+    default_max_concurrency = 4
+    priority = 300
+    settings_not_changing_output: ClassVar[frozenset[str]] = frozenset(
+        {"batch_size", "user_agent", "auth", "folder_id"}
+    )
+    settings_schema: ClassVar[Mapping[str, Any]] = {
+        "auth": {"enum": ["api_key", "iam_token"]},
+        "folder_id": {"type": "string", "pattern": r"^[A-Za-z0-9_-]{0,50}$"},
+        "voices": {
+            "type": "object",
+            "propertyNames": {"pattern": r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$"},
+            "additionalProperties": {"type": "string", "pattern": r"^[A-Za-z0-9_]{1,64}$"},
+        },
+        "emotion": {"enum": ["", "neutral", "good", "evil", "friendly", "strict", "whisper"]},
+        "speed": {"type": "number", "minimum": 0.1, "maximum": 3.0},
+        "output_format": {"enum": ["mp3", "oggopus"]},
+    }
+
+    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(settings, environ=environ)
+        self._http = HttpClient(provider=self.name)
+
+    # --- settings -------------------------------------------------------------------------------
+
+    @property
+    def _setting(self) -> str:
+        return f"providers.{self.kind.value}.{self.name}"
+
+    @property
+    def uses_iam_token(self) -> bool:
+        return bool(self.settings.get("auth", "api_key") == "iam_token")
+
+    @property
+    def folder_id(self) -> str:
+        return str(self.settings.get("folder_id") or "").strip()
+
+    @property
+    def output_format(self) -> str:
+        value = str(self.settings.get("output_format") or DEFAULT_OUTPUT_FORMAT)
+        return value if value in _FORMAT_EXTENSIONS else DEFAULT_OUTPUT_FORMAT
+
+    def voices(self) -> dict[str, str]:
+        configured = self.settings.get("voices")
+        voices = DEFAULT_VOICES if configured is None else configured
+        return {str(lang).lower().replace("_", "-"): str(voice) for lang, voice in voices.items() if voice}
+
+    def voice_for(self, language: str) -> tuple[str, str | None]:
+        """The voice and the ``lang`` code (None: not sent) for a request's language; raises
+        `NotFoundError` when ``voices`` has none for it."""
+        wanted = (language or "en").strip().lower().replace("_", "-")
+        base = wanted.split("-")[0]
+        voices = self.voices()
+        voice = voices.get(wanted) or voices.get(base)
+        if not voice:
+            raise NotFoundError(
+                f"has no voice for the language {language or 'en'!r} (Yandex SpeechKit speaks Russian, English, "
+                f"German, Kazakh and Uzbek); add one to {self._setting}.voices or let another provider speak it",
+                provider=self.name,
+            )
+        if voice in VOICE_LANGUAGES:
+            return voice, VOICE_LANGUAGES[voice]
+        if base in LANGUAGE_CODES:
+            return voice, LANGUAGE_CODES[base]
+        region = wanted.split("-")[1] if "-" in wanted else ""
+        return voice, f"{base}-{region.upper()}" if region else None
+
+    def form_fields(self, text: str, language: str) -> dict[str, str]:
+        """The form fields of one synthesis of ``text`` in ``language`` under the current settings."""
+        voice, lang = self.voice_for(language)
+        fields = {"text": text}
+        if lang:
+            fields["lang"] = lang
+        fields["voice"] = voice
+        emotion = str(self.settings.get("emotion") or "")
+        if emotion and lang == "ru-RU":  # roles exist for Russian voices only
+            fields["emotion"] = emotion
+        fields["speed"] = str(round(float(self.settings.get("speed", DEFAULT_SPEED)), 2))
+        fields["format"] = self.output_format
+        if self.folder_id:
+            fields["folderId"] = self.folder_id
+        return fields
+
+    def _headers(self) -> dict[str, str]:
+        scheme = "Bearer" if self.uses_iam_token else "Api-Key"
+        return {"Authorization": f"{scheme} {self.api_key}"}
+
+    def setup_problem(self) -> str | None:
+        problem = super().setup_problem()
+        if problem is None and self.uses_iam_token and not self.folder_id:
+            return (
+                f"uses an IAM token, which needs the folder's ID: set {self._setting}.folder_id (the ID of the "
+                f"folder where SpeechKit is used, shown in {_CONSOLE})"
+            )
+        return problem
+
+    # --- generation -----------------------------------------------------------------------------
+
+    def generate(self, request: MediaRequest) -> MediaResult:
+        """Speech for ``request.text`` in ``request.language``. Blocks on the network: call it from
+        a worker thread. Raises a `ProviderError` subclass as the module docstring says."""
+        text = request.text.strip()
+        if not text:
+            raise PermanentError("there is no text to speak; check the rule's source field", provider=self.name)
+        started = time.monotonic()
+        data, extension = self._synthesize(text, request.language, timeout_s=self.timeout_s)
+        return MediaResult(
+            request=request,
+            provider=self.name,
+            data=data,
+            extension=extension,
+            mime_type=mime_type(extension),
+            elapsed_s=time.monotonic() - started,
+        )
+
+    def _synthesize(self, text: str, language: str, *, timeout_s: float) -> tuple[bytes, str]:
+        """One synthesis: the audio bytes and their real extension."""
+        if len(text) > MAX_TEXT_CHARS:
+            raise PermanentError(
+                f"the text is {len(text):,} characters long; Yandex SpeechKit speaks at most {MAX_TEXT_CHARS:,} "
+                "at once. Shorten the note's text",
+                provider=self.name,
+            )
+        fields = self.form_fields(text, language)
+        size = len(urllib.parse.urlencode(fields))
+        if size > MAX_BODY_BYTES:
+            raise PermanentError(
+                f"the text is too long for one request: encoded it takes {size:,} bytes and Yandex SpeechKit "
+                f"takes at most {MAX_BODY_BYTES:,} (about 2,500 Cyrillic characters). Shorten the note's text",
+                provider=self.name,
+            )
+        response = self._http.send(
+            "POST", f"{self.base_url}{SYNTHESIZE_PATH}", timeout_s=timeout_s, headers=self._headers(), data=fields
+        )
+        with response:
+            if not 200 <= response.status_code < 300:
+                raise self._api_error(response)
+            data = response.content
+        extension = sniff_audio(data) or _FORMAT_EXTENSIONS[self.output_format]
+        require_audio(data, expected=extension, provider=self.name)
+        return data, extension
+
+    # --- errors ---------------------------------------------------------------------------------
+
+    def _api_error(self, response: requests.Response) -> ProviderError:
+        """The error for a non-2xx answer, read from Yandex's error envelope."""
+        status = response.status_code
+        error = ApiError.of(response)
+        said = server_excerpt(error.message) if error.message else ""
+        quoted = f": {said}" if said else ""
+        label = f"HTTP {status}"
+        setting = self._setting
+        if status == 402 or (status in (403, 429) and _BILLING_WORDS.search(error.message)):
+            return QuotaError(
+                f"Yandex Cloud has suspended the account's cloud or cannot bill it ({label}){quoted}. "
+                f"Top up or activate the billing account at {_BILLING}",
+                provider=self.name,
+            )
+        if status in (400, 401) and _FOLDER_WORDS.search(error.message):
+            advice = (
+                "Set it to the ID of the folder where SpeechKit is used (an IAM token of a user needs it)"
+                if self.uses_iam_token
+                else "Leave it empty with a service account's API key, or set the service account's own folder"
+            )
+            return ConfigError(
+                f"Yandex Cloud refused the folder ({label}){quoted}. {advice}: {setting}.folder_id", provider=self.name
+            )
+        if status == 401:
+            if self.uses_iam_token:
+                advice = (
+                    f"IAM tokens last at most 12 hours: put a fresh one (yc iam create-token) in {setting}.api_key, "
+                    f"or use a service account's API key with {setting}.auth set to api_key"
+                )
+            else:
+                advice = (
+                    f"Check {setting}.api_key (or api_key_env): it must be an API key of a service account; for an "
+                    f"IAM token set {setting}.auth to iam_token"
+                )
+            return AuthError(f"Yandex Cloud refused the credentials ({label}){quoted}. {advice}", provider=self.name)
+        if status == 403:
+            return AuthError(
+                f"Yandex Cloud denied SpeechKit to this account ({label}){quoted}. Give the service account (or "
+                f"user) the role {_TTS_ROLE} in the folder ({_CONSOLE})",
+                provider=self.name,
+            )
+        if status == 400:
+            for pattern, key in _SETTING_WORDS:
+                if pattern.search(error.message):
+                    return ConfigError(
+                        f"Yandex SpeechKit refused the request's settings ({label}){quoted}. Check {setting}.{key}",
+                        provider=self.name,
+                    )
+            return PermanentError(f"Yandex SpeechKit refused this text ({label}){quoted}", provider=self.name)
+        if status == 404:
+            return ConfigError(
+                f"{display_url(response.url)} does not exist ({label}). Check {setting}.base_url "
+                f"(Yandex's is {DEFAULT_BASE_URL})",
+                provider=self.name,
+            )
+        found = status_error(response, provider=self.name, message=error.message or None)
+        return found or PermanentError(f"unexpected answer ({label})", provider=self.name)
+
+    # --- health ---------------------------------------------------------------------------------
+
+    def test_connection(self) -> HealthReport:
+        """Synthesize the single character "1" (API v1 has no free call): checks the server, the
+        credentials, the folder and the Russian (else the first configured) voice; billed as one
+        character. Never raises for a failure."""
+        started = time.monotonic()
+
+        def report(ok: bool, message: str) -> HealthReport:
+            return HealthReport(self.name, ok=ok, latency_s=time.monotonic() - started, message=message)
+
+        problem = self.setup_problem()
+        if problem is not None:
+            return report(False, problem)
+        voices = self.voices()
+        language = "ru" if "ru" in voices else next(iter(voices), "ru")
+        try:
+            voice, _ = self.voice_for(language)
+            _, extension = self._synthesize(
+                HEALTH_CHECK_TEXT, language, timeout_s=min(self.timeout_s, HEALTH_CHECK_TIMEOUT_S)
+            )
+        except ProviderError as exc:
+            return report(False, exc.message)
+        return report(True, f"spoke a one-character test with the voice {voice} ({extension}; billed as 1 character)")
+
+    def close(self) -> None:
+        self._http.close()

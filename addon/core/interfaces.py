@@ -166,15 +166,21 @@ class MediaProvider(abc.ABC):
         """The ``base_url`` setting (`default_base_url` when the slice has none), without a final "/"."""
         return str(self.settings.get("base_url", self.default_base_url) or "").rstrip("/")
 
+    def setting_path(self, key: str = "") -> str:
+        """Where a setting of this provider lives in the config, for messages that name the fix:
+        ``providers.audio.forvo.daily_limit`` (or the slice itself without ``key``)."""
+        path = f"providers.{self.kind.value}.{self.name}"
+        return f"{path}.{key}" if key else path
+
     def setup_problem(self) -> str | None:
         """Why this provider cannot run with its settings (checked when a job starts, before any
         request), naming the setting to fix; None when it can. Never contains a key."""
         if self.capabilities.needs_key and not self.api_key:
             env = self.settings.get("api_key_env")
             where = f"api_key, or the environment variable {env}" if env else "api_key (or name an api_key_env)"
-            return f"needs an API key: set providers.{self.kind.value}.{self.name}.{where}"
+            return f"needs an API key: set {self.setting_path(where)}"
         if self.capabilities.http and not self.base_url:
-            return f"has no server address: set providers.{self.kind.value}.{self.name}.base_url"
+            return f"has no server address: set {self.setting_path('base_url')}"
         return None
 
     @abc.abstractmethod

@@ -269,15 +269,12 @@ class AzureSpeech(AudioProvider):
     def output_format(self) -> str:
         return str(self.settings.get("output_format") or DEFAULT_OUTPUT_FORMAT)
 
-    def _setting(self, key: str) -> str:
-        return f"providers.{self.kind.value}.{self.name}.{key}"
-
     def setup_problem(self) -> str | None:
         """A key is needed, and a region (or a ``base_url`` without ``{region}``)."""
         if self.api_key and not self.base_url:
             return (
-                f"has no region: set {self._setting('region')} to the region of your Speech resource "
-                f"(e.g. {DEFAULT_REGION}, as the Azure portal shows it), or {self._setting('base_url')} to its address"
+                f"has no region: set {self.setting_path('region')} to the region of your Speech resource "
+                f"(e.g. {DEFAULT_REGION}, as the Azure portal shows it), or {self.setting_path('base_url')} to its address"
             )
         return super().setup_problem()
 
@@ -307,7 +304,7 @@ class AzureSpeech(AudioProvider):
         if voice is None:
             language = request.language.strip() or "en"
             raise NotFoundError(
-                f"has no voice for the language {language!r}: add one to {self._setting('voices')}, e.g. "
+                f"has no voice for the language {language!r}: add one to {self.setting_path('voices')}, e.g. "
                 f'"{language}": "<a voice name from Azure\'s voice list, like en-US-JennyNeural>"',
                 provider=self.name,
             )
@@ -358,27 +355,27 @@ class AzureSpeech(AudioProvider):
             )
         if status == 401:
             return AuthError(
-                f"Azure refused the key ({label}){quoted}. Check {self._setting('api_key')} (or api_key_env) and "
-                f"that {self._setting('region')} is your Speech resource's region: a key works only in its own region",
+                f"Azure refused the key ({label}){quoted}. Check {self.setting_path('api_key')} (or api_key_env) and "
+                f"that {self.setting_path('region')} is your Speech resource's region: a key works only in its own region",
                 provider=self.name,
             )
         if status == 403:
             return AuthError(
                 f"Azure denied access to the Speech resource ({label}){quoted}. Check the resource's networking "
-                f"(firewall) settings in the Azure portal, {self._setting('api_key')} and {self._setting('region')}",
+                f"(firewall) settings in the Azure portal, {self.setting_path('api_key')} and {self.setting_path('region')}",
                 provider=self.name,
             )
         if status == 400 and voice is not None:
             return PermanentError(
                 f"Azure refused to speak with the voice {voice!r} {where} ({label}){quoted}. Set "
-                f"{self._setting('voices')} to a voice your region offers (the connection test checks them) and "
-                f"{self._setting('output_format')} to a format Azure knows",
+                f"{self.setting_path('voices')} to a voice your region offers (the connection test checks them) and "
+                f"{self.setting_path('output_format')} to a format Azure knows",
                 provider=self.name,
             )
         if status == 404:
             return ConfigError(
-                f"{display_url(response.url)} does not exist ({label}){quoted}. Check {self._setting('base_url')} "
-                f"(Azure's is {DEFAULT_BASE_URL}, with {self._setting('region')} filled in)",
+                f"{display_url(response.url)} does not exist ({label}){quoted}. Check {self.setting_path('base_url')} "
+                f"(Azure's is {DEFAULT_BASE_URL}, with {self.setting_path('region')} filled in)",
                 provider=self.name,
             )
         if status == 429:
@@ -386,7 +383,7 @@ class AzureSpeech(AudioProvider):
             wait = f"; it asks to wait {retry_after:g} s" if retry_after is not None else ""
             return RateLimitError(
                 f"Azure is rate limiting requests ({label}){wait}{quoted}. The free F0 tier allows 20 requests a "
-                f"minute: lower {self._setting('requests_per_minute')} to match your tier",
+                f"minute: lower {self.setting_path('requests_per_minute')} to match your tier",
                 provider=self.name,
                 retry_after=retry_after,
             )
@@ -425,7 +422,7 @@ class AzureSpeech(AudioProvider):
                 except ValueError:
                     body = None
         except ProviderError as exc:
-            hint = f"; check {self._setting('region')}" if REGION_PLACEHOLDER in self._base_template() else ""
+            hint = f"; check {self.setting_path('region')}" if REGION_PLACEHOLDER in self._base_template() else ""
             return report(False, exc.message + hint)
         if not isinstance(body, list):
             return report(False, f"{display_url(self.base_url)} did not answer with a voice list; check base_url")
@@ -436,7 +433,7 @@ class AzureSpeech(AudioProvider):
             return report(
                 False,
                 f"the key works, but this region offers no voice named {', '.join(missing)}; "
-                f"fix {self._setting('voices')} (names are case-sensitive, e.g. en-US-JennyNeural)",
+                f"fix {self.setting_path('voices')} (names are case-sensitive, e.g. en-US-JennyNeural)",
             )
         return report(True, f"the key works; the region offers {len(offered)} voices")
 

@@ -187,10 +187,6 @@ class ElevenLabsSpeech(AudioProvider):
     # --- settings -------------------------------------------------------------------------------
 
     @property
-    def _setting_path(self) -> str:
-        return f"providers.{self.kind.value}.{self.name}"
-
-    @property
     def model_id(self) -> str:
         return str(self.settings.get("model_id") or DEFAULT_MODEL_ID).strip()
 
@@ -211,8 +207,8 @@ class ElevenLabsSpeech(AudioProvider):
         for candidate in (tag, tag.split("-")[0]):
             if candidate and candidate in by_tag:
                 written, voice = by_tag[candidate]
-                return VoiceChoice(voice.strip(), f"{self._setting_path}.voices[{written!r}]")
-        return VoiceChoice(self.default_voice_id, f"{self._setting_path}.voice_id")
+                return VoiceChoice(voice.strip(), f"{self.setting_path()}.voices[{written!r}]")
+        return VoiceChoice(self.default_voice_id, f"{self.setting_path()}.voice_id")
 
     def language_code(self, language: str) -> str | None:
         """The ISO 639-1 code sent as ``language_code``, or None (no code, or a model that takes none)."""
@@ -305,7 +301,7 @@ class ElevenLabsSpeech(AudioProvider):
         said = server_excerpt(error.message) if error.message else ""
         quoted = f": {said}" if said else ""
         label = f"HTTP {status}"
-        path = self._setting_path
+        path = self.setting_path()
         if status == 401:
             if error.status == "quota_exceeded":
                 return QuotaError(
@@ -374,7 +370,7 @@ class ElevenLabsSpeech(AudioProvider):
             if setting is not None:
                 return ConfigError(
                     f"ElevenLabs refused the setting {setting} ({label}): {server_excerpt(fields)}. "
-                    f"Change {self._setting_path}.{setting}",
+                    f"Change {self.setting_path()}.{setting}",
                     provider=self.name,
                 )
         return PermanentError(
@@ -394,7 +390,7 @@ class ElevenLabsSpeech(AudioProvider):
         problem = self.setup_problem()
         if problem is not None:
             return report(False, problem)
-        voice = VoiceChoice(self.default_voice_id, f"{self._setting_path}.voice_id")
+        voice = VoiceChoice(self.default_voice_id, f"{self.setting_path()}.voice_id")
         try:
             response = self._http.send(
                 "GET",

@@ -301,9 +301,6 @@ class ForvoPronunciations(AudioProvider):
 
     # -- settings ---------------------------------------------------------------------------------
 
-    def _setting(self, key: str) -> str:
-        return f"providers.audio.{self.name}.{key}"
-
     @property
     def order(self) -> str:
         order = str(self.settings.get("order", DEFAULT_ORDER) or DEFAULT_ORDER)
@@ -412,7 +409,7 @@ class ForvoPronunciations(AudioProvider):
     def _count_request(self) -> None:
         if not self.counter.take(limit=self.daily_limit):
             raise QuotaError(
-                f"the daily limit of {self.daily_limit} Forvo requests ({self._setting('daily_limit')}) is reached, "
+                f"the daily limit of {self.daily_limit} Forvo requests ({self.setting_path('daily_limit')}) is reached, "
                 f"so nothing was sent to Forvo; it resets {_until_text(self._clock())}. Raise the limit if your "
                 "Forvo plan allows more",
                 provider=self.name,
@@ -428,13 +425,13 @@ class ForvoPronunciations(AudioProvider):
         status = response.status_code
         if status == 404:  # the API's own paths always answer: the address is wrong
             raise ConfigError(
-                f"there is no Forvo API at {display_url(self.base_url)} (HTTP 404); set {self._setting('base_url')} "
+                f"there is no Forvo API at {display_url(self.base_url)} (HTTP 404); set {self.setting_path('base_url')} "
                 f"to the API's root, e.g. {DEFAULT_BASE_URL}",
                 provider=self.name,
             )
         if status in (401, 403):
             raise AuthError(
-                f"Forvo refused the request (HTTP {status}); check {self._setting('api_key')}", provider=self.name
+                f"Forvo refused the request (HTTP {status}); check {self.setting_path('api_key')}", provider=self.name
             )
         error = status_error(response, provider=self.name)
         if error is not None:
@@ -442,7 +439,7 @@ class ForvoPronunciations(AudioProvider):
         if body is None:
             kind = response.headers.get("Content-Type", "no content type")
             raise InvalidResponseError(
-                f"Forvo answered with something that is not JSON ({kind}); check {self._setting('base_url')}",
+                f"Forvo answered with something that is not JSON ({kind}); check {self.setting_path('base_url')}",
                 provider=self.name,
             )
         items = body.get("items") if isinstance(body, Mapping) else None
@@ -459,13 +456,13 @@ class ForvoPronunciations(AudioProvider):
             return self._server_limit(shown)
         if WRONG_KEY in lowered or re.search(r"\bkey\b", lowered):
             return AuthError(
-                f"Forvo refused the API key ({shown}): check {self._setting('api_key')}; a Forvo key works only "
+                f"Forvo refused the API key ({shown}): check {self.setting_path('api_key')}; a Forvo key works only "
                 "for the domain or application it was registered for",
                 provider=self.name,
             )
         if lowered.startswith("invalid value"):
             return PermanentError(
-                f"Forvo rejected the request ({shown}); check the rule's language and {self._setting('languages')}",
+                f"Forvo rejected the request ({shown}); check the rule's language and {self.setting_path('languages')}",
                 provider=self.name,
             )
         generic = status_error(response, provider=self.name, message=shown)
@@ -524,7 +521,7 @@ class ForvoPronunciations(AudioProvider):
         if not found:
             return f"Forvo has no pronunciation of {shown!r} in language {language!r}"
         filters = [
-            self._setting(key)
+            self.setting_path(key)
             for key, active in (("blocked_users", True), ("sex", bool(self.sex)), ("allow_ogg", not self.allow_ogg))
             if active
         ]

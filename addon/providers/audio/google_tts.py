@@ -261,10 +261,6 @@ class GoogleSpeech(AudioProvider):
     # --- settings -------------------------------------------------------------------------------
 
     @property
-    def _setting(self) -> str:
-        return f"providers.{self.kind.value}.{self.name}"
-
-    @property
     def auth(self) -> str:
         return str(self.settings.get("auth") or "api_key")
 
@@ -282,10 +278,12 @@ class GoogleSpeech(AudioProvider):
         if problem is not None:
             return problem
         if self.auth not in AUTH_MODES:
-            return f'has an unknown auth {self.auth!r}: set {self._setting}.auth to "api_key" or "bearer"'
+            return f'has an unknown auth {self.auth!r}: set {self.setting_path()}.auth to "api_key" or "bearer"'
         if self.audio_encoding not in AUDIO_ENCODINGS:
             choices = ", ".join(AUDIO_ENCODINGS)
-            return f"cannot ask for {self.audio_encoding!r}: set {self._setting}.audio_encoding to one of {choices}"
+            return (
+                f"cannot ask for {self.audio_encoding!r}: set {self.setting_path()}.audio_encoding to one of {choices}"
+            )
         return None
 
     def voice_for(self, language: str) -> Voice:
@@ -396,7 +394,7 @@ class GoogleSpeech(AudioProvider):
         said = server_excerpt(message) if message else ""
         quoted = f": {said}" if said else ""
         label = f"HTTP {status} {error.status}".rstrip()
-        setting = self._setting
+        setting = self.setting_path()
         lowered = " ".join((message, *error.fields)).lower()
 
         if error.has_reason("API_KEY_INVALID") or "api key not valid" in lowered:
@@ -487,7 +485,7 @@ class GoogleSpeech(AudioProvider):
         wait = f"; it asks to wait {retry_after:g} s" if retry_after is not None else ""
         return RateLimitError(
             f"Google is limiting the request rate ({label}){wait}{quoted}. If this keeps happening, lower "
-            f"{self._setting}.requests_per_minute",
+            f"{self.setting_path()}.requests_per_minute",
             provider=self.name,
             retry_after=retry_after,
         )
@@ -497,7 +495,7 @@ class GoogleSpeech(AudioProvider):
     ) -> ProviderError:
         """400 INVALID_ARGUMENT: a setting (`ConfigError`), a language Google has no voice for
         (`NotFoundError`), or this text (`PermanentError`)."""
-        setting = self._setting
+        setting = self.setting_path()
         if any(word in lowered for word in _AUDIO_SETTING_WORDS):
             return ConfigError(
                 f"Google refused the audio settings ({label}){quoted}. Check {setting}.audio_encoding, "

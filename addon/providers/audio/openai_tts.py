@@ -194,9 +194,6 @@ class OpenAISpeech(AudioProvider):
     def _headers(self, accept: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}", "Accept": accept}
 
-    def _setting(self, key: str) -> str:
-        return f"providers.{self.kind.value}.{self.name}.{key}"
-
     # --- generation -----------------------------------------------------------------------------
 
     def generate(self, request: MediaRequest) -> MediaResult:
@@ -215,7 +212,7 @@ class OpenAISpeech(AudioProvider):
         if len(body.get("instructions", "")) > MAX_INSTRUCTIONS_CHARS:
             raise ConfigError(
                 f"the instructions are longer than {MAX_INSTRUCTIONS_CHARS:,} characters; shorten "
-                f"{self._setting('instructions')}",
+                f"{self.setting_path('instructions')}",
                 provider=self.name,
             )
         started = time.monotonic()
@@ -288,7 +285,7 @@ class OpenAISpeech(AudioProvider):
             )
         if status == 401:
             return AuthError(
-                f"OpenAI refused the API key ({label}){quoted}. Check {self._setting('api_key')} (or api_key_env); "
+                f"OpenAI refused the API key ({label}){quoted}. Check {self.setting_path('api_key')} (or api_key_env); "
                 f"keys are made at {_KEYS_URL}",
                 provider=self.name,
             )
@@ -300,19 +297,19 @@ class OpenAISpeech(AudioProvider):
             return AuthError(
                 f"OpenAI refused this request ({label}){quoted}. Check that the key's project may use the model "
                 f"{self.model!r} (a restricted key needs write access to the audio endpoints), or set "
-                f"{self._setting('model')} to a model it may use",
+                f"{self.setting_path('model')} to a model it may use",
                 provider=self.name,
             )
         if error.code == "model_not_found" or (status in (400, 404) and error.param == "model"):
             return ConfigError(
                 f"OpenAI has no text-to-speech model {self.model!r} for this account ({label}){quoted}. "
-                f"Set {self._setting('model')} to a current one, e.g. {DEFAULT_MODEL!r}",
+                f"Set {self.setting_path('model')} to a current one, e.g. {DEFAULT_MODEL!r}",
                 provider=self.name,
             )
         if status == 404:
             return ConfigError(
                 f"{display_url(response.url)} does not exist ({label}){quoted}. "
-                f"Check {self._setting('base_url')} (OpenAI's is {DEFAULT_BASE_URL})",
+                f"Check {self.setting_path('base_url')} (OpenAI's is {DEFAULT_BASE_URL})",
                 provider=self.name,
             )
         if status in (400, 422):
@@ -320,12 +317,12 @@ class OpenAISpeech(AudioProvider):
                 voice, source = self.voice_for(language)
                 what = f"OpenAI refused the voice {voice!r} for the model {self.model!r} ({label}){quoted}. "
                 if source != "voice":  # only this language's voice is wrong: the others keep working
-                    return PermanentError(what + f"Change {self._setting(source)}", provider=self.name)
-                return ConfigError(what + f"Change {self._setting('voice')}", provider=self.name)
+                    return PermanentError(what + f"Change {self.setting_path(source)}", provider=self.name)
+                return ConfigError(what + f"Change {self.setting_path('voice')}", provider=self.name)
             if error.param in _SETTING_PARAMS:
                 return ConfigError(
                     f"OpenAI refused the setting {error.param} for the model {self.model!r} ({label}){quoted}. "
-                    f"Change {self._setting(_SETTING_PARAMS[error.param])}",
+                    f"Change {self.setting_path(_SETTING_PARAMS[error.param])}",
                     provider=self.name,
                 )
         found = status_error(response, provider=self.name, message=error.message or None)

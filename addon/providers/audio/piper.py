@@ -117,9 +117,6 @@ class PiperSpeech(AudioProvider):
     # Where the program lives does not change the speech its voice makes.
     settings_not_changing_output: ClassVar[frozenset[str]] = frozenset({"batch_size", "user_agent", "binary"})
 
-    def _setting(self, key: str) -> str:
-        return f"providers.{self.kind.value}.{self.name}.{key}"
-
     # -- the program ------------------------------------------------------------------------------
 
     def find_binary(self) -> str | None:
@@ -155,7 +152,7 @@ class PiperSpeech(AudioProvider):
     def _voice(self, setting: str, raw_path: str) -> VoiceModel:
         """Check the model and its ``.onnx.json`` named by ``setting``; raise `ConfigError` naming
         the setting when either is missing or unreadable."""
-        where = self._setting(setting)
+        where = self.setting_path(setting)
         path = Path(os.path.expanduser(raw_path.strip()))
         if not path.is_absolute():
             raise ConfigError(
@@ -210,12 +207,12 @@ class PiperSpeech(AudioProvider):
             if not wanted or not own or wanted[-1] == own[-1]:
                 return voice
             raise NotFoundError(
-                f"has no voice for the language {language!r} (the voice in {self._setting('model')} speaks "
-                f"{voice.language}); add one to {self._setting('voices')}",
+                f"has no voice for the language {language!r} (the voice in {self.setting_path('model')} speaks "
+                f"{voice.language}); add one to {self.setting_path('voices')}",
                 provider=self.name,
             )
         raise NotFoundError(
-            f"has no voice for the language {language or '(none)'!r}; add one to {self._setting('voices')}",
+            f"has no voice for the language {language or '(none)'!r}; add one to {self.setting_path('voices')}",
             provider=self.name,
         )
 
@@ -302,7 +299,7 @@ class PiperSpeech(AudioProvider):
             except subprocess.TimeoutExpired:
                 _kill(process)
                 raise TransientError(
-                    f"piper took longer than {self.timeout_s:g} s and was stopped; raise {self._setting('timeout_s')} "
+                    f"piper took longer than {self.timeout_s:g} s and was stopped; raise {self.setting_path('timeout_s')} "
                     "for long texts or a slow computer",
                     provider=self.name,
                 ) from None
@@ -318,7 +315,7 @@ class PiperSpeech(AudioProvider):
             )
         if _MODEL_UNUSABLE.search(stderr):
             return ConfigError(
-                f"piper could not load the voice model {voice.model} named by {self._setting(voice.setting)} "
+                f"piper could not load the voice model {voice.model} named by {self.setting_path(voice.setting)} "
                 f"({detail}); download the voice again or choose another",
                 provider=self.name,
             )

@@ -182,10 +182,6 @@ class YandexSpeech(AudioProvider):
     # --- settings -------------------------------------------------------------------------------
 
     @property
-    def _setting(self) -> str:
-        return f"providers.{self.kind.value}.{self.name}"
-
-    @property
     def uses_iam_token(self) -> bool:
         return bool(self.settings.get("auth", "api_key") == "iam_token")
 
@@ -213,7 +209,7 @@ class YandexSpeech(AudioProvider):
         if not voice:
             raise NotFoundError(
                 f"has no voice for the language {language or 'en'!r} (Yandex SpeechKit speaks Russian, English, "
-                f"German, Kazakh and Uzbek); add one to {self._setting}.voices or let another provider speak it",
+                f"German, Kazakh and Uzbek); add one to {self.setting_path()}.voices or let another provider speak it",
                 provider=self.name,
             )
         if voice in VOICE_LANGUAGES:
@@ -247,7 +243,7 @@ class YandexSpeech(AudioProvider):
         problem = super().setup_problem()
         if problem is None and self.uses_iam_token and not self.folder_id:
             return (
-                f"uses an IAM token, which needs the folder's ID: set {self._setting}.folder_id (the ID of the "
+                f"uses an IAM token, which needs the folder's ID: set {self.setting_path()}.folder_id (the ID of the "
                 f"folder where SpeechKit is used, shown in {_CONSOLE})"
             )
         return problem
@@ -307,7 +303,7 @@ class YandexSpeech(AudioProvider):
         said = server_excerpt(error.message) if error.message else ""
         quoted = f": {said}" if said else ""
         label = f"HTTP {status}"
-        setting = self._setting
+        setting = self.setting_path()
         if status == 402 or (status in (403, 429) and _BILLING_WORDS.search(error.message)):
             return QuotaError(
                 f"Yandex Cloud has suspended the account's cloud or cannot bill it ({label}){quoted}. "

@@ -261,7 +261,7 @@ class OpenAIImages(ImageProvider):
         said = server_excerpt(error.message) if error.message else ""
         quoted = f": {said}" if said else ""
         label = f"HTTP {status}"
-        setting = f"providers.{self.kind.value}.{self.name}"
+        setting = self.setting_path()
         if status == 429 and "insufficient_quota" in (error.code, error.type):
             return QuotaError(
                 f"the OpenAI account has no credit left or reached its spending limit ({label}){quoted}. "

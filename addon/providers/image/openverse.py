@@ -125,9 +125,6 @@ class OpenverseImages(ImageProvider):
     def use_thumbnail(self) -> bool:
         return bool(self.settings.get("use_thumbnail", True))
 
-    def _setting(self, key: str) -> str:
-        return f"providers.image.{self.name}.{key}"
-
     def setup_problem(self) -> str | None:
         problem = super().setup_problem()
         if problem is not None:
@@ -135,7 +132,7 @@ class OpenverseImages(ImageProvider):
         if not self.api_key and self.page_size > MAX_ANONYMOUS_PAGE_SIZE:
             return (
                 f"asks for {self.page_size} results a page, more than the {MAX_ANONYMOUS_PAGE_SIZE} allowed "
-                f"without an access token: lower {self._setting('page_size')}"
+                f"without an access token: lower {self.setting_path('page_size')}"
             )
         return None
 
@@ -190,7 +187,7 @@ class OpenverseImages(ImageProvider):
         if found:
             return f"Openverse found no usable image for {shown!r} ({found} results, none a downloadable picture)"
         filters = ", ".join(self.licenses + self.license_types)
-        allowed = f" under the licences allowed ({filters}; see {self._setting('licenses')})" if filters else ""
+        allowed = f" under the licences allowed ({filters}; see {self.setting_path('licenses')})" if filters else ""
         return f"Openverse found no image for {shown!r}{allowed}"
 
     def _results(self, response: requests.Response) -> list[Mapping[str, Any]]:
@@ -295,29 +292,29 @@ class OpenverseImages(ImageProvider):
                 if "less than or equal to" in detail:  # DRF's words for a page size over the anonymous maximum
                     return ConfigError(
                         f"Openverse refused a search without an access token (HTTP 401){said}; lower "
-                        f"{self._setting('page_size')} to {MAX_ANONYMOUS_PAGE_SIZE} or less",
+                        f"{self.setting_path('page_size')} to {MAX_ANONYMOUS_PAGE_SIZE} or less",
                         provider=self.name,
                     )
                 return AuthError(
                     f"Openverse refused a search without an access token (HTTP 401){said}; an access token in "
-                    f"{self._setting('api_key')} may be needed",
+                    f"{self.setting_path('api_key')} may be needed",
                     provider=self.name,
                 )
             return AuthError(
                 f"Openverse refused the access token (HTTP 401){said}. Tokens expire after 12 hours: put a new one "
-                f"in {self._setting('api_key')}, or empty it to search without a token",
+                f"in {self.setting_path('api_key')}, or empty it to search without a token",
                 provider=self.name,
             )
         if status == 403:
             return AuthError(
                 f"Openverse refused access (HTTP 403){said}; the access token's application may be revoked: put "
-                f"another token in {self._setting('api_key')}, or empty it to search without a token",
+                f"another token in {self.setting_path('api_key')}, or empty it to search without a token",
                 provider=self.name,
             )
         if status == 404:  # the API's own paths always exist: the address is wrong
             return ConfigError(
                 f"there is no Openverse API at {display_url(response.url)} (HTTP 404); set "
-                f"{self._setting('base_url')} to the server's root, e.g. {DEFAULT_BASE_URL} (without /v1)",
+                f"{self.setting_path('base_url')} to the server's root, e.g. {DEFAULT_BASE_URL} (without /v1)",
                 provider=self.name,
             )
         if status == 429:
@@ -330,7 +327,7 @@ class OpenverseImages(ImageProvider):
         if retry_after is not None and retry_after > DAILY_LIMIT_AFTER_S:
             hours = retry_after / 3600
             when = f"{hours:.0f} hours" if hours >= 1.5 else f"{retry_after / 60:.0f} minutes"
-            hint = "" if self.api_key else f"; an access token in {self._setting('api_key')} allows more"
+            hint = "" if self.api_key else f"; an access token in {self.setting_path('api_key')} allows more"
             return QuotaError(
                 f"Openverse's daily allowance for {who} is used up (HTTP 429): it is available again in about "
                 f"{when}{hint}",
@@ -348,7 +345,7 @@ class OpenverseImages(ImageProvider):
             if setting is not None:
                 return ConfigError(
                     f"Openverse rejected the search's {parameter} (HTTP 400): {message} — check "
-                    f"{self._setting(setting)}",
+                    f"{self.setting_path(setting)}",
                     provider=self.name,
                 )
         if problems:

@@ -119,7 +119,7 @@ class RunwareImages(ImageProvider):
 
     def _settings_problem(self) -> str | None:
         """What is wrong with the provider's own settings (naming the setting), or None."""
-        where = f"providers.{self.kind.value}.{self.name}"
+        where = self.setting_path()
         for side in ("width", "height"):
             value = self._setting(side, 512)
             if (
@@ -301,7 +301,7 @@ class RunwareImages(ImageProvider):
         parameter = str(item.get("parameter") or "")
         said = _error_text(item).rstrip(".")
         detail = (f" ({code})" if code else "") + (f": {said}" if said else "")
-        where = f"providers.{self.kind.value}.{self.name}"
+        where = self.setting_path()
         if low == "invalidapikey" or "apikey" in low or parameter == "apiKey":
             return AuthError(f"Runware refused the API key{detail}; check {where}.api_key", provider=self.name)
         if any(word in low for word in ("credit", "balance", "quota", "payment")):

@@ -34,6 +34,7 @@ from azure_tts_fake import (
     unsupported_media_type,
 )
 from job_fakes import Backup, Lookup
+from shipped import shipped_slice
 
 from addon.core.config import url_problem
 from addon.core.errors import (
@@ -61,20 +62,7 @@ from addon.providers.audio.azure_tts import (
 )
 
 # The block proposed for config.json's providers.audio.azure_tts (checked against the schema below).
-SHIPPED_BLOCK: dict[str, Any] = {
-    "enabled": False,
-    "timeout_s": 30,
-    "retry_attempts": 2,
-    "requests_per_minute": 20,
-    "max_concurrency": 2,
-    "price_per_request": 0.0002,
-    "api_key": "",
-    "api_key_env": "",
-    "base_url": "https://{region}.tts.speech.microsoft.com",
-    "region": "eastus",
-    "voices": {},
-    "output_format": "audio-24khz-48kbitrate-mono-mp3",
-}
+SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "azure_tts")
 WRONG_KEY = "sk-test-wrong-azure-77c1e9"
 WORD = "Guten Morgen"
 

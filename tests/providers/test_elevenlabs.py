@@ -30,6 +30,7 @@ from elevenlabs_fake import (
     validation_error,
 )
 from job_fakes import Backup, Lookup
+from shipped import shipped_slice
 
 from addon.core.errors import (
     AuthError,
@@ -51,24 +52,7 @@ from addon.core.provider_info import check_provider_class, slice_schema
 from addon.providers.audio.elevenlabs import ElevenLabsSpeech
 
 # The block proposed for config.json's providers.audio.elevenlabs (checked against the schema below).
-SHIPPED_BLOCK: dict[str, Any] = {
-    "enabled": False,
-    "timeout_s": 30,
-    "retry_attempts": 2,
-    "requests_per_minute": 60,
-    "max_concurrency": 2,
-    "price_per_request": 0.002,
-    "api_key": "",
-    "api_key_env": "",
-    "base_url": "https://api.elevenlabs.io",
-    "voice_id": "JBFqnCBsd6RMkjVDRZzb",
-    "voices": {},
-    "model_id": "eleven_multilingual_v2",
-    "output_format": "mp3_44100_128",
-    "stability": 0.5,
-    "similarity_boost": 0.75,
-    "speed": 1.0,
-}
+SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "elevenlabs")
 RACHEL = "21m00Tcm4TlvDq8ikWAM"
 ADAM = "pNInz6obpgDQGcFmaJgB"
 WRONG_KEY = "sk-test-wrong-e4a1c9d07b52"

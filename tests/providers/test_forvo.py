@@ -29,6 +29,7 @@ from forvo_fake import (
     vorbis_bytes,
 )
 from job_fakes import Backup, Lookup
+from shipped import shipped_slice
 
 from addon.core.config import package_dir
 from addon.core.errors import (
@@ -57,26 +58,7 @@ from addon.providers.audio.forvo import (
 )
 
 # The slice proposed for config.json; the tests build the provider from it (with their own counter file).
-SHIPPED: dict[str, Any] = {
-    "enabled": False,
-    "timeout_s": 15,
-    "retry_attempts": 1,
-    "requests_per_minute": 30,
-    "max_concurrency": 1,
-    "price_per_request": 0,
-    "api_key": "",
-    "api_key_env": "",
-    "base_url": "https://apifree.forvo.com",
-    "languages": {},
-    "preferred_countries": [],
-    "preferred_users": [],
-    "blocked_users": [],
-    "sex": "",
-    "order": "rate-desc",
-    "allow_ogg": False,
-    "daily_limit": 500,
-    "counter_file": "",
-}
+SHIPPED: dict[str, Any] = shipped_slice("audio", "forvo")
 API_PREFIX = f"/key/{TEST_KEY}/format/json/action/word-pronunciations"
 
 

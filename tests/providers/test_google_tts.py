@@ -40,6 +40,7 @@ from google_tts_fake import (
     wav_bytes,
 )
 from job_fakes import Backup, Lookup
+from shipped import shipped_slice
 
 from addon.core.errors import (
     AuthError,
@@ -60,22 +61,7 @@ from addon.core.provider_info import check_provider_class, slice_schema
 from addon.providers.audio.google_tts import GoogleSpeech, language_code
 
 # The block proposed for config.json's providers.audio.google_tts (checked against the schema below).
-SHIPPED_BLOCK: dict[str, Any] = {
-    "enabled": False,
-    "timeout_s": 30,
-    "retry_attempts": 2,
-    "requests_per_minute": 200,
-    "max_concurrency": 4,
-    "price_per_request": 0.0002,
-    "api_key": "",
-    "api_key_env": "",
-    "base_url": "https://texttospeech.googleapis.com",
-    "auth": "api_key",
-    "voices": {},
-    "audio_encoding": "MP3",
-    "speaking_rate": 1.0,
-    "pitch": 0.0,
-}
+SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "google_tts")
 WRONG_KEY = "sk-test-google-wrong-0b9e55c1a0d7"
 WORD = "Guten Morgen"
 

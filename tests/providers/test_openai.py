@@ -31,6 +31,7 @@ from openai_fake import (
     serve_openai,
     server_error,
 )
+from shipped import shipped_slice
 
 from addon.core.errors import (
     AuthError,
@@ -50,22 +51,8 @@ from addon.core.provider_info import check_provider_class, slice_schema
 from addon.providers.image.openai import OpenAIImages
 
 # The block proposed for config.json's providers.image.openai (checked against the schema below).
-SHIPPED_BLOCK: dict[str, Any] = {
-    "enabled": True,
-    "api_key": "",
-    "api_key_env": "",
-    "base_url": "https://api.openai.com/v1",
-    "timeout_s": 120,
-    "retry_attempts": 2,
-    "requests_per_minute": 5,
-    "max_concurrency": 3,
-    "price_per_request": 0.04,
-    "model": "gpt-image-2",
-    "size": "1024x1024",
-    "quality": "medium",
-    "output_format": "jpeg",
-    "output_compression": 80,
-}
+# Enabled, as a user who lists it in a rule has it (it ships disabled).
+SHIPPED_BLOCK: dict[str, Any] = {**shipped_slice("image", "openai"), "enabled": True}
 GENERATIONS = "/v1/images/generations"
 WRONG_KEY = "sk-test-wrong-9b3e55c1a0d7"
 PROMPT = "A flashcard illustration of a red apple"

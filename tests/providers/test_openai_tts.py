@@ -35,6 +35,7 @@ from openai_tts_fake import (
     unsupported_country,
     wav_bytes,
 )
+from shipped import shipped_slice
 
 from addon.core.errors import (
     AuthError,
@@ -54,23 +55,7 @@ from addon.core.provider_info import check_provider_class, slice_schema
 from addon.providers.audio.openai_tts import DEFAULT_INSTRUCTIONS, MAX_INPUT_CHARS, OpenAISpeech
 
 # The block proposed for config.json's providers.audio.openai_tts (checked against the schema below).
-SHIPPED_BLOCK: dict[str, Any] = {
-    "enabled": False,
-    "timeout_s": 30,
-    "retry_attempts": 2,
-    "requests_per_minute": 50,
-    "max_concurrency": 3,
-    "price_per_request": 0.0002,
-    "api_key": "",
-    "api_key_env": "",
-    "base_url": "https://api.openai.com/v1",
-    "model": "gpt-4o-mini-tts",
-    "voice": "coral",
-    "voices": {},
-    "response_format": "mp3",
-    "instructions": DEFAULT_INSTRUCTIONS,
-    "speed": 1.0,
-}
+SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "openai_tts")
 WRONG_KEY = "sk-test-wrong-51c0e9a8b7d3"
 WAV_BYTES = wav_bytes()
 

@@ -15,6 +15,7 @@ import requests
 from job_fakes import Lookup
 from media_samples import png_bytes
 from openverse_fake import FakeImage, OpenverseFake, html_page, jpeg_bytes, serve_openverse
+from shipped import shipped_slice
 
 from addon.core.errors import (
     AuthError,
@@ -40,21 +41,8 @@ from addon.providers.image.openverse import (
 )
 
 # The slice proposed for config.json; the tests build the provider from it.
-SHIPPED: dict[str, Any] = {
-    "enabled": True,
-    "timeout_s": 20,
-    "retry_attempts": 2,
-    "requests_per_minute": 15,
-    "max_concurrency": 1,
-    "price_per_request": 0,
-    "api_key": "",
-    "api_key_env": "",
-    "base_url": "https://api.openverse.org",
-    "licenses": ["by", "by-sa", "cc0", "pdm"],
-    "license_type": [],
-    "page_size": 5,
-    "use_thumbnail": True,
-}
+# Enabled, as a user who lists it in a rule has it (it ships disabled).
+SHIPPED: dict[str, Any] = {**shipped_slice("image", "openverse"), "enabled": True}
 TEST_KEY = "sk-test-openverse-0123456789abcdef"
 
 

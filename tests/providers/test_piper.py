@@ -27,6 +27,7 @@ from typing import Any
 import jsonschema
 import pytest
 from job_fakes import Backup, Lookup
+from shipped import shipped_slice
 
 from addon.core.errors import (
     ConfigError,
@@ -46,18 +47,7 @@ from addon.core.provider_info import check_provider_class, slice_schema
 from addon.providers.audio.piper import PiperSpeech
 
 # The slice proposed for config.json; the tests build the provider from it.
-SHIPPED: dict[str, Any] = {
-    "enabled": False,
-    "timeout_s": 60,
-    "retry_attempts": 1,
-    "requests_per_minute": 600,
-    "max_concurrency": 2,
-    "price_per_request": 0,
-    "binary": "piper",
-    "model": "",
-    "voices": {},
-    "length_scale": None,
-}
+SHIPPED: dict[str, Any] = shipped_slice("audio", "piper")
 JOE_FILE = "en_US-joe-medium.onnx"
 
 

@@ -23,6 +23,7 @@ from sdwebui_fake import (
     tiny_jpeg,
     tiny_png,
 )
+from shipped import shipped_slice
 
 from addon.core.errors import (
     AuthError,
@@ -42,22 +43,8 @@ from addon.core.provider_info import check_provider_class, slice_schema
 from addon.providers.image.sdwebui import DEFAULT_BASE_URL, StableDiffusionWebUI
 
 # The slice proposed for config.json; the tests build the provider from it.
-SHIPPED: dict[str, Any] = {
-    "enabled": True,
-    "timeout_s": 180,
-    "retry_attempts": 1,
-    "requests_per_minute": 60,
-    "max_concurrency": 1,
-    "price_per_request": 0,
-    "base_url": "http://127.0.0.1:7860",
-    "steps": 20,
-    "sampler_name": "Euler a",
-    "width": 512,
-    "height": 512,
-    "cfg_scale": 7,
-    "negative_prompt": "",
-    "seed": -1,
-}
+# Enabled, as a user who lists it in a rule has it (it ships disabled).
+SHIPPED: dict[str, Any] = {**shipped_slice("image", "sdwebui"), "enabled": True}
 # Never sent and never shown: a key a user might paste by mistake (the provider takes none).
 TEST_KEY = "sk-test-sdwebui-0123456789abcdef"
 

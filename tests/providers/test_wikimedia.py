@@ -13,6 +13,7 @@ from typing import Any
 import jsonschema
 import pytest
 from job_fakes import Lookup
+from shipped import shipped_slice
 from wikimedia_fake import KNOWN_PARAMS, CommonsFile, WikimediaFake, jpeg_bytes, serve_wikimedia
 
 from addon.core.errors import (
@@ -35,20 +36,8 @@ from addon.providers.image.wikimedia import DEFAULT_USER_AGENT, MAX_QUERY_CHARS,
 USER_AGENT = "MediaFillTests/1.0 (https://example.org/media-fill-tests; tests@example.org)"
 
 # The block proposed for config.json's providers.image.wikimedia (checked against the schema below).
-SHIPPED: dict[str, Any] = {
-    "enabled": True,
-    "timeout_s": 20,
-    "retry_attempts": 2,
-    "requests_per_minute": 60,
-    "max_concurrency": 2,
-    "price_per_request": 0,
-    "base_url": "https://commons.wikimedia.org/w/api.php",
-    "thumb_width": 500,
-    "user_agent": "MediaFill/0.1.0 (Anki add-on Media Fill; https://ankiweb.net/shared/addons)",
-    "allowed_licenses": [],
-    "search_filter": "filetype:bitmap|drawing",
-    "search_limit": 10,
-}
+# Enabled, as a user who lists it in a rule has it (it ships disabled).
+SHIPPED: dict[str, Any] = {**shipped_slice("image", "wikimedia"), "enabled": True}
 
 
 @pytest.fixture

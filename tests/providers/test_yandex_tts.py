@@ -15,6 +15,7 @@ import jsonschema
 import pytest
 import requests
 from job_fakes import Backup, Lookup
+from shipped import shipped_slice
 from yandex_tts_fake import (
     HTML_PAGE,
     SERVICE_ACCOUNT_FOLDER,
@@ -55,23 +56,7 @@ from addon.core.provider_info import check_provider_class, slice_schema
 from addon.providers.audio.yandex_tts import YandexSpeech
 
 # The block proposed for config.json's providers.audio.yandex_tts (checked against the schema below).
-SHIPPED_BLOCK: dict[str, Any] = {
-    "enabled": False,
-    "timeout_s": 30,
-    "retry_attempts": 2,
-    "requests_per_minute": 300,
-    "max_concurrency": 4,
-    "price_per_request": 0.0003,
-    "api_key": "",
-    "api_key_env": "",
-    "base_url": "https://tts.api.cloud.yandex.net",
-    "auth": "api_key",
-    "folder_id": "",
-    "voices": {"ru": "alena", "en": "john", "de": "lea", "kk": "madi", "uz": "nigora"},
-    "emotion": "",
-    "speed": 1.0,
-    "output_format": "mp3",
-}
+SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "yandex_tts")
 WRONG_KEY = "sk-test-yandex-wrong-5c2e81f0a9"
 SECRETS = (TEST_KEY, TEST_IAM_TOKEN, WRONG_KEY)
 WORD = "привет"

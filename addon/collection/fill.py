@@ -86,7 +86,7 @@ class FillSession:
         self.registry = registry
         self.state_dir = state_dir
         self.options = options
-        self.plan_: Plan | None = None
+        self.planned: Plan | None = None
         self.journal: JobJournal | None = None
         self.reuse: ReuseIndex | None = None
         self.sync: CollectionSync | None = None
@@ -152,7 +152,7 @@ class FillSession:
             fingerprint=self.registry.output_fingerprint,
             max_media_bytes=self.max_media_bytes,
         )
-        self.plan_ = plan
+        self.planned = plan
         return plan
 
     def _price(self, kind: MediaKind, name: str) -> float:
@@ -172,10 +172,10 @@ class FillSession:
     ) -> GenerationOutcome:
         """Make the plan's media with the registry's providers (the caller owns and closes the
         registry, so breakers and health outlive the job). Never touches the collection."""
-        assert self.plan_ is not None, "plan first"
+        assert self.planned is not None, "plan first"
         budget = self.config.get("budget_usd")
         return generate_all(
-            self.plan_.requests_to_make(),
+            self.planned.requests_to_make(),
             providers=self.registry,
             cancel=cancel,
             on_progress=on_progress,
@@ -196,9 +196,9 @@ class FillSession:
 
     def finish(self, outcome: GenerationOutcome) -> StoreResult:
         """Store what is left in ``outcome`` (results not streamed) and end the job."""
-        assert self.sync is not None and self.plan_ is not None, "plan first"
+        assert self.sync is not None and self.planned is not None, "plan first"
         if outcome.results:
-            changes, report = self.sync.store(self.plan_, outcome)
+            changes, report = self.sync.store(self.planned, outcome)
         else:
             changes, report = self.sync.finish(outcome)
         report.job_id = self.job_id

@@ -61,9 +61,11 @@ import wave
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from xml.etree import ElementTree
 
+from failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from failure_script import FailureScript
 from fake_http import FakeServer, Recorded, Reply, serve
 
 TEST_KEY = "sk-test-azure-5d81c0e7a2f4"
@@ -226,19 +228,6 @@ HTML_PAGE = (
 # --- Failures -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Failure:
-    """One scripted answer that is not a success (or no answer at all: ``hang``)."""
-
-    status: int = 500
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    hang: bool = False
-
-    def reply(self) -> Reply:
-        return Reply(self.status, self.body, dict(self.headers))
-
-
 def gateway_failure(status: int, message: str, *, headers: Mapping[str, str] | None = None) -> Failure:
     """The API gateway's JSON error body ``{"statusCode", "message"}`` (§7.3 [OBS])."""
     body = json.dumps({"statusCode": status, "message": message}).encode()
@@ -315,13 +304,6 @@ class Synthesis:
     output_format: str
 
 
-@dataclass
-class _Scripted:
-    failure: Failure
-    remaining: int | None  # None: always
-    on: str
-
-
 def _local(tag: str) -> str:
     """An element's name without its namespace (SSML may carry ``xmlns``)."""
     return tag.rsplit("}", 1)[-1]
@@ -337,9 +319,8 @@ class AzureTTSFake:
         self.wav = wav
         self.hang_s = hang_s
         self._lock = threading.Lock()
-        self._released = threading.Event()
         self._server: FakeServer | None = None
-        self._scripted: list[_Scripted] = []
+        self._failures = FailureScript(HANG, after_hang=lambda: server_error(503).reply())
         self.syntheses: list[Synthesis] = []
         self._set_defaults()
 
@@ -348,16 +329,15 @@ class AzureTTSFake:
         self.voices: set[str] = set(self._initial_voices)
         self.payload: bytes | None = None
         self.payload_type = "audio/mpeg"
+        self._failures.stop_failing()
         with self._lock:
-            self._scripted.clear()
             self.syntheses.clear()
 
     def reset(self) -> None:
         """Back to a fresh fake on the same port: switches off, failures forgotten, hanging
         requests released, recorded requests and syntheses cleared."""
         self._set_defaults()
-        self._released.set()
-        self._released = threading.Event()
+        self._failures.reset()
         if self._server is not None:
             self._server.requests.clear()
 
@@ -379,43 +359,19 @@ class AzureTTSFake:
 
     def fail(self, failure: Failure, *, times: int = 1, on: str = "synthesize") -> None:
         """Answer the next ``times`` requests (of ``on``) with ``failure``, after any queued before."""
-        with self._lock:
-            self._scripted.append(_Scripted(failure, times, on))
+        self._failures.fail(failure, times=times, on=on)
 
     def fail_always(self, failure: Failure, *, on: str = "synthesize") -> None:
-        with self._lock:
-            self._scripted.append(_Scripted(failure, None, on))
+        self._failures.fail_always(failure, on=on)
 
     def hang(self, *, times: int | None = None, on: str = "synthesize") -> None:
         """Give no answer (for ``hang_s``, or until reset) to the next ``times`` requests (all when None)."""
-        if times is None:
-            self.fail_always(HANG, on=on)
-        else:
-            self.fail(HANG, times=times, on=on)
+        self._failures.hang(times=times, on=on)
 
     def stop_failing(self) -> None:
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
 
     # --- serving ---
-
-    def _next_failure(self, endpoint: str) -> Failure | None:
-        with self._lock:
-            for scripted in self._scripted:
-                if scripted.on not in (endpoint, "any"):
-                    continue
-                if scripted.remaining is not None:
-                    scripted.remaining -= 1
-                    if scripted.remaining <= 0:
-                        self._scripted.remove(scripted)
-                return scripted.failure
-        return None
-
-    def _answer_failure(self, failure: Failure) -> Reply:
-        if failure.hang:
-            self._released.wait(self.hang_s)
-            return server_error(503).reply()
-        return failure.reply()
 
     def handle(self, request: Recorded) -> Reply:
         if request.path == SYNTHESIS_PATH and request.method == "POST":
@@ -427,9 +383,9 @@ class AzureTTSFake:
         refused = self._check_key(request)
         if refused is not None:
             return refused.reply()
-        failure = self._next_failure(endpoint)
+        failure = self._failures.next_failure(endpoint)
         if failure is not None:
-            return self._answer_failure(failure)
+            return self._failures.answer(failure, hang_s=self.hang_s)
         return self._synthesize(request) if endpoint == "synthesize" else self._voice_list()
 
     def _check_key(self, request: Recorded) -> Failure | None:
@@ -534,5 +490,5 @@ def serve_azure_tts(
         try:
             yield fake
         finally:
-            fake._released.set()
+            fake._failures.release()
             fake._server = None

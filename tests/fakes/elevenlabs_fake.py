@@ -61,6 +61,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from failure_script import FailureScript
 from fake_http import FakeServer, Recorded, Reply, serve
 
 TEST_KEY = "sk-test-elevenlabs-7d2e9f41b6a3"
@@ -232,13 +233,6 @@ def html_gateway_error(status: int = 502) -> Failure:
 HANG = Failure(hang=True)
 
 
-@dataclass
-class _Scripted:
-    failure: Failure
-    remaining: int | None  # None: every request
-    on: str
-
-
 # --- The fake -------------------------------------------------------------------------------------
 
 
@@ -262,9 +256,8 @@ class ElevenLabsFake:
         self._initial_audio = {"mp3": silent_mp3(), "wav": silent_wav(), **(audio or {})}
         self.hang_s = hang_s
         self._lock = threading.Lock()
-        self._released = threading.Event()
         self._server: FakeServer | None = None
-        self._scripted: list[_Scripted] = []
+        self._failures = FailureScript(HANG, after_hang=lambda: server_error(504).reply())
         self._set_defaults()
 
     def _set_defaults(self) -> None:
@@ -275,15 +268,13 @@ class ElevenLabsFake:
         self.restricted: set[str] = set()
         self.payload: bytes | None = None
         self.payload_type = "audio/mpeg"
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
 
     def reset(self) -> None:
         """Back to a fresh fake on the same port: switches off, failures forgotten, hanging requests
         released, recorded requests cleared."""
         self._set_defaults()
-        self._released.set()
-        self._released = threading.Event()
+        self._failures.reset()
         if self._server is not None:
             self._server.requests.clear()
 
@@ -305,44 +296,20 @@ class ElevenLabsFake:
 
     def fail(self, failure: Failure, *, times: int = 1, on: str = "tts") -> None:
         """Answer the next ``times`` requests (of ``on``: "tts", "voices" or "any") with ``failure``."""
-        with self._lock:
-            self._scripted.append(_Scripted(failure, times, on))
+        self._failures.fail(failure, times=times, on=on)
 
     def fail_always(self, failure: Failure, *, on: str = "tts") -> None:
-        with self._lock:
-            self._scripted.append(_Scripted(failure, None, on))
+        self._failures.fail_always(failure, on=on)
 
     def hang(self, *, times: int | None = None, on: str = "tts") -> None:
         """Give no answer (for ``hang_s``, or until the fake stops) to the next ``times`` requests
         (every request when None)."""
-        if times is None:
-            self.fail_always(HANG, on=on)
-        else:
-            self.fail(HANG, times=times, on=on)
+        self._failures.hang(times=times, on=on)
 
     def stop_failing(self) -> None:
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
 
     # --- serving ---
-
-    def _next_failure(self, endpoint: str) -> Failure | None:
-        with self._lock:
-            for scripted in self._scripted:
-                if scripted.on not in (endpoint, "any"):
-                    continue
-                if scripted.remaining is not None:
-                    scripted.remaining -= 1
-                    if scripted.remaining <= 0:
-                        self._scripted.remove(scripted)
-                return scripted.failure
-        return None
-
-    def _answer_failure(self, failure: Failure) -> Reply:
-        if failure.hang:
-            self._released.wait(self.hang_s)
-            return server_error(504).reply()
-        return failure.reply()
 
     def handle(self, request: Recorded) -> Reply:
         if request.path.startswith(TTS_PREFIX):
@@ -356,9 +323,9 @@ class ElevenLabsFake:
         auth = self._check_auth(request, endpoint)
         if auth is not None:
             return auth.reply()
-        failure = self._next_failure(endpoint)
+        failure = self._failures.next_failure(endpoint)
         if failure is not None:
-            return self._answer_failure(failure)
+            return self._failures.answer(failure, hang_s=self.hang_s)
         return self._speak(request) if endpoint == "tts" else self._voices(request)
 
     def _check_auth(self, request: Recorded, endpoint: str) -> Failure | None:
@@ -489,7 +456,7 @@ class ElevenLabsFake:
         return None
 
     def _release(self) -> None:
-        self._released.set()
+        self._failures.release()
 
 
 @contextmanager

@@ -56,13 +56,14 @@ import base64
 import io
 import json
 import struct
-import threading
 import wave
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from failure_script import FailureScript
 from fake_http import FakeServer, Recorded, Reply, serve
 
 TEST_KEY = "sk-test-google-tts-7d1f3a9c2b64"
@@ -223,19 +224,6 @@ def _matches_voice_code(asked: str, voice_code: str) -> bool:
 
 
 # --- Failures -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One scripted answer that is not a success (or no answer at all: ``hang``)."""
-
-    status: int = 500
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    hang: bool = False
-
-    def reply(self) -> Reply:
-        return Reply(self.status, self.body, dict(self.headers))
 
 
 def error_body(code: int, status: str, message: str, details: Sequence[Mapping[str, Any]] = ()) -> bytes:
@@ -457,13 +445,6 @@ HANG = Failure(hang=True)
 # --- The fake -------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Scripted:
-    failure: Failure
-    remaining: int | None  # None: always
-    on: str
-
-
 class GoogleTTSFake:
     """The state and answers of the fake; see the module docstring for the switches."""
 
@@ -472,10 +453,8 @@ class GoogleTTSFake:
         self.token = token
         self.hang_s = hang_s
         self._initial_voices = tuple(voices)
-        self._lock = threading.Lock()
-        self._released = threading.Event()
         self._server: FakeServer | None = None
-        self._scripted: list[_Scripted] = []
+        self._failures = FailureScript(HANG, after_hang=lambda: server_error(503).reply())
         self._set_defaults()
 
     def _set_defaults(self) -> None:
@@ -484,20 +463,18 @@ class GoogleTTSFake:
         self.payload: bytes | None = None
         self.bad_base64 = False
         self.reply_instead: Reply | None = None
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
 
     def reset(self) -> None:
         """Back to a fresh fake on the same port: switches off, voices as given, failures forgotten,
         hanging requests released, recorded requests cleared."""
         self._set_defaults()
-        self._release()
-        self._released = threading.Event()
+        self._failures.reset()
         if self._server is not None:
             self._server.requests.clear()
 
     def _release(self) -> None:
-        self._released.set()
+        self._failures.release()
 
     # --- what tests use ---
 
@@ -520,44 +497,20 @@ class GoogleTTSFake:
 
     def fail(self, failure: Failure, *, times: int = 1, on: str = "synthesize") -> None:
         """Answer the next ``times`` requests (of ``on``) with ``failure``, after any queued before."""
-        with self._lock:
-            self._scripted.append(_Scripted(failure, times, on))
+        self._failures.fail(failure, times=times, on=on)
 
     def fail_always(self, failure: Failure, *, on: str = "synthesize") -> None:
-        with self._lock:
-            self._scripted.append(_Scripted(failure, None, on))
+        self._failures.fail_always(failure, on=on)
 
     def hang(self, *, times: int | None = None, on: str = "synthesize") -> None:
         """Give no answer (for ``hang_s``, or until the fake stops or resets) to the next ``times``
         requests (every request when None)."""
-        if times is None:
-            self.fail_always(HANG, on=on)
-        else:
-            self.fail(HANG, times=times, on=on)
+        self._failures.hang(times=times, on=on)
 
     def stop_failing(self) -> None:
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
 
     # --- serving ---
-
-    def _next_failure(self, endpoint: str) -> Failure | None:
-        with self._lock:
-            for scripted in self._scripted:
-                if scripted.on not in (endpoint, "any"):
-                    continue
-                if scripted.remaining is not None:
-                    scripted.remaining -= 1
-                    if scripted.remaining <= 0:
-                        self._scripted.remove(scripted)
-                return scripted.failure
-        return None
-
-    def _answer_failure(self, failure: Failure) -> Reply:
-        if failure.hang:
-            self._released.wait(self.hang_s)
-            return server_error(503).reply()
-        return failure.reply()
 
     def handle(self, request: Recorded) -> Reply:
         if request.path == SYNTHESIZE_PATH and request.method == "POST":
@@ -569,9 +522,9 @@ class GoogleTTSFake:
         auth = self._check_auth(request)
         if auth is not None:
             return auth.reply()
-        failure = self._next_failure(endpoint)
+        failure = self._failures.next_failure(endpoint)
         if failure is not None:
-            return self._answer_failure(failure)
+            return self._failures.answer(failure, hang_s=self.hang_s)
         return self._synthesize(request) if endpoint == "synthesize" else self._list_voices(request)
 
     def _check_auth(self, request: Recorded) -> Failure | None:

@@ -51,14 +51,14 @@ from __future__ import annotations
 import base64
 import json
 import re
-import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
+from failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from failure_script import FailureScript
 from fake_http import FakeServer, Recorded, Reply, serve
 from media_samples import png_bytes
 
@@ -119,19 +119,6 @@ HTML_PAGE = (
 
 
 # --- Failures -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One scripted answer that is not a success (or no answer at all: ``hang``)."""
-
-    status: int = 500
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    hang: bool = False
-
-    def reply(self) -> Reply:
-        return Reply(self.status, self.body, dict(self.headers))
 
 
 def error_body(message: str, *, type: str, param: str | None = None, code: str | None = None) -> bytes:
@@ -292,13 +279,6 @@ def _unknown_parameter(name: str) -> Failure:
 # --- The fake -------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Scripted:
-    failure: Failure
-    remaining: int | None  # None: always
-    on: str
-
-
 def _family(model: str) -> str:
     lowered = model.lower()
     if lowered.startswith(("gpt-image", "chatgpt-image")):
@@ -319,10 +299,8 @@ class OpenAIFake:
         self.models: list[str] = []
         self.hang_s = hang_s
         self._initial_answer = answer
-        self._lock = threading.Lock()
-        self._released = threading.Event()
         self._server: FakeServer | None = None
-        self._scripted: list[_Scripted] = []
+        self._failures = FailureScript(HANG, after_hang=lambda: server_error(504).reply())
         self.files: dict[str, tuple[bytes, str]] = {}
         self._set_defaults()
 
@@ -333,8 +311,7 @@ class OpenAIFake:
         self.payload: bytes | None = None
         self.files_html = False
         self.file_failure: Failure | None = None
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
         self.files.clear()
 
     def reset(self) -> None:
@@ -342,8 +319,7 @@ class OpenAIFake:
         off, models as given, failures forgotten, hanging requests released, recorded requests
         cleared."""
         self._set_defaults()
-        self._released.set()
-        self._released = threading.Event()
+        self._failures.reset()
         if self._server is not None:
             self._server.requests.clear()
 
@@ -372,44 +348,20 @@ class OpenAIFake:
 
     def fail(self, failure: Failure, *, times: int = 1, on: str = "generations") -> None:
         """Answer the next ``times`` API requests (of ``on``) with ``failure``, after any queued before."""
-        with self._lock:
-            self._scripted.append(_Scripted(failure, times, on))
+        self._failures.fail(failure, times=times, on=on)
 
     def fail_always(self, failure: Failure, *, on: str = "generations") -> None:
-        with self._lock:
-            self._scripted.append(_Scripted(failure, None, on))
+        self._failures.fail_always(failure, on=on)
 
     def hang(self, *, times: int | None = None, on: str = "generations") -> None:
         """Give no answer (for ``hang_s``, or until the fake stops) to the next ``times`` requests
         (every request when None)."""
-        if times is None:
-            self.fail_always(HANG, on=on)
-        else:
-            self.fail(HANG, times=times, on=on)
+        self._failures.hang(times=times, on=on)
 
     def stop_failing(self) -> None:
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
 
     # --- serving ---
-
-    def _next_failure(self, endpoint: str) -> Failure | None:
-        with self._lock:
-            for scripted in self._scripted:
-                if scripted.on not in (endpoint, "any"):
-                    continue
-                if scripted.remaining is not None:
-                    scripted.remaining -= 1
-                    if scripted.remaining <= 0:
-                        self._scripted.remove(scripted)
-                return scripted.failure
-        return None
-
-    def _answer_failure(self, failure: Failure) -> Reply:
-        if failure.hang:
-            self._released.wait(self.hang_s)
-            return server_error(504).reply()
-        return failure.reply()
 
     def handle(self, request: Recorded) -> Reply:
         if request.path.startswith("/files/") and request.method == "GET":
@@ -419,11 +371,11 @@ class OpenAIFake:
             if auth is not None:
                 return auth.reply()
             if request.path == GENERATIONS_PATH and request.method == "POST":
-                failure = self._next_failure("generations")
-                return self._answer_failure(failure) if failure else self._generate(request)
+                failure = self._failures.next_failure("generations")
+                return self._failures.answer(failure, hang_s=self.hang_s) if failure else self._generate(request)
             if request.method == "GET" and (request.path == "/v1/models" or request.path.startswith("/v1/models/")):
-                failure = self._next_failure("models")
-                return self._answer_failure(failure) if failure else self._models(request)
+                failure = self._failures.next_failure("models")
+                return self._failures.answer(failure, hang_s=self.hang_s) if failure else self._models(request)
         # [UNCONFIRMED] OpenAI's answer for a route it does not have.
         return api_failure(404, f"Invalid URL ({request.method} {request.path})", type="invalid_request_error").reply()
 
@@ -625,7 +577,7 @@ class OpenAIFake:
         return Reply(200, data, {"Content-Type": content_type})
 
     def _release(self) -> None:
-        self._released.set()
+        self._failures.release()
 
 
 @contextmanager

@@ -64,10 +64,12 @@ import wave
 import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from failure_script import FailureScript
 from fake_http import Recorded, Reply
 
 TEST_KEY = "sk-test-openai-tts-7d1e3b9a52c4"
@@ -167,19 +169,6 @@ def default_audio() -> dict[str, bytes]:
 
 
 # --- Failures -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One scripted answer that is not a success (or no answer at all: ``hang``)."""
-
-    status: int = 500
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    hang: bool = False
-
-    def reply(self) -> Reply:
-        return Reply(self.status, self.body, dict(self.headers))
 
 
 def error_body(message: str, *, type: str, param: str | None = None, code: str | None = None) -> bytes:
@@ -324,13 +313,6 @@ HANG = Failure(hang=True)
 # --- The fake -------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Scripted:
-    failure: Failure
-    remaining: int | None  # None: always
-    on: str
-
-
 @dataclass(frozen=True)
 class _Audio:
     """A success: audio sent chunked."""
@@ -348,8 +330,7 @@ class OpenAITTSFake:
         self._initial_models = tuple(models)
         self._initial_audio = {**default_audio(), **(audio or {})}
         self._lock = threading.Lock()
-        self._released = threading.Event()
-        self._scripted: list[_Scripted] = []
+        self._failures = FailureScript(HANG, after_hang=lambda: server_error(504).reply())
         self._requests: list[Recorded] = []
         self._httpd: ThreadingHTTPServer | None = None
         self._set_defaults()
@@ -364,15 +345,13 @@ class OpenAITTSFake:
         self.serve_format: str | None = None
         self.stall = False
         self.cut_short = False
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
 
     def reset(self) -> None:
         """Back to a fresh fake on the same port: switches off, failures forgotten, hanging requests
         released, recorded requests cleared."""
         self._set_defaults()
-        self._released.set()
-        self._released = threading.Event()
+        self._failures.reset()
         with self._lock:
             self._requests.clear()
 
@@ -399,24 +378,18 @@ class OpenAITTSFake:
 
     def fail(self, failure: Failure, *, times: int = 1, on: str = "speech") -> None:
         """Answer the next ``times`` API requests (of ``on``) with ``failure``, after any queued before."""
-        with self._lock:
-            self._scripted.append(_Scripted(failure, times, on))
+        self._failures.fail(failure, times=times, on=on)
 
     def fail_always(self, failure: Failure, *, on: str = "speech") -> None:
-        with self._lock:
-            self._scripted.append(_Scripted(failure, None, on))
+        self._failures.fail_always(failure, on=on)
 
     def hang(self, *, times: int | None = None, on: str = "speech") -> None:
         """Give no answer (for ``hang_s``, or until the fake stops or resets) to the next ``times``
         requests (every request when None)."""
-        if times is None:
-            self.fail_always(HANG, on=on)
-        else:
-            self.fail(HANG, times=times, on=on)
+        self._failures.hang(times=times, on=on)
 
     def stop_failing(self) -> None:
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
 
     # --- serving ---
 
@@ -424,20 +397,8 @@ class OpenAITTSFake:
         with self._lock:
             self._requests.append(request)
 
-    def _next_failure(self, endpoint: str) -> Failure | None:
-        with self._lock:
-            for scripted in self._scripted:
-                if scripted.on not in (endpoint, "any"):
-                    continue
-                if scripted.remaining is not None:
-                    scripted.remaining -= 1
-                    if scripted.remaining <= 0:
-                        self._scripted.remove(scripted)
-                return scripted.failure
-        return None
-
     def _wait_released(self) -> None:
-        self._released.wait(self.hang_s)
+        self._failures.wait_released(self.hang_s)
 
     def handle(self, request: Recorded) -> Reply | _Audio:
         if not request.path.startswith("/v1/"):
@@ -446,23 +407,17 @@ class OpenAITTSFake:
         if auth is not None:
             return auth.reply()
         if request.path == SPEECH_PATH and request.method == "POST":
-            failure = self._next_failure("speech")
-            return self._answer_failure(failure) if failure else self._speech(request)
+            failure = self._failures.next_failure("speech")
+            return self._failures.answer(failure, hang_s=self.hang_s) if failure else self._speech(request)
         if request.method == "GET" and (request.path == "/v1/models" or request.path.startswith("/v1/models/")):
-            failure = self._next_failure("models")
-            return self._answer_failure(failure) if failure else self._models(request)
+            failure = self._failures.next_failure("models")
+            return self._failures.answer(failure, hang_s=self.hang_s) if failure else self._models(request)
         return self._invalid_url(request)
 
     @staticmethod
     def _invalid_url(request: Recorded) -> Reply:
         """[UNCONFIRMED] OpenAI's answer for a route it does not have."""
         return api_failure(404, f"Invalid URL ({request.method} {request.path})", type="invalid_request_error").reply()
-
-    def _answer_failure(self, failure: Failure) -> Reply:
-        if failure.hang:
-            self._wait_released()
-            return server_error(504).reply()
-        return failure.reply()
 
     def _check_auth(self, request: Recorded) -> Failure | None:
         header = request.headers.get("authorization", "")
@@ -658,7 +613,7 @@ class OpenAITTSFake:
         threading.Thread(target=self._httpd.serve_forever, name="fake-openai-tts", daemon=True).start()
 
     def _stop(self) -> None:
-        self._released.set()
+        self._failures.release()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()

@@ -74,13 +74,13 @@ from __future__ import annotations
 
 import json
 import struct
-import threading
 import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 
+from failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from failure_script import FailureScript
 from fake_http import FakeServer, Recorded, Reply, serve
 
 TEST_KEY = "sk-test-yandex-7d1e0c4b9a62f3e8"
@@ -168,19 +168,6 @@ HTML_PAGE = (
 
 
 # --- Failures -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Failure:
-    """One scripted answer that is not a success (or no answer at all: ``hang``)."""
-
-    status: int = 500
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    hang: bool = False
-
-    def reply(self) -> Reply:
-        return Reply(self.status, self.body, dict(self.headers))
 
 
 def _trace_headers() -> dict[str, str]:
@@ -291,22 +278,14 @@ def form(recorded: Recorded) -> dict[str, list[str]]:
 # --- The fake -------------------------------------------------------------------------------------
 
 
-@dataclass
-class _Scripted:
-    failure: Failure
-    remaining: int | None  # None: always
-
-
 class YandexTTSFake:
     """The state and answers of the fake; see the module docstring for the switches."""
 
     def __init__(self, *, mp3: bytes, hang_s: float) -> None:
         self._mp3 = mp3
         self.hang_s = hang_s
-        self._lock = threading.Lock()
-        self._released = threading.Event()
         self._server: FakeServer | None = None
-        self._scripted: list[_Scripted] = []
+        self._failures = FailureScript(HANG, after_hang=lambda: server_error(504).reply())
         self._set_defaults()
 
     def _set_defaults(self) -> None:
@@ -318,15 +297,13 @@ class YandexTTSFake:
         self.payload: bytes | None = None
         self.payload_type = "text/html; charset=utf-8"
         self.serve_format: str | None = None
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
 
     def reset(self) -> None:
         """Back to a fresh fake on the same port: switches off, failures forgotten, hanging
         requests released, recorded requests cleared."""
         self._set_defaults()
-        self._released.set()
-        self._released = threading.Event()
+        self._failures.reset()
         if self._server is not None:
             self._server.requests.clear()
 
@@ -356,36 +333,19 @@ class YandexTTSFake:
 
     def fail(self, failure: Failure, *, times: int = 1) -> None:
         """Answer the next ``times`` synthesis requests with ``failure``, after any queued before."""
-        with self._lock:
-            self._scripted.append(_Scripted(failure, times))
+        self._failures.fail(failure, times=times)
 
     def fail_always(self, failure: Failure) -> None:
-        with self._lock:
-            self._scripted.append(_Scripted(failure, None))
+        self._failures.fail_always(failure)
 
     def hang(self, *, times: int | None = None) -> None:
         """Give no answer (for ``hang_s``, or until reset) to the next ``times`` requests (all when None)."""
-        if times is None:
-            self.fail_always(HANG)
-        else:
-            self.fail(HANG, times=times)
+        self._failures.hang(times=times)
 
     def stop_failing(self) -> None:
-        with self._lock:
-            self._scripted.clear()
+        self._failures.stop_failing()
 
     # --- serving ---
-
-    def _next_failure(self) -> Failure | None:
-        with self._lock:
-            if not self._scripted:
-                return None
-            scripted = self._scripted[0]
-            if scripted.remaining is not None:
-                scripted.remaining -= 1
-                if scripted.remaining <= 0:
-                    self._scripted.pop(0)
-            return scripted.failure
 
     def handle(self, request: Recorded) -> Reply:
         if request.path != SYNTHESIZE_PATH:
@@ -393,12 +353,9 @@ class YandexTTSFake:
         if request.method != "POST":
             # [UNCONFIRMED] the gateway's answer to another method on the synthesis path.
             return Reply(405, b"Method Not Allowed\n", {"Content-Type": "text/plain; charset=utf-8"})
-        failure = self._next_failure()
+        failure = self._failures.next_failure()
         if failure is not None:
-            if failure.hang:
-                self._released.wait(self.hang_s)
-                return server_error(504).reply()
-            return failure.reply()
+            return self._failures.answer(failure, hang_s=self.hang_s)
         fields = self._fields(request)
         refused = self._check_auth(request, fields)
         if refused is not None:
@@ -497,5 +454,5 @@ def serve_yandex_tts(*, mp3: bytes | None = None, hang_s: float = 5.0) -> Iterat
         try:
             yield fake
         finally:
-            fake._released.set()
+            fake._failures.release()
             fake._server = None

@@ -49,16 +49,13 @@ from ...core.errors import (
     InvalidResponseError,
     PermanentError,
     ProviderError,
-    QuotaError,
 )
-from ...core.http_status import server_excerpt
 from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
 from ...core.media import MediaKind, MediaRequest, MediaResult
 from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type, require_media, sniff_audio
 from ..http_client import HttpClient, status_error
-from ..image.openai import ApiError
+from ..openai_api import DEFAULT_BASE_URL, ApiError, account_error
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # §2.2: the current TTS model (its 2025-03-20 snapshot is gone, §2.5); a setting, this is only the
 # fallback when the config names none.
 DEFAULT_MODEL = "gpt-4o-mini-tts"
@@ -84,8 +81,6 @@ HEALTH_CHECK_TIMEOUT_S = 20.0
 _CHUNK_BYTES = 64 * 1024
 # Request fields that come from one setting each: a 400 about one of them is a settings problem.
 _SETTING_PARAMS = {"response_format": "response_format", "speed": "speed", "instructions": "instructions"}
-_BILLING_URL = "https://platform.openai.com/settings/organization/billing"
-_KEYS_URL = "https://platform.openai.com/api-keys"
 
 # English names of common languages, for the ``{language}`` of ``instructions``; other codes are
 # passed as they are (the model understands "pt-BR" too).
@@ -274,21 +269,11 @@ class OpenAISpeech(AudioProvider):
         """The error for a non-2xx answer of the API, read from OpenAI's error envelope (§1.4)."""
         status = response.status_code
         error = ApiError.of(response)
-        said = server_excerpt(error.message) if error.message else ""
-        quoted = f": {said}" if said else ""
+        quoted = error.quoted()
         label = f"HTTP {status}"
-        if status == 429 and "insufficient_quota" in (error.code, error.type):
-            return QuotaError(
-                f"the OpenAI account has no credit left or reached its spending limit ({label}){quoted}. "
-                f"Add credit or raise the limit at {_BILLING_URL}",
-                provider=self.name,
-            )
-        if status == 401:
-            return AuthError(
-                f"OpenAI refused the API key ({label}){quoted}. Check {self.setting_path('api_key')} (or api_key_env); "
-                f"keys are made at {_KEYS_URL}",
-                provider=self.name,
-            )
+        account = account_error(response, error, provider=self.name, setting_path=self.setting_path())
+        if account is not None:
+            return account
         if status == 403:
             if "unsupported_country" in error.code:
                 return AuthError(
@@ -304,12 +289,6 @@ class OpenAISpeech(AudioProvider):
             return ConfigError(
                 f"OpenAI has no text-to-speech model {self.model!r} for this account ({label}){quoted}. "
                 f"Set {self.setting_path('model')} to a current one, e.g. {DEFAULT_MODEL!r}",
-                provider=self.name,
-            )
-        if status == 404:
-            return ConfigError(
-                f"{display_url(response.url)} does not exist ({label}){quoted}. "
-                f"Check {self.setting_path('base_url')} (OpenAI's is {DEFAULT_BASE_URL})",
                 provider=self.name,
             )
         if status in (400, 422):

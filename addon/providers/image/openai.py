@@ -36,7 +36,6 @@ import binascii
 import time
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import requests
@@ -51,13 +50,12 @@ from ...core.errors import (
     ProviderError,
     QuotaError,
 )
-from ...core.http_status import server_excerpt
 from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
 from ...core.media import MediaKind, MediaRequest, MediaResult
 from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type, require_media, sniff_image
 from ..http_client import HttpClient, status_error
+from ..openai_api import DEFAULT_BASE_URL, ApiError, account_error
 
-DEFAULT_BASE_URL = "https://api.openai.com/v1"
 # dall-e-2/-3 were shut down 2026-05-12, gpt-image-1 on 2026-10-23, and gpt-image-1-mini, -1.5 and
 # chatgpt-image-latest go on 2026-12-01 (provider_apis.md §1.7): the model is a setting, this is only
 # the fallback when the config names none.
@@ -82,39 +80,11 @@ _SETTING_PARAMS = {
 }
 _SAFETY_CODES = frozenset({"content_policy_violation", "moderation_blocked"})
 _VERIFY_URL = "https://platform.openai.com/settings/organization/general"
-_BILLING_URL = "https://platform.openai.com/settings/organization/billing"
-_KEYS_URL = "https://platform.openai.com/api-keys"
 
 
 def is_gpt_image_model(model: str) -> bool:
     """Whether ``model`` is one of OpenAI's GPT image models (base64 answers, no ``response_format``)."""
     return model.strip().lower().startswith(GPT_IMAGE_PREFIXES)
-
-
-@dataclass(frozen=True)
-class ApiError:
-    """The parts of OpenAI's error envelope (§1.4); empty strings where the body had none."""
-
-    message: str = ""
-    type: str = ""
-    code: str = ""
-    param: str = ""
-
-    @classmethod
-    def of(cls, response: requests.Response) -> ApiError:
-        try:
-            body = response.json()
-        except ValueError:
-            return cls()
-        error = body.get("error") if isinstance(body, Mapping) else None
-        if not isinstance(error, Mapping):
-            return cls()
-
-        def text(key: str) -> str:
-            value = error.get(key)
-            return value if isinstance(value, str) else ""
-
-        return cls(message=text("message"), type=text("type"), code=text("code"), param=text("param"))
 
 
 class OpenAIImages(ImageProvider):
@@ -258,22 +228,12 @@ class OpenAIImages(ImageProvider):
         """The error for a non-2xx answer of the API, read from OpenAI's error envelope."""
         status = response.status_code
         error = ApiError.of(response)
-        said = server_excerpt(error.message) if error.message else ""
-        quoted = f": {said}" if said else ""
+        quoted = error.quoted()
         label = f"HTTP {status}"
         setting = self.setting_path()
-        if status == 429 and "insufficient_quota" in (error.code, error.type):
-            return QuotaError(
-                f"the OpenAI account has no credit left or reached its spending limit ({label}){quoted}. "
-                f"Add credit or raise the limit at {_BILLING_URL}",
-                provider=self.name,
-            )
-        if status == 401:
-            return AuthError(
-                f"OpenAI refused the API key ({label}){quoted}. Check {setting}.api_key (or api_key_env); "
-                f"keys are made at {_KEYS_URL}",
-                provider=self.name,
-            )
+        account = account_error(response, error, provider=self.name, setting_path=setting)
+        if account is not None:
+            return account
         if status == 403 and _needs_verification(error.message):
             return AuthError(
                 f"OpenAI requires the organization to be verified before it may use the model {self.model!r} "
@@ -285,12 +245,6 @@ class OpenAIImages(ImageProvider):
             return ConfigError(
                 f"OpenAI has no model {self.model!r} for this account ({label}){quoted}. "
                 f"Set {setting}.model to a current GPT image model",
-                provider=self.name,
-            )
-        if status == 404:
-            return ConfigError(
-                f"{display_url(response.url)} does not exist ({label}){quoted}. "
-                f"Check {setting}.base_url (OpenAI's is {DEFAULT_BASE_URL})",
                 provider=self.name,
             )
         if status in (400, 422):

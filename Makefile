@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv system-deps demo test run package lint bench clean
+.PHONY: venv system-deps demo test run package lint bench screenshots clean
 
 venv: $(STAMP)
 
@@ -33,6 +33,9 @@ package: venv
 bench: venv
 	$(PY) -m devtools.bench_registry
 	$(PY) -m devtools.bench_engine
+
+screenshots: venv system-deps
+	$(PY) -m devtools.screenshots --out docs/screenshots
 
 lint: venv
 	$(PY) -m ruff check addon tests devtools

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from .paths import ADDON_PACKAGE, ADDON_SOURCE, REPO, TOP_LEVEL_ADDON_FILES
 
@@ -68,3 +71,13 @@ def headless_environment(*, single_instance_key: str, offscreen: bool = False) -
     if offscreen or (not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY")):
         env["QT_QPA_PLATFORM"] = "offscreen"
     return env
+
+
+def pump(app: Any, until: Callable[[], bool], *, timeout: float = 30.0, what: str = "condition") -> None:
+    """Process Qt events until ``until()`` is true; a `TimeoutError` naming ``what`` after ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not until():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout} s waiting for {what}")
+        app.processEvents()
+        time.sleep(0.005)

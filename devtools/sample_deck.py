@@ -1,5 +1,6 @@
 """The sample collection used by `make demo`, `make run` and the tests: two note types in two
 languages, 24 words, a few of them with the HTML, entities and existing sound tags real decks have.
+Each note type has a picture field and a sound field (the demo rules fill only the sound).
 """
 
 from __future__ import annotations
@@ -99,14 +100,15 @@ def add_sample_notes(col: Collection) -> dict[str, list[int]]:
     """Add the sample note types and notes to ``col``; returns note ids by note type name."""
     deck_id = col.decks.id(DECK)
     assert deck_id is not None
-    english = _note_type(col, ENGLISH_TYPE, ["Front", "Back", "Audio"])
-    spanish = _note_type(col, SPANISH_TYPE, ["Palabra", "Significado", "Audio"])
+    english = _note_type(col, ENGLISH_TYPE, ["Front", "Back", "Picture", "Audio"])
+    spanish = _note_type(col, SPANISH_TYPE, ["Palabra", "Significado", "Imagen", "Audio"])
     ids: dict[str, list[int]] = {ENGLISH_TYPE: [], SPANISH_TYPE: []}
     for model, words in ((english, ENGLISH_WORDS), (spanish, [*SPANISH_WORDS, PREFILLED])):
         for values in words:
             note = col.new_note(model)
-            for index, value in enumerate(values):
-                note.fields[index] = value
+            note.fields[0], note.fields[1] = values[0], values[1]
+            if len(values) > 2:
+                note["Audio"] = values[2]
             col.add_note(note, deck_id)
             ids[model["name"]].append(int(note.id))
     return ids

@@ -111,7 +111,7 @@ class FillSession:
             if self.state_dir is None:
                 raise ConfigError("resuming a job needs the add-on's user_files folder")
             self.journal, state = JobJournal.reopen(self.state_dir, earlier, mode=mode)
-            if state.header.collection and state.header.collection != _collection_id(col):
+            if state.header.collection and state.header.collection != collection_id(col):
                 self.journal.close()
                 raise ConfigError(f"job {earlier} belongs to another collection ({state.header.collection})")
             note_ids = state.header.note_ids
@@ -123,13 +123,13 @@ class FillSession:
             remove_partial_writes(media_dir, state.writing.values())
             apply_journal(plan, state, mode=mode, exists=lambda name: os.path.isfile(os.path.join(media_dir, name)))
         if self.state_dir is not None and self.config.get("reuse_media", True):
-            self.reuse = ReuseIndex(self.state_dir / REUSE_INDEX_FILE_NAME, collection_id=_collection_id(col))
+            self.reuse = ReuseIndex(self.state_dir / REUSE_INDEX_FILE_NAME, collection_id=collection_id(col))
             if not fresh:
                 apply_reuse(
                     plan,
                     index=self.reuse,
                     fingerprint=self.registry.output_fingerprint,
-                    exists=lambda name, size: _has_file(media_dir, name, size),
+                    exists=lambda name, size: has_media_file(media_dir, name, size),
                 )
         if self.journal is None and self.state_dir is not None:
             header = JobHeader(
@@ -139,7 +139,7 @@ class FillSession:
                 rules=list(rules_config.get("rules", [])),
                 kinds=[kind.value for kind in MediaKind],
                 fresh=fresh,
-                collection=_collection_id(col),
+                collection=collection_id(col),
             )
             self.journal = JobJournal.create(self.state_dir, header)
         self.job_id = self.journal.job_id if self.journal is not None else ""
@@ -156,10 +156,7 @@ class FillSession:
         return plan
 
     def _price(self, kind: MediaKind, name: str) -> float:
-        try:
-            return float(self.registry.settings(kind, name).get("price_per_request", 0) or 0)
-        except ConfigError:
-            return 0.0
+        return price_per_request(self.registry, kind, name)
 
     # Step 2
 
@@ -235,11 +232,21 @@ def store_job(col: Collection, plan: Plan, outcome: GenerationOutcome) -> StoreR
     return StoreResult(changes=changes, report=report)
 
 
-def _collection_id(col: Collection) -> str:
+def price_per_request(registry: ProviderRegistry, kind: MediaKind, name: str) -> float:
+    """The configured price of one request to the provider (0 when it cannot be read)."""
+    try:
+        return float(registry.settings(kind, name).get("price_per_request", 0) or 0)
+    except ConfigError:
+        return 0.0
+
+
+def collection_id(col: Collection) -> str:
+    """How the journal and the reuse index tell collections apart: the collection file's path."""
     return os.path.abspath(col.path)
 
 
-def _has_file(media_dir: str, name: str, size: int) -> bool:
+def has_media_file(media_dir: str, name: str, size: int) -> bool:
+    """Whether the media folder holds ``name`` with exactly ``size`` bytes."""
     try:
         return os.path.getsize(os.path.join(media_dir, name)) == size
     except OSError:

@@ -101,16 +101,65 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return data
 
 
+def _is_provider_setting(path: Sequence[str]) -> bool:
+    """``providers.<kind>.<name>.<key>``: one setting of one provider, which is replaced as a whole
+    (a ``voices`` map the user saved is the whole map, so an entry can also be taken out)."""
+    return len(path) == 4 and path[0] == "providers"
+
+
 def merge_config(defaults: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    """Deep-merge ``overrides`` onto ``defaults``: objects merge key by key, anything else replaces."""
+    """Deep-merge ``overrides`` onto ``defaults``: objects merge key by key, anything else replaces;
+    a provider's setting (``providers.<kind>.<name>.<key>``) replaces its default as a whole, even
+    when it is an object."""
+    return _merge(defaults, overrides or {}, ())
+
+
+def _merge(defaults: Mapping[str, Any], overrides: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
     merged = copy.deepcopy(dict(defaults))
-    for key, value in (overrides or {}).items():
+    for key, value in overrides.items():
         base = merged.get(key)
-        if isinstance(base, Mapping) and isinstance(value, Mapping):
-            merged[key] = merge_config(base, value)
+        where = (*path, str(key))
+        if isinstance(base, Mapping) and isinstance(value, Mapping) and not _is_provider_setting(where):
+            merged[key] = _merge(base, value, where)
         else:
             merged[key] = copy.deepcopy(value)
     return merged
+
+
+def config_overrides(defaults: Mapping[str, Any], config: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``config`` changes from ``defaults``: the smallest overrides for which
+    ``merge_config(defaults, overrides) == config`` (a key that ``config`` lacks cannot be taken
+    out of the defaults by an overlay, so it is not looked at). Saving only these lets a later
+    update's new defaults reach the user."""
+    return _overrides(defaults, config, ())
+
+
+def _overrides(defaults: Mapping[str, Any], config: Mapping[str, Any], path: tuple[str, ...]) -> dict[str, Any]:
+    changed: dict[str, Any] = {}
+    for key, value in config.items():
+        where = (*path, str(key))
+        if key not in defaults:
+            changed[key] = copy.deepcopy(value)
+            continue
+        base = defaults[key]
+        if isinstance(base, Mapping) and isinstance(value, Mapping) and not _is_provider_setting(where):
+            inner = _overrides(base, value, where)
+            if inner:
+                changed[key] = inner
+        elif not same_json(base, value):
+            changed[key] = copy.deepcopy(value)
+    return changed
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON values, types included: ``True`` is not ``1`` and ``1`` is not ``1.0``."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, Mapping):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return bool(a == b)
 
 
 _RULE_SCHEMA: dict[str, Any] = {
@@ -153,6 +202,20 @@ GENERAL_PROPERTIES: dict[str, Any] = {
     "max_media_mb": {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
     "audio_format": {"enum": ["mp3", "ogg", "wav", "flac"]},
     "keep_unconverted_audio": {"type": "boolean"},
+    # The order in which new rules list each kind's providers (see `provider_order`); names not
+    # known are passed over, providers not named follow by their priority.
+    "provider_order": {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            kind.value: {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True}
+            for kind in MediaKind
+        },
+    },
+    # The version of the config's shape (see `config_migration`); a config without it is version 1.
+    "config_version": {"type": "integer", "minimum": 1},
+    # Settings this version does not use, kept by their old key path so nothing a user wrote is lost.
+    "legacy_settings": {"type": "object"},
     "provider_modules": {
         "type": "object",
         "additionalProperties": False,
@@ -193,24 +256,35 @@ def config_schema(slice_schemas: SliceSchemas) -> dict[str, Any]:
     }
 
 
-def _key_path(path: Sequence[Any]) -> str:
+TOP_LEVEL = "(top level)"
+
+
+def key_path(path: Sequence[Any]) -> str:
+    """A key path as messages write it: ``providers.audio.espeak.voices``, ``rules[0].mode``."""
     text = ""
     for part in path:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "(top level)"
+    return text or TOP_LEVEL
 
 
-def validate_config(config: Mapping[str, Any], slice_schemas: SliceSchemas) -> None:
-    """Raise `ConfigError` listing every problem, each with its key path."""
+def config_problems(config: Mapping[str, Any], slice_schemas: SliceSchemas) -> list[tuple[str, str]]:
+    """Every problem of ``config`` as (key path, message), schema problems sorted by key path. The
+    checks beyond the schema (base URLs, rules naming known providers) run only when it holds."""
     validator = jsonschema.Draft7Validator(config_schema(slice_schemas))
     problems = [
-        f"{_key_path(err.absolute_path)}: {_describe(err)}"
+        (key_path(err.absolute_path), _describe(err))
         for err in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
     ]
     if not problems:
         problems = _url_problems(config) + _rule_problems(config, slice_schemas)
+    return problems
+
+
+def validate_config(config: Mapping[str, Any], slice_schemas: SliceSchemas) -> None:
+    """Raise `ConfigError` listing every problem, each with its key path."""
+    problems = config_problems(config, slice_schemas)
     if problems:
-        raise ConfigError("invalid config: " + "; ".join(problems))
+        raise ConfigError("invalid config: " + "; ".join(f"{path}: {message}" for path, message in problems))
 
 
 def _describe(err: jsonschema.ValidationError) -> str:
@@ -239,32 +313,35 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-def _url_problems(config: Mapping[str, Any]) -> list[str]:
+def _url_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
     problems = []
     for kind, providers in config.get("providers", {}).items():
         for name, settings in providers.items():
             url = settings.get("base_url") if isinstance(settings, Mapping) else None
             problem = url_problem(url) if isinstance(url, str) and url else None
             if problem:
-                problems.append(f"providers.{kind}.{name}.base_url: {problem}")
+                problems.append((f"providers.{kind}.{name}.base_url", problem))
     return problems
 
 
-def _rule_problems(config: Mapping[str, Any], provider_schemas: SliceSchemas) -> list[str]:
+def _rule_problems(config: Mapping[str, Any], provider_schemas: SliceSchemas) -> list[tuple[str, str]]:
     problems = []
     for index, rule in enumerate(config.get("rules", [])):
-        if not rule.get("image_field") and not rule.get("audio_field"):
-            problems.append(f"rules[{index}]: names neither an image_field nor an audio_field, so it fills nothing")
+        # A rule naming neither field is allowed: it leaves its note type alone (the Fill Media
+        # dialog saves one when the user sets both fields to "(none)"; it beats the "*" rule).
         for kind in MediaKind:
             for name in rule.get(f"{kind.value}_providers", []):
                 if name not in provider_schemas.get(kind, {}):
                     known = ", ".join(sorted(provider_schemas.get(kind, {}))) or "none yet"
                     problems.append(
-                        f"rules[{index}].{kind.value}_providers: unknown {kind.value} provider {name!r} (known: {known})"
+                        (
+                            f"rules[{index}].{kind.value}_providers",
+                            f"unknown {kind.value} provider {name!r} (known: {known})",
+                        )
                     )
             if rule.get(f"{kind.value}_field") and not rule.get(f"{kind.value}_providers"):
                 problems.append(
-                    f"rules[{index}].{kind.value}_providers: {kind.value}_field is set but no provider is listed"
+                    (f"rules[{index}].{kind.value}_providers", f"{kind.value}_field is set but no provider is listed")
                 )
     return problems
 

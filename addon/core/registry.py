@@ -29,6 +29,7 @@ from typing import Any
 from .catalog import ProviderCatalog
 from .circuit_breaker import BreakerState, CircuitBreaker
 from .config import Rule, load_default_config, merge_config, provider_settings, validate_config
+from .config_migration import migrate_config
 from .errors import ConfigError, DuplicateProviderError, MediaFillError, RegistryError
 from .health import HealthSnapshot, HealthStatus, ProviderHealth
 from .interfaces import HealthReport, MediaProvider, resolve_api_key
@@ -72,15 +73,18 @@ def slice_schemas(catalog: ProviderCatalog) -> dict[MediaKind, dict[str, Mapping
 
 
 def load_config(overrides: Mapping[str, Any] | None, *, shipped: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The shipped defaults with ``overrides`` deep-merged over them, validated against every known
-    provider's schema; raises `ConfigError` naming each bad key. Loads provider classes (not
-    instances) to read their schemas."""
+    """The shipped defaults with ``overrides`` (brought to the current shape by `migrate_config`)
+    deep-merged over them, validated against every known provider's schema; raises `ConfigError`
+    naming each bad key. Loads provider classes (not instances) to read their schemas."""
     defaults = load_default_config() if shipped is None else shipped
     config = merge_config(defaults, overrides)
     modules = config.get("provider_modules")
     if modules is not None and not isinstance(modules, Mapping):
         raise ConfigError(f"invalid config: provider_modules: {modules!r} is not of type 'object'")
-    validate_config(config, slice_schemas(catalog_for(config, shipped_defaults=defaults)))
+    catalog = catalog_for(config, shipped_defaults=defaults)
+    known = {kind: catalog.names(kind) for kind in MediaKind}
+    config = merge_config(defaults, migrate_config(overrides or {}, known=known).config)
+    validate_config(config, slice_schemas(catalog))
     remember_config_secrets(config)
     return config
 
@@ -237,13 +241,7 @@ class ProviderRegistry:
         """Why the provider cannot run as configured (disabled, missing key, not loadable), or None."""
         if not self.is_enabled(kind, name):
             return "is disabled in the settings"
-        try:
-            return self.get(kind, name).setup_problem()
-        except MediaFillError as exc:
-            return exc.message if isinstance(exc, RegistryError) else str(exc)
-        except Exception as exc:  # a provider whose constructor crashes must not break the others
-            log.exception("building provider %s failed", name)
-            return f"could not be built ({type(exc).__name__}); see the log"
+        return self._build_problem(kind, name)
 
     # Health
 
@@ -287,16 +285,41 @@ class ProviderRegistry:
         A provider that cannot be built or is not set up fails its check without a call. Blocks
         until every check has finished or timed out; do not call it on a UI thread.
         """
+        wanted = [(k, name) for k in kinds for name in self.catalog.names(k) if self.is_enabled(k, name)]
+        return self._run_checks(wanted, timeout_s=timeout_s, problem_of=self.setup_problem)
+
+    def check_provider(self, kind: MediaKind, name: str, *, timeout_s: float | None = None) -> CheckResult:
+        """Run one provider's `test_connection` within ``timeout_s``, whether or not it is enabled
+        (the settings window tests a key before the provider is switched on). Blocks like
+        `health_check_all`; do not call it on a UI thread."""
+        return self._run_checks([(kind, name)], timeout_s=timeout_s, problem_of=self._build_problem)[0]
+
+    def _build_problem(self, kind: MediaKind, name: str) -> str | None:
+        """Why the provider cannot be tested as configured (not loadable, missing key), or None."""
+        try:
+            return self.get(kind, name).setup_problem()
+        except MediaFillError as exc:
+            return exc.message if isinstance(exc, RegistryError) else str(exc)
+        except Exception as exc:  # a provider whose constructor crashes must not break the others
+            log.exception("building provider %s failed", name)
+            return f"could not be built ({type(exc).__name__}); see the log"
+
+    def _run_checks(
+        self,
+        wanted: list[ProviderKey],
+        *,
+        timeout_s: float | None,
+        problem_of: Callable[[MediaKind, str], str | None],
+    ) -> list[CheckResult]:
         limit = (
             timeout_s
             if timeout_s is not None
             else float(self._config.get("health_check_timeout_s", DEFAULT_HEALTH_CHECK_TIMEOUT_S))
         )
-        wanted = [(k, name) for k in kinds for name in self.catalog.names(k) if self.is_enabled(k, name)]
         results: dict[ProviderKey, CheckResult] = {}
         runnable: list[tuple[ProviderKey, MediaProvider]] = []
         for key in wanted:
-            problem = self.setup_problem(*key)
+            problem = problem_of(*key)
             if problem is None:
                 runnable.append((key, self.get(*key)))
             else:

@@ -47,7 +47,8 @@ class ApiError:
 
     def quoted(self) -> str:
         """ ": <the server's words, shortened>", or "" when it said nothing."""
-        return f": {server_excerpt(self.message)}" if self.message else ""
+        # Without its last full stop: the caller's sentence goes on after it.
+        return f": {server_excerpt(self.message).rstrip('.')}" if self.message else ""
 
 
 def account_error(

@@ -21,9 +21,21 @@ def addon_folder_name(module: str) -> str:
 
 
 def load_addon_config(mw: AnkiQt, *, addon_module: str) -> dict[str, Any]:
-    """The validated config; raises `ConfigError` naming the bad key."""
-    meta = mw.addonManager.addonMeta(addon_folder_name(addon_module))
-    return load_config(meta.get("config") or {})
+    """The validated config (saved settings brought to the current shape first); raises
+    `ConfigError` naming the bad key."""
+    return load_config(stored_overrides(mw, addon_module=addon_module))
+
+
+def stored_overrides(mw: AnkiQt, *, addon_module: str) -> dict[str, Any]:
+    """What the user saved over the defaults, as stored (Anki keeps it in the add-on's
+    ``meta.json``, which survives updates); empty when nothing was saved."""
+    stored = mw.addonManager.addonMeta(addon_folder_name(addon_module)).get("config")
+    return dict(stored) if isinstance(stored, dict) else {}
+
+
+def save_overrides(mw: AnkiQt, overrides: dict[str, Any], *, addon_module: str) -> None:
+    """Store ``overrides`` (only what differs from the defaults) where `stored_overrides` reads them."""
+    mw.addonManager.writeConfig(addon_folder_name(addon_module), overrides)
 
 
 def user_files_dir(addon_module: str, *, mw: AnkiQt) -> Path:

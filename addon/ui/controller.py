@@ -1,5 +1,6 @@
-"""Browser integration: the **Notes → Fill Media…** action (with a shortcut), the same entry in the
-Browser's context menu, and the one job that may run at a time.
+"""Browser integration: the **Notes → Fill Media…** action (with a shortcut) and the same entry in
+the Browser's context menu open the Fill Media dialog; its Start runs the one job that may run at a
+time; the job's report (with Retry failed) follows; the settings window is opened from here too.
 
 Thread safety: main thread only.
 """
@@ -7,18 +8,29 @@ Thread safety: main thread only.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import aqt
 from aqt.browser.browser import Browser
 from aqt.main import AnkiQt
-from aqt.qt import QAction, QKeySequence, QMenu
+from aqt.operations import QueryOp
+from aqt.qt import QAction, QKeySequence, QMenu, QTimer, QWidget
 from aqt.utils import showWarning, tooltip
+from PyQt6 import sip
 
+from ..collection.fill import JobOptions
+from ..collection.selection import NoteTypeGroup, group_by_note_type
 from ..core.errors import ConfigError
 from ..core.log import LOG_FILE_NAME, configure_logging, get_logger
+from ..core.media import MediaKind
 from ..core.registry import ProviderRegistry
-from .addon_config import addon_folder_name, load_addon_config, user_files_dir
+from .addon_config import addon_folder_name, load_addon_config, save_overrides, stored_overrides, user_files_dir
+from .fill_dialog import FillMediaDialog
 from .fill_job import FillJob
+from .report_dialog import JobReportDialog, show_report
+
+if TYPE_CHECKING:
+    from .settings_dialog import SettingsDialog
 
 log = get_logger(__name__)
 
@@ -32,6 +44,8 @@ class FillMediaController:
         self.mw = mw
         self.addon_module = addon_module
         self.job: FillJob | None = None
+        self.fill_dialog: FillMediaDialog | None = None
+        self.report_window: JobReportDialog | None = None
         self.last_job: FillJob | None = None
         # Kept across jobs so circuit breakers and health counters outlive a job.
         self.registry: ProviderRegistry | None = None
@@ -62,40 +76,137 @@ class FillMediaController:
 
     # Actions
 
-    def fill_selected(self, browser: Browser) -> FillJob | None:
-        """Fill media for the notes selected in ``browser``; returns the started job, if any."""
+    def fill_selected(self, browser: Browser) -> None:
+        """Open the Fill Media dialog for the notes selected in ``browser`` (grouped by note type
+        in the background first, so a selection of thousands does not stall the Browser)."""
         if self.job is not None and self.job.running:
-            tooltip("A Fill Media job is already running.", parent=browser)
-            return None
+            tooltip("A Fill Media job is already running; its window shows how far it is.", parent=browser)
+            return
+        if self.fill_dialog is not None and not sip.isdeleted(self.fill_dialog):
+            self.fill_dialog.close()
         note_ids = list(browser.selected_notes())
         if not note_ids:
             tooltip("Select the notes to fill first.", parent=browser)
-            return None
+            return
+        loaded = self._load_config(browser)
+        if loaded is None:
+            return
+        config, registry = loaded
+        QueryOp(
+            parent=browser,
+            op=lambda col: group_by_note_type(col, note_ids),
+            success=lambda groups: self._open_fill_dialog(browser, groups, config, registry),
+        ).run_in_background()
+
+    def _open_fill_dialog(
+        self, browser: Browser, groups: list[NoteTypeGroup], config: dict[str, Any], registry: ProviderRegistry
+    ) -> None:
+        if sip.isdeleted(browser) or not groups:
+            return
+        self.fill_dialog = FillMediaDialog(
+            self.mw,
+            parent=browser,
+            groups=groups,
+            config=config,
+            registry=registry,
+            state_dir=user_files_dir(self.addon_module, mw=self.mw),
+            on_start=lambda run_config, note_ids: self.start_job(browser, note_ids, run_config),
+            on_open_settings=lambda focus: self.open_settings(focus=focus),
+        )
+        self.fill_dialog.show()
+
+    def _load_config(self, parent: QWidget) -> tuple[dict[str, Any], ProviderRegistry] | None:
+        """The add-on's config and the registry for it, or None after telling the user what to fix."""
         try:
             config = load_addon_config(self.mw, addon_module=self.addon_module)
         except ConfigError as exc:
             showWarning(
-                f"Media Fill's settings need fixing before a job can start:\n\n{exc}",
-                parent=browser,
+                f"Media Fill's settings need fixing before a job can start:\n\n{exc}\n\n"
+                "Open Tools → Media Fill… to fix them.",
+                parent=parent,
                 title="Fill Media",
             )
             return None
         self._configure_logging(config)
         try:
+            return config, self._registry_for(config)
+        except ConfigError as exc:
+            showWarning(f"Media Fill could not load its providers:\n\n{exc}", parent=parent, title="Fill Media")
+            return None
+
+    def start_job(
+        self,
+        parent: QWidget,
+        note_ids: list[int],
+        config: dict[str, Any],
+        *,
+        options: JobOptions | None = None,
+    ) -> FillJob | None:
+        """Remember ``config``'s rules, then run a job over ``note_ids`` (or, with ``options``, redo
+        an earlier job's failures); returns the job, or None when one is running already."""
+        if self.job is not None and self.job.running:
+            tooltip("A Fill Media job is already running.", parent=parent)
+            return None
+        self._remember_rules(config.get("rules", []))
+        try:
             registry = self._registry_for(config)
         except ConfigError as exc:
-            showWarning(f"Media Fill could not load its providers:\n\n{exc}", parent=browser, title="Fill Media")
+            showWarning(f"Media Fill could not load its providers:\n\n{exc}", parent=parent, title="Fill Media")
             return None
         self.job = FillJob(
             mw=self.mw,
-            parent=browser,
+            parent=parent,
             note_ids=note_ids,
             registry=registry,
             state_dir=user_files_dir(self.addon_module, mw=self.mw),
             on_finished=self._job_finished,
+            options=options or JobOptions(),
         )
         self.job.start()
         return self.job
+
+    def retry_failed(self, job: FillJob) -> FillJob | None:
+        """Redo only the failures of ``job`` (the report's Retry failed), with its own rules."""
+        loaded = self._load_config(self.mw)
+        if loaded is None:
+            return None
+        config, _registry = loaded
+        return self.start_job(
+            job.live_parent(), job.note_ids, config, options=JobOptions(retry_failed=job.session.job_id)
+        )
+
+    def _remember_rules(self, rules: list[dict[str, Any]]) -> None:
+        """Save the rules the user ran, so the dialog shows them next time (Anki keeps them across
+        add-on updates); the rest of the saved settings is left as it is."""
+        stored = stored_overrides(self.mw, addon_module=self.addon_module)
+        if stored.get("rules") != rules:
+            # Only the rules change: settings saved by an older version keep their version, so
+            # they are still brought to the current shape when read (the rules already have it).
+            stored["rules"] = rules
+            save_overrides(self.mw, stored, addon_module=self.addon_module)
+
+    def show_notes(self, note_ids: list[int]) -> None:
+        """Show ``note_ids`` in the Browser (the report's Show in Browser)."""
+        browser = aqt.dialogs.open("Browser", self.mw)
+        browser.search_for("nid:" + ",".join(map(str, note_ids)))
+
+    def open_settings(self, *, focus: tuple[MediaKind, str] | None = None) -> SettingsDialog:
+        """Tools → Media Fill…, the add-on manager's Config button, and the fill dialog's "set up"
+        links: the settings window, on the page of ``focus`` when given."""
+        from .settings_dialog import open_settings
+
+        return open_settings(self.mw, addon_module=self.addon_module, focus=focus, on_saved=self._settings_saved)
+
+    def _settings_saved(self, config: Mapping[str, Any]) -> None:
+        """The user saved new settings: logging, the providers and an open Fill Media dialog
+        follow them at once."""
+        self._configure_logging(config)
+        if self.job is not None and self.job.running:
+            return  # the running job keeps its providers; the next job gets the new ones
+        registry = self._registry_for(config)
+        dialog = self.fill_dialog
+        if dialog is not None and not sip.isdeleted(dialog) and dialog.isVisible():
+            dialog.settings_changed(config, registry)
 
     def _registry_for(self, config: Mapping[str, Any]) -> ProviderRegistry:
         """The registry, updated to ``config`` (built anew when the provider modules changed)."""
@@ -119,6 +230,18 @@ class FillMediaController:
         self.last_job = job
         if self.job is job:
             self.job = None
+        if job.report is not None and not job.saved_on_quit:
+            self.report_window = show_report(
+                job.live_parent(),
+                job.report,
+                note_labels=job.note_labels(),
+                on_show_notes=self.show_notes,
+                on_retry_failed=(lambda: self._retry_later(job)) if job.session.job_id else None,
+            )
+
+    def _retry_later(self, job: FillJob) -> None:
+        # After the report window has closed, so the new job's windows come up over the Browser.
+        QTimer.singleShot(0, lambda: self.retry_failed(job))
 
     def _shortcut(self) -> str:
         try:

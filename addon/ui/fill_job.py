@@ -7,7 +7,7 @@
 3. store — while media is made, a timer on the main thread hands each batch of results that has
    arrived to a short `CollectionOp` (media files, then the notes, merged into one undo entry
    "Fill Media"); the Browser refreshes through ``operation_did_execute``;
-4. a last `CollectionOp` ends the job and a tooltip summarises the report.
+4. a last `CollectionOp` ends the job; the controller then shows the report window.
 
 The generate step deliberately does not use `QueryOp`: a running QueryOp counts as a blocking
 backend operation, which stops the Browser's table from redrawing for the whole (possibly long)
@@ -20,7 +20,6 @@ the progress relay run on workers.
 from __future__ import annotations
 
 import enum
-import html
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
@@ -31,10 +30,10 @@ from anki.collection import OpChanges
 from aqt.main import AnkiQt
 from aqt.operations import CollectionOp, QueryOp
 from aqt.qt import QTimer, QWidget
-from aqt.utils import showWarning, tooltip
+from aqt.utils import showWarning
 from PyQt6 import sip
 
-from ..collection.fill import CHUNK_ITEMS, FillSession, StoreResult
+from ..collection.fill import CHUNK_ITEMS, FillSession, JobOptions, StoreResult
 from ..core.job import GenerationOutcome, JobProgress
 from ..core.log import get_logger
 from ..core.planner import Plan
@@ -42,6 +41,7 @@ from ..core.registry import ProviderRegistry
 from ..core.report import JobReport
 from ..core.result_stream import ResultStream
 from .progress_window import JobProgressWindow, ProgressRelay
+from .user_messages import explain
 
 log = get_logger(__name__)
 
@@ -70,13 +70,16 @@ class FillJob:
         registry: ProviderRegistry,
         state_dir: Path | None,
         on_finished: Callable[[FillJob], None],
+        options: JobOptions | None = None,
     ) -> None:
         self.mw = mw
         self.parent = parent
         self.note_ids = list(note_ids)
         self.registry = registry
         self.config = registry.config
-        self.session = FillSession(config=self.config, registry=registry, state_dir=state_dir)
+        self.session = FillSession(
+            config=self.config, registry=registry, state_dir=state_dir, options=options or JobOptions()
+        )
         self.cancel_event = threading.Event()
         self.report: JobReport | None = None
         self.error: Exception | None = None
@@ -88,6 +91,8 @@ class FillJob:
         self._storing = False
         self._timer: QTimer | None = None
         self._step = _Step.PLANNING
+        # True when the job ended because the profile closed (no report window then).
+        self.saved_on_quit = False
 
     @property
     def running(self) -> bool:
@@ -108,13 +113,14 @@ class FillJob:
         self._step = _Step.GENERATING
         work = plan.requests_to_make()
         if not work:
+            # Nothing to request (all skipped, reused or carried over): store what is ready.
             self._stream.close()
             self._outcome = GenerationOutcome()
             self._pump()
             return
         # Shown over the Browser the job came from; if the user closes the Browser, the window goes
-        # with it and the job carries on, ending with the usual tooltip.
-        window = JobProgressWindow(self._live_parent(), total=len(work), on_cancel=self.cancel)
+        # with it and the job carries on, ending with its report window.
+        window = JobProgressWindow(self.live_parent(), total=len(work), on_cancel=self.cancel)
         self.progress_window = window
         window.show()
         relay = ProgressRelay(self.mw.taskman.run_on_main, self._show_progress)
@@ -127,7 +133,7 @@ class FillJob:
         self._timer.timeout.connect(self._pump)
         self._timer.start(_STORE_EVERY_MS)
 
-    def _live_parent(self) -> QWidget:
+    def live_parent(self) -> QWidget:
         return self.mw if sip.isdeleted(self.parent) else self.parent
 
     def _show_progress(self, progress: JobProgress) -> None:
@@ -184,11 +190,16 @@ class FillJob:
         return result.changes
 
     def _stored(self, changes: OpChanges) -> None:
-        report = self.report
-        assert report is not None
-        lines = [report.summary(), *report.details(limit=3)]
-        tooltip("<br>".join(html.escape(line, quote=False) for line in lines), period=8000, parent=self._live_parent())
         self._finish()
+
+    def note_labels(self) -> dict[int, str]:
+        """Each planned note's words (its cleaned source text), for the report."""
+        plan = self.session.planned
+        labels: dict[int, str] = {}
+        for target in plan.targets if plan is not None else ():
+            if target.source_text:
+                labels.setdefault(target.note_id, target.source_text)
+        return labels
 
     def _fail(self, exc: Exception) -> None:
         log.exception("Fill Media job failed", exc_info=exc)
@@ -197,7 +208,7 @@ class FillJob:
         self._stop_timer()
         self._close_progress()
         self.session.close()
-        showWarning(f"Fill Media stopped: {exc}", parent=self.mw, title="Fill Media")
+        showWarning(f"Fill Media stopped. {explain(exc)}", parent=self.mw, title="Fill Media")
         self._finish()
 
     def _stop_timer(self) -> None:
@@ -215,6 +226,7 @@ class FillJob:
         and store what was made while the collection is still open. A job still reading notes stops
         there; one already finishing is left to its short `CollectionOp`, like Anki's own operations."""
         self.cancel()
+        self.saved_on_quit = True
         step, self._step = self._step, _Step.DONE
         self._stop_timer()
         if step is not _Step.GENERATING:

@@ -69,7 +69,7 @@ def test_fill_json_then_second_run_skips_everything(collection: Path, demo_confi
     assert set(media) == set(report["media_files"])
     for name in media:
         assert sniff_audio((media_dir(collection) / name).read_bytes()) == "mp3"
-    audio_fields = sorted(fields[2] for fields in notes.values())
+    audio_fields = sorted(fields[-1] for fields in notes.values())
     assert audio_fields.count("[sound:casa_grabada.mp3]") == 1
     assert sorted(f"[sound:{name}]" for name in media) == [v for v in audio_fields if v != "[sound:casa_grabada.mp3]"]
 

@@ -40,6 +40,7 @@ What the fake can be told (attributes and methods of `OpenAIFake`):
   ``file_failure``: they answer with this `Failure` instead;
 * ``models``: the model IDs it knows (others get 404 ``model_not_found``); append a name to play a
   compatible server's model;
+* ``latency_s``: every API answer waits this long first (a slow server; tests of responsiveness);
 * `reset`: back to the state ``serve_openai`` gave, for one server shared by several tests.
 
 Thread safety: the server answers on its own daemon threads; the switches may be set from the test
@@ -311,6 +312,8 @@ class OpenAIFake:
         self.payload: bytes | None = None
         self.files_html = False
         self.file_failure: Failure | None = None
+        # Seconds each API answer waits, as a busy real server does (a slow server, not a hang).
+        self.latency_s = 0.0
         self._failures.stop_failing()
         self.files.clear()
 
@@ -367,6 +370,8 @@ class OpenAIFake:
         if request.path.startswith("/files/") and request.method == "GET":
             return self._file(request)
         if request.path.startswith("/v1/"):
+            if self.latency_s:
+                time.sleep(self.latency_s)
             auth = self._check_auth(request)
             if auth is not None:
                 return auth.reply()

@@ -46,6 +46,7 @@ What the fake can be told (attributes and methods of `OpenAITTSFake`):
 * ``audio``: the bytes served per format (``serve_openai_tts(audio={"mp3": real_mp3})``);
 * ``models``: the model IDs it knows; ``unknown_model_status`` 404 (default) or 400;
   ``custom_voices``: the custom voice IDs it knows;
+* ``latency_s``: every API answer waits this long first (a slow server; tests of responsiveness);
 * `reset`: back to the state ``serve_openai_tts`` gave, for one server shared by several tests.
 
 Thread safety: the server answers on its own daemon threads; the switches may be set from the test
@@ -58,6 +59,7 @@ import base64
 import io
 import json
 import threading
+import time
 import urllib.parse
 import uuid
 import wave
@@ -345,6 +347,8 @@ class OpenAITTSFake:
         self.serve_format: str | None = None
         self.stall = False
         self.cut_short = False
+        # Seconds each API answer waits, as a busy real server does (a slow server, not a hang).
+        self.latency_s = 0.0
         self._failures.stop_failing()
 
     def reset(self) -> None:
@@ -403,6 +407,8 @@ class OpenAITTSFake:
     def handle(self, request: Recorded) -> Reply | _Audio:
         if not request.path.startswith("/v1/"):
             return self._invalid_url(request)
+        if self.latency_s:
+            time.sleep(self.latency_s)
         auth = self._check_auth(request)
         if auth is not None:
             return auth.reply()

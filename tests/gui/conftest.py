@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -163,6 +164,10 @@ def open_browser(mw: Any, anki_app: Any) -> Iterator[Callable[[list[int]], Any]]
         browser.search_for("nid:" + ",".join(map(str, note_ids)))
         browser.table.select_all()
         pump(anki_app, lambda: len(browser.selected_notes()) == len(note_ids), what="the Browser selection")
+        # Anki re-checks a new window's place on screen 50 ms after opening it (a timer that would
+        # fail if the test closed the Browser first): let it run.
+        settled = time.monotonic() + 0.12
+        pump(anki_app, lambda: time.monotonic() > settled, what="the Browser to settle")
         return browser
 
     yield open_with

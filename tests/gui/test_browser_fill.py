@@ -8,7 +8,7 @@ from types import ModuleType
 from typing import Any
 
 from aqt.qt import QAction, QKeySequence, QMenu, QPoint, QShortcut, QTimer
-from harness import UiProblems, pump, set_addon_config
+from harness import UiProblems, open_fill_dialog, pump, set_addon_config, start_from_dialog
 
 from addon.core.media_checks import sniff_audio
 from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, SPANISH_TYPE
@@ -23,10 +23,9 @@ def fill_action(browser: Any) -> QAction:
 
 
 def start_job(app: Any, browser: Any, addon: ModuleType, *, progress_at_least: int = 0) -> Any:
-    """Trigger Notes → Fill Media… and wait until the progress window shows ``progress_at_least``."""
-    fill_action(browser).trigger()
-    job = addon.controller.job
-    assert job is not None, "the action started no job"
+    """Notes → Fill Media…, Start in the dialog, and wait until the job window shows
+    ``progress_at_least``."""
+    job = start_from_dialog(app, open_fill_dialog(app, browser, addon), addon)
     if progress_at_least:
 
         def shown() -> bool:
@@ -190,10 +189,11 @@ def test_bad_config_is_reported_and_nothing_changes(
     notes = sample_notes[ENGLISH_TYPE][:3]
     before = {nid: list(mw.col.get_note(nid).fields) for nid in notes}
     browser = open_browser(notes)
+    addon.controller.fill_dialog = None
 
     fill_action(browser).trigger()
 
-    assert addon.controller.job is None
+    assert addon.controller.job is None and addon.controller.fill_dialog is None
     warnings = ui_problems.take()
     assert len(warnings) == 1 and "rules[0].mode" in warnings[0] and "sometimes" in warnings[0]
     assert {nid: list(mw.col.get_note(nid).fields) for nid in notes} == before
@@ -213,7 +213,9 @@ def test_one_job_at_a_time_and_closing_the_browser_mid_job(
     controller = addon.controller
     job = start_job(anki_app, browser, addon, progress_at_least=1)
 
-    assert controller.fill_selected(browser) is None, "a second job started while one was running"
+    controller.fill_dialog = None
+    controller.fill_selected(browser)
+    assert controller.fill_dialog is None, "the dialog opened while a job was running"
     assert controller.job is job
 
     browser.close()  # the progress window goes with the Browser; the job carries on

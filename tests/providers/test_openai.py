@@ -281,6 +281,7 @@ def test_a_safety_rejection_fails_this_prompt_only(fake: OpenAIFake) -> None:
 def test_a_dall_e_content_policy_rejection_fails_this_prompt_only(fake: OpenAIFake) -> None:
     error = generation_error(fake, content_policy_violation(), model="dall-e-3")
     assert type(error) is PermanentError and "safety" in error.message and "image_prompt" in error.message
+    assert ".." not in error.message
 
 
 def test_a_compatible_server_gets_quality_but_no_gpt_only_fields(fake: OpenAIFake) -> None:

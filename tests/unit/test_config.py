@@ -146,7 +146,6 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, ...]]] = [
     ("rule-missing-source-field", _drop_source_field, ("rules[0]:", "'source_field' is a required property")),
     ("rule-empty-note-type", _rule(note_type=""), ("rules[0].note_type:",)),
     ("rule-unknown-key", _rule(deck="Spanish"), ("rules[0]:", "unknown key", "'deck'")),
-    ("rule-fills-nothing", _rule(audio_field="", image_field=""), ("rules[0]:", "neither an image_field nor")),
     ("rule-unknown-audio-provider", _rule(audio_providers=["polly"]), ("rules[0].audio_providers:", "'polly'")),
     (
         "rule-unknown-image-provider",

@@ -1,0 +1,453 @@
+"""The Fill Media dialog: the Browser's selection grouped by note type, a rule per note type, a
+plan summary with the cost estimate and the budget, Preview, and Start.
+
+Every edit re-plans in the background (a short `QueryOp` that reads the notes and, for reuse, the
+reuse index — nothing is written); Start stays disabled, with the reason shown, while a rule
+cannot run. A provider that is off or not set up gets a link to its settings page. Start saves
+the rules per note type (they are what the dialog shows next time) and hands the job over.
+
+Thread safety: main thread only.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import aqt.sound
+from anki.utils import html_to_text_line
+from aqt.main import AnkiQt
+from aqt.operations import QueryOp
+from aqt.qt import (
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QPixmap,
+    QPushButton,
+    QSplitter,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QTimer,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..collection.plan_summary import PlanSummary, summarize_plan
+from ..collection.selection import NoteTypeGroup
+from ..core.media import MediaKind
+from ..core.provider_order import default_provider_order
+from ..core.registry import ProviderRegistry
+from ..core.rule_drafts import RawRule, RuleProblem, draft_rule, fills_something, rule_problems, rules_with
+from .preview import PreviewResult, PreviewRunner
+from .rule_form import RuleForm
+from .user_messages import explain
+
+# Start hands over the config with the edited rules and the notes to fill.
+StartJob = Callable[[dict[str, Any], list[int]], object]
+OpenSettings = Callable[["tuple[MediaKind, str] | None"], object]
+
+_REPLAN_DELAY_MS = 250
+_SETTINGS_LINK = "settings:"
+
+
+class FillMediaDialog(QDialog):
+    """See the module docstring. ``on_start`` receives the config to run and the note ids."""
+
+    silentlyClose = True
+
+    def __init__(
+        self,
+        mw: AnkiQt,
+        *,
+        parent: QWidget,
+        groups: Sequence[NoteTypeGroup],
+        config: Mapping[str, Any],
+        registry: ProviderRegistry,
+        state_dir: Path | None,
+        on_start: StartJob,
+        on_open_settings: OpenSettings,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("media_fill_dialog")
+        self.setWindowTitle("Fill Media")
+        self.mw = mw
+        self.groups = list(groups)
+        self.config: dict[str, Any] = dict(config)
+        self.registry = registry
+        self.state_dir = state_dir
+        self._on_start = on_start
+        self._on_open_settings = on_open_settings
+        self.drafts: dict[str, RawRule] = {}
+        self.summary: PlanSummary | None = None
+        self.problems: list[RuleProblem] = []
+        self._plan_generation = 0
+        self._plan_error = ""
+        self._current = ""
+        self.preview = PreviewRunner(mw, parent=self, registry=lambda: self.registry)
+        self._build()
+        self._draft_all()
+        self.note_types.setCurrentRow(0)
+        self._replan_now()
+
+    # Layout
+
+    def _build(self) -> None:
+        total = sum(len(g.note_ids) for g in self.groups)
+        kinds = "note type" if len(self.groups) == 1 else "note types"
+        heading = QLabel(f"<b>{total} notes</b> of {len(self.groups)} {kinds}. Choose what to fill for each note type.")
+        heading.setObjectName("heading")
+        self.note_types = QListWidget(self)
+        self.note_types.setObjectName("note_types")
+        for group in self.groups:
+            self.note_types.addItem(f"{group.name} ({len(group.note_ids)})")
+        self.note_types.currentRowChanged.connect(self._show_note_type)
+        self.rule_form = RuleForm(self)
+        self.rule_form.changed.connect(self._rule_edited)
+        splitter = QSplitter(self)
+        splitter.addWidget(self.note_types)
+        splitter.addWidget(self.rule_form)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([230, 530])
+
+        self._build_plan_area()
+        preview_row = self._build_preview_area()
+        buttons = self._build_buttons()
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(QLabel("<b>Plan</b>"))
+        layout.addWidget(self.plan_table)
+        layout.addWidget(self.cost_label)
+        layout.addWidget(self.problems_label)
+        layout.addLayout(preview_row)
+        layout.addWidget(buttons)
+        self.resize(760, 720)
+        self._replan_timer = QTimer(self)
+        self._replan_timer.setSingleShot(True)
+        self._replan_timer.setInterval(_REPLAN_DELAY_MS)
+        self._replan_timer.timeout.connect(self._replan_now)
+
+    def _build_plan_area(self) -> None:
+        self.plan_table = QTableWidget(0, 5, self)
+        self.plan_table.setObjectName("plan_table")
+        self.plan_table.setHorizontalHeaderLabels(["Note type", "Field", "To make", "Skipped", "Reused"])
+        rows_header = _header(self.plan_table.verticalHeader())
+        rows_header.setVisible(False)
+        rows_header.setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.plan_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        header = _header(self.plan_table.horizontalHeader())
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.cost_label = QLabel("Planning…", self)
+        self.cost_label.setObjectName("cost_label")
+        self.cost_label.setWordWrap(True)
+        self.problems_label = QLabel(self)
+        self.problems_label.setObjectName("problems_label")
+        self.problems_label.setWordWrap(True)
+        self.problems_label.setTextFormat(Qt.TextFormat.RichText)
+        self.problems_label.linkActivated.connect(self._link_activated)
+
+    def _build_preview_area(self) -> QHBoxLayout:
+        self.preview_image = QLabel(self)
+        self.preview_image.setObjectName("preview_image")
+        self.preview_image.setFixedSize(160, 160)
+        self.preview_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.preview_image.setStyleSheet("border: 1px solid palette(mid);")
+        self.preview_status = QLabel("Preview makes one note's media with this rule and writes nothing.", self)
+        self.preview_status.setObjectName("preview_status")
+        self.preview_status.setWordWrap(True)
+        self.play_button = QPushButton("▶ Play sound", self)
+        self.play_button.setObjectName("preview_play")
+        self.play_button.setEnabled(False)
+        self.play_button.clicked.connect(self.play_preview_sound)
+        preview_text = QVBoxLayout()
+        preview_text.addWidget(self.preview_status)
+        play_row = QHBoxLayout()
+        play_row.addWidget(self.play_button)
+        play_row.addStretch(1)
+        preview_text.addLayout(play_row)
+        preview_text.addStretch(1)
+        preview_row = QHBoxLayout()
+        preview_row.addWidget(self.preview_image)
+        preview_row.addLayout(preview_text, 1)
+        return preview_row
+
+    def _build_buttons(self) -> QDialogButtonBox:
+        buttons = QDialogButtonBox(self)
+        role = QDialogButtonBox.ButtonRole
+        self.start_button = _add_button(buttons, "Start", role.AcceptRole, object_name="start_button")
+        self.start_button.setDefault(True)
+        self.preview_button = _add_button(buttons, "Preview", role.ActionRole, object_name="preview_button")
+        self.settings_button = _add_button(buttons, "Settings…", role.ActionRole, object_name="settings_button")
+        buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.start_button.clicked.connect(self.start)
+        self.preview_button.clicked.connect(self.run_preview)
+        self.settings_button.clicked.connect(lambda: self._on_open_settings(None))
+        buttons.rejected.connect(self.reject)
+        return buttons
+
+    # Rules
+
+    def _order(self) -> dict[MediaKind, list[str]]:
+        return {kind: default_provider_order(self.config, self.registry.infos(kind), kind) for kind in MediaKind}
+
+    def _remarks(self) -> dict[MediaKind, dict[str, str]]:
+        remarks: dict[MediaKind, dict[str, str]] = {}
+        for kind, names in self._order().items():
+            for name in names:
+                problem = self.registry.setup_problem(kind, name)
+                if problem is not None:
+                    remark = "off" if not self.registry.is_enabled(kind, name) else "not set up"
+                    remarks.setdefault(kind, {})[name] = remark
+        return remarks
+
+    def _usable(self, kind: MediaKind, name: str) -> bool:
+        return self.registry.setup_problem(kind, name) is None
+
+    def _draft_all(self) -> None:
+        order = self._order()
+        saved = list(self.config.get("rules", []))
+        for group in self.groups:
+            self.drafts[group.name] = draft_rule(
+                group.name, group.fields, saved_rules=saved, default_order=order, usable=self._usable
+            )
+
+    def _group(self, name: str) -> NoteTypeGroup:
+        return next(g for g in self.groups if g.name == name)
+
+    def _show_note_type(self, row: int) -> None:
+        if not 0 <= row < len(self.groups):
+            return
+        group = self.groups[row]
+        self._current = group.name
+        self.rule_form.load(self.drafts[group.name], fields=group.fields, order=self._order(), remarks=self._remarks())
+
+    def select_note_type(self, name: str) -> None:
+        """Show the rule of note type ``name``."""
+        self.note_types.setCurrentRow(next(i for i, g in enumerate(self.groups) if g.name == name))
+
+    def _rule_edited(self) -> None:
+        if self._current:
+            self.drafts[self._current] = self.rule_form.rule()
+        self._check_rules()
+        self._replan_timer.start()
+
+    def config_to_run(self) -> dict[str, Any]:
+        """The config with each note type's rule as shown."""
+        return {**self.config, "rules": rules_with(self.config.get("rules", []), self.drafts)}
+
+    def settings_changed(self, config: Mapping[str, Any], registry: ProviderRegistry) -> None:
+        """The user saved the settings: providers may now be set up (or switched off)."""
+        self.config = {**config, "rules": self.config.get("rules", [])}
+        self.registry = registry
+        if self._current:
+            self._show_note_type(self.note_types.currentRow())
+        self._rule_edited()
+
+    # Problems and plan
+
+    def _check_rules(self) -> None:
+        self.problems = [
+            problem
+            for group in self.groups
+            for problem in rule_problems(
+                self.drafts[group.name], group.fields, setup_problem=self.registry.setup_problem
+            )
+        ]
+        self._update_start()
+
+    def _replan_now(self) -> None:
+        self._check_rules()
+        self._plan_generation += 1
+        generation = self._plan_generation
+        config = self.config_to_run()
+        note_ids = [nid for group in self.groups for nid in group.note_ids]
+        self.cost_label.setText("Planning…")
+        QueryOp(
+            parent=self,
+            op=lambda col: summarize_plan(col, note_ids, config, registry=self.registry, state_dir=self.state_dir),
+            success=lambda summary: self._planned(generation, summary),
+        ).failure(lambda exc: self._plan_failed(generation, exc)).run_in_background()
+
+    def _planned(self, generation: int, summary: PlanSummary) -> None:
+        if generation != self._plan_generation:
+            return  # a newer edit is being planned
+        self.summary = summary
+        self._plan_error = ""
+        self._show_summary(summary)
+        self._update_start()
+
+    def _plan_failed(self, generation: int, exc: Exception) -> None:
+        if generation == self._plan_generation:
+            self.summary = None
+            self._plan_error = f"The plan could not be made. {explain(exc)}"
+            self.cost_label.setText(html.escape(self._plan_error))
+            self._update_start()
+
+    def _show_summary(self, summary: PlanSummary) -> None:
+        rows = [
+            (t.note_type, f"{t.field_name} ({t.kind.value})", t.generate, t.skipped, t.reused) for t in summary.targets
+        ]
+        rows += [(name, f"left alone: {why}", 0, 0, 0) for name, why in summary.left_alone.items()]
+        self.plan_table.setRowCount(len(rows))
+        for row, values in enumerate(rows):
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(str(value))
+                if column >= 2:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.plan_table.setItem(row, column, item)
+        shown = min(max(len(rows), 1), 6)
+        header_height = _header(self.plan_table.horizontalHeader()).height()
+        row_height = _header(self.plan_table.verticalHeader()).defaultSectionSize()
+        self.plan_table.setFixedHeight(header_height + shown * row_height + 4)
+        self.cost_label.setText(cost_text(summary))
+
+    def _update_start(self) -> None:
+        reason = self.start_blocked_reason()
+        self.start_button.setEnabled(reason is None)
+        self.preview_button.setEnabled(
+            bool(self._current)
+            and fills_something(self.drafts.get(self._current, {}))
+            and not self._problems_of(self._current)
+        )
+        if reason is None:
+            self.problems_label.setText("")
+            self.start_button.setToolTip("")
+            return
+        self.start_button.setToolTip(reason_plain(reason))
+        self.problems_label.setText(f'<span style="color:#b00020">{reason}</span>')
+
+    def _problems_of(self, note_type: str) -> list[RuleProblem]:
+        return [p for p in self.problems if p.note_type == note_type]
+
+    def start_blocked_reason(self) -> str | None:
+        """Why Start is disabled (rich text with settings links), or None when it is enabled."""
+        if self.problems:
+            lines = []
+            for problem in self.problems:
+                line = f"{html.escape(problem.note_type)}: {html.escape(problem.message)}"
+                if problem.provider is not None:
+                    kind, name = problem.provider
+                    href = f"{_SETTINGS_LINK}{kind.value}:{name}"
+                    line += f' — <a href="{href}">set up {html.escape(name)}…</a>'
+                lines.append(line)
+            return "<br>".join(lines)
+        if not any(fills_something(rule) for rule in self.drafts.values()):
+            return "Choose a picture field or a sound field for at least one note type."
+        summary = self.summary
+        if summary is None:
+            return html.escape(self._plan_error) if self._plan_error else "Planning…"
+        if not any(t.generate or t.reused for t in summary.targets):
+            return "Nothing to fill: every chosen field is filled already or has no words (see the plan)."
+        return None
+
+    def _link_activated(self, link: str) -> None:
+        if not link.startswith(_SETTINGS_LINK):
+            return
+        kind, _, name = link.removeprefix(_SETTINGS_LINK).partition(":")
+        self._on_open_settings((MediaKind(kind), name))
+
+    # Preview
+
+    def run_preview(self) -> None:
+        """Make the current note type's first note's media with the rule as shown; write nothing."""
+        group = self._group(self._current)
+        rule = self.drafts[self._current]
+        self.preview_status.setText(f"Making a preview for “{html.escape(self._current)}”…")
+        self.preview_image.clear()
+        self.play_button.setEnabled(False)
+        self.preview_button.setEnabled(False)
+        self.preview.start(group.note_ids[0], rule, on_done=self._previewed)
+
+    def _previewed(self, result: PreviewResult) -> None:
+        self._update_start()
+        lines = [f"Preview of “{html.escape(result.text)}”:" if result.text else "Preview:"]
+        image = result.media.get(MediaKind.IMAGE)
+        if image is not None and image.data is not None:
+            pixmap = QPixmap()
+            pixmap.loadFromData(image.data)
+            self.preview_image.setPixmap(
+                pixmap.scaled(
+                    self.preview_image.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+            lines.append(f"picture from {html.escape(image.provider)}")
+        sound = result.media.get(MediaKind.AUDIO)
+        if sound is not None:
+            lines.append(f"sound from {html.escape(sound.provider)}")
+        for kind, problem in result.problems.items():
+            lines.append(f'<span style="color:#b00020">no {kind.value}: {html.escape(problem)}</span>')
+        self.preview_status.setText("<br>".join(lines))
+        self.play_button.setEnabled(sound is not None)
+        if sound is not None:
+            self.play_preview_sound()
+
+    def play_preview_sound(self) -> None:
+        path = self.preview.sound_file()
+        if path is not None:
+            aqt.sound.av_player.play_file(str(path))
+
+    # Start
+
+    def start(self) -> None:
+        if self.start_blocked_reason() is not None:
+            return
+        config = self.config_to_run()
+        note_ids = [nid for group in self.groups for nid in group.note_ids]
+        self.accept()
+        self._on_start(config, note_ids)
+
+    def done(self, result: int) -> None:
+        self._replan_timer.stop()
+        self.preview.clear()
+        super().done(result)
+
+
+def _header(header: QHeaderView | None) -> QHeaderView:
+    assert header is not None
+    return header
+
+
+def _add_button(
+    box: QDialogButtonBox, text: str, role: QDialogButtonBox.ButtonRole, *, object_name: str
+) -> QPushButton:
+    button = box.addButton(text, role)
+    assert button is not None
+    button.setObjectName(object_name)
+    return button
+
+
+def cost_text(summary: PlanSummary) -> str:
+    """The plan's requests and cost per provider, the total, and the budget, as rich text."""
+    parts = []
+    for name, count in sorted(summary.requests.items()):
+        usd = summary.usd.get(name, 0.0)
+        price = f" ≈ {money(usd)}" if usd else " (free)"
+        parts.append(f"{html.escape(name)}: {count} request{'s' if count != 1 else ''}{price}")
+    lines = ["Requests: " + "; ".join(parts) if parts else "No requests: nothing new to make."]
+    budget = "no budget cap" if summary.budget_usd is None else f"budget cap {money(summary.budget_usd)}"
+    lines.append(f"Estimated cost: <b>{money(summary.total_usd)}</b> ({budget}).")
+    if summary.over_budget:
+        lines.append(
+            '<span style="color:#b00020">The estimate is over the budget: the job stops when the budget is '
+            "reached, and the rest is reported as not started.</span>"
+        )
+    return "<br>".join(lines)
+
+
+def money(usd: float) -> str:
+    """Dollars with cents, or with the digits that matter for fractions of a cent ($0.0006)."""
+    return f"${usd:.4f}".rstrip("0") if 0 < usd < 0.01 else f"${usd:.2f}"
+
+
+def reason_plain(reason: str) -> str:
+    """The reason without its markup, for a tooltip."""
+    return str(html_to_text_line(reason.replace("<br>", "; ")))

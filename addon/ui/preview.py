@@ -1,0 +1,162 @@
+"""Preview in the Fill Media dialog: make one note's media with the rule as it stands, show the
+picture and play the sound, and write nothing — not to the note, not to the media folder.
+
+The note is read in a `QueryOp`; the media is made on a background thread with the job's own
+engine (limits, retries, fallbacks, media checks); the sound plays from a temporary file that is
+deleted when the preview is cleared.
+
+Thread safety: create and call on the main thread; only the generation runs on a worker.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from anki.collection import Collection
+from aqt.main import AnkiQt
+from aqt.operations import QueryOp
+from aqt.qt import QWidget
+
+from ..collection.notes_source import CollectionNotes
+from ..core.config import FillMode, parse_rules
+from ..core.job import generate_all
+from ..core.media import MediaKind, MediaResult
+from ..core.planner import WorkItem, plan_notes
+from ..core.registry import ProviderRegistry
+from .user_messages import explain
+
+
+@dataclass
+class PreviewResult:
+    """What the preview made for one note: per kind the media, or why there is none."""
+
+    note_id: int
+    text: str
+    media: dict[MediaKind, MediaResult] = field(default_factory=dict)
+    problems: dict[MediaKind, str] = field(default_factory=dict)
+
+
+def preview_work(
+    col: Collection, note_id: int, rule: Mapping[str, Any]
+) -> tuple[str, list[WorkItem], dict[MediaKind, str]]:
+    """The requests ``rule`` would make for the note (as if its fields were empty: a preview shows
+    what a job would make even for a note already filled). Needs the collection."""
+    draft = {**rule, "mode": FillMode.OVERWRITE.value}
+    notes = list(CollectionNotes(col, [note_id]).jobs())
+    plan = plan_notes(notes, parse_rules({"rules": [draft]}))
+    work: list[WorkItem] = []
+    problems: dict[MediaKind, str] = {}
+    text = ""
+    for target in plan.targets:
+        if target.work is not None:
+            work.append(target.work)
+            text = text or target.source_text
+        elif target.field:
+            problems[target.kind] = target.skip_reason or "nothing to make"
+    return text, work, problems
+
+
+class PreviewRunner:
+    """Runs one preview at a time for a dialog; a new preview cancels the one before."""
+
+    def __init__(self, mw: AnkiQt, *, parent: QWidget, registry: Callable[[], ProviderRegistry]) -> None:
+        self.mw = mw
+        self.parent = parent
+        self._registry = registry
+        self._cancel = threading.Event()
+        self._temp_dir: Path | None = None
+        self.result: PreviewResult | None = None
+        self.running = False
+
+    def start(self, note_id: int, rule: Mapping[str, Any], *, on_done: Callable[[PreviewResult], None]) -> None:
+        self.cancel()
+        self._cancel = cancel = threading.Event()
+        self.running = True
+
+        def read(col: Collection) -> tuple[str, list[WorkItem], dict[MediaKind, str]]:
+            return preview_work(col, note_id, rule)
+
+        def generate(planned: tuple[str, list[WorkItem], dict[MediaKind, str]]) -> None:
+            text, work, problems = planned
+            result = PreviewResult(note_id=note_id, text=text, problems=dict(problems))
+            if cancel.is_set():
+                return
+            if not work:
+                self._done(result, on_done)
+                return
+            registry = self._registry()
+            self.mw.taskman.run_in_background(
+                lambda: generate_all(work, providers=registry, cancel=cancel),
+                lambda future: self._generated(future, result, cancel, on_done),
+                uses_collection=False,
+            )
+
+        QueryOp(parent=self.parent, op=read, success=generate).failure(
+            lambda exc: self._done(
+                PreviewResult(note_id=note_id, text="", problems={MediaKind.IMAGE: explain(exc)}), on_done
+            )
+        ).run_in_background()
+
+    def _generated(
+        self,
+        future: Future[Any],
+        result: PreviewResult,
+        cancel: threading.Event,
+        on_done: Callable[[PreviewResult], None],
+    ) -> None:
+        if cancel.is_set():
+            return
+        try:
+            outcome = future.result()
+        except Exception as exc:
+            for kind in MediaKind:
+                result.problems.setdefault(kind, explain(exc))
+            self._done(result, on_done)
+            return
+        for made in outcome.results.values():
+            kind = made.request.kind
+            if made.ok:
+                result.media[kind] = made
+            else:
+                result.problems[kind] = f"{made.provider}: {made.error}" if made.provider else str(made.error)
+        for name, problem in outcome.provider_problems.items():
+            for kind in MediaKind:
+                if kind not in result.media:
+                    result.problems.setdefault(kind, f"{name} {problem}")
+        self._done(result, on_done)
+
+    def _done(self, result: PreviewResult, on_done: Callable[[PreviewResult], None]) -> None:
+        self.running = False
+        self.result = result
+        on_done(result)
+
+    def sound_file(self) -> Path | None:
+        """The previewed sound as a temporary file (made on first call), for the player."""
+        made = self.result.media.get(MediaKind.AUDIO) if self.result is not None else None
+        if made is None or made.data is None:
+            return None
+        if self._temp_dir is None:
+            self._temp_dir = Path(tempfile.mkdtemp(prefix="media-fill-preview-"))
+        path = self._temp_dir / f"preview-{self.result.note_id if self.result else 0}.{made.extension}"
+        if not path.exists():
+            path.write_bytes(made.data)
+        return path
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self.running = False
+
+    def clear(self) -> None:
+        """Cancel and delete the temporary sound files."""
+        self.cancel()
+        self.result = None
+        if self._temp_dir is not None:
+            shutil.rmtree(self._temp_dir, ignore_errors=True)
+            self._temp_dir = None

@@ -1,0 +1,392 @@
+"""The window shown when a Fill Media job ends: what was filled, skipped, reused and failed, what it
+cost, which providers were not used and why, and a table of every failure, with buttons to show
+failed notes in the Browser, retry them, or copy the whole report as text.
+
+Every text that comes from a server or a note (reasons, provider problems, note labels) is shown as
+plain text, never as HTML. Messages arrive already redacted; nothing here adds secrets back.
+
+Thread safety: main thread only (Qt widgets). `report_text` is pure and may run anywhere.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterable, Mapping
+
+from aqt.qt import (
+    QAbstractItemView,
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFont,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    Qt,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+from aqt.utils import tooltip
+
+from ..core.report import JobReport, TargetError
+
+WINDOW_TITLE = "Fill Media — report"
+# The failures table shows at most this many rows; Copy report has them all.
+MAX_TABLE_ROWS = 2000
+# Skip reasons listed in the window (most common first); Copy report has them all.
+MAX_SKIP_REASONS = 5
+COLUMNS = ("Note", "Field", "Provider", "Reason")
+_NOTE_ID_ROLE = Qt.ItemDataRole.UserRole
+
+
+# The report as text
+
+
+def headline(report: JobReport) -> str:
+    """How the job ended, as `JobReport.summary` starts."""
+    if report.budget_reached:
+        return f"Fill Media stopped at its budget (${report.spent_usd:.2f} spent)"
+    return "Fill Media cancelled" if report.cancelled else "Fill Media done"
+
+
+def note_label(note_id: int, note_labels: Mapping[int, str]) -> str:
+    """The note's short text (its source word), or ``"note <id>"`` when unknown or empty."""
+    return one_line(note_labels.get(note_id, "")) or f"note {note_id}"
+
+
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace (newlines included) turned into one space."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def usd(amount: float) -> str:
+    """``"$0.12"``; amounts under a cent read ``"less than $0.01"``."""
+    if 0 < amount < 0.005:
+        return "less than $0.01"
+    return f"${amount:.2f}"
+
+
+def money_line(report: JobReport) -> str:
+    """``"Spent $0.12 of an estimated $0.30"``; empty when both are zero."""
+    if not report.spent_usd and not report.estimated_usd:
+        return ""
+    if not report.estimated_usd:
+        return f"Spent {usd(report.spent_usd)}"
+    return f"Spent {usd(report.spent_usd)} of an estimated {usd(report.estimated_usd)}"
+
+
+def count_line(report: JobReport) -> str:
+    parts = [
+        f"{report.filled} filled",
+        f"{report.skipped} skipped",
+        f"{report.reused} reused",
+        f"{report.failed} failed",
+    ]
+    if report.not_started:
+        parts.append(f"{report.not_started} not started")
+    return " · ".join(parts)
+
+
+def failure_line(error: TargetError, *, note_labels: Mapping[int, str]) -> str:
+    """``"apple (1234) · Image · openai_image · reason"`` on one line."""
+    provider = error.provider or "no provider"
+    label = note_label(error.note_id, note_labels)
+    return f"{label} ({error.note_id}) · {error.field} · {provider} · {one_line(error.message)}"
+
+
+def report_text(report: JobReport, *, note_labels: Mapping[int, str]) -> str:
+    """The whole report as plain text (for Copy report): headline, counts, cost, providers not used,
+    skip reasons, and EVERY failure as 'note label (id) · field · provider · reason'."""
+    lines = [headline(report), count_line(report)]
+    if money := money_line(report):
+        lines.append(money)
+    if report.notes_changed:
+        lines.append(f"Notes changed: {report.notes_changed}")
+    if report.provider_problems:
+        lines += ["", "Providers not used:"]
+        lines += [f"  {name}: {one_line(problem)}" for name, problem in report.provider_problems.items()]
+    if report.skip_reasons:
+        lines += ["", "Skipped:"]
+        lines += [f"  {n}× {one_line(reason)}" for reason, n in report.skip_reasons.most_common()]
+    if report.rate_cuts:
+        lines += ["", "Slowed down after rate limits:"]
+        lines += [f"  {name}: {n}×" for name, n in sorted(report.rate_cuts.items())]
+    if report.errors:
+        lines += ["", f"Failures ({len(report.errors)}):"]
+        lines += [f"  {failure_line(error, note_labels=note_labels)}" for error in report.errors]
+    ids = [f"job {report.job_id}" if report.job_id else "", f"trace {report.trace_id}" if report.trace_id else ""]
+    if any(ids):
+        lines += ["", " · ".join(part for part in ids if part)]
+    return "\n".join(lines) + "\n"
+
+
+# The window
+
+
+class JobReportDialog(QDialog):
+    """The report window; non-modal, deletes itself when closed (keep a reference only while it is
+    open, and one at all when ``parent`` is None).
+
+    ``on_show_notes`` gets note ids (deduplicated, in table order) to show in the Browser;
+    ``on_retry_failed`` (None: the Retry failed button stays disabled) is called once, after which
+    the window closes. Both are called on the main thread.
+    """
+
+    silentlyClose = True  # Anki may close it on profile unload without complaint
+
+    def __init__(
+        self,
+        parent: QWidget | None,
+        report: JobReport,
+        *,
+        note_labels: Mapping[int, str],
+        on_show_notes: Callable[[list[int]], None],
+        on_retry_failed: Callable[[], None] | None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("media_fill_report")
+        self.setWindowTitle(WINDOW_TITLE)
+        self.setWindowModality(Qt.WindowModality.NonModal)
+        self.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.report = report
+        self._note_labels = note_labels
+        self._on_show_notes = on_show_notes
+        self._on_retry_failed = on_retry_failed
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(_heading_label(headline(report)))
+        for line in _advice_lines(report):
+            layout.addWidget(_plain_label("advice", line, wrap=True))
+        layout.addLayout(self._count_boxes())
+        if money := money_line(report):
+            layout.addWidget(_plain_label("money", money))
+        for name, text in self._detail_texts():
+            layout.addWidget(_plain_label(name, text, wrap=True))
+
+        self.table = self._failures_table()
+        if report.errors:
+            count = len(report.errors)
+            layout.addWidget(_plain_label("failures_heading", f"Failures ({count}) — double-click one to see its note"))
+        layout.addWidget(self.table, stretch=1)
+        hidden = len(report.errors) - self.table.rowCount()
+        if hidden > 0:
+            more = _plain_label("more_failures", f"… and {hidden} more (Copy report has them all)")
+            layout.addWidget(more)
+        if not report.errors:
+            self.table.setHidden(True)
+            layout.addWidget(_plain_label("no_failures", "Nothing failed."))
+            layout.addStretch(1)
+
+        layout.addWidget(self._buttons())
+        if report.errors:
+            self.resize(780, 560)
+        else:
+            self.setMinimumWidth(460)
+
+    # Building
+
+    def _count_boxes(self) -> QHBoxLayout:
+        counts = [
+            ("filled", "Filled", self.report.filled),
+            ("skipped", "Skipped", self.report.skipped),
+            ("reused", "Reused", self.report.reused),
+            ("failed", "Failed", self.report.failed),
+        ]
+        if self.report.not_started:
+            counts.append(("not_started", "Not started", self.report.not_started))
+        row = QHBoxLayout()
+        for key, caption, value in counts:
+            box = QVBoxLayout()
+            number = QLabel(str(value))
+            number.setObjectName(f"count_{key}")
+            number.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            font = QFont(number.font())
+            font.setPointSizeF(font.pointSizeF() * 2.2)
+            font.setBold(True)
+            number.setFont(font)
+            label = QLabel(caption)
+            label.setObjectName(f"caption_{key}")
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            box.addWidget(number)
+            box.addWidget(label)
+            row.addLayout(box)
+        return row
+
+    def _detail_texts(self) -> list[tuple[str, str]]:
+        """(objectName, text) of the lines about providers, skips and rate limits, if any."""
+        report = self.report
+        texts = []
+        if report.provider_problems:
+            lines = [f"{name} was not used: {one_line(problem)}" for name, problem in report.provider_problems.items()]
+            texts.append(("providers_not_used", "\n".join(lines)))
+        if report.skip_reasons:
+            ranked = report.skip_reasons.most_common()
+            lines = [f"Skipped {n}× — {one_line(reason)}" for reason, n in ranked[:MAX_SKIP_REASONS]]
+            if len(ranked) > MAX_SKIP_REASONS:
+                lines.append(f"… and {len(ranked) - MAX_SKIP_REASONS} other reasons (Copy report has them all)")
+            texts.append(("skip_reasons", "\n".join(lines)))
+        if report.rate_cuts:
+            names = ", ".join(f"{name} ({n}×)" for name, n in sorted(report.rate_cuts.items()))
+            texts.append(("rate_cuts", f"Slowed down after rate limits: {names}"))
+        return texts
+
+    def _failures_table(self) -> QTableWidget:
+        shown = self.report.errors[:MAX_TABLE_ROWS]
+        table = QTableWidget(len(shown), len(COLUMNS), self)
+        table.setObjectName("failures_table")
+        table.setHorizontalHeaderLabels(list(COLUMNS))
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        table.setWordWrap(False)
+        vertical = table.verticalHeader()
+        assert vertical is not None
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        header = table.horizontalHeader()
+        assert header is not None
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((160, 90, 120)):
+            table.setColumnWidth(column, width)
+        for row, error in enumerate(shown):
+            for column, item in enumerate(self._row_items(error)):
+                table.setItem(row, column, item)
+        header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # keep the report's order until a click
+        table.setSortingEnabled(True)
+        table.cellDoubleClicked.connect(self._on_double_click)
+        return table
+
+    def _row_items(self, error: TargetError) -> list[QTableWidgetItem]:
+        note = QTableWidgetItem(note_label(error.note_id, self._note_labels))
+        note.setData(_NOTE_ID_ROLE, error.note_id)
+        note.setToolTip(f"Note id {error.note_id}")
+        reason = QTableWidgetItem(one_line(error.message))
+        reason.setToolTip(_rich_tooltip(error.message))
+        return [note, QTableWidgetItem(error.field), QTableWidgetItem(error.provider or "—"), reason]
+
+    def _buttons(self) -> QDialogButtonBox:
+        box = QDialogButtonBox()
+        box.setObjectName("report_buttons")
+        has_failures = bool(self.report.errors)
+        self.show_in_browser_button = _button(box, "show_in_browser", "Show in Browser", self.show_in_browser)
+        self.show_in_browser_button.setEnabled(has_failures)
+        self.show_in_browser_button.setToolTip("Show the selected failed notes (or all failed notes) in the Browser")
+        self.retry_button = _button(box, "retry_failed", "Retry failed", self.retry_failed)
+        self.retry_button.setEnabled(has_failures and self._on_retry_failed is not None)
+        self.copy_button = _button(box, "copy_report", "Copy report", self.copy_report)
+        close = box.addButton(QDialogButtonBox.StandardButton.Close)
+        assert close is not None
+        close.setObjectName("close_report")
+        close.setDefault(True)
+        box.rejected.connect(self.reject)
+        return box
+
+    # Actions
+
+    def failed_note_ids(self, *, selected_only: bool) -> list[int]:
+        """Note ids of the table's rows in table order, deduplicated: the selected rows, or every
+        failure (those beyond the table's last row too)."""
+        if selected_only:
+            model = self.table.selectionModel()
+            rows = sorted({index.row() for index in model.selectedRows()}) if model is not None else []
+            return _unique(self._row_note_id(row) for row in rows)
+        in_table = (self._row_note_id(row) for row in range(self.table.rowCount()))
+        rest = (error.note_id for error in self.report.errors[MAX_TABLE_ROWS:])
+        return _unique([*in_table, *rest])
+
+    def show_in_browser(self) -> None:
+        """The selected rows' notes, or all failed notes when no row is selected."""
+        ids = self.failed_note_ids(selected_only=True) or self.failed_note_ids(selected_only=False)
+        if ids:
+            self._on_show_notes(ids)
+
+    def retry_failed(self) -> None:
+        if self._on_retry_failed is None or not self.report.errors:
+            return
+        self._on_retry_failed()
+        self.accept()
+
+    def copy_report(self) -> None:
+        clipboard = QApplication.clipboard()
+        assert clipboard is not None
+        clipboard.setText(report_text(self.report, note_labels=self._note_labels))
+        tooltip("Copied", parent=self)
+
+    def _on_double_click(self, row: int, column: int) -> None:
+        self._on_show_notes([self._row_note_id(row)])
+
+    def _row_note_id(self, row: int) -> int:
+        item = self.table.item(row, 0)
+        assert item is not None
+        return int(item.data(_NOTE_ID_ROLE))
+
+
+def show_report(
+    parent: QWidget | None,
+    report: JobReport,
+    *,
+    note_labels: Mapping[int, str],
+    on_show_notes: Callable[[list[int]], None],
+    on_retry_failed: Callable[[], None] | None,
+) -> JobReportDialog:
+    """Create the report window, show it (non-modal) and return it. Main thread only."""
+    dialog = JobReportDialog(
+        parent, report, note_labels=note_labels, on_show_notes=on_show_notes, on_retry_failed=on_retry_failed
+    )
+    dialog.show()
+    return dialog
+
+
+def _advice_lines(report: JobReport) -> list[str]:
+    lines = []
+    if report.budget_reached:
+        lines.append("To make the rest, raise the budget in Tools → Media Fill… → General and run Fill Media again.")
+    elif report.cancelled:
+        lines.append("What was made before the cancel is kept.")
+    if report.notes_changed:
+        noun = "note" if report.notes_changed == 1 else "notes"
+        lines.append(f"{report.notes_changed} {noun} changed; Edit → Undo Fill Media in the Browser takes it back.")
+    return lines
+
+
+def _heading_label(text: str) -> QLabel:
+    label = _plain_label("headline", text)
+    font = QFont(label.font())
+    font.setPointSizeF(font.pointSizeF() * 1.3)
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
+def _plain_label(object_name: str, text: str, *, wrap: bool = False) -> QLabel:
+    """A label that shows its text as typed: reasons come from servers and may contain HTML."""
+    label = QLabel(text)
+    label.setObjectName(object_name)
+    label.setTextFormat(Qt.TextFormat.PlainText)
+    label.setWordWrap(wrap)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def _rich_tooltip(text: str) -> str:
+    """A tooltip that shows ``text`` literally and wraps long lines: Qt renders tooltips that look
+    like HTML as HTML, so the text is escaped inside a paragraph of our own."""
+    return f"<p style='white-space: pre-wrap'>{html.escape(text)}</p>"
+
+
+def _button(box: QDialogButtonBox, object_name: str, text: str, slot: Callable[[], None]) -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(object_name)
+    button.setAutoDefault(False)
+    button.clicked.connect(slot)
+    box.addButton(button, QDialogButtonBox.ButtonRole.ActionRole)
+    return button
+
+
+def _unique(ids: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(ids))

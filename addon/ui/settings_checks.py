@@ -1,0 +1,63 @@
+"""The settings window's Test and Test all: connection checks against the settings as typed, run
+in the background on a registry of their own, which is closed afterwards.
+
+Thread safety: `start_checks` is called on the main thread and calls ``on_done`` there; the checks
+themselves (network) run on Anki's background task pool, never on the main thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
+from typing import Any
+
+from aqt.main import AnkiQt
+
+from ..core.log import get_logger
+from ..core.media import MediaKind
+from ..core.registry import CheckResult, ProviderRegistry
+
+log = get_logger(__name__)
+
+# What the window gets back: each provider's result, or a sentence saying why nothing was tested.
+ChecksDone = Callable[[list[CheckResult] | str], None]
+
+
+def start_checks(
+    mw: AnkiQt,
+    *,
+    config: Mapping[str, Any],
+    provider: tuple[MediaKind, str] | None,
+    on_done: ChecksDone,
+) -> None:
+    """Check ``provider`` (whether or not it is enabled), or every enabled provider when None,
+    with a registry built from ``config`` (a validated config); ``on_done`` gets the results on
+    the main thread."""
+    registry = ProviderRegistry(config)
+
+    def work() -> list[CheckResult]:
+        try:
+            if provider is not None:
+                return [registry.check_provider(*provider)]
+            return registry.health_check_all()
+        finally:
+            registry.close()
+
+    def done(future: Future[list[CheckResult]]) -> None:
+        try:
+            results = future.result()
+        except Exception:  # a crash in a check must not reach the user as a traceback
+            log.exception("the connection test crashed")
+            on_done("The test could not run because of an error in the add-on; the log has the details.")
+            return
+        on_done(results)
+
+    mw.taskman.run_in_background(work, done, uses_collection=False)
+
+
+def describe_result(result: CheckResult) -> str:
+    """``healthy · 120 ms`` or ``unhealthy: <what the provider said>``."""
+    if result.ok:
+        latency = f" · {round(result.latency_s * 1000)} ms" if result.latency_s is not None else ""
+        return f"healthy{latency}"
+    return f"unhealthy: {result.message}"

@@ -1,0 +1,145 @@
+"""`make screenshots`: the Fill Media dialog, the job window, the report and the settings, captured
+from the real Anki (headless, offscreen) driving the real add-on against the test fakes of OpenAI's
+image and speech APIs on loopback. No key, no network. Saves PNGs to docs/screenshots/.
+
+Usage: ``python -m devtools.screenshots [--out docs/screenshots]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from typing import Any
+
+from .anki_base import PROFILE, create_base, headless_environment, link_addon, pump
+from .paths import ADDON_PACKAGE, REPO
+from .sample_deck import build_sample_collection
+
+sys.path[:0] = [str(REPO / "tests" / "fakes"), str(REPO / "tests" / "support")]
+
+WORDS = 12
+
+
+def settle(app: Any, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    pump(app, lambda: time.monotonic() > end)
+
+
+def grab(app: Any, widget: Any, path: Path) -> None:
+    widget.raise_()
+    settle(app)
+    if not widget.grab().save(str(path)):
+        raise RuntimeError(f"could not save {path}")
+    print(f"saved {path.relative_to(REPO) if path.is_relative_to(REPO) else path}")
+
+
+@contextmanager
+def running_anki(base: Path) -> Iterator[tuple[Any, Any]]:
+    import os
+
+    os.environ.update(headless_environment(single_instance_key=f"media-fill-shots-{uuid.uuid4().hex}", offscreen=True))
+    import aqt
+
+    app = aqt._run(argv=["anki", "-b", str(base), "-p", PROFILE], exec=False)
+    assert app is not None, "Anki did not start"
+    pump(app, lambda: aqt.mw is not None and aqt.mw.col is not None, what="the profile to open")
+    try:
+        yield app, aqt.mw
+    finally:
+        mw = aqt.mw
+        assert mw is not None
+        mw.unloadProfileAndExit()
+        pump(app, lambda: mw.col is None, what="the profile to close")
+
+
+def config_for(images: Any, speech: Any) -> dict[str, Any]:
+    from openai_fake import TEST_KEY as IMAGE_KEY
+    from openai_tts_fake import TEST_KEY as SPEECH_KEY
+
+    limits = {"requests_per_minute": 6000, "max_concurrency": 2, "retry_attempts": 0}
+    return {
+        "rules": [],
+        "budget_usd": 5,
+        "providers": {
+            "image": {
+                "openai": {"enabled": True, "api_key": IMAGE_KEY, "base_url": images.url, **limits},
+            },
+            "audio": {"openai_tts": {"enabled": True, "api_key": SPEECH_KEY, "base_url": speech.url, **limits}},
+        },
+    }
+
+
+def capture(out: Path) -> None:
+    from openai_fake import safety_rejection, serve_openai
+    from openai_tts_fake import serve_openai_tts
+
+    base = Path(tempfile.mkdtemp(prefix="media-fill-shots-"))
+    with ExitStack() as stack:
+        stack.callback(shutil.rmtree, base, ignore_errors=True)
+        profile = create_base(base)
+        ids = build_sample_collection(profile / "collection.anki2")
+        link_addon(base)
+        images = stack.enter_context(serve_openai())
+        speech = stack.enter_context(serve_openai_tts())
+        app, mw = stack.enter_context(running_anki(base))
+        import aqt
+
+        addon = sys.modules[ADDON_PACKAGE]
+        mw.addonManager.writeConfig(ADDON_PACKAGE, config_for(images, speech))
+        notes = [nid for group in ids.values() for nid in group[: WORDS // 2]]
+        browser = aqt.dialogs.open("Browser", mw)
+        browser.resize(1100, 700)
+        browser.search_for("nid:" + ",".join(map(str, notes)))
+        browser.table.select_all()
+        pump(app, lambda: len(browser.selected_notes()) == len(notes), what="the selection")
+
+        addon.controller.fill_selected(browser)
+        pump(app, lambda: addon.controller.fill_dialog is not None, what="the Fill Media dialog")
+        dialog = addon.controller.fill_dialog
+        dialog.select_note_type(dialog.groups[0].name)
+        pump(app, lambda: dialog.summary is not None and not dialog._replan_timer.isActive(), what="the plan")
+        sys.modules["aqt.sound"].av_player.play_file = lambda path: None  # no speakers here
+        dialog.run_preview()
+        pump(app, lambda: dialog.preview.result is not None and not dialog.preview.running, what="the preview")
+        grab(app, dialog, out / "fill_dialog.png")
+
+        images.latency_s = speech.latency_s = 0.4
+        images.fail(safety_rejection(), times=1)
+        dialog.start_button.click()
+        job = addon.controller.job
+        pump(app, lambda: job.progress_window is not None and job.progress_window.bar.value() >= 4, what="progress")
+        grab(app, job.progress_window, out / "job_window.png")
+
+        images.latency_s = speech.latency_s = 0.0
+        pump(app, lambda: not job.running, what="the job")
+        pump(app, lambda: addon.controller.report_window is not None, what="the report")
+        grab(app, addon.controller.report_window, out / "report.png")
+        addon.controller.report_window.close()
+
+        settings = addon.controller.open_settings()
+        settle(app, 0.5)
+        grab(app, settings, out / "settings.png")
+        settings.close()
+        browser.close()
+        settle(app)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    args = parser.parse_args()
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    capture(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,312 @@
+"""The job report window in the real Anki: counts, the failures table, Show in Browser, Retry failed
+and Copy report, with server text shown as text and huge reports cut in the table but not in the copy."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from types import ModuleType
+from typing import Any
+
+import pytest
+from aqt.qt import QApplication, QLabel, QTableWidget, QTextDocument, QWidget
+from harness import ADDON, pump
+from PyQt6 import sip
+from PyQt6.QtCore import QItemSelectionModel, Qt
+
+HTML_REASON = "<b>Bad</b> <img src=x onerror=alert(1)> answer & more"
+LABELS = {1: "apple", 2: "banana", 3: "cherry"}
+
+
+@pytest.fixture
+def dialog_module(mw: Any) -> ModuleType:
+    return importlib.import_module(f"{ADDON}.ui.report_dialog")
+
+
+@pytest.fixture
+def make_report(mw: Any) -> Callable[..., Any]:
+    """Builds the loaded add-on's `JobReport`; ``errors`` as (note id, field, provider, message)."""
+    module = sys.modules[f"{ADDON}.core.report"]
+
+    def make(errors: list[tuple[int, str, str, str]] = (), **fields: Any) -> Any:  # type: ignore[assignment]
+        report = module.JobReport(**fields)
+        report.errors = [module.TargetError(*error) for error in errors]
+        report.failed = fields.get("failed", len(report.errors))
+        return report
+
+    return make
+
+
+class Calls:
+    def __init__(self) -> None:
+        self.shown: list[list[int]] = []
+        self.retries = 0
+
+    def show_notes(self, ids: list[int]) -> None:
+        self.shown.append(ids)
+
+    def retry(self) -> None:
+        self.retries += 1
+
+
+@pytest.fixture
+def calls() -> Calls:
+    return Calls()
+
+
+@pytest.fixture
+def open_report(mw: Any, anki_app: Any, dialog_module: ModuleType, calls: Calls) -> Iterator[Callable[..., Any]]:
+    """Shows a report window over the main window (the way the job does); closes it after the test."""
+    opened: list[Any] = []
+
+    def open_with(report: Any, *, retry: bool = True, labels: dict[int, str] = LABELS) -> Any:
+        dialog = dialog_module.show_report(
+            mw,
+            report,
+            note_labels=labels,
+            on_show_notes=calls.show_notes,
+            on_retry_failed=calls.retry if retry else None,
+        )
+        opened.append(dialog)
+        pump(anki_app, dialog.isVisible, what="the report window")
+        return dialog
+
+    yield open_with
+    for dialog in opened:
+        if not sip.isdeleted(dialog):
+            dialog.close()
+    anki_app.processEvents()
+
+
+def child(dialog: Any, object_name: str, kind: type[QWidget] = QLabel) -> Any:
+    found = dialog.findChild(kind, object_name)
+    assert found is not None, f"no {kind.__name__} named {object_name}"
+    return found
+
+
+def table_rows(table: QTableWidget) -> list[list[str]]:
+    return [[table.item(row, col).text() for col in range(table.columnCount())] for row in range(table.rowCount())]  # type: ignore[union-attr]
+
+
+def three_failures() -> list[tuple[int, str, str, str]]:
+    return [
+        (2, "Image", "openverse", "nothing found for this word"),
+        (1, "Audio", "forvo", "daily limit reached"),
+        (2, "Audio", "espeak", "espeak-ng is not installed"),
+    ]
+
+
+def test_counts_headline_money_and_details(open_report: Callable[..., Any], make_report: Callable[..., Any]) -> None:
+    report = make_report(
+        three_failures(),
+        filled=12,
+        skipped=4,
+        reused=3,
+        not_started=2,
+        cancelled=True,
+        spent_usd=0.12,
+        estimated_usd=0.3,
+        skip_reasons=Counter({"field already filled": 3, "no source text": 1}),
+        provider_problems={"openai_image": "no API key: set providers.image.openai_image.api_key"},
+        notes_changed=12,
+    )
+    dialog = open_report(report)
+
+    assert dialog.windowTitle() == "Fill Media — report"
+    assert child(dialog, "headline").text() == "Fill Media cancelled"
+    counts = {name: child(dialog, f"count_{name}").text() for name in ("filled", "skipped", "reused", "failed")}
+    assert counts == {"filled": "12", "skipped": "4", "reused": "3", "failed": "3"}
+    assert child(dialog, "count_not_started").text() == "2"
+    number, caption = child(dialog, "count_filled"), child(dialog, "caption_filled")
+    assert caption.text() == "Filled"
+    assert number.font().pointSizeF() > caption.font().pointSizeF(), "counts are large numbers"
+    assert child(dialog, "money").text() == "Spent $0.12 of an estimated $0.30"
+    assert child(dialog, "providers_not_used").text() == (
+        "openai_image was not used: no API key: set providers.image.openai_image.api_key"
+    )
+    assert child(dialog, "skip_reasons").text().splitlines() == [
+        "Skipped 3× — field already filled",
+        "Skipped 1× — no source text",
+    ]
+
+
+def test_nothing_failed_hides_the_table_and_says_so(
+    open_report: Callable[..., Any], make_report: Callable[..., Any]
+) -> None:
+    dialog = open_report(make_report(filled=5))
+
+    assert child(dialog, "headline").text() == "Fill Media done"
+    assert child(dialog, "failures_table", QTableWidget).isHidden()
+    assert child(dialog, "no_failures").text() == "Nothing failed."
+    assert dialog.findChild(QLabel, "count_not_started") is None, "not started only shows when some were"
+    assert dialog.findChild(QLabel, "money") is None, "no money line for a free job"
+    assert not child(dialog, "retry_failed", QWidget).isEnabled()
+
+
+def test_budget_headline(open_report: Callable[..., Any], make_report: Callable[..., Any]) -> None:
+    dialog = open_report(make_report(filled=2, budget_reached=True, cancelled=True, spent_usd=1.5, estimated_usd=4))
+    assert child(dialog, "headline").text() == "Fill Media stopped at its budget ($1.50 spent)"
+    assert child(dialog, "money").text() == "Spent $1.50 of an estimated $4.00"
+
+
+def test_failures_table_rows_match_the_errors(open_report: Callable[..., Any], make_report: Callable[..., Any]) -> None:
+    errors = [*three_failures(), (99, "Image", "", "no media returned")]
+    dialog = open_report(make_report(errors))
+    table = child(dialog, "failures_table", QTableWidget)
+
+    assert not table.isHidden() and dialog.findChild(QLabel, "no_failures") is None
+    assert child(dialog, "failures_heading").text().startswith("Failures (4)")
+    assert [table.horizontalHeaderItem(c).text() for c in range(4)] == ["Note", "Field", "Provider", "Reason"]
+    assert table_rows(table) == [
+        ["banana", "Image", "openverse", "nothing found for this word"],
+        ["apple", "Audio", "forvo", "daily limit reached"],
+        ["banana", "Audio", "espeak", "espeak-ng is not installed"],
+        ["note 99", "Image", "—", "no media returned"],
+    ]
+    assert table.isSortingEnabled()
+    table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+    assert [table.item(r, 0).text() for r in range(4)] == ["apple", "banana", "banana", "note 99"]
+
+
+def test_html_in_server_text_is_shown_as_text(open_report: Callable[..., Any], make_report: Callable[..., Any]) -> None:
+    report = make_report(
+        [(1, "Audio", "forvo", HTML_REASON + "\nsecond line")],
+        provider_problems={"forvo": HTML_REASON},
+        skip_reasons=Counter({HTML_REASON: 1}),
+    )
+    dialog = open_report(report)
+    table = child(dialog, "failures_table", QTableWidget)
+
+    reason = table.item(0, 3)
+    assert reason is not None and reason.text() == HTML_REASON + " second line"
+    rendered = QTextDocument()
+    rendered.setHtml(reason.toolTip())
+    assert rendered.toPlainText() == HTML_REASON + "\nsecond line", "the tooltip shows the whole reason, as text"
+    for name in ("providers_not_used", "skip_reasons"):
+        label = child(dialog, name)
+        assert label.textFormat() == Qt.TextFormat.PlainText
+        assert HTML_REASON in label.text()
+
+
+def test_show_in_browser_with_selected_rows(
+    open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls
+) -> None:
+    errors = [*three_failures(), (3, "Image", "openverse", "nothing found")]
+    dialog = open_report(make_report(errors))
+    table = child(dialog, "failures_table", QTableWidget)
+    selection = table.selectionModel()
+    assert selection is not None
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for row in (3, 0, 2):
+        selection.select(table.model().index(row, 0), flags)
+
+    child(dialog, "show_in_browser", QWidget).click()
+
+    assert calls.shown == [[2, 3]], "the selected rows' notes, once each, in table order"
+    assert dialog.isVisible(), "the report stays open"
+
+
+def test_show_in_browser_without_selection_shows_all_failed_notes(
+    open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls
+) -> None:
+    errors = [*three_failures(), (3, "Image", "openverse", "nothing found")]
+    dialog = open_report(make_report(errors))
+    table = child(dialog, "failures_table", QTableWidget)
+    table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+
+    child(dialog, "show_in_browser", QWidget).click()
+
+    assert calls.shown == [[3, 2, 1]], "every failed note, once, in the table's (sorted) order"
+
+
+def test_double_click_a_row_shows_that_note(
+    open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls, qtbot: Any
+) -> None:
+    dialog = open_report(make_report(three_failures()))
+    table = child(dialog, "failures_table", QTableWidget)
+    viewport = table.viewport()
+    assert viewport is not None
+    cell = table.visualItemRect(table.item(1, 2))
+
+    # A real double click: press and release, then the double-click event (Qt's item views only
+    # take a double click on the cell that was pressed).
+    qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, cell.center())
+    qtbot.mouseDClick(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, cell.center())
+
+    assert calls.shown == [[1]]
+
+
+def test_retry_failed_calls_back_and_closes(
+    anki_app: Any, open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls
+) -> None:
+    dialog = open_report(make_report(three_failures()))
+    retry = child(dialog, "retry_failed", QWidget)
+    assert retry.isEnabled()
+
+    retry.click()
+
+    assert calls.retries == 1
+    pump(anki_app, lambda: sip.isdeleted(dialog) or not dialog.isVisible(), what="the report to close")
+
+
+def test_retry_failed_is_disabled_without_a_callback(
+    open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls
+) -> None:
+    dialog = open_report(make_report(three_failures()), retry=False)
+    retry = child(dialog, "retry_failed", QWidget)
+    assert not retry.isEnabled()
+    dialog.retry_failed()
+    assert calls.retries == 0 and dialog.isVisible()
+
+
+def test_copy_report_has_every_failure_beyond_the_table(
+    open_report: Callable[..., Any],
+    make_report: Callable[..., Any],
+    dialog_module: ModuleType,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    said: list[str] = []
+    monkeypatch.setattr(dialog_module, "tooltip", lambda text, **kwargs: said.append(text))
+    errors = [(n, "Audio", "forvo", f"reason {n}") for n in range(1, 2501)]
+    report = make_report(
+        errors,
+        filled=7,
+        spent_usd=0.004,
+        provider_problems={"openai_tts": "no API key"},
+        skip_reasons=Counter({"field already filled": 2}),
+        job_id="job-1",
+    )
+    dialog = open_report(report)
+    assert child(dialog, "failures_table", QTableWidget).rowCount() == 2000
+    clipboard = QApplication.clipboard()
+    assert clipboard is not None
+    clipboard.setText("")
+
+    child(dialog, "copy_report", QWidget).click()
+
+    text = clipboard.text()
+    lines = text.splitlines()
+    assert lines[:3] == ["Fill Media done", "7 filled · 0 skipped · 0 reused · 2500 failed", "Spent less than $0.01"]
+    assert "  openai_tts: no API key" in lines
+    assert "  2× field already filled" in lines
+    assert "Failures (2500):" in lines
+    assert "  apple (1) · Audio · forvo · reason 1" in lines
+    assert "  note 2500 (2500) · Audio · forvo · reason 2500" in lines
+    assert sum(" · forvo · reason " in line for line in lines) == 2500
+    assert text == dialog_module.report_text(report, note_labels=LABELS)
+    assert said == ["Copied"]
+
+
+def test_ten_thousand_failures_open_with_the_rest_counted(
+    open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls
+) -> None:
+    errors = [(n % 4000 + 1, "Image", "openverse", f"nothing found ({n})") for n in range(10_000)]
+    dialog = open_report(make_report(errors))
+
+    table = child(dialog, "failures_table", QTableWidget)
+    assert table.rowCount() == 2000
+    assert child(dialog, "more_failures").text() == "… and 8000 more (Copy report has them all)"
+    child(dialog, "show_in_browser", QWidget).click()
+    assert sorted(calls.shown[0]) == list(range(1, 4001)), "all failed notes, beyond the table's rows too"

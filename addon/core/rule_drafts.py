@@ -26,6 +26,19 @@ _FIELD_HINTS: Mapping[MediaKind, tuple[str, ...]] = {
     MediaKind.AUDIO: ("audio", "sound", "pronunciation", "voice", "aussprache", "sonido", "audio_word", "tts"),
 }
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*)?$")
+# Language names learners put in note type names (in English and in the language itself).
+_LANGUAGE_NAMES: Mapping[str, str] = {
+    "english": "en", "spanish": "es", "español": "es", "espanol": "es", "french": "fr", "français": "fr",
+    "francais": "fr", "german": "de", "deutsch": "de", "italian": "it", "italiano": "it", "portuguese": "pt",
+    "português": "pt", "portugues": "pt", "russian": "ru", "русский": "ru", "japanese": "ja", "日本語": "ja",
+    "chinese": "zh", "mandarin": "zh", "中文": "zh", "korean": "ko", "한국어": "ko", "dutch": "nl",
+    "nederlands": "nl", "polish": "pl", "polski": "pl", "turkish": "tr", "türkçe": "tr", "arabic": "ar",
+    "العربية": "ar", "hebrew": "he", "עברית": "he", "greek": "el", "ελληνικά": "el", "swedish": "sv",
+    "svenska": "sv", "norwegian": "nb", "norsk": "nb", "danish": "da", "dansk": "da", "finnish": "fi",
+    "suomi": "fi", "czech": "cs", "čeština": "cs", "ukrainian": "uk", "українська": "uk", "hindi": "hi",
+    "हिन्दी": "hi", "vietnamese": "vi", "tiếng việt": "vi", "thai": "th", "ไทย": "th", "indonesian": "id",
+    "bahasa indonesia": "id", "romanian": "ro", "română": "ro", "hungarian": "hu", "magyar": "hu",
+}  # fmt: skip
 
 # What decides whether a provider can run: None when it can, else why not (the registry's
 # ``setup_problem``).
@@ -64,6 +77,19 @@ def guess_field(fields: Sequence[str], kind: MediaKind) -> str:
     return ""
 
 
+def guess_language(note_type: str) -> str:
+    """The language a note type's name names ("Spanish vocab", "日本語") when it names exactly one,
+    else ""."""
+    lowered = note_type.lower()
+    words = set(re.findall(r"\w+", lowered, re.UNICODE))
+    found = {
+        code
+        for name, code in _LANGUAGE_NAMES.items()
+        if (name in words if " " not in name and name.isascii() else name in lowered)
+    }
+    return found.pop() if len(found) == 1 else ""
+
+
 def draft_rule(
     note_type: str,
     fields: Sequence[str],
@@ -76,8 +102,9 @@ def draft_rule(
 
     1. the saved rule for that note type, as saved;
     2. else the saved wildcard rule, with field names the note type lacks left empty;
-    3. else a guess: the first field as source, fields named like "Image"/"Audio" as targets, and
-       the usable providers of each kind in the default order (a kind with none gets no field).
+    3. else a guess: the first field as source, fields named like "Image"/"Audio" as targets, the
+       language the note type's name names, and the usable providers of each kind in the default
+       order (a kind with none gets no field).
     """
     exact = next((r for r in saved_rules if r.get("note_type") == note_type), None)
     if exact is not None:
@@ -92,7 +119,9 @@ def draft_rule(
         if rule["attribution_field"] not in fields:
             rule["attribution_field"] = ""
         return rule
-    rule = _complete({"note_type": note_type, "source_field": fields[0] if fields else ""})
+    rule = _complete(
+        {"note_type": note_type, "source_field": fields[0] if fields else "", "language": guess_language(note_type)}
+    )
     for kind in MediaKind:
         chosen = [name for name in default_order.get(kind, ()) if usable(kind, name)]
         target = guess_field(fields, kind) if chosen else ""

@@ -356,14 +356,15 @@ class FillMediaDialog(QDialog):
     # Preview
 
     def run_preview(self) -> None:
-        """Make the current note type's first note's media with the rule as shown; write nothing."""
+        """Make the media of the current note type's first note with words, with the rule as shown;
+        write nothing."""
         group = self._group(self._current)
         rule = self.drafts[self._current]
         self.preview_status.setText(f"Making a preview for “{html.escape(self._current)}”…")
         self.preview_image.clear()
         self.play_button.setEnabled(False)
         self.preview_button.setEnabled(False)
-        self.preview.start(group.note_ids[0], rule, on_done=self._previewed)
+        self.preview.start(group.note_ids, rule, on_done=self._previewed)
 
     def _previewed(self, result: PreviewResult) -> None:
         self._update_start()

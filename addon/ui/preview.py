@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,24 +43,37 @@ class PreviewResult:
     problems: dict[MediaKind, str] = field(default_factory=dict)
 
 
-def preview_work(
-    col: Collection, note_id: int, rule: Mapping[str, Any]
-) -> tuple[str, list[WorkItem], dict[MediaKind, str]]:
-    """The requests ``rule`` would make for the note (as if its fields were empty: a preview shows
-    what a job would make even for a note already filled). Needs the collection."""
+# How many of the selected notes Preview looks through for one with words to use.
+PREVIEW_CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class PreviewWork:
+    """The note Preview uses, its words, the requests to make, and why a kind has none."""
+
+    note_id: int
+    text: str
+    work: list[WorkItem]
+    problems: dict[MediaKind, str]
+
+
+def preview_work(col: Collection, note_ids: Sequence[int], rule: Mapping[str, Any]) -> PreviewWork:
+    """The requests ``rule`` would make for the first of ``note_ids`` that has words in its source
+    field, as if its target fields were empty (a preview shows what a job would make even for a
+    note already filled). Needs the collection."""
     draft = {**rule, "mode": FillMode.OVERWRITE.value}
-    notes = list(CollectionNotes(col, [note_id]).jobs())
-    plan = plan_notes(notes, parse_rules({"rules": [draft]}))
-    work: list[WorkItem] = []
-    problems: dict[MediaKind, str] = {}
-    text = ""
-    for target in plan.targets:
-        if target.work is not None:
-            work.append(target.work)
-            text = text or target.source_text
-        elif target.field:
-            problems[target.kind] = target.skip_reason or "nothing to make"
-    return text, work, problems
+    rules = parse_rules({"rules": [draft]})
+    first: PreviewWork | None = None
+    for note in CollectionNotes(col, note_ids[:PREVIEW_CANDIDATES]).jobs():
+        plan = plan_notes([note], rules)
+        work = [t.work for t in plan.targets if t.work is not None]
+        problems = {t.kind: t.skip_reason or "nothing to make" for t in plan.targets if t.work is None and t.field}
+        text = next((t.source_text for t in plan.targets if t.work is not None), "")
+        found = PreviewWork(note.note_id, text, work, problems)
+        if work:
+            return found
+        first = first or found
+    return first or PreviewWork(0, "", [], {MediaKind.IMAGE: "none of the selected notes could be read"})
 
 
 class PreviewRunner:
@@ -75,33 +88,35 @@ class PreviewRunner:
         self.result: PreviewResult | None = None
         self.running = False
 
-    def start(self, note_id: int, rule: Mapping[str, Any], *, on_done: Callable[[PreviewResult], None]) -> None:
+    def start(
+        self, note_ids: Sequence[int], rule: Mapping[str, Any], *, on_done: Callable[[PreviewResult], None]
+    ) -> None:
+        """Preview ``rule`` on the first of ``note_ids`` with words to use; ``on_done`` gets the
+        result on the main thread (not when a newer preview or `cancel` came first)."""
         self.cancel()
         self._cancel = cancel = threading.Event()
         self.running = True
+        candidates = list(note_ids)
 
-        def read(col: Collection) -> tuple[str, list[WorkItem], dict[MediaKind, str]]:
-            return preview_work(col, note_id, rule)
+        def read(col: Collection) -> PreviewWork:
+            return preview_work(col, candidates, rule)
 
-        def generate(planned: tuple[str, list[WorkItem], dict[MediaKind, str]]) -> None:
-            text, work, problems = planned
-            result = PreviewResult(note_id=note_id, text=text, problems=dict(problems))
+        def generate(planned: PreviewWork) -> None:
+            result = PreviewResult(note_id=planned.note_id, text=planned.text, problems=dict(planned.problems))
             if cancel.is_set():
                 return
-            if not work:
+            if not planned.work:
                 self._done(result, on_done)
                 return
             registry = self._registry()
             self.mw.taskman.run_in_background(
-                lambda: generate_all(work, providers=registry, cancel=cancel),
+                lambda: generate_all(planned.work, providers=registry, cancel=cancel),
                 lambda future: self._generated(future, result, cancel, on_done),
                 uses_collection=False,
             )
 
         QueryOp(parent=self.parent, op=read, success=generate).failure(
-            lambda exc: self._done(
-                PreviewResult(note_id=note_id, text="", problems={MediaKind.IMAGE: explain(exc)}), on_done
-            )
+            lambda exc: self._done(PreviewResult(note_id=0, text="", problems={MediaKind.IMAGE: explain(exc)}), on_done)
         ).run_in_background()
 
     def _generated(

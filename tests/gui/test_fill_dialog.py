@@ -4,6 +4,7 @@ forced failure, Retry failed once the fake recovers, one undo per job, and rules
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -192,6 +193,13 @@ def test_two_note_types_preview_start_failure_retry_and_undo(
     check_filled(mw, after, failed_note=failed.note_id)
     assert mw.col.undo_status().undo == "Fill Media"
 
+    # Show in Browser: the Browser lists the failed note alone.
+    report_window.show_in_browser_button.click()
+    pump(anki_app, lambda: browser.table.len() == 1, what="the Browser to show the failed note")
+    browser.table.select_all()
+    assert list(browser.table.get_selected_note_ids()) == [failed.note_id]
+    browser.search_for("nid:" + ",".join(map(str, notes)))
+
     # Retry failed: the fake has recovered; only the failed picture is asked for again.
     images.reset()
     speech.reset()
@@ -347,4 +355,34 @@ def test_a_wildcard_rule_starts_each_note_type_with_its_own_fields(
     assert rows[(ENGLISH_TYPE, "Audio (audio)")] == "2"
     assert rows[(SPANISH_TYPE, "left alone: its rule fills no field")] == "0"
     assert dialog.start_button.isEnabled()
+    dialog.reject()
+
+
+def test_preview_uses_the_first_selected_note_with_words(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    fakes: tuple[Any, Any],
+    fake_config: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    images, speech = fakes
+    set_addon_config(mw, fake_config)
+    notes = sample_notes[ENGLISH_TYPE][:3]
+    empty = mw.col.get_note(notes[0])
+    empty["Front"] = "<br>&nbsp;"
+    mw.col.update_note(empty)
+    browser = open_browser(notes)
+    dialog = open_fill_dialog(anki_app, browser, addon)
+    choose_providers(dialog, ENGLISH_TYPE, image=["openai"], audio=["openai_tts"])
+    record_playing(monkeypatch)
+
+    run_preview(anki_app, dialog, ENGLISH_TYPE)
+
+    assert dialog.preview.result.note_id == notes[1]
+    assert "library" in dialog.preview_status.text()
+    assert [json.loads(r.body)["prompt"] for r in images.generation_requests()] == ["library"]
+    assert [json.loads(r.body)["input"] for r in speech.speech_requests()] == ["library"]
     dialog.reject()

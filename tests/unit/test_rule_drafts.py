@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from addon.core.media import MediaKind
-from addon.core.rule_drafts import draft_rule, fills_something, guess_field, rule_problems, rules_with
+from addon.core.rule_drafts import draft_rule, fills_something, guess_field, guess_language, rule_problems, rules_with
 
 ORDER = {MediaKind.IMAGE: ["openai", "wikimedia"], MediaKind.AUDIO: ["forvo", "espeak"]}
 
@@ -120,3 +120,27 @@ def test_rules_with_replaces_in_place_keeps_others_and_appends_new() -> None:
     assert [(r["note_type"], r["source_field"]) for r in out] == [("A", "x"), ("*", "Front"), ("B", "new"), ("C", "z")]
     out[2]["source_field"] = "changed"
     assert drafts["B"]["source_field"] == "new", "the result shares nothing with the drafts"
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("Media Fill Sample (Spanish)", "es"),
+        ("Vocabulario español", "es"),
+        ("日本語 Core 2k", "ja"),
+        ("German::Nouns", "de"),
+        ("Tiếng Việt basics", "vi"),
+        ("English → Spanish", ""),  # two languages: no guess
+        ("Basic", ""),
+        ("Thailand trip", ""),  # "thai" only as a whole word
+    ],
+)
+def test_guess_language_from_the_note_type_name(name: str, code: str) -> None:
+    assert guess_language(name) == code
+
+
+def test_a_guessed_rule_takes_the_language_its_note_type_names() -> None:
+    rule = draft_rule(
+        "Spanish vocab", ["Word", "Audio"], saved_rules=[], default_order=ORDER, usable=usable_only("espeak")
+    )
+    assert rule["language"] == "es"

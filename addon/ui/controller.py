@@ -101,7 +101,10 @@ class FillMediaController:
     def _open_fill_dialog(
         self, browser: Browser, groups: list[NoteTypeGroup], config: dict[str, Any], registry: ProviderRegistry
     ) -> None:
-        if sip.isdeleted(browser) or not groups:
+        if sip.isdeleted(browser):
+            return
+        if not groups:
+            tooltip("The selected notes no longer exist.", parent=browser)
             return
         self.fill_dialog = FillMediaDialog(
             self.mw,

@@ -11,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from aqt.qt import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from aqt.qt import QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from ..core.config import GENERAL_PROPERTIES
 from ..core.config_migration import LEGACY_KEY, VERSION_KEY
 from .schema_form import MISSING, FieldSpec, SchemaField, fill_from_fields, flatten_properties, get_at
 from .settings_help import ConfigHelp
 from .settings_labels import setting_label
+from .settings_layout import fill_with_scrolling
 
 # Shown first, in this order; any other general key follows.
 PREFERRED_ORDER = (
@@ -69,12 +70,7 @@ class GeneralPage(QWidget):
         note.setWordWrap(True)
         column.addWidget(note)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scrolling(self, body)
 
     def fill(self, config: dict[str, Any]) -> list[tuple[SchemaField, str]]:
         """Write the page into ``config``; the fields with problems."""

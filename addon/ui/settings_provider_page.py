@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aqt.qt import QFormLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
+from aqt.qt import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..core.config import url_problem
 from ..core.interfaces import KeyUse
@@ -18,6 +18,7 @@ from ..core.provider_info import ProviderInfo
 from .schema_form import ERROR_STYLE, MISSING, FieldSpec, SchemaField, fill_from_fields, flatten_properties, get_at
 from .settings_help import ConfigHelp
 from .settings_labels import setting_label
+from .settings_layout import fill_with_scrolling
 
 CONNECTION_KEYS = ("enabled", "api_key", "api_key_env", "base_url")
 LIMIT_KEYS = ("timeout_s", "retry_attempts", "requests_per_minute", "max_concurrency", "price_per_request")
@@ -113,12 +114,7 @@ class ProviderPage(QWidget):
                     form.addRow(field.label, field.widget)
         column.addLayout(form)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        outer = QVBoxLayout(self)
-        outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(scroll)
+        fill_with_scrolling(self, body)
 
     # State
 

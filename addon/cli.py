@@ -6,6 +6,12 @@
   report's ``job_id`` names the job). Exit codes: 0 when every target was filled, skipped or
   reused; 1 when some failed (or were not started because of Ctrl+C or the budget); 2 on bad usage,
   bad config, an unknown job, or a collection that cannot be opened (nothing is written then).
+* ``import --collection PATH --file WORDS.csv --note-type T --deck D [--map column=Field …]
+  [--encoding E] [--allow-duplicates] [--fill] [--config FILE] [--json]`` creates a note for each
+  row of a CSV (with a header row) or JSON (an array of objects) word list, in one undo entry, all
+  or none; rows whose first field the deck already has are counted as duplicates and left out.
+  ``--fill`` then fills the new notes as ``fill`` would. Same exit codes and report keys as
+  ``fill``, plus ``created`` and ``duplicates``; a bad file is exit 2, with its row and column.
 * ``providers [--config FILE] [--json]`` lists every known provider with its kind, whether it is
   enabled and configured, and its status. Exit 0 (2 on bad config).
 * ``check [--config FILE] [--json]`` runs every enabled provider's health check at once; exit 1
@@ -64,10 +70,28 @@ def build_parser() -> argparse.ArgumentParser:
     fill.add_argument("--state-dir", type=Path, default=None, help="where job journals and the reuse index live")
     fill.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
     fill.add_argument("--json", action="store_true", help="print one JSON report object on stdout")
+    word_import = commands.add_parser("import", help="create notes from a CSV or JSON word list (and fill them)")
+    word_import.add_argument("--collection", required=True, type=Path, help="path to collection.anki2")
+    word_import.add_argument("--file", required=True, type=Path, help="the word list: CSV with a header row, or JSON")
+    word_import.add_argument("--note-type", required=True, help="the note type of the new notes")
+    word_import.add_argument("--deck", required=True, help="the deck of the new notes (created when missing)")
+    word_import.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="fill FIELD from COLUMN (repeat it; columns named like fields are mapped anyway)",
+    )
+    word_import.add_argument("--encoding", default=None, help="the file's encoding (default: detected)")
+    word_import.add_argument("--allow-duplicates", action="store_true", help="add rows the deck already has")
+    word_import.add_argument("--fill", action="store_true", help="fill the new notes' media right away")
+    word_import.add_argument("--state-dir", type=Path, default=None, help="where job journals and the reuse index live")
+    word_import.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
+    word_import.add_argument("--json", action="store_true", help="print one JSON report object on stdout")
     providers = commands.add_parser("providers", help="list every known provider and whether it is ready")
     check = commands.add_parser("check", help="test every enabled provider's connection")
-    for command in (fill, providers, check):
-        if command is not fill:
+    for command in (fill, word_import, providers, check):
+        if command not in (fill, word_import):
             command.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
             command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
         command.add_argument("--verbose", "-v", action="store_true", help="log each step on stderr")
@@ -86,7 +110,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if not args.verbose:
         get_logger(_PACKAGE).setLevel(str(config.get("log_level", "INFO")))
-    commands = {"fill": _fill, "providers": _providers, "check": _check}
+    commands = {"fill": _fill, "import": _import, "providers": _providers, "check": _check}
     return commands[str(args.command)](args, config)
 
 
@@ -173,6 +197,70 @@ def _fill(args: argparse.Namespace, config: dict[str, Any]) -> int:
         signal.signal(signal.SIGINT, previous)
         col.close()
     _print_report(report, media_dir=media_dir, as_json=args.json)
+    return report.exit_code
+
+
+def _import(args: argparse.Namespace, config: dict[str, Any]) -> int:
+    from .collection.fill import run_headless
+    from .collection.open_collection import open_existing_collection
+    from .collection.word_import import ImportOptions, import_word_list
+    from .core.word_list import open_word_list
+
+    mapping: dict[str, str] = {}
+    for item in args.map:
+        column, sep, target = str(item).partition("=")
+        if not sep or not column or not target:
+            print(f"media-fill: --map {item!r} must be COLUMN=FIELD", file=sys.stderr)
+            return EXIT_USAGE
+        mapping[column] = target
+    try:
+        word_list = open_word_list(args.file, encoding=args.encoding)
+        col = open_existing_collection(args.collection)
+    except MediaFillError as exc:
+        print(f"media-fill: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    options = ImportOptions(
+        note_type=args.note_type, deck=args.deck, mapping=mapping, allow_duplicates=args.allow_duplicates
+    )
+    cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, _cancel_on_interrupt(cancel))
+    try:
+        try:
+            result = import_word_list(col, word_list, options)
+        except MediaFillError as exc:
+            print(f"media-fill: nothing was imported: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        report = JobReport()
+        if args.fill and result.created:
+            state_dir = args.state_dir if args.state_dir is not None else package_dir() / "user_files"
+            show_progress = not args.json and sys.stderr.isatty()
+            report = run_headless(
+                col,
+                result.created,
+                config,
+                cancel=cancel,
+                on_progress=_print_progress if show_progress else None,
+                state_dir=state_dir,
+            )
+        media_dir = col.media.dir()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        col.close()
+    check = result.check
+    if args.json:
+        print(json.dumps({**report.to_json(), **result.to_json(), "media_dir": media_dir}, ensure_ascii=False))
+    else:
+        print(
+            f"Imported {len(result.created)} notes into {args.deck!r} ({check.duplicates} duplicates left out", end=""
+        )
+        print(f", {check.empty_rows} empty rows)" if check.empty_rows else ")")
+        if check.duplicate_rows:
+            shown = ", ".join(map(str, check.duplicate_rows[:10]))
+            print(
+                f"  duplicates at rows {shown}{' …' if check.duplicates > 10 else ''} (add them with --allow-duplicates)"
+            )
+        if args.fill:
+            _print_report(report, media_dir=media_dir, as_json=False)
     return report.exit_code
 
 

@@ -1,6 +1,7 @@
-"""`make screenshots`: the Fill Media dialog, the job window, the report and the settings, captured
-from the real Anki (headless, offscreen) driving the real add-on against the test fakes of OpenAI's
-image and speech APIs on loopback. No key, no network. Saves PNGs to docs/screenshots/.
+"""`make screenshots`: the Fill Media dialog, the job window, the report, the settings and the word
+list import, captured from the real Anki (headless, offscreen) driving the real add-on against the
+test fakes of OpenAI's image and speech APIs on loopback. No key, no network. Saves PNGs to
+docs/screenshots/.
 
 Usage: ``python -m devtools.screenshots [--out docs/screenshots]``.
 """
@@ -20,11 +21,15 @@ from typing import Any
 
 from .anki_base import PROFILE, create_base, headless_environment, link_addon, pump
 from .paths import ADDON_PACKAGE, REPO
-from .sample_deck import build_sample_collection
+from .sample_deck import SPANISH_TYPE, build_sample_collection
 
 sys.path[:0] = [str(REPO / "tests" / "fakes"), str(REPO / "tests" / "support")]
 
 WORDS = 12
+IMPORT_WORDS = [
+    ("el pan", "bread"), ("la leche", "milk"), ("el queso", "cheese"), ("la manzana", "apple"),
+    ("el arroz", "rice"), ("la sopa", "soup"), ("el huevo", "egg"), ("la naranja", "orange"),
+]  # fmt: skip
 
 
 def settle(app: Any, seconds: float = 0.3) -> None:
@@ -127,8 +132,25 @@ def capture(out: Path) -> None:
         settle(app, 0.5)
         grab(app, settings, out / "settings.png")
         settings.close()
+
+        capture_import(app, addon, out, words=base / "spanish-words.csv")
         browser.close()
         settle(app)
+
+
+def capture_import(app: Any, addon: Any, out: Path, *, words: Path) -> None:
+    """The word-list import with a small Spanish list checked."""
+    words.write_text(
+        "Palabra,Significado,Nivel\n" + "".join(f"{w},{m},A1\n" for w, m in IMPORT_WORDS), encoding="utf-8"
+    )
+    importer = addon.controller.open_import()
+    importer.note_type.setCurrentText(SPANISH_TYPE)
+    importer.deck.setCurrentText("Spanish::Food")
+    importer.file_edit.setText(str(words))
+    importer.load_file(str(words))
+    pump(app, lambda: importer.check is not None, what="the word list check")
+    grab(app, importer, out / "import.png")
+    importer.reject()
 
 
 def main() -> int:

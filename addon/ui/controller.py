@@ -1,6 +1,7 @@
 """Browser integration: the **Notes → Fill Media…** action (with a shortcut) and the same entry in
 the Browser's context menu open the Fill Media dialog; its Start runs the one job that may run at a
-time; the job's report (with Retry failed) follows; the settings window is opened from here too.
+time; the job's report (with Retry failed) follows. The settings window and the word-list import
+(which may go straight on to Fill Media for the new notes) are opened from here too.
 
 Thread safety: main thread only.
 """
@@ -27,6 +28,7 @@ from ..core.registry import ProviderRegistry
 from .addon_config import addon_folder_name, load_addon_config, save_overrides, stored_overrides, user_files_dir
 from .fill_dialog import FillMediaDialog
 from .fill_job import FillJob
+from .import_dialog import ImportWordListDialog
 from .report_dialog import JobReportDialog, show_report
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ class FillMediaController:
         self.addon_module = addon_module
         self.job: FillJob | None = None
         self.fill_dialog: FillMediaDialog | None = None
+        self.import_dialog: ImportWordListDialog | None = None
         self.report_window: JobReportDialog | None = None
         self.last_job: FillJob | None = None
         # Kept across jobs so circuit breakers and health counters outlive a job.
@@ -77,46 +80,67 @@ class FillMediaController:
     # Actions
 
     def fill_selected(self, browser: Browser) -> None:
-        """Open the Fill Media dialog for the notes selected in ``browser`` (grouped by note type
-        in the background first, so a selection of thousands does not stall the Browser)."""
-        if self.job is not None and self.job.running:
-            tooltip("A Fill Media job is already running; its window shows how far it is.", parent=browser)
-            return
-        if self.fill_dialog is not None and not sip.isdeleted(self.fill_dialog):
-            self.fill_dialog.close()
-        note_ids = list(browser.selected_notes())
+        """Notes → Fill Media…: the Fill Media dialog for the notes selected in ``browser``."""
+        note_ids = [int(note_id) for note_id in browser.selected_notes()]
         if not note_ids:
             tooltip("Select the notes to fill first.", parent=browser)
             return
-        loaded = self._load_config(browser)
+        self.fill_notes(note_ids, parent=browser)
+
+    def fill_notes(self, note_ids: list[int], *, parent: QWidget) -> None:
+        """Open the Fill Media dialog for ``note_ids`` (grouped by note type in the background
+        first, so thousands of notes do not stall Anki); its Start runs the job."""
+        if self.job is not None and self.job.running:
+            tooltip("A Fill Media job is already running; its window shows how far it is.", parent=parent)
+            return
+        if self.fill_dialog is not None and not sip.isdeleted(self.fill_dialog):
+            self.fill_dialog.close()
+        loaded = self._load_config(parent)
         if loaded is None:
             return
         config, registry = loaded
         QueryOp(
-            parent=browser,
+            parent=parent,
             op=lambda col: group_by_note_type(col, note_ids),
-            success=lambda groups: self._open_fill_dialog(browser, groups, config, registry),
+            success=lambda groups: self._open_fill_dialog(parent, groups, config, registry),
         ).run_in_background()
 
     def _open_fill_dialog(
-        self, browser: Browser, groups: list[NoteTypeGroup], config: dict[str, Any], registry: ProviderRegistry
+        self, parent: QWidget, groups: list[NoteTypeGroup], config: dict[str, Any], registry: ProviderRegistry
     ) -> None:
-        if sip.isdeleted(browser):
+        if sip.isdeleted(parent):
             return
         if not groups:
-            tooltip("The selected notes no longer exist.", parent=browser)
+            tooltip("The selected notes no longer exist.", parent=parent)
             return
         self.fill_dialog = FillMediaDialog(
             self.mw,
-            parent=browser,
+            parent=parent,
             groups=groups,
             config=config,
             registry=registry,
             state_dir=user_files_dir(self.addon_module, mw=self.mw),
-            on_start=lambda run_config, note_ids: self.start_job(browser, note_ids, run_config),
+            on_start=lambda run_config, note_ids: self.start_job(parent, note_ids, run_config),
             on_open_settings=lambda focus: self.open_settings(focus=focus),
         )
         self.fill_dialog.show()
+
+    def open_import(self) -> ImportWordListDialog:
+        """Tools → Media Fill → Import Word List…: the import window (one at a time); after an
+        import it may go straight on to the Fill Media dialog for the new notes."""
+        dialog = self.import_dialog
+        if dialog is None or sip.isdeleted(dialog) or not dialog.isVisible():
+            dialog = self.import_dialog = ImportWordListDialog(
+                self.mw, on_imported=lambda note_ids, fill: self._imported(note_ids, fill=fill)
+            )
+            dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
+    def _imported(self, note_ids: list[int], *, fill: bool) -> None:
+        if fill and note_ids:
+            self.fill_notes(note_ids, parent=self.mw)
 
     def _load_config(self, parent: QWidget) -> tuple[dict[str, Any], ProviderRegistry] | None:
         """The add-on's config and the registry for it, or None after telling the user what to fix."""

@@ -198,7 +198,11 @@ def test_two_note_types_preview_start_failure_retry_and_undo(
     pump(anki_app, lambda: browser.table.len() == 1, what="the Browser to show the failed note")
     browser.table.select_all()
     assert list(browser.table.get_selected_note_ids()) == [failed.note_id]
+    # Back to all the notes, several selected: the Browser's editor holds no note, so it cannot
+    # save a stale copy of one before an undo (Anki's editor saves its note first).
     browser.search_for("nid:" + ",".join(map(str, notes)))
+    browser.table.select_all()
+    pump(anki_app, lambda: browser.editor.note is None, what="the editor to let go of its note")
 
     # Retry failed: the fake has recovered; only the failed picture is asked for again.
     images.reset()

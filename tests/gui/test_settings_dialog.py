@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import jsonschema
 import pytest
-from aqt.qt import QAction, QLabel, QLineEdit, QPushButton, Qt, QWidget
+from aqt.qt import QAction, QLabel, QLineEdit, QMenu, QPushButton, Qt, QWidget
 from harness import ADDON, pump
 from openai_fake import TEST_KEY, serve_openai
 from PyQt6.QtTest import QTest
@@ -222,11 +222,12 @@ def third_party(addon: Any) -> Iterator[str]:
 def test_tools_menu_and_the_addon_managers_config_button_open_the_one_window(
     mw: Any, addon: Any, clean_config: None
 ) -> None:
-    action = mw.form.menuTools.findChild(QAction, "media_fill_settings_action") or mw.findChild(
-        QAction, "media_fill_settings_action"
-    )
-    assert isinstance(action, QAction) and action in mw.form.menuTools.actions(), "Tools → Media Fill… is missing"
-    assert action.text() == "Media Fill…"
+    menu = mw.form.menuTools.findChild(QMenu, "media_fill_menu")
+    assert isinstance(menu, QMenu) and menu.menuAction() in mw.form.menuTools.actions(), "Tools → Media Fill is missing"
+    assert menu.title() == "Media Fill"
+    action = menu.findChild(QAction, "media_fill_settings_action")
+    assert isinstance(action, QAction) and action in menu.actions(), "Tools → Media Fill → Settings… is missing"
+    assert action.text() == "Settings…"
     action.trigger()
     window_module = sys.modules[f"{ADDON}.ui.settings_dialog"]
     dialog = window_module.find_open_settings(mw)

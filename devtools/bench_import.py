@@ -17,7 +17,6 @@ import argparse
 import csv
 import tempfile
 import time
-import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -28,6 +27,7 @@ from anki.decks import DeckId
 from addon.collection.word_import import ImportOptions, import_word_list
 from addon.core.word_list import open_word_list
 
+from .measure import peak_memory
 from .paths import REPO
 
 RESULTS = REPO / "bench" / "import_results.md"
@@ -39,16 +39,6 @@ def timed(call: Callable[[], _T]) -> tuple[_T, float]:
     started = time.perf_counter()
     result = call()
     return result, time.perf_counter() - started
-
-
-def peak_memory(call: Callable[[], _T]) -> tuple[_T, int]:
-    """The result and the peak traced memory in bytes (a separate run: tracing slows Python down)."""
-    tracemalloc.start()
-    try:
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def write_words(path: Path, rows: int) -> None:

@@ -23,6 +23,7 @@ from addon.core.word_list import (
     WordRow,
     open_word_list,
 )
+from devtools.measure import peak_memory
 
 MiB = 1 << 20
 _T = TypeVar("_T")
@@ -570,17 +571,6 @@ def _write_repeated(path: Path, *, head: str, block: str, separator: str = "", t
     return blocks
 
 
-def _peak_while(call: Callable[[], _T]) -> tuple[_T, int]:
-    """``call()``'s result and the peak memory traced while it ran (a count of bytes held, which
-    does not depend on the machine's speed)."""
-    tracemalloc.start()
-    try:
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
-
-
 def _open_and_preview(path: Path) -> tuple[WordList, list[WordRow]]:
     word_list = open_word_list(path)
     return word_list, word_list.preview(3)
@@ -588,11 +578,11 @@ def _open_and_preview(path: Path) -> tuple[WordList, list[WordRow]]:
 
 def _check_streaming(path: Path, *, expected_rows: int, first: dict[str, str], columns: list[str]) -> None:
     try:
-        (word_list, preview), peak = _peak_while(lambda: _open_and_preview(path))
+        (word_list, preview), peak = peak_memory(lambda: _open_and_preview(path))
         assert word_list.columns == columns
         assert preview[0].values == first
         assert peak < 8 * MiB  # a sample and a chunk, not the file
-        count, peak = _peak_while(lambda: sum(1 for _ in word_list.rows()))
+        count, peak = peak_memory(lambda: sum(1 for _ in word_list.rows()))
         assert count == expected_rows
         size = path.stat().st_size / MiB
         assert peak < PEAK_LIMIT, f"{peak / MiB:.1f} MiB traced while streaming a {size:.0f} MiB file"

@@ -15,10 +15,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run_cli(*args: str | Path, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the CLI; a Python traceback on stderr fails the test (errors must be explained). A
-    ``fill`` without ``--state-dir`` gets a fresh one, so no test reads another's journals."""
+    ``fill`` or ``import`` without ``--state-dir`` gets a fresh one, so no test reads another's
+    journals; every command without ``--log-file`` logs to a fresh file (none writes into the
+    checkout's user_files)."""
     argv = list(map(str, args))
-    if argv[:1] == ["fill"] and "--state-dir" not in argv:
+    if argv[:1] in (["fill"], ["import"]) and "--state-dir" not in argv:
         argv += ["--state-dir", tempfile.mkdtemp(prefix="media-fill-state-")]
+    if argv[:1] in (["fill"], ["import"], ["providers"], ["check"]) and "--log-file" not in argv and "-h" not in argv:
+        argv += ["--log-file", str(Path(tempfile.mkdtemp(prefix="media-fill-log-")) / "media_fill.log")]
     completed = subprocess.run(
         [sys.executable, "-m", "addon", *argv],
         cwd=REPO,

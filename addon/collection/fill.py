@@ -125,12 +125,7 @@ class FillSession:
         if self.state_dir is not None and self.config.get("reuse_media", True):
             self.reuse = ReuseIndex(self.state_dir / REUSE_INDEX_FILE_NAME, collection_id=collection_id(col))
             if not fresh:
-                apply_reuse(
-                    plan,
-                    index=self.reuse,
-                    fingerprint=self.registry.output_fingerprint,
-                    exists=lambda name, size: has_media_file(media_dir, name, size),
-                )
+                reuse_earlier_media(col, plan, index=self.reuse, registry=self.registry)
         if self.journal is None and self.state_dir is not None:
             header = JobHeader(
                 job_id=new_job_id(),
@@ -230,6 +225,18 @@ def store_job(col: Collection, plan: Plan, outcome: GenerationOutcome) -> StoreR
     """Step 3 alone: write what was made; one undo entry named "Fill Media"."""
     changes, report = CollectionSync(col, plan).store(plan, outcome)
     return StoreResult(changes=changes, report=report)
+
+
+def reuse_earlier_media(col: Collection, plan: Plan, *, index: ReuseIndex, registry: ProviderRegistry) -> int:
+    """Mark what earlier jobs made for ``plan``'s requests, whose files are still in the media
+    folder, as ready (see `apply_reuse`); returns how many."""
+    media_dir = col.media.dir()
+    return apply_reuse(
+        plan,
+        index=index,
+        fingerprint=registry.output_fingerprint,
+        exists=lambda name, size: has_media_file(media_dir, name, size),
+    )
 
 
 def price_per_request(registry: ProviderRegistry, kind: MediaKind, name: str) -> float:

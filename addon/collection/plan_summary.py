@@ -18,11 +18,10 @@ from anki.collection import Collection
 
 from ..core.config import parse_rules
 from ..core.media import MediaKind
-from ..core.plan_reuse import apply_reuse
 from ..core.planner import Plan, plan_notes
 from ..core.registry import ProviderRegistry
 from ..core.reuse_index import ReuseIndex
-from .fill import REUSE_INDEX_FILE_NAME, collection_id, has_media_file, price_per_request
+from .fill import REUSE_INDEX_FILE_NAME, collection_id, price_per_request, reuse_earlier_media
 from .notes_source import CollectionNotes
 
 
@@ -113,11 +112,5 @@ def summarize_plan(
 def _mark_reusable(col: Collection, plan: Plan, *, registry: ProviderRegistry, index_path: Path) -> None:
     if not index_path.exists():
         return  # no job has stored anything yet; do not create the index just to look
-    media_dir = col.media.dir()
     with ReuseIndex(index_path, collection_id=collection_id(col)) as index:
-        apply_reuse(
-            plan,
-            index=index,
-            fingerprint=registry.output_fingerprint,
-            exists=lambda name, size: has_media_file(media_dir, name, size),
-        )
+        reuse_earlier_media(col, plan, index=index, registry=registry)

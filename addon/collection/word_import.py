@@ -222,21 +222,29 @@ def check_import(col: Collection, word_list: WordList, options: ImportOptions) -
     return _check(prepared, options, word_list)
 
 
+def _rows_judged(prepared: _Prepared, options: ImportOptions) -> Iterator[tuple[WordRow, dict[str, str], bool]]:
+    """Each non-empty row with its field values and whether it is a duplicate: its first field is
+    in the deck already, or in an earlier row (never, when duplicates are allowed)."""
+    seen = set(prepared.existing)
+    first = prepared.source.fields[0]
+    for row, values in prepared.source.rows():
+        key = duplicate_key(values[first])
+        duplicate = key in seen and not options.allow_duplicates
+        seen.add(key)
+        yield row, values, duplicate
+
+
 def _check(prepared: _Prepared, options: ImportOptions, word_list: WordList) -> ImportCheck:
     source = prepared.source
     check = ImportCheck(mapping=dict(source.mapping))
     check.unused_columns = [c for c in word_list.columns if c not in source.mapping]
-    seen = set(prepared.existing)
-    first = source.fields[0]
-    for row, values in source.rows():
+    for row, _values, duplicate in _rows_judged(prepared, options):
         check.rows += 1
-        key = duplicate_key(values[first])
-        if key in seen and not options.allow_duplicates:
+        if duplicate:
             check.duplicates += 1
             if len(check.duplicate_rows) < DUPLICATE_ROWS_KEPT:
                 check.duplicate_rows.append(row.number)
             continue
-        seen.add(key)
         check.to_create += 1
     check.empty_rows = source.empty_rows
     check.rows += source.empty_rows
@@ -262,14 +270,10 @@ def import_word_list(
     try:
         deck_id = col.decks.id(options.deck, create=True)
         assert deck_id is not None
-        seen = set(prepared.existing)
-        first = prepared.source.fields[0]
         chunk: list[AddNoteRequest] = []
-        for _row, values in prepared.source.rows():
-            key = duplicate_key(values[first])
-            if key in seen and not options.allow_duplicates:
+        for _row, values, duplicate in _rows_judged(prepared, options):
+            if duplicate:
                 continue
-            seen.add(key)
             note = col.new_note(prepared.note_type)
             for name, value in values.items():
                 note[name] = value

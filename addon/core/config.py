@@ -28,6 +28,8 @@ from .errors import ConfigError
 from .media import MediaKind
 
 CONFIG_FILE_NAME = "config.json"
+# A rule's language: a code like en, es, pt-BR or zh_Hant, or empty for the provider's default.
+LANGUAGE_PATTERN = r"^([A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*)?$"
 WILDCARD_NOTE_TYPE = "*"
 
 
@@ -173,7 +175,7 @@ _RULE_SCHEMA: dict[str, Any] = {
         "audio_field": {"type": "string"},
         "image_providers": {"type": "array", "items": {"type": "string", "minLength": 1}},
         "audio_providers": {"type": "array", "items": {"type": "string", "minLength": 1}},
-        "language": {"type": "string", "pattern": r"^([A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*)?$"},
+        "language": {"type": "string", "pattern": LANGUAGE_PATTERN},
         "image_prompt": {"type": "string"},
         "mode": {"enum": [m.value for m in FillMode]},
         "attribution_field": {"type": "string"},

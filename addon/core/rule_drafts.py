@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .config import WILDCARD_NOTE_TYPE, FillMode
+from .config import LANGUAGE_PATTERN, WILDCARD_NOTE_TYPE, FillMode
 from .media import MediaKind
 
 RawRule = dict[str, Any]
@@ -25,7 +25,7 @@ _FIELD_HINTS: Mapping[MediaKind, tuple[str, ...]] = {
     MediaKind.IMAGE: ("image", "picture", "pic", "photo", "img", "bild", "imagen", "immagine", "foto", "illustration"),
     MediaKind.AUDIO: ("audio", "sound", "pronunciation", "voice", "aussprache", "sonido", "audio_word", "tts"),
 }
-_LANGUAGE = re.compile(r"^([A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*)?$")
+_LANGUAGE = re.compile(LANGUAGE_PATTERN)
 # Language names learners put in note type names (in English and in the language itself).
 _LANGUAGE_NAMES: Mapping[str, str] = {
     "english": "en", "spanish": "es", "español": "es", "espanol": "es", "french": "fr", "français": "fr",

@@ -17,6 +17,7 @@ or a headless script), one call at a time. It makes no network calls and never s
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import html
 import os
@@ -32,14 +33,14 @@ from ..core.interfaces import SyncProvider
 from ..core.job import GenerationOutcome
 from ..core.journal import JobJournal, WritingEntry
 from ..core.log import get_logger
-from ..core.media import Attribution, MediaKind, MediaResult
+from ..core.media import Attribution, MediaKind, MediaRequest, MediaResult
 from ..core.media_checks import require_media
 from ..core.naming import media_file_name
 from ..core.planner import Plan, Target, WorkItem, field_already_filled
 from ..core.report import JobReport, TargetError
 from ..core.result_stream import Finished
 from ..core.reuse_index import ReuseIndex, reuse_key
-from ..core.text import clean_source_text
+from ..core.text import clean_source_text, printable_text
 
 log = get_logger(__name__)
 
@@ -59,6 +60,14 @@ def attribution_comment(credit: str) -> str:
     """An image's credit as an HTML comment to put after it (nothing in it can end the comment)."""
     safe = credit.replace("--", "–").replace("<", "‹").replace(">", "›")
     return f"<!-- {safe} -->"
+
+
+def _printable_attribution(attribution: Attribution | None) -> Attribution | None:
+    """``attribution`` with every part made printable (`printable_text`)."""
+    if attribution is None:
+        return None
+    parts = {field.name: printable_text(getattr(attribution, field.name)) for field in dataclasses.fields(attribution)}
+    return Attribution(**parts)
 
 
 def apply_mode(current: str, reference: str, mode: FillMode) -> str:
@@ -177,7 +186,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         for finished in chunk:
             key = finished.item.key
             self._handled.add(key)
-            self._store_result(key, finished.result, notes, originals, done)
+            self._store_result(key, finished.item.request, finished.result, notes, originals, done)
         changed = [note for note in notes.values() if note is not None and note.fields != originals[note.id]]
         self._changed_ids.update(int(note.id) for note in changed)
         self.report.notes_changed = len(self._changed_ids)
@@ -190,6 +199,7 @@ class CollectionSync(SyncProvider[OpChanges]):
     def _store_result(
         self,
         key: str,
+        request: MediaRequest,
         result: MediaResult,
         notes: dict[int, Note | None],
         originals: dict[int, list[str]],
@@ -208,9 +218,8 @@ class CollectionSync(SyncProvider[OpChanges]):
                 self._record_failure(target, result.error, result.provider)
             return
         try:  # checked here too: nothing unverified ever reaches the media folder
-            kind = result.request.kind
             require_media(
-                kind,
+                request.kind,
                 result.data or b"",
                 extension=result.extension,
                 provider=result.provider,
@@ -220,7 +229,10 @@ class CollectionSync(SyncProvider[OpChanges]):
             for target in targets:
                 self._record_failure(target, exc, result.provider)
             return
-        file_name = self._write_media(key, result)
+        # A server's credit line may hold controls, bidi overrides or a lone surrogate, which no
+        # note and no index can store: made printable before it reaches either.
+        result = dataclasses.replace(result, attribution=_printable_attribution(result.attribution))
+        file_name = self._write_media(key, request, result)
         self.report.media_files.append(file_name)
         for index, target in enumerate(targets):
             self._fill(target, file_name, notes, originals, done, reused=index > 0, attribution=result.attribution)
@@ -248,7 +260,7 @@ class CollectionSync(SyncProvider[OpChanges]):
             self.report.skip_reasons[stale] += 1
             return
         assert note is not None  # _why_not_now gives a reason for a missing note
-        credit = attribution.text() if attribution is not None else ""
+        credit = printable_text(attribution.text()) if attribution is not None else ""
         if credit and target.attribution_field and target.attribution_field in note:
             field = target.attribution_field
             note[field] = apply_mode(note[field], html.escape(credit, quote=False), target.mode)
@@ -308,18 +320,20 @@ class CollectionSync(SyncProvider[OpChanges]):
         except AnkiNotFoundError:
             return None
 
-    def _write_media(self, key: str, result: MediaResult) -> str:
+    def _write_media(self, key: str, request: MediaRequest, result: MediaResult) -> str:
         """Write the bytes once per work item; journal the write before and after, so a crash in
-        between can be told from a finished write; remember the file for later jobs."""
+        between can be told from a finished write; remember the file for later jobs. The name and
+        the index entry come from the planned ``request``, never from the one the provider handed
+        back (a third-party provider's result may name another request)."""
         existing = self._file_names.get(key)
         if existing is not None:
             return existing
         data = result.data
         assert data is not None
         desired = media_file_name(
-            text=result.request.text,
+            text=request.text,
             provider=result.provider,
-            cache_key=result.request.cache_key,
+            cache_key=request.cache_key,
             extension=result.extension,
         )
         sha1 = hashlib.sha1(data).hexdigest()
@@ -335,12 +349,12 @@ class CollectionSync(SyncProvider[OpChanges]):
             self._reuse.record(
                 key=reuse_key(
                     provider=result.provider,
-                    cache_key=result.request.cache_key,
-                    fingerprint=self._fingerprint(result.request.kind, result.provider),
+                    cache_key=request.cache_key,
+                    fingerprint=self._fingerprint(request.kind, result.provider),
                 ),
                 file_name=file_name,
                 provider=result.provider,
-                kind=result.request.kind.value,
+                kind=request.kind.value,
                 size=len(data),
                 sha1=sha1,
                 attribution=result.attribution,

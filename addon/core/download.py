@@ -89,8 +89,9 @@ def download_media(
     ``timeout_s`` is requests' timeout: for connecting, and for each wait for more bytes.
     Blocks the calling thread: call from a worker thread (see the module docstring).
     """
-    _require_allowed_url(url, allowed_http_base=allowed_http_base, provider=provider)
-    shown = display_url(url)
+    sent = _as_sent(url)
+    _require_allowed_url(sent, allowed_http_base=allowed_http_base, provider=provider)
+    shown = display_url(sent)
 
     def check_redirect(response: requests.Response, *args: object, **kwargs: object) -> None:
         """Refuse a redirect before requests follows it (the final URL is checked again below)."""
@@ -104,7 +105,7 @@ def download_media(
 
     try:
         response = session.get(
-            url,
+            sent,
             stream=True,
             timeout=timeout_s,
             headers=cast("dict[str, str]", dict.fromkeys(_CREDENTIAL_HEADERS)),
@@ -130,7 +131,9 @@ def download_media(
             _require_allowed_url(hop.url, allowed_http_base=allowed_http_base, provider=provider)
         if not 200 <= response.status_code < 300:
             raise _status_error(response, url=url, provider=provider)
-        data = _read_capped(response, shown=shown, url=url, provider=provider, max_bytes=max_bytes, timeout_s=timeout_s)
+        data = read_capped(
+            response, what=f"the download {shown}", url=url, provider=provider, max_bytes=max_bytes, timeout_s=timeout_s
+        )
     extension = (sniff_image(data) if kind is MediaKind.IMAGE else sniff_audio(data)) or ""
     try:
         require_media(kind, data, extension=extension, provider=provider, max_bytes=max_bytes)
@@ -194,6 +197,17 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), parts.port or _DEFAULT_PORTS.get(scheme)
 
 
+def _as_sent(url: str) -> str:
+    """``url`` as requests will send it. requests reads an address with urllib3's parser, which
+    reads some differently from Python's (``http://a\\@b/`` goes to host ``a``, where `urlsplit`
+    says ``b``): checking the address requests prepared checks the host it will really contact."""
+    try:
+        prepared = requests.Request("GET", url).prepare().url
+    except (requests.RequestException, ValueError):  # not a URL requests can send: refused below or by it
+        return url
+    return prepared or url
+
+
 def _require_allowed_url(url: str, *, allowed_http_base: str | None, provider: str) -> None:
     shown = display_url(url)
     try:
@@ -212,50 +226,64 @@ def _require_allowed_url(url: str, *, allowed_http_base: str | None, provider: s
         raise PermanentError(f"refused to download {shown}: the address has no host", provider=provider)
 
 
-def _read_capped(
-    response: requests.Response, *, shown: str, url: str, provider: str, max_bytes: int, timeout_s: float
+def read_capped(
+    response: requests.Response,
+    *,
+    what: str,
+    url: str,
+    provider: str,
+    max_bytes: int,
+    timeout_s: float,
+    keep_first: bool = False,
 ) -> bytes:
+    """The body of a streamed ``response``, read in chunks and never more than ``max_bytes``.
+
+    ``what`` names the body in messages ("the download https://host/path"). A body over the cap
+    (announced by Content-Length or found while reading) → `InvalidResponseError` at once, without
+    reading the rest; with ``keep_first`` (an error answer, whose start is all that is wanted) its
+    first ``max_bytes`` are returned instead. A body cut short → `InvalidResponseError`; a stall
+    past ``timeout_s`` or a failed connection → `TransientError`. Blocks: worker threads only."""
     too_large = InvalidResponseError(
-        f"the download {shown} is larger than {_size_text(max_bytes)}; nothing was saved", provider=provider
+        f"{what} is larger than {_size_text(max_bytes)}; nothing was saved", provider=provider
     )
     announced = _content_length(response.headers)
-    if announced is not None and announced > max_bytes:
+    if announced is not None and announced > max_bytes and not keep_first:
+        response.close()
         raise too_large
     chunks: list[bytes] = []
     received = 0
     try:
         for chunk in response.iter_content(chunk_size=CHUNK_BYTES):
             received += len(chunk)
-            if received > max_bytes:
-                raise too_large
             chunks.append(chunk)
+            if received > max_bytes:
+                response.close()
+                if keep_first:
+                    return b"".join(chunks)[:max_bytes]
+                raise too_large
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError) as exc:
         # requests wraps urllib3's ProtocolError (IncompleteRead, a reset) as ChunkedEncodingError, and
         # a read timeout in the middle of the body as ConnectionError(ReadTimeoutError).
         if _is_timeout(exc):
-            raise TransientError(
-                f"the download {shown} stalled: no data for {timeout_s:g} s", provider=provider
-            ) from None
+            raise TransientError(f"{what} stalled: no data for {timeout_s:g} s", provider=provider) from None
         raise InvalidResponseError(
-            f"the download {shown} was cut short after {_size_text(received)}"
+            f"{what} was cut short after {_size_text(received)}"
             + (f" of {_size_text(announced)}" if announced is not None else "")
             + "; nothing was saved",
             provider=provider,
         ) from None
     except requests.exceptions.ContentDecodingError:
         raise InvalidResponseError(
-            f"the download {shown} could not be decompressed ({response.headers.get('Content-Encoding')}); "
-            "nothing was saved",
+            f"{what} could not be decompressed ({response.headers.get('Content-Encoding')}); nothing was saved",
             provider=provider,
         ) from None
     except requests.RequestException as exc:
-        raise TransientError(f"the download {shown} failed: {_network_reason(exc, url)}", provider=provider) from None
+        raise TransientError(f"{what} failed: {_network_reason(exc, url)}", provider=provider) from None
     data = b"".join(chunks)
     # urllib3 enforces Content-Length itself; this also covers a raw body that was not decoded.
     if announced is not None and not response.headers.get("Content-Encoding") and len(data) < announced:
         raise InvalidResponseError(
-            f"the download {shown} was cut short after {_size_text(len(data))} of {_size_text(announced)}; "
-            "nothing was saved",
+            f"{what} was cut short after {_size_text(len(data))} of {_size_text(announced)}; nothing was saved",
             provider=provider,
         )
     return data

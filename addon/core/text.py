@@ -14,15 +14,14 @@ import re
 import unicodedata
 import warnings
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, Tag
+from bs4.element import NavigableString, PageElement
 
 _SOUND_TAG = re.compile(r"\[sound:[^\]]*\]")
-# An innermost cloze {{c1::answer}} or {{c1::answer::hint}}: neither part holds "{{" or "}}", and the
-# answer ends at the first "::". Applied until nothing changes, so nested clozes unwrap inside out.
-_CLOZE = re.compile(
-    r"\{\{c\d+::((?:[^{}:]|\{(?!\{)|\}(?!\})|:(?!:))*)"
-    r"(?:::(?:[^{}]|\{(?!\{)|\}(?!\}))*)?\}\}"
-)
+# The tokens of cloze markup, read left to right with a stack as Anki reads them: "{{c1::" opens a
+# cloze, the first "::" inside the innermost open cloze starts its hint, "}}" closes the innermost
+# open cloze. One pass, so nested clozes take linear time however deep they go.
+_CLOZE_TOKEN = re.compile(r"\{\{c\d+::|::|\}\}")
 # 漢字[かんじ] (Anki's furigana syntax): a base (after an optional space) and a reading. The
 # look-behind starts a base only where a run of base characters starts, which keeps this linear.
 _FURIGANA = re.compile(r"( ?)(?<![^ >\[\]])([^ >\[\]]+)\[([^\[\]]*)\]")
@@ -33,27 +32,31 @@ _CJK_OR_KANA = re.compile(
     r"\U00020000-\U0003134f]"
 )
 # Control characters that are not whitespace (whitespace ones, e.g. Word's vertical tab line break,
-# become spaces below).
-_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+# become spaces below), and lone surrogates (a JSON word list can hold "\ud800"; no text can be
+# encoded with one, so it would break the request's cache key and every provider).
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ud800-\udfff]")
 # Invisible format characters with no sound: bidi marks, embeddings, overrides and isolates (TTS
 # engines read some aloud or stumble on them, and they make the same word a different request), the
-# byte order mark and the soft hyphen. Joiners (U+200C, U+200D) stay: emoji and Persian need them.
-_INVISIBLE = re.compile(r"[\u00ad\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# byte order mark, the soft hyphen, the zero-width space and the word joiner (a field holding only
+# one looks empty and must plan as empty). Joiners (U+200C, U+200D) stay: emoji and Persian need them.
+_INVISIBLE = re.compile(r"[\u00ad\u061c\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 _SPACE = re.compile(r"\s+")
+_COMMENT_END = re.compile(r"--!?>")
 # "&" followed by what may be a character reference; see _escape_bare_ampersands.
 _AMPERSAND = re.compile(r"&(#\d+;|#[xX][0-9a-fA-F]+;|[A-Za-z][A-Za-z0-9]*;)?")
 # Elements that separate words when rendered; inline ones (<b>un</b>believable) do not.
-_WORD_BREAKING_TAGS = [
+_WORD_BREAKING_TAGS = frozenset([
     "address", "article", "aside", "blockquote", "br", "caption", "dd", "details", "dialog", "div", "dl", "dt",
     "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
     "img", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
-]  # fmt: skip
+])  # fmt: skip
 # Elements whose content is not text to speak: code, styles, and ruby readings (like furigana).
-_DROPPED_TAGS = ["script", "style", "template", "rt", "rp"]
+_DROPPED_TAGS = frozenset(["script", "style", "template", "rt", "rp"])
 
 
 def field_has_sound(value: str) -> bool:
-    return bool(_SOUND_TAG.search(value))
+    # Searched up to the last "]" only (see _without_sound_tags).
+    return bool(_SOUND_TAG.search(value, 0, value.rfind("]") + 1))
 
 
 def field_has_image(value: str) -> bool:
@@ -64,27 +67,111 @@ def clean_source_text(value: str) -> str:
     """Plain text from a field, "" when nothing is left: sound tags, HTML, cloze markup and
     furigana readings removed, entities decoded, control and invisible format characters dropped,
     whitespace folded, NFC normalised. Never shortened."""
-    text = _SOUND_TAG.sub(" ", value)
-    while True:
-        unwrapped = _CLOZE.sub(r"\1", text)
-        if unwrapped == text:
-            break
-        text = unwrapped
+    # NFC first, so canonically equivalent fields clean alike (NFD "<\u0338" is NFC "≮", not a tag
+    # opener); control characters go before the HTML parser too, which reads "<b\x00>" as text
+    # where a browser reads a tag: dropped afterwards, it would leave "<b>" in the text.
+    text = _without_sound_tags(_CONTROL.sub("", unicodedata.normalize("NFC", value)))
+    text = _unwrap_clozes(text)
     if "<" in text or "&" in text:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
-            soup = BeautifulSoup(_escape_bare_ampersands(text), "html.parser")
-        for tag in soup(_DROPPED_TAGS):
-            tag.decompose()
-        for tag in soup(_WORD_BREAKING_TAGS):
-            tag.insert_before(" ")
-            tag.insert_after(" ")
-        text = soup.get_text()
+            soup = BeautifulSoup(_escape_bare_ampersands(_without_comments(text)), "html.parser")
+        text = _shown_text(soup)
     text = _FURIGANA.sub(_drop_reading, text)
     text = _CONTROL.sub("", text)
     text = _INVISIBLE.sub("", text)
     text = _SPACE.sub(" ", text).strip()
     return unicodedata.normalize("NFC", text)
+
+
+def printable_text(value: str) -> str:
+    """``value`` on one line without control characters, lone surrogates or invisible format
+    characters, whitespace folded, NFC: a server's words (an image's title or author) made fit to
+    show in a field. No markup is removed or escaped here."""
+    text = _CONTROL.sub("", _INVISIBLE.sub("", value))
+    return unicodedata.normalize("NFC", _SPACE.sub(" ", text).strip())
+
+
+def _shown_text(soup: BeautifulSoup) -> str:
+    """The text a browser shows of ``soup``: its strings outside the dropped elements, with a space
+    around each word-breaking element; comments, CDATA sections, declarations and processing
+    instructions are not shown. One pass over the tree: editing it (inserting the spaces) takes
+    quadratic time on fields of thousands of elements, nested or side by side."""
+    parts: list[str] = []
+    pending: list[PageElement | None] = list(reversed(soup.contents))
+    while pending:
+        node = pending.pop()
+        if node is None:  # the end of a word-breaking element
+            parts.append(" ")
+        elif isinstance(node, Tag):
+            if node.name in _DROPPED_TAGS:
+                continue
+            if node.name in _WORD_BREAKING_TAGS:
+                parts.append(" ")
+                pending.append(None)
+            pending.extend(reversed(node.contents))
+        elif type(node) is NavigableString:  # not its subclasses: Comment, CData, Doctype…
+            parts.append(node)
+    return "".join(parts)
+
+
+def _without_sound_tags(text: str) -> str:
+    """``text`` with each ``[sound:…]`` tag replaced by a space. Only the part up to the last "]"
+    is searched: after it no tag can end, and each of many "[sound:" openers there would scan to the
+    end of the text (quadratic time)."""
+    end = text.rfind("]") + 1
+    return _SOUND_TAG.sub(" ", text[:end]) + text[end:] if end else text
+
+
+def _unwrap_clozes(text: str) -> str:
+    """Each cloze ``{{c1::answer}}`` or ``{{c1::answer::hint}}`` replaced by its answer, nested
+    ones too; markup of a cloze never closed, and a "}}" or "::" outside any cloze, stay as text."""
+    if "{{c" not in text:
+        return text
+    open_clozes: list[list[int]] = []  # per open cloze: [opener start, opener end, hint start or -1]
+    dropped: list[tuple[int, int]] = []
+    for token in _CLOZE_TOKEN.finditer(text):
+        if token.group().startswith("{{"):
+            open_clozes.append([token.start(), token.end(), -1])
+        elif token.group() == "::":
+            if open_clozes and open_clozes[-1][2] < 0:
+                open_clozes[-1][2] = token.start()
+        elif open_clozes:
+            start, opener_end, hint = open_clozes.pop()
+            dropped.append((start, opener_end))
+            dropped.append((hint if hint >= 0 else token.start(), token.end()))
+    if not dropped:
+        return text
+    kept: list[str] = []
+    position = 0
+    for start, end in sorted(dropped):  # a cloze inside a hint is dropped twice: spans may overlap
+        if start > position:
+            kept.append(text[position:start])
+        position = max(position, end)
+    kept.append(text[position:])
+    return "".join(kept)
+
+
+def _without_comments(text: str) -> str:
+    """``text`` without its HTML comments, ended as a browser ends them (``-->``, ``--!>``, and the
+    empty ``<!-->`` and ``<!--->``); a comment never closed hides the rest of the field. Python's
+    HTML parser would keep an unclosed comment, and the rest after it, as text."""
+    if "<!--" not in text:
+        return text
+    kept: list[str] = []
+    position = 0
+    while (opening := text.find("<!--", position)) >= 0:
+        kept.append(text[position:opening])
+        body = opening + 4
+        if text.startswith((">", "->"), body):
+            position = text.index(">", body) + 1
+            continue
+        closing = _COMMENT_END.search(text, body)
+        if closing is None:
+            return "".join(kept)
+        position = closing.end()
+    kept.append(text[position:])
+    return "".join(kept)
 
 
 def _escape_bare_ampersands(text: str) -> str:

@@ -12,7 +12,9 @@ Third-party providers come from two places, both explicit:
 * the user's config lists module paths under ``provider_modules``.
 
 Either way the class passes the same interface check as a built-in one, and a name already taken
-is refused with `DuplicateProviderError`.
+is refused with `DuplicateProviderError`. A module path must read ``package.module:ClassName``
+(a config's without a leading dot), which is checked before anything is imported: nothing else
+(a file path, ``..module``, ``my-module``) ever reaches ``importlib``.
 
 Thread safety: register providers and build catalogs on one thread (Anki's main thread, or the
 CLI's). A built catalog may be read from several threads; class loading is guarded by a lock.
@@ -21,6 +23,7 @@ CLI's). A built catalog may be read from several threads; class loading is guard
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from collections.abc import Mapping
 from typing import Any
@@ -61,6 +64,12 @@ THIRD_PARTY_PROVIDERS: dict[MediaKind, dict[str, ProviderTarget]] = {kind: {} fo
 
 _ADDON_PACKAGE = __name__.rsplit(".", 2)[0]
 
+# "module.path:ClassName" with ASCII identifiers (the form the config schema allows); one leading
+# dot means relative to the add-on package, for built-ins and add-ons' registrations only. Checked
+# before anything is imported: a value of another form (a file path, "evil-mod:X", "..x:Y") is
+# never handed to importlib, which would import "evil-mod.py" from sys.path.
+_TARGET_FORM = re.compile(r"\.?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*:[A-Za-z_][A-Za-z0-9_]*")
+
 
 def _as_kind(kind: MediaKind | str) -> MediaKind:
     try:
@@ -77,8 +86,7 @@ def _check_registration(kind: MediaKind, name: str, target: ProviderTarget) -> N
     if not isinstance(name, str) or not PROVIDER_NAME_PATTERN.match(name):
         raise RegistryError(f"provider name {name!r} must be lower-case letters, digits and _ (start with a letter)")
     if isinstance(target, str):
-        module, sep, attr = target.partition(":")
-        if not (sep and module.strip(".") and attr.isidentifier()):
+        if not _TARGET_FORM.fullmatch(target):
             raise RegistryError(f"provider {name!r}: {target!r} is not of the form 'module.path:ClassName'")
     else:  # a class is checked at once, so mistakes fail when they are made
         check_provider_class(target, kind=kind, name=name, target=_target_text(target))
@@ -131,6 +139,11 @@ class ProviderCatalog:
                 self.add(kind, name, provider)
         for kind_name, entries in (configured_modules or {}).items():
             for name, target in entries.items():
+                if isinstance(target, str) and target.startswith("."):  # the user's modules live outside the add-on
+                    raise RegistryError(
+                        f"provider {name!r}: {target!r} is not of the form 'module.path:ClassName' "
+                        "(a module path from the config cannot start with a dot)"
+                    )
                 self.add(_as_kind(kind_name), name, target)
 
     def add(self, kind: MediaKind, name: str, target: ProviderTarget) -> None:

@@ -76,7 +76,9 @@ class GenerationOutcome:
     result stream the results went there instead and ``results`` stays empty.
 
     ``provider_problems`` names, per provider, why it was not used at all (disabled, no key, failed
-    to load), found before any request was made.
+    to load), found before any request was made, or why it was stopped during the job (a refused
+    key, a spent quota): its requests then went to the rule's next provider, and the user must
+    still learn of it.
     """
 
     results: dict[str, MediaResult] = field(default_factory=dict)
@@ -237,6 +239,8 @@ class _Run:
             outcome.spent_usd = self.budget.spent_usd
             outcome.rate_cuts = self.pool.rate_cuts()
             made = outcome.finished - self._failed
+        for (_, name), error in self.pool.stopped_during_job().items():
+            outcome.provider_problems.setdefault(name, f"stopped during the job: {error.message}")
         log.info(
             "job ends: %d made, %d failed%s%s",
             made,

@@ -166,6 +166,11 @@ class ProviderPool:
         with self._lock:
             return self.broken.get(key)
 
+    def stopped_during_job(self) -> dict[ProviderKey, ProviderError]:
+        """The providers stopped by an answer during the job (not by their setup), with the answer."""
+        with self._lock:
+            return {key: error for key, error in self.broken.items() if key not in self.setup_problems}
+
     def break_provider(self, key: ProviderKey, error: ProviderError) -> None:
         with self._lock:
             self.broken.setdefault(key, error)

@@ -196,7 +196,8 @@ def test_no_key_reaches_any_output_even_when_the_server_echoes_it(
         outputs += [completed.stdout, completed.stderr]
         report = json.loads(completed.stdout)
         assert report["failed"] == 0, "espeak, next in the chain, fills what the refused key could not"
-        assert report["provider_problems"] == {}
+        problem = report["provider_problems"]["echo_speech"]  # the user still learns the key was refused
+        assert problem.startswith("stopped during the job: the server refused the key"), problem
         outputs.append(json.dumps(report))
         collection = tmp_path / "second" / "collection.anki2"
         build_sample_collection(collection)

@@ -102,6 +102,15 @@ def test_provider_wide_error_stops_calls_to_that_provider(error: ProviderError) 
     # The job runs up to primary.max_concurrency + backup.max_concurrency items at once, so a few
     # calls may already be on their way when the first error comes back; never one per item.
     assert 1 <= len(primary.calls) <= 2
+    # Fallback filled every item, yet the report must still say why the first provider stopped.
+    assert outcome.provider_problems == {"primary": f"stopped during the job: {error.message}"}
+
+
+def test_a_transient_failure_does_not_name_the_provider_as_stopped() -> None:
+    primary, backup = Primary(raising(TransientError("server busy"))), Backup()
+    outcome = run(items(*WORDS), primary, backup)
+    assert all(result.provider == "backup" for result in outcome.results.values())
+    assert outcome.provider_problems == {}
 
 
 def test_provider_wide_error_without_fallback_fails_every_item_with_that_error() -> None:

@@ -29,7 +29,7 @@ from typing import Any
 from anki.collection import Collection, OpChanges
 
 from ..core.audio_convert import AudioOutput
-from ..core.config import parse_rules
+from ..core.config import media_cap_bytes, parse_rules
 from ..core.errors import ConfigError
 from ..core.job import GenerationOutcome, ProgressCallback, generate_all
 from ..core.journal import RESUME, RETRY_FAILED, JobHeader, JobJournal, new_job_id
@@ -96,7 +96,7 @@ class FillSession:
     @property
     def max_media_bytes(self) -> int:
         """The configured cap on one media file (``max_media_mb``)."""
-        return int(float(self.config.get("max_media_mb", 20)) * 1024 * 1024)
+        return media_cap_bytes(self.config)
 
     # Step 1
 

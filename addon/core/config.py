@@ -373,6 +373,11 @@ def rule_for_note_type(rules: Sequence[Rule], note_type: str) -> Rule | None:
     return exact or next((r for r in rules if r.note_type == WILDCARD_NOTE_TYPE), None)
 
 
+def media_cap_bytes(config: Mapping[str, Any]) -> int:
+    """The largest media file a job takes, in bytes (the config's ``max_media_mb``, 20 by default)."""
+    return int(float(config.get("max_media_mb", 20)) * 1024 * 1024)
+
+
 def provider_settings(config: Mapping[str, Any], kind: MediaKind, name: str) -> dict[str, Any]:
     """One provider's own slice of the config (empty when the config does not mention it)."""
     return copy.deepcopy(dict(config.get("providers", {}).get(kind.value, {}).get(name, {})))

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 from .errors import ProviderError
 from .media import MediaKind, MediaRequest, MediaResult
+from .media_checks import DEFAULT_MAX_MEDIA_BYTES
 
 if TYPE_CHECKING:
     from .job import GenerationOutcome
@@ -124,6 +125,9 @@ class MediaProvider(abc.ABC):
     settings_not_changing_output: ClassVar[frozenset[str]] = frozenset({"batch_size", "user_agent"})
     default_max_concurrency: ClassVar[int] = 1
     priority: ClassVar[int] = 100  # default order among providers of a kind: lower first
+    # The largest media file a job takes (the config's ``max_media_mb``), set by the registry when
+    # it builds the provider: downloads and answers are read no further than this allows.
+    max_media_bytes: int = DEFAULT_MAX_MEDIA_BYTES
 
     def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
         self.settings = dict(settings)

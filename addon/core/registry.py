@@ -28,7 +28,7 @@ from typing import Any
 
 from .catalog import ProviderCatalog
 from .circuit_breaker import BreakerState, CircuitBreaker
-from .config import Rule, load_default_config, merge_config, provider_settings, validate_config
+from .config import Rule, load_default_config, media_cap_bytes, merge_config, provider_settings, validate_config
 from .config_migration import migrate_config
 from .errors import ConfigError, DuplicateProviderError, MediaFillError, RegistryError
 from .health import HealthSnapshot, HealthStatus, ProviderHealth
@@ -197,10 +197,12 @@ class ProviderRegistry:
             digest = _settings_hash(settings)
             cached = self._instances.get(key)
             if cached is not None and cached[0] == digest:
+                cached[1].max_media_bytes = media_cap_bytes(self._config)  # the current config's cap
                 return cached[1]
             if cached is not None:
                 cached[1].close()
             provider = cls(settings, environ=self._environ)
+            provider.max_media_bytes = media_cap_bytes(self._config)
             remember_secrets(provider.api_key, settings.get("api_key"))
             self._instances[key] = (digest, provider)
             return provider

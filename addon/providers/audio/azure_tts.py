@@ -320,6 +320,7 @@ class AzureSpeech(AudioProvider):
             timeout_s=self.timeout_s,
             headers=headers,
             data=ssml(text, voice=voice).encode("utf-8"),
+            max_body_bytes=self.max_media_bytes,
         )
         with response:
             if not 200 <= response.status_code < 300:

@@ -54,11 +54,10 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.download import display_url, network_error
+from ...core.download import display_url
 from ...core.errors import (
     AuthError,
     ConfigError,
-    InvalidResponseError,
     NotFoundError,
     PermanentError,
     ProviderError,
@@ -68,7 +67,7 @@ from ...core.errors import (
 from ...core.http_status import parse_retry_after, server_excerpt
 from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
 from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type, require_media, sniff_audio
+from ...core.media_checks import mime_type, require_media, sniff_audio
 from ..http_client import HttpClient, status_error
 
 DEFAULT_BASE_URL = "https://api.elevenlabs.io"
@@ -93,7 +92,6 @@ OUTPUT_FORMATS = MP3_FORMATS + WAV_FORMATS
 
 # Models that find the language themselves and take no language_code (§5.3).
 _NO_LANGUAGE_CODE_PREFIXES = ("eleven_multilingual_v", "eleven_monolingual_v")
-_READ_CHUNK_BYTES = 64 * 1024
 _KEYS_URL = "https://elevenlabs.io/app/settings/api-keys"
 _SUBSCRIPTION_URL = "https://elevenlabs.io/app/subscription"
 _VOICES_URL = "https://elevenlabs.io/app/voice-library"
@@ -256,12 +254,11 @@ class ElevenLabsSpeech(AudioProvider):
             params={"output_format": self.output_format},
             headers={**self._headers(accept="audio/*"), "Content-Type": "application/json"},
             json=self.request_body(text, language=request.language),
-            stream=True,
+            max_body_bytes=self.max_media_bytes,
         )
-        with response:
-            if not 200 <= response.status_code < 300:
-                raise self._api_error(response, voice=voice)
-            data = self._read_audio(response)
+        if not 200 <= response.status_code < 300:
+            raise self._api_error(response, voice=voice)
+        data = response.content
         extension = sniff_audio(data) or self._expected_extension()
         require_media(MediaKind.AUDIO, data, extension=extension, provider=self.name)
         return MediaResult(
@@ -272,25 +269,6 @@ class ElevenLabsSpeech(AudioProvider):
             mime_type=mime_type(extension),
             elapsed_s=time.monotonic() - started,
         )
-
-    def _read_audio(self, response: requests.Response) -> bytes:
-        """The whole body, at most `DEFAULT_MAX_MEDIA_BYTES`; a body that stalls or breaks off is a
-        `TransientError` (from `network_error`)."""
-        chunks: list[bytes] = []
-        received = 0
-        try:
-            for chunk in response.iter_content(chunk_size=_READ_CHUNK_BYTES):
-                received += len(chunk)
-                if received > DEFAULT_MAX_MEDIA_BYTES:
-                    raise InvalidResponseError(
-                        f"sent more than {DEFAULT_MAX_MEDIA_BYTES // (1024 * 1024)} MB of audio for one text; "
-                        "nothing was saved",
-                        provider=self.name,
-                    )
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            raise network_error(exc, url=response.url, provider=self.name, timeout_s=self.timeout_s) from None
-        return b"".join(chunks)
 
     # --- errors ---------------------------------------------------------------------------------
 

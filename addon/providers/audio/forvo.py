@@ -75,8 +75,8 @@ from ...core.http_status import server_excerpt
 from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
 from ...core.log import get_logger
 from ...core.media import Attribution, MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type
-from ..http_client import HttpClient, status_error
+from ...core.media_checks import mime_type
+from ..http_client import MAX_ANSWER_BYTES, HttpClient, read_answer, status_error
 
 log = get_logger(__name__)
 
@@ -399,11 +399,20 @@ class ForvoPronunciations(AudioProvider):
         self._count_request()
         url = self._lookup_url(word, language, extra=extra)
         try:
-            response = self._http.session().get(url, timeout=self.timeout_s, headers={"Accept": "application/json"})
+            response = self._http.session().get(
+                url, timeout=self.timeout_s, headers={"Accept": "application/json"}, stream=True
+            )
         except requests.RequestException as exc:
             # named by base_url alone: the path holds the key
             raise network_error(exc, url=self.base_url, provider=self.name, timeout_s=self.timeout_s) from None
-        with response:
+        with response:  # read under a cap, and named by base_url alone too
+            read_answer(
+                response,
+                url=self.base_url,
+                provider=self.name,
+                max_body_bytes=MAX_ANSWER_BYTES,
+                timeout_s=self.timeout_s,
+            )
             return self._items(response)
 
     def _count_request(self) -> None:
@@ -543,7 +552,7 @@ class ForvoPronunciations(AudioProvider):
                     kind=MediaKind.AUDIO,
                     provider=self.name,
                     timeout_s=self.timeout_s,
-                    max_bytes=DEFAULT_MAX_MEDIA_BYTES,
+                    max_bytes=self.max_media_bytes,
                     allowed_http_base=self.base_url,
                 )
             except TransientError:

@@ -65,7 +65,7 @@ from ...core.http_status import parse_retry_after, server_excerpt
 from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
 from ...core.media import MediaRequest, MediaResult
 from ...core.media_checks import mime_type, require_audio, sniff_audio
-from ..http_client import HttpClient, json_body, status_error
+from ..http_client import HttpClient, json_answer_limit, json_body, status_error
 
 DEFAULT_BASE_URL = "https://texttospeech.googleapis.com"
 AUTH_MODES = ("api_key", "bearer")
@@ -350,6 +350,7 @@ class GoogleSpeech(AudioProvider):
             f"{self.api_root}/v1/text:synthesize",
             timeout_s=self.timeout_s,
             json=self.request_body(text, voice),
+            max_body_bytes=json_answer_limit(self.max_media_bytes),
             **self._auth(),
         )
         with response:

@@ -42,17 +42,16 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.download import display_url, network_error
+from ...core.download import display_url
 from ...core.errors import (
     AuthError,
     ConfigError,
-    InvalidResponseError,
     PermanentError,
     ProviderError,
 )
 from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
 from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type, require_media, sniff_audio
+from ...core.media_checks import mime_type, require_media, sniff_audio
 from ..http_client import HttpClient, status_error
 from ..openai_api import DEFAULT_BASE_URL, ApiError, account_error
 
@@ -78,7 +77,6 @@ _NO_INSTRUCTIONS_PREFIXES = ("tts-1",)
 _CUSTOM_VOICE_PREFIX = "voice_"
 # A model lookup is quick; a health check never waits as long as speech may take.
 HEALTH_CHECK_TIMEOUT_S = 20.0
-_CHUNK_BYTES = 64 * 1024
 # Request fields that come from one setting each: a 400 about one of them is a settings problem.
 _SETTING_PARAMS = {"response_format": "response_format", "speed": "speed", "instructions": "instructions"}
 
@@ -218,12 +216,11 @@ class OpenAISpeech(AudioProvider):
             timeout_s=self.timeout_s,
             headers=self._headers("application/octet-stream"),
             json=body,
-            stream=True,
+            max_body_bytes=self.max_media_bytes,
         )
-        with response:
-            if not 200 <= response.status_code < 300:
-                raise self._api_error(response, language=request.language)
-            data = self._read_audio(response, url=url)
+        if not 200 <= response.status_code < 300:
+            raise self._api_error(response, language=request.language)
+        data = response.content
         asked = self.response_format
         # The server's Content-Type is not trusted (§2.3): the bytes must be the format asked for.
         require_media(MediaKind.AUDIO, data, extension=asked, provider=self.name)
@@ -236,32 +233,6 @@ class OpenAISpeech(AudioProvider):
             mime_type=mime_type(extension),
             elapsed_s=time.monotonic() - started,
         )
-
-    def _read_audio(self, response: requests.Response, *, url: str) -> bytes:
-        """The whole body, at most `DEFAULT_MAX_MEDIA_BYTES`; a body cut short is an
-        `InvalidResponseError` (retried once by the job), a stall a `TransientError`."""
-        too_large = InvalidResponseError(
-            f"answered with more than {DEFAULT_MAX_MEDIA_BYTES // (1024 * 1024)} MiB of audio; nothing was saved",
-            provider=self.name,
-        )
-        announced = response.headers.get("Content-Length", "")
-        if announced.isdigit() and int(announced) > DEFAULT_MAX_MEDIA_BYTES:
-            raise too_large
-        chunks: list[bytes] = []
-        received = 0
-        try:
-            for chunk in response.iter_content(chunk_size=_CHUNK_BYTES):
-                received += len(chunk)
-                if received > DEFAULT_MAX_MEDIA_BYTES:
-                    raise too_large
-                chunks.append(chunk)
-        except requests.exceptions.ChunkedEncodingError:
-            raise InvalidResponseError(
-                f"the audio was cut short after {received:,} bytes; nothing was saved", provider=self.name
-            ) from None
-        except requests.RequestException as exc:
-            raise network_error(exc, url=url, provider=self.name, timeout_s=self.timeout_s) from None
-        return b"".join(chunks)
 
     # --- errors ---------------------------------------------------------------------------------
 

@@ -284,7 +284,12 @@ class YandexSpeech(AudioProvider):
                 provider=self.name,
             )
         response = self._http.send(
-            "POST", f"{self.base_url}{SYNTHESIZE_PATH}", timeout_s=timeout_s, headers=self._headers(), data=fields
+            "POST",
+            f"{self.base_url}{SYNTHESIZE_PATH}",
+            timeout_s=timeout_s,
+            headers=self._headers(),
+            data=fields,
+            max_body_bytes=self.max_media_bytes,
         )
         with response:
             if not 200 <= response.status_code < 300:

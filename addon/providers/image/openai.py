@@ -52,8 +52,8 @@ from ...core.errors import (
 )
 from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
 from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type, require_media, sniff_image
-from ..http_client import HttpClient, status_error
+from ...core.media_checks import mime_type, require_media, sniff_image
+from ..http_client import HttpClient, json_answer_limit, status_error
 from ..openai_api import DEFAULT_BASE_URL, ApiError, account_error
 
 # dall-e-2/-3 were shut down 2026-05-12, gpt-image-1 on 2026-10-23, and gpt-image-1-mini, -1.5 and
@@ -159,6 +159,7 @@ class OpenAIImages(ImageProvider):
             timeout_s=self.timeout_s,
             headers=self._headers(),
             json=self.request_body(prompt),
+            max_body_bytes=json_answer_limit(self.max_media_bytes),
         )
         with response:
             if not 200 <= response.status_code < 300:
@@ -210,7 +211,7 @@ class OpenAIImages(ImageProvider):
                     kind=MediaKind.IMAGE,
                     provider=self.name,
                     timeout_s=self.timeout_s,
-                    max_bytes=DEFAULT_MAX_MEDIA_BYTES,
+                    max_bytes=self.max_media_bytes,
                     allowed_http_base=self.base_url,
                 )
             except (AuthError, QuotaError, NotFoundError) as exc:

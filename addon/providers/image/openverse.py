@@ -42,7 +42,7 @@ from ...core.http_status import parse_retry_after, server_excerpt
 from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
 from ...core.log import get_logger
 from ...core.media import Attribution, MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type
+from ...core.media_checks import mime_type
 from ..http_client import HttpClient, json_body, status_error
 
 log = get_logger(__name__)
@@ -240,7 +240,7 @@ class OpenverseImages(ImageProvider):
                     kind=MediaKind.IMAGE,
                     provider=self.name,
                     timeout_s=self.timeout_s,
-                    max_bytes=DEFAULT_MAX_MEDIA_BYTES,
+                    max_bytes=self.max_media_bytes,
                     allowed_http_base=self.base_url,
                 )
             except RateLimitError:

@@ -44,8 +44,8 @@ from ...core.http_status import error_for_status, parse_retry_after
 from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
 from ...core.log import get_logger
 from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import DEFAULT_MAX_MEDIA_BYTES, mime_type, require_media, sniff_image
-from ..http_client import HttpClient, json_body, status_error
+from ...core.media_checks import mime_type, require_media, sniff_image
+from ..http_client import HttpClient, json_answer_limit, json_body, status_error
 
 log = get_logger(__name__)
 
@@ -233,7 +233,12 @@ class RunwareImages(ImageProvider):
         """Send the tasks in one request; each task's picture or its own error, by task UUID."""
         log.debug("runware: %d tasks in one request", len(tasks))
         response = self._http.send(
-            "POST", self.base_url, timeout_s=self.timeout_s, json=[t.body for t in tasks], headers=self._headers()
+            "POST",
+            self.base_url,
+            timeout_s=self.timeout_s,
+            json=[t.body for t in tasks],
+            headers=self._headers(),
+            max_body_bytes=json_answer_limit(self.max_media_bytes, media_count=len(tasks)),
         )
         data, errors = self._answer(response)
         ours = {t.uuid for t in tasks}
@@ -355,7 +360,7 @@ class RunwareImages(ImageProvider):
                     kind=MediaKind.IMAGE,
                     provider=self.name,
                     timeout_s=self.timeout_s,
-                    max_bytes=DEFAULT_MAX_MEDIA_BYTES,
+                    max_bytes=self.max_media_bytes,
                     allowed_http_base=self.base_url,
                 )
                 return _Image(data, extension)

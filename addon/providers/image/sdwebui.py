@@ -54,7 +54,7 @@ from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
 from ...core.log import get_logger
 from ...core.media import MediaKind, MediaRequest, MediaResult
 from ...core.media_checks import mime_type, require_media, sniff_image
-from ..http_client import HttpClient, json_body, status_error
+from ..http_client import HttpClient, json_answer_limit, json_body, read_answer, status_error
 
 log = get_logger(__name__)
 
@@ -191,9 +191,12 @@ class StableDiffusionWebUI(ImageProvider):
         return display_url(self.base_url)
 
     def _send(self, method: str, path: str, *, timeout_s: float, **kwargs: Any) -> requests.Response:
+        """The answer, read whole but never past what one picture in JSON may need."""
         url = self.base_url + path
         try:
-            return self._http.session().request(method, url, timeout=timeout_s, **kwargs)
+            response = self._http.session().request(method, url, timeout=timeout_s, stream=True, **kwargs)
+            limit = json_answer_limit(self.max_media_bytes)
+            return read_answer(response, url=url, provider=self.name, max_body_bytes=limit, timeout_s=timeout_s)
         except requests.RequestException as exc:
             if _is_no_connection(exc):
                 raise ProviderUnavailableError(

@@ -6,7 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv system-deps demo test run package lint bench screenshots clean
+.PHONY: venv system-deps demo test faults run package lint bench screenshots clean
 
 venv: $(STAMP)
 
@@ -23,6 +23,12 @@ demo: venv system-deps
 
 test: venv system-deps
 	$(PY) -m pytest
+
+# The whole fault matrix, 20 killed jobs, the hostile corpus and the security tests; writes
+# docs/reliability.md from this run (make test runs a CI-sized part of the same suites).
+faults: venv system-deps
+	MEDIA_FILL_FAULTS=full MEDIA_FILL_RELIABILITY_DOC=docs/reliability.md $(PY) -m pytest -p no:cacheprovider \
+		tests/faults tests/cli/test_cli_crash_resume.py tests/hostile tests/security
 
 run: venv system-deps
 	$(PY) -m devtools.run_anki

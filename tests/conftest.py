@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+# key_scan: every artifact of the session scanned for the test keys; reliability_record: the fault
+# matrix and the reliability figures, printed at the end (and written by `make faults`).
+pytest_plugins = ["key_scan", "reliability_record"]
+
 
 def _require_program(name: str) -> str:
     path = shutil.which(name)

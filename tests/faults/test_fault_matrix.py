@@ -1,0 +1,55 @@
+"""Every HTTP provider against its fake under every fault, in real jobs (see fault_run.py).
+
+``make test`` runs the CI-sized part: every fault on two providers (one for pictures, one for
+speech, rotating with the day so every provider takes its turn) and the lasting faults on every
+provider. ``make faults`` (``MEDIA_FILL_FAULTS=full``) runs the whole matrix and writes it to
+docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fault_catalogue import FAULTS, FaultCase
+from fault_run import RunningFakes, run_cell
+from fault_targets import TARGETS, Target
+from reliability_record import record_cell
+
+FULL = os.environ.get("MEDIA_FILL_FAULTS") == "full"
+ALWAYS_ON_EVERY_PROVIDER = {"none", "html-200", "json", "over-cap", "401", "quota"}
+
+
+def _ci_targets() -> set[str]:
+    """One picture and one speech provider get every fault; the pair changes each day."""
+    day = datetime.date.today().toordinal()
+    images = [t.name for t in TARGETS if t.kind.value == "image"]
+    speech = [t.name for t in TARGETS if t.kind.value == "audio"]
+    return {images[day % len(images)], speech[day % len(speech)]}
+
+
+def _cells() -> Iterator[object]:
+    chosen = _ci_targets()
+    for target in TARGETS:
+        for fault in FAULTS:
+            if FULL or target.name in chosen or fault.key in ALWAYS_ON_EVERY_PROVIDER:
+                yield pytest.param(target, fault, id=f"{target.name}-{fault.key}")
+
+
+@pytest.fixture(scope="session")
+def running_fakes(mp3_bytes: bytes) -> Iterator[RunningFakes]:
+    fakes = RunningFakes(mp3_bytes)
+    try:
+        yield fakes
+    finally:
+        fakes.close()
+
+
+@pytest.mark.parametrize(("target", "fault"), list(_cells()))
+def test_provider_under_fault(target: Target, fault: FaultCase, running_fakes: RunningFakes, tmp_path: Path) -> None:
+    result = run_cell(target, fault, fakes=running_fakes, workdir=tmp_path / "cell")
+    record_cell(result)
+    assert result.problems == [], f"{target.name} under {fault.key}: " + "; ".join(result.problems)

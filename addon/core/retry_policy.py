@@ -79,7 +79,9 @@ class RetryPolicy:
 
         def before_sleep(state: RetryCallState) -> None:
             delay = state.next_action.sleep if state.next_action is not None else 0.0
-            log.info("%s: %s; retrying in %.1f s", label, _error_of(state), delay)
+            error = str(_error_of(state))
+            named = not label or error.startswith(f"{label}: ")  # a provider's error names it already
+            log.info("%s; retrying in %.1f s", error if named else f"{label}: {error}", delay)
 
         retrying = Retrying(
             sleep=sleep or _cancellable_sleep(cancel),

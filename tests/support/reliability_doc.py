@@ -17,6 +17,12 @@ def _figure_lines(figures: dict[str, Any], name: str) -> list[str]:
     return [f"- {key}: {amount:,}" for key, amount in value.items()]
 
 
+def _corpus_size() -> int:
+    from tests.hostile.hostile_corpus import CASES
+
+    return len(CASES)
+
+
 def _example_messages(cells: list[Any]) -> list[str]:
     """One logged failure per fault (the first provider that logged one), as users would read it."""
     from fault_catalogue import FAULTS
@@ -29,7 +35,7 @@ def _example_messages(cells: list[Any]) -> list[str]:
             failures = [m for m in cell.messages if " failed for a request: " in m or "; retrying in " in m]
             if failures:
                 text = failures[0].split(" failed for a request: ", 1)[-1]
-                text = text.rsplit("; retrying in ", 1)[0]
+                text = text.rsplit("; retrying in ", 1)[0].removeprefix(f"{cell.target}: ")
                 lines.append(f"| {fault.key} | {cell.target} | {text.replace('|', '/')} |")
                 break
     return lines
@@ -118,6 +124,7 @@ def render_document(
         "hostile names and URLs returned by providers) through the planner, the providers and the store "
         "step, and property-based tests (hypothesis) of text cleaning and file naming (`tests/hostile/`).",
         "",
+        f"- corpus cases: {_corpus_size()}",
         *_figure_lines(figures, "hostile input tests"),
         "",
         "## Security",

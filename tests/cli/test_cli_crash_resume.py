@@ -2,9 +2,12 @@
 
 A real subprocess fills 60 notes from a loopback speech server (EchoSpeech's wire format, 50 ms per
 answer, deterministic MP3 bytes per word) and is killed at a seeded random moment after its journal
-shows some stored media. The collection must then be sound (SQLite and Anki's own check), every
-note must hold either nothing or one sound tag naming a whole, correct file, and the resumed job
-must fill every note without asking again for media whose ``stored`` record was in the journal.
+shows some stored media. Odd seeds kill a short random while after a ``stored`` record; even seeds
+serve 1 MiB files and kill as soon as the journal shows a file being written, to cut writes in the
+middle. The collection must then be sound (SQLite and Anki's own check), every note must hold
+either nothing or one sound tag naming a whole, correct file, no partial file may outlive the
+resume, and the resumed job must fill every note without asking again for media whose ``stored``
+record was in the journal.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +33,7 @@ from anki.notes import NoteId
 from cli_runner import REPO, run_cli
 from fake_http import serve
 from reliability_record import count
-from streaming_fakes import SpeechServer, mp3_for
+from streaming_fakes import MP3_MIN_BYTES, SpeechServer, mp3_for
 
 from addon.core.journal import JobHeader, JobJournal
 
@@ -38,8 +42,7 @@ SEEDS = range(1, 21) if os.environ.get("MEDIA_FILL_FAULTS") == "full" else range
 KEY = "mf-crash-key-0b7d44"
 VOICE = "anna"  # EchoSpeech's default voice, sent with every request
 WORDS = [f"word{i:02d}" for i in range(60)]
-SERVED = {word: mp3_for(word, VOICE) for word in WORDS}
-WORD_OF_BYTES = {data: word for word, data in SERVED.items()}
+BIG_FILE_BYTES = 1024 * 1024
 RULE = {
     "note_type": "Basic",
     "source_field": "Front",
@@ -58,6 +61,11 @@ class Setup:
     log: Path
     words_by_note: dict[int, str]
     speech: SpeechServer
+    served: dict[str, bytes]  # the bytes served for each word
+
+    @property
+    def word_of_bytes(self) -> dict[bytes, str]:
+        return {data: word for word, data in self.served.items()}
 
     @property
     def media(self) -> Path:
@@ -79,8 +87,9 @@ class Setup:
         ]
 
 
-@pytest.fixture
-def setup(tmp_path: Path) -> Iterator[Setup]:
+@contextmanager
+def make_setup(tmp_path: Path, *, file_bytes: int = MP3_MIN_BYTES) -> Iterator[Setup]:
+    """A collection of 60 Basic notes, and a speech server serving ``file_bytes`` per word."""
     path = tmp_path / "profile" / "collection.anki2"
     path.parent.mkdir()
     col = Collection(str(path))
@@ -95,7 +104,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
             words_by_note[int(note.id)] = word
     finally:
         col.close()
-    speech = SpeechServer(key=KEY, delay_s=0.05)
+    speech = SpeechServer(key=KEY, delay_s=0.05, min_bytes=file_bytes)
     with serve(speech) as server:
         echo = {"base_url": server.url, "api_key": KEY, "requests_per_minute": 100000, "retry_attempts": 0}
         config: dict[str, Any] = {
@@ -105,7 +114,14 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
         }
         config_path = tmp_path / "config.json"
         config_path.write_text(json.dumps(config), encoding="utf-8")
-        yield Setup(path, config_path, tmp_path / "state", tmp_path / "media_fill.log", words_by_note, speech)
+        served = {word: mp3_for(word, VOICE, min_bytes=file_bytes) for word in WORDS}
+        yield Setup(path, config_path, tmp_path / "state", tmp_path / "media_fill.log", words_by_note, speech, served)
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[Setup]:
+    with make_setup(tmp_path) as made:
+        yield made
 
 
 def cli_env() -> dict[str, str]:
@@ -135,13 +151,29 @@ class Killed:
     job_id: str
     stored: set[str]  # the words whose ``stored`` record was in the journal at the kill
     writing: frozenset[str]  # the files whose write was journalled as started and never as stored
+    partial: frozenset[str]  # of those, the ones in the media folder without their whole bytes
+
+
+def cuts_writes(seed: int) -> bool:
+    """Even seeds kill the job as a file is being written (with big files, so writes take a while)."""
+    return seed % 2 == 0
+
+
+def _write_open(journal: bytes) -> bool:
+    """Whether the journal shows a write started and not (yet) stored."""
+    records = [line for line in journal.split(b"\n") if b'"t":"writing"' in line or b'"t":"stored"' in line]
+    started = {json.loads(line)["key"] for line in records if b'"t":"writing"' in line}
+    stored = {json.loads(line)["key"] for line in records if b'"t":"stored"' in line}
+    return bool(started - stored)
 
 
 def kill_mid_job(setup: Setup, seed: int) -> Killed:
-    """Start the job and SIGKILL it at a seeded point after some ``stored`` records."""
+    """Start the job and SIGKILL it at a seeded point after some ``stored`` records: a seeded while
+    later, or (`cuts_writes`) as soon as a write has started and not ended."""
     rng = random.Random(seed)
     wanted_stored = rng.randint(1, 48)  # of 60: the job still has a dozen words or more to go
     extra_wait_s = rng.uniform(0.0, 0.06)
+    mid_write = cuts_writes(seed)
     process = subprocess.Popen(
         [sys.executable, "-m", "addon", *setup.fill("--search", "note:Basic")],
         cwd=REPO,
@@ -153,12 +185,14 @@ def kill_mid_job(setup: Setup, seed: int) -> Killed:
         deadline = time.monotonic() + 30
         while True:
             journal = the_journal(setup.state)
-            if journal.is_file() and journal.read_bytes().count(b'"t":"stored"') >= wanted_stored:
+            data = journal.read_bytes() if journal.is_file() else b""
+            if data.count(b'"t":"stored"') >= wanted_stored and (not mid_write or _write_open(data)):
                 break
             assert process.poll() is None, f"the job ended before the kill: {process.communicate()}"
             assert time.monotonic() < deadline, "no stored records within 30 s"
-            time.sleep(0.002)
-        time.sleep(extra_wait_s)
+            time.sleep(0 if mid_write and data.count(b'"t":"stored"') >= wanted_stored else 0.002)
+        if not mid_write:
+            time.sleep(extra_wait_s)
         process.send_signal(signal.SIGKILL)
         process.wait(10)
     finally:
@@ -171,13 +205,16 @@ def kill_mid_job(setup: Setup, seed: int) -> Killed:
     assert process.returncode == -signal.SIGKILL
     records = journal_lines(journal)
     assert not any(record["t"] == "end" for record in records), "killed before its end"
+    word_of_bytes = setup.word_of_bytes
     stored = {
-        WORD_OF_BYTES[(setup.media / record["file"]).read_bytes()] for record in records if record["t"] == "stored"
+        word_of_bytes[(setup.media / record["file"]).read_bytes()] for record in records if record["t"] == "stored"
     }
     assert len(stored) >= wanted_stored
     stored_keys = {record["key"] for record in records if record["t"] == "stored"}
     writing = {record["name"] for record in records if record["t"] == "writing" and record["key"] not in stored_keys}
-    return Killed(journal.stem, stored, frozenset(writing))
+    partial = {name for name in writing if (setup.media / name).is_file()}
+    partial = {name for name in partial if (setup.media / name).read_bytes() not in word_of_bytes}
+    return Killed(journal.stem, stored, frozenset(writing), frozenset(partial))
 
 
 def check_collection(
@@ -203,16 +240,22 @@ def check_collection(
                 continue
             assert back.startswith("[sound:") and back.endswith("]") and back.count("[") == 1, (word, back)
             name = back[len("[sound:") : -1]
-            assert (setup.media / name).read_bytes() == SERVED[word], f"{name} does not hold {word}"
+            assert (setup.media / name).read_bytes() == setup.served[word], f"{name} does not hold {word}"
     finally:
         col.close()
+    word_of_bytes = setup.word_of_bytes
     for path in setup.media.iterdir():
         if path.name not in interrupted_writes:
-            assert path.read_bytes() in WORD_OF_BYTES, f"{path.name} is not a whole served file"
+            assert path.read_bytes() in word_of_bytes, f"{path.name} is not a whole served file"
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-def test_a_killed_job_leaves_a_sound_collection_and_resumes(setup: Setup, seed: int) -> None:
+def test_a_killed_job_leaves_a_sound_collection_and_resumes(tmp_path: Path, seed: int) -> None:
+    with make_setup(tmp_path, file_bytes=BIG_FILE_BYTES if cuts_writes(seed) else MP3_MIN_BYTES) as setup:
+        check_kill_and_resume(setup, seed)
+
+
+def check_kill_and_resume(setup: Setup, seed: int) -> None:
     killed = kill_mid_job(setup, seed)
     job_id, stored_at_kill = killed.job_id, killed.stored
     time.sleep(0.2)  # a request the process sent just before it died reaches the server's count
@@ -234,7 +277,7 @@ def test_a_killed_job_leaves_a_sound_collection_and_resumes(setup: Setup, seed: 
     assert not asked_twice & stored_at_kill, "media stored before the kill was asked for again"
     # Every word without a complete ``stored`` record (in flight or not yet started) is asked for once more.
     assert asked - asked_before_resume == Counter(set(WORDS) - stored_at_kill)
-    partial = [path.name for path in setup.media.iterdir() if path.read_bytes() not in WORD_OF_BYTES]
+    partial = [path.name for path in setup.media.iterdir() if path.read_bytes() not in setup.word_of_bytes]
     check_collection(setup, every_note_filled=True)
     in_flight = set(asked_before_resume) - stored_at_kill
     count("crash runs", "jobs killed and resumed")
@@ -243,6 +286,7 @@ def test_a_killed_job_leaves_a_sound_collection_and_resumes(setup: Setup, seed: 
     count("crash runs", "requests in flight at the kill (asked again)", len(in_flight))
     count("crash runs", "stored media asked for again", len(asked_twice & stored_at_kill))
     count("crash runs", "files being written at the kill", len(killed.writing))
+    count("crash runs", "partial files at the kill (removed by the resume)", len(killed.partial))
     count("crash runs", "partial files left after the resume", len(partial))
 
 

@@ -110,9 +110,11 @@ def render_document(
         "## Killed mid-job",
         "",
         "`python -m addon fill` is killed with SIGKILL at a seeded random point of a 60-note job (after 1 to 48 "
-        "stored media), then checked: the collection passes SQLite's integrity check and Anki's database "
-        "check, every note holds nothing or one sound tag naming a whole, correct file, and `--resume` fills "
-        "every note without asking again for media stored before the kill "
+        "stored media): odd seeds a random while after a stored file, even seeds (serving 1 MiB files) as soon "
+        "as the journal shows a file being written. Then: the collection passes SQLite's integrity check and "
+        "Anki's database check, every note holds nothing or one sound tag naming a whole, correct file, every "
+        "file in the media folder is whole (a file cut by the kill is allowed only until the resume), and "
+        "`--resume` fills every note without asking again for media stored before the kill "
         "(`tests/cli/test_cli_crash_resume.py`).",
         "",
         *_figure_lines(figures, "crash runs"),

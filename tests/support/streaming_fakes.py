@@ -38,10 +38,10 @@ STREAMING_MODULES = {
 }
 
 
-def mp3_for(text: str, voice: str = "") -> bytes:
-    """The MP3 bytes served for ``text`` spoken by ``voice``: at least `MP3_MIN_BYTES` long."""
+def mp3_for(text: str, voice: str = "", *, min_bytes: int = MP3_MIN_BYTES) -> bytes:
+    """The MP3 bytes served for ``text`` spoken by ``voice``: at least ``min_bytes`` long."""
     body = f"{text}|{voice}".encode()
-    return MP3_FRAME_HEADER + body + b"\x00" * max(16, MP3_MIN_BYTES - len(MP3_FRAME_HEADER) - len(body))
+    return MP3_FRAME_HEADER + body + b"\x00" * max(16, min_bytes - len(MP3_FRAME_HEADER) - len(body))
 
 
 class SpeechServer:
@@ -50,9 +50,12 @@ class SpeechServer:
     ``counts`` has the requests per text (thread-safe); ``failing`` texts get a 400.
     """
 
-    def __init__(self, *, key: str, delay_s: float = 0.0, failing: set[str] | None = None) -> None:
+    def __init__(
+        self, *, key: str, delay_s: float = 0.0, failing: set[str] | None = None, min_bytes: int = MP3_MIN_BYTES
+    ) -> None:
         self.key = key
         self.delay_s = delay_s
+        self.min_bytes = min_bytes
         self.failing: set[str] = set(failing or ())
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
@@ -68,7 +71,8 @@ class SpeechServer:
             self.counts[text] += 1
         if text in self.failing:
             return Reply.of_json({"error": f"cannot say {text!r}"}, status=400)
-        return Reply(200, mp3_for(text, voice), {"Content-Type": "audio/mpeg"}, delay_s=self.delay_s)
+        data = mp3_for(text, voice, min_bytes=self.min_bytes)
+        return Reply(200, data, {"Content-Type": "audio/mpeg"}, delay_s=self.delay_s)
 
     def total(self) -> int:
         with self._lock:

@@ -3,6 +3,7 @@ injected clock) and the rule's fallback chain while a breaker is open, health co
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -53,6 +54,14 @@ def test_a_transient_error_is_retried_on_the_same_provider() -> None:
     assert result.attempts == 3
     assert primary.calls == ["word"] * 3
     assert backup.calls == []
+
+
+def test_a_retry_is_logged_naming_the_provider_once(caplog: pytest.LogCaptureFixture) -> None:
+    primary = Primary(flaky(1), retry_attempts=1)
+    with caplog.at_level(logging.INFO, logger="addon.core.retry_policy"):
+        run(items("word"), primary, Backup())
+    (line,) = [record.getMessage() for record in caplog.records if "retrying in" in record.getMessage()]
+    assert line.startswith("primary: server busy; retrying in "), line
 
 
 def test_retries_stop_at_retry_attempts_then_the_next_provider_is_used() -> None:

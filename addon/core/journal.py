@@ -18,8 +18,11 @@ What is stored: note ids, field names, the rules, file names, provider names, si
 error messages (passed through `redact_secrets` first). Never a key.
 
 Threading: a `JobJournal` may be written from any thread (one lock around each write). One process
-writes a job's journal at a time; two processes resuming the same job at once is not guarded
-against. `read_journal` and `recent_jobs` only read and may run anywhere.
+writes a job's journal at a time: an open `JobJournal` holds an exclusive lock on
+``<job_id>.lock`` (`file_lock`), taken before the journal is read or changed, so a second process
+(a ``--resume`` while Anki still runs the job, or two resumes) is refused with `JobBusyError`. The
+system drops the lock when the process ends, so a killed job can always be resumed. `read_journal`
+and `recent_jobs` only read and may run anywhere.
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from types import TracebackType
 from typing import Any
 
 from .errors import MediaFillError
+from .file_lock import FileLock, try_lock
 from .log import redact_secrets
 
 JOB_ID_PATTERN = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{4,8}")
@@ -55,6 +59,27 @@ _O_FLAGS = os.O_WRONLY | os.O_APPEND | getattr(os, "O_BINARY", 0) | getattr(os, 
 
 class JournalError(MediaFillError):
     """A job journal cannot be used: a bad or unknown job id, or a file that cannot be read or written."""
+
+
+class JobBusyError(JournalError):
+    """Another process has the job open (it is running, or being resumed, there)."""
+
+
+def _lock_job(path: Path, job_id: str) -> FileLock:
+    """The job's lock (next to its journal at ``path``), or `JobBusyError`/`JournalError`."""
+    try:
+        lock = try_lock(path.with_suffix(".lock"))
+    except OSError as error:
+        raise JournalError(
+            f"The job journal's lock in {path.parent} cannot be made ({error.strerror or error}). Check that "
+            "the add-on's folder is writable."
+        ) from error
+    if lock is None:
+        raise JobBusyError(
+            f"Job {job_id} is running in another window or process (Anki or the command line). Let it "
+            "finish or cancel it there, then resume it."
+        )
+    return lock
 
 
 def new_job_id(*, clock: Callable[[], float] = time.time) -> str:
@@ -392,11 +417,12 @@ class JobJournal:
     ValueError.
     """
 
-    def __init__(self, *, path: Path, job_id: str, fd: int) -> None:
+    def __init__(self, *, path: Path, job_id: str, fd: int, job_lock: FileLock | None = None) -> None:
         self._path = path
         self._job_id = job_id
         self._fd: int | None = fd
         self._lock = threading.Lock()
+        self._job_lock = job_lock
 
     @classmethod
     def create(cls, state_dir: Path, header: JobHeader) -> JobJournal:
@@ -404,18 +430,27 @@ class JobJournal:
         path = journal_path(state_dir, header.job_id)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, _O_FLAGS | os.O_CREAT | os.O_EXCL, 0o644)
-        except FileExistsError:
-            raise JournalError(
-                f"A job with the id {header.job_id} already exists in {path.parent}; start the job again "
-                "(it gets a new id), or resume that one."
-            ) from None
         except OSError as error:
             raise JournalError(
                 f"The job journal {path} cannot be created ({error.strerror or error}). Check that the "
                 "add-on's folder is writable and the disk is not full."
             ) from error
-        journal = cls(path=path, job_id=header.job_id, fd=fd)
+        job_lock = _lock_job(path, header.job_id)
+        try:
+            fd = os.open(path, _O_FLAGS | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            job_lock.release()
+            raise JournalError(
+                f"A job with the id {header.job_id} already exists in {path.parent}; start the job again "
+                "(it gets a new id), or resume that one."
+            ) from None
+        except OSError as error:
+            job_lock.release()
+            raise JournalError(
+                f"The job journal {path} cannot be created ({error.strerror or error}). Check that the "
+                "add-on's folder is writable and the disk is not full."
+            ) from error
+        journal = cls(path=path, job_id=header.job_id, fd=fd, job_lock=job_lock)
         try:
             journal._append(header.to_record(), sync=True)
         except BaseException:
@@ -436,16 +471,23 @@ class JobJournal:
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        path, data = _read_bytes(state_dir, job_id)
-        state, good_length = _parse(path, data)
+        _read_bytes(state_dir, job_id)  # an unknown job is named as such, not as a lock problem
+        path = journal_path(state_dir, job_id)
+        job_lock = _lock_job(path, job_id)  # before reading: the holder may still be appending
         try:
+            path, data = _read_bytes(state_dir, job_id)
+            state, good_length = _parse(path, data)
             fd = os.open(path, _O_FLAGS)
         except OSError as error:
+            job_lock.release()
             raise JournalError(
                 f"The job journal {path} cannot be opened for writing ({error.strerror or error}). Check "
                 "that the add-on's folder is writable."
             ) from error
-        journal = cls(path=path, job_id=job_id, fd=fd)
+        except BaseException:
+            job_lock.release()
+            raise
+        journal = cls(path=path, job_id=job_id, fd=fd, job_lock=job_lock)
         try:
             if good_length < len(data):
                 os.ftruncate(fd, good_length)  # a torn record must not end up in the middle
@@ -509,12 +551,15 @@ class JobJournal:
         )
 
     def close(self) -> None:
-        """Close the file. Safe to call twice."""
+        """Close the file and let other processes have the job. Safe to call twice."""
         with self._lock:
             if self._fd is not None:
                 fd, self._fd = self._fd, None
                 with contextlib.suppress(OSError):
                     os.close(fd)
+            if self._job_lock is not None:
+                self._job_lock.release()
+                self._job_lock = None
 
     def __enter__(self) -> JobJournal:
         return self

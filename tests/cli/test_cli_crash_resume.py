@@ -35,7 +35,7 @@ from fake_http import serve
 from reliability_record import count
 from streaming_fakes import MP3_MIN_BYTES, SpeechServer, mp3_for
 
-from addon.core.journal import JobHeader, JobJournal
+from addon.core.journal import JobHeader, JobJournal, journal_path
 
 # ``make faults`` kills 20 jobs; ``make test`` three.
 SEEDS = range(1, 21) if os.environ.get("MEDIA_FILL_FAULTS") == "full" else range(1, 4)
@@ -309,6 +309,24 @@ def test_resume_of_an_unknown_job_exits_2_listing_recent_jobs(setup: Setup) -> N
     assert "There is no job 20260102-093000-ffff" in completed.stderr
     assert known in completed.stderr, "the message lists the recent jobs"
     assert setup.speech.total() == 0
+
+
+def test_a_resume_while_another_process_runs_the_job_exits_2_and_touches_nothing(setup: Setup) -> None:
+    killed = kill_mid_job(setup, 1)
+    asked = setup.speech.total()
+    journal = journal_path(setup.state, killed.job_id)
+    holder, _ = JobJournal.reopen(setup.state, killed.job_id, mode="resume")  # this process runs it now
+    try:
+        before = journal.read_bytes()
+        completed = run_cli(*setup.fill("--resume", killed.job_id))
+        assert completed.returncode == 2, completed.stdout + completed.stderr
+        assert f"Job {killed.job_id} is running in another window or process" in completed.stderr
+        assert journal.read_bytes() == before and setup.speech.total() == asked, "the refused resume did nothing"
+    finally:
+        holder.close()
+    resumed = run_cli(*setup.fill("--resume", killed.job_id))
+    assert resumed.returncode == 0, resumed.stderr
+    check_collection(setup, every_note_filled=True)
 
 
 def test_resume_with_a_malformed_id_exits_2(setup: Setup) -> None:

@@ -19,6 +19,7 @@ from addon.core.errors import MediaFillError
 from addon.core.journal import (
     JOB_ID_PATTERN,
     FailedEntry,
+    JobBusyError,
     JobHeader,
     JobJournal,
     JournalError,
@@ -219,6 +220,23 @@ def test_reopen_appends_a_run_and_counts_it(tmp_path: Path) -> None:
     assert [run["mode"] for run in runs] == ["resume", "retry-failed"]
 
 
+def test_a_job_open_in_one_place_cannot_be_reopened_in_another_until_closed(tmp_path: Path) -> None:
+    running = JobJournal.create(tmp_path, _header())
+    running.record_writing(key="k", desired_name="a.mp3", size=3, sha1="0" * 40)
+    before = journal_path(tmp_path, running.job_id).read_bytes()
+    with pytest.raises(JobBusyError) as caught:
+        JobJournal.reopen(tmp_path, running.job_id, mode="resume")
+    assert isinstance(caught.value, JournalError) and running.job_id in str(caught.value)
+    assert journal_path(tmp_path, running.job_id).read_bytes() == before, "the refused reopen changed nothing"
+    running.record_stored(key="k", file_name="a.mp3", provider="p")  # the holder goes on undisturbed
+    running.close()
+    resumed, state = JobJournal.reopen(tmp_path, running.job_id, mode="retry-failed")
+    with pytest.raises(JobBusyError):
+        JobJournal.reopen(tmp_path, running.job_id, mode="resume")  # the resumed run holds it now
+    resumed.close()
+    assert state.runs == 2 and set(state.stored) == {"k"}
+
+
 def test_reopen_refuses_an_unknown_mode(tmp_path: Path) -> None:
     JobJournal.create(tmp_path, _header()).close()
     with pytest.raises(ValueError, match="mode"):
@@ -402,6 +420,8 @@ def test_a_process_killed_while_appending_leaves_a_readable_journal(tmp_path: Pa
         deadline = time.monotonic() + 30
         while path.stat().st_size < 2_000_000 and time.monotonic() < deadline:
             time.sleep(0.01)
+        with pytest.raises(JobBusyError, match="running in another window or process"):
+            JobJournal.reopen(tmp_path, job_id, mode="resume")  # the child still has the job
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=30)

@@ -21,7 +21,7 @@ from typing import Any
 
 from anki.collection import Collection
 from anki.notes import NoteId
-from fault_catalogue import FAILED, FELL_BACK, MEDIA_CAP_MB, OK, RETRIED, FaultCase, applies, backup_for
+from fault_catalogue import FAILED, FAULTS_BY_KEY, FELL_BACK, MEDIA_CAP_MB, OK, RETRIED, FaultCase, applies, backup_for
 from fault_proxy import dead_url, fault_proxy
 from fault_targets import TARGETS_BY_NAME, WORDS, Served, Target
 from notes_helpers import add_basic
@@ -158,7 +158,7 @@ def run_cell(target: Target, fault: FaultCase, *, fakes: RunningFakes, workdir: 
         result.note = target.no_quota_reason
         return result
     if fault.key != "none" and target.name not in fakes.baselines:
-        run_cell(target, _baseline(), fakes=fakes, workdir=workdir / "baseline")
+        run_cell(target, FAULTS_BY_KEY["none"], fakes=fakes, workdir=workdir / "baseline")
     workdir.mkdir(parents=True, exist_ok=True)
     served = fakes.served(target.name)
     col = Collection(str(workdir / "collection.anki2"))
@@ -192,12 +192,6 @@ def run_cell(target: Target, fault: FaultCase, *, fakes: RunningFakes, workdir: 
     finally:
         col.close()
     return result
-
-
-def _baseline() -> FaultCase:
-    from fault_catalogue import FAULTS_BY_KEY
-
-    return FAULTS_BY_KEY["none"]
 
 
 def _judge(

@@ -36,7 +36,6 @@ class Cell(Protocol):
 
 
 CELLS: list[Cell] = []
-FIGURES: dict[str, Any] = {}
 _COUNTERS: dict[str, Counter[str]] = defaultdict(Counter)
 
 
@@ -44,14 +43,14 @@ def record_cell(cell: Cell) -> None:
     CELLS.append(cell)
 
 
-def record_figure(name: str, value: Any) -> None:
-    FIGURES[name] = value
-
-
 def count(name: str, key: str, amount: int = 1) -> None:
     """Add to a tally kept under ``name`` (e.g. hostile cases per stage)."""
     _COUNTERS[name][key] += amount
-    FIGURES[name] = dict(_COUNTERS[name])
+
+
+def figures() -> dict[str, dict[str, int]]:
+    """Every tally kept with `count`, by name, in the order they were first counted."""
+    return {name: dict(tally) for name, tally in _COUNTERS.items()}
 
 
 def matrix_markdown() -> str:
@@ -104,7 +103,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             f"{counts['providers']} providers × {counts['faults']} faults: {counts['applicable']} cells run, "
             f"{counts['as_expected']} as expected, {counts['not_applicable']} not applicable"
         )
-    for name, value in FIGURES.items():
+    for name, value in figures().items():
         terminalreporter.write_line(f"{name}: {value}")
 
 
@@ -113,17 +112,17 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     target = os.environ.get("MEDIA_FILL_RELIABILITY_DOC")
     if not target or not CELLS:
         return
-    figures = dict(FIGURES)
+    found: dict[str, Any] = dict(figures())
     key_scan = sys.modules.get("key_scan")
     scan = key_scan.scan_result(session.config) if key_scan is not None else None
     if scan is not None:
-        figures["key scan"] = scan.summary().removeprefix("key scan: ")
+        found["key scan"] = scan.summary().removeprefix("key scan: ")
     from reliability_doc import render_document
 
     text = render_document(
         matrix=matrix_markdown(),
         counts=summary_counts(),
-        figures=figures,
+        figures=found,
         cells=list(CELLS),
         run={
             "date": datetime.date.today().isoformat(),

@@ -33,8 +33,7 @@ Thread safety: call `register_provider` on Anki's main thread.
 
 from __future__ import annotations
 
-from .core.catalog import register_provider, unregister_provider
-from .core.errors import (
+from .core.base.errors import (
     AuthError,
     ConfigError,
     DuplicateProviderError,
@@ -47,9 +46,17 @@ from .core.errors import (
     RateLimitError,
     TransientError,
 )
-from .core.http_status import error_for_status, parse_retry_after
-from .core.interfaces import AudioProvider, Capabilities, HealthReport, ImageProvider, KeyUse, MediaProvider
-from .core.media import MediaKind, MediaRequest, MediaResult
+from .core.media.types import MediaKind, MediaRequest, MediaResult
+from .core.provider_system.catalog import register_provider, unregister_provider
+from .core.provider_system.media_provider import (
+    AudioProvider,
+    Capabilities,
+    HealthReport,
+    ImageProvider,
+    KeyUse,
+    MediaProvider,
+)
+from .providers.http.status import error_for_status, parse_retry_after
 
 __all__ = [
     "AudioProvider",

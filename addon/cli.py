@@ -37,13 +37,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-from .core.config import package_dir, read_config_file
-from .core.errors import MediaFillError
-from .core.job import JobProgress
-from .core.log import LOG_FILE_NAME, add_redacting_handler, configure_logging, get_logger
-from .core.provider_listing import provider_rows
-from .core.registry import ProviderRegistry, load_config
-from .core.report import JobReport
+from .core.base.errors import MediaFillError
+from .core.base.log import LOG_FILE_NAME, add_redacting_handler, configure_logging, get_logger
+from .core.config.files import package_dir, read_config_file
+from .core.engine.generation import JobProgress
+from .core.job.report import JobReport
+from .core.provider_system.listing import provider_rows
+from .core.provider_system.registry import ProviderRegistry, load_config
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _PACKAGE = __name__.rpartition(".")[0] or "addon"
@@ -204,7 +204,7 @@ def _import(args: argparse.Namespace, config: dict[str, Any]) -> int:
     from .collection.fill import run_headless
     from .collection.open_collection import open_existing_collection
     from .collection.word_import import ImportOptions, import_word_list
-    from .core.word_list import open_word_list
+    from .core.text.word_list import open_word_list
 
     mapping: dict[str, str] = {}
     for item in args.map:

@@ -40,11 +40,11 @@ from anki.collection import Collection  # noqa: E402
 from rate_limited_server import serve_rate_limited  # noqa: E402
 
 from addon.collection.fill import JobOptions, run_headless  # noqa: E402
-from addon.core.interfaces import AudioProvider, Capabilities, HealthReport  # noqa: E402
-from addon.core.job import generate_all  # noqa: E402
-from addon.core.media import MediaKind, MediaRequest, MediaResult  # noqa: E402
-from addon.core.planner import WorkItem  # noqa: E402
-from addon.core.registry import ProviderRegistry, load_config  # noqa: E402
+from addon.core.engine.generation import generate_all  # noqa: E402
+from addon.core.job.plan import WorkItem  # noqa: E402
+from addon.core.media.types import MediaKind, MediaRequest, MediaResult  # noqa: E402
+from addon.core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport  # noqa: E402
+from addon.core.provider_system.registry import ProviderRegistry, load_config  # noqa: E402
 
 RESULTS = REPO / "bench" / "results.md"
 AUDIO = MediaKind.AUDIO

@@ -25,7 +25,7 @@ from anki.collection import AddNoteRequest, Collection
 from anki.decks import DeckId
 
 from addon.collection.word_import import ImportOptions, import_word_list
-from addon.core.word_list import open_word_list
+from addon.core.text.word_list import open_word_list
 
 from .measure import peak_memory
 from .paths import REPO

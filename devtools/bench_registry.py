@@ -9,7 +9,7 @@ Measured (median of many runs, in this process unless said otherwise):
 * registry build, 200 providers mapped: the same with 200 more (never imported) entries, to show
   the cost does not grow with imports;
 * full config load: ``load_config`` (merges, loads every provider class, validates);
-* cold start (fresh interpreters): importing ``addon.core.registry`` and building the registry,
+* cold start (fresh interpreters): importing ``addon.core.provider_system.registry`` and building the registry,
   against a fresh interpreter that only reads the config.
 
 Exit status 1 when building the registry imported a provider module.
@@ -29,10 +29,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from addon.core.catalog import BUILTIN_PROVIDERS, ProviderCatalog  # noqa: E402
-from addon.core.config import load_default_config  # noqa: E402
-from addon.core.media import MediaKind  # noqa: E402
-from addon.core.registry import ProviderRegistry, load_config  # noqa: E402
+from addon.core.config.files import load_default_config  # noqa: E402
+from addon.core.media.types import MediaKind  # noqa: E402
+from addon.core.provider_system.catalog import BUILTIN_PROVIDERS, ProviderCatalog  # noqa: E402
+from addon.core.provider_system.registry import ProviderRegistry, load_config  # noqa: E402
 
 _COLD_PROBE = """
 import sys, time, json
@@ -42,9 +42,10 @@ elapsed = time.perf_counter() - started
 providers = sorted(m for m in sys.modules if m.startswith("addon.providers.") and m.count(".") > 2)
 print(json.dumps({{"elapsed": elapsed, "provider_modules": providers}}))
 """
-_COLD_BASELINE = "from addon.core.config import load_default_config\nconfig = load_default_config()"
+_COLD_BASELINE = "from addon.core.config.files import load_default_config\nconfig = load_default_config()"
 _COLD_REGISTRY = (
-    _COLD_BASELINE + "\nfrom addon.core.registry import ProviderRegistry\nregistry = ProviderRegistry(config)"
+    _COLD_BASELINE
+    + "\nfrom addon.core.provider_system.registry import ProviderRegistry\nregistry = ProviderRegistry(config)"
 )
 
 

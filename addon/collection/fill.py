@@ -28,19 +28,22 @@ from typing import Any
 
 from anki.collection import Collection, OpChanges
 
-from ..core.audio_convert import AudioOutput
-from ..core.config import media_cap_bytes, parse_rules
-from ..core.errors import ConfigError
-from ..core.job import GenerationOutcome, ProgressCallback, generate_all
-from ..core.journal import RESUME, RETRY_FAILED, JobHeader, JobJournal, new_job_id
-from ..core.log import get_logger
-from ..core.media import MediaKind
-from ..core.plan_reuse import apply_journal, apply_reuse
-from ..core.planner import Plan, plan_notes
-from ..core.registry import ProviderRegistry
-from ..core.report import JobReport
-from ..core.result_stream import Finished, ResultStream
-from ..core.reuse_index import ReuseIndex
+from ..core.base.errors import ConfigError
+from ..core.base.log import get_logger
+from ..core.config.files import media_cap_bytes
+from ..core.config.rules import parse_rules
+from ..core.engine.generation import ProgressCallback, generate_all
+from ..core.engine.plan_reuse import apply_journal, apply_reuse
+from ..core.engine.planner import plan_notes
+from ..core.engine.result_stream import Finished, ResultStream
+from ..core.job.outcome import GenerationOutcome
+from ..core.job.plan import Plan
+from ..core.job.report import JobReport
+from ..core.media.audio_convert import AudioOutput
+from ..core.media.types import MediaKind
+from ..core.provider_system.registry import ProviderRegistry
+from ..core.state.journal import RESUME, RETRY_FAILED, JobHeader, JobJournal, new_job_id
+from ..core.state.reuse_index import ReuseIndex
 from .notes_source import CollectionNotes
 from .sync import CollectionSync, remove_partial_writes
 
@@ -117,7 +120,7 @@ class FillSession:
             note_ids = state.header.note_ids
             rules_config = {"rules": [dict(rule) for rule in state.header.rules]}
             fresh = state.header.fresh
-        plan = plan_notes(CollectionNotes(col, note_ids or ()).jobs(), parse_rules(rules_config))
+        plan = plan_notes(CollectionNotes(col, note_ids or ()).notes(), parse_rules(rules_config))
         media_dir = col.media.dir()
         if state is not None:
             remove_partial_writes(media_dir, state.writing.values())
@@ -211,7 +214,7 @@ class FillSession:
 
 def plan_job(col: Collection, note_ids: Iterable[int], config: Mapping[str, Any]) -> Plan:
     """Step 1 alone: the plan for ``note_ids`` under the config's rules."""
-    return plan_notes(CollectionNotes(col, note_ids).jobs(), parse_rules(config))
+    return plan_notes(CollectionNotes(col, note_ids).notes(), parse_rules(config))
 
 
 def generate_job(

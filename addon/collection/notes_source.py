@@ -12,12 +12,12 @@ from anki.collection import Collection
 from anki.errors import NotFoundError as AnkiNotFoundError
 from anki.notes import NoteId
 
-from ..core.interfaces import DataProvider
-from ..core.planner import NoteJob
+from ..core.job.plan import SourceNote
+from ..core.provider_system.data_provider import DataProvider
 
 
 class CollectionNotes(DataProvider):
-    """Yields `NoteJob`s for the chosen notes of ``col``; ids of deleted notes are passed over."""
+    """Yields `SourceNote`s for the chosen notes of ``col``; ids of deleted notes are passed over."""
 
     def __init__(self, col: Collection, note_ids: Iterable[int]) -> None:
         self._col = col
@@ -35,14 +35,14 @@ class CollectionNotes(DataProvider):
     def describe(self) -> str:
         return f"{len(self._note_ids)} notes of the collection"
 
-    def jobs(self) -> Iterator[NoteJob]:
+    def notes(self) -> Iterator[SourceNote]:
         for note_id in self._note_ids:
             try:
                 note = self._col.get_note(NoteId(note_id))
             except AnkiNotFoundError:
                 continue
             note_type = note.note_type()
-            yield NoteJob(
+            yield SourceNote(
                 note_id=int(note.id),
                 note_type=note_type["name"] if note_type else "",
                 fields=dict(note.items()),

@@ -10,7 +10,7 @@ from pathlib import Path
 from anki.collection import Collection
 from anki.errors import DBError
 
-from ..core.errors import MediaFillError
+from ..core.base.errors import MediaFillError
 
 
 class CollectionUnavailableError(MediaFillError):

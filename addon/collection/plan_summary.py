@@ -16,11 +16,12 @@ from typing import Any
 
 from anki.collection import Collection
 
-from ..core.config import parse_rules
-from ..core.media import MediaKind
-from ..core.planner import Plan, plan_notes
-from ..core.registry import ProviderRegistry
-from ..core.reuse_index import ReuseIndex
+from ..core.config.rules import parse_rules
+from ..core.engine.planner import plan_notes
+from ..core.job.plan import Plan
+from ..core.media.types import MediaKind
+from ..core.provider_system.registry import ProviderRegistry
+from ..core.state.reuse_index import ReuseIndex
 from .fill import REUSE_INDEX_FILE_NAME, collection_id, price_per_request, reuse_earlier_media
 from .notes_source import CollectionNotes
 
@@ -71,7 +72,7 @@ def summarize_plan(
 ) -> PlanSummary:
     """Plan ``note_ids`` under the config's rules and count what would happen (see the module
     docstring). Reuse is counted only when the config allows it and ``state_dir`` is given."""
-    jobs = list(CollectionNotes(col, note_ids).jobs())
+    jobs = list(CollectionNotes(col, note_ids).notes())
     note_types = {job.note_id: job.note_type for job in jobs}
     plan = plan_notes(jobs, parse_rules(config))
     if state_dir is not None and config.get("reuse_media", True):

@@ -27,20 +27,21 @@ from anki.collection import Collection, OpChanges
 from anki.errors import NotFoundError as AnkiNotFoundError
 from anki.notes import Note, NoteId
 
-from ..core.config import FillMode
-from ..core.errors import InvalidResponseError, ProviderError
-from ..core.interfaces import SyncProvider
-from ..core.job import GenerationOutcome
-from ..core.journal import JobJournal, WritingEntry
-from ..core.log import get_logger
-from ..core.media import Attribution, MediaKind, MediaRequest, MediaResult
-from ..core.media_checks import require_media
-from ..core.naming import media_file_name
-from ..core.planner import Plan, Target, WorkItem, field_already_filled
-from ..core.report import JobReport, TargetError
-from ..core.result_stream import Finished
-from ..core.reuse_index import ReuseIndex, reuse_key
-from ..core.text import clean_source_text, printable_text
+from ..core.base.errors import InvalidResponseError, ProviderError
+from ..core.base.log import get_logger
+from ..core.config.rules import FillMode
+from ..core.engine.planner import field_already_filled
+from ..core.engine.result_stream import Finished
+from ..core.job.outcome import GenerationOutcome
+from ..core.job.plan import Plan, Target, WorkItem
+from ..core.job.report import JobReport, TargetError
+from ..core.media.checks import require_media
+from ..core.media.naming import media_file_name
+from ..core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
+from ..core.provider_system.sync_provider import SyncProvider
+from ..core.state.journal import JobJournal, WritingEntry
+from ..core.state.reuse_index import ReuseIndex, reuse_key
+from ..core.text.cleaning import clean_source_text, printable_text
 
 log = get_logger(__name__)
 

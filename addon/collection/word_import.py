@@ -24,11 +24,11 @@ from anki.models import NotetypeDict
 from anki.notes import NoteId
 from anki.utils import ids2str
 
-from ..core.errors import ConfigError
-from ..core.interfaces import DataProvider
-from ..core.planner import NoteJob
-from ..core.text import clean_source_text
-from ..core.word_list import WordList, WordListError, WordRow
+from ..core.base.errors import ConfigError
+from ..core.job.plan import SourceNote
+from ..core.provider_system.data_provider import DataProvider
+from ..core.text.cleaning import clean_source_text
+from ..core.text.word_list import WordList, WordListError, WordRow
 
 UNDO_NAME = "Import Word List"
 # Notes created per `add_notes` call; each call is merged into the one undo entry.
@@ -154,7 +154,7 @@ def keys_in_deck(col: Collection, *, note_type_id: int, deck_id: DeckId | None) 
 
 
 class WordListNotes(DataProvider):
-    """The rows of a word list as note jobs of one note type (note ids are minus the row number:
+    """The rows of a word list as source notes of one note type (note ids are minus the row number:
     the notes do not exist yet). Rows whose mapped cells are all empty are passed over."""
 
     def __init__(
@@ -181,22 +181,9 @@ class WordListNotes(DataProvider):
                 continue
             yield row, values
 
-    def jobs(self) -> Iterator[NoteJob]:
+    def notes(self) -> Iterator[SourceNote]:
         for row, values in self.rows():
-            yield NoteJob(note_id=-row.number, note_type=self.note_type, fields=values)
-
-
-class MemoryNotes(DataProvider):
-    """Note jobs held in memory (tests and scripts)."""
-
-    def __init__(self, jobs: Sequence[NoteJob]) -> None:
-        self._jobs = list(jobs)
-
-    def describe(self) -> str:
-        return f"{len(self._jobs)} notes in memory"
-
-    def jobs(self) -> Iterator[NoteJob]:
-        return iter(self._jobs)
+            yield SourceNote(note_id=-row.number, note_type=self.note_type, fields=values)
 
 
 @dataclass

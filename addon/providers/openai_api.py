@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import requests
 
-from ..core.download import display_url
-from ..core.errors import AuthError, ConfigError, ProviderError, QuotaError
-from ..core.http_status import server_excerpt
+from ..core.base.errors import AuthError, ConfigError, ProviderError, QuotaError
+from .http.download import display_url
+from .http.status import server_excerpt
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 BILLING_URL = "https://platform.openai.com/settings/organization/billing"

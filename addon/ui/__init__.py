@@ -10,7 +10,7 @@ from aqt.main import AnkiQt
 from aqt.qt import QAction, QMenu
 from aqt.utils import showWarning
 
-from ..core.errors import ConfigError
+from ..core.base.errors import ConfigError
 from .addon_config import addon_folder_name
 from .controller import FillMediaController
 

@@ -21,10 +21,10 @@ from PyQt6 import sip
 
 from ..collection.fill import JobOptions
 from ..collection.selection import NoteTypeGroup, group_by_note_type
-from ..core.errors import ConfigError
-from ..core.log import LOG_FILE_NAME, configure_logging, get_logger
-from ..core.media import MediaKind
-from ..core.registry import ProviderRegistry
+from ..core.base.errors import ConfigError
+from ..core.base.log import LOG_FILE_NAME, configure_logging, get_logger
+from ..core.media.types import MediaKind
+from ..core.provider_system.registry import ProviderRegistry
 from .addon_config import addon_folder_name, load_addon_config, save_overrides, stored_overrides, user_files_dir
 from .fill_dialog import FillMediaDialog
 from .fill_job import FillJob

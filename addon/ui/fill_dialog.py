@@ -40,10 +40,10 @@ from aqt.qt import (
 
 from ..collection.plan_summary import PlanSummary, summarize_plan
 from ..collection.selection import NoteTypeGroup
-from ..core.media import MediaKind
-from ..core.provider_order import default_provider_order
-from ..core.registry import ProviderRegistry
-from ..core.rule_drafts import RawRule, RuleProblem, draft_rule, fills_something, rule_problems, rules_with
+from ..core.config.rule_drafts import RawRule, RuleProblem, draft_rule, fills_something, rule_problems, rules_with
+from ..core.media.types import MediaKind
+from ..core.provider_system.order import default_provider_order
+from ..core.provider_system.registry import ProviderRegistry
 from .preview import PreviewResult, PreviewRunner
 from .rule_form import RuleForm
 from .user_messages import explain

@@ -34,12 +34,13 @@ from aqt.utils import showWarning
 from PyQt6 import sip
 
 from ..collection.fill import CHUNK_ITEMS, FillSession, JobOptions, StoreResult
-from ..core.job import GenerationOutcome, JobProgress
-from ..core.log import get_logger
-from ..core.planner import Plan
-from ..core.registry import ProviderRegistry
-from ..core.report import JobReport
-from ..core.result_stream import ResultStream
+from ..core.base.log import get_logger
+from ..core.engine.generation import JobProgress
+from ..core.engine.result_stream import ResultStream
+from ..core.job.outcome import GenerationOutcome
+from ..core.job.plan import Plan
+from ..core.job.report import JobReport
+from ..core.provider_system.registry import ProviderRegistry
 from .progress_window import JobProgressWindow, ProgressRelay
 from .user_messages import explain
 

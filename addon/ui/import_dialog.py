@@ -44,8 +44,8 @@ from ..collection.word_import import (
     import_word_list,
     resolve_mapping,
 )
-from ..core.errors import MediaFillError
-from ..core.word_list import WordList, open_word_list
+from ..core.base.errors import MediaFillError
+from ..core.text.word_list import WordList, open_word_list
 from .user_messages import explain
 
 # After an import: the new notes' ids, and whether the user asked to fill them.

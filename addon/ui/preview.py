@@ -25,11 +25,12 @@ from aqt.operations import QueryOp
 from aqt.qt import QWidget
 
 from ..collection.notes_source import CollectionNotes
-from ..core.config import FillMode, parse_rules
-from ..core.job import generate_all
-from ..core.media import MediaKind, MediaResult
-from ..core.planner import WorkItem, plan_notes
-from ..core.registry import ProviderRegistry
+from ..core.config.rules import FillMode, parse_rules
+from ..core.engine.generation import generate_all
+from ..core.engine.planner import plan_notes
+from ..core.job.plan import WorkItem
+from ..core.media.types import MediaKind, MediaResult
+from ..core.provider_system.registry import ProviderRegistry
 from .user_messages import explain
 
 
@@ -64,7 +65,7 @@ def preview_work(col: Collection, note_ids: Sequence[int], rule: Mapping[str, An
     draft = {**rule, "mode": FillMode.OVERWRITE.value}
     rules = parse_rules({"rules": [draft]})
     first: PreviewWork | None = None
-    for note in CollectionNotes(col, note_ids[:PREVIEW_CANDIDATES]).jobs():
+    for note in CollectionNotes(col, note_ids[:PREVIEW_CANDIDATES]).notes():
         plan = plan_notes([note], rules)
         work = [t.work for t in plan.targets if t.work is not None]
         problems = {t.kind: t.skip_reason or "nothing to make" for t in plan.targets if t.work is None and t.field}

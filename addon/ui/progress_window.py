@@ -29,7 +29,7 @@ from aqt.qt import (
 )
 from aqt.utils import askUser
 
-from ..core.job import JobProgress
+from ..core.engine.generation import JobProgress
 
 STOP_QUESTION = "Stop the job? What is already made is kept."
 WINDOW_TITLE = "Fill Media"

@@ -32,7 +32,7 @@ from aqt.qt import (
 )
 from aqt.utils import tooltip
 
-from ..core.report import JobReport, TargetError
+from ..core.job.report import JobReport, TargetError
 
 WINDOW_TITLE = "Fill Media — report"
 # The failures table shows at most this many rows; Copy report has them all.

@@ -39,7 +39,7 @@ from aqt.qt import (
     QWidget,
 )
 
-from ..core.config import same_json
+from ..core.config.files import same_json
 
 ERROR_STYLE = "color: #c62828;"
 _INT32 = (-(2**31), 2**31 - 1)

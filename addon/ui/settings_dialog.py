@@ -34,11 +34,12 @@ from aqt.qt import (
 from aqt.utils import askUser
 from PyQt6 import sip
 
-from ..core.config import config_problems, provider_settings, same_json
-from ..core.errors import ConfigError
-from ..core.media import MediaKind
-from ..core.provider_order import default_provider_order, order_to_store
-from ..core.registry import CheckResult, load_config
+from ..core.base.errors import ConfigError
+from ..core.config.files import provider_settings, same_json
+from ..core.config.schema import config_problems
+from ..core.media.types import MediaKind
+from ..core.provider_system.order import default_provider_order, order_to_store
+from ..core.provider_system.registry import CheckResult, load_config
 from .addon_config import save_overrides, stored_overrides
 from .schema_form import ERROR_STYLE, SchemaField
 from .settings_checks import describe_result, start_checks

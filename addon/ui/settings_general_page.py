@@ -13,8 +13,8 @@ from typing import Any
 
 from aqt.qt import QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from ..core.config import GENERAL_PROPERTIES
-from ..core.config_migration import LEGACY_KEY, VERSION_KEY
+from ..core.config.migration import LEGACY_KEY, VERSION_KEY
+from ..core.config.schema import GENERAL_PROPERTIES
 from .schema_form import MISSING, FieldSpec, SchemaField, fill_from_fields, flatten_properties, get_at
 from .settings_help import ConfigHelp
 from .settings_labels import setting_label

@@ -23,7 +23,7 @@ from aqt.qt import (
     QWidget,
 )
 
-from ..core.media import MediaKind
+from ..core.media.types import MediaKind
 from .settings_provider_page import ProviderPage
 
 _RED, _GREEN, _GREY = QColor("#c62828"), QColor("#2e7d32"), QColor("#757575")

@@ -12,9 +12,9 @@ from typing import Any
 
 from aqt.qt import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ..core.config import url_problem
-from ..core.interfaces import KeyUse
-from ..core.provider_info import ProviderInfo
+from ..core.config.schema import url_problem
+from ..core.provider_system.info import ProviderInfo
+from ..core.provider_system.media_provider import KeyUse
 from .schema_form import ERROR_STYLE, MISSING, FieldSpec, SchemaField, fill_from_fields, flatten_properties, get_at
 from .settings_help import ConfigHelp
 from .settings_labels import setting_label

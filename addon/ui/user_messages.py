@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from anki.errors import DBError
 
-from ..core.errors import (
+from ..core.base.errors import (
     AuthError,
     CircuitOpenError,
     ConfigError,
@@ -18,7 +18,7 @@ from ..core.errors import (
     QuotaError,
     TransientError,
 )
-from ..core.log import LOG_FILE_NAME, redact_secrets
+from ..core.base.log import LOG_FILE_NAME, redact_secrets
 
 SETTINGS = "Tools → Media Fill…"
 

@@ -35,7 +35,7 @@ from fake_http import serve
 from reliability_record import count
 from streaming_fakes import MP3_MIN_BYTES, SpeechServer, mp3_for
 
-from addon.core.journal import JobHeader, JobJournal, journal_path
+from addon.core.state.journal import JobHeader, JobJournal, journal_path
 
 # ``make faults`` kills 20 jobs; ``make test`` three.
 SEEDS = range(1, 21) if os.environ.get("MEDIA_FILL_FAULTS") == "full" else range(1, 4)

@@ -18,8 +18,8 @@ from openai_fake import serve_openai, server_error
 from openverse_fake import serve_openverse
 from wikimedia_fake import CommonsFile, serve_wikimedia
 
-from addon.core.media import MediaKind
-from addon.core.media_checks import require_media
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind
 
 WORDS = [f"word{i:02d}" for i in range(20)]
 IMG = re.compile(r'<img src="([^"]+)">')

@@ -18,7 +18,7 @@ from openai_fake import serve_openai
 from openai_tts_fake import TEST_KEY as SPEECH_KEY
 from openai_tts_fake import serve_openai_tts
 
-from addon.core.media_checks import sniff_audio, sniff_image
+from addon.core.media.checks import sniff_audio, sniff_image
 from devtools.sample_deck import ENGLISH_TYPE, build_sample_collection
 
 DECK = "Imported"

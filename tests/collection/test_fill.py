@@ -13,8 +13,8 @@ from notes_helpers import add_basic, make_config
 
 from addon.collection.fill import run_headless
 from addon.collection.sync import UNDO_NAME
-from addon.core.media_checks import sniff_audio
-from addon.core.text import field_has_sound
+from addon.core.media.checks import sniff_audio
+from addon.core.text.cleaning import field_has_sound
 from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, PREFILLED, SPANISH_TYPE, add_sample_notes
 
 

@@ -26,12 +26,13 @@ from streaming_fakes import STREAMING_MODULES, GatedSpeech, SpeechServer, mp3_fo
 
 from addon.collection.fill import CHUNK_ITEMS, FillSession, JobOptions, run_headless
 from addon.collection.sync import UNDO_NAME
-from addon.core.job import GenerationOutcome, JobProgress
-from addon.core.journal import read_journal
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.planner import WorkItem
-from addon.core.registry import ProviderRegistry, load_config
-from addon.core.result_stream import ResultStream
+from addon.core.engine.generation import JobProgress
+from addon.core.engine.result_stream import ResultStream
+from addon.core.job.outcome import GenerationOutcome
+from addon.core.job.plan import WorkItem
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.state.journal import read_journal
 
 KEY = "mf-streaming-key-5d1e"
 AUDIO = MediaKind.AUDIO

@@ -15,14 +15,15 @@ from notes_helpers import add_basic, make_config
 
 from addon.collection.fill import generate_job, plan_job, store_job
 from addon.collection.sync import UNDO_NAME, CollectionSync, apply_mode, media_reference
-from addon.core.config import FillMode
-from addon.core.job import GenerationOutcome, JobProgress
-from addon.core.media import Attribution, MediaKind, MediaRequest, MediaResult
-from addon.core.media_checks import sniff_audio
-from addon.core.naming import media_file_name
-from addon.core.planner import Plan, Target, WorkItem
-from addon.core.registry import ProviderRegistry
-from addon.core.result_stream import Finished
+from addon.core.config.rules import FillMode
+from addon.core.engine.generation import JobProgress
+from addon.core.engine.result_stream import Finished
+from addon.core.job.outcome import GenerationOutcome
+from addon.core.job.plan import Plan, Target, WorkItem
+from addon.core.media.checks import sniff_audio
+from addon.core.media.naming import media_file_name
+from addon.core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.registry import ProviderRegistry
 
 HTML_ERROR_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>\n"
 

@@ -13,14 +13,14 @@ from anki.notes import NoteId
 from addon.collection.word_import import (
     UNDO_NAME,
     ImportOptions,
-    MemoryNotes,
     WordListNotes,
     check_import,
     import_word_list,
 )
-from addon.core.errors import ConfigError
-from addon.core.planner import NoteJob
-from addon.core.word_list import WordListError, open_word_list
+from addon.core.base.errors import ConfigError
+from addon.core.job.plan import SourceNote
+from addon.core.provider_system.data_provider import MemoryNotes
+from addon.core.text.word_list import WordListError, open_word_list
 from devtools.sample_deck import ENGLISH_TYPE, add_sample_notes
 
 DECK = "Imported words"
@@ -182,9 +182,9 @@ def test_data_providers_give_note_jobs(tmp_path: Path) -> None:
     source = WordListNotes(
         open_word_list(path), note_type="T", fields=["Front", "Back", "Audio"], mapping={"Front": "Front"}
     )
-    assert list(source.jobs()) == [
-        NoteJob(note_id=-2, note_type="T", fields={"Front": "apple", "Back": "", "Audio": ""}),
-        NoteJob(note_id=-3, note_type="T", fields={"Front": "pear", "Back": "", "Audio": ""}),
+    assert list(source.notes()) == [
+        SourceNote(note_id=-2, note_type="T", fields={"Front": "apple", "Back": "", "Audio": ""}),
+        SourceNote(note_id=-3, note_type="T", fields={"Front": "pear", "Back": "", "Audio": ""}),
     ]
-    memory = MemoryNotes([NoteJob(1, "T", {"Front": "x"})])
-    assert list(memory.jobs()) == [NoteJob(1, "T", {"Front": "x"})] and "1 notes" in memory.describe()
+    memory = MemoryNotes([SourceNote(1, "T", {"Front": "x"})])
+    assert list(memory.notes()) == [SourceNote(1, "T", {"Front": "x"})] and "1 notes" in memory.describe()

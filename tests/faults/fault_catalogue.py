@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from fault_proxy import Answer, CutBody, Fault, Hang, Rewrite, Upstream
 from fault_targets import Target
 
-from addon.core.media import MediaKind
+from addon.core.media.types import MediaKind
 
 OK = "ok"
 RETRIED = "retried → ok"

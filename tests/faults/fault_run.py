@@ -27,10 +27,10 @@ from fault_targets import TARGETS_BY_NAME, WORDS, Served, Target
 from notes_helpers import add_basic
 
 from addon.collection.fill import run_headless
-from addon.core.media import MediaKind
-from addon.core.media_checks import sniff_audio, sniff_image
-from addon.core.registry import load_config
-from addon.core.report import JobReport
+from addon.core.job.report import JobReport
+from addon.core.media.checks import sniff_audio, sniff_image
+from addon.core.media.types import MediaKind
+from addon.core.provider_system.registry import load_config
 
 FIELD = "Back"
 # One media reference, and the found media's credit after it as an HTML comment (Forvo, Commons…).

@@ -29,7 +29,7 @@ import wikimedia_fake as wikimedia
 import yandex_tts_fake as yandex
 from fake_http import Reply
 
-from addon.core.media import MediaKind
+from addon.core.media.types import MediaKind
 
 Match = Callable[[str, str], bool]
 

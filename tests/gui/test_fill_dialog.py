@@ -19,7 +19,7 @@ from openai_fake import safety_rejection, serve_openai, server_error
 from openai_tts_fake import TEST_KEY as SPEECH_KEY
 from openai_tts_fake import serve_openai_tts
 
-from addon.core.media_checks import sniff_audio, sniff_image
+from addon.core.media.checks import sniff_audio, sniff_image
 from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, SPANISH_TYPE
 
 OpenBrowser = Callable[[list[int]], Any]
@@ -84,8 +84,8 @@ PICTURE, AUDIO = 2, 3  # field positions in both sample note types
 
 
 def kinds() -> Any:
-    """The loaded add-on's MediaKind (a class of its own, not ``addon.core.media``'s)."""
-    return sys.modules[f"{ADDON}.core.media"].MediaKind
+    """The loaded add-on's MediaKind (a class of its own, not ``addon.core.media.types``'s)."""
+    return sys.modules[f"{ADDON}.core.media.types"].MediaKind
 
 
 def select_field(combo: Any, name: str) -> None:

@@ -24,7 +24,7 @@ def window_module(mw: Any) -> ModuleType:
 @pytest.fixture
 def progress(mw: Any) -> Progress:
     """Builds the loaded add-on's `JobProgress` (so its class is the one the window knows)."""
-    job_progress: Any = sys.modules[f"{ADDON}.core.job"].JobProgress
+    job_progress: Any = sys.modules[f"{ADDON}.core.engine.generation"].JobProgress
     return job_progress  # type: ignore[no-any-return]
 
 

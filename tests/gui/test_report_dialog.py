@@ -28,7 +28,7 @@ def dialog_module(mw: Any) -> ModuleType:
 @pytest.fixture
 def make_report(mw: Any) -> Callable[..., Any]:
     """Builds the loaded add-on's `JobReport`; ``errors`` as (note id, field, provider, message)."""
-    module = sys.modules[f"{ADDON}.core.report"]
+    module = sys.modules[f"{ADDON}.core.job.report"]
 
     def make(errors: list[tuple[int, str, str, str]] = (), **fields: Any) -> Any:  # type: ignore[assignment]
         report = module.JobReport(**fields)

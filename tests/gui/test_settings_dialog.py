@@ -18,8 +18,8 @@ from harness import ADDON, pump
 from openai_fake import TEST_KEY, serve_openai
 from PyQt6.QtTest import QTest
 
-from addon.core.config import config_overrides, load_default_config, merge_config, same_json
-from addon.core.media import MediaKind
+from addon.core.config.files import config_overrides, load_default_config, merge_config, same_json
+from addon.core.media.types import MediaKind
 
 RULES: list[dict[str, Any]] = [
     {

@@ -33,7 +33,7 @@ def loaded(name: str) -> ModuleType:
     ],
 )
 def test_each_stop_is_a_sentence_with_its_fix(addon: ModuleType, error: Any, expected: tuple[str, ...]) -> None:
-    text = loaded("ui.user_messages").explain(error(loaded("core.errors")))
+    text = loaded("ui.user_messages").explain(error(loaded("core.base.errors")))
     for part in expected:
         assert part in text, text
     assert "Traceback" not in text and "\n" not in text
@@ -41,7 +41,7 @@ def test_each_stop_is_a_sentence_with_its_fix(addon: ModuleType, error: Any, exp
 
 def test_a_key_in_an_error_never_reaches_the_user(addon: ModuleType) -> None:
     key = "sk-test-secret-for-messages-0001"
-    loaded("core.log").remember_secrets(key)
-    errors = loaded("core.errors")
+    loaded("core.base.log").remember_secrets(key)
+    errors = loaded("core.base.errors")
     for exc in (errors.AuthError(f"bad key {key}", provider="openai"), RuntimeError(f"boom {key}")):
         assert key not in loaded("ui.user_messages").explain(exc)

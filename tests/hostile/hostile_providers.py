@@ -22,9 +22,9 @@ from typing import Any, ClassVar
 from media_samples import png_bytes
 from streaming_fakes import MP3_FRAME_HEADER, MP3_MIN_BYTES
 
-from addon.core.errors import PermanentError
-from addon.core.interfaces import AudioProvider, Capabilities, HealthReport, ImageProvider, KeyUse
-from addon.core.media import Attribution, MediaKind, MediaRequest, MediaResult
+from addon.core.base.errors import PermanentError
+from addon.core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, ImageProvider, KeyUse
 
 MODULES = {
     "audio": {

@@ -19,11 +19,12 @@ import unicodedata
 
 import pytest
 
-from addon.core.config import FillMode, Rule
-from addon.core.media import MediaKind
-from addon.core.naming import media_file_name
-from addon.core.planner import NoteJob, Plan, plan_notes
-from addon.core.text import clean_source_text
+from addon.core.config.rules import FillMode, Rule
+from addon.core.engine.planner import plan_notes
+from addon.core.job.plan import Plan, SourceNote
+from addon.core.media.naming import media_file_name
+from addon.core.media.types import MediaKind
+from addon.core.text.cleaning import clean_source_text
 from tests.hostile.hostile_checks import assert_clean_text, assert_safe_name
 from tests.hostile.hostile_corpus import CASES, Case
 
@@ -45,7 +46,7 @@ CASE_PARAMS = [pytest.param(case, id=case.id) for case in CASES]
 def plan_field(value: str) -> Plan:
     """The plan for one note whose Front is ``value`` (made once per value: the size-scaled cases
     are planned by several tests)."""
-    return plan_notes([NoteJob(1, "Hostile", {"Front": value, "Back": "", "Picture": ""})], [RULE])
+    return plan_notes([SourceNote(1, "Hostile", {"Front": value, "Back": "", "Picture": ""})], [RULE])
 
 
 @functools.cache
@@ -124,7 +125,7 @@ def test_a_hostile_target_field_is_read_right_in_skip_mode(case: Case) -> None:
     (some "[sound:" closed by a later "]") or show an image, and reading them takes linear time
     (the size-scaled cases hold 20,000 unclosed "[sound:")."""
     value = case.field
-    plan = plan_notes([NoteJob(1, "Hostile", {"Front": "word", "Back": value, "Picture": value})], [RULE])
+    plan = plan_notes([SourceNote(1, "Hostile", {"Front": "word", "Back": value, "Picture": value})], [RULE])
     by_kind = {target.kind: target for target in plan.targets}
     opener = value.find("[sound:")
     has_sound = opener >= 0 and value.find("]", opener) >= 0

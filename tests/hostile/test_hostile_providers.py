@@ -40,13 +40,13 @@ from media_samples import png_bytes
 from shipped import shipped_slice
 
 from addon.collection.fill import run_headless
-from addon.core.download import download_media
-from addon.core.errors import ProviderError
-from addon.core.interfaces import MediaProvider
-from addon.core.media import MediaKind, MediaRequest, MediaResult
-from addon.core.naming import media_file_name
-from addon.core.registry import load_config
+from addon.core.base.errors import ProviderError
+from addon.core.media.naming import media_file_name
+from addon.core.media.types import MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.media_provider import MediaProvider
+from addon.core.provider_system.registry import load_config
 from addon.providers.audio.forvo import ForvoPronunciations
+from addon.providers.http.download import download_media
 from addon.providers.image.openai import OpenAIImages
 from addon.providers.image.openverse import OpenverseImages
 from addon.providers.image.wikimedia import WikimediaCommons

@@ -25,12 +25,12 @@ from anki.collection import Collection
 from anki.notes import NoteId
 
 from addon.collection.fill import run_headless
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.media_checks import sniff_audio
-from addon.core.naming import media_file_name
-from addon.core.registry import ProviderRegistry, load_config
-from addon.core.report import JobReport
-from addon.core.text import clean_source_text
+from addon.core.job.report import JobReport
+from addon.core.media.checks import sniff_audio
+from addon.core.media.naming import media_file_name
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.text.cleaning import clean_source_text
 from tests.hostile.hostile_checks import assert_clean_text, assert_safe_name
 from tests.hostile.hostile_corpus import CASES, Case
 from tests.hostile.hostile_providers import (

@@ -25,8 +25,8 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from addon.collection.sync import expected_file_name
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.naming import media_file_name
+from addon.core.media.naming import media_file_name
+from addon.core.media.types import MediaKind, MediaRequest
 from tests.hostile.hostile_checks import assert_safe_name
 
 EXAMPLES = 250

@@ -24,7 +24,7 @@ import unicodedata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from addon.core.text import clean_source_text, printable_text
+from addon.core.text.cleaning import clean_source_text, printable_text
 from tests.hostile.hostile_checks import INVISIBLE, assert_clean_text
 
 EXAMPLES = 250

@@ -36,8 +36,7 @@ from azure_tts_fake import (
 from job_fakes import Backup, Lookup
 from shipped import shipped_slice
 
-from addon.core.config import url_problem
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -48,11 +47,12 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.job import generate_all
-from addon.core.media import MediaKind, MediaRequest, MediaResult
-from addon.core.media_checks import require_media
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
+from addon.core.config.schema import url_problem
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.audio.azure_tts import (
     DEFAULT_VOICES,
     LANGUAGE_KEY_PATTERN,

@@ -32,7 +32,7 @@ from elevenlabs_fake import (
 from job_fakes import Backup, Lookup
 from shipped import shipped_slice
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -43,12 +43,12 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.interfaces import MediaProvider
-from addon.core.job import generate_all
-from addon.core.media import MediaKind, MediaRequest, MediaResult
-from addon.core.media_checks import require_media
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.info import check_provider_class, slice_schema
+from addon.core.provider_system.media_provider import MediaProvider
 from addon.providers.audio.elevenlabs import ElevenLabsSpeech
 
 # The block proposed for config.json's providers.audio.elevenlabs (checked against the schema below).

@@ -31,8 +31,7 @@ from forvo_fake import (
 from job_fakes import Backup, Lookup
 from shipped import shipped_slice
 
-from addon.core.config import package_dir
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -42,11 +41,12 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.job import generate_all
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.media_checks import require_media
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
+from addon.core.config.files import package_dir
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.audio.forvo import (
     CREDIT,
     DEFAULT_BASE_URL,

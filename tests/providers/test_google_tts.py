@@ -42,7 +42,7 @@ from google_tts_fake import (
 from job_fakes import Backup, Lookup
 from shipped import shipped_slice
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -53,11 +53,11 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.job import generate_all
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.media_checks import require_media
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.audio.google_tts import GoogleSpeech, language_code
 
 # The block proposed for config.json's providers.audio.google_tts (checked against the schema below).

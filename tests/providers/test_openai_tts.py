@@ -37,7 +37,7 @@ from openai_tts_fake import (
 )
 from shipped import shipped_slice
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -47,11 +47,11 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.job import generate_all
-from addon.core.media import MediaKind, MediaRequest, MediaResult
-from addon.core.media_checks import require_media
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.audio.openai_tts import DEFAULT_INSTRUCTIONS, MAX_INPUT_CHARS, OpenAISpeech
 
 # The block proposed for config.json's providers.audio.openai_tts (checked against the schema below).

@@ -17,7 +17,7 @@ from media_samples import png_bytes
 from openverse_fake import FakeImage, OpenverseFake, html_page, jpeg_bytes, serve_openverse
 from shipped import shipped_slice
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -28,17 +28,12 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.job import generate_all
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.media_checks import require_media
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
-from addon.providers.image.openverse import (
-    DEFAULT_BASE_URL,
-    USER_AGENT,
-    OpenverseImages,
-    license_name,
-)
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.info import check_provider_class, slice_schema
+from addon.providers.image.openverse import DEFAULT_BASE_URL, USER_AGENT, OpenverseImages, license_name
 
 # The slice proposed for config.json; the tests build the provider from it.
 # Enabled, as a user who lists it in a rule has it (it ships disabled).

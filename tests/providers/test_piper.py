@@ -29,7 +29,7 @@ import pytest
 from job_fakes import Backup, Lookup
 from shipped import shipped_slice
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     ConfigError,
     InvalidResponseError,
     NotFoundError,
@@ -38,12 +38,12 @@ from addon.core.errors import (
     ProviderUnavailableError,
     TransientError,
 )
-from addon.core.interfaces import KeyUse
-from addon.core.job import generate_all
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.media_checks import sniff_audio
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import sniff_audio
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.info import check_provider_class, slice_schema
+from addon.core.provider_system.media_provider import KeyUse
 from addon.providers.audio.piper import PiperSpeech
 
 # The slice proposed for config.json; the tests build the provider from it.

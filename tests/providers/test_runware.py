@@ -23,7 +23,7 @@ from runware_fake import (
     serve_runware,
 )
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -33,11 +33,11 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.job import generate_all
-from addon.core.media import MediaKind, MediaRequest, MediaResult
-from addon.core.media_checks import require_media, sniff_image
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media, sniff_image
+from addon.core.media.types import MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.image.runware import RunwareImages
 
 KEY = "sk-test-runware-5f3a9c1d7e"

@@ -25,7 +25,7 @@ from sdwebui_fake import (
 )
 from shipped import shipped_slice
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -35,11 +35,11 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.job import generate_all
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.media_checks import require_media, sniff_image
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media, sniff_image
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.image.sdwebui import DEFAULT_BASE_URL, StableDiffusionWebUI
 
 # The slice proposed for config.json; the tests build the provider from it.

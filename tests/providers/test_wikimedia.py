@@ -16,7 +16,7 @@ from job_fakes import Lookup
 from shipped import shipped_slice
 from wikimedia_fake import KNOWN_PARAMS, CommonsFile, WikimediaFake, jpeg_bytes, serve_wikimedia
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -26,11 +26,11 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.job import generate_all
-from addon.core.media import Attribution, MediaKind, MediaRequest
-from addon.core.media_checks import require_media
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media
+from addon.core.media.types import Attribution, MediaKind, MediaRequest
+from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.image.wikimedia import DEFAULT_USER_AGENT, MAX_QUERY_CHARS, WikimediaCommons
 
 USER_AGENT = "MediaFillTests/1.0 (https://example.org/media-fill-tests; tests@example.org)"

@@ -37,7 +37,7 @@ from yandex_tts_fake import (
     server_error,
 )
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -48,11 +48,11 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.job import generate_all
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.media_checks import require_media
-from addon.core.planner import WorkItem
-from addon.core.provider_info import check_provider_class, slice_schema
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.audio.yandex_tts import YandexSpeech
 
 # The block proposed for config.json's providers.audio.yandex_tts (checked against the schema below).

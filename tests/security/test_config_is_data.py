@@ -4,7 +4,7 @@ Statically: nothing under ``addon/`` (vendored code included) calls ``eval``, ``
 ``__import__``, imports a deserialiser that runs code (``pickle``, ``marshal``, ``shelve``, ``yaml``…)
 or another way to run code (``runpy``, ``code``…), or formats a string that is not a literal with
 ``str.format`` (a config template formatted that way could read attributes: ``{text.__class__}``);
-``importlib`` is imported only by ``core/catalog.py``, the one place that loads provider classes.
+``importlib`` is imported only by ``core/provider_system/catalog.py``, the one place that loads provider classes.
 
 At run time: a config whose values are Python code, template syntax and shell variables (as a
 provider setting, a rule's prompt template, a field name) goes through ``load_config`` and a real
@@ -26,7 +26,7 @@ from anki.notes import NoteId
 from sdwebui_fake import RunningSdWebUI, serve_sdwebui
 
 from addon.collection.fill import run_headless
-from addon.core.registry import load_config
+from addon.core.provider_system.registry import load_config
 from tests.security.security_ast import Finding, addon_files, calls, imported_modules, parse, relative, where
 
 # --- static ------------------------------------------------------------------------------------
@@ -37,7 +37,7 @@ CODE_MODULES = frozenset(
     {"pickle", "cPickle", "_pickle", "marshal", "shelve", "dill", "cloudpickle", "jsonpickle", "yaml", "runpy"}
     | {"code", "codeop", "imp", "zipimport", "jinja2", "mako"}
 )
-IMPORTLIB_ALLOWED = frozenset({"addon/core/catalog.py"})
+IMPORTLIB_ALLOWED = frozenset({"addon/core/provider_system/catalog.py"})
 
 
 def code_findings(tree: ast.Module, path: str) -> list[Finding]:
@@ -78,7 +78,7 @@ def test_importlib_is_used_by_the_catalog_alone() -> None:
         for path in addon_files()
         if any(module.split(".")[0] == "importlib" for _, module in imported_modules(parse(path)))
     )
-    assert using == ["addon/core/catalog.py"]
+    assert using == ["addon/core/provider_system/catalog.py"]
     api = parse(next(path for path in addon_files() if relative(path) == "addon/api.py"))
     assert "importlib" in (ast.get_docstring(api) or "")
     assert all(module.split(".")[0] != "importlib" for _, module in imported_modules(api))
@@ -103,12 +103,12 @@ def test_importlib_is_used_by_the_catalog_alone() -> None:
     ],
 )
 def test_the_static_check_finds_each_way_to_run_code(code: str) -> None:
-    assert code_findings(ast.parse(code), "addon/core/planner.py") != []
+    assert code_findings(ast.parse(code), "addon/core/engine/planner.py") != []
 
 
 def test_the_static_check_leaves_ordinary_code_alone() -> None:
     code = "import re, json\nre.compile('x')\njson.loads(s)\n'{} of {}'.format(a, b)\npattern.sub(f, template)"
-    assert code_findings(ast.parse(code), "addon/core/planner.py") == []
+    assert code_findings(ast.parse(code), "addon/core/engine/planner.py") == []
 
 
 # --- at run time -------------------------------------------------------------------------------

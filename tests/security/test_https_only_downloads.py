@@ -36,11 +36,11 @@ from shipped import shipped_slice
 from wikimedia_fake import API_PATH as WIKIMEDIA_API_PATH
 from wikimedia_fake import CommonsFile, serve_wikimedia
 
-from addon.core.download import download_media
-from addon.core.errors import PermanentError, ProviderError
-from addon.core.interfaces import MediaProvider
-from addon.core.media import MediaKind, MediaRequest
+from addon.core.base.errors import PermanentError, ProviderError
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.media_provider import MediaProvider
 from addon.providers.audio.forvo import ForvoPronunciations
+from addon.providers.http.download import download_media
 from addon.providers.image.openai import OpenAIImages
 from addon.providers.image.openverse import OpenverseImages
 from addon.providers.image.runware import RunwareImages

@@ -20,11 +20,11 @@ from typing import ClassVar
 
 import pytest
 
-from addon.core.catalog import ProviderCatalog, register_provider, unregister_provider
-from addon.core.errors import ConfigError, RegistryError
-from addon.core.interfaces import AudioProvider, HealthReport
-from addon.core.media import MediaKind, MediaRequest, MediaResult
-from addon.core.registry import ProviderRegistry, load_config
+from addon.core.base.errors import ConfigError, RegistryError
+from addon.core.media.types import MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.catalog import ProviderCatalog, register_provider, unregister_provider
+from addon.core.provider_system.media_provider import AudioProvider, HealthReport
+from addon.core.provider_system.registry import ProviderRegistry, load_config
 from tests.security.security_ast import addon_files, calls, imported_modules, parse, relative
 
 AUDIO = MediaKind.AUDIO
@@ -34,7 +34,7 @@ PROVIDER_SOURCE = """
 from pathlib import Path
 Path({marker!r}).write_text("imported")
 
-from addon.core.interfaces import AudioProvider, HealthReport
+from addon.api import AudioProvider, HealthReport
 
 
 class {cls}(AudioProvider):
@@ -201,7 +201,10 @@ def test_nothing_discovers_providers() -> None:
             last = name.rsplit(".", 1)[-1] if name else getattr(call.func, "attr", "")
             if last in DISCOVERY_CALLS:
                 found.append(f"{relative(path)}:{call.lineno}: calls {last}")
-            if relative(path) in ("addon/core/catalog.py", "addon/core/registry.py") and last in LISTING_CALLS:
+            if (
+                relative(path) in ("addon/core/provider_system/catalog.py", "addon/core/provider_system/registry.py")
+                and last in LISTING_CALLS
+            ):
                 found.append(f"{relative(path)}:{call.lineno}: lists a folder ({last})")
         for node, module in imported_modules(tree):
             if module.startswith(DISCOVERY_MODULES):
@@ -219,4 +222,4 @@ def test_importlib_import_module_is_called_by_the_catalog_alone() -> None:
         for _, name in calls(parse(path))
         if name is not None and name.endswith("import_module")
     )
-    assert callers == ["addon/core/catalog.py"]
+    assert callers == ["addon/core/provider_system/catalog.py"]

@@ -184,7 +184,7 @@ def test_the_check_sees_the_add_ons_real_program_starts() -> None:
         relative(path) for path in addon_files() if any(name in SUBPROCESS_STARTERS for _, name in calls(parse(path)))
     )
     assert starting == [
-        "addon/core/audio_convert.py",
+        "addon/core/media/audio_convert.py",
         "addon/providers/audio/espeak.py",
         "addon/providers/audio/piper.py",
     ]

@@ -20,10 +20,10 @@ from fake_http import Reply
 from media_samples import png_bytes
 from shipped import shipped_slice
 
-from addon.core.catalog import BUILTIN_PROVIDERS, ProviderCatalog
-from addon.core.download import download_media
-from addon.core.errors import PermanentError, ProviderError
-from addon.core.media import MediaKind, MediaRequest
+from addon.core.base.errors import PermanentError, ProviderError
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.catalog import BUILTIN_PROVIDERS, ProviderCatalog
+from addon.providers.http.download import download_media
 from tests.security.security_ast import Finding, addon_files, calls, parse, relative, where
 from tests.security.security_tls import CERT_FILE, TlsServer, serve_tls
 

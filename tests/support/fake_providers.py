@@ -13,9 +13,20 @@ from typing import Any, ClassVar
 
 import requests
 
-from addon.core.errors import AuthError, NotFoundError, PermanentError, QuotaError, TransientError
-from addon.core.interfaces import AudioProvider, Capabilities, HealthReport, ImageProvider, KeyUse
-from addon.core.media import MediaRequest, MediaResult
+from addon.api import (
+    AudioProvider,
+    AuthError,
+    Capabilities,
+    HealthReport,
+    ImageProvider,
+    KeyUse,
+    MediaRequest,
+    MediaResult,
+    NotFoundError,
+    PermanentError,
+    QuotaError,
+    TransientError,
+)
 
 
 class EchoSpeech(AudioProvider):

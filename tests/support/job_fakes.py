@@ -8,13 +8,14 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from addon.core.circuit_breaker import CircuitBreaker
-from addon.core.errors import ConfigError, ProviderError
-from addon.core.health import ProviderHealth
-from addon.core.interfaces import AudioProvider, HealthReport, MediaProvider
-from addon.core.job import GenerationOutcome, generate_all
-from addon.core.media import MediaKind, MediaRequest, MediaResult
-from addon.core.planner import WorkItem
+from addon.core.base.errors import ConfigError, ProviderError
+from addon.core.engine.generation import generate_all
+from addon.core.job.outcome import GenerationOutcome
+from addon.core.job.plan import WorkItem
+from addon.core.media.types import MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.media_provider import AudioProvider, HealthReport, MediaProvider
+from addon.core.resilience.circuit_breaker import CircuitBreaker
+from addon.core.resilience.health import ProviderHealth
 
 AUDIO = MediaKind.AUDIO
 Behaviour = Callable[[MediaRequest], bytes]

@@ -15,11 +15,11 @@ from typing import Any, ClassVar
 
 import requests
 
-from addon.core.errors import TransientError
-from addon.core.http_status import error_for_status
-from addon.core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
-from addon.core.media import MediaKind, MediaRequest, MediaResult
-from addon.core.media_checks import require_media
+from addon.core.base.errors import TransientError
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from addon.providers.http.status import error_for_status
 
 
 class LoopbackSpeech(AudioProvider):

@@ -6,8 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from addon.core.catalog import THIRD_PARTY_PROVIDERS, ProviderTarget, register_provider, unregister_provider
-from addon.core.media import MediaKind
+from addon.core.media.types import MediaKind
+from addon.core.provider_system.catalog import (
+    THIRD_PARTY_PROVIDERS,
+    ProviderTarget,
+    register_provider,
+    unregister_provider,
+)
 
 Register = Callable[[MediaKind | str, str, ProviderTarget], None]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from addon.core.config import load_default_config
+from addon.core.config.files import load_default_config
 
 
 def shipped_slice(kind: str, name: str) -> dict[str, Any]:

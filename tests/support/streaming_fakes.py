@@ -21,9 +21,9 @@ from typing import Any, ClassVar
 
 from fake_http import Recorded, Reply
 
-from addon.core.errors import NotFoundError
-from addon.core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
-from addon.core.media import MediaRequest, MediaResult
+from addon.core.base.errors import NotFoundError
+from addon.core.media.types import MediaRequest, MediaResult
+from addon.core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 
 # MPEG-1 Layer III, 128 kbit/s, 44.1 kHz: a frame header `require_media` takes for MP3.
 MP3_FRAME_HEADER = b"\xff\xfb\x90\x64"

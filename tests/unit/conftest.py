@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from registrations import Register, no_registration_leaks, registrations_undone
 
-from addon.core.config import load_default_config
-from addon.core.media import MediaKind
-from addon.core.registry import catalog_for, slice_schemas
+from addon.core.config.files import load_default_config
+from addon.core.media.types import MediaKind
+from addon.core.provider_system.registry import catalog_for, slice_schemas
 
 
 @pytest.fixture(scope="session")

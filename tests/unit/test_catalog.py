@@ -14,7 +14,16 @@ from fake_providers import EchoSpeech, HalfProvider, NotAProvider, QuietPictures
 from registrations import Register
 
 from addon import api
-from addon.core.catalog import (
+from addon.core.base.errors import (
+    DuplicateProviderError,
+    ProviderImportError,
+    ProviderInterfaceError,
+    RegistryError,
+    UnknownProviderError,
+)
+from addon.core.config.files import load_default_config
+from addon.core.media.types import MediaKind
+from addon.core.provider_system.catalog import (
     BUILTIN_PROVIDERS,
     THIRD_PARTY_PROVIDERS,
     ProviderCatalog,
@@ -22,17 +31,8 @@ from addon.core.catalog import (
     register_provider,
     unregister_provider,
 )
-from addon.core.config import load_default_config
-from addon.core.errors import (
-    DuplicateProviderError,
-    ProviderImportError,
-    ProviderInterfaceError,
-    RegistryError,
-    UnknownProviderError,
-)
-from addon.core.interfaces import GENERIC_DEFAULTS, MediaProvider
-from addon.core.media import MediaKind
-from addon.core.provider_info import ProviderInfo, ProviderLimits, check_provider_class
+from addon.core.provider_system.info import ProviderInfo, ProviderLimits, check_provider_class
+from addon.core.provider_system.media_provider import GENERIC_DEFAULTS, MediaProvider
 
 AUDIO, IMAGE = MediaKind.AUDIO, MediaKind.IMAGE
 BUILTIN_AUDIO = list(BUILTIN_PROVIDERS[AUDIO])

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from addon.core.circuit_breaker import BreakerSnapshot, BreakerState, CircuitBreaker
+from addon.core.resilience.circuit_breaker import BreakerSnapshot, BreakerState, CircuitBreaker
 
 CLOSED = BreakerState.CLOSED
 OPEN = BreakerState.OPEN

@@ -11,20 +11,17 @@ from typing import Any
 
 import pytest
 
-from addon.core.config import (
-    FillMode,
-    Rule,
+from addon.core.base.errors import ConfigError
+from addon.core.config.files import (
     default_config_path,
     load_default_config,
     merge_config,
-    parse_rules,
     provider_settings,
     read_config_file,
-    rule_for_note_type,
-    validate_config,
 )
-from addon.core.errors import ConfigError
-from addon.core.media import MediaKind
+from addon.core.config.rules import FillMode, Rule, parse_rules, rule_for_note_type
+from addon.core.config.schema import validate_config
+from addon.core.media.types import MediaKind
 
 Schemas = dict[MediaKind, dict[str, Mapping[str, Any]]]
 REPO = Path(__file__).resolve().parents[2]

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from addon.core.catalog import BUILTIN_PROVIDERS
-from addon.core.config import default_config_path, load_default_config
-from addon.core.provider_info import COMMON_PROPERTIES, HTTP_PROPERTIES, KEY_PROPERTIES
+from addon.core.config.files import default_config_path, load_default_config
+from addon.core.provider_system.catalog import BUILTIN_PROVIDERS
+from addon.core.provider_system.info import COMMON_PROPERTIES, HTTP_PROPERTIES, KEY_PROPERTIES
 
 DOC = (Path(default_config_path()).parent / "config.md").read_text(encoding="utf-8")
 

@@ -9,15 +9,12 @@ from typing import Any
 
 import pytest
 
-from addon.core.config import config_overrides, load_default_config, merge_config, validate_config
-from addon.core.config_migration import (
-    CURRENT_CONFIG_VERSION,
-    migrate_config,
-    set_aside_unknown_keys,
-)
-from addon.core.errors import ConfigError
-from addon.core.media import MediaKind
-from addon.core.registry import catalog_for, load_config
+from addon.core.base.errors import ConfigError
+from addon.core.config.files import config_overrides, load_default_config, merge_config
+from addon.core.config.migration import CURRENT_CONFIG_VERSION, migrate_config, set_aside_unknown_keys
+from addon.core.config.schema import validate_config
+from addon.core.media.types import MediaKind
+from addon.core.provider_system.registry import catalog_for, load_config
 
 Schemas = dict[MediaKind, dict[str, Mapping[str, Any]]]
 

@@ -18,8 +18,7 @@ import requests
 from fake_http import FakeServer, Recorded, Reply, serve
 from media_samples import png_bytes
 
-from addon.core.download import display_url, download_media, is_loopback_host
-from addon.core.errors import (
+from addon.core.base.errors import (
     InvalidResponseError,
     NotFoundError,
     PermanentError,
@@ -27,7 +26,8 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.media import MediaKind
+from addon.core.media.types import MediaKind
+from addon.providers.http.download import display_url, download_media, is_loopback_host
 
 MB = 1024 * 1024
 SECRET_QUERY = "sv=2026-01-01&se=2026-12-31T00%3A00%3A00Z&sig=Zm9vYmFyc2VjcmV0c2lnbmF0dXJl"

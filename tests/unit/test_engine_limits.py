@@ -20,8 +20,7 @@ import pytest
 from fake_clock import AdvancingEvent, Clock
 from job_fakes import Backup, Behaviour, FakeAudio, Lookup, Primary, items, raising, speak
 
-from addon.core import provider_pool, rate_limit
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     InvalidResponseError,
     NotFoundError,
@@ -30,14 +29,17 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.http_status import parse_retry_after
-from addon.core.interfaces import Capabilities
-from addon.core.job import GenerationOutcome, JobProgress, generate_all
-from addon.core.media import MediaRequest, MediaResult
-from addon.core.planner import WorkItem
-from addon.core.provider_pool import Batcher, SendBatch
-from addon.core.rate_limit import RateLimiter
-from addon.core.result_stream import Finished, ResultStream
+from addon.core.engine import provider_pool
+from addon.core.engine.generation import JobProgress, generate_all
+from addon.core.engine.provider_pool import Batcher, SendBatch
+from addon.core.engine.result_stream import Finished, ResultStream
+from addon.core.job.outcome import GenerationOutcome
+from addon.core.job.plan import WorkItem
+from addon.core.media.types import MediaRequest, MediaResult
+from addon.core.provider_system.media_provider import Capabilities
+from addon.core.resilience import rate_limit
+from addon.core.resilience.rate_limit import RateLimiter
+from addon.providers.http.status import parse_retry_after
 
 # The limiter's tuning, as the module has it.
 CUT = rate_limit._CUT_FACTOR

@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from addon.core.errors import PermanentError, ProviderError, ProviderUnavailableError, TransientError
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.media_checks import sniff_audio
-from addon.core.registry import ProviderRegistry
+from addon.core.base.errors import PermanentError, ProviderError, ProviderUnavailableError, TransientError
+from addon.core.media.checks import sniff_audio
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.registry import ProviderRegistry
 from addon.providers.audio.espeak import EspeakProvider
 
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from addon.core.health import HealthSnapshot, HealthStatus, ProviderHealth
+from addon.core.resilience.health import HealthSnapshot, HealthStatus, ProviderHealth
 
 HEALTHY = HealthStatus.HEALTHY
 DEGRADED = HealthStatus.DEGRADED

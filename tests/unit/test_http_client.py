@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from fake_http import Reply, serve
 
-from addon.core.errors import InvalidResponseError
-from addon.core.media import MediaKind
-from addon.core.registry import ProviderRegistry, load_config
-from addon.providers.http_client import MAX_ANSWER_BYTES, HttpClient, json_answer_limit
+from addon.core.base.errors import InvalidResponseError
+from addon.core.media.types import MediaKind
+from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.providers.http.client import MAX_ANSWER_BYTES, HttpClient, json_answer_limit
 
 MIB = 1024 * 1024
 

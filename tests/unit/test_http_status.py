@@ -8,7 +8,7 @@ from email.utils import formatdate
 import pytest
 from requests.structures import CaseInsensitiveDict
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     InvalidResponseError,
     NotFoundError,
@@ -18,7 +18,7 @@ from addon.core.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.http_status import EXCERPT_CHARS, error_for_status, parse_retry_after, server_excerpt
+from addon.providers.http.status import EXCERPT_CHARS, error_for_status, parse_retry_after, server_excerpt
 
 NOW = 1_760_000_000.0  # a fixed wall clock for HTTP-dates
 

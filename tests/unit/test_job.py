@@ -8,7 +8,7 @@ import threading
 import pytest
 from job_fakes import Backup, Lookup, Primary, items, raising, run, speak
 
-from addon.core.errors import (
+from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -19,10 +19,10 @@ from addon.core.errors import (
     QuotaError,
     TransientError,
 )
-from addon.core.interfaces import MediaProvider
-from addon.core.job import JobProgress, generate_all
-from addon.core.media import MediaKind
-from addon.core.planner import WorkItem
+from addon.core.engine.generation import JobProgress, generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.types import MediaKind
+from addon.core.provider_system.media_provider import MediaProvider
 
 WORDS = tuple(f"word{i}" for i in range(12))
 

@@ -10,11 +10,11 @@ import time
 import pytest
 from job_fakes import Backup, Behaviour, Lookup, Primary, items, raising, run, speak
 
-from addon.core.circuit_breaker import BreakerState
-from addon.core.errors import CircuitOpenError, NotFoundError, RateLimitError, TransientError
-from addon.core.health import HealthStatus
-from addon.core.job import generate_all, retry_delay
-from addon.core.media import MediaKind, MediaRequest
+from addon.core.base.errors import CircuitOpenError, NotFoundError, RateLimitError, TransientError
+from addon.core.engine.generation import generate_all, retry_delay
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.resilience.circuit_breaker import BreakerState
+from addon.core.resilience.health import HealthStatus
 
 AUDIO = MediaKind.AUDIO
 
@@ -58,7 +58,7 @@ def test_a_transient_error_is_retried_on_the_same_provider() -> None:
 
 def test_a_retry_is_logged_naming_the_provider_once(caplog: pytest.LogCaptureFixture) -> None:
     primary = Primary(flaky(1), retry_attempts=1)
-    with caplog.at_level(logging.INFO, logger="addon.core.retry_policy"):
+    with caplog.at_level(logging.INFO, logger="addon.core.resilience.retry_policy"):
         run(items("word"), primary, Backup())
     (line,) = [record.getMessage() for record in caplog.records if "retrying in" in record.getMessage()]
     assert line.startswith("primary: server busy; retrying in "), line

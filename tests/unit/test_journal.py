@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from addon.core.errors import MediaFillError
-from addon.core.journal import (
+from addon.core.base.errors import MediaFillError
+from addon.core.base.log import forget_secrets, remember_secrets
+from addon.core.state.journal import (
     JOB_ID_PATTERN,
     FailedEntry,
     JobBusyError,
@@ -30,7 +31,6 @@ from addon.core.journal import (
     read_journal,
     recent_jobs,
 )
-from addon.core.log import forget_secrets, remember_secrets
 
 REPO = Path(__file__).resolve().parents[2]
 RULE = {"note_type": "Basic", "source_field": "Front", "audio_field": "Audio", "providers": ["espeak"]}
@@ -390,7 +390,7 @@ def test_many_threads_write_whole_lines(tmp_path: Path) -> None:
 CHILD = """
 import sys
 from pathlib import Path
-from addon.core.journal import JobHeader, JobJournal
+from addon.core.state.journal import JobHeader, JobJournal
 
 state_dir = Path(sys.argv[1])
 header = JobHeader(job_id=sys.argv[2], created=0.0, note_ids=[1], rules=[], kinds=["audio"], fresh=False,

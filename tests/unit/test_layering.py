@@ -47,8 +47,8 @@ def _run_blocked(body: str) -> subprocess.CompletedProcess[str]:
 
 def test_the_walk_finds_the_modules() -> None:
     modules = _pure_modules()
-    assert "addon.core.config" in modules
-    assert "addon.core.job" in modules
+    assert "addon.core.config.schema" in modules
+    assert "addon.core.engine.generation" in modules
     assert "addon.providers.audio.espeak" in modules
     assert len(modules) >= 15
 

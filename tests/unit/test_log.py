@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from addon.core.log import (
+from addon.core.base.log import (
     RedactingFilter,
     TraceFilter,
     add_redacting_handler,
@@ -29,7 +29,7 @@ from addon.core.log import (
     new_trace_id,
     remember_secrets,
 )
-from addon.core.redaction import REDACTED
+from addon.core.base.redaction import REDACTED
 
 CONFIG_SECRET = "cfg-Key-7f3a9b2c4d"  # a key value from the config, matched literally only
 REPO = Path(__file__).resolve().parents[2]
@@ -84,7 +84,7 @@ def test_get_logger_attaches_each_filter_once(logger_name: str) -> None:
 def test_importing_attaches_nothing() -> None:
     code = (
         "import logging\n"
-        "import addon.core.log\n"
+        "import addon.core.base.log\n"
         "loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]\n"
         "attached = [l for l in loggers if isinstance(l, logging.Logger) and (l.handlers or l.filters)]\n"
         "assert attached == [], attached\n"

@@ -12,9 +12,9 @@ import zlib
 
 import pytest
 
-from addon.core.errors import InvalidResponseError
-from addon.core.media import MediaKind
-from addon.core.media_checks import DEFAULT_MAX_MEDIA_BYTES, require_audio, require_media, sniff_audio, sniff_image
+from addon.core.base.errors import InvalidResponseError
+from addon.core.media.checks import DEFAULT_MAX_MEDIA_BYTES, require_audio, require_media, sniff_audio, sniff_image
+from addon.core.media.types import MediaKind
 
 IMAGE, AUDIO = MediaKind.IMAGE, MediaKind.AUDIO
 

@@ -7,8 +7,8 @@ import unicodedata
 
 import pytest
 
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.naming import media_file_name
+from addon.core.media.naming import media_file_name
+from addon.core.media.types import MediaKind, MediaRequest
 
 KEY = "0123456789abcdef0123456789abcdef01234567"
 

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from addon.core.config import FillMode, Rule, parse_rules
-from addon.core.media import MediaKind
-from addon.core.planner import NoteJob, Plan, plan_notes
+from addon.core.config.rules import FillMode, Rule, parse_rules
+from addon.core.engine.planner import plan_notes
+from addon.core.job.plan import Plan, SourceNote
+from addon.core.media.types import MediaKind
 
 AUDIO = MediaKind.AUDIO
 IMAGE = MediaKind.IMAGE
@@ -28,8 +29,8 @@ def _rule(**changes: Any) -> Rule:
     return rule
 
 
-def _note(note_id: int, front: str, audio: str = "", *, note_type: str = "Basic", **more: str) -> NoteJob:
-    return NoteJob(note_id=note_id, note_type=note_type, fields={"Front": front, "Audio": audio, **more})
+def _note(note_id: int, front: str, audio: str = "", *, note_type: str = "Basic", **more: str) -> SourceNote:
+    return SourceNote(note_id=note_id, note_type=note_type, fields={"Front": front, "Audio": audio, **more})
 
 
 def test_plan_generates_an_audio_request_from_the_cleaned_source() -> None:
@@ -84,8 +85,8 @@ def test_skip_mode_for_images_looks_for_img_tags() -> None:
 
 def test_missing_fields_are_skipped_with_reasons() -> None:
     notes = [
-        NoteJob(1, "Basic", {"Front": "word"}),  # no Audio field
-        NoteJob(2, "Basic", {"Palabra": "palabra", "Audio": ""}),  # no Front field
+        SourceNote(1, "Basic", {"Front": "word"}),  # no Audio field
+        SourceNote(2, "Basic", {"Palabra": "palabra", "Audio": ""}),  # no Front field
     ]
     plan = plan_notes(notes, [_rule()])
     assert [t.skip_reason for t in plan.targets] == [
@@ -171,7 +172,7 @@ def test_image_prompt_template_with_text_and_field_names() -> None:
         image_providers=["pics"],
         image_prompt="A drawing of {text}, meaning {Back}; {Missing} stays",
     )
-    note = NoteJob(1, "Basic", {"Front": "<b>el gato</b>", "Back": "the&nbsp;cat<br>(animal)", "Picture": ""})
+    note = SourceNote(1, "Basic", {"Front": "<b>el gato</b>", "Back": "the&nbsp;cat<br>(animal)", "Picture": ""})
     (target,) = plan_notes([note], [rule]).targets
     assert target.work is not None
     assert target.work.request.kind is IMAGE
@@ -191,7 +192,7 @@ def test_empty_input() -> None:
 
 def test_source_text_is_not_expanded_as_a_template() -> None:
     rule = _rule(audio_field="", image_field="Picture", image_providers=["pics"], image_prompt="{text}")
-    note = NoteJob(1, "Basic", {"Front": "use {Back} here", "Back": "SECRET", "Picture": ""})
+    note = SourceNote(1, "Basic", {"Front": "use {Back} here", "Back": "SECRET", "Picture": ""})
     (target,) = plan_notes([note], [rule]).targets
     assert target.work is not None
     assert target.work.request.text == "use {Back} here"

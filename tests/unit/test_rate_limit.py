@@ -9,7 +9,7 @@ import pytest
 from fake_clock import AdvancingEvent, Clock
 from job_fakes import Primary, items, run
 
-from addon.core.rate_limit import RateLimiter
+from addon.core.resilience.rate_limit import RateLimiter
 
 
 def test_the_burst_goes_out_at_once_then_requests_are_spaced_by_the_rate() -> None:

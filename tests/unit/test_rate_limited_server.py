@@ -15,10 +15,10 @@ import requests
 from loopback_speech import LoopbackSpeech
 from rate_limited_server import RateLimitedServer, serve_rate_limited
 
-from addon.core.errors import InvalidResponseError, RateLimitError, TransientError
-from addon.core.http_status import parse_retry_after
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.registry import ProviderRegistry, load_config
+from addon.core.base.errors import InvalidResponseError, RateLimitError, TransientError
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.providers.http.status import parse_retry_after
 
 MP3 = (b"\xff\xfb\x90\x64" + b"\x00" * 413) * 10  # silent MPEG-1 Layer III frames
 

@@ -10,7 +10,7 @@ from urllib.parse import quote, quote_plus
 
 import pytest
 
-from addon.core.redaction import REDACTED, KnownSecrets, redact
+from addon.core.base.redaction import REDACTED, KnownSecrets, redact
 
 R = REDACTED
 OPENAI_KEY = "sk-proj-Ab12Cd34Ef56Gh78Ij90Kl12"

@@ -20,16 +20,17 @@ from fake_http import FakeServer, Recorded, Reply, serve
 from fake_providers import EchoSpeech
 from registrations import Register
 
-from addon.core.catalog import BUILTIN_PROVIDERS, ProviderCatalog
-from addon.core.circuit_breaker import BreakerState
-from addon.core.config import parse_rules
-from addon.core.errors import ConfigError, ProviderImportError, UnknownProviderError
-from addon.core.health import HealthStatus
-from addon.core.interfaces import GENERIC_DEFAULTS
-from addon.core.job import GenerationOutcome, generate_all
-from addon.core.media import MediaKind, MediaRequest
-from addon.core.planner import WorkItem
-from addon.core.registry import ProviderRegistry, load_config
+from addon.core.base.errors import ConfigError, ProviderImportError, UnknownProviderError
+from addon.core.config.rules import parse_rules
+from addon.core.engine.generation import generate_all
+from addon.core.job.outcome import GenerationOutcome
+from addon.core.job.plan import WorkItem
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.catalog import BUILTIN_PROVIDERS, ProviderCatalog
+from addon.core.provider_system.media_provider import GENERIC_DEFAULTS
+from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.resilience.circuit_breaker import BreakerState
+from addon.core.resilience.health import HealthStatus
 
 AUDIO, IMAGE = MediaKind.AUDIO, MediaKind.IMAGE
 REPO = Path(__file__).resolve().parents[2]
@@ -129,9 +130,10 @@ class OptInSpeech(EchoSpeech):
 def test_building_a_registry_imports_no_provider_module() -> None:
     code = """
 import json, sys
-from addon.core.config import load_default_config, parse_rules
-from addon.core.media import MediaKind
-from addon.core.registry import ProviderRegistry
+from addon.core.config.files import load_default_config
+from addon.core.config.rules import parse_rules
+from addon.core.media.types import MediaKind
+from addon.core.provider_system.registry import ProviderRegistry
 
 def provider_modules():
     return sorted(

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from addon.core import reuse_index
-from addon.core.reuse_index import LOOKUP_CHUNK, SCHEMA_VERSION, ReuseEntry, ReuseIndex, reuse_key
+from addon.core.state import reuse_index
+from addon.core.state.reuse_index import LOOKUP_CHUNK, SCHEMA_VERSION, ReuseEntry, ReuseIndex, reuse_key
 
 REPO = Path(__file__).resolve().parents[2]
 SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
@@ -160,7 +160,7 @@ def test_a_garbage_file_is_moved_aside_and_the_job_goes_on(db_path: Path, caplog
     db_path.parent.mkdir(parents=True)
     garbage = os.urandom(64) + b"this is not an sqlite database" * 100
     db_path.write_bytes(garbage)
-    caplog.set_level(logging.WARNING, logger="addon.core.reuse_index")
+    caplog.set_level(logging.WARNING, logger="addon.core.state.reuse_index")
     with ReuseIndex(db_path, collection_id="c1") as index:
         assert index.lookup(["k"]) == {}
         _record(index, "k")
@@ -195,7 +195,7 @@ def test_an_unknown_schema_version_is_recreated(db_path: Path, caplog: pytest.Lo
     conn.commit()
     conn.close()
 
-    caplog.set_level(logging.WARNING, logger="addon.core.reuse_index")
+    caplog.set_level(logging.WARNING, logger="addon.core.state.reuse_index")
     with ReuseIndex(db_path, collection_id="c1") as index:
         assert len(index) == 0
         _record(index, "k")
@@ -212,7 +212,7 @@ def test_an_unknown_schema_version_is_recreated(db_path: Path, caplog: pytest.Lo
 def test_an_unusable_place_behaves_as_an_empty_index(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     blocker = tmp_path / "user_files"
     blocker.write_text("a file where the folder should be")
-    caplog.set_level(logging.WARNING, logger="addon.core.reuse_index")
+    caplog.set_level(logging.WARNING, logger="addon.core.state.reuse_index")
     with ReuseIndex(blocker / "reuse.sqlite3", collection_id="c1") as index:
         for i in range(5):
             _record(index, f"k{i}")
@@ -232,7 +232,7 @@ def test_a_bad_file_that_cannot_be_moved_aside_disables_the_index(
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr(os, "replace", refuse)
-    caplog.set_level(logging.WARNING, logger="addon.core.reuse_index")
+    caplog.set_level(logging.WARNING, logger="addon.core.state.reuse_index")
     with ReuseIndex(db_path, collection_id="c1") as index:
         for _ in range(3):
             _record(index, "k")
@@ -250,7 +250,7 @@ def test_a_busy_file_is_a_miss_not_a_corrupt_one(
         _record(index, "before")
         other = sqlite3.connect(db_path, isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")  # another process writing for a long time
-        caplog.set_level(logging.WARNING, logger="addon.core.reuse_index")
+        caplog.set_level(logging.WARNING, logger="addon.core.state.reuse_index")
         _record(index, "while-busy")  # gives up after the busy timeout, without raising
         other.execute("ROLLBACK")
         other.close()
@@ -279,7 +279,7 @@ def test_another_process_writes_at_the_same_time(db_path: Path) -> None:
     child = textwrap.dedent(
         f"""
         from pathlib import Path
-        from addon.core.reuse_index import ReuseIndex
+        from addon.core.state.reuse_index import ReuseIndex
         with ReuseIndex(Path({str(db_path)!r}), collection_id="c1") as index:
             for i in range(300):
                 index.record(key=f"child-{{i}}", file_name="f", provider="p", kind="image", size=i, sha1="s")

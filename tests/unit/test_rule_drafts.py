@@ -7,8 +7,15 @@ from typing import Any
 
 import pytest
 
-from addon.core.media import MediaKind
-from addon.core.rule_drafts import draft_rule, fills_something, guess_field, guess_language, rule_problems, rules_with
+from addon.core.config.rule_drafts import (
+    draft_rule,
+    fills_something,
+    guess_field,
+    guess_language,
+    rule_problems,
+    rules_with,
+)
+from addon.core.media.types import MediaKind
 
 ORDER = {MediaKind.IMAGE: ["openai", "wikimedia"], MediaKind.AUDIO: ["forvo", "espeak"]}
 

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from addon.core.text import clean_source_text, field_has_image, field_has_sound
+from addon.core.text.cleaning import clean_source_text, field_has_image, field_has_sound
 
 
 @pytest.mark.parametrize(

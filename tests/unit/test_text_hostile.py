@@ -22,7 +22,7 @@ import unicodedata
 
 import pytest
 
-from addon.core.text import clean_source_text
+from addon.core.text.cleaning import clean_source_text
 
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # man, woman, girl, boy joined by ZWJ
 THUMBS_UP_MEDIUM = "\U0001f44d\U0001f3fd"  # thumbs up + Fitzpatrick type 4

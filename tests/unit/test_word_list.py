@@ -13,8 +13,8 @@ from typing import TypeVar
 
 import pytest
 
-from addon.core.errors import MediaFillError
-from addon.core.word_list import (
+from addon.core.base.errors import MediaFillError
+from addon.core.text.word_list import (
     CHUNK_BYTES,
     ITEM_LIMIT,
     SAMPLE_BYTES,

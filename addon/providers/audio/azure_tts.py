@@ -46,8 +46,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import requests
 
-from ...core.download import display_url
-from ...core.errors import (
+from ...core.base.errors import (
     AuthError,
     ConfigError,
     NotFoundError,
@@ -56,11 +55,12 @@ from ...core.errors import (
     QuotaError,
     RateLimitError,
 )
-from ...core.http_status import parse_retry_after, server_excerpt
-from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
-from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import mime_type, require_media, sniff_audio
-from ..http_client import ERROR_BODY_CHARS, HttpClient, status_error
+from ...core.media.checks import mime_type, require_media, sniff_audio
+from ...core.media.types import MediaKind, MediaRequest, MediaResult
+from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from ..http.client import ERROR_BODY_CHARS, HttpClient, status_error
+from ..http.download import display_url
+from ..http.status import parse_retry_after, server_excerpt
 
 DEFAULT_REGION = "eastus"
 REGION_PLACEHOLDER = "{region}"

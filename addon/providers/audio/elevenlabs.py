@@ -54,8 +54,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.download import display_url
-from ...core.errors import (
+from ...core.base.errors import (
     AuthError,
     ConfigError,
     NotFoundError,
@@ -64,11 +63,12 @@ from ...core.errors import (
     QuotaError,
     RateLimitError,
 )
-from ...core.http_status import parse_retry_after, server_excerpt
-from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
-from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import mime_type, require_media, sniff_audio
-from ..http_client import HttpClient, status_error
+from ...core.media.checks import mime_type, require_media, sniff_audio
+from ...core.media.types import MediaKind, MediaRequest, MediaResult
+from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from ..http.client import HttpClient, status_error
+from ..http.download import display_url
+from ..http.status import parse_retry_after, server_excerpt
 
 DEFAULT_BASE_URL = "https://api.elevenlabs.io"
 # "George", a premade voice every account has (the voice of provider_apis.md §5.7 and of the SDK's

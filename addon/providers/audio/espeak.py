@@ -18,11 +18,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ...core.errors import PermanentError, ProviderError, ProviderUnavailableError, TransientError
-from ...core.interfaces import AudioProvider, Capabilities, HealthReport
-from ...core.log import get_logger
-from ...core.media import MediaRequest, MediaResult
-from ...core.media_checks import require_audio
+from ...core.base.errors import PermanentError, ProviderError, ProviderUnavailableError, TransientError
+from ...core.base.log import get_logger
+from ...core.media.checks import require_audio
+from ...core.media.types import MediaRequest, MediaResult
+from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport
 
 log = get_logger(__name__)
 

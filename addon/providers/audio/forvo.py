@@ -59,9 +59,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.config import package_dir
-from ...core.download import display_url, download_media, network_error
-from ...core.errors import (
+from ...core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -71,12 +69,14 @@ from ...core.errors import (
     QuotaError,
     TransientError,
 )
-from ...core.http_status import server_excerpt
-from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
-from ...core.log import get_logger
-from ...core.media import Attribution, MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import mime_type
-from ..http_client import MAX_ANSWER_BYTES, HttpClient, read_answer, status_error
+from ...core.base.log import get_logger
+from ...core.config.files import package_dir
+from ...core.media.checks import mime_type
+from ...core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
+from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from ..http.client import MAX_ANSWER_BYTES, HttpClient, read_answer, status_error
+from ..http.download import display_url, download_media, network_error
+from ..http.status import server_excerpt
 
 log = get_logger(__name__)
 

@@ -49,8 +49,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.download import display_url
-from ...core.errors import (
+from ...core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -61,11 +60,12 @@ from ...core.errors import (
     RateLimitError,
     TransientError,
 )
-from ...core.http_status import parse_retry_after, server_excerpt
-from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
-from ...core.media import MediaRequest, MediaResult
-from ...core.media_checks import mime_type, require_audio, sniff_audio
-from ..http_client import HttpClient, json_answer_limit, json_body, status_error
+from ...core.media.checks import mime_type, require_audio, sniff_audio
+from ...core.media.types import MediaRequest, MediaResult
+from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from ..http.client import HttpClient, json_answer_limit, json_body, status_error
+from ..http.download import display_url
+from ..http.status import parse_retry_after, server_excerpt
 
 DEFAULT_BASE_URL = "https://texttospeech.googleapis.com"
 AUTH_MODES = ("api_key", "bearer")

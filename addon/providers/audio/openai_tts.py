@@ -42,17 +42,12 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.download import display_url
-from ...core.errors import (
-    AuthError,
-    ConfigError,
-    PermanentError,
-    ProviderError,
-)
-from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
-from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import mime_type, require_media, sniff_audio
-from ..http_client import HttpClient, status_error
+from ...core.base.errors import AuthError, ConfigError, PermanentError, ProviderError
+from ...core.media.checks import mime_type, require_media, sniff_audio
+from ...core.media.types import MediaKind, MediaRequest, MediaResult
+from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from ..http.client import HttpClient, status_error
+from ..http.download import display_url
 from ..openai_api import DEFAULT_BASE_URL, ApiError, account_error
 
 # §2.2: the current TTS model (its 2025-03-20 snapshot is gone, §2.5); a setting, this is only the

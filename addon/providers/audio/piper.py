@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ...core.errors import (
+from ...core.base.errors import (
     ConfigError,
     InvalidResponseError,
     NotFoundError,
@@ -47,9 +47,9 @@ from ...core.errors import (
     ProviderUnavailableError,
     TransientError,
 )
-from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
-from ...core.media import MediaRequest, MediaResult
-from ...core.media_checks import mime_type, require_audio
+from ...core.media.checks import mime_type, require_audio
+from ...core.media.types import MediaRequest, MediaResult
+from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 
 INSTALL_HINT = (
     "install Piper with 'pip install piper-tts' (Python 3.9 or later) or download a build from the "

@@ -45,20 +45,13 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.download import display_url
-from ...core.errors import (
-    AuthError,
-    ConfigError,
-    NotFoundError,
-    PermanentError,
-    ProviderError,
-    QuotaError,
-)
-from ...core.http_status import server_excerpt
-from ...core.interfaces import AudioProvider, Capabilities, HealthReport, KeyUse
-from ...core.media import MediaRequest, MediaResult
-from ...core.media_checks import mime_type, require_audio, sniff_audio
-from ..http_client import ERROR_BODY_CHARS, HttpClient, status_error
+from ...core.base.errors import AuthError, ConfigError, NotFoundError, PermanentError, ProviderError, QuotaError
+from ...core.media.checks import mime_type, require_audio, sniff_audio
+from ...core.media.types import MediaRequest, MediaResult
+from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from ..http.client import ERROR_BODY_CHARS, HttpClient, status_error
+from ..http.download import display_url
+from ..http.status import server_excerpt
 
 DEFAULT_BASE_URL = "https://tts.api.cloud.yandex.net"
 SYNTHESIZE_PATH = "/speech/v1/tts:synthesize"

@@ -40,8 +40,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.download import display_url, download_media
-from ...core.errors import (
+from ...core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -50,10 +49,11 @@ from ...core.errors import (
     ProviderError,
     QuotaError,
 )
-from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
-from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import mime_type, require_media, sniff_image
-from ..http_client import HttpClient, json_answer_limit, status_error
+from ...core.media.checks import mime_type, require_media, sniff_image
+from ...core.media.types import MediaKind, MediaRequest, MediaResult
+from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
+from ..http.client import HttpClient, json_answer_limit, status_error
+from ..http.download import display_url, download_media
 from ..openai_api import DEFAULT_BASE_URL, ApiError, account_error
 
 # dall-e-2/-3 were shut down 2026-05-12, gpt-image-1 on 2026-10-23, and gpt-image-1-mini, -1.5 and

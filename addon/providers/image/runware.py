@@ -29,8 +29,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.download import download_media
-from ...core.errors import (
+from ...core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -40,12 +39,13 @@ from ...core.errors import (
     RateLimitError,
     TransientError,
 )
-from ...core.http_status import error_for_status, parse_retry_after
-from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
-from ...core.log import get_logger
-from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import mime_type, require_media, sniff_image
-from ..http_client import HttpClient, json_answer_limit, json_body, status_error
+from ...core.base.log import get_logger
+from ...core.media.checks import mime_type, require_media, sniff_image
+from ...core.media.types import MediaKind, MediaRequest, MediaResult
+from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
+from ..http.client import HttpClient, json_answer_limit, json_body, status_error
+from ..http.download import download_media
+from ..http.status import error_for_status, parse_retry_after
 
 log = get_logger(__name__)
 

@@ -40,8 +40,7 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.download import display_url, network_error
-from ...core.errors import (
+from ...core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -50,11 +49,12 @@ from ...core.errors import (
     ProviderUnavailableError,
     TransientError,
 )
-from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
-from ...core.log import get_logger
-from ...core.media import MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import mime_type, require_media, sniff_image
-from ..http_client import HttpClient, json_answer_limit, json_body, read_answer, status_error
+from ...core.base.log import get_logger
+from ...core.media.checks import mime_type, require_media, sniff_image
+from ...core.media.types import MediaKind, MediaRequest, MediaResult
+from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
+from ..http.client import HttpClient, json_answer_limit, json_body, read_answer, status_error
+from ..http.download import display_url, network_error
 
 log = get_logger(__name__)
 

@@ -51,8 +51,7 @@ from typing import Any, ClassVar
 import requests
 from bs4 import BeautifulSoup
 
-from ...core.download import display_url, download_media
-from ...core.errors import (
+from ...core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
@@ -62,12 +61,13 @@ from ...core.errors import (
     RateLimitError,
     TransientError,
 )
-from ...core.http_status import parse_retry_after, server_excerpt
-from ...core.interfaces import Capabilities, HealthReport, ImageProvider, KeyUse
-from ...core.log import get_logger
-from ...core.media import Attribution, MediaKind, MediaRequest, MediaResult
-from ...core.media_checks import mime_type
-from ..http_client import ERROR_BODY_CHARS, HttpClient, json_body, status_error
+from ...core.base.log import get_logger
+from ...core.media.checks import mime_type
+from ...core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
+from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
+from ..http.client import ERROR_BODY_CHARS, HttpClient, json_body, status_error
+from ..http.download import display_url, download_media
+from ..http.status import parse_retry_after, server_excerpt
 
 log = get_logger(__name__)
 

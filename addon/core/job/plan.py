@@ -1,0 +1,139 @@
+"""The plan of a job as data: the source notes a data provider hands over, the targets (one field of
+one note, filled or skipped and why), the unique work items, and what is ready or carried over.
+
+The planner (`engine.planner`) builds a `Plan`; the generation step works its `WorkItem`s; the sync
+provider stores by its `Target`s.
+
+Thread safety: frozen dataclasses, except `Plan`, which its builder fills on one thread before
+handing it on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from ..config.rules import FillMode
+from ..media.types import Attribution, MediaKind, MediaRequest
+
+
+@dataclass(frozen=True)
+class SourceNote:
+    """One note as a data provider hands it over: id, note type name, and field values."""
+
+    note_id: int
+    note_type: str
+    fields: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One unique request with the providers to try, in order."""
+
+    request: MediaRequest
+    providers: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        return self.request.cache_key + "|" + ",".join(self.providers)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One field of one note to fill (``work`` set) or to leave alone (``skip_reason`` set)."""
+
+    note_id: int
+    field: str
+    kind: MediaKind
+    mode: FillMode
+    work: WorkItem | None = None
+    skip_reason: str | None = None
+    # The cleaned source text the request was made from, so the store step can tell when the
+    # source field was edited while the job ran.
+    source_field: str = ""
+    source_text: str = ""
+    # Where a found image's credit goes (see `Rule.attribution_field`).
+    attribution_field: str = ""
+
+
+@dataclass(frozen=True)
+class ReadyMedia:
+    """Media already in the media folder for a work item: made by an earlier job (``source``
+    "index") or by an earlier run of this job (``source`` "journal")."""
+
+    file_name: str
+    provider: str
+    source: str
+    attribution: Attribution | None = None
+
+
+@dataclass(frozen=True)
+class CarriedFailure:
+    """A failure recorded by an earlier run of this job, kept as it was when the job is resumed."""
+
+    provider: str
+    message: str
+
+
+@dataclass(frozen=True)
+class CostEstimate:
+    """What a plan would cost if each request is answered by its first provider."""
+
+    requests: Mapping[str, int]
+    usd: Mapping[str, float]
+
+    @property
+    def total_usd(self) -> float:
+        return sum(self.usd.values())
+
+
+@dataclass
+class Plan:
+    targets: list[Target] = field(default_factory=list)
+    # Work items that need no request, by `WorkItem.key`: their media is ready, or their failure
+    # is carried over from an earlier run of the job.
+    ready: dict[str, ReadyMedia] = field(default_factory=dict)
+    carried_failures: dict[str, CarriedFailure] = field(default_factory=dict)
+
+    @property
+    def to_generate(self) -> list[Target]:
+        return [t for t in self.targets if t.work is not None]
+
+    def targets_by_key(self) -> dict[str, list[Target]]:
+        by_key: dict[str, list[Target]] = {}
+        for target in self.to_generate:
+            assert target.work is not None
+            by_key.setdefault(target.work.key, []).append(target)
+        return by_key
+
+    def requests_to_make(self) -> list[WorkItem]:
+        """The unique work that needs a provider: neither ready nor carried over."""
+        return [w for w in self.unique_work() if w.key not in self.ready and w.key not in self.carried_failures]
+
+    def estimate(self, price_of: Callable[[MediaKind, str], float]) -> CostEstimate:
+        """Requests and dollars per provider, counting each request at its first provider."""
+        requests: Counter[str] = Counter()
+        usd: dict[str, float] = {}
+        for item in self.requests_to_make():
+            if not item.providers:
+                continue
+            name = item.providers[0]
+            requests[name] += 1
+            usd[name] = usd.get(name, 0.0) + price_of(item.request.kind, name)
+        return CostEstimate(requests=dict(requests), usd=usd)
+
+    @property
+    def skipped(self) -> list[Target]:
+        return [t for t in self.targets if t.work is None]
+
+    def unique_work(self) -> list[WorkItem]:
+        """Each distinct request once, in plan order: identical requests are made once and shared."""
+        seen: dict[str, WorkItem] = {}
+        for target in self.to_generate:
+            assert target.work is not None
+            seen.setdefault(target.work.key, target.work)
+        return list(seen.values())
+
+    def skip_reasons(self) -> Counter[str]:
+        return Counter(t.skip_reason or "" for t in self.skipped)

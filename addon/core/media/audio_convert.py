@@ -1,0 +1,120 @@
+"""Audio in the format the user asked for (``audio_format``, MP3 by default: it plays on every Anki,
+AnkiMobile and AnkiDroid included), converted with whichever of ``lame``, ``ffmpeg`` or ``sox`` is
+installed.
+
+* WAV → MP3 with ``lame``; anything ffmpeg reads → anything with ``ffmpeg``; WAV, Ogg Vorbis and
+  FLAC → WAV, Ogg or FLAC with ``sox`` (and on to MP3 through ``lame``).
+* When no program can do it, the audio is kept under its true extension if the user allows
+  (``keep_unconverted_audio``), else the request fails with a message naming what to install.
+* The result is checked like any provider's bytes, so the extension always matches the bytes.
+
+Programs get argument lists (never a shell) and work on files in a temporary folder of their own.
+
+Thread safety: `convert_audio` may run on several worker threads at once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from ..base.errors import PermanentError, ProviderError
+from ..base.log import get_logger
+from .checks import mime_type, require_media
+from .types import MediaKind, MediaResult
+
+log = get_logger(__name__)
+
+AUDIO_FORMATS = ("mp3", "ogg", "wav", "flac")
+_SOX_READS = frozenset({"wav", "ogg", "flac"})
+_SOX_WRITES = frozenset({"wav", "ogg", "flac"})
+INSTALL_HINT = (
+    "install ffmpeg or lame (Debian/Ubuntu: 'sudo apt install ffmpeg lame'; macOS: 'brew install ffmpeg lame'), "
+    "or set keep_unconverted_audio to true"
+)
+
+Which = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class AudioOutput:
+    """What the user wants audio stored as."""
+
+    audio_format: str = "mp3"
+    keep_unconverted: bool = True
+    timeout_s: float = 60.0
+
+
+def _steps(source: str, target: str, which: Which) -> list[list[str]] | None:
+    """The programs to run, each as ``[program, from, to]``; None when nothing installed can."""
+    ffmpeg, lame, sox = which("ffmpeg"), which("lame"), which("sox")
+    if source == "wav" and target == "mp3" and lame:
+        return [[lame, "wav", "mp3"]]
+    if ffmpeg:
+        return [[ffmpeg, source, target]]
+    if sox and source in _SOX_READS:
+        if target in _SOX_WRITES:
+            return [[sox, source, target]]
+        if target == "mp3" and lame:
+            return [[sox, source, "wav"], [lame, "wav", "mp3"]]
+    return None
+
+
+def _argv(program: str, source: Path, target: Path) -> list[str]:
+    name = Path(program).name.lower()
+    if name.startswith("lame"):
+        return [program, "--quiet", "-V", "4", str(source), str(target)]
+    if name.startswith("ffmpeg"):
+        return [program, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), str(target)]
+    return [program, "-q", str(source), str(target)]
+
+
+def convert_audio(result: MediaResult, output: AudioOutput, *, which: Which = shutil.which) -> MediaResult:
+    """``result`` in ``output.audio_format`` (unchanged when it already is, or when it cannot be
+    converted and the user allows keeping it). Raises `PermanentError` when it must be converted
+    and cannot be, naming what to install."""
+    source = result.extension.lower()
+    target = output.audio_format.lower()
+    if result.request.kind is not MediaKind.AUDIO or result.data is None or source == target:
+        return result
+    steps = _steps(source, target, which)
+    if steps is None:
+        if output.keep_unconverted:
+            log.info("%s audio kept as %s: no program here converts it to %s", result.provider, source, target)
+            return result
+        raise PermanentError(
+            f"returned {source} audio and nothing here converts it to {target}; {INSTALL_HINT}",
+            provider=result.provider,
+        )
+    data = _run(steps, result.data, timeout_s=output.timeout_s, provider=result.provider)
+    require_media(MediaKind.AUDIO, data, extension=target, provider=result.provider)
+    return replace(result, data=data, extension=target, mime_type=mime_type(target))
+
+
+def _run(steps: Sequence[list[str]], data: bytes, *, timeout_s: float, provider: str) -> bytes:
+    with tempfile.TemporaryDirectory(prefix="media-fill-convert-") as folder:
+        current = Path(folder) / f"in.{steps[0][1]}"
+        current.write_bytes(data)
+        for index, (program, _, to) in enumerate(steps):
+            out = Path(folder) / f"step{index}.{to}"
+            try:
+                completed = subprocess.run(
+                    _argv(program, current, out), capture_output=True, timeout=timeout_s, check=False
+                )
+            except subprocess.TimeoutExpired:
+                raise _failure(provider, program, f"took longer than {timeout_s:g} s") from None
+            except OSError as exc:
+                raise _failure(provider, program, exc.strerror or type(exc).__name__) from None
+            if completed.returncode != 0 or not out.is_file():
+                detail = completed.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+                raise _failure(provider, program, detail[0][:200])
+            current = out
+        return current.read_bytes()
+
+
+def _failure(provider: str, program: str, detail: str) -> ProviderError:
+    return PermanentError(f"its audio could not be converted with {Path(program).name}: {detail}", provider=provider)

@@ -1,0 +1,88 @@
+"""The value types that flow through a job: what to make (`MediaRequest`) and what came back
+(`MediaResult`).
+
+Thread safety: all types are immutable and safe to pass between threads.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..base.errors import ProviderError
+
+
+class MediaKind(str, enum.Enum):
+    IMAGE = "image"
+    AUDIO = "audio"
+
+
+@dataclass(frozen=True)
+class MediaRequest:
+    """One thing to produce.
+
+    ``text`` is the cleaned source text (or, for images, the prompt); ``options`` holds anything
+    else that changes the output. Two requests with the same ``cache_key`` produce the same media,
+    so a job makes them once.
+    """
+
+    kind: MediaKind
+    text: str
+    language: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    trace_id: str = ""
+
+    @property
+    def cache_key(self) -> str:
+        payload = json.dumps(
+            [self.kind.value, self.text, self.language.lower(), dict(self.options)],
+            sort_keys=True,
+            ensure_ascii=False,
+            default=str,
+        )
+        return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who made a found image and under which licence, for the note (search providers)."""
+
+    author: str = ""
+    license: str = ""
+    license_url: str = ""
+    source_url: str = ""
+    title: str = ""
+
+    def text(self) -> str:
+        """One line for a field: "Title — Author — CC BY-SA 4.0 — https://…" (empty parts left out)."""
+        return " — ".join(part for part in (self.title, self.author, self.license, self.source_url) if part)
+
+
+@dataclass(frozen=True)
+class MediaResult:
+    """The outcome of one request: validated bytes on success, a `ProviderError` on failure.
+
+    ``provider`` names the provider that produced the bytes (or the last one tried).
+    """
+
+    request: MediaRequest
+    provider: str
+    data: bytes | None = None
+    extension: str = ""
+    mime_type: str = ""
+    error: ProviderError | None = None
+    attempts: int = 1
+    elapsed_s: float = 0.0
+    attribution: Attribution | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.data is not None
+
+    @classmethod
+    def failure(cls, request: MediaRequest, error: ProviderError, *, provider: str) -> MediaResult:
+        return cls(request=request, provider=provider, error=error)

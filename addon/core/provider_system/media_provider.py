@@ -1,0 +1,227 @@
+"""The media provider interface (`ImageProvider`, `AudioProvider`), with its capabilities and the
+report of one connection test. The other two provider interfaces are `data_provider.DataProvider`
+(supplies the work) and `sync_provider.SyncProvider` (stores the results).
+
+A media provider is built from its own config slice, connects lazily (nothing happens in
+``__init__`` beyond reading settings), and is closed with the registry. Its class states what it is
+(``name``, ``kind``, ``description``, `Capabilities`, ``settings_schema`` for its own keys); the
+keys every provider shares (``enabled``, ``timeout_s``, ``api_key``…) are added by
+`provider_info.slice_schema`.
+
+Thread safety: the job runner calls ``generate`` from worker threads, at most ``max_concurrency``
+at a time per provider; implementations must be safe for that. ``close`` is called once, after
+every ``generate`` has returned.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..base.errors import ProviderError
+from ..media.checks import DEFAULT_MAX_MEDIA_BYTES
+from ..media.types import MediaKind, MediaRequest, MediaResult
+
+if TYPE_CHECKING:
+    pass
+
+
+class KeyUse(str, enum.Enum):
+    """Whether a provider takes an API key: never, optionally (higher limits), or always."""
+
+    NONE = "none"
+    OPTIONAL = "optional"
+    REQUIRED = "required"
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider can do, for the registry, the settings page and the planner.
+
+    ``languages`` empty means any language the provider's voices or models cover. ``http`` means the
+    provider talks to a ``base_url`` (users may point it at a proxy or a compatible server).
+    """
+
+    batch: bool = False
+    languages: tuple[str, ...] = ()
+    key: KeyUse = KeyUse.NONE
+    offline: bool = False
+    http: bool = False
+
+    @property
+    def needs_key(self) -> bool:
+        return self.key is KeyUse.REQUIRED
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "batch": self.batch,
+            "languages": list(self.languages),
+            "needs_key": self.needs_key,
+            "key": self.key.value,
+            "offline": self.offline,
+            "http": self.http,
+        }
+
+
+# The shared settings every provider understands, with the values used when neither config.json
+# nor the provider class gives one.
+GENERIC_DEFAULTS: Mapping[str, Any] = {
+    "enabled": True,
+    "timeout_s": 30,
+    "retry_attempts": 2,
+    "requests_per_minute": 60,
+    "max_concurrency": 1,
+    "price_per_request": 0.0,
+}
+
+
+def resolve_api_key(settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> str:
+    """The key to use: the environment variable named by ``api_key_env`` when it is set and not
+    empty, else ``api_key``; "" when neither gives one."""
+    env_name = str(settings.get("api_key_env") or "")
+    if env_name:
+        value = (os.environ if environ is None else environ).get(env_name, "").strip()
+        if value:
+            return value
+    return str(settings.get("api_key") or "").strip()
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """Outcome of a provider's cheapest real call."""
+
+    provider: str
+    ok: bool
+    latency_s: float
+    message: str = ""
+
+
+class MediaProvider(abc.ABC):
+    """Makes media from requests.
+
+    Subclasses set ``name``, ``kind``, ``description``, ``capabilities`` and ``settings_schema``
+    (JSON Schema properties of the provider's own keys) and implement `generate` and
+    `test_connection`. Built-in providers keep their defaults in ``config.json``; a third-party
+    provider may put its defaults in ``default_settings``.
+    """
+
+    name: ClassVar[str]
+    kind: ClassVar[MediaKind]
+    description: ClassVar[str] = ""
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    settings_schema: ClassVar[Mapping[str, Any]] = {}
+    default_settings: ClassVar[Mapping[str, Any]] = {}
+    default_batch_size: ClassVar[int] = 1
+    # The service's address when the settings name none (HTTP providers).
+    default_base_url: ClassVar[str] = ""
+    # Own settings that never change what the provider makes: media made before a change of one of
+    # these is still reused (limits, keys and URLs are never counted either).
+    settings_not_changing_output: ClassVar[frozenset[str]] = frozenset({"batch_size", "user_agent"})
+    default_max_concurrency: ClassVar[int] = 1
+    priority: ClassVar[int] = 100  # default order among providers of a kind: lower first
+    # The largest media file a job takes (the config's ``max_media_mb``), set by the registry when
+    # it builds the provider: downloads and answers are read no further than this allows.
+    max_media_bytes: int = DEFAULT_MAX_MEDIA_BYTES
+
+    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
+        self.settings = dict(settings)
+        self.api_key = resolve_api_key(self.settings, environ=environ)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.settings.get("enabled", True))
+
+    @property
+    def max_concurrency(self) -> int:
+        return int(self.settings.get("max_concurrency", self.default_max_concurrency))
+
+    @property
+    def batch_size(self) -> int:
+        """How many requests go out in one native batch call (1 without a batch API). A batch
+        provider reads it from its own ``batch_size`` setting, else ``default_batch_size``."""
+        if not self.capabilities.batch:
+            return 1
+        return max(1, int(self.settings.get("batch_size", self.default_batch_size)))
+
+    @property
+    def timeout_s(self) -> float:
+        return float(self.settings.get("timeout_s", GENERIC_DEFAULTS["timeout_s"]))
+
+    @property
+    def retry_attempts(self) -> int:
+        return int(self.settings.get("retry_attempts", GENERIC_DEFAULTS["retry_attempts"]))
+
+    @property
+    def requests_per_minute(self) -> float:
+        return float(self.settings.get("requests_per_minute", GENERIC_DEFAULTS["requests_per_minute"]))
+
+    @property
+    def price_per_request(self) -> float:
+        return float(self.settings.get("price_per_request", GENERIC_DEFAULTS["price_per_request"]))
+
+    @property
+    def base_url(self) -> str:
+        """The ``base_url`` setting (`default_base_url` when the slice has none), without a final "/"."""
+        return str(self.settings.get("base_url", self.default_base_url) or "").rstrip("/")
+
+    def setting_path(self, key: str = "") -> str:
+        """Where a setting of this provider lives in the config, for messages that name the fix:
+        ``providers.audio.forvo.daily_limit`` (or the slice itself without ``key``)."""
+        path = f"providers.{self.kind.value}.{self.name}"
+        return f"{path}.{key}" if key else path
+
+    def setup_problem(self) -> str | None:
+        """Why this provider cannot run with its settings (checked when a job starts, before any
+        request), naming the setting to fix; None when it can. Never contains a key."""
+        if self.capabilities.needs_key and not self.api_key:
+            env = self.settings.get("api_key_env")
+            where = f"api_key, or the environment variable {env}" if env else "api_key (or name an api_key_env)"
+            return f"needs an API key: set {self.setting_path(where)}"
+        if self.capabilities.http and not self.base_url:
+            return f"has no server address: set {self.setting_path('base_url')}"
+        return None
+
+    @abc.abstractmethod
+    def generate(self, request: MediaRequest) -> MediaResult:
+        """Produce validated media for one request, or raise a `ProviderError`."""
+
+    def generate_batch(self, requests: Sequence[MediaRequest]) -> list[MediaResult]:
+        """Produce media for several requests; one failure never fails the others.
+
+        The default loops over `generate`; providers with a native batch API override it (and set
+        ``capabilities.batch``).
+        """
+        results = []
+        for request in requests:
+            started = time.monotonic()
+            try:
+                results.append(self.generate(request))
+            except ProviderError as exc:
+                if not exc.provider:
+                    exc.provider = self.name
+                results.append(
+                    MediaResult(request=request, provider=self.name, error=exc, elapsed_s=time.monotonic() - started)
+                )
+        return results
+
+    @abc.abstractmethod
+    def test_connection(self) -> HealthReport:
+        """Make the cheapest real call the provider has and report how it went. Never raises for a
+        provider failure: the report says what is wrong."""
+
+    def close(self) -> None:
+        """Release connections or processes. The default has nothing to release."""
+        return None
+
+
+class AudioProvider(MediaProvider, abc.ABC):
+    kind: ClassVar[MediaKind] = MediaKind.AUDIO
+
+
+class ImageProvider(MediaProvider, abc.ABC):
+    kind: ClassVar[MediaKind] = MediaKind.IMAGE

@@ -1,0 +1,378 @@
+"""Builds providers by kind and name with their own config slice, and keeps their health.
+
+`ProviderRegistry` reads its providers from a `ProviderCatalog` (an explicit import mapping; see
+`catalog`). Building a registry imports no provider module: a class is imported, and checked
+against its interface, when that provider is first needed. Instances are cached by name and by a
+hash of their config slice, and rebuilt when that slice changes (`update_config`). Each provider
+has a `CircuitBreaker` and a `ProviderHealth` that outlive config changes, so a provider that
+failed five times in a row stays paused across jobs until its cool-down passes.
+
+`load_config` is the single way to get a validated config (CLI, Anki, tests).
+
+Thread safety: `get`, `close`, `breaker` and `health` take the registry's lock and may be called
+from any thread (the job builds its providers on its worker thread while the settings page may ask
+for one on the main thread); breakers and health counters are thread-safe and are updated from the
+job's worker threads. Call `update_config` between jobs. `health_check_all` blocks (run it off the
+UI thread) and runs the checks on short-lived daemon threads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ..base.errors import ConfigError, DuplicateProviderError, MediaFillError, RegistryError
+from ..base.log import get_logger, remember_secrets
+from ..config.files import load_default_config, media_cap_bytes, merge_config, provider_settings
+from ..config.migration import migrate_config
+from ..config.rules import Rule
+from ..config.schema import validate_config
+from ..media.types import MediaKind
+from ..resilience.circuit_breaker import BreakerState, CircuitBreaker
+from ..resilience.health import HealthSnapshot, HealthStatus, ProviderHealth
+from .catalog import ProviderCatalog
+from .info import SHARED_KEYS, ProviderInfo, class_defaults, loose_slice_schema
+from .media_provider import HealthReport, MediaProvider, resolve_api_key
+
+log = get_logger(__name__)
+
+DEFAULT_FAILURE_THRESHOLD = 5
+DEFAULT_COOLDOWN_S = 300.0
+DEFAULT_HEALTH_CHECK_TIMEOUT_S = 15.0
+
+ProviderKey = tuple[MediaKind, str]
+
+
+def catalog_for(config: Mapping[str, Any], *, shipped_defaults: Mapping[str, Any] | None = None) -> ProviderCatalog:
+    """The catalog for ``config``: built-in, add-on-registered and ``provider_modules`` providers.
+
+    A configured module name that is taken already becomes a `ConfigError` naming the key path.
+    """
+    modules = config.get("provider_modules") or {}
+    try:
+        return ProviderCatalog(configured_modules=modules, shipped_defaults=shipped_defaults)
+    except DuplicateProviderError as exc:
+        raise ConfigError(f"invalid config: provider_modules: {exc.message}") from None
+    except RegistryError as exc:
+        raise ConfigError(f"invalid config: provider_modules: {exc}") from None
+
+
+def slice_schemas(catalog: ProviderCatalog) -> dict[MediaKind, dict[str, Mapping[str, Any]]]:
+    """Each known provider's config-slice schema; a provider that cannot be loaded gets a loose one
+    (its load error is reported when it is used)."""
+    infos, failures = catalog.load_all()
+    schemas: dict[MediaKind, dict[str, Mapping[str, Any]]] = {kind: {} for kind in MediaKind}
+    for info in infos:
+        schemas[info.kind][info.name] = info.config_schema
+    for kind, name in failures:
+        schemas[kind][name] = loose_slice_schema()
+    return schemas
+
+
+def load_config(overrides: Mapping[str, Any] | None, *, shipped: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The shipped defaults with ``overrides`` (brought to the current shape by `migrate_config`)
+    deep-merged over them, validated against every known provider's schema; raises `ConfigError`
+    naming each bad key. Loads provider classes (not instances) to read their schemas."""
+    defaults = load_default_config() if shipped is None else shipped
+    config = merge_config(defaults, overrides)
+    modules = config.get("provider_modules")
+    if modules is not None and not isinstance(modules, Mapping):
+        raise ConfigError(f"invalid config: provider_modules: {modules!r} is not of type 'object'")
+    catalog = catalog_for(config, shipped_defaults=defaults)
+    known = {kind: catalog.names(kind) for kind in MediaKind}
+    config = merge_config(defaults, migrate_config(overrides or {}, known=known).config)
+    validate_config(config, slice_schemas(catalog))
+    remember_config_secrets(config)
+    return config
+
+
+def remember_config_secrets(config: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
+    """Every key the config holds or names (through ``api_key_env``) is redacted from logs and
+    error texts from now on, whether or not its provider is ever built."""
+    for providers in config.get("providers", {}).values():
+        for settings in providers.values():
+            if isinstance(settings, Mapping):
+                remember_secrets(str(settings.get("api_key") or ""), resolve_api_key(settings, environ=environ))
+
+
+def _settings_hash(settings: Mapping[str, Any]) -> str:
+    text = json.dumps(settings, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One provider's health check, as `health_check_all` and ``python -m addon check`` show it."""
+
+    kind: MediaKind
+    provider: str
+    ok: bool
+    status: HealthStatus
+    latency_s: float | None
+    message: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "provider": self.provider,
+            "ok": self.ok,
+            "status": self.status.value,
+            "latency_s": None if self.latency_s is None else round(self.latency_s, 4),
+            "message": self.message,
+        }
+
+
+class ProviderRegistry:
+    """Providers for one config; see the module docstring for the rules."""
+
+    def __init__(
+        self,
+        config: Mapping[str, Any],
+        *,
+        catalog: ProviderCatalog | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._config: Mapping[str, Any] = config
+        self.catalog = catalog if catalog is not None else catalog_for(config)
+        self._clock = clock
+        self._environ = environ
+        self._instances: dict[ProviderKey, tuple[str, MediaProvider]] = {}
+        self._breakers: dict[ProviderKey, CircuitBreaker] = {}
+        self._health: dict[ProviderKey, ProviderHealth] = {}
+        self.load_errors: dict[ProviderKey, RegistryError] = {}
+        self._lock = threading.RLock()
+
+    # Config
+
+    @property
+    def config(self) -> Mapping[str, Any]:
+        return self._config
+
+    def update_config(self, config: Mapping[str, Any]) -> None:
+        """Use ``config`` from now on: providers whose slice changed are rebuilt on next use;
+        breakers take the new thresholds; health counters are kept."""
+        self._config = config
+        threshold, cooldown = self._breaker_settings()
+        with self._lock:
+            for breaker in self._breakers.values():  # kept, so a paused provider stays paused
+                breaker.failure_threshold, breaker.cooldown_s = threshold, cooldown
+
+    def settings(self, kind: MediaKind, name: str) -> dict[str, Any]:
+        """The provider's effective settings: generic defaults, its class defaults, its slice."""
+        return {**class_defaults(self.catalog.load(kind, name)), **provider_settings(self._config, kind, name)}
+
+    def output_fingerprint(self, kind: MediaKind, name: str) -> str:
+        """A digest of the provider's own settings, the ones that change what it makes (voice,
+        model, size…), leaving out limits, keys and URLs: reused media must match it."""
+        try:
+            settings = self.settings(kind, name)
+            ignored = SHARED_KEYS | self.catalog.load(kind, name).settings_not_changing_output
+        except RegistryError:
+            settings = provider_settings(self._config, kind, name)
+            ignored = SHARED_KEYS
+        own = {key: value for key, value in settings.items() if key not in ignored}
+        return hashlib.sha256(json.dumps(own, sort_keys=True, default=str).encode()).hexdigest()
+
+    def is_enabled(self, kind: MediaKind, name: str) -> bool:
+        """Whether the provider is switched on (its slice, else its class default; a provider that
+        cannot be loaded counts by its slice alone)."""
+        try:
+            return bool(self.settings(kind, name).get("enabled", True))
+        except RegistryError:
+            return bool(provider_settings(self._config, kind, name).get("enabled", True))
+
+    # Instances
+
+    def get(self, kind: MediaKind, name: str) -> MediaProvider:
+        """The provider built with its current slice; raises a `RegistryError` subclass when it is
+        unknown, fails to import, or misses the interface."""
+        key = (kind, name)
+        cls = self.catalog.load(kind, name)
+        with self._lock:
+            settings = self.settings(kind, name)
+            digest = _settings_hash(settings)
+            cached = self._instances.get(key)
+            if cached is not None and cached[0] == digest:
+                cached[1].max_media_bytes = media_cap_bytes(self._config)  # the current config's cap
+                return cached[1]
+            if cached is not None:
+                cached[1].close()
+            provider = cls(settings, environ=self._environ)
+            provider.max_media_bytes = media_cap_bytes(self._config)
+            remember_secrets(provider.api_key, settings.get("api_key"))
+            self._instances[key] = (digest, provider)
+            return provider
+
+    def close(self) -> None:
+        """Close every built provider (health and breakers are kept)."""
+        with self._lock:
+            instances, self._instances = self._instances, {}
+        for _, provider in instances.values():
+            try:
+                provider.close()
+            except Exception:  # closing one must not stop closing the others
+                log.exception("closing provider %s failed", provider.name)
+
+    # Metadata
+
+    def info(self, kind: MediaKind, name: str) -> ProviderInfo:
+        return self.catalog.info(kind, name)
+
+    def infos(self, kind: MediaKind | None = None) -> list[ProviderInfo]:
+        """Every loadable provider's info (of ``kind``, or all), by priority; a provider that
+        fails to load is logged, kept in `load_errors`, and left out."""
+        infos, failures = self.catalog.load_all()
+        self.load_errors.update(failures)
+        found = [info for info in infos if kind is None or info.kind is kind]
+        return sorted(found, key=lambda i: (i.kind.value, i.priority, i.name))
+
+    def available(self, kind: MediaKind, *, enabled_only: bool = True) -> list[ProviderInfo]:
+        """The providers of ``kind`` that load, in default order; only enabled ones unless asked."""
+        return [i for i in self.infos(kind) if not enabled_only or self.is_enabled(kind, i.name)]
+
+    def providers_for(self, rule: Rule, kind: MediaKind, *, enabled_only: bool = False) -> list[str]:
+        """The rule's providers of ``kind`` in its priority order (known ones; enabled ones when asked)."""
+        names = [name for name in rule.providers_for(kind) if (kind, name) in self.catalog]
+        return [n for n in names if self.is_enabled(kind, n)] if enabled_only else names
+
+    def setup_problem(self, kind: MediaKind, name: str) -> str | None:
+        """Why the provider cannot run as configured (disabled, missing key, not loadable), or None."""
+        if not self.is_enabled(kind, name):
+            return "is disabled in the settings"
+        return self._build_problem(kind, name)
+
+    # Health
+
+    def _breaker_settings(self) -> tuple[int, float]:
+        raw = self._config.get("circuit_breaker") or {}
+        return (
+            int(raw.get("failure_threshold", DEFAULT_FAILURE_THRESHOLD)),
+            float(raw.get("cooldown_s", DEFAULT_COOLDOWN_S)),
+        )
+
+    def breaker(self, kind: MediaKind, name: str) -> CircuitBreaker:
+        with self._lock:
+            key = (kind, name)
+            if key not in self._breakers:
+                threshold, cooldown = self._breaker_settings()
+                self._breakers[key] = CircuitBreaker(
+                    name=name, failure_threshold=threshold, cooldown_s=cooldown, clock=self._clock
+                )
+            return self._breakers[key]
+
+    def health(self, kind: MediaKind, name: str) -> ProviderHealth:
+        with self._lock:
+            key = (kind, name)
+            if key not in self._health:
+                self._health[key] = ProviderHealth(name, unhealthy_after=self._breaker_settings()[0])
+            return self._health[key]
+
+    def status(self, kind: MediaKind, name: str) -> HealthSnapshot:
+        breaker_open = self.breaker(kind, name).state is BreakerState.OPEN
+        return self.health(kind, name).snapshot(breaker_open=breaker_open)
+
+    def reset_breaker(self, kind: MediaKind, name: str) -> None:
+        """Close the provider's breaker by hand (the settings page's "Reset")."""
+        self.breaker(kind, name).reset()
+
+    def health_check_all(
+        self, *, kinds: Iterable[MediaKind] = tuple(MediaKind), timeout_s: float | None = None
+    ) -> list[CheckResult]:
+        """Run every enabled provider's `test_connection` at once, each within ``timeout_s``.
+
+        A provider that cannot be built or is not set up fails its check without a call. Blocks
+        until every check has finished or timed out; do not call it on a UI thread.
+        """
+        wanted = [(k, name) for k in kinds for name in self.catalog.names(k) if self.is_enabled(k, name)]
+        return self._run_checks(wanted, timeout_s=timeout_s, problem_of=self.setup_problem)
+
+    def check_provider(self, kind: MediaKind, name: str, *, timeout_s: float | None = None) -> CheckResult:
+        """Run one provider's `test_connection` within ``timeout_s``, whether or not it is enabled
+        (the settings window tests a key before the provider is switched on). Blocks like
+        `health_check_all`; do not call it on a UI thread."""
+        return self._run_checks([(kind, name)], timeout_s=timeout_s, problem_of=self._build_problem)[0]
+
+    def _build_problem(self, kind: MediaKind, name: str) -> str | None:
+        """Why the provider cannot be tested as configured (not loadable, missing key), or None."""
+        try:
+            return self.get(kind, name).setup_problem()
+        except MediaFillError as exc:
+            return exc.message if isinstance(exc, RegistryError) else str(exc)
+        except Exception as exc:  # a provider whose constructor crashes must not break the others
+            log.exception("building provider %s failed", name)
+            return f"could not be built ({type(exc).__name__}); see the log"
+
+    def _run_checks(
+        self,
+        wanted: list[ProviderKey],
+        *,
+        timeout_s: float | None,
+        problem_of: Callable[[MediaKind, str], str | None],
+    ) -> list[CheckResult]:
+        limit = (
+            timeout_s
+            if timeout_s is not None
+            else float(self._config.get("health_check_timeout_s", DEFAULT_HEALTH_CHECK_TIMEOUT_S))
+        )
+        results: dict[ProviderKey, CheckResult] = {}
+        runnable: list[tuple[ProviderKey, MediaProvider]] = []
+        for key in wanted:
+            problem = problem_of(*key)
+            if problem is None:
+                runnable.append((key, self.get(*key)))
+            else:
+                results[key] = CheckResult(key[0], key[1], False, HealthStatus.UNHEALTHY, None, problem)
+        # Daemon threads, not an executor: a check that hangs must hold neither the caller nor the
+        # process at exit.
+        checks = [_CheckThread(key, provider) for key, provider in runnable]
+        for check in checks:
+            check.start()
+        deadline = time.monotonic() + limit
+        for check in checks:
+            check.join(max(0.0, deadline - time.monotonic()))
+            if check.outcome is None:
+                timed_out = HealthReport(check.key[1], False, limit, f"no answer within {limit:g} s")
+                results[check.key] = self._record_check(check.key, timed_out)
+            else:
+                results[check.key] = self._record_check(check.key, *check.outcome)
+        return [results[key] for key in wanted]
+
+    def _record_check(self, key: ProviderKey, report: HealthReport, elapsed: float | None = None) -> CheckResult:
+        health = self.health(*key)
+        latency = report.latency_s if elapsed is None else elapsed
+        if report.ok:
+            health.record_success(elapsed_s=latency)
+            self.breaker(*key).record_success()
+        else:
+            health.record_failure(error=report.message, elapsed_s=latency)
+        status = self.status(*key).status
+        if not report.ok:
+            status = HealthStatus.UNHEALTHY
+        return CheckResult(key[0], key[1], report.ok, status, latency, report.message)
+
+
+class _CheckThread(threading.Thread):
+    def __init__(self, key: ProviderKey, provider: MediaProvider) -> None:
+        super().__init__(name=f"media-fill-check-{key[1]}", daemon=True)
+        self.key = key
+        self.provider = provider
+        self.outcome: tuple[HealthReport, float] | None = None
+
+    def run(self) -> None:
+        started = time.monotonic()
+        try:
+            report = self.provider.test_connection()
+        except MediaFillError as exc:
+            report = HealthReport(self.provider.name, False, time.monotonic() - started, str(exc))
+        except Exception as exc:  # a provider bug must not break the check of the others
+            log.exception("health check of %s crashed", self.provider.name)
+            report = HealthReport(
+                self.provider.name, False, time.monotonic() - started, f"crashed ({type(exc).__name__})"
+            )
+        self.outcome = (report, time.monotonic() - started)

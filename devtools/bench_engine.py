@@ -32,12 +32,10 @@ from typing import Any, ClassVar
 import requests
 
 REPO = Path(__file__).resolve().parents[1]
-for extra in (REPO, REPO / "tests" / "support"):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
 
 from anki.collection import Collection  # noqa: E402
-from rate_limited_server import serve_rate_limited  # noqa: E402
 
 from addon.collection.fill import JobOptions, run_headless  # noqa: E402
 from addon.core.engine.generation import generate_all  # noqa: E402
@@ -45,6 +43,7 @@ from addon.core.job.plan import WorkItem  # noqa: E402
 from addon.core.media.types import MediaKind, MediaRequest, MediaResult  # noqa: E402
 from addon.core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport  # noqa: E402
 from addon.core.provider_system.registry import ProviderRegistry, load_config  # noqa: E402
+from tests.support.rate_limited_server import serve_rate_limited  # noqa: E402
 
 RESULTS = REPO / "bench" / "results.md"
 AUDIO = MediaKind.AUDIO
@@ -63,7 +62,7 @@ def work_items(count: int, *, provider: str, prefix: str = "word") -> list[WorkI
 def loopback_registry(url: str, *, requests_per_minute: float, max_concurrency: int) -> ProviderRegistry:
     config = load_config(
         {
-            "provider_modules": {"audio": {"loopback_speech": "loopback_speech:LoopbackSpeech"}},
+            "provider_modules": {"audio": {"loopback_speech": "tests.support.loopback_speech:LoopbackSpeech"}},
             "providers": {
                 "audio": {
                     "loopback_speech": {

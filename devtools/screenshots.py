@@ -65,8 +65,8 @@ def running_anki(base: Path) -> Iterator[tuple[Any, Any]]:
 
 
 def config_for(images: Any, speech: Any) -> dict[str, Any]:
-    from openai_fake import TEST_KEY as IMAGE_KEY
-    from openai_tts_fake import TEST_KEY as SPEECH_KEY
+    from tests.fakes.openai_fake import TEST_KEY as IMAGE_KEY
+    from tests.fakes.openai_tts_fake import TEST_KEY as SPEECH_KEY
 
     limits = {"requests_per_minute": 6000, "max_concurrency": 2, "retry_attempts": 0}
     return {
@@ -82,8 +82,8 @@ def config_for(images: Any, speech: Any) -> dict[str, Any]:
 
 
 def capture(out: Path) -> None:
-    from openai_fake import safety_rejection, serve_openai
-    from openai_tts_fake import serve_openai_tts
+    from tests.fakes.openai_fake import safety_rejection, serve_openai
+    from tests.fakes.openai_tts_fake import serve_openai_tts
 
     base = Path(tempfile.mkdtemp(prefix="media-fill-shots-"))
     with ExitStack() as stack:

@@ -11,7 +11,7 @@ import pytest
 
 # key_scan: every artifact of the session scanned for the test keys; reliability_record: the fault
 # matrix and the reliability figures, printed at the end (and written by `make faults`).
-pytest_plugins = ["key_scan", "reliability_record"]
+pytest_plugins = ["tests.support.key_scan", "tests.support.reliability_record"]
 
 
 def _require_program(name: str) -> str:

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 from anki.collection import Collection
-from cli_runner import run_cli
 
 from addon.core.media.checks import sniff_audio
 from devtools.sample_deck import DEMO_RULES, build_sample_collection
+from tests.support.cli_runner import run_cli
 
 TOTAL_NOTES = 25  # 12 English + 13 Spanish, one of them with audio already
 

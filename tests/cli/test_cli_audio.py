@@ -11,8 +11,9 @@ from pathlib import Path
 
 from anki.collection import AddNoteRequest, Collection
 from anki.decks import DeckId
-from cli_runner import run_cli
-from forvo_fake import TEST_KEY, serve_forvo
+
+from tests.fakes.forvo_fake import TEST_KEY, serve_forvo
+from tests.support.cli_runner import run_cli
 
 WORDS = [f"word{chr(ord('a') + i)}" for i in range(20)]
 MISSING = WORDS[3::4]  # 5 words Forvo has no recording of

@@ -30,12 +30,12 @@ import pytest
 from anki.collection import Collection
 from anki.decks import DeckId
 from anki.notes import NoteId
-from cli_runner import REPO, run_cli
-from fake_http import serve
-from reliability_record import count
-from streaming_fakes import MP3_MIN_BYTES, SpeechServer, mp3_for
 
 from addon.core.state.journal import JobHeader, JobJournal, journal_path
+from tests.support.cli_runner import REPO, run_cli
+from tests.support.fake_http import serve
+from tests.support.reliability_record import count
+from tests.support.streaming_fakes import MP3_MIN_BYTES, SpeechServer, mp3_for
 
 # ``make faults`` kills 20 jobs; ``make test`` three.
 SEEDS = range(1, 21) if os.environ.get("MEDIA_FILL_FAULTS") == "full" else range(1, 4)
@@ -108,7 +108,7 @@ def make_setup(tmp_path: Path, *, file_bytes: int = MP3_MIN_BYTES) -> Iterator[S
     with serve(speech) as server:
         echo = {"base_url": server.url, "api_key": KEY, "requests_per_minute": 100000, "retry_attempts": 0}
         config: dict[str, Any] = {
-            "provider_modules": {"audio": {"echo_speech": "fake_providers:EchoSpeech"}},
+            "provider_modules": {"audio": {"echo_speech": "tests.support.fake_providers:EchoSpeech"}},
             "rules": [RULE],
             "providers": {"audio": {"echo_speech": echo}},
         }

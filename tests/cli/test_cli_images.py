@@ -12,14 +12,14 @@ from typing import Any
 
 from anki.collection import AddNoteRequest, Collection
 from anki.decks import DeckId
-from cli_runner import run_cli
-from openai_fake import TEST_KEY as OPENAI_KEY
-from openai_fake import serve_openai, server_error
-from openverse_fake import serve_openverse
-from wikimedia_fake import CommonsFile, serve_wikimedia
 
 from addon.core.media.checks import require_media
 from addon.core.media.types import MediaKind
+from tests.fakes.openai_fake import TEST_KEY as OPENAI_KEY
+from tests.fakes.openai_fake import serve_openai, server_error
+from tests.fakes.openverse_fake import serve_openverse
+from tests.fakes.wikimedia_fake import CommonsFile, serve_wikimedia
+from tests.support.cli_runner import run_cli
 
 WORDS = [f"word{i:02d}" for i in range(20)]
 IMG = re.compile(r'<img src="([^"]+)">')

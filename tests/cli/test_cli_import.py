@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from anki.collection import Collection
 from anki.notes import NoteId
-from cli_runner import run_cli
-from openai_fake import TEST_KEY as IMAGE_KEY
-from openai_fake import serve_openai
-from openai_tts_fake import TEST_KEY as SPEECH_KEY
-from openai_tts_fake import serve_openai_tts
 
 from addon.core.media.checks import sniff_audio, sniff_image
 from devtools.sample_deck import ENGLISH_TYPE, build_sample_collection
+from tests.fakes.openai_fake import TEST_KEY as IMAGE_KEY
+from tests.fakes.openai_fake import serve_openai
+from tests.fakes.openai_tts_fake import TEST_KEY as SPEECH_KEY
+from tests.fakes.openai_tts_fake import serve_openai_tts
+from tests.support.cli_runner import run_cli
 
 DECK = "Imported"
 FAST = {"requests_per_minute": 60000, "max_concurrency": 4, "retry_attempts": 0}

@@ -10,14 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_runner import run_cli
-from fake_http import FakeServer, Recorded, Reply, serve
 
 from devtools.sample_deck import DEMO_RULES, build_sample_collection
+from tests.support.cli_runner import run_cli
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
 
 TEST_KEY = "mf-test-key-7f3a9c2e11d0"
 ENV_KEY = "mf-env-key-41b8e0c6aa95"
-ECHO_MODULE = {"audio": {"echo_speech": "fake_providers:EchoSpeech"}}
+ECHO_MODULE = {"audio": {"echo_speech": "tests.support.fake_providers:EchoSpeech"}}
 
 
 def write_config(tmp_path: Path, data: dict[str, Any]) -> Path:
@@ -112,7 +112,12 @@ def test_providers_text_table(tmp_path: Path) -> None:
 
 
 def test_a_provider_module_that_fails_to_import_is_listed_with_its_error(tmp_path: Path) -> None:
-    modules = {"audio": {"echo_speech": "fake_providers:EchoSpeech", "broken": "broken_provider_module:Broken"}}
+    modules = {
+        "audio": {
+            "echo_speech": "tests.support.fake_providers:EchoSpeech",
+            "broken": "tests.support.broken_provider_module:Broken",
+        }
+    }
     config = write_config(tmp_path, {"provider_modules": modules})
     rows = providers_json(config)
     assert rows["broken"]["status"] == "unhealthy"

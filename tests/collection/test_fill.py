@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 from anki.notes import NoteId
-from notes_helpers import add_basic, make_config
 
 from addon.collection.fill import run_headless
 from addon.collection.sync import UNDO_NAME
 from addon.core.media.checks import sniff_audio
 from addon.core.text.cleaning import field_has_sound
 from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, PREFILLED, SPANISH_TYPE, add_sample_notes
+from tests.support.notes_helpers import add_basic, make_config
 
 
 def fields(col: Collection, note_ids: list[int]) -> dict[int, list[str]]:

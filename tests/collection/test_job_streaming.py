@@ -20,9 +20,6 @@ import pytest
 from anki.collection import AddNoteRequest, Collection
 from anki.decks import DeckId
 from anki.notes import NoteId
-from fake_http import FakeServer, serve
-from notes_helpers import add_basic
-from streaming_fakes import STREAMING_MODULES, GatedSpeech, SpeechServer, mp3_for
 
 from addon.collection.fill import CHUNK_ITEMS, FillSession, JobOptions, run_headless
 from addon.collection.sync import UNDO_NAME
@@ -33,6 +30,9 @@ from addon.core.job.plan import WorkItem
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.registry import ProviderRegistry, load_config
 from addon.core.state.journal import read_journal
+from tests.support.fake_http import FakeServer, serve
+from tests.support.notes_helpers import add_basic
+from tests.support.streaming_fakes import STREAMING_MODULES, GatedSpeech, SpeechServer, mp3_for
 
 KEY = "mf-streaming-key-5d1e"
 AUDIO = MediaKind.AUDIO

@@ -10,8 +10,6 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 from anki.notes import NoteId
-from media_samples import png_bytes
-from notes_helpers import add_basic, make_config
 
 from addon.collection.fill import generate_job, plan_job, store_job
 from addon.collection.sync import UNDO_NAME, CollectionSync, apply_mode, media_reference
@@ -24,6 +22,8 @@ from addon.core.media.checks import sniff_audio
 from addon.core.media.naming import media_file_name
 from addon.core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
 from addon.core.provider_system.registry import ProviderRegistry
+from tests.support.media_samples import png_bytes
+from tests.support.notes_helpers import add_basic, make_config
 
 HTML_ERROR_PAGE = b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>\n"
 

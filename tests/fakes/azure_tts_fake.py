@@ -64,9 +64,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
-from failure_script import FailureScript
-from fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from tests.support.failure_script import FailureScript
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
 
 TEST_KEY = "sk-test-azure-5d81c0e7a2f4"
 

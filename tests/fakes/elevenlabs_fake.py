@@ -61,8 +61,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from failure_script import FailureScript
-from fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.failure_script import FailureScript
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
 
 TEST_KEY = "sk-test-elevenlabs-7d2e9f41b6a3"
 

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from fake_http import FakeServer, Recorded, Reply
+from tests.support.fake_http import FakeServer, Recorded, Reply
 
 FAILURES = ("limit", "bad_key", "invalid_value", "rate_limit", "server_error", "unavailable", "hang", "not_json")
 """What `ForvoFake.fail_next` and ``fail`` can make an API request (a lookup, not a file) do:

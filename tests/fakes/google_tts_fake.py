@@ -62,9 +62,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
-from failure_script import FailureScript
-from fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from tests.support.failure_script import FailureScript
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
 
 TEST_KEY = "sk-test-google-tts-7d1f3a9c2b64"
 TEST_TOKEN = "sk-test-google-token-5e8a0c4f9d21"

@@ -58,10 +58,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
-from failure_script import FailureScript
-from fake_http import FakeServer, Recorded, Reply, serve
-from media_samples import png_bytes
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from tests.support.failure_script import FailureScript
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.media_samples import png_bytes
 
 TEST_KEY = "sk-test-openai-4f7c2a9d1e8b"
 

@@ -70,9 +70,9 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
-from failure_script import FailureScript
-from fake_http import Recorded, Reply
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from tests.support.failure_script import FailureScript
+from tests.support.fake_http import Recorded, Reply
 
 TEST_KEY = "sk-test-openai-tts-7d1e3b9a52c4"
 

@@ -48,8 +48,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from fake_http import FakeServer, Recorded, Reply
-from media_samples import png_bytes
+from tests.support.fake_http import FakeServer, Recorded, Reply
+from tests.support.media_samples import png_bytes
 
 FAILURES = ("unauthorized", "forbidden", "rate_limit", "server_error", "unavailable", "hang", "not_json")
 """What `OpenverseFake.fail_next` and ``fail`` can make an API request do:

@@ -56,8 +56,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from fake_http import FakeServer, Recorded, Reply, serve
-from media_samples import png_bytes
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.media_samples import png_bytes
 
 API_PATH = "/v1"
 FILES_PATH = "/files/"

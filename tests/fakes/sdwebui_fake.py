@@ -53,7 +53,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
 
 TXT2IMG_PATH = "/sdapi/v1/txt2img"
 SD_MODELS_PATH = "/sdapi/v1/sd-models"

@@ -59,8 +59,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
-from fake_http import Recorded, Reply
-from media_samples import png_bytes
+from tests.support.fake_http import Recorded, Reply
+from tests.support.media_samples import png_bytes
 
 API_PATH = "/w/api.php"
 FILES_PREFIX = "/wikipedia/commons/"

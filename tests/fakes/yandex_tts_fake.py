@@ -79,9 +79,9 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
-from failure_script import FailureScript
-from fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from tests.support.failure_script import FailureScript
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
 
 TEST_KEY = "sk-test-yandex-7d1e0c4b9a62f3e8"
 TEST_IAM_TOKEN = "sk-test-yandex-iam-t1.9euelZq0c2f8a"

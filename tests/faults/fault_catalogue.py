@@ -19,10 +19,9 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from fault_proxy import Answer, CutBody, Fault, Hang, Rewrite, Upstream
-from fault_targets import Target
-
 from addon.core.media.types import MediaKind
+from tests.faults.fault_targets import Target
+from tests.support.fault_proxy import Answer, CutBody, Fault, Hang, Rewrite, Upstream
 
 OK = "ok"
 RETRIED = "retried → ok"
@@ -76,7 +75,7 @@ def _quota(target: Target) -> Fault | None:
 
 
 def _answer(status: int, body: bytes, content_type: str) -> Answer:
-    from fake_http import Reply
+    from tests.support.fake_http import Reply
 
     return Answer(Reply(status, body, {"Content-Type": content_type}))
 

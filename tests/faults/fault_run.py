@@ -21,16 +21,26 @@ from typing import Any
 
 from anki.collection import Collection
 from anki.notes import NoteId
-from fault_catalogue import FAILED, FAULTS_BY_KEY, FELL_BACK, MEDIA_CAP_MB, OK, RETRIED, FaultCase, applies, backup_for
-from fault_proxy import dead_url, fault_proxy
-from fault_targets import TARGETS_BY_NAME, WORDS, Served, Target
-from notes_helpers import add_basic
 
 from addon.collection.fill import run_headless
 from addon.core.job.report import JobReport
 from addon.core.media.checks import sniff_audio, sniff_image
 from addon.core.media.types import MediaKind
 from addon.core.provider_system.registry import load_config
+from tests.faults.fault_catalogue import (
+    FAILED,
+    FAULTS_BY_KEY,
+    FELL_BACK,
+    MEDIA_CAP_MB,
+    OK,
+    RETRIED,
+    FaultCase,
+    applies,
+    backup_for,
+)
+from tests.faults.fault_targets import TARGETS_BY_NAME, WORDS, Served, Target
+from tests.support.fault_proxy import dead_url, fault_proxy
+from tests.support.notes_helpers import add_basic
 
 FIELD = "Back"
 # One media reference, and the found media's credit after it as an HTML comment (Forvo, Commons…).

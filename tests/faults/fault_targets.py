@@ -16,20 +16,19 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-import azure_tts_fake as azure
-import elevenlabs_fake as eleven
-import forvo_fake as forvo
-import google_tts_fake as google
-import openai_fake as openai_images
-import openai_tts_fake as openai_speech
-import openverse_fake as openverse
-import runware_fake as runware
-import sdwebui_fake as sdwebui
-import wikimedia_fake as wikimedia
-import yandex_tts_fake as yandex
-from fake_http import Reply
-
+import tests.fakes.azure_tts_fake as azure
+import tests.fakes.elevenlabs_fake as eleven
+import tests.fakes.forvo_fake as forvo
+import tests.fakes.google_tts_fake as google
+import tests.fakes.openai_fake as openai_images
+import tests.fakes.openai_tts_fake as openai_speech
+import tests.fakes.openverse_fake as openverse
+import tests.fakes.runware_fake as runware
+import tests.fakes.sdwebui_fake as sdwebui
+import tests.fakes.wikimedia_fake as wikimedia
+import tests.fakes.yandex_tts_fake as yandex
 from addon.core.media.types import MediaKind
+from tests.support.fake_http import Reply
 
 Match = Callable[[str, str], bool]
 

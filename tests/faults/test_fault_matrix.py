@@ -14,10 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fault_catalogue import FAULTS, FaultCase
-from fault_run import RunningFakes, run_cell
-from fault_targets import TARGETS, Target
-from reliability_record import record_cell
+
+from tests.faults.fault_catalogue import FAULTS, FaultCase
+from tests.faults.fault_run import RunningFakes, run_cell
+from tests.faults.fault_targets import TARGETS, Target
+from tests.support.reliability_record import record_cell
 
 FULL = os.environ.get("MEDIA_FILL_FAULTS") == "full"
 ALWAYS_ON_EVERY_PROVIDER = {"none", "html-200", "json", "over-cap", "401", "quota"}

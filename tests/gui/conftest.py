@@ -18,10 +18,10 @@ from types import ModuleType, TracebackType
 from typing import Any
 
 import pytest
-from harness import ADDON, UiProblems, pump
 from PyQt6 import sip
 
 from devtools.anki_base import PROFILE, create_base, headless_environment, link_addon
+from tests.support.harness import ADDON, UiProblems, pump
 
 
 def pytest_configure(config: pytest.Config) -> None:

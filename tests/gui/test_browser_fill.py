@@ -8,10 +8,10 @@ from types import ModuleType
 from typing import Any
 
 from aqt.qt import QAction, QKeySequence, QMenu, QPoint, QShortcut, QTimer
-from harness import UiProblems, open_fill_dialog, pump, set_addon_config, start_from_dialog
 
 from addon.core.media.checks import sniff_audio
 from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, SPANISH_TYPE
+from tests.support.harness import UiProblems, open_fill_dialog, pump, set_addon_config, start_from_dialog
 
 OpenBrowser = Callable[[list[int]], Any]
 

@@ -13,14 +13,14 @@ from typing import Any
 
 import pytest
 from aqt.qt import Qt
-from harness import ADDON, open_fill_dialog, pump, set_addon_config, start_from_dialog, wait_for_plan
-from openai_fake import TEST_KEY as IMAGE_KEY
-from openai_fake import safety_rejection, serve_openai, server_error
-from openai_tts_fake import TEST_KEY as SPEECH_KEY
-from openai_tts_fake import serve_openai_tts
 
 from addon.core.media.checks import sniff_audio, sniff_image
 from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, SPANISH_TYPE
+from tests.fakes.openai_fake import TEST_KEY as IMAGE_KEY
+from tests.fakes.openai_fake import safety_rejection, serve_openai, server_error
+from tests.fakes.openai_tts_fake import TEST_KEY as SPEECH_KEY
+from tests.fakes.openai_tts_fake import serve_openai_tts
+from tests.support.harness import ADDON, open_fill_dialog, pump, set_addon_config, start_from_dialog, wait_for_plan
 
 OpenBrowser = Callable[[list[int]], Any]
 # The fakes answer at once; the shipped limits (5 pictures a minute) would only make the tests wait.

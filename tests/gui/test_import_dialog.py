@@ -8,9 +8,9 @@ from types import ModuleType
 from typing import Any
 
 from aqt.qt import QAction, QMenu
-from harness import pump, start_from_dialog, wait_for_plan
 
 from devtools.sample_deck import ENGLISH_TYPE
+from tests.support.harness import pump, start_from_dialog, wait_for_plan
 
 DECK = "Imported words"
 WORDS = [(f"word{chr(ord('a') + i)}", f"meaning {i}") for i in range(12)]

@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 from aqt.qt import QKeyEvent, Qt
-from harness import ADDON, pump
+
+from tests.support.harness import ADDON, pump
 
 Progress = Callable[..., Any]
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 from aqt.qt import QApplication, QLabel, QTableWidget, QTextDocument, QWidget
-from harness import ADDON, pump
 from PyQt6 import sip
 from PyQt6.QtCore import QItemSelectionModel, Qt
+
+from tests.support.harness import ADDON, pump
 
 HTML_REASON = "<b>Bad</b> <img src=x onerror=alert(1)> answer & more"
 LABELS = {1: "apple", 2: "banana", 3: "cherry"}

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from aqt.qt import QTimer
-from harness import open_fill_dialog, pump, set_addon_config, start_from_dialog
-from openai_fake import TEST_KEY as IMAGE_KEY
-from openai_tts_fake import TEST_KEY as SPEECH_KEY
-from remote_fakes import RemoteFakes, remote_openai_fakes
 
 from devtools.sample_deck import ENGLISH_TYPE
+from tests.fakes.openai_fake import TEST_KEY as IMAGE_KEY
+from tests.fakes.openai_tts_fake import TEST_KEY as SPEECH_KEY
+from tests.support.harness import open_fill_dialog, pump, set_addon_config, start_from_dialog
+from tests.support.remote_fakes import RemoteFakes, remote_openai_fakes
 
 NOTES = 500
 LATENCY_S = 0.04

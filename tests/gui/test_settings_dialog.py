@@ -14,12 +14,12 @@ from typing import Any, ClassVar
 import jsonschema
 import pytest
 from aqt.qt import QAction, QLabel, QLineEdit, QMenu, QPushButton, Qt, QWidget
-from harness import ADDON, pump
-from openai_fake import TEST_KEY, serve_openai
 from PyQt6.QtTest import QTest
 
 from addon.core.config.files import config_overrides, load_default_config, merge_config, same_json
 from addon.core.media.types import MediaKind
+from tests.fakes.openai_fake import TEST_KEY, serve_openai
+from tests.support.harness import ADDON, pump
 
 RULES: list[dict[str, Any]] = [
     {

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from anki.errors import DBError
-from harness import ADDON
+
+from tests.support.harness import ADDON
 
 
 def loaded(name: str) -> ModuleType:

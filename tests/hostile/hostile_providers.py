@@ -19,12 +19,11 @@ import hashlib
 import threading
 from typing import Any, ClassVar
 
-from media_samples import png_bytes
-from streaming_fakes import MP3_FRAME_HEADER, MP3_MIN_BYTES
-
 from addon.core.base.errors import PermanentError
 from addon.core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
 from addon.core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, ImageProvider, KeyUse
+from tests.support.media_samples import png_bytes
+from tests.support.streaming_fakes import MP3_FRAME_HEADER, MP3_MIN_BYTES
 
 MODULES = {
     "audio": {

@@ -35,9 +35,6 @@ import pytest
 import requests
 from anki.collection import Collection
 from anki.notes import NoteId
-from fake_http import FakeServer, Handler, Recorded, Reply
-from media_samples import png_bytes
-from shipped import shipped_slice
 
 from addon.collection.fill import run_headless
 from addon.core.base.errors import ProviderError
@@ -51,6 +48,9 @@ from addon.providers.image.openai import OpenAIImages
 from addon.providers.image.openverse import OpenverseImages
 from addon.providers.image.wikimedia import WikimediaCommons
 from tests.hostile.hostile_checks import assert_safe_name
+from tests.support.fake_http import FakeServer, Handler, Recorded, Reply
+from tests.support.media_samples import png_bytes
+from tests.support.shipped import shipped_slice
 
 KEY = "sk-test-hostile-urls-5c2d9e"
 SECRET_FILE = "secret.png"

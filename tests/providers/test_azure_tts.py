@@ -15,26 +15,6 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
-from azure_tts_fake import (
-    HTML_PAGE,
-    KNOWN_VOICE_NAMES,
-    OGG_OPUS_BYTES,
-    SYNTHESIS_PATH,
-    TEST_KEY,
-    VOICES_PATH,
-    AzureTTSFake,
-    Failure,
-    bad_request,
-    forbidden,
-    html_gateway_error,
-    quota_exceeded,
-    serve_azure_tts,
-    server_error,
-    too_many_requests,
-    unsupported_media_type,
-)
-from job_fakes import Backup, Lookup
-from shipped import shipped_slice
 
 from addon.core.base.errors import (
     AuthError,
@@ -60,6 +40,26 @@ from addon.providers.audio.azure_tts import (
     AzureSpeech,
     voice_locale,
 )
+from tests.fakes.azure_tts_fake import (
+    HTML_PAGE,
+    KNOWN_VOICE_NAMES,
+    OGG_OPUS_BYTES,
+    SYNTHESIS_PATH,
+    TEST_KEY,
+    VOICES_PATH,
+    AzureTTSFake,
+    Failure,
+    bad_request,
+    forbidden,
+    html_gateway_error,
+    quota_exceeded,
+    serve_azure_tts,
+    server_error,
+    too_many_requests,
+    unsupported_media_type,
+)
+from tests.support.job_fakes import Backup, Lookup
+from tests.support.shipped import shipped_slice
 
 # The block proposed for config.json's providers.audio.azure_tts (checked against the schema below).
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "azure_tts")

@@ -14,23 +14,6 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
-from elevenlabs_fake import (
-    GEORGE,
-    HTML_PAGE,
-    TEST_KEY,
-    ElevenLabsFake,
-    Failure,
-    html_gateway_error,
-    quota_exceeded,
-    serve_elevenlabs,
-    server_error,
-    silent_wav,
-    system_busy,
-    too_many_concurrent_requests,
-    validation_error,
-)
-from job_fakes import Backup, Lookup
-from shipped import shipped_slice
 
 from addon.core.base.errors import (
     AuthError,
@@ -50,6 +33,23 @@ from addon.core.media.types import MediaKind, MediaRequest, MediaResult
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.core.provider_system.media_provider import MediaProvider
 from addon.providers.audio.elevenlabs import ElevenLabsSpeech
+from tests.fakes.elevenlabs_fake import (
+    GEORGE,
+    HTML_PAGE,
+    TEST_KEY,
+    ElevenLabsFake,
+    Failure,
+    html_gateway_error,
+    quota_exceeded,
+    serve_elevenlabs,
+    server_error,
+    silent_wav,
+    system_busy,
+    too_many_concurrent_requests,
+    validation_error,
+)
+from tests.support.job_fakes import Backup, Lookup
+from tests.support.shipped import shipped_slice
 
 # The block proposed for config.json's providers.audio.elevenlabs (checked against the schema below).
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "elevenlabs")

@@ -17,19 +17,6 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
-from forvo_fake import (
-    INCORRECT_DOMAIN,
-    LIMIT_REACHED,
-    TEST_KEY,
-    FakePronunciation,
-    ForvoFake,
-    html_page,
-    serve_forvo,
-    silent_mp3,
-    vorbis_bytes,
-)
-from job_fakes import Backup, Lookup
-from shipped import shipped_slice
 
 from addon.core.base.errors import (
     AuthError,
@@ -56,6 +43,19 @@ from addon.providers.audio.forvo import (
     next_reset,
     period_start,
 )
+from tests.fakes.forvo_fake import (
+    INCORRECT_DOMAIN,
+    LIMIT_REACHED,
+    TEST_KEY,
+    FakePronunciation,
+    ForvoFake,
+    html_page,
+    serve_forvo,
+    silent_mp3,
+    vorbis_bytes,
+)
+from tests.support.job_fakes import Backup, Lookup
+from tests.support.shipped import shipped_slice
 
 # The slice proposed for config.json; the tests build the provider from it (with their own counter file).
 SHIPPED: dict[str, Any] = shipped_slice("audio", "forvo")

@@ -16,8 +16,25 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
-from fake_http import Reply
-from google_tts_fake import (
+
+from addon.core.base.errors import (
+    AuthError,
+    ConfigError,
+    InvalidResponseError,
+    NotFoundError,
+    PermanentError,
+    ProviderError,
+    QuotaError,
+    RateLimitError,
+    TransientError,
+)
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.info import check_provider_class, slice_schema
+from addon.providers.audio.google_tts import GoogleSpeech, language_code
+from tests.fakes.google_tts_fake import (
     SYNTHESIZE_PATH,
     TEST_KEY,
     TEST_TOKEN,
@@ -39,26 +56,9 @@ from google_tts_fake import (
     service_disabled,
     wav_bytes,
 )
-from job_fakes import Backup, Lookup
-from shipped import shipped_slice
-
-from addon.core.base.errors import (
-    AuthError,
-    ConfigError,
-    InvalidResponseError,
-    NotFoundError,
-    PermanentError,
-    ProviderError,
-    QuotaError,
-    RateLimitError,
-    TransientError,
-)
-from addon.core.engine.generation import generate_all
-from addon.core.job.plan import WorkItem
-from addon.core.media.checks import require_media
-from addon.core.media.types import MediaKind, MediaRequest
-from addon.core.provider_system.info import check_provider_class, slice_schema
-from addon.providers.audio.google_tts import GoogleSpeech, language_code
+from tests.support.fake_http import Reply
+from tests.support.job_fakes import Backup, Lookup
+from tests.support.shipped import shipped_slice
 
 # The block proposed for config.json's providers.audio.google_tts (checked against the schema below).
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "google_tts")

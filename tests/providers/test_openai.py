@@ -14,24 +14,6 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
-from job_fakes import Lookup
-from openai_fake import (
-    JPEG_BYTES,
-    PNG_BYTES,
-    TEST_KEY,
-    WEBP_BYTES,
-    Failure,
-    OpenAIFake,
-    content_policy_violation,
-    html_gateway_error,
-    insufficient_quota,
-    org_not_verified,
-    rate_limited,
-    safety_rejection,
-    serve_openai,
-    server_error,
-)
-from shipped import shipped_slice
 
 from addon.core.base.errors import (
     AuthError,
@@ -49,6 +31,24 @@ from addon.core.media.checks import require_media
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.image.openai import OpenAIImages
+from tests.fakes.openai_fake import (
+    JPEG_BYTES,
+    PNG_BYTES,
+    TEST_KEY,
+    WEBP_BYTES,
+    Failure,
+    OpenAIFake,
+    content_policy_violation,
+    html_gateway_error,
+    insufficient_quota,
+    org_not_verified,
+    rate_limited,
+    safety_rejection,
+    serve_openai,
+    server_error,
+)
+from tests.support.job_fakes import Lookup
+from tests.support.shipped import shipped_slice
 
 # The block proposed for config.json's providers.image.openai (checked against the schema below).
 # Enabled, as a user who lists it in a rule has it (it ships disabled).

@@ -15,27 +15,6 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
-from job_fakes import Backup
-from job_fakes import Lookup as EngineLookup
-from openai_tts_fake import (
-    FLAC_BYTES,
-    HTML_PAGE,
-    OPUS_BYTES,
-    SPEECH_PATH,
-    TEST_KEY,
-    Failure,
-    OpenAITTSFake,
-    bad_request,
-    forbidden,
-    html_gateway_error,
-    insufficient_quota,
-    rate_limited,
-    serve_openai_tts,
-    server_error,
-    unsupported_country,
-    wav_bytes,
-)
-from shipped import shipped_slice
 
 from addon.core.base.errors import (
     AuthError,
@@ -53,6 +32,27 @@ from addon.core.media.checks import require_media
 from addon.core.media.types import MediaKind, MediaRequest, MediaResult
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.audio.openai_tts import DEFAULT_INSTRUCTIONS, MAX_INPUT_CHARS, OpenAISpeech
+from tests.fakes.openai_tts_fake import (
+    FLAC_BYTES,
+    HTML_PAGE,
+    OPUS_BYTES,
+    SPEECH_PATH,
+    TEST_KEY,
+    Failure,
+    OpenAITTSFake,
+    bad_request,
+    forbidden,
+    html_gateway_error,
+    insufficient_quota,
+    rate_limited,
+    serve_openai_tts,
+    server_error,
+    unsupported_country,
+    wav_bytes,
+)
+from tests.support.job_fakes import Backup
+from tests.support.job_fakes import Lookup as EngineLookup
+from tests.support.shipped import shipped_slice
 
 # The block proposed for config.json's providers.audio.openai_tts (checked against the schema below).
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "openai_tts")

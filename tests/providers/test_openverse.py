@@ -12,10 +12,6 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
-from job_fakes import Lookup
-from media_samples import png_bytes
-from openverse_fake import FakeImage, OpenverseFake, html_page, jpeg_bytes, serve_openverse
-from shipped import shipped_slice
 
 from addon.core.base.errors import (
     AuthError,
@@ -34,6 +30,10 @@ from addon.core.media.checks import require_media
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.image.openverse import DEFAULT_BASE_URL, USER_AGENT, OpenverseImages, license_name
+from tests.fakes.openverse_fake import FakeImage, OpenverseFake, html_page, jpeg_bytes, serve_openverse
+from tests.support.job_fakes import Lookup
+from tests.support.media_samples import png_bytes
+from tests.support.shipped import shipped_slice
 
 # The slice proposed for config.json; the tests build the provider from it.
 # Enabled, as a user who lists it in a rule has it (it ships disabled).

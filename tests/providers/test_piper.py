@@ -26,8 +26,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-from job_fakes import Backup, Lookup
-from shipped import shipped_slice
 
 from addon.core.base.errors import (
     ConfigError,
@@ -45,6 +43,8 @@ from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.core.provider_system.media_provider import KeyUse
 from addon.providers.audio.piper import PiperSpeech
+from tests.support.job_fakes import Backup, Lookup
+from tests.support.shipped import shipped_slice
 
 # The slice proposed for config.json; the tests build the provider from it.
 SHIPPED: dict[str, Any] = shipped_slice("audio", "piper")

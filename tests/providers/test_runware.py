@@ -12,16 +12,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from job_fakes import Lookup
-from media_samples import png_bytes
-from runware_fake import (
-    CONTENT_POLICY,
-    HTML_PAGE,
-    PROVIDER_TIMEOUT,
-    RunwareFake,
-    TaskFailure,
-    serve_runware,
-)
 
 from addon.core.base.errors import (
     AuthError,
@@ -39,6 +29,16 @@ from addon.core.media.checks import require_media, sniff_image
 from addon.core.media.types import MediaKind, MediaRequest, MediaResult
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.image.runware import RunwareImages
+from tests.fakes.runware_fake import (
+    CONTENT_POLICY,
+    HTML_PAGE,
+    PROVIDER_TIMEOUT,
+    RunwareFake,
+    TaskFailure,
+    serve_runware,
+)
+from tests.support.job_fakes import Lookup
+from tests.support.media_samples import png_bytes
 
 KEY = "sk-test-runware-5f3a9c1d7e"
 IMAGE = MediaKind.IMAGE

@@ -13,17 +13,6 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
-from job_fakes import Lookup
-from sdwebui_fake import (
-    OPTIONS_PATH,
-    SD_MODELS_PATH,
-    TXT2IMG_PATH,
-    RunningSdWebUI,
-    serve_sdwebui,
-    tiny_jpeg,
-    tiny_png,
-)
-from shipped import shipped_slice
 
 from addon.core.base.errors import (
     AuthError,
@@ -41,6 +30,17 @@ from addon.core.media.checks import require_media, sniff_image
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.image.sdwebui import DEFAULT_BASE_URL, StableDiffusionWebUI
+from tests.fakes.sdwebui_fake import (
+    OPTIONS_PATH,
+    SD_MODELS_PATH,
+    TXT2IMG_PATH,
+    RunningSdWebUI,
+    serve_sdwebui,
+    tiny_jpeg,
+    tiny_png,
+)
+from tests.support.job_fakes import Lookup
+from tests.support.shipped import shipped_slice
 
 # The slice proposed for config.json; the tests build the provider from it.
 # Enabled, as a user who lists it in a rule has it (it ships disabled).

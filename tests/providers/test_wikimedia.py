@@ -12,9 +12,6 @@ from typing import Any
 
 import jsonschema
 import pytest
-from job_fakes import Lookup
-from shipped import shipped_slice
-from wikimedia_fake import KNOWN_PARAMS, CommonsFile, WikimediaFake, jpeg_bytes, serve_wikimedia
 
 from addon.core.base.errors import (
     AuthError,
@@ -32,6 +29,9 @@ from addon.core.media.checks import require_media
 from addon.core.media.types import Attribution, MediaKind, MediaRequest
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.image.wikimedia import DEFAULT_USER_AGENT, MAX_QUERY_CHARS, WikimediaCommons
+from tests.fakes.wikimedia_fake import KNOWN_PARAMS, CommonsFile, WikimediaFake, jpeg_bytes, serve_wikimedia
+from tests.support.job_fakes import Lookup
+from tests.support.shipped import shipped_slice
 
 USER_AGENT = "MediaFillTests/1.0 (https://example.org/media-fill-tests; tests@example.org)"
 

@@ -14,9 +14,25 @@ from typing import Any
 import jsonschema
 import pytest
 import requests
-from job_fakes import Backup, Lookup
-from shipped import shipped_slice
-from yandex_tts_fake import (
+
+from addon.core.base.errors import (
+    AuthError,
+    ConfigError,
+    InvalidResponseError,
+    NotFoundError,
+    PermanentError,
+    ProviderError,
+    QuotaError,
+    RateLimitError,
+    TransientError,
+)
+from addon.core.engine.generation import generate_all
+from addon.core.job.plan import WorkItem
+from addon.core.media.checks import require_media
+from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.info import check_provider_class, slice_schema
+from addon.providers.audio.yandex_tts import YandexSpeech
+from tests.fakes.yandex_tts_fake import (
     HTML_PAGE,
     SERVICE_ACCOUNT_FOLDER,
     SYNTHESIZE_PATH,
@@ -36,24 +52,8 @@ from yandex_tts_fake import (
     serve_yandex_tts,
     server_error,
 )
-
-from addon.core.base.errors import (
-    AuthError,
-    ConfigError,
-    InvalidResponseError,
-    NotFoundError,
-    PermanentError,
-    ProviderError,
-    QuotaError,
-    RateLimitError,
-    TransientError,
-)
-from addon.core.engine.generation import generate_all
-from addon.core.job.plan import WorkItem
-from addon.core.media.checks import require_media
-from addon.core.media.types import MediaKind, MediaRequest
-from addon.core.provider_system.info import check_provider_class, slice_schema
-from addon.providers.audio.yandex_tts import YandexSpeech
+from tests.support.job_fakes import Backup, Lookup
+from tests.support.shipped import shipped_slice
 
 # The block proposed for config.json's providers.audio.yandex_tts (checked against the schema below).
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "yandex_tts")

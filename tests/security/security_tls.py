@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from fake_http import FakeServer, Handler
+from tests.support.fake_http import FakeServer, Handler
 
 TLS_DIR = Path(__file__).resolve().parents[1] / "support" / "tls"
 CERT_FILE = TLS_DIR / "self_signed.crt"

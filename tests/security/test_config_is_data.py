@@ -23,10 +23,10 @@ from pathlib import Path
 import pytest
 from anki.collection import Collection
 from anki.notes import NoteId
-from sdwebui_fake import RunningSdWebUI, serve_sdwebui
 
 from addon.collection.fill import run_headless
 from addon.core.provider_system.registry import load_config
+from tests.fakes.sdwebui_fake import RunningSdWebUI, serve_sdwebui
 from tests.security.security_ast import Finding, addon_files, calls, imported_modules, parse, relative, where
 
 # --- static ------------------------------------------------------------------------------------

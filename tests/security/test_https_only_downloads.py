@@ -22,19 +22,6 @@ from typing import Any
 
 import pytest
 import requests
-from fake_http import FakeServer, Recorded, Reply, serve
-from forvo_fake import TEST_KEY as FORVO_TEST_KEY
-from forvo_fake import serve_forvo
-from media_samples import png_bytes
-from openai_fake import TEST_KEY as OPENAI_TEST_KEY
-from openai_fake import serve_openai
-from openverse_fake import serve_openverse
-from runware_fake import API_PATH as RUNWARE_API_PATH
-from runware_fake import DEFAULT_KEY as RUNWARE_TEST_KEY
-from runware_fake import serve_runware
-from shipped import shipped_slice
-from wikimedia_fake import API_PATH as WIKIMEDIA_API_PATH
-from wikimedia_fake import CommonsFile, serve_wikimedia
 
 from addon.core.base.errors import PermanentError, ProviderError
 from addon.core.media.types import MediaKind, MediaRequest
@@ -45,7 +32,20 @@ from addon.providers.image.openai import OpenAIImages
 from addon.providers.image.openverse import OpenverseImages
 from addon.providers.image.runware import RunwareImages
 from addon.providers.image.wikimedia import WikimediaCommons
+from tests.fakes.forvo_fake import TEST_KEY as FORVO_TEST_KEY
+from tests.fakes.forvo_fake import serve_forvo
+from tests.fakes.openai_fake import TEST_KEY as OPENAI_TEST_KEY
+from tests.fakes.openai_fake import serve_openai
+from tests.fakes.openverse_fake import serve_openverse
+from tests.fakes.runware_fake import API_PATH as RUNWARE_API_PATH
+from tests.fakes.runware_fake import DEFAULT_KEY as RUNWARE_TEST_KEY
+from tests.fakes.runware_fake import serve_runware
+from tests.fakes.wikimedia_fake import API_PATH as WIKIMEDIA_API_PATH
+from tests.fakes.wikimedia_fake import CommonsFile, serve_wikimedia
 from tests.security.security_ast import ADDON, calls, parse, relative
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.media_samples import png_bytes
+from tests.support.shipped import shipped_slice
 
 PNG = png_bytes()
 REFUSED = "only https:// downloads are allowed"

@@ -18,7 +18,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from key_scan import MIN_KEY_LENGTH, NOT_SECRETS, ScanKey, Scanner, discover_test_keys
+
+from tests.support.key_scan import MIN_KEY_LENGTH, NOT_SECRETS, ScanKey, Scanner, discover_test_keys
 
 REPO = Path(__file__).resolve().parents[2]
 TESTS = REPO / "tests"
@@ -31,8 +32,8 @@ PLANTED_PLAIN = "mf-planted-5e0d9b13c6a8"  # the inner sessions' key (also fit f
 
 def test_the_suites_keys_are_found_by_their_constants() -> None:
     keys = {key.origin: key.value for key in discover_test_keys(TESTS)}
-    from elevenlabs_fake import TEST_KEY as ELEVENLABS_KEY
-    from yandex_tts_fake import TEST_IAM_TOKEN
+    from tests.fakes.elevenlabs_fake import TEST_KEY as ELEVENLABS_KEY
+    from tests.fakes.yandex_tts_fake import TEST_IAM_TOKEN
 
     assert keys["fakes/elevenlabs_fake.py:TEST_KEY"] == ELEVENLABS_KEY
     assert keys["fakes/yandex_tts_fake.py:TEST_IAM_TOKEN"] == TEST_IAM_TOKEN

@@ -28,7 +28,7 @@ from addon.core.provider_system.registry import ProviderRegistry, load_config
 from tests.security.security_ast import addon_files, calls, imported_modules, parse, relative
 
 AUDIO = MediaKind.AUDIO
-ECHO = {"echo_speech": "fake_providers:EchoSpeech"}
+ECHO = {"echo_speech": "tests.support.fake_providers:EchoSpeech"}
 
 PROVIDER_SOURCE = """
 from pathlib import Path

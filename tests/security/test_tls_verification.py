@@ -16,9 +16,6 @@ from typing import Any
 
 import pytest
 import requests
-from fake_http import Reply
-from media_samples import png_bytes
-from shipped import shipped_slice
 
 from addon.core.base.errors import PermanentError, ProviderError
 from addon.core.media.types import MediaKind, MediaRequest
@@ -26,6 +23,9 @@ from addon.core.provider_system.catalog import BUILTIN_PROVIDERS, ProviderCatalo
 from addon.providers.http.download import download_media
 from tests.security.security_ast import Finding, addon_files, calls, parse, relative, where
 from tests.security.security_tls import CERT_FILE, TlsServer, serve_tls
+from tests.support.fake_http import Reply
+from tests.support.media_samples import png_bytes
+from tests.support.shipped import shipped_slice
 
 NOT_VERIFIED = "certificate could not be verified"
 TLS_TEST_KEY = "mf-tls-test-key-5b0e7c2a91"

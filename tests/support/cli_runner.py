@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from key_scan import keep_output, keep_path
+from tests.support.key_scan import keep_output, keep_path
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -40,7 +40,7 @@ def run_cli(*args: str | Path, env: Mapping[str, str] | None = None) -> subproce
     completed = subprocess.run(
         [sys.executable, "-m", "addon", *argv],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests' / 'support'}", **(env or {})},
+        env={**os.environ, "PYTHONPATH": str(REPO), **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,

@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from fake_http import Reply
+from tests.support.fake_http import Reply
 
 ANY = "any"
 """The endpoint name a scripted failure is given to answer every endpoint."""

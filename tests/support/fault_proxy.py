@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from fake_http import Reply
+from tests.support.fake_http import Reply
 
 Match = Callable[[str, str], bool]
 """``(method, path) -> bool``: whether a request is one the fault is for."""

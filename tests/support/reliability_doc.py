@@ -25,7 +25,7 @@ def _corpus_size() -> int:
 
 def _example_messages(cells: list[Any]) -> list[str]:
     """One logged failure per fault (the first provider that logged one), as users would read it."""
-    from fault_catalogue import FAULTS
+    from tests.faults.fault_catalogue import FAULTS
 
     lines = []
     for fault in FAULTS:
@@ -44,7 +44,7 @@ def _example_messages(cells: list[Any]) -> list[str]:
 def render_document(
     *, matrix: str, counts: dict[str, int], figures: dict[str, Any], cells: list[Any], run: dict[str, Any]
 ) -> str:
-    from fault_catalogue import FAULTS, MEDIA_CAP_MB
+    from tests.faults.fault_catalogue import FAULTS, MEDIA_CAP_MB
 
     not_applicable = sorted({f"{cell.target} × {cell.fault}: {cell.note}" for cell in cells if not cell.applicable})
     failed_cells = [cell for cell in cells if cell.problems]

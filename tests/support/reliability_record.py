@@ -55,7 +55,7 @@ def figures() -> dict[str, dict[str, int]]:
 
 def matrix_markdown() -> str:
     """The provider × fault table of the recorded cells, in the faults' order."""
-    from fault_catalogue import FAULTS
+    from tests.faults.fault_catalogue import FAULTS
 
     faults = [fault for fault in FAULTS if any(cell.fault == fault.key for cell in CELLS)]
     targets = list(dict.fromkeys(cell.target for cell in CELLS))
@@ -113,11 +113,11 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if not target or not CELLS:
         return
     found: dict[str, Any] = dict(figures())
-    key_scan = sys.modules.get("key_scan")
+    key_scan = sys.modules.get("tests.support.key_scan")
     scan = key_scan.scan_result(session.config) if key_scan is not None else None
     if scan is not None:
         found["key scan"] = scan.summary().removeprefix("key scan: ")
-    from reliability_doc import render_document
+    from tests.support.reliability_doc import render_document
 
     text = render_document(
         matrix=matrix_markdown(),

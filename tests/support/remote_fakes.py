@@ -18,8 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-_SUPPORT = Path(__file__).resolve().parent
-_REPO = _SUPPORT.parents[1]
+_REPO = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -39,9 +38,9 @@ class RemoteFakes:
 
 @contextmanager
 def remote_openai_fakes(*, latency_s: float) -> Iterator[RemoteFakes]:
-    path = os.pathsep.join(map(str, (_REPO, _SUPPORT, _REPO / "tests" / "fakes")))
+    path = str(_REPO)
     process = subprocess.Popen(
-        [sys.executable, "-m", "remote_fakes", str(latency_s)],
+        [sys.executable, "-m", "tests.support.remote_fakes", str(latency_s)],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -62,8 +61,8 @@ def remote_openai_fakes(*, latency_s: float) -> Iterator[RemoteFakes]:
 
 
 def _serve(latency_s: float) -> None:
-    from openai_fake import serve_openai
-    from openai_tts_fake import serve_openai_tts
+    from tests.fakes.openai_fake import serve_openai
+    from tests.fakes.openai_tts_fake import serve_openai_tts
 
     with serve_openai() as images, serve_openai_tts() as speech:
         images.latency_s = speech.latency_s = latency_s

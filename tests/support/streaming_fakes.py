@@ -19,11 +19,10 @@ import threading
 from collections import Counter
 from typing import Any, ClassVar
 
-from fake_http import Recorded, Reply
-
 from addon.core.base.errors import NotFoundError
 from addon.core.media.types import MediaRequest, MediaResult
 from addon.core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from tests.support.fake_http import Recorded, Reply
 
 # MPEG-1 Layer III, 128 kbit/s, 44.1 kHz: a frame header `require_media` takes for MP3.
 MP3_FRAME_HEADER = b"\xff\xfb\x90\x64"
@@ -31,9 +30,9 @@ MP3_MIN_BYTES = 256
 
 STREAMING_MODULES = {
     "audio": {
-        "echo_speech": "fake_providers:EchoSpeech",
-        "instant_speech": "streaming_fakes:InstantSpeech",
-        "gated_speech": "streaming_fakes:GatedSpeech",
+        "echo_speech": "tests.support.fake_providers:EchoSpeech",
+        "instant_speech": "tests.support.streaming_fakes:InstantSpeech",
+        "gated_speech": "tests.support.streaming_fakes:GatedSpeech",
     }
 }
 

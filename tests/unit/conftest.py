@@ -7,11 +7,11 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from registrations import Register, no_registration_leaks, registrations_undone
 
 from addon.core.config.files import load_default_config
 from addon.core.media.types import MediaKind
 from addon.core.provider_system.registry import catalog_for, slice_schemas
+from tests.support.registrations import Register, no_registration_leaks, registrations_undone
 
 
 @pytest.fixture(scope="session")

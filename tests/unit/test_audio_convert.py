@@ -9,13 +9,13 @@ import threading
 from pathlib import Path
 
 import pytest
-from job_fakes import FakeAudio, Lookup, items
 
 from addon.core.base.errors import PermanentError
 from addon.core.engine.generation import generate_all
 from addon.core.media.audio_convert import AudioOutput, convert_audio
 from addon.core.media.checks import sniff_audio
 from addon.core.media.types import MediaKind, MediaRequest, MediaResult
+from tests.support.job_fakes import FakeAudio, Lookup, items
 
 REQUEST = MediaRequest(kind=MediaKind.AUDIO, text="hello", language="en")
 

@@ -10,8 +10,6 @@ from typing import Any, ClassVar
 
 import jsonschema
 import pytest
-from fake_providers import EchoSpeech, HalfProvider, NotAProvider, QuietPictures
-from registrations import Register
 
 from addon import api
 from addon.core.base.errors import (
@@ -33,6 +31,8 @@ from addon.core.provider_system.catalog import (
 )
 from addon.core.provider_system.info import ProviderInfo, ProviderLimits, check_provider_class
 from addon.core.provider_system.media_provider import GENERIC_DEFAULTS, MediaProvider
+from tests.support.fake_providers import EchoSpeech, HalfProvider, NotAProvider, QuietPictures
+from tests.support.registrations import Register
 
 AUDIO, IMAGE = MediaKind.AUDIO, MediaKind.IMAGE
 BUILTIN_AUDIO = list(BUILTIN_PROVIDERS[AUDIO])
@@ -140,9 +140,9 @@ def test_provider_info_to_json_is_json(kind: MediaKind, name: str) -> None:
 
 
 def test_third_party_info_takes_limits_from_its_class_defaults() -> None:
-    info = configured(echo_speech="fake_providers:EchoSpeech").info(AUDIO, "echo_speech")
+    info = configured(echo_speech="tests.support.fake_providers:EchoSpeech").info(AUDIO, "echo_speech")
     assert info.builtin is False
-    assert info.target == "fake_providers:EchoSpeech"
+    assert info.target == "tests.support.fake_providers:EchoSpeech"
     assert info.needs_key
     assert info.default_limits.timeout_s == 5  # EchoSpeech.default_settings
     assert info.default_limits.max_concurrency == 2
@@ -152,7 +152,7 @@ def test_third_party_info_takes_limits_from_its_class_defaults() -> None:
 
 
 def test_building_a_catalog_loads_no_class() -> None:
-    catalog = configured(broken="broken_provider_module:Broken")
+    catalog = configured(broken="tests.support.broken_provider_module:Broken")
     assert catalog.names(AUDIO) == [*BUILTIN_AUDIO, "broken"]
     assert (AUDIO, "broken") in catalog
     assert (IMAGE, "broken") not in catalog
@@ -162,7 +162,7 @@ def test_building_a_catalog_loads_no_class() -> None:
 
 
 def test_unknown_name_lists_the_known_ones() -> None:
-    catalog = configured(echo_speech="fake_providers:EchoSpeech")
+    catalog = configured(echo_speech="tests.support.fake_providers:EchoSpeech")
     with pytest.raises(UnknownProviderError) as excinfo:
         catalog.load(AUDIO, "nope")
     assert "'nope'" in excinfo.value.message
@@ -173,7 +173,7 @@ def test_unknown_name_lists_the_known_ones() -> None:
 
 
 def test_module_that_fails_to_import_is_a_provider_import_error() -> None:
-    catalog = configured(broken="broken_provider_module:Broken")
+    catalog = configured(broken="tests.support.broken_provider_module:Broken")
     with pytest.raises(ProviderImportError) as excinfo:
         catalog.load(AUDIO, "broken")
     assert excinfo.value.provider == "broken"
@@ -191,18 +191,20 @@ def test_module_that_does_not_exist_is_a_provider_import_error() -> None:
 
 def test_module_without_the_attribute_is_a_provider_import_error() -> None:
     with pytest.raises(ProviderImportError) as excinfo:
-        configured(echo_speech="fake_providers:NoSuchClass").load(AUDIO, "echo_speech")
+        configured(echo_speech="tests.support.fake_providers:NoSuchClass").load(AUDIO, "echo_speech")
     assert "fake_providers has no NoSuchClass" in excinfo.value.message
 
 
 def test_registered_string_target_that_fails_to_import(register: Register) -> None:
-    register("audio", "broken", "broken_provider_module:Broken")  # accepted: checked when loaded
+    register("audio", "broken", "tests.support.broken_provider_module:Broken")  # accepted: checked when loaded
     with pytest.raises(ProviderImportError, match="broken_provider_module"):
         ProviderCatalog().load(AUDIO, "broken")
 
 
 def test_load_all_keeps_the_good_and_reports_the_broken() -> None:
-    catalog = configured(broken="broken_provider_module:Broken", echo_speech="fake_providers:EchoSpeech")
+    catalog = configured(
+        broken="tests.support.broken_provider_module:Broken", echo_speech="tests.support.fake_providers:EchoSpeech"
+    )
     infos, failures = catalog.load_all()
     assert [info.name for info in infos if info.kind is AUDIO] == [*BUILTIN_AUDIO, "echo_speech"]
     assert list(failures) == [(AUDIO, "broken")]
@@ -215,11 +217,16 @@ def test_load_all_keeps_the_good_and_reports_the_broken() -> None:
 @pytest.mark.parametrize(
     ("kind", "name", "target", "expected"),
     [
-        (AUDIO, "half", "fake_providers:HalfProvider", "does not implement test_connection"),
-        (AUDIO, "not_a_provider", "fake_providers:NotAProvider", "is not a MediaProvider class"),
-        (IMAGE, "echo_speech", "fake_providers:EchoSpeech", "must subclass ImageProvider"),
-        (AUDIO, "quiet_pictures", "fake_providers:QuietPictures", "must subclass AudioProvider"),
-        (AUDIO, "someone_else", "fake_providers:EchoSpeech", "its name is 'echo_speech', registered as 'someone_else'"),
+        (AUDIO, "half", "tests.support.fake_providers:HalfProvider", "does not implement test_connection"),
+        (AUDIO, "not_a_provider", "tests.support.fake_providers:NotAProvider", "is not a MediaProvider class"),
+        (IMAGE, "echo_speech", "tests.support.fake_providers:EchoSpeech", "must subclass ImageProvider"),
+        (AUDIO, "quiet_pictures", "tests.support.fake_providers:QuietPictures", "must subclass AudioProvider"),
+        (
+            AUDIO,
+            "someone_else",
+            "tests.support.fake_providers:EchoSpeech",
+            "its name is 'echo_speech', registered as 'someone_else'",
+        ),
     ],
     ids=["missing-method", "not-a-provider", "audio-as-image", "image-as-audio", "name-mismatch"],
 )
@@ -267,7 +274,7 @@ def test_catalog_add_checks_a_class_at_once() -> None:
 
 
 def test_registered_string_target_is_checked_when_loaded(register: Register) -> None:
-    register(AUDIO, "half", "fake_providers:HalfProvider")  # a string cannot be checked before import
+    register(AUDIO, "half", "tests.support.fake_providers:HalfProvider")  # a string cannot be checked before import
     catalog = ProviderCatalog()
     assert "half" in catalog.names(AUDIO)
     with pytest.raises(ProviderInterfaceError, match="test_connection"):
@@ -287,7 +294,7 @@ def test_registered_class_is_in_every_catalog_built_afterwards(register: Registe
     assert "echo_speech" not in before.names(AUDIO)
     assert after.names(AUDIO) == [*BUILTIN_AUDIO, "echo_speech"]
     assert after.load(AUDIO, "echo_speech") is EchoSpeech
-    assert after.target(AUDIO, "echo_speech") == "fake_providers:EchoSpeech"
+    assert after.target(AUDIO, "echo_speech") == "tests.support.fake_providers:EchoSpeech"
     assert not after.is_builtin(AUDIO, "echo_speech")
     unregister_provider("audio", "echo_speech")
     assert "echo_speech" not in ProviderCatalog().names(AUDIO)
@@ -303,7 +310,9 @@ def test_api_reexports_registration(register: Register) -> None:
         api.unregister_provider(IMAGE, "quiet_pictures")
 
 
-@pytest.mark.parametrize("target", [EchoSpeech, "fake_providers:EchoSpeech", ".providers.audio.espeak:EspeakProvider"])
+@pytest.mark.parametrize(
+    "target", [EchoSpeech, "tests.support.fake_providers:EchoSpeech", ".providers.audio.espeak:EspeakProvider"]
+)
 def test_registering_a_builtin_name_is_refused(target: ProviderTarget) -> None:
     with pytest.raises(DuplicateProviderError, match="'espeak' is already registered"):
         register_provider(AUDIO, "espeak", target)
@@ -313,7 +322,7 @@ def test_registering_a_builtin_name_is_refused(target: ProviderTarget) -> None:
 def test_registering_the_same_third_party_name_twice_is_refused(register: Register) -> None:
     register(AUDIO, "echo_speech", EchoSpeech)
     with pytest.raises(DuplicateProviderError, match="'echo_speech' is already registered"):
-        register(AUDIO, "echo_speech", "fake_providers:EchoSpeech")
+        register(AUDIO, "echo_speech", "tests.support.fake_providers:EchoSpeech")
     assert THIRD_PARTY_PROVIDERS[AUDIO]["echo_speech"] is EchoSpeech, "the first registration stays"
 
 
@@ -335,16 +344,18 @@ def test_catalog_add_twice_is_refused() -> None:
     with pytest.raises(DuplicateProviderError):
         catalog.add(AUDIO, "echo_speech", EchoSpeech)
     with pytest.raises(DuplicateProviderError):
-        catalog.add(AUDIO, "espeak", "fake_providers:EchoSpeech")
+        catalog.add(AUDIO, "espeak", "tests.support.fake_providers:EchoSpeech")
     assert catalog.names(AUDIO) == [*BUILTIN_AUDIO, "echo_speech"]
 
 
 def test_configured_module_clashing_with_a_registered_one_is_refused(register: Register) -> None:
     register(AUDIO, "echo_speech", EchoSpeech)
     with pytest.raises(DuplicateProviderError):
-        ProviderCatalog(configured_modules={"audio": {"echo_speech": "fake_providers:EchoSpeech"}})
+        ProviderCatalog(configured_modules={"audio": {"echo_speech": "tests.support.fake_providers:EchoSpeech"}})
     with pytest.raises(DuplicateProviderError):
-        ProviderCatalog(third_party={}, configured_modules={"audio": {"espeak": "fake_providers:EchoSpeech"}})
+        ProviderCatalog(
+            third_party={}, configured_modules={"audio": {"espeak": "tests.support.fake_providers:EchoSpeech"}}
+        )
 
 
 @pytest.mark.parametrize(
@@ -352,16 +363,24 @@ def test_configured_module_clashing_with_a_registered_one_is_refused(register: R
 )
 def test_bad_name_is_a_registry_error(name: str) -> None:
     with pytest.raises(RegistryError) as excinfo:
-        register_provider(AUDIO, name, "fake_providers:EchoSpeech")
+        register_provider(AUDIO, name, "tests.support.fake_providers:EchoSpeech")
     assert excinfo.type is RegistryError
     assert "lower-case letters" in str(excinfo.value)
     assert name not in THIRD_PARTY_PROVIDERS[AUDIO]
     with pytest.raises(RegistryError):
-        ProviderCatalog(third_party={}).add(AUDIO, name, "fake_providers:EchoSpeech")
+        ProviderCatalog(third_party={}).add(AUDIO, name, "tests.support.fake_providers:EchoSpeech")
 
 
 @pytest.mark.parametrize(
-    "target", ["nocolon", "fake_providers:", ":EchoSpeech", "...:EchoSpeech", "fake_providers:Echo-Speech", ""]
+    "target",
+    [
+        "nocolon",
+        "tests.support.fake_providers:",
+        ":EchoSpeech",
+        "...:EchoSpeech",
+        "tests.support.fake_providers:Echo-Speech",
+        "",
+    ],
 )
 def test_bad_target_string_is_a_registry_error(target: str) -> None:
     with pytest.raises(RegistryError) as excinfo:
@@ -382,7 +401,9 @@ def test_unknown_kind_is_a_registry_error() -> None:
     with pytest.raises(RegistryError, match="unknown provider kind 'video'"):
         unregister_provider("video", "echo_speech")
     with pytest.raises(RegistryError, match="unknown provider kind 'video'"):
-        ProviderCatalog(third_party={}, configured_modules={"video": {"echo_speech": "fake_providers:EchoSpeech"}})
+        ProviderCatalog(
+            third_party={}, configured_modules={"video": {"echo_speech": "tests.support.fake_providers:EchoSpeech"}}
+        )
 
 
 def test_unregister_of_an_unknown_name_is_quiet() -> None:

@@ -15,8 +15,6 @@ from typing import Any
 
 import pytest
 import requests
-from fake_http import FakeServer, Recorded, Reply, serve
-from media_samples import png_bytes
 
 from addon.core.base.errors import (
     InvalidResponseError,
@@ -28,6 +26,8 @@ from addon.core.base.errors import (
 )
 from addon.core.media.types import MediaKind
 from addon.providers.http.download import display_url, download_media, is_loopback_host
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.media_samples import png_bytes
 
 MB = 1024 * 1024
 SECRET_QUERY = "sv=2026-01-01&se=2026-12-31T00%3A00%3A00Z&sig=Zm9vYmFyc2VjcmV0c2lnbmF0dXJl"

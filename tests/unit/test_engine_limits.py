@@ -17,8 +17,6 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, ClassVar
 
 import pytest
-from fake_clock import AdvancingEvent, Clock
-from job_fakes import Backup, Behaviour, FakeAudio, Lookup, Primary, items, raising, speak
 
 from addon.core.base.errors import (
     AuthError,
@@ -40,6 +38,8 @@ from addon.core.provider_system.media_provider import Capabilities
 from addon.core.resilience import rate_limit
 from addon.core.resilience.rate_limit import RateLimiter
 from addon.providers.http.status import parse_retry_after
+from tests.support.fake_clock import AdvancingEvent, Clock
+from tests.support.job_fakes import Backup, Behaviour, FakeAudio, Lookup, Primary, items, raising, speak
 
 # The limiter's tuning, as the module has it.
 CUT = rate_limit._CUT_FACTOR

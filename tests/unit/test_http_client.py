@@ -4,12 +4,12 @@ whole, however large), and providers take the cap from the job's ``max_media_mb`
 from __future__ import annotations
 
 import pytest
-from fake_http import Reply, serve
 
 from addon.core.base.errors import InvalidResponseError
 from addon.core.media.types import MediaKind
 from addon.core.provider_system.registry import ProviderRegistry, load_config
 from addon.providers.http.client import MAX_ANSWER_BYTES, HttpClient, json_answer_limit
+from tests.support.fake_http import Reply, serve
 
 MIB = 1024 * 1024
 

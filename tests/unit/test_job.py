@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 
 import pytest
-from job_fakes import Backup, Lookup, Primary, items, raising, run, speak
 
 from addon.core.base.errors import (
     AuthError,
@@ -23,6 +22,7 @@ from addon.core.engine.generation import JobProgress, generate_all
 from addon.core.job.plan import WorkItem
 from addon.core.media.types import MediaKind
 from addon.core.provider_system.media_provider import MediaProvider
+from tests.support.job_fakes import Backup, Lookup, Primary, items, raising, run, speak
 
 WORDS = tuple(f"word{i}" for i in range(12))
 

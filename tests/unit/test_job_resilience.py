@@ -8,13 +8,13 @@ import threading
 import time
 
 import pytest
-from job_fakes import Backup, Behaviour, Lookup, Primary, items, raising, run, speak
 
 from addon.core.base.errors import CircuitOpenError, NotFoundError, RateLimitError, TransientError
 from addon.core.engine.generation import generate_all, retry_delay
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.resilience.circuit_breaker import BreakerState
 from addon.core.resilience.health import HealthStatus
+from tests.support.job_fakes import Backup, Behaviour, Lookup, Primary, items, raising, run, speak
 
 AUDIO = MediaKind.AUDIO
 

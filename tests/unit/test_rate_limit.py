@@ -6,10 +6,10 @@ import threading
 import time
 
 import pytest
-from fake_clock import AdvancingEvent, Clock
-from job_fakes import Primary, items, run
 
 from addon.core.resilience.rate_limit import RateLimiter
+from tests.support.fake_clock import AdvancingEvent, Clock
+from tests.support.job_fakes import Primary, items, run
 
 
 def test_the_burst_goes_out_at_once_then_requests_are_spaced_by_the_rate() -> None:

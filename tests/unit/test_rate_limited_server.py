@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 import requests
-from loopback_speech import LoopbackSpeech
-from rate_limited_server import RateLimitedServer, serve_rate_limited
 
 from addon.core.base.errors import InvalidResponseError, RateLimitError, TransientError
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.registry import ProviderRegistry, load_config
 from addon.providers.http.status import parse_retry_after
+from tests.support.loopback_speech import LoopbackSpeech
+from tests.support.rate_limited_server import RateLimitedServer, serve_rate_limited
 
 MP3 = (b"\xff\xfb\x90\x64" + b"\x00" * 413) * 10  # silent MPEG-1 Layer III frames
 
@@ -203,7 +203,7 @@ def test_loopback_speech_from_provider_modules_under_concurrent_use() -> None:
     with serve_rate_limited(rate_per_s=1000, latency_s=0.05, body=MP3) as server:
         config = load_config(
             {
-                "provider_modules": {"audio": {"loopback_speech": "loopback_speech:LoopbackSpeech"}},
+                "provider_modules": {"audio": {"loopback_speech": "tests.support.loopback_speech:LoopbackSpeech"}},
                 "providers": {"audio": {"loopback_speech": {"base_url": server.url, "max_concurrency": 8}}},
             }
         )

@@ -16,9 +16,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from fake_http import FakeServer, Recorded, Reply, serve
-from fake_providers import EchoSpeech
-from registrations import Register
 
 from addon.core.base.errors import ConfigError, ProviderImportError, UnknownProviderError
 from addon.core.config.rules import parse_rules
@@ -31,11 +28,14 @@ from addon.core.provider_system.media_provider import GENERIC_DEFAULTS
 from addon.core.provider_system.registry import ProviderRegistry, load_config
 from addon.core.resilience.circuit_breaker import BreakerState
 from addon.core.resilience.health import HealthStatus
+from tests.support.fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.fake_providers import EchoSpeech
+from tests.support.registrations import Register
 
 AUDIO, IMAGE = MediaKind.AUDIO, MediaKind.IMAGE
 REPO = Path(__file__).resolve().parents[2]
-ECHO_MODULE = {"echo_speech": "fake_providers:EchoSpeech"}
-BROKEN_MODULE = {"broken": "broken_provider_module:Broken"}
+ECHO_MODULE = {"echo_speech": "tests.support.fake_providers:EchoSpeech"}
+BROKEN_MODULE = {"broken": "tests.support.broken_provider_module:Broken"}
 CONFIG_KEY = "config-key-0123456789"
 ENV_KEY = "env-key-9876543210"
 
@@ -536,14 +536,14 @@ def test_a_paused_provider_stays_paused_when_the_thresholds_change(
 
 def test_provider_module_clashing_with_a_builtin_is_a_config_error() -> None:
     with pytest.raises(ConfigError) as excinfo:
-        load_config({"provider_modules": {"audio": {"espeak": "fake_providers:EchoSpeech"}}})
+        load_config({"provider_modules": {"audio": {"espeak": "tests.support.fake_providers:EchoSpeech"}}})
     assert "provider_modules" in excinfo.value.message
     assert "'espeak'" in excinfo.value.message
 
 
 def test_provider_modules_must_be_an_object() -> None:
     with pytest.raises(ConfigError, match="provider_modules"):
-        load_config({"provider_modules": ["fake_providers:EchoSpeech"]})
+        load_config({"provider_modules": ["tests.support.fake_providers:EchoSpeech"]})
 
 
 def test_configured_provider_slice_validates_with_its_own_keys() -> None:

@@ -278,7 +278,7 @@ def run_headless(
     the rest are still being made. Uses ``registry`` when given (and leaves it open), else one of
     its own for this job."""
     own = registry is None
-    active = ProviderRegistry(config) if registry is None else registry
+    active = ProviderRegistry(config, state_dir=state_dir) if registry is None else registry
     session = FillSession(config=config, registry=active, state_dir=state_dir, options=options)
     try:
         session.plan(col, note_ids)

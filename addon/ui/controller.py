@@ -243,7 +243,7 @@ class FillMediaController:
             return registry
         if registry is not None:
             registry.close()
-        self.registry = ProviderRegistry(config)
+        self.registry = ProviderRegistry(config, state_dir=user_files_dir(self.addon_module, mw=self.mw))
         return self.registry
 
     def _configure_logging(self, config: Mapping[str, Any]) -> None:

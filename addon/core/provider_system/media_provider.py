@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..base.errors import ProviderError
@@ -127,6 +128,9 @@ class MediaProvider(abc.ABC):
     # The largest media file a job takes (the config's ``max_media_mb``), set by the registry when
     # it builds the provider: downloads and answers are read no further than this allows.
     max_media_bytes: int = DEFAULT_MAX_MEDIA_BYTES
+    # The folder a provider may keep state in across jobs and processes (the add-on's user_files/),
+    # set by the registry when it builds the provider; None outside a registry.
+    state_dir: Path | None = None
 
     def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
         self.settings = dict(settings)

@@ -24,11 +24,12 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ..base.errors import ConfigError, DuplicateProviderError, MediaFillError, RegistryError
 from ..base.log import get_logger, remember_secrets
-from ..config.files import load_default_config, media_cap_bytes, merge_config, provider_settings
+from ..config.files import load_default_config, media_cap_bytes, merge_config, package_dir, provider_settings
 from ..config.migration import migrate_config
 from ..config.rules import Rule
 from ..config.schema import validate_config
@@ -137,8 +138,11 @@ class ProviderRegistry:
         catalog: ProviderCatalog | None = None,
         clock: Callable[[], float] = time.monotonic,
         environ: Mapping[str, str] | None = None,
+        state_dir: Path | None = None,
     ) -> None:
         self._config: Mapping[str, Any] = config
+        # The folder providers may keep state in (Forvo's daily counter): the add-on's user_files/.
+        self.state_dir = state_dir if state_dir is not None else package_dir() / "user_files"
         self.catalog = catalog if catalog is not None else catalog_for(config)
         self._clock = clock
         self._environ = environ
@@ -205,6 +209,7 @@ class ProviderRegistry:
                 cached[1].close()
             provider = cls(settings, environ=self._environ)
             provider.max_media_bytes = media_cap_bytes(self._config)
+            provider.state_dir = self.state_dir
             remember_secrets(provider.api_key, settings.get("api_key"))
             self._instances[key] = (digest, provider)
             return provider

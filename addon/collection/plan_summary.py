@@ -17,13 +17,14 @@ from typing import Any
 from anki.collection import Collection
 
 from ..core.config.rules import parse_rules
+from ..core.engine.job_session import REUSE_INDEX_FILE_NAME, price_per_request, reuse_earlier_media
 from ..core.engine.planner import plan_notes
 from ..core.job.plan import Plan
 from ..core.media.types import MediaKind
 from ..core.provider_system.registry import ProviderRegistry
 from ..core.state.reuse_index import ReuseIndex
-from .fill import REUSE_INDEX_FILE_NAME, collection_id, price_per_request, reuse_earlier_media
 from .notes_source import CollectionNotes
+from .sync import CollectionSync
 
 
 @dataclass
@@ -113,5 +114,6 @@ def summarize_plan(
 def _mark_reusable(col: Collection, plan: Plan, *, registry: ProviderRegistry, index_path: Path) -> None:
     if not index_path.exists():
         return  # no job has stored anything yet; do not create the index just to look
-    with ReuseIndex(index_path, collection_id=collection_id(col)) as index:
-        reuse_earlier_media(col, plan, index=index, registry=registry)
+    sync = CollectionSync(col)
+    with ReuseIndex(index_path, collection_id=sync.target_id) as index:
+        reuse_earlier_media(plan, sync=sync, index=index, registry=registry)

@@ -21,7 +21,7 @@ import dataclasses
 import hashlib
 import html
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from anki.collection import Collection, OpChanges
 from anki.errors import NotFoundError as AnkiNotFoundError
@@ -31,14 +31,13 @@ from ..core.base.errors import InvalidResponseError, ProviderError
 from ..core.base.log import get_logger
 from ..core.config.rules import FillMode
 from ..core.engine.planner import field_already_filled
-from ..core.engine.result_stream import Finished
-from ..core.job.outcome import GenerationOutcome
-from ..core.job.plan import Plan, Target, WorkItem
+from ..core.job.outcome import Finished, GenerationOutcome
+from ..core.job.plan import Plan, Target
 from ..core.job.report import JobReport, TargetError
 from ..core.media.checks import require_media
 from ..core.media.naming import media_file_name
 from ..core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
-from ..core.provider_system.sync_provider import SyncProvider
+from ..core.provider_system.sync_provider import Fingerprint, SyncProvider
 from ..core.state.journal import JobJournal, WritingEntry
 from ..core.state.reuse_index import ReuseIndex, reuse_key
 from ..core.text.cleaning import clean_source_text, printable_text
@@ -46,8 +45,6 @@ from ..core.text.cleaning import clean_source_text, printable_text
 log = get_logger(__name__)
 
 UNDO_NAME = "Fill Media"
-
-Fingerprint = Callable[[MediaKind, str], str]
 
 
 def media_reference(kind: MediaKind, file_name: str) -> str:
@@ -123,11 +120,45 @@ def remove_partial_writes(media_dir: str, writing: Iterable[WritingEntry]) -> li
 
 
 class CollectionSync(SyncProvider[OpChanges]):
-    """Stores one job's results in ``col``: `store_chunk` as results arrive, then `finish`."""
+    """Stores one job's results in ``col``: `begin`, then `store_chunk` as results arrive, then
+    `finish`."""
 
-    def __init__(
+    def __init__(self, col: Collection) -> None:
+        self._col = col
+        self._plan = Plan()
+        self._journal: JobJournal | None = None
+        self._reuse: ReuseIndex | None = None
+        self._fingerprint: Fingerprint | None = None
+        self._max_media_bytes: int | None = None
+        self._targets: dict[str, list[Target]] = {}
+        self._file_names: dict[str, str] = {}
+        self._handled: set[str] = set()
+        self._changed_ids: set[int] = set()  # a note may change in several chunks: counted once
+        self._undo_position: int | None = None
+        self._last_changes = OpChanges()
+        self.report = JobReport()
+
+    # The target
+
+    @property
+    def target_id(self) -> str:
+        """The collection file's path: how journals and the reuse index tell collections apart."""
+        return os.path.abspath(self._col.path)
+
+    def has_media(self, name: str, *, size: int | None = None) -> bool:
+        path = os.path.join(self._col.media.dir(), name)
+        if size is None:
+            return os.path.isfile(path)
+        try:
+            return os.path.getsize(path) == size
+        except OSError:
+            return False
+
+    def discard_partial_writes(self, writing: Iterable[WritingEntry]) -> list[str]:
+        return remove_partial_writes(self._col.media.dir(), writing)
+
+    def begin(
         self,
-        col: Collection,
         plan: Plan,
         *,
         journal: JobJournal | None = None,
@@ -135,33 +166,19 @@ class CollectionSync(SyncProvider[OpChanges]):
         fingerprint: Fingerprint | None = None,
         max_media_bytes: int | None = None,
     ) -> None:
-        self._col = col
         self._plan = plan
         self._journal = journal
         self._reuse = reuse
         self._fingerprint = fingerprint
         self._max_media_bytes = max_media_bytes
         self._targets = plan.targets_by_key()
-        self._file_names: dict[str, str] = {key: ready.file_name for key, ready in plan.ready.items()}
-        self._handled: set[str] = set()
-        self._changed_ids: set[int] = set()  # a note may change in several chunks: counted once
-        self._undo_position: int | None = None
+        self._file_names = {key: ready.file_name for key, ready in plan.ready.items()}
+        self._handled = set()
+        self._changed_ids = set()
+        self._undo_position = None
         self._last_changes = OpChanges()
         self.report = JobReport(skipped=len(plan.skipped))
         self.report.skip_reasons.update(plan.skip_reasons())
-
-    # The whole job at once (no streaming)
-
-    def store(self, plan: Plan, outcome: GenerationOutcome) -> tuple[OpChanges, JobReport]:
-        """`SyncProvider.store`: every result of ``outcome`` in one chunk, then `finish`."""
-        assert plan is self._plan, "a CollectionSync stores the plan it was made for"
-        self.store_chunk([Finished(self._work_item(key), result) for key, result in outcome.results.items()])
-        return self.finish(outcome)
-
-    def _work_item(self, key: str) -> WorkItem:
-        work = self._targets[key][0].work
-        assert work is not None
-        return work
 
     # Streaming
 

@@ -15,8 +15,7 @@ from addon.collection.fill import generate_job, plan_job, store_job
 from addon.collection.sync import UNDO_NAME, CollectionSync, apply_mode, media_reference
 from addon.core.config.rules import FillMode
 from addon.core.engine.generation import JobProgress
-from addon.core.engine.result_stream import Finished
-from addon.core.job.outcome import GenerationOutcome
+from addon.core.job.outcome import Finished, GenerationOutcome
 from addon.core.job.plan import Plan, Target, WorkItem
 from addon.core.media.checks import sniff_audio
 from addon.core.media.naming import media_file_name
@@ -211,7 +210,8 @@ def test_a_note_changed_in_two_chunks_counts_once(col: Collection, mp3_bytes: by
         targets.append(Target(nid, field_name, MediaKind.AUDIO, FillMode.APPEND, work=work, source_text="apple"))
         result = MediaResult(request=request, provider="espeak", data=mp3_bytes, extension="mp3")
         finished.append(Finished(work, result))
-    sync = CollectionSync(col, Plan(targets=targets))
+    sync = CollectionSync(col)
+    sync.begin(Plan(targets=targets))
     sync.store_chunk(finished[:1])
     sync.store_chunk(finished[1:])
     _, report = sync.finish(GenerationOutcome())
@@ -239,7 +239,8 @@ def store_one_image(col: Collection, nid: int, *, attribution_field: str) -> Non
         attribution_field=attribution_field,
     )
     result = MediaResult(request=request, provider="wikimedia", data=png_bytes(), extension="png", attribution=CREDIT)
-    sync = CollectionSync(col, Plan(targets=[target]))
+    sync = CollectionSync(col)
+    sync.begin(Plan(targets=[target]))
     sync.store_chunk([Finished(work, result)])
     sync.finish(GenerationOutcome())
 

@@ -30,8 +30,8 @@ from addon.core.base.errors import (
 from addon.core.engine import provider_pool
 from addon.core.engine.generation import JobProgress, generate_all
 from addon.core.engine.provider_pool import Batcher, SendBatch
-from addon.core.engine.result_stream import Finished, ResultStream
-from addon.core.job.outcome import GenerationOutcome
+from addon.core.engine.result_stream import ResultStream
+from addon.core.job.outcome import Finished, GenerationOutcome
 from addon.core.job.plan import WorkItem
 from addon.core.media.types import MediaRequest, MediaResult
 from addon.core.provider_system.media_provider import Capabilities

@@ -29,14 +29,14 @@ from dataclasses import dataclass, field, replace
 
 from ..base.errors import ConfigError, ProviderError
 from ..base.log import get_logger, job_trace
-from ..job.outcome import GenerationOutcome
+from ..job.outcome import Finished, GenerationOutcome
 from ..job.plan import WorkItem
 from ..media.audio_convert import AudioOutput, convert_audio
 from ..media.checks import DEFAULT_MAX_MEDIA_BYTES
 from ..media.types import MediaResult
 from ..resilience.retry_policy import Cancelled, RetryPolicy, retry_delay
 from .provider_pool import Budget, NotStarted, ProviderKey, ProviderLookup, ProviderPool
-from .result_stream import Finished, ResultStream
+from .result_stream import ResultStream
 
 __all__ = [
     "CANCEL_GRACE_S",

@@ -15,25 +15,11 @@ from __future__ import annotations
 import collections
 import threading
 import time
-from dataclasses import dataclass
 
-from ..job.plan import WorkItem
-from ..media.types import MediaResult
+from ..job.outcome import Finished
 
 DEFAULT_MAX_ITEMS = 256
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Finished:
-    """One request's result, for the targets of ``item``."""
-
-    item: WorkItem
-    result: MediaResult
-
-    @property
-    def size(self) -> int:
-        return len(self.result.data or b"")
 
 
 class ResultStream:

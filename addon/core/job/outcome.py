@@ -1,4 +1,5 @@
-"""What the generation step of a job made: results by work item, and what stopped or limited it.
+"""What the generation step of a job made: each finished request (`Finished`), and the outcome:
+results by work item, and what stopped or limited it.
 
 Thread safety: filled by the generation step on the thread that runs it; read after it returns.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..media.types import MediaResult
+from .plan import WorkItem
 
 
 @dataclass
@@ -29,3 +31,15 @@ class GenerationOutcome:
     spent_usd: float = 0.0
     rate_cuts: dict[str, int] = field(default_factory=dict)
     finished: int = 0
+
+
+@dataclass(frozen=True)
+class Finished:
+    """One request's result, for the targets of ``item``."""
+
+    item: WorkItem
+    result: MediaResult
+
+    @property
+    def size(self) -> int:
+        return len(self.result.data or b"")

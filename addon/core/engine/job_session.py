@@ -1,0 +1,225 @@
+"""The steps of one job, over any source of notes and any target: the engine's side of the
+`DataProvider` and `SyncProvider` seams.
+
+1. `JobSession.plan` reads the notes from a `DataProvider`, decides what is skipped or reused, opens
+   the job's journal, and `begin`s the `SyncProvider`'s store (needs the target, no network).
+2. `JobSession.generate` makes the media (network or subprocesses, never the target); results flow
+   into a `ResultStream` as they arrive.
+3. `JobSession.store_chunk` hands what has arrived to the sync provider; `JobSession.finish` ends the
+   job and returns the report (needs the target, no network).
+
+The journal and the reuse index live in ``state_dir`` (the add-on's ``user_files/``); without one,
+the job keeps neither. A job resumed or retried plans over the notes its journal names
+(`JobSession.earlier_note_ids`), and only on the target it ran on.
+
+Thread safety: steps 1 and 3 run where the target may be used, one at a time; step 2 must not run
+on a UI thread. `close` may be called from any thread once the steps are over.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic
+
+from ..base.errors import ConfigError
+from ..config.files import media_cap_bytes
+from ..config.rules import parse_rules
+from ..job.outcome import Finished, GenerationOutcome
+from ..job.plan import Plan
+from ..job.report import JobReport
+from ..media.audio_convert import AudioOutput
+from ..media.types import MediaKind
+from ..provider_system.data_provider import DataProvider
+from ..provider_system.registry import ProviderRegistry
+from ..provider_system.sync_provider import ChangesT, SyncProvider
+from ..state.journal import RESUME, RETRY_FAILED, JobHeader, JobJournal, JournalState, new_job_id
+from ..state.reuse_index import ReuseIndex
+from .generation import ProgressCallback, generate_all
+from .plan_reuse import apply_journal, apply_reuse
+from .planner import plan_notes
+from .result_stream import ResultStream
+
+REUSE_INDEX_FILE_NAME = "media_index.sqlite3"
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """How to run a job: ``fresh`` ignores media made by earlier jobs; ``resume`` or
+    ``retry_failed`` name an earlier job to finish, or whose failures to redo."""
+
+    fresh: bool = False
+    resume: str | None = None
+    retry_failed: str | None = None
+
+
+class JobSession(Generic[ChangesT]):
+    """One job across its steps; see the module docstring for the threads each step runs on."""
+
+    def __init__(
+        self,
+        *,
+        config: Mapping[str, Any],
+        registry: ProviderRegistry,
+        state_dir: Path | None,
+        options: JobOptions = JobOptions(),
+    ) -> None:
+        if options.resume and options.retry_failed:
+            raise ConfigError("give either a job to resume or a job whose failures to retry, not both")
+        self.config = config
+        self.registry = registry
+        self.state_dir = state_dir
+        self.options = options
+        self.planned: Plan | None = None
+        self.journal: JobJournal | None = None
+        self.reuse: ReuseIndex | None = None
+        self.sync: SyncProvider[ChangesT] | None = None
+        self.job_id = ""
+        self.estimated_usd = 0.0
+        self._earlier: JournalState | None = None
+
+    @property
+    def max_media_bytes(self) -> int:
+        """The configured cap on one media file (``max_media_mb``)."""
+        return media_cap_bytes(self.config)
+
+    # Step 1
+
+    def earlier_note_ids(self) -> list[int] | None:
+        """For a resumed or retried job, the notes its journal names (the journal stays open for
+        `plan`); None for a new job."""
+        earlier = self.options.resume or self.options.retry_failed
+        if not earlier:
+            return None
+        if self._earlier is None:
+            if self.state_dir is None:
+                raise ConfigError("resuming a job needs the add-on's user_files folder")
+            mode = RESUME if self.options.resume else RETRY_FAILED
+            self.journal, self._earlier = JobJournal.reopen(self.state_dir, earlier, mode=mode)
+        return list(self._earlier.header.note_ids)
+
+    def plan(self, source: DataProvider, sync: SyncProvider[ChangesT]) -> Plan:
+        """Plan the job over ``source``'s notes and begin ``sync``'s store (a resumed job must be
+        given the notes of `earlier_note_ids`)."""
+        self.earlier_note_ids()
+        state = self._earlier
+        rules_config: Mapping[str, Any] = self.config
+        fresh = self.options.fresh
+        if state is not None:
+            assert self.journal is not None
+            if state.header.collection and state.header.collection != sync.target_id:
+                self.journal.close()
+                raise ConfigError(
+                    f"job {state.header.job_id} belongs to another collection ({state.header.collection})"
+                )
+            rules_config = {"rules": [dict(rule) for rule in state.header.rules]}
+            fresh = state.header.fresh
+        plan = plan_notes(source.notes(), parse_rules(rules_config))
+        if state is not None:
+            sync.discard_partial_writes(state.writing.values())
+            mode = RESUME if self.options.resume else RETRY_FAILED
+            apply_journal(plan, state, mode=mode, exists=sync.has_media)
+        if self.state_dir is not None and self.config.get("reuse_media", True):
+            self.reuse = ReuseIndex(self.state_dir / REUSE_INDEX_FILE_NAME, collection_id=sync.target_id)
+            if not fresh:
+                reuse_earlier_media(plan, sync=sync, index=self.reuse, registry=self.registry)
+        if self.journal is None and self.state_dir is not None:
+            header = JobHeader(
+                job_id=new_job_id(),
+                created=time.time(),
+                note_ids=list(dict.fromkeys(target.note_id for target in plan.targets)),
+                rules=list(rules_config.get("rules", [])),
+                kinds=[kind.value for kind in MediaKind],
+                fresh=fresh,
+                collection=sync.target_id,
+            )
+            self.journal = JobJournal.create(self.state_dir, header)
+        self.job_id = self.journal.job_id if self.journal is not None else ""
+        self.estimated_usd = plan.estimate(self._price).total_usd
+        sync.begin(
+            plan,
+            journal=self.journal,
+            reuse=self.reuse,
+            fingerprint=self.registry.output_fingerprint,
+            max_media_bytes=self.max_media_bytes,
+        )
+        self.sync = sync
+        self.planned = plan
+        return plan
+
+    def _price(self, kind: MediaKind, name: str) -> float:
+        return price_per_request(self.registry, kind, name)
+
+    # Step 2
+
+    def generate(
+        self,
+        *,
+        cancel: threading.Event,
+        on_progress: ProgressCallback | None = None,
+        sink: ResultStream | None = None,
+    ) -> GenerationOutcome:
+        """Make the plan's media with the registry's providers (the caller owns and closes the
+        registry, so breakers and health outlive the job). Never touches the target."""
+        assert self.planned is not None, "plan first"
+        budget = self.config.get("budget_usd")
+        return generate_all(
+            self.planned.requests_to_make(),
+            providers=self.registry,
+            cancel=cancel,
+            on_progress=on_progress,
+            sink=sink,
+            budget_usd=float(budget) if budget is not None else None,
+            max_media_bytes=self.max_media_bytes,
+            audio_output=AudioOutput(
+                audio_format=str(self.config.get("audio_format", "mp3")),
+                keep_unconverted=bool(self.config.get("keep_unconverted_audio", True)),
+            ),
+        )
+
+    # Step 3
+
+    def store_chunk(self, chunk: Sequence[Finished]) -> ChangesT:
+        assert self.sync is not None, "plan first"
+        return self.sync.store_chunk(chunk)
+
+    def finish(self, outcome: GenerationOutcome) -> tuple[ChangesT, JobReport]:
+        """Store what is left in ``outcome`` (results not streamed) and end the job."""
+        assert self.sync is not None and self.planned is not None, "plan first"
+        if outcome.results:
+            changes, report = self.sync.store(self.planned, outcome)
+        else:
+            changes, report = self.sync.finish(outcome)
+        report.job_id = self.job_id
+        report.estimated_usd = self.estimated_usd
+        self.close()
+        return changes, report
+
+    def close(self) -> None:
+        """Close the journal and the index (safe to call twice)."""
+        if self.journal is not None:
+            self.journal.close()
+        if self.reuse is not None:
+            self.reuse.close()
+
+
+def reuse_earlier_media(plan: Plan, *, sync: SyncProvider[Any], index: ReuseIndex, registry: ProviderRegistry) -> int:
+    """Mark what earlier jobs made for ``plan``'s requests, whose files the target still holds, as
+    ready (see `apply_reuse`); returns how many."""
+    return apply_reuse(
+        plan,
+        index=index,
+        fingerprint=registry.output_fingerprint,
+        exists=lambda name, size: sync.has_media(name, size=size),
+    )
+
+
+def price_per_request(registry: ProviderRegistry, kind: MediaKind, name: str) -> float:
+    """The configured price of one request to the provider (0 when it cannot be read)."""
+    try:
+        return float(registry.settings(kind, name).get("price_per_request", 0) or 0)
+    except ConfigError:
+        return 0.0

@@ -1,7 +1,8 @@
 """Browser integration: the **Notes → Fill Media…** action (with a shortcut) and the same entry in
 the Browser's context menu open the Fill Media dialog; its Start runs the one job that may run at a
 time; the job's report (with Retry failed) follows. The settings window and the word-list import
-(which may go straight on to Fill Media for the new notes) are opened from here too.
+(which may go straight on to Fill Media for the new notes) are opened from here too, from the
+Tools → Media Fill menu and the add-on manager's Config button.
 
 Thread safety: main thread only.
 """
@@ -26,19 +27,23 @@ from ..core.base.log import LOG_FILE_NAME, configure_logging, get_logger
 from ..core.media.types import MediaKind
 from ..core.provider_system.registry import ProviderRegistry
 from .addon_config import addon_folder_name, load_addon_config, save_overrides, stored_overrides, user_files_dir
-from .fill_dialog import FillMediaDialog
-from .fill_job import FillJob
+from .fill import FillJob, FillMediaDialog, JobReportDialog, show_report
 from .import_dialog import ImportWordListDialog
-from .report_dialog import JobReportDialog, show_report
 
 if TYPE_CHECKING:
-    from .settings_dialog import SettingsDialog
+    from .settings import SettingsDialog
 
 log = get_logger(__name__)
 
 ACTION_TEXT = "Fill Media…"
 ACTION_OBJECT_NAME = "media_fill_action"
 DEFAULT_SHORTCUT = "Ctrl+Alt+M"
+MENU_TITLE = "Media Fill"
+MENU_OBJECT_NAME = "media_fill_menu"
+SETTINGS_ACTION_TEXT = "Settings…"
+SETTINGS_ACTION_OBJECT_NAME = "media_fill_settings_action"
+IMPORT_ACTION_TEXT = "Import Word List…"
+IMPORT_ACTION_OBJECT_NAME = "media_fill_import_action"
 
 
 class FillMediaController:
@@ -76,6 +81,30 @@ class FillMediaController:
             self.last_job, self.job = self.job, None
         if self.registry is not None and (self.job is None or not self.job.running):
             self.registry.close()
+
+    # Tools menu
+
+    def add_tools_menu(self) -> None:
+        """Tools → Media Fill → Settings… and Import Word List…; the add-on manager's Config button
+        opens the same settings window."""
+        menu = QMenu(MENU_TITLE, self.mw.form.menuTools)
+        menu.setObjectName(MENU_OBJECT_NAME)
+        for text, name, slot in (
+            (SETTINGS_ACTION_TEXT, SETTINGS_ACTION_OBJECT_NAME, self._open_settings_from_menu),
+            (IMPORT_ACTION_TEXT, IMPORT_ACTION_OBJECT_NAME, self.open_import),
+        ):
+            action = QAction(text, menu)
+            action.setObjectName(name)
+            action.triggered.connect(lambda _checked=False, slot=slot: slot())
+            menu.addAction(action)
+        self.mw.form.menuTools.addMenu(menu)
+        self.mw.addonManager.setConfigAction(addon_folder_name(self.addon_module), self._open_settings_from_menu)
+
+    def _open_settings_from_menu(self) -> None:
+        try:
+            self.open_settings()
+        except ConfigError as exc:  # only when the add-on's own files are damaged
+            showWarning(f"Media Fill's settings cannot be opened: {exc.message}.", parent=self.mw, title="Media Fill")
 
     # Actions
 
@@ -220,7 +249,7 @@ class FillMediaController:
     def open_settings(self, *, focus: tuple[MediaKind, str] | None = None) -> SettingsDialog:
         """Tools → Media Fill…, the add-on manager's Config button, and the fill dialog's "set up"
         links: the settings window, on the page of ``focus`` when given."""
-        from .settings_dialog import open_settings
+        from .settings import open_settings
 
         return open_settings(self.mw, addon_module=self.addon_module, focus=focus, on_saved=self._settings_saved)
 

@@ -47,6 +47,7 @@ from ..collection.word_import import (
 from ..core.base.errors import MediaFillError
 from ..core.text.word_list import WordList, open_word_list
 from .user_messages import explain
+from .widgets import PROBLEM_STYLE
 
 # After an import: the new notes' ids, and whether the user asked to fill them.
 OnImported = Callable[[list[int], bool], None]
@@ -55,7 +56,6 @@ NOT_IMPORTED = "(not imported)"
 DETECT = "Detect"
 ENCODINGS = (DETECT, "utf-8", "utf-16", "cp1252", "latin-1", "shift_jis", "gb18030", "cp1251")
 PREVIEW_ROWS = 10
-_ERROR_STYLE = "color: #b00020;"
 
 
 class ImportWordListDialog(QDialog):
@@ -316,7 +316,7 @@ class ImportWordListDialog(QDialog):
 
     def _show_error(self, text: str) -> None:
         self.check = None
-        self.status.setStyleSheet(_ERROR_STYLE)
+        self.status.setStyleSheet(PROBLEM_STYLE)
         self.status.setText(f"Nothing can be imported yet: {text}")
         self._update_import()
 

@@ -171,9 +171,9 @@ def test_two_note_types_preview_start_failure_retry_and_undo(
     # Preview: the first English note's picture and sound, shown and played, nothing written.
     played = record_playing(monkeypatch)
     run_preview(anki_app, dialog, ENGLISH_TYPE)
-    assert not dialog.preview_image.pixmap().isNull(), dialog.preview_status.text()
+    assert not dialog.preview_panel.image.pixmap().isNull(), dialog.preview_panel.status.text()
     assert len(played) == 1 and sniff_audio(played[0]) == "mp3"
-    assert dialog.play_button.isEnabled() and "apple" in dialog.preview_status.text()
+    assert dialog.preview_panel.play_button.isEnabled() and "apple" in dialog.preview_panel.status.text()
     assert len(images.generation_requests()) == 1 and len(speech.speech_requests()) == 1
     assert fields_of(mw, notes) == before and media_names(mw) == media_before, "Preview wrote something"
 
@@ -334,8 +334,8 @@ def test_a_preview_that_fails_says_why_and_writes_nothing(
 
     run_preview(anki_app, dialog, ENGLISH_TYPE)
 
-    assert dialog.preview_image.pixmap().isNull()
-    status = dialog.preview_status.text()
+    assert dialog.preview_panel.image.pixmap().isNull()
+    status = dialog.preview_panel.status.text()
     assert "no image: openai:" in status and "500" in status, status
     assert len(played) == 1, "the sound that was made is still played"
     assert fields_of(mw, notes) == before and media_names(mw) == media_before
@@ -386,7 +386,7 @@ def test_preview_uses_the_first_selected_note_with_words(
     run_preview(anki_app, dialog, ENGLISH_TYPE)
 
     assert dialog.preview.result.note_id == notes[1]
-    assert "library" in dialog.preview_status.text()
+    assert "library" in dialog.preview_panel.status.text()
     assert [json.loads(r.body)["prompt"] for r in images.generation_requests()] == ["library"]
     assert [json.loads(r.body)["input"] for r in speech.speech_requests()] == ["library"]
     dialog.reject()

@@ -19,7 +19,7 @@ Progress = Callable[..., Any]
 
 @pytest.fixture
 def window_module(mw: Any) -> ModuleType:
-    return sys.modules[f"{ADDON}.ui.progress_window"]
+    return sys.modules[f"{ADDON}.ui.fill.progress_window"]
 
 
 @pytest.fixture

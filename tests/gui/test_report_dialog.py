@@ -23,7 +23,7 @@ LABELS = {1: "apple", 2: "banana", 3: "cherry"}
 
 @pytest.fixture
 def dialog_module(mw: Any) -> ModuleType:
-    return importlib.import_module(f"{ADDON}.ui.report_dialog")
+    return importlib.import_module(f"{ADDON}.ui.fill.report_dialog")
 
 
 @pytest.fixture

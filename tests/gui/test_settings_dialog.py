@@ -177,7 +177,7 @@ def clean_config(mw: Any, addon: Any) -> Iterator[None]:
     """Start from the user's saved rules only; afterwards close the window and forget the settings."""
     mw.addonManager.writeConfig(ADDON, {"rules": RULES})
     yield
-    window_module = sys.modules.get(f"{ADDON}.ui.settings_dialog")
+    window_module = sys.modules.get(f"{ADDON}.ui.settings.dialog")
     original_confirm = getattr(window_module, "confirm_discard", None)
     dialog = window_module.find_open_settings(mw) if window_module is not None else None
     if dialog is not None:
@@ -229,7 +229,7 @@ def test_tools_menu_and_the_addon_managers_config_button_open_the_one_window(
     assert isinstance(action, QAction) and action in menu.actions(), "Tools → Media Fill → Settings… is missing"
     assert action.text() == "Settings…"
     action.trigger()
-    window_module = sys.modules[f"{ADDON}.ui.settings_dialog"]
+    window_module = sys.modules[f"{ADDON}.ui.settings.dialog"]
     dialog = window_module.find_open_settings(mw)
     assert dialog is not None and dialog.isVisible(), "Tools → Media Fill… opened no window"
     assert not dialog.isModal()
@@ -485,7 +485,7 @@ def test_the_key_is_masked_until_show_is_pressed(mw: Any, addon: Any, clean_conf
 def test_closing_with_typed_changes_asks_and_unchanged_closes_at_once(
     mw: Any, anki_app: Any, addon: Any, clean_config: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    window_module = sys.modules[f"{ADDON}.ui.settings_dialog"]
+    window_module = sys.modules[f"{ADDON}.ui.settings.dialog"]
     asked: list[bool] = []
     answer = {"discard": False}
 

@@ -32,7 +32,8 @@ from aqt.qt import (
 )
 from aqt.utils import tooltip
 
-from ..core.job.report import JobReport, TargetError
+from ...core.job.report import JobReport, TargetError
+from ..widgets import plain_label
 
 WINDOW_TITLE = "Fill Media — report"
 # The failures table shows at most this many rows; Copy report has them all.
@@ -160,25 +161,25 @@ class JobReportDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(_heading_label(headline(report)))
         for line in _advice_lines(report):
-            layout.addWidget(_plain_label("advice", line, wrap=True))
+            layout.addWidget(_label("advice", line, wrap=True))
         layout.addLayout(self._count_boxes())
         if money := money_line(report):
-            layout.addWidget(_plain_label("money", money))
+            layout.addWidget(_label("money", money))
         for name, text in self._detail_texts():
-            layout.addWidget(_plain_label(name, text, wrap=True))
+            layout.addWidget(_label(name, text, wrap=True))
 
         self.table = self._failures_table()
         if report.errors:
             count = len(report.errors)
-            layout.addWidget(_plain_label("failures_heading", f"Failures ({count}) — double-click one to see its note"))
+            layout.addWidget(_label("failures_heading", f"Failures ({count}) — double-click one to see its note"))
         layout.addWidget(self.table, stretch=1)
         hidden = len(report.errors) - self.table.rowCount()
         if hidden > 0:
-            more = _plain_label("more_failures", f"… and {hidden} more (Copy report has them all)")
+            more = _label("more_failures", f"… and {hidden} more (Copy report has them all)")
             layout.addWidget(more)
         if not report.errors:
             self.table.setHidden(True)
-            layout.addWidget(_plain_label("no_failures", "Nothing failed."))
+            layout.addWidget(_label("no_failures", "Nothing failed."))
             layout.addStretch(1)
 
         layout.addWidget(self._buttons())
@@ -355,7 +356,7 @@ def _advice_lines(report: JobReport) -> list[str]:
 
 
 def _heading_label(text: str) -> QLabel:
-    label = _plain_label("headline", text)
+    label = _label("headline", text)
     font = QFont(label.font())
     font.setPointSizeF(font.pointSizeF() * 1.3)
     font.setBold(True)
@@ -363,14 +364,9 @@ def _heading_label(text: str) -> QLabel:
     return label
 
 
-def _plain_label(object_name: str, text: str, *, wrap: bool = False) -> QLabel:
-    """A label that shows its text as typed: reasons come from servers and may contain HTML."""
-    label = QLabel(text)
-    label.setObjectName(object_name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(wrap)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
+def _label(object_name: str, text: str, *, wrap: bool = False) -> QLabel:
+    """A label that shows its text as typed (reasons come from servers and may contain HTML), selectable."""
+    return plain_label(object_name, text, wrap=wrap, selectable=True)
 
 
 def _rich_tooltip(text: str) -> str:

@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from aqt.qt import (
     QDialog,
     QFontMetrics,
-    QLabel,
     QProgressBar,
     QPushButton,
     Qt,
@@ -29,7 +28,8 @@ from aqt.qt import (
 )
 from aqt.utils import askUser
 
-from ..core.engine.generation import JobProgress
+from ...core.engine.generation import JobProgress
+from ..widgets import plain_label
 
 STOP_QUESTION = "Stop the job? What is already made is kept."
 WINDOW_TITLE = "Fill Media"
@@ -65,16 +65,16 @@ class JobProgressWindow(QDialog):
         self._eta_s: float | None = None
         self._reported_at: float | None = None  # monotonic time of the last progress shown
 
-        self.label = _plain_label("job_status", self._done_line)
-        self.current_label = _plain_label("current_text", "")
+        self.label = plain_label("job_status", self._done_line)
+        self.current_label = plain_label("current_text", "")
         self.current_label.setHidden(True)
         self.bar = QProgressBar()
         self.bar.setObjectName("job_bar")
         self.bar.setRange(0, max(total, 1))
         self.bar.setValue(0)
-        self.provider_counts = _plain_label("provider_counts", "")
+        self.provider_counts = plain_label("provider_counts", "")
         self.provider_counts.setHidden(True)
-        self.timing_label = _plain_label("timing", "")
+        self.timing_label = plain_label("timing", "")
         self.timing_label.setHidden(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setObjectName("cancel_job")
@@ -200,14 +200,6 @@ def duration(seconds: float) -> str:
 
 def _minus(eta_s: float | None, seconds: float) -> float | None:
     return None if eta_s is None else max(0.0, eta_s - seconds)
-
-
-def _plain_label(object_name: str, text: str) -> QLabel:
-    """A label that shows its text as typed (no HTML), since words come from the user's notes."""
-    label = QLabel(text)
-    label.setObjectName(object_name)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
 
 
 class ProgressRelay:

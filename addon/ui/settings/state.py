@@ -20,20 +20,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.base.errors import ConfigError
-from ..core.config.files import config_overrides, load_default_config, merge_config
-from ..core.config.migration import (
+from ...core.base.errors import ConfigError
+from ...core.config.files import config_overrides, load_default_config, merge_config
+from ...core.config.migration import (
     CURRENT_CONFIG_VERSION,
     LEGACY_KEY,
     VERSION_KEY,
     migrate_config,
     set_aside_unknown_keys,
 )
-from ..core.config.schema import SliceSchemas
-from ..core.media.types import MediaKind
-from ..core.provider_system.catalog import ProviderCatalog
-from ..core.provider_system.info import ProviderInfo
-from ..core.provider_system.registry import ProviderRegistry, catalog_for, slice_schemas
+from ...core.config.schema import SliceSchemas
+from ...core.media.types import MediaKind
+from ...core.provider_system.catalog import ProviderCatalog
+from ...core.provider_system.info import ProviderInfo
+from ...core.provider_system.registry import ProviderRegistry, catalog_for, slice_schemas
 
 # Saved exactly as they were stored: the settings window does not edit them.
 KEPT_AS_STORED = ("rules", "provider_modules")

@@ -23,10 +23,11 @@ from aqt.qt import (
     QWidget,
 )
 
-from ..core.media.types import MediaKind
-from .settings_provider_page import ProviderPage
+from ...core.media.types import MediaKind
+from .layout import ERROR_COLOR, OK_COLOR
+from .provider_page import ProviderPage
 
-_RED, _GREEN, _GREY = QColor("#c62828"), QColor("#2e7d32"), QColor("#757575")
+_RED, _GREEN, _GREY = QColor(ERROR_COLOR), QColor(OK_COLOR), QColor("#757575")
 _NAME_ROLE = Qt.ItemDataRole.UserRole
 
 

@@ -13,9 +13,9 @@ from typing import Any
 
 from aqt.main import AnkiQt
 
-from ..core.base.log import get_logger
-from ..core.media.types import MediaKind
-from ..core.provider_system.registry import CheckResult, ProviderRegistry
+from ...core.base.log import get_logger
+from ...core.media.types import MediaKind
+from ...core.provider_system.registry import CheckResult, ProviderRegistry
 
 log = get_logger(__name__)
 

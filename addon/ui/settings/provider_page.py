@@ -12,17 +12,17 @@ from typing import Any
 
 from aqt.qt import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from ..core.config.schema import url_problem
-from ..core.provider_system.info import ProviderInfo
-from ..core.provider_system.media_provider import KeyUse
-from .schema_form import ERROR_STYLE, MISSING, FieldSpec, SchemaField, fill_from_fields, flatten_properties, get_at
-from .settings_help import ConfigHelp
-from .settings_labels import setting_label
-from .settings_layout import fill_with_scrolling
+from ...core.config.form_fields import MISSING, FieldSpec, fill_from_fields, flatten_properties, get_at
+from ...core.config.schema import url_problem
+from ...core.provider_system.info import ProviderInfo
+from ...core.provider_system.media_provider import KeyUse
+from .help import ConfigHelp
+from .labels import setting_label
+from .layout import ERROR_STYLE, OK_STYLE, fill_with_scrolling
+from .schema_field import SchemaField
 
 CONNECTION_KEYS = ("enabled", "api_key", "api_key_env", "base_url")
 LIMIT_KEYS = ("timeout_s", "retry_attempts", "requests_per_minute", "max_concurrency", "price_per_request")
-OK_STYLE = "color: #2e7d32;"
 NOT_TESTED = "Not tested yet. Test checks the settings as typed here, before you save them."
 
 

@@ -13,12 +13,13 @@ from typing import Any
 
 from aqt.qt import QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from ..core.config.migration import LEGACY_KEY, VERSION_KEY
-from ..core.config.schema import GENERAL_PROPERTIES
-from .schema_form import MISSING, FieldSpec, SchemaField, fill_from_fields, flatten_properties, get_at
-from .settings_help import ConfigHelp
-from .settings_labels import setting_label
-from .settings_layout import fill_with_scrolling
+from ...core.config.form_fields import MISSING, FieldSpec, fill_from_fields, flatten_properties, get_at
+from ...core.config.migration import LEGACY_KEY, VERSION_KEY
+from ...core.config.schema import GENERAL_PROPERTIES
+from .help import ConfigHelp
+from .labels import setting_label
+from .layout import fill_with_scrolling
+from .schema_field import SchemaField
 
 # Shown first, in this order; any other general key follows.
 PREFERRED_ORDER = (

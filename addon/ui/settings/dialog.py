@@ -9,7 +9,7 @@ defaults. Settings from older versions are shown migrated, with a notice saying 
 
 One window at a time: `open_settings` raises the open one. It is not modal, so Anki stays usable.
 
-Thread safety: main thread only; the connection tests run in the background (`settings_checks`).
+Thread safety: main thread only; the connection tests run in the background (`checks`).
 """
 
 from __future__ import annotations
@@ -34,20 +34,21 @@ from aqt.qt import (
 from aqt.utils import askUser
 from PyQt6 import sip
 
-from ..core.base.errors import ConfigError
-from ..core.config.files import provider_settings, same_json
-from ..core.config.schema import config_problems
-from ..core.media.types import MediaKind
-from ..core.provider_system.order import default_provider_order, order_to_store
-from ..core.provider_system.registry import CheckResult, load_config
-from .addon_config import save_overrides, stored_overrides
-from .schema_form import ERROR_STYLE, SchemaField
-from .settings_checks import describe_result, start_checks
-from .settings_general_page import GeneralPage
-from .settings_help import read_config_help
-from .settings_kind_page import KindPage
-from .settings_provider_page import ProviderPage
-from .settings_state import load_settings_state, overrides_to_save
+from ...core.base.errors import ConfigError
+from ...core.config.files import provider_settings, same_json
+from ...core.config.schema import config_problems
+from ...core.media.types import MediaKind
+from ...core.provider_system.order import default_provider_order, order_to_store
+from ...core.provider_system.registry import CheckResult, load_config
+from ..addon_config import save_overrides, stored_overrides
+from .checks import describe_result, start_checks
+from .general_page import GeneralPage
+from .help import read_config_help
+from .kind_page import KindPage
+from .layout import ERROR_COLOR, ERROR_STYLE
+from .provider_page import ProviderPage
+from .schema_field import SchemaField
+from .state import load_settings_state, overrides_to_save
 
 DIALOG_NAME = "media_fill_settings"
 WINDOW_TITLE = "Media Fill settings"
@@ -361,7 +362,7 @@ class SettingsDialog(QDialog):
         self.tabs.setTabText(index, f"⚠ {title} ({problems})" if problems else title)
         bar = self.tabs.tabBar()
         if bar is not None:
-            bar.setTabTextColor(index, QColor("#c62828") if problems else QColor())
+            bar.setTabTextColor(index, QColor(ERROR_COLOR) if problems else QColor())
 
 
 def confirm_discard(parent: QWidget) -> bool:

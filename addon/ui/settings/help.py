@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..core.config.files import package_dir
+from ...core.config.files import package_dir
 
 HELP_FILE_NAME = "config.md"
 COMMON = "providers"  # the section with the settings every provider shares

@@ -1,15 +1,16 @@
 """Preview in the Fill Media dialog: make one note's media with the rule as it stands, show the
 picture and play the sound, and write nothing — not to the note, not to the media folder.
 
-The note is read in a `QueryOp`; the media is made on a background thread with the job's own
-engine (limits, retries, fallbacks, media checks); the sound plays from a temporary file that is
-deleted when the preview is cleared.
+`PreviewRunner` reads the note in a `QueryOp` and makes the media on a background thread with the
+job's own engine (limits, retries, fallbacks, media checks); the sound plays from a temporary file
+that is deleted when the preview is cleared. `PreviewPanel` is the dialog's area that shows it.
 
 Thread safety: create and call on the main thread; only the generation runs on a worker.
 """
 
 from __future__ import annotations
 
+import html
 import shutil
 import tempfile
 import threading
@@ -19,19 +20,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import aqt.sound
 from anki.collection import Collection
 from aqt.main import AnkiQt
 from aqt.operations import QueryOp
-from aqt.qt import QWidget
+from aqt.qt import QHBoxLayout, QLabel, QPixmap, QPushButton, Qt, QVBoxLayout, QWidget
 
-from ..collection.notes_source import CollectionNotes
-from ..core.config.rules import FillMode, parse_rules
-from ..core.engine.generation import generate_all
-from ..core.engine.planner import plan_notes
-from ..core.job.plan import WorkItem
-from ..core.media.types import MediaKind, MediaResult
-from ..core.provider_system.registry import ProviderRegistry
-from .user_messages import explain
+from ...collection.notes_source import CollectionNotes
+from ...core.config.rules import FillMode, parse_rules
+from ...core.engine.generation import generate_all
+from ...core.engine.planner import plan_notes
+from ...core.job.plan import WorkItem
+from ...core.media.types import MediaKind, MediaResult
+from ...core.provider_system.registry import ProviderRegistry
+from ..user_messages import explain
+from ..widgets import problem_html
 
 
 @dataclass
@@ -176,3 +179,73 @@ class PreviewRunner:
         if self._temp_dir is not None:
             shutil.rmtree(self._temp_dir, ignore_errors=True)
             self._temp_dir = None
+
+
+IDLE_TEXT = "Preview makes one note's media with this rule and writes nothing."
+
+
+class PreviewPanel(QWidget):
+    """The picture, a line saying what was made (or why not), and Play sound, which plays
+    ``runner``'s sound."""
+
+    def __init__(self, parent: QWidget, *, runner: PreviewRunner) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.image = QLabel(self)
+        self.image.setObjectName("preview_image")
+        self.image.setFixedSize(160, 160)
+        self.image.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.image.setStyleSheet("border: 1px solid palette(mid);")
+        self.status = QLabel(IDLE_TEXT, self)
+        self.status.setObjectName("preview_status")
+        self.status.setWordWrap(True)
+        self.play_button = QPushButton("▶ Play sound", self)
+        self.play_button.setObjectName("preview_play")
+        self.play_button.setEnabled(False)
+        self.play_button.clicked.connect(self.play_sound)
+        text = QVBoxLayout()
+        text.addWidget(self.status)
+        play_row = QHBoxLayout()
+        play_row.addWidget(self.play_button)
+        play_row.addStretch(1)
+        text.addLayout(play_row)
+        text.addStretch(1)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.image)
+        row.addLayout(text, 1)
+
+    def show_starting(self, note_type: str) -> None:
+        self.status.setText(f"Making a preview for “{html.escape(note_type)}”…")
+        self.image.clear()
+        self.play_button.setEnabled(False)
+
+    def show_result(self, result: PreviewResult) -> None:
+        """Show the picture and what was made; play the sound, if there is one."""
+        lines = [f"Preview of “{html.escape(result.text)}”:" if result.text else "Preview:"]
+        image = result.media.get(MediaKind.IMAGE)
+        if image is not None and image.data is not None:
+            pixmap = QPixmap()
+            pixmap.loadFromData(image.data)
+            self.image.setPixmap(
+                pixmap.scaled(
+                    self.image.size(),
+                    Qt.AspectRatioMode.KeepAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            )
+            lines.append(f"picture from {html.escape(image.provider)}")
+        sound = result.media.get(MediaKind.AUDIO)
+        if sound is not None:
+            lines.append(f"sound from {html.escape(sound.provider)}")
+        for kind, problem in result.problems.items():
+            lines.append(problem_html(f"no {kind.value}: {html.escape(problem)}"))
+        self.status.setText("<br>".join(lines))
+        self.play_button.setEnabled(sound is not None)
+        if sound is not None:
+            self.play_sound()
+
+    def play_sound(self) -> None:
+        path = self.runner.sound_file()
+        if path is not None:
+            aqt.sound.av_player.play_file(str(path))

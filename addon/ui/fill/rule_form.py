@@ -12,9 +12,9 @@ from typing import Any
 
 from aqt.qt import QComboBox, QFormLayout, QLineEdit, QWidget, pyqtSignal
 
-from ..core.config.rule_drafts import RawRule, field_key, providers_key
-from ..core.config.rules import FillMode
-from ..core.media.types import MediaKind
+from ...core.config.rule_drafts import RawRule, field_key, providers_key
+from ...core.config.rules import FillMode
+from ...core.media.types import MediaKind
 from .provider_picker import ProviderPicker
 
 NONE_FIELD = "(none)"

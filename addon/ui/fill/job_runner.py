@@ -33,16 +33,16 @@ from aqt.qt import QTimer, QWidget
 from aqt.utils import showWarning
 from PyQt6 import sip
 
-from ..collection.fill import CHUNK_ITEMS, FillSession, JobOptions, StoreResult
-from ..core.base.log import get_logger
-from ..core.engine.generation import JobProgress
-from ..core.engine.result_stream import ResultStream
-from ..core.job.outcome import GenerationOutcome
-from ..core.job.plan import Plan
-from ..core.job.report import JobReport
-from ..core.provider_system.registry import ProviderRegistry
+from ...collection.fill import CHUNK_ITEMS, FillSession, JobOptions, StoreResult
+from ...core.base.log import get_logger
+from ...core.engine.generation import JobProgress
+from ...core.engine.result_stream import ResultStream
+from ...core.job.outcome import GenerationOutcome
+from ...core.job.plan import Plan
+from ...core.job.report import JobReport
+from ...core.provider_system.registry import ProviderRegistry
+from ..user_messages import explain
 from .progress_window import JobProgressWindow, ProgressRelay
-from .user_messages import explain
 
 log = get_logger(__name__)
 

@@ -16,37 +16,33 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import aqt.sound
 from anki.utils import html_to_text_line
 from aqt.main import AnkiQt
 from aqt.operations import QueryOp
 from aqt.qt import (
     QDialog,
     QDialogButtonBox,
-    QHBoxLayout,
-    QHeaderView,
     QLabel,
     QListWidget,
-    QPixmap,
     QPushButton,
     QSplitter,
     Qt,
-    QTableWidget,
-    QTableWidgetItem,
     QTimer,
     QVBoxLayout,
     QWidget,
 )
 
-from ..collection.plan_summary import PlanSummary, summarize_plan
-from ..collection.selection import NoteTypeGroup
-from ..core.config.rule_drafts import RawRule, RuleProblem, draft_rule, fills_something, rule_problems, rules_with
-from ..core.media.types import MediaKind
-from ..core.provider_system.order import default_provider_order
-from ..core.provider_system.registry import ProviderRegistry
-from .preview import PreviewResult, PreviewRunner
+from ...collection.plan_summary import PlanSummary, summarize_plan
+from ...collection.selection import NoteTypeGroup
+from ...core.config.rule_drafts import RawRule, RuleProblem, draft_rule, fills_something, rule_problems, rules_with
+from ...core.media.types import MediaKind
+from ...core.provider_system.order import default_provider_order
+from ...core.provider_system.registry import ProviderRegistry
+from ..user_messages import explain
+from ..widgets import problem_html
+from .plan_view import PlanTable, cost_text
+from .preview import PreviewPanel, PreviewResult, PreviewRunner
 from .rule_form import RuleForm
-from .user_messages import explain
 
 # Start hands over the config with the edited rules and the notes to fill.
 StartJob = Callable[[dict[str, Any], list[int]], object]
@@ -116,7 +112,7 @@ class FillMediaDialog(QDialog):
         splitter.setSizes([230, 530])
 
         self._build_plan_area()
-        preview_row = self._build_preview_area()
+        self.preview_panel = PreviewPanel(self, runner=self.preview)
         buttons = self._build_buttons()
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
@@ -125,7 +121,7 @@ class FillMediaDialog(QDialog):
         layout.addWidget(self.plan_table)
         layout.addWidget(self.cost_label)
         layout.addWidget(self.problems_label)
-        layout.addLayout(preview_row)
+        layout.addWidget(self.preview_panel)
         layout.addWidget(buttons)
         self.resize(760, 720)
         self._replan_timer = QTimer(self)
@@ -134,16 +130,7 @@ class FillMediaDialog(QDialog):
         self._replan_timer.timeout.connect(self._replan_now)
 
     def _build_plan_area(self) -> None:
-        self.plan_table = QTableWidget(0, 5, self)
-        self.plan_table.setObjectName("plan_table")
-        self.plan_table.setHorizontalHeaderLabels(["Note type", "Field", "To make", "Skipped", "Reused"])
-        rows_header = _header(self.plan_table.verticalHeader())
-        rows_header.setVisible(False)
-        rows_header.setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.plan_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        header = _header(self.plan_table.horizontalHeader())
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.plan_table = PlanTable(self)
         self.cost_label = QLabel("Planning…", self)
         self.cost_label.setObjectName("cost_label")
         self.cost_label.setWordWrap(True)
@@ -152,31 +139,6 @@ class FillMediaDialog(QDialog):
         self.problems_label.setWordWrap(True)
         self.problems_label.setTextFormat(Qt.TextFormat.RichText)
         self.problems_label.linkActivated.connect(self._link_activated)
-
-    def _build_preview_area(self) -> QHBoxLayout:
-        self.preview_image = QLabel(self)
-        self.preview_image.setObjectName("preview_image")
-        self.preview_image.setFixedSize(160, 160)
-        self.preview_image.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.preview_image.setStyleSheet("border: 1px solid palette(mid);")
-        self.preview_status = QLabel("Preview makes one note's media with this rule and writes nothing.", self)
-        self.preview_status.setObjectName("preview_status")
-        self.preview_status.setWordWrap(True)
-        self.play_button = QPushButton("▶ Play sound", self)
-        self.play_button.setObjectName("preview_play")
-        self.play_button.setEnabled(False)
-        self.play_button.clicked.connect(self.play_preview_sound)
-        preview_text = QVBoxLayout()
-        preview_text.addWidget(self.preview_status)
-        play_row = QHBoxLayout()
-        play_row.addWidget(self.play_button)
-        play_row.addStretch(1)
-        preview_text.addLayout(play_row)
-        preview_text.addStretch(1)
-        preview_row = QHBoxLayout()
-        preview_row.addWidget(self.preview_image)
-        preview_row.addLayout(preview_text, 1)
-        return preview_row
 
     def _build_buttons(self) -> QDialogButtonBox:
         buttons = QDialogButtonBox(self)
@@ -280,7 +242,8 @@ class FillMediaDialog(QDialog):
             return  # a newer edit is being planned
         self.summary = summary
         self._plan_error = ""
-        self._show_summary(summary)
+        self.plan_table.show_summary(summary)
+        self.cost_label.setText(cost_text(summary))
         self._update_start()
 
     def _plan_failed(self, generation: int, exc: Exception) -> None:
@@ -289,24 +252,6 @@ class FillMediaDialog(QDialog):
             self._plan_error = f"The plan could not be made. {explain(exc)}"
             self.cost_label.setText(html.escape(self._plan_error))
             self._update_start()
-
-    def _show_summary(self, summary: PlanSummary) -> None:
-        rows = [
-            (t.note_type, f"{t.field_name} ({t.kind.value})", t.generate, t.skipped, t.reused) for t in summary.targets
-        ]
-        rows += [(name, f"left alone: {why}", 0, 0, 0) for name, why in summary.left_alone.items()]
-        self.plan_table.setRowCount(len(rows))
-        for row, values in enumerate(rows):
-            for column, value in enumerate(values):
-                item = QTableWidgetItem(str(value))
-                if column >= 2:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                self.plan_table.setItem(row, column, item)
-        shown = min(max(len(rows), 1), 6)
-        header_height = _header(self.plan_table.horizontalHeader()).height()
-        row_height = _header(self.plan_table.verticalHeader()).defaultSectionSize()
-        self.plan_table.setFixedHeight(header_height + shown * row_height + 4)
-        self.cost_label.setText(cost_text(summary))
 
     def _update_start(self) -> None:
         reason = self.start_blocked_reason()
@@ -321,7 +266,7 @@ class FillMediaDialog(QDialog):
             self.start_button.setToolTip("")
             return
         self.start_button.setToolTip(reason_plain(reason))
-        self.problems_label.setText(f'<span style="color:#b00020">{reason}</span>')
+        self.problems_label.setText(problem_html(reason))
 
     def _problems_of(self, note_type: str) -> list[RuleProblem]:
         return [p for p in self.problems if p.note_type == note_type]
@@ -360,41 +305,13 @@ class FillMediaDialog(QDialog):
         write nothing."""
         group = self._group(self._current)
         rule = self.drafts[self._current]
-        self.preview_status.setText(f"Making a preview for “{html.escape(self._current)}”…")
-        self.preview_image.clear()
-        self.play_button.setEnabled(False)
+        self.preview_panel.show_starting(self._current)
         self.preview_button.setEnabled(False)
         self.preview.start(group.note_ids, rule, on_done=self._previewed)
 
     def _previewed(self, result: PreviewResult) -> None:
         self._update_start()
-        lines = [f"Preview of “{html.escape(result.text)}”:" if result.text else "Preview:"]
-        image = result.media.get(MediaKind.IMAGE)
-        if image is not None and image.data is not None:
-            pixmap = QPixmap()
-            pixmap.loadFromData(image.data)
-            self.preview_image.setPixmap(
-                pixmap.scaled(
-                    self.preview_image.size(),
-                    Qt.AspectRatioMode.KeepAspectRatio,
-                    Qt.TransformationMode.SmoothTransformation,
-                )
-            )
-            lines.append(f"picture from {html.escape(image.provider)}")
-        sound = result.media.get(MediaKind.AUDIO)
-        if sound is not None:
-            lines.append(f"sound from {html.escape(sound.provider)}")
-        for kind, problem in result.problems.items():
-            lines.append(f'<span style="color:#b00020">no {kind.value}: {html.escape(problem)}</span>')
-        self.preview_status.setText("<br>".join(lines))
-        self.play_button.setEnabled(sound is not None)
-        if sound is not None:
-            self.play_preview_sound()
-
-    def play_preview_sound(self) -> None:
-        path = self.preview.sound_file()
-        if path is not None:
-            aqt.sound.av_player.play_file(str(path))
+        self.preview_panel.show_result(result)
 
     # Start
 
@@ -412,11 +329,6 @@ class FillMediaDialog(QDialog):
         super().done(result)
 
 
-def _header(header: QHeaderView | None) -> QHeaderView:
-    assert header is not None
-    return header
-
-
 def _add_button(
     box: QDialogButtonBox, text: str, role: QDialogButtonBox.ButtonRole, *, object_name: str
 ) -> QPushButton:
@@ -424,29 +336,6 @@ def _add_button(
     assert button is not None
     button.setObjectName(object_name)
     return button
-
-
-def cost_text(summary: PlanSummary) -> str:
-    """The plan's requests and cost per provider, the total, and the budget, as rich text."""
-    parts = []
-    for name, count in sorted(summary.requests.items()):
-        usd = summary.usd.get(name, 0.0)
-        price = f" ≈ {money(usd)}" if usd else " (free)"
-        parts.append(f"{html.escape(name)}: {count} request{'s' if count != 1 else ''}{price}")
-    lines = ["Requests: " + "; ".join(parts) if parts else "No requests: nothing new to make."]
-    budget = "no budget cap" if summary.budget_usd is None else f"budget cap {money(summary.budget_usd)}"
-    lines.append(f"Estimated cost: <b>{money(summary.total_usd)}</b> ({budget}).")
-    if summary.over_budget:
-        lines.append(
-            '<span style="color:#b00020">The estimate is over the budget: the job stops when the budget is '
-            "reached, and the rest is reported as not started.</span>"
-        )
-    return "<br>".join(lines)
-
-
-def money(usd: float) -> str:
-    """Dollars with cents, or with the digits that matter for fractions of a cent ($0.0006)."""
-    return f"${usd:.4f}".rstrip("0") if 0 < usd < 0.01 else f"${usd:.2f}"
 
 
 def reason_plain(reason: str) -> str:

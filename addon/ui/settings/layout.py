@@ -1,4 +1,4 @@
-"""Layout shared by the settings window's pages.
+"""Layout and colours shared by the settings window's pages.
 
 Thread safety: main thread only.
 """
@@ -6,6 +6,11 @@ Thread safety: main thread only.
 from __future__ import annotations
 
 from aqt.qt import QScrollArea, QVBoxLayout, QWidget
+
+ERROR_COLOR = "#c62828"
+OK_COLOR = "#2e7d32"
+ERROR_STYLE = f"color: {ERROR_COLOR};"
+OK_STYLE = f"color: {OK_COLOR};"
 
 
 def fill_with_scrolling(page: QWidget, body: QWidget) -> None:

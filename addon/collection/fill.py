@@ -42,7 +42,9 @@ from ..core.job.report import JobReport
 from ..core.media.audio_convert import AudioOutput
 from ..core.media.types import MediaKind
 from ..core.provider_system.registry import ProviderRegistry
-from ..core.state.journal import RESUME, RETRY_FAILED, JobHeader, JobJournal, new_job_id
+from ..core.state.job_ids import new_job_id
+from ..core.state.journal_records import RESUME, RETRY_FAILED, JobHeader
+from ..core.state.journal_writer import JobJournal
 from ..core.state.reuse_index import ReuseIndex
 from .notes_source import CollectionNotes
 from .sync import CollectionSync, remove_partial_writes

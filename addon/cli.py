@@ -42,8 +42,9 @@ from .core.base.log import LOG_FILE_NAME, add_redacting_handler, configure_loggi
 from .core.config.files import package_dir, read_config_file
 from .core.engine.generation import JobProgress
 from .core.job.report import JobReport
+from .core.provider_system.config_loading import load_config
 from .core.provider_system.listing import provider_rows
-from .core.provider_system.registry import ProviderRegistry, load_config
+from .core.provider_system.registry import ProviderRegistry
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _PACKAGE = __name__.rpartition(".")[0] or "addon"

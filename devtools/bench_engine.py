@@ -41,8 +41,9 @@ from addon.collection.fill import JobOptions, run_headless  # noqa: E402
 from addon.core.engine.generation import generate_all  # noqa: E402
 from addon.core.job.plan import WorkItem  # noqa: E402
 from addon.core.media.types import MediaKind, MediaRequest, MediaResult  # noqa: E402
+from addon.core.provider_system.config_loading import load_config  # noqa: E402
 from addon.core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport  # noqa: E402
-from addon.core.provider_system.registry import ProviderRegistry, load_config  # noqa: E402
+from addon.core.provider_system.registry import ProviderRegistry  # noqa: E402
 from tests.support.rate_limited_server import serve_rate_limited  # noqa: E402
 
 RESULTS = REPO / "bench" / "results.md"

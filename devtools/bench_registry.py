@@ -32,7 +32,8 @@ sys.path.insert(0, str(REPO))
 from addon.core.config.files import load_default_config  # noqa: E402
 from addon.core.media.types import MediaKind  # noqa: E402
 from addon.core.provider_system.catalog import BUILTIN_PROVIDERS, ProviderCatalog  # noqa: E402
-from addon.core.provider_system.registry import ProviderRegistry, load_config  # noqa: E402
+from addon.core.provider_system.config_loading import load_config  # noqa: E402
+from addon.core.provider_system.registry import ProviderRegistry  # noqa: E402
 
 _COLD_PROBE = """
 import sys, time, json

@@ -38,7 +38,8 @@ from ..core.media.checks import require_media
 from ..core.media.naming import media_file_name
 from ..core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
 from ..core.provider_system.sync_provider import Fingerprint, SyncProvider
-from ..core.state.journal import JobJournal, WritingEntry
+from ..core.state.journal_records import WritingEntry
+from ..core.state.journal_writer import JobJournal
 from ..core.state.reuse_index import ReuseIndex, reuse_key
 from ..core.text.cleaning import clean_source_text, printable_text
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from aqt.main import AnkiQt
 
-from ..core.provider_system.registry import load_config
+from ..core.provider_system.config_loading import load_config
 
 
 def addon_folder_name(module: str) -> str:

@@ -31,7 +31,9 @@ from anki.collection import Collection
 from anki.decks import DeckId
 from anki.notes import NoteId
 
-from addon.core.state.journal import JobHeader, JobJournal, journal_path
+from addon.core.state.job_ids import journal_path
+from addon.core.state.journal_records import JobHeader
+from addon.core.state.journal_writer import JobJournal
 from tests.support.cli_runner import REPO, run_cli
 from tests.support.fake_http import serve
 from tests.support.reliability_record import count

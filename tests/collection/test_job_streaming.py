@@ -28,8 +28,9 @@ from addon.core.engine.result_stream import ResultStream
 from addon.core.job.outcome import GenerationOutcome
 from addon.core.job.plan import WorkItem
 from addon.core.media.types import MediaKind, MediaRequest
-from addon.core.provider_system.registry import ProviderRegistry, load_config
-from addon.core.state.journal import read_journal
+from addon.core.provider_system.config_loading import load_config
+from addon.core.provider_system.registry import ProviderRegistry
+from addon.core.state.journal_records import read_journal
 from tests.support.fake_http import FakeServer, serve
 from tests.support.notes_helpers import add_basic
 from tests.support.streaming_fakes import STREAMING_MODULES, GatedSpeech, SpeechServer, mp3_for

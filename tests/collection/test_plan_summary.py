@@ -12,7 +12,8 @@ from anki.notes import NoteId
 from addon.collection.fill import run_headless
 from addon.collection.plan_summary import summarize_plan
 from addon.core.media.types import MediaKind
-from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.provider_system.config_loading import load_config
+from addon.core.provider_system.registry import ProviderRegistry
 from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, SPANISH_TYPE, add_sample_notes
 
 

@@ -26,7 +26,7 @@ from addon.collection.fill import run_headless
 from addon.core.job.report import JobReport
 from addon.core.media.checks import sniff_audio, sniff_image
 from addon.core.media.types import MediaKind
-from addon.core.provider_system.registry import load_config
+from addon.core.provider_system.config_loading import load_config
 from tests.faults.fault_catalogue import (
     FAILED,
     FAULTS_BY_KEY,

@@ -40,8 +40,8 @@ from addon.collection.fill import run_headless
 from addon.core.base.errors import ProviderError
 from addon.core.media.naming import media_file_name
 from addon.core.media.types import MediaKind, MediaRequest, MediaResult
+from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.media_provider import MediaProvider
-from addon.core.provider_system.registry import load_config
 from addon.providers.audio.forvo import ForvoPronunciations
 from addon.providers.http.download import download_media
 from addon.providers.image.openai import OpenAIImages

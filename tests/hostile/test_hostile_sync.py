@@ -29,7 +29,8 @@ from addon.core.job.report import JobReport
 from addon.core.media.checks import sniff_audio
 from addon.core.media.naming import media_file_name
 from addon.core.media.types import MediaKind, MediaRequest
-from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.provider_system.config_loading import load_config
+from addon.core.provider_system.registry import ProviderRegistry
 from addon.core.text.cleaning import clean_source_text
 from tests.hostile.hostile_checks import assert_clean_text, assert_safe_name
 from tests.hostile.hostile_corpus import CASES, Case

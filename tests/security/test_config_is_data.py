@@ -25,7 +25,7 @@ from anki.collection import Collection
 from anki.notes import NoteId
 
 from addon.collection.fill import run_headless
-from addon.core.provider_system.registry import load_config
+from addon.core.provider_system.config_loading import load_config
 from tests.fakes.sdwebui_fake import RunningSdWebUI, serve_sdwebui
 from tests.security.security_ast import Finding, addon_files, calls, imported_modules, parse, relative, where
 

@@ -15,7 +15,7 @@ from addon.core.job.plan import WorkItem
 from addon.core.media.types import MediaKind, MediaRequest, MediaResult
 from addon.core.provider_system.media_provider import AudioProvider, HealthReport, MediaProvider
 from addon.core.resilience.circuit_breaker import CircuitBreaker
-from addon.core.resilience.health import ProviderHealth
+from addon.core.resilience.health import HealthCounters
 
 AUDIO = MediaKind.AUDIO
 Behaviour = Callable[[MediaRequest], bytes]
@@ -79,7 +79,7 @@ class Lookup:
         self.by_name = {p.name: p for p in providers}
         self.asked: list[str] = []
         self.breakers: dict[str, CircuitBreaker] = {}
-        self.healths: dict[str, ProviderHealth] = {}
+        self.healths: dict[str, HealthCounters] = {}
         self.failure_threshold = failure_threshold
         self.clock = clock
 
@@ -88,8 +88,8 @@ class Lookup:
             name, CircuitBreaker(name=name, failure_threshold=self.failure_threshold, clock=self.clock)
         )
 
-    def health(self, kind: MediaKind, name: str) -> ProviderHealth:
-        return self.healths.setdefault(name, ProviderHealth(name))
+    def health(self, kind: MediaKind, name: str) -> HealthCounters:
+        return self.healths.setdefault(name, HealthCounters(name))
 
     def get(self, kind: MediaKind, name: str) -> MediaProvider:
         self.asked.append(name)

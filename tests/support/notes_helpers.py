@@ -7,7 +7,7 @@ from typing import Any
 
 from anki.collection import Collection
 
-from addon.core.provider_system.registry import load_config
+from addon.core.provider_system.config_loading import load_config
 
 
 def make_config(*, mode: str = "skip", rules: list[dict[str, Any]] | None = None, **espeak: Any) -> dict[str, Any]:

@@ -10,7 +10,7 @@ import pytest
 
 from addon.core.config.files import load_default_config
 from addon.core.media.types import MediaKind
-from addon.core.provider_system.registry import catalog_for, slice_schemas
+from addon.core.provider_system.config_loading import catalog_for, slice_schemas
 from tests.support.registrations import Register, no_registration_leaks, registrations_undone
 
 

@@ -14,7 +14,7 @@ from addon.core.config.files import config_overrides, load_default_config, merge
 from addon.core.config.migration import CURRENT_CONFIG_VERSION, migrate_config, set_aside_unknown_keys
 from addon.core.config.schema import validate_config
 from addon.core.media.types import MediaKind
-from addon.core.provider_system.registry import catalog_for, load_config
+from addon.core.provider_system.config_loading import catalog_for, load_config
 
 Schemas = dict[MediaKind, dict[str, Mapping[str, Any]]]
 

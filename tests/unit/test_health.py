@@ -1,4 +1,4 @@
-"""ProviderHealth: counting outcomes, every status transition, the window's failure ratio and mean
+"""HealthCounters: counting outcomes, every status transition, the window's failure ratio and mean
 response time, the kept error message and the JSON form of a snapshot."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from addon.core.resilience.health import HealthSnapshot, HealthStatus, ProviderHealth
+from addon.core.resilience.health import HealthCounters, HealthSnapshot, HealthStatus
 
 HEALTHY = HealthStatus.HEALTHY
 DEGRADED = HealthStatus.DEGRADED
@@ -17,7 +17,7 @@ UNKNOWN = HealthStatus.UNKNOWN
 
 
 def test_nothing_recorded_is_unknown() -> None:
-    health = ProviderHealth("forvo")
+    health = HealthCounters("forvo")
     snap = health.snapshot()
     assert snap == HealthSnapshot(
         provider="forvo",
@@ -33,7 +33,7 @@ def test_nothing_recorded_is_unknown() -> None:
 
 
 def test_unknown_to_healthy_on_a_success() -> None:
-    health = ProviderHealth("forvo")
+    health = HealthCounters("forvo")
     health.record_success(elapsed_s=0.5)
     snap = health.snapshot()
     assert snap.status is HEALTHY
@@ -42,7 +42,7 @@ def test_unknown_to_healthy_on_a_success() -> None:
 
 
 def test_every_status_transition() -> None:
-    health = ProviderHealth("forvo", unhealthy_after=3, window=50)
+    health = HealthCounters("forvo", unhealthy_after=3, window=50)
     assert health.snapshot().status is UNKNOWN
     for _ in range(20):
         health.record_success(elapsed_s=0.1)
@@ -66,7 +66,7 @@ def test_every_status_transition() -> None:
 
 
 def test_unhealthy_after_n_failures_not_n_minus_one() -> None:
-    health = ProviderHealth("forvo", unhealthy_after=5)
+    health = HealthCounters("forvo", unhealthy_after=5)
     for _ in range(4):
         health.record_failure(error="boom")
     assert health.snapshot().status is DEGRADED
@@ -75,14 +75,14 @@ def test_unhealthy_after_n_failures_not_n_minus_one() -> None:
 
 
 def test_breaker_open_is_unhealthy_even_when_all_went_well() -> None:
-    health = ProviderHealth("forvo")
+    health = HealthCounters("forvo")
     health.record_success(elapsed_s=0.2)
     assert health.snapshot(breaker_open=True).status is UNHEALTHY
     assert health.snapshot(breaker_open=False).status is HEALTHY
 
 
 def test_not_found_is_a_response_not_a_failure() -> None:
-    health = ProviderHealth("forvo", unhealthy_after=2)
+    health = HealthCounters("forvo", unhealthy_after=2)
     health.record_failure(error="timeout")
     health.record_not_found(elapsed_s=0.3)
     snap = health.snapshot()
@@ -95,7 +95,7 @@ def test_not_found_is_a_response_not_a_failure() -> None:
 
 
 def test_only_not_found_is_healthy() -> None:
-    health = ProviderHealth("forvo")
+    health = HealthCounters("forvo")
     for _ in range(10):
         health.record_not_found(elapsed_s=1.0)
     snap = health.snapshot()
@@ -105,7 +105,7 @@ def test_only_not_found_is_healthy() -> None:
 
 
 def test_window_failure_ratio_of_exactly_twenty_percent_is_healthy() -> None:
-    health = ProviderHealth("forvo", window=10)
+    health = HealthCounters("forvo", window=10)
     # oldest first: F S F S S S S S S S -> 2 of 10 = 20%, not more than 20%
     health.record_failure(error="x")
     health.record_success(elapsed_s=0.1)
@@ -124,7 +124,7 @@ def test_window_failure_ratio_of_exactly_twenty_percent_is_healthy() -> None:
 
 
 def test_window_ratio_degraded_and_recovers_as_failures_leave_the_window() -> None:
-    health = ProviderHealth("forvo", window=10, unhealthy_after=100)
+    health = HealthCounters("forvo", window=10, unhealthy_after=100)
     for _ in range(3):
         health.record_failure(error="x")
         health.record_success(elapsed_s=0.1)
@@ -141,7 +141,7 @@ def test_window_ratio_degraded_and_recovers_as_failures_leave_the_window() -> No
 
 
 def test_mean_response_over_the_window() -> None:
-    health = ProviderHealth("forvo", window=3)
+    health = HealthCounters("forvo", window=3)
     health.record_success(elapsed_s=10.0)
     assert health.snapshot().mean_response_s == pytest.approx(10.0)
     health.record_not_found(elapsed_s=1.0)
@@ -152,7 +152,7 @@ def test_mean_response_over_the_window() -> None:
 
 
 def test_untimed_failures_do_not_count_in_the_mean() -> None:
-    health = ProviderHealth("forvo", window=3)
+    health = HealthCounters("forvo", window=3)
     health.record_failure(error="x")
     assert health.snapshot().mean_response_s is None
     health.record_success(elapsed_s=1.0)
@@ -164,7 +164,7 @@ def test_untimed_failures_do_not_count_in_the_mean() -> None:
 
 
 def test_odd_elapsed_times() -> None:
-    health = ProviderHealth("forvo")
+    health = HealthCounters("forvo")
     health.record_success(elapsed_s=float("nan"))
     assert health.snapshot().mean_response_s is None
     health.record_success(elapsed_s=-1.0)
@@ -173,7 +173,7 @@ def test_odd_elapsed_times() -> None:
 
 
 def test_last_error_is_kept_and_truncated() -> None:
-    health = ProviderHealth("forvo")
+    health = HealthCounters("forvo")
     health.record_success(elapsed_s=0.1)
     assert health.snapshot().last_error == ""
     health.record_failure(error="timed out after 10 s")
@@ -188,7 +188,7 @@ def test_last_error_is_kept_and_truncated() -> None:
 
 
 def test_to_json_round_trips_through_json() -> None:
-    health = ProviderHealth("forvo")
+    health = HealthCounters("forvo")
     health.record_success(elapsed_s=0.25)
     health.record_not_found(elapsed_s=0.75)
     health.record_failure(error='HTTP 503 "busy"')
@@ -205,14 +205,14 @@ def test_to_json_round_trips_through_json() -> None:
         "mean_response_s": 0.5,
     }
     assert type(data["status"]) is str
-    empty = ProviderHealth("x").snapshot().to_json()
+    empty = HealthCounters("x").snapshot().to_json()
     assert json.loads(json.dumps(empty)) == empty
     assert empty["mean_response_s"] is None
     assert empty["status"] == "unknown"
 
 
 def test_snapshot_is_frozen() -> None:
-    snap = ProviderHealth("forvo").snapshot()
+    snap = HealthCounters("forvo").snapshot()
     with pytest.raises(AttributeError):
         snap.failures = 3  # type: ignore[misc]
 
@@ -220,11 +220,11 @@ def test_snapshot_is_frozen() -> None:
 @pytest.mark.parametrize(("unhealthy_after", "window"), [(0, 50), (5, 0), (-1, 50)])
 def test_bad_arguments(unhealthy_after: int, window: int) -> None:
     with pytest.raises(ValueError):
-        ProviderHealth("forvo", unhealthy_after=unhealthy_after, window=window)
+        HealthCounters("forvo", unhealthy_after=unhealthy_after, window=window)
 
 
 def test_concurrent_records_count_correctly() -> None:
-    health = ProviderHealth("forvo", window=50)
+    health = HealthCounters("forvo", window=50)
     start = threading.Barrier(8)
 
     def worker(index: int) -> None:

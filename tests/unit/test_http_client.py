@@ -7,7 +7,8 @@ import pytest
 
 from addon.core.base.errors import InvalidResponseError
 from addon.core.media.types import MediaKind
-from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.provider_system.config_loading import load_config
+from addon.core.provider_system.registry import ProviderRegistry
 from addon.providers.http.client import MAX_ANSWER_BYTES, HttpClient, json_answer_limit
 from tests.support.fake_http import Reply, serve
 

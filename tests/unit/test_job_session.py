@@ -17,9 +17,11 @@ from addon.core.job.outcome import Finished, GenerationOutcome
 from addon.core.job.plan import Plan, SourceNote
 from addon.core.job.report import JobReport
 from addon.core.provider_system.data_provider import MemoryNotes
-from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.provider_system.config_loading import load_config
+from addon.core.provider_system.registry import ProviderRegistry
 from addon.core.provider_system.sync_provider import Fingerprint, SyncProvider
-from addon.core.state.journal import JobJournal, WritingEntry
+from addon.core.state.journal_records import WritingEntry
+from addon.core.state.journal_writer import JobJournal
 from addon.core.state.reuse_index import ReuseIndex, reuse_key
 
 CONFIG = {

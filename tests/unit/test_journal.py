@@ -17,20 +17,9 @@ import pytest
 
 from addon.core.base.errors import MediaFillError
 from addon.core.base.log import forget_secrets, remember_secrets
-from addon.core.state.journal import (
-    JOB_ID_PATTERN,
-    FailedEntry,
-    JobBusyError,
-    JobHeader,
-    JobJournal,
-    JournalError,
-    StoredEntry,
-    WritingEntry,
-    journal_path,
-    new_job_id,
-    read_journal,
-    recent_jobs,
-)
+from addon.core.state.job_ids import JOB_ID_PATTERN, JournalError, journal_path, new_job_id, recent_jobs
+from addon.core.state.journal_records import FailedEntry, JobHeader, StoredEntry, WritingEntry, read_journal
+from addon.core.state.journal_writer import JobBusyError, JobJournal
 
 REPO = Path(__file__).resolve().parents[2]
 RULE = {"note_type": "Basic", "source_field": "Front", "audio_field": "Audio", "providers": ["espeak"]}
@@ -390,7 +379,8 @@ def test_many_threads_write_whole_lines(tmp_path: Path) -> None:
 CHILD = """
 import sys
 from pathlib import Path
-from addon.core.state.journal import JobHeader, JobJournal
+from addon.core.state.journal_records import JobHeader
+from addon.core.state.journal_writer import JobJournal
 
 state_dir = Path(sys.argv[1])
 header = JobHeader(job_id=sys.argv[2], created=0.0, note_ids=[1], rules=[], kinds=["audio"], fresh=False,

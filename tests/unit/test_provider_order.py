@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from addon.core.media.types import MediaKind
+from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.info import ProviderInfo
 from addon.core.provider_system.order import configured_order, default_provider_order, order_to_store
-from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.provider_system.registry import ProviderRegistry
 
 
 @pytest.fixture(scope="module")

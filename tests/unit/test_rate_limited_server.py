@@ -15,7 +15,8 @@ import requests
 
 from addon.core.base.errors import InvalidResponseError, RateLimitError, TransientError
 from addon.core.media.types import MediaKind, MediaRequest
-from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.provider_system.config_loading import load_config
+from addon.core.provider_system.registry import ProviderRegistry
 from addon.providers.http.status import parse_retry_after
 from tests.support.loopback_speech import LoopbackSpeech
 from tests.support.rate_limited_server import RateLimitedServer, serve_rate_limited

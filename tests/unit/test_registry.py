@@ -24,8 +24,9 @@ from addon.core.job.outcome import GenerationOutcome
 from addon.core.job.plan import WorkItem
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.catalog import BUILTIN_PROVIDERS, ProviderCatalog
+from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.media_provider import GENERIC_DEFAULTS
-from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.provider_system.registry import ProviderRegistry
 from addon.core.resilience.circuit_breaker import BreakerState
 from addon.core.resilience.health import HealthStatus
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve

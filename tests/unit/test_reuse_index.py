@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from addon.core.state import reuse_index
+from addon.core.state import best_effort_db
 from addon.core.state.reuse_index import LOOKUP_CHUNK, SCHEMA_VERSION, ReuseEntry, ReuseIndex, reuse_key
 
 REPO = Path(__file__).resolve().parents[2]
@@ -96,8 +96,9 @@ def test_lookup_runs_one_query_per_chunk_of_keys(db_path: Path) -> None:
         for key in keys[::3]:
             _record(index, key)
         statements: list[str] = []
-        assert index._conn is not None
-        index._conn.set_trace_callback(statements.append)
+        connection = index._db._conn
+        assert connection is not None
+        connection.set_trace_callback(statements.append)
         found = index.lookup([*keys, *keys])  # duplicates are asked once
         assert set(found) == set(keys[::3])
         assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
@@ -245,7 +246,7 @@ def test_a_bad_file_that_cannot_be_moved_aside_disables_the_index(
 def test_a_busy_file_is_a_miss_not_a_corrupt_one(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    monkeypatch.setattr(reuse_index, "BUSY_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(best_effort_db, "BUSY_TIMEOUT_S", 0.05)
     with ReuseIndex(db_path, collection_id="c1") as index:
         _record(index, "before")
         other = sqlite3.connect(db_path, isolation_level=None)

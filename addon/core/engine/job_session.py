@@ -36,7 +36,9 @@ from ..media.types import MediaKind
 from ..provider_system.data_provider import DataProvider
 from ..provider_system.registry import ProviderRegistry
 from ..provider_system.sync_provider import ChangesT, SyncProvider
-from ..state.journal import RESUME, RETRY_FAILED, JobHeader, JobJournal, JournalState, new_job_id
+from ..state.job_ids import new_job_id
+from ..state.journal_records import RESUME, RETRY_FAILED, JobHeader, JournalState
+from ..state.journal_writer import JobJournal
 from ..state.reuse_index import ReuseIndex
 from .generation import ProgressCallback, generate_all
 from .plan_reuse import apply_journal, apply_reuse

@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from ..job.plan import CarriedFailure, Plan, ReadyMedia
 from ..media.types import MediaKind
-from ..state.journal import RESUME, RETRY_FAILED, JournalState
+from ..state.journal_records import RESUME, RETRY_FAILED, JournalState
 from ..state.reuse_index import ReuseIndex, reuse_key
 
 __all__ = ["RESUME", "RETRY_FAILED", "apply_journal", "apply_reuse"]

@@ -32,7 +32,7 @@ from ..media.checks import DEFAULT_MAX_MEDIA_BYTES, require_media
 from ..media.types import MediaKind, MediaRequest, MediaResult
 from ..provider_system.media_provider import MediaProvider
 from ..resilience.circuit_breaker import CircuitBreaker
-from ..resilience.health import ProviderHealth
+from ..resilience.health import HealthCounters
 from ..resilience.rate_limit import RateLimiter
 from ..resilience.retry_policy import MAX_RETRY_DELAY_S
 
@@ -50,7 +50,7 @@ class ProviderLookup(Protocol):
 
     def breaker(self, kind: MediaKind, name: str) -> CircuitBreaker: ...
 
-    def health(self, kind: MediaKind, name: str) -> ProviderHealth: ...
+    def health(self, kind: MediaKind, name: str) -> HealthCounters: ...
 
 
 class NotStarted(Exception):
@@ -84,7 +84,7 @@ class _Guards:
     gate: threading.Semaphore
     limiter: RateLimiter
     breaker: CircuitBreaker
-    health: ProviderHealth
+    health: HealthCounters
     batcher: Batcher | None = None
 
 

@@ -4,16 +4,16 @@
 `catalog`). Building a registry imports no provider module: a class is imported, and checked
 against its interface, when that provider is first needed. Instances are cached by name and by a
 hash of their config slice, and rebuilt when that slice changes (`update_config`). Each provider
-has a `CircuitBreaker` and a `ProviderHealth` that outlive config changes, so a provider that
+has a `CircuitBreaker` and `HealthCounters` that outlive config changes, so a provider that
 failed five times in a row stays paused across jobs until its cool-down passes.
 
-`load_config` is the single way to get a validated config (CLI, Anki, tests).
+Loading and validating the config: `config_loading`. Running connection tests: `health_checks`.
 
 Thread safety: `get`, `close`, `breaker` and `health` take the registry's lock and may be called
 from any thread (the job builds its providers on its worker thread while the settings page may ask
 for one on the main thread); breakers and health counters are thread-safe and are updated from the
 job's worker threads. Call `update_config` between jobs. `health_check_all` blocks (run it off the
-UI thread) and runs the checks on short-lived daemon threads.
+UI thread) and runs the checks on short-lived daemon threads (`health_checks`).
 """
 
 from __future__ import annotations
@@ -23,109 +23,33 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..base.errors import ConfigError, DuplicateProviderError, MediaFillError, RegistryError
+from ..base.errors import MediaFillError, RegistryError
 from ..base.log import get_logger, remember_secrets
-from ..config.files import load_default_config, media_cap_bytes, merge_config, package_dir, provider_settings
-from ..config.migration import migrate_config
+from ..config.files import media_cap_bytes, package_dir, provider_settings
 from ..config.rules import Rule
-from ..config.schema import validate_config
 from ..media.types import MediaKind
 from ..resilience.circuit_breaker import BreakerState, CircuitBreaker
-from ..resilience.health import HealthSnapshot, HealthStatus, ProviderHealth
+from ..resilience.health import HealthCounters, HealthSnapshot
 from .catalog import ProviderCatalog
-from .info import SHARED_KEYS, ProviderInfo, class_defaults, loose_slice_schema
-from .media_provider import HealthReport, MediaProvider, resolve_api_key
+from .config_loading import catalog_for
+from .health_checks import CheckResult, run_checks
+from .info import SHARED_KEYS, ProviderInfo, class_defaults
+from .media_provider import MediaProvider
 
 log = get_logger(__name__)
 
 DEFAULT_FAILURE_THRESHOLD = 5
 DEFAULT_COOLDOWN_S = 300.0
-DEFAULT_HEALTH_CHECK_TIMEOUT_S = 15.0
 
 ProviderKey = tuple[MediaKind, str]
-
-
-def catalog_for(config: Mapping[str, Any], *, shipped_defaults: Mapping[str, Any] | None = None) -> ProviderCatalog:
-    """The catalog for ``config``: built-in, add-on-registered and ``provider_modules`` providers.
-
-    A configured module name that is taken already becomes a `ConfigError` naming the key path.
-    """
-    modules = config.get("provider_modules") or {}
-    try:
-        return ProviderCatalog(configured_modules=modules, shipped_defaults=shipped_defaults)
-    except DuplicateProviderError as exc:
-        raise ConfigError(f"invalid config: provider_modules: {exc.message}") from None
-    except RegistryError as exc:
-        raise ConfigError(f"invalid config: provider_modules: {exc}") from None
-
-
-def slice_schemas(catalog: ProviderCatalog) -> dict[MediaKind, dict[str, Mapping[str, Any]]]:
-    """Each known provider's config-slice schema; a provider that cannot be loaded gets a loose one
-    (its load error is reported when it is used)."""
-    infos, failures = catalog.load_all()
-    schemas: dict[MediaKind, dict[str, Mapping[str, Any]]] = {kind: {} for kind in MediaKind}
-    for info in infos:
-        schemas[info.kind][info.name] = info.config_schema
-    for kind, name in failures:
-        schemas[kind][name] = loose_slice_schema()
-    return schemas
-
-
-def load_config(overrides: Mapping[str, Any] | None, *, shipped: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The shipped defaults with ``overrides`` (brought to the current shape by `migrate_config`)
-    deep-merged over them, validated against every known provider's schema; raises `ConfigError`
-    naming each bad key. Loads provider classes (not instances) to read their schemas."""
-    defaults = load_default_config() if shipped is None else shipped
-    config = merge_config(defaults, overrides)
-    modules = config.get("provider_modules")
-    if modules is not None and not isinstance(modules, Mapping):
-        raise ConfigError(f"invalid config: provider_modules: {modules!r} is not of type 'object'")
-    catalog = catalog_for(config, shipped_defaults=defaults)
-    known = {kind: catalog.names(kind) for kind in MediaKind}
-    config = merge_config(defaults, migrate_config(overrides or {}, known=known).config)
-    validate_config(config, slice_schemas(catalog))
-    remember_config_secrets(config)
-    return config
-
-
-def remember_config_secrets(config: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
-    """Every key the config holds or names (through ``api_key_env``) is redacted from logs and
-    error texts from now on, whether or not its provider is ever built."""
-    for providers in config.get("providers", {}).values():
-        for settings in providers.values():
-            if isinstance(settings, Mapping):
-                remember_secrets(str(settings.get("api_key") or ""), resolve_api_key(settings, environ=environ))
 
 
 def _settings_hash(settings: Mapping[str, Any]) -> str:
     text = json.dumps(settings, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One provider's health check, as `health_check_all` and ``python -m addon check`` show it."""
-
-    kind: MediaKind
-    provider: str
-    ok: bool
-    status: HealthStatus
-    latency_s: float | None
-    message: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind.value,
-            "provider": self.provider,
-            "ok": self.ok,
-            "status": self.status.value,
-            "latency_s": None if self.latency_s is None else round(self.latency_s, 4),
-            "message": self.message,
-        }
 
 
 class ProviderRegistry:
@@ -148,7 +72,7 @@ class ProviderRegistry:
         self._environ = environ
         self._instances: dict[ProviderKey, tuple[str, MediaProvider]] = {}
         self._breakers: dict[ProviderKey, CircuitBreaker] = {}
-        self._health: dict[ProviderKey, ProviderHealth] = {}
+        self._health: dict[ProviderKey, HealthCounters] = {}
         self.load_errors: dict[ProviderKey, RegistryError] = {}
         self._lock = threading.RLock()
 
@@ -271,11 +195,11 @@ class ProviderRegistry:
                 )
             return self._breakers[key]
 
-    def health(self, kind: MediaKind, name: str) -> ProviderHealth:
+    def health(self, kind: MediaKind, name: str) -> HealthCounters:
         with self._lock:
             key = (kind, name)
             if key not in self._health:
-                self._health[key] = ProviderHealth(name, unhealthy_after=self._breaker_settings()[0])
+                self._health[key] = HealthCounters(name, unhealthy_after=self._breaker_settings()[0])
             return self._health[key]
 
     def status(self, kind: MediaKind, name: str) -> HealthSnapshot:
@@ -295,13 +219,13 @@ class ProviderRegistry:
         until every check has finished or timed out; do not call it on a UI thread.
         """
         wanted = [(k, name) for k in kinds for name in self.catalog.names(k) if self.is_enabled(k, name)]
-        return self._run_checks(wanted, timeout_s=timeout_s, problem_of=self.setup_problem)
+        return run_checks(self, wanted, timeout_s=timeout_s, problem_of=self.setup_problem)
 
     def check_provider(self, kind: MediaKind, name: str, *, timeout_s: float | None = None) -> CheckResult:
         """Run one provider's `test_connection` within ``timeout_s``, whether or not it is enabled
         (the settings window tests a key before the provider is switched on). Blocks like
         `health_check_all`; do not call it on a UI thread."""
-        return self._run_checks([(kind, name)], timeout_s=timeout_s, problem_of=self._build_problem)[0]
+        return run_checks(self, [(kind, name)], timeout_s=timeout_s, problem_of=self._build_problem)[0]
 
     def _build_problem(self, kind: MediaKind, name: str) -> str | None:
         """Why the provider cannot be tested as configured (not loadable, missing key), or None."""
@@ -312,72 +236,3 @@ class ProviderRegistry:
         except Exception as exc:  # a provider whose constructor crashes must not break the others
             log.exception("building provider %s failed", name)
             return f"could not be built ({type(exc).__name__}); see the log"
-
-    def _run_checks(
-        self,
-        wanted: list[ProviderKey],
-        *,
-        timeout_s: float | None,
-        problem_of: Callable[[MediaKind, str], str | None],
-    ) -> list[CheckResult]:
-        limit = (
-            timeout_s
-            if timeout_s is not None
-            else float(self._config.get("health_check_timeout_s", DEFAULT_HEALTH_CHECK_TIMEOUT_S))
-        )
-        results: dict[ProviderKey, CheckResult] = {}
-        runnable: list[tuple[ProviderKey, MediaProvider]] = []
-        for key in wanted:
-            problem = problem_of(*key)
-            if problem is None:
-                runnable.append((key, self.get(*key)))
-            else:
-                results[key] = CheckResult(key[0], key[1], False, HealthStatus.UNHEALTHY, None, problem)
-        # Daemon threads, not an executor: a check that hangs must hold neither the caller nor the
-        # process at exit.
-        checks = [_CheckThread(key, provider) for key, provider in runnable]
-        for check in checks:
-            check.start()
-        deadline = time.monotonic() + limit
-        for check in checks:
-            check.join(max(0.0, deadline - time.monotonic()))
-            if check.outcome is None:
-                timed_out = HealthReport(check.key[1], False, limit, f"no answer within {limit:g} s")
-                results[check.key] = self._record_check(check.key, timed_out)
-            else:
-                results[check.key] = self._record_check(check.key, *check.outcome)
-        return [results[key] for key in wanted]
-
-    def _record_check(self, key: ProviderKey, report: HealthReport, elapsed: float | None = None) -> CheckResult:
-        health = self.health(*key)
-        latency = report.latency_s if elapsed is None else elapsed
-        if report.ok:
-            health.record_success(elapsed_s=latency)
-            self.breaker(*key).record_success()
-        else:
-            health.record_failure(error=report.message, elapsed_s=latency)
-        status = self.status(*key).status
-        if not report.ok:
-            status = HealthStatus.UNHEALTHY
-        return CheckResult(key[0], key[1], report.ok, status, latency, report.message)
-
-
-class _CheckThread(threading.Thread):
-    def __init__(self, key: ProviderKey, provider: MediaProvider) -> None:
-        super().__init__(name=f"media-fill-check-{key[1]}", daemon=True)
-        self.key = key
-        self.provider = provider
-        self.outcome: tuple[HealthReport, float] | None = None
-
-    def run(self) -> None:
-        started = time.monotonic()
-        try:
-            report = self.provider.test_connection()
-        except MediaFillError as exc:
-            report = HealthReport(self.provider.name, False, time.monotonic() - started, str(exc))
-        except Exception as exc:  # a provider bug must not break the check of the others
-            log.exception("health check of %s crashed", self.provider.name)
-            report = HealthReport(
-                self.provider.name, False, time.monotonic() - started, f"crashed ({type(exc).__name__})"
-            )
-        self.outcome = (report, time.monotonic() - started)

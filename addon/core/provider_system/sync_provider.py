@@ -20,7 +20,8 @@ from ..job.outcome import Finished, GenerationOutcome
 from ..job.plan import Plan
 from ..job.report import JobReport
 from ..media.types import MediaKind
-from ..state.journal import JobJournal, WritingEntry
+from ..state.journal_records import WritingEntry
+from ..state.journal_writer import JobJournal
 from ..state.reuse_index import ReuseIndex
 
 ChangesT = TypeVar("ChangesT")

@@ -1,5 +1,7 @@
-"""How well each provider has been doing: counts of its outcomes, its recent failure ratio and
-response time, summed up as a `HealthStatus` for the settings dialog and the job report.
+"""How well each provider has been doing: counts of its outcomes (`HealthCounters`), its recent
+failure ratio and response time, summed up as a `HealthStatus` for the settings dialog and the job
+report. (One connection test's answer is a `HealthReport`, in `media_provider`; its outcome is
+counted here like any other.)
 
 Three kinds of outcome: a success, a "not found" (the provider answered properly but had nothing
 for the text: a response, not a failure) and a failure.
@@ -8,7 +10,7 @@ Status, first rule that applies: no outcome recorded yet → UNKNOWN; the provid
 is open, or ``unhealthy_after`` consecutive failures → UNHEALTHY; any consecutive failure, or more
 than 20% failures among the last ``window`` outcomes → DEGRADED; otherwise HEALTHY.
 
-Thread safety: every method of `ProviderHealth` may be called from any thread (worker threads
+Thread safety: every method of `HealthCounters` may be called from any thread (worker threads
 record, the UI thread reads snapshots); each takes one internal lock briefly and never blocks on
 anything else. `HealthSnapshot` is immutable and safe anywhere.
 """
@@ -60,8 +62,8 @@ class HealthSnapshot:
         }
 
 
-class ProviderHealth:
-    """Counts one provider's outcomes. Thread-safe (one lock).
+class HealthCounters:
+    """Counts one provider's outcomes; read them with `snapshot`. Thread safety: any thread (one lock).
 
     ``unhealthy_after`` consecutive failures make the provider UNHEALTHY; the failure ratio and the
     mean response time are taken over the last ``window`` outcomes (and timed outcomes). A negative

@@ -15,7 +15,8 @@ from aqt.main import AnkiQt
 
 from ...core.base.log import get_logger
 from ...core.media.types import MediaKind
-from ...core.provider_system.registry import CheckResult, ProviderRegistry
+from ...core.provider_system.health_checks import CheckResult
+from ...core.provider_system.registry import ProviderRegistry
 
 log = get_logger(__name__)
 

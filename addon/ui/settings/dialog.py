@@ -38,8 +38,9 @@ from ...core.base.errors import ConfigError
 from ...core.config.files import provider_settings, same_json
 from ...core.config.schema import config_problems
 from ...core.media.types import MediaKind
+from ...core.provider_system.config_loading import load_config
+from ...core.provider_system.health_checks import CheckResult
 from ...core.provider_system.order import default_provider_order, order_to_store
-from ...core.provider_system.registry import CheckResult, load_config
 from ..addon_config import save_overrides, stored_overrides
 from .checks import describe_result, start_checks
 from .general_page import GeneralPage

@@ -32,8 +32,9 @@ from ...core.config.migration import (
 from ...core.config.schema import SliceSchemas
 from ...core.media.types import MediaKind
 from ...core.provider_system.catalog import ProviderCatalog
+from ...core.provider_system.config_loading import catalog_for, slice_schemas
 from ...core.provider_system.info import ProviderInfo
-from ...core.provider_system.registry import ProviderRegistry, catalog_for, slice_schemas
+from ...core.provider_system.registry import ProviderRegistry
 
 # Saved exactly as they were stored: the settings window does not edit them.
 KEPT_AS_STORED = ("rules", "provider_modules")

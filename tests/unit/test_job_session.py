@@ -16,8 +16,8 @@ from addon.core.engine.job_session import JobOptions, JobSession
 from addon.core.job.outcome import Finished, GenerationOutcome
 from addon.core.job.plan import Plan, SourceNote
 from addon.core.job.report import JobReport
-from addon.core.provider_system.data_provider import MemoryNotes
 from addon.core.provider_system.config_loading import load_config
+from addon.core.provider_system.data_provider import MemoryNotes
 from addon.core.provider_system.registry import ProviderRegistry
 from addon.core.provider_system.sync_provider import Fingerprint, SyncProvider
 from addon.core.state.journal_records import WritingEntry

@@ -12,7 +12,7 @@ import abc
 import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import requests
 
@@ -26,6 +26,8 @@ from .http.status import quoted_excerpt
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 BILLING_URL = "https://platform.openai.com/settings/organization/billing"
 KEYS_URL = "https://platform.openai.com/api-keys"
+MODEL_SCHEMA: Mapping[str, Any] = {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:\-/]*$"}
+"""The JSON Schema of the ``model`` setting: a model ID as OpenAI (or a compatible server) names it."""
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from ...core.base.errors import AuthError, ConfigError, PermanentError, Provider
 from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import AudioProvider
-from ..openai_api import ApiError, OpenAIProvider
+from ..openai_api import MODEL_SCHEMA, ApiError, OpenAIProvider
 from .speech import text_to_speak
 
 # §2.2: the current TTS model (its 2025-03-20 snapshot is gone, §2.5); a setting, this is only the
@@ -117,7 +117,7 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
     default_max_concurrency = 3
     priority = 300
     settings_schema: ClassVar[Mapping[str, Any]] = {
-        "model": {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:\-/]*$"},
+        "model": MODEL_SCHEMA,
         "voice": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^\S+$"},
         "voices": {
             "type": "object",

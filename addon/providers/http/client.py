@@ -70,9 +70,10 @@ class HttpClient:
         answer over it is an `InvalidResponseError` (nothing past the cap is read), an error answer
         keeps its first ``max_body_bytes``; a body cut short or stalled raises as `read_capped`
         says. With ``stream`` the body is left unread, for the caller to read under its own cap.
-        With ``error``, a non-2xx answer raises ``error(answer)`` (the provider's reading of its
-        error envelope) instead of being returned. Messages name ``shown_url`` (default ``url``):
-        an API whose paths hold the key is named by its base address alone."""
+        With ``error`` (and without ``stream``), a non-2xx answer raises ``error(answer)`` (the
+        provider's reading of its error envelope) instead of being returned. Messages name
+        ``shown_url`` (default ``url``): an API whose paths hold the key is named by its base
+        address alone."""
         shown = url if shown_url is None else shown_url
         try:
             response = self.session().request(method, url, timeout=timeout_s, stream=True, **kwargs)

@@ -51,7 +51,7 @@ from ...core.media.checks import require_media, sniff_image
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import ImageProvider
 from ..http.client import json_answer_limit, json_body
-from ..openai_api import ApiError, OpenAIProvider
+from ..openai_api import MODEL_SCHEMA, ApiError, OpenAIProvider
 
 # dall-e-2/-3 were shut down 2026-05-12, gpt-image-1 on 2026-10-23, and gpt-image-1-mini, -1.5 and
 # chatgpt-image-latest go on 2026-12-01 (provider_apis.md §1.7): the model is a setting, this is only
@@ -89,7 +89,7 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
     default_max_concurrency = 3
     priority = 200
     settings_schema: ClassVar[Mapping[str, Any]] = {
-        "model": {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:\-/]*$"},
+        "model": MODEL_SCHEMA,
         "size": {"type": "string", "pattern": r"^(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})$"},
         "quality": {"enum": ["low", "medium", "high", "auto", "standard", "hd"]},
         "output_format": {"enum": ["png", "jpeg", "webp"]},

@@ -28,21 +28,15 @@ from addon.core.base.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.config.files import package_dir
 from addon.core.engine.generation import generate_all
 from addon.core.job.plan import WorkItem
 from addon.core.media.checks import require_media
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.info import check_provider_class, slice_schema
-from addon.providers.audio.forvo import (
-    CREDIT,
-    DEFAULT_BASE_URL,
-    USER_AGENT,
-    DailyCounter,
-    ForvoPronunciations,
-    next_reset,
-    period_start,
-)
+from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.providers.audio.forvo import ForvoPronunciations
+from addon.providers.audio.forvo.daily_counter import DailyCounter, next_reset, period_start
+from addon.providers.audio.forvo.provider import CREDIT, DEFAULT_BASE_URL, USER_AGENT
 from tests.fakes.forvo_fake import (
     INCORRECT_DOMAIN,
     LIMIT_REACHED,
@@ -131,13 +125,43 @@ def test_class_passes_the_interface_check_and_the_shipped_slice_matches_its_sche
             jsonschema.validate({**SHIPPED, **bad}, slice_schema(ForvoPronunciations))
 
 
-def test_without_a_key_it_names_the_setting_and_the_counter_defaults_to_user_files() -> None:
+def test_without_a_key_it_names_the_setting() -> None:
     problem = ForvoPronunciations(SHIPPED).setup_problem()
     assert problem is not None and "providers.audio.forvo.api_key" in problem
-    assert ForvoPronunciations({**SHIPPED, "api_key": TEST_KEY}).setup_problem() is None
     assert ForvoPronunciations({}).base_url == DEFAULT_BASE_URL
-    assert ForvoPronunciations({}).counter_path == package_dir() / "user_files" / "forvo_counter.json"
-    assert ForvoPronunciations({"counter_file": "x.json"}).counter_path == package_dir() / "user_files" / "x.json"
+
+
+def in_state_dir(settings: dict[str, Any], state_dir: Path | None) -> ForvoPronunciations:
+    provider = ForvoPronunciations(settings)
+    provider.state_dir = state_dir
+    return provider
+
+
+def test_the_counter_lives_in_the_state_folder_the_registry_gives(tmp_path: Path) -> None:
+    keyed = {**SHIPPED, "api_key": TEST_KEY}
+    assert in_state_dir(keyed, tmp_path).setup_problem() is None
+    assert in_state_dir(keyed, tmp_path).counter_path == tmp_path / "forvo_counter.json"
+    assert in_state_dir({**keyed, "counter_file": "x.json"}, tmp_path).counter_path == tmp_path / "x.json"
+    elsewhere = tmp_path / "elsewhere" / "count.json"
+    assert in_state_dir({**keyed, "counter_file": str(elsewhere)}, tmp_path).counter_path == elsewhere
+    assert in_state_dir({**keyed, "counter_file": str(elsewhere)}, None).setup_problem() is None
+    registry = ProviderRegistry(load_config({}), state_dir=tmp_path)
+    built = registry.get(MediaKind.AUDIO, "forvo")
+    assert isinstance(built, ForvoPronunciations) and built.counter_path == tmp_path / "forvo_counter.json"
+    registry.close()
+
+
+def test_without_a_state_folder_a_relative_counter_file_is_refused_before_any_request(
+    fake: ForvoFake, tmp_path: Path
+) -> None:
+    provider = in_state_dir({**SHIPPED, "api_key": TEST_KEY, "base_url": fake.url, "counter_file": "x.json"}, None)
+    problem = provider.setup_problem()
+    assert problem is not None and "providers.audio.forvo.counter_file" in problem
+    with pytest.raises(ConfigError, match="counter_file"):
+        provider.generate(word())
+    report = provider.test_connection()
+    assert not report.ok and "counter_file" in report.message
+    assert fake.requests == []
 
 
 # -- success and what was sent -------------------------------------------------------------------------

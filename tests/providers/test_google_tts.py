@@ -33,7 +33,8 @@ from addon.core.job.plan import WorkItem
 from addon.core.media.checks import require_media
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.info import check_provider_class, slice_schema
-from addon.providers.audio.google_tts import GoogleSpeech, language_code
+from addon.providers.audio.google_tts import GoogleSpeech
+from addon.providers.audio.google_tts.voices import language_code
 from tests.fakes.google_tts_fake import (
     SYNTHESIZE_PATH,
     TEST_KEY,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import base64
+import inspect
 import urllib.parse
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
@@ -194,24 +195,33 @@ def test_a_redirect_chain_is_checked_at_every_hop(
 # --- providers that download URLs ---------------------------------------------------------------
 
 
-def download_calls() -> list[tuple[str, ast.Call]]:
+def calls_named(name: str) -> list[tuple[str, ast.Call]]:
+    """Every call under addon/providers whose function's last name is ``name``, with its module."""
     found = []
     for path in sorted((ADDON / "providers").rglob("*.py")):
-        for call, name in calls(parse(path)):
-            if name is not None and name.rsplit(".", 1)[-1] == "download_media":
+        for call, called in calls(parse(path)):
+            if called is not None and called.rsplit(".", 1)[-1] == name:
                 found.append((relative(path), call))
     return found
 
 
 def test_every_provider_download_allows_only_its_own_base_url() -> None:
-    """Each call passes ``allowed_http_base=self.base_url``: the origin the user configured, never one
-    taken from a server's answer. ``download_media`` honours it only when it is loopback http."""
-    found = download_calls()
-    modules = {path for path, _ in found}
-    assert modules == {f"addon/providers/{name}.py" for name in DOWNLOADING_PROVIDERS}, modules
+    """Providers download through `HttpProvider.download` alone, whose one `download_media` call
+    passes ``allowed_http_base=self.base_url``: the origin the user configured, never one taken from
+    a server's answer (``download_media`` honours it only when it is loopback http). Every provider
+    that downloads URLs (run against its fake below) calls it, and no provider calls
+    ``download_media`` itself."""
+    found = calls_named("download_media")
+    assert [path for path, _ in found] == ["addon/providers/http/service.py"], found
     for path, call in found:
         allowed = [keyword.value for keyword in call.keywords if keyword.arg == "allowed_http_base"]
         assert [ast.unparse(value) for value in allowed] == ["self.base_url"], f"{path}:{call.lineno}"
+    downloading = {path for path, call in calls_named("download") if ast.unparse(call.func) == "self.download"}
+    modules = {
+        relative(Path(inspect.getfile(type(case.make("https://example.org", Path())))))
+        for case in DOWNLOADING_PROVIDERS.values()
+    }
+    assert downloading == modules, (downloading, modules)
 
 
 @dataclass(frozen=True)

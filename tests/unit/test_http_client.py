@@ -3,9 +3,12 @@ whole, however large), and providers take the cap from the job's ``max_media_mb`
 
 from __future__ import annotations
 
-import pytest
+import socket
 
-from addon.core.base.errors import InvalidResponseError
+import pytest
+import requests
+
+from addon.core.base.errors import ConfigError, InvalidResponseError, ProviderError, TransientError
 from addon.core.media.types import MediaKind
 from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.registry import ProviderRegistry
@@ -59,3 +62,36 @@ def test_providers_take_the_cap_from_max_media_mb_even_when_reused() -> None:
     again = registry.get(MediaKind.AUDIO, "espeak")
     assert again is provider and again.max_media_bytes == 3 * MIB
     registry.close()
+
+
+def test_with_error_a_failed_answer_raises_the_providers_reading_of_it() -> None:
+    read: list[int] = []
+
+    def reading(response: requests.Response) -> ProviderError:
+        read.append(response.status_code)
+        return ConfigError(f"refused: {response.json()['error']['message']}", provider="test")
+
+    answers = iter([Reply.of_json({"error": {"message": "no such model"}}, status=404), Reply.of_json({"id": "m"})])
+    with serve(lambda request: next(answers)) as server:
+        client = HttpClient(provider="test")
+        with pytest.raises(ConfigError, match="refused: no such model"):
+            client.send("GET", server.url, timeout_s=5, error=reading)
+        assert client.send("GET", server.url, timeout_s=5, error=reading).json() == {"id": "m"}
+        client.close()
+    assert read == [404], "a 2xx answer is returned, never read as an error"
+
+
+def test_shown_url_names_the_address_instead_of_a_path_holding_the_key() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = HttpClient(provider="test")
+    with pytest.raises(TransientError) as caught:
+        client.send(
+            "GET",
+            f"http://127.0.0.1:{port}/key/k3y-in-the-path/word",
+            timeout_s=2,
+            shown_url=f"http://127.0.0.1:{port}",
+        )
+    client.close()
+    assert f"127.0.0.1:{port}" in caught.value.message and "k3y-in-the-path" not in caught.value.message

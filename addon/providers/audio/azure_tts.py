@@ -49,18 +49,22 @@ import requests
 from ...core.base.errors import (
     AuthError,
     ConfigError,
+    InvalidResponseError,
     NotFoundError,
     PermanentError,
     ProviderError,
     QuotaError,
     RateLimitError,
 )
-from ...core.media.checks import mime_type, require_media, sniff_audio
+from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
-from ..http.client import ERROR_BODY_CHARS, HttpClient, status_error
+from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_or_none
 from ..http.download import display_url
-from ..http.status import parse_retry_after, server_excerpt
+from ..http.health_probe import probe_health
+from ..http.service import HttpProvider
+from ..http.status import parse_retry_after, quoted_excerpt, wait_text
+from .speech import text_to_speak
 
 DEFAULT_REGION = "eastus"
 REGION_PLACEHOLDER = "{region}"
@@ -69,8 +73,6 @@ SYNTHESIS_PATH = "/cognitiveservices/v1"
 VOICES_PATH = "/cognitiveservices/voices/list"
 DEFAULT_OUTPUT_FORMAT = "audio-24khz-48kbitrate-mono-mp3"
 USER_AGENT = "MediaFill/0.1.0 (Anki add-on Media Fill)"  # §7.1: required, under 255 characters
-# A voice list is one quick request; a health check never waits as long as synthesis may take.
-HEALTH_CHECK_TIMEOUT_S = 20.0
 
 # §7.2 formats whose answer is a whole file `sniff_audio` knows: MP3, Ogg Opus and 16-bit WAV.
 # (raw-*, webm-*, amr-* and the bare audio-*-opus streams are not files Anki can play.)
@@ -223,7 +225,7 @@ def _is_spent_quota(text: str) -> bool:
     return any(marker in lowered for marker in _SPENT_QUOTA)
 
 
-class AzureSpeech(AudioProvider):
+class AzureSpeech(HttpProvider, AudioProvider):
     name = "azure_tts"
     default_base_url = DEFAULT_BASE_URL
     description = (
@@ -233,6 +235,7 @@ class AzureSpeech(AudioProvider):
     capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
     default_max_concurrency = 2
     priority = 300
+    default_user_agent = USER_AGENT
     settings_not_changing_output: ClassVar[frozenset[str]] = AudioProvider.settings_not_changing_output | {"region"}
     settings_schema: ClassVar[Mapping[str, Any]] = {
         "region": {"type": "string", "pattern": r"^[a-z0-9]*$"},
@@ -243,10 +246,6 @@ class AzureSpeech(AudioProvider):
         },
         "output_format": {"enum": list(OUTPUT_FORMATS)},
     }
-
-    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__(settings, environ=environ)
-        self._http = HttpClient(provider=self.name, user_agent=USER_AGENT)  # connects on first use
 
     # --- settings -------------------------------------------------------------------------------
 
@@ -297,9 +296,7 @@ class AzureSpeech(AudioProvider):
     def generate(self, request: MediaRequest) -> MediaResult:
         """Speak ``request.text`` in the voice of ``request.language``. Blocks on the network: call it
         from a worker thread. Raises a `ProviderError` subclass as the module docstring says."""
-        text = _NOT_XML.sub("", request.text).strip()
-        if not text:
-            raise PermanentError("there is no text to speak; check the rule's source field", provider=self.name)
+        text = text_to_speak(_NOT_XML.sub("", request.text), provider=self.name)
         voice = self.voice_for(request.language)
         if voice is None:
             language = request.language.strip() or "en"
@@ -321,21 +318,12 @@ class AzureSpeech(AudioProvider):
             headers=headers,
             data=ssml(text, voice=voice).encode("utf-8"),
             max_body_bytes=self.max_media_bytes,
+            error=lambda answer: self._api_error(answer, voice=voice),
         )
-        with response:
-            if not 200 <= response.status_code < 300:
-                raise self._api_error(response, voice=voice)
-            data = response.content
+        data = response.content
         extension = sniff_audio(data) or ""
         require_media(MediaKind.AUDIO, data, extension=extension, provider=self.name)
-        return MediaResult(
-            request=request,
-            provider=self.name,
-            data=data,
-            extension=extension,
-            mime_type=mime_type(extension),
-            elapsed_s=time.monotonic() - started,
-        )
+        return self.result(request, data=data, extension=extension, started=started)
 
     # --- errors ---------------------------------------------------------------------------------
 
@@ -343,8 +331,7 @@ class AzureSpeech(AudioProvider):
         """The error for a non-2xx answer (§7.3); bodies are empty or ``{"statusCode", "message"}``."""
         status = response.status_code
         body = response.text[:ERROR_BODY_CHARS]
-        said = server_excerpt(body).rstrip(".")
-        quoted = f": {said}" if said else ""
+        quoted = quoted_excerpt(body)
         label = f"HTTP {status}"
         in_template = REGION_PLACEHOLDER in self._base_template()
         where = f"in the region {self.region!r}" if in_template else f"at {display_url(self.base_url)}"
@@ -374,22 +361,23 @@ class AzureSpeech(AudioProvider):
                 provider=self.name,
             )
         if status == 404:
-            return ConfigError(
-                f"{display_url(response.url)} does not exist ({label}){quoted}. Check {self.setting_path('base_url')} "
-                f"(Azure's is {DEFAULT_BASE_URL}, with {self.setting_path('region')} filled in)",
+            return address_error(
+                response,
                 provider=self.name,
+                setting=self.setting_path("base_url"),
+                usual=f"Azure's is {DEFAULT_BASE_URL}, with {self.setting_path('region')} filled in",
+                said=quoted,
             )
         if status == 429:
             retry_after = parse_retry_after(response.headers)
-            wait = f"; it asks to wait {retry_after:g} s" if retry_after is not None else ""
+            wait = wait_text(retry_after)
             return RateLimitError(
                 f"Azure is rate limiting requests ({label}){wait}{quoted}. The free F0 tier allows 20 requests a "
                 f"minute: lower {self.setting_path('requests_per_minute')} to match your tier",
                 provider=self.name,
                 retry_after=retry_after,
             )
-        found = status_error(response, provider=self.name)
-        return found or PermanentError(f"unexpected answer ({label})", provider=self.name)
+        return failure(response, provider=self.name)
 
     def _base_template(self) -> str:
         return str(self.settings.get("base_url") or "").strip() or DEFAULT_BASE_URL
@@ -400,43 +388,33 @@ class AzureSpeech(AudioProvider):
         """List the region's voices (``GET …/cognitiveservices/voices/list``): checks the server, the
         key and the region without synthesizing (or paying for) anything, and that every voice set in
         ``voices`` is offered there. Never raises for a failure."""
-        started = time.monotonic()
+        return probe_health(self, self._check_voices)
 
-        def report(ok: bool, message: str) -> HealthReport:
-            return HealthReport(self.name, ok=ok, latency_s=time.monotonic() - started, message=message)
-
-        problem = self.setup_problem()
-        if problem is not None:
-            return report(False, problem)
+    def _check_voices(self) -> str:
         try:
             response = self._http.send(
                 "GET",
                 f"{self.base_url}{VOICES_PATH}",
-                timeout_s=min(self.timeout_s, HEALTH_CHECK_TIMEOUT_S),
+                timeout_s=self.probe_timeout_s,
                 headers=self._headers(),
             )
-            with response:
-                if not 200 <= response.status_code < 300:
-                    return report(False, self._api_error(response, voice=None).message)
-                try:
-                    body = response.json()
-                except ValueError:
-                    body = None
         except ProviderError as exc:
             hint = f"; check {self.setting_path('region')}" if REGION_PLACEHOLDER in self._base_template() else ""
-            return report(False, exc.message + hint)
+            raise ProviderError(exc.message + hint, provider=self.name) from None
+        if not 200 <= response.status_code < 300:
+            raise self._api_error(response, voice=None)
+        body = json_or_none(response)
         if not isinstance(body, list):
-            return report(False, f"{display_url(self.base_url)} did not answer with a voice list; check base_url")
+            raise InvalidResponseError(
+                f"{display_url(self.base_url)} did not answer with a voice list; check base_url", provider=self.name
+            )
         offered = {str(item.get("ShortName")) for item in body if isinstance(item, Mapping)}
         configured = self.settings.get("voices") or {}
         missing = sorted({str(v) for v in configured.values() if v and str(v) not in offered})
         if missing:
-            return report(
-                False,
+            raise ConfigError(
                 f"the key works, but this region offers no voice named {', '.join(missing)}; "
                 f"fix {self.setting_path('voices')} (names are case-sensitive, e.g. en-US-JennyNeural)",
+                provider=self.name,
             )
-        return report(True, f"the key works; the region offers {len(offered)} voices")
-
-    def close(self) -> None:
-        self._http.close()
+        return f"the key works; the region offers {len(offered)} voices"

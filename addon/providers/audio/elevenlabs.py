@@ -63,12 +63,13 @@ from ...core.base.errors import (
     QuotaError,
     RateLimitError,
 )
-from ...core.media.checks import mime_type, require_media, sniff_audio
+from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
-from ..http.client import HttpClient, status_error
-from ..http.download import display_url
-from ..http.status import parse_retry_after, server_excerpt
+from ..http.client import address_error, failure, json_body, json_or_none
+from ..http.health_probe import probe_health
+from ..http.service import HttpProvider
+from ..http.status import parse_retry_after, quoted_excerpt, server_excerpt, wait_text
 
 DEFAULT_BASE_URL = "https://api.elevenlabs.io"
 # "George", a premade voice every account has (the voice of provider_apis.md §5.7 and of the SDK's
@@ -79,8 +80,6 @@ DEFAULT_OUTPUT_FORMAT = "mp3_44100_128"
 DEFAULT_STABILITY = 0.5
 DEFAULT_SIMILARITY_BOOST = 0.75
 DEFAULT_SPEED = 1.0
-# A voice lookup is quick; a health check never waits as long as speech may take.
-HEALTH_CHECK_TIMEOUT_S = 15.0
 
 # §5.2. Raw PCM, µ-law and A-law have no container, and Opus could not be checked here: only MP3
 # and WAV are offered.
@@ -118,10 +117,7 @@ class ApiError:
 
     @classmethod
     def of(cls, response: requests.Response) -> ApiError:
-        try:
-            body = response.json()
-        except ValueError:
-            return cls()
+        body = json_or_none(response)
         if not isinstance(body, Mapping):
             return cls()
         detail = body.get("detail", body)  # 5xx bodies come without the "detail" wrapper
@@ -157,13 +153,14 @@ class VoiceChoice:
     setting: str
 
 
-class ElevenLabsSpeech(AudioProvider):
+class ElevenLabsSpeech(HttpProvider, AudioProvider):
     name = "elevenlabs"
     default_base_url = DEFAULT_BASE_URL
     description = "Natural AI speech from ElevenLabs (many languages and voices; needs an API key, paid per character)."
     capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
     default_max_concurrency = 2
     priority = 200
+    probe_timeout_cap_s = 15.0
     settings_schema: ClassVar[Mapping[str, Any]] = {
         "voice_id": {"type": "string", "pattern": r"^[A-Za-z0-9]{1,64}$"},
         "voices": {
@@ -177,10 +174,6 @@ class ElevenLabsSpeech(AudioProvider):
         "similarity_boost": {"type": "number", "minimum": 0, "maximum": 1},
         "speed": {"type": "number", "minimum": 0.7, "maximum": 1.2},
     }
-
-    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__(settings, environ=environ)
-        self._http = HttpClient(provider=self.name)
 
     # --- settings -------------------------------------------------------------------------------
 
@@ -255,20 +248,12 @@ class ElevenLabsSpeech(AudioProvider):
             headers={**self._headers(accept="audio/*"), "Content-Type": "application/json"},
             json=self.request_body(text, language=request.language),
             max_body_bytes=self.max_media_bytes,
+            error=lambda answer: self._api_error(answer, voice=voice),
         )
-        if not 200 <= response.status_code < 300:
-            raise self._api_error(response, voice=voice)
         data = response.content
         extension = sniff_audio(data) or self._expected_extension()
         require_media(MediaKind.AUDIO, data, extension=extension, provider=self.name)
-        return MediaResult(
-            request=request,
-            provider=self.name,
-            data=data,
-            extension=extension,
-            mime_type=mime_type(extension),
-            elapsed_s=time.monotonic() - started,
-        )
+        return self.result(request, data=data, extension=extension, started=started)
 
     # --- errors ---------------------------------------------------------------------------------
 
@@ -276,8 +261,7 @@ class ElevenLabsSpeech(AudioProvider):
         """The error for a non-2xx answer, read from ElevenLabs' error body (§5.5)."""
         status = response.status_code
         error = ApiError.of(response)
-        said = server_excerpt(error.message) if error.message else ""
-        quoted = f": {said}" if said else ""
+        quoted = quoted_excerpt(error.message)
         label = f"HTTP {status}"
         path = self.setting_path()
         if status == 401:
@@ -300,7 +284,7 @@ class ElevenLabsSpeech(AudioProvider):
             )
         if status == 429:
             retry_after = parse_retry_after(response.headers)
-            wait = f"; it asks to wait {retry_after:g} s" if retry_after is not None else ""
+            wait = wait_text(retry_after)
             advice = (
                 f". Lower {path}.max_concurrency to the plan's limit"
                 if error.status == "too_many_concurrent_requests"
@@ -318,10 +302,12 @@ class ElevenLabsSpeech(AudioProvider):
                     f"Set {voice.setting} to a voice ID from {_VOICES_URL} (a voice's menu → Copy voice ID)",
                     provider=self.name,
                 )
-            return ConfigError(
-                f"{display_url(response.url)} does not exist ({label}){quoted}. "
-                f"Check {path}.base_url (ElevenLabs' is {DEFAULT_BASE_URL})",
+            return address_error(
+                response,
                 provider=self.name,
+                setting=f"{path}.base_url",
+                usual=f"ElevenLabs' is {DEFAULT_BASE_URL}",
+                said=quoted,
             )
         if status == 400:
             if error.status == "model_not_found" or error.message.startswith("A model with model ID"):
@@ -338,8 +324,7 @@ class ElevenLabsSpeech(AudioProvider):
             return PermanentError(f"ElevenLabs rejected the request ({label}){quoted}", provider=self.name)
         if status == 422:
             return self._validation_error(error, label=label)
-        found = status_error(response, provider=self.name, message=error.message or None)
-        return found or PermanentError(f"unexpected answer ({label})", provider=self.name)
+        return failure(response, provider=self.name, message=error.message or None)
 
     def _validation_error(self, error: ApiError, *, label: str) -> ProviderError:
         fields = error.field_text() or error.message or "the request is not valid"
@@ -360,43 +345,27 @@ class ElevenLabsSpeech(AudioProvider):
     def test_connection(self) -> HealthReport:
         """Look the default voice up (``GET {base_url}/v1/voices/{voice_id}``): checks the server,
         the key and the voice without spending credits. Never raises for a failure."""
-        started = time.monotonic()
+        return probe_health(self, self._check_voice)
 
-        def report(ok: bool, message: str) -> HealthReport:
-            return HealthReport(self.name, ok=ok, latency_s=time.monotonic() - started, message=message)
-
-        problem = self.setup_problem()
-        if problem is not None:
-            return report(False, problem)
+    def _check_voice(self) -> str:
         voice = VoiceChoice(self.default_voice_id, f"{self.setting_path()}.voice_id")
-        try:
-            response = self._http.send(
-                "GET",
-                f"{self.base_url}/v1/voices/{urllib.parse.quote(voice.voice_id, safe='')}",
-                timeout_s=min(self.timeout_s, HEALTH_CHECK_TIMEOUT_S),
-                headers=self._headers(accept="application/json"),
+        response = self._http.send(
+            "GET",
+            f"{self.base_url}/v1/voices/{urllib.parse.quote(voice.voice_id, safe='')}",
+            timeout_s=self.probe_timeout_s,
+            headers=self._headers(accept="application/json"),
+        )
+        if response.status_code == 401 and ApiError.of(response).status == "missing_permissions":
+            return (
+                f"the key is accepted; it may not read voices (voices_read), so the voice {voice.voice_id} "
+                "was not checked"
             )
-            with response:
-                if response.status_code == 401 and ApiError.of(response).status == "missing_permissions":
-                    return report(
-                        True,
-                        f"the key is accepted; it may not read voices (voices_read), so the voice "
-                        f"{voice.voice_id} was not checked",
-                    )
-                if not 200 <= response.status_code < 300:
-                    return report(False, self._api_error(response, voice=voice).message)
-                try:
-                    body = response.json()
-                except ValueError:
-                    return report(False, f"{display_url(response.url)} did not answer with JSON; check base_url")
-        except ProviderError as exc:
-            return report(False, exc.message)
+        if not 200 <= response.status_code < 300:
+            raise self._api_error(response, voice=voice)
+        body = json_body(response, provider=self.name, hint="check base_url")
         name = body.get("name") if isinstance(body, Mapping) else None
         shown = f"{name} ({voice.voice_id})" if isinstance(name, str) and name else voice.voice_id
-        return report(True, f"the voice {shown} is available")
-
-    def close(self) -> None:
-        self._http.close()
+        return f"the voice {shown} is available"
 
 
 def _normal_tag(language: str) -> str:

@@ -36,19 +36,17 @@ session (`HttpClient`) and nothing else is shared or changed after ``__init__``.
 from __future__ import annotations
 
 import time
-import urllib.parse
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import requests
 
 from ...core.base.errors import AuthError, ConfigError, PermanentError, ProviderError
-from ...core.media.checks import mime_type, require_media, sniff_audio
+from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
-from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
-from ..http.client import HttpClient, status_error
-from ..http.download import display_url
-from ..openai_api import DEFAULT_BASE_URL, ApiError, account_error
+from ...core.provider_system.media_provider import AudioProvider
+from ..openai_api import MODEL_SCHEMA, ApiError, OpenAIProvider
+from .speech import text_to_speak
 
 # §2.2: the current TTS model (its 2025-03-20 snapshot is gone, §2.5); a setting, this is only the
 # fallback when the config names none.
@@ -70,10 +68,6 @@ RESPONSE_FORMATS = ("mp3", "opus", "flac", "wav")
 _NO_INSTRUCTIONS_PREFIXES = ("tts-1",)
 # A custom voice is sent as {"id": ...} (§2.2).
 _CUSTOM_VOICE_PREFIX = "voice_"
-# A model lookup is quick; a health check never waits as long as speech may take.
-HEALTH_CHECK_TIMEOUT_S = 20.0
-# Request fields that come from one setting each: a 400 about one of them is a settings problem.
-_SETTING_PARAMS = {"response_format": "response_format", "speed": "speed", "instructions": "instructions"}
 
 # English names of common languages, for the ``{language}`` of ``instructions``; other codes are
 # passed as they are (the model understands "pt-BR" too).
@@ -109,15 +103,21 @@ def language_name(language: str) -> str:
     return name if base == code.lower() else f"{name} ({code})"
 
 
-class OpenAISpeech(AudioProvider):
+class OpenAISpeech(OpenAIProvider, AudioProvider):
     name = "openai_tts"
-    default_base_url = DEFAULT_BASE_URL
+    default_model = DEFAULT_MODEL
+    model_kind = "text-to-speech model"
+    model_advice = f"a current one, e.g. {DEFAULT_MODEL!r}"
+    setting_params: ClassVar[Mapping[str, str]] = {
+        "response_format": "response_format",
+        "speed": "speed",
+        "instructions": "instructions",
+    }
     description = "Natural speech from OpenAI's text-to-speech API (many languages; needs an API key, paid per use)."
-    capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
     default_max_concurrency = 3
     priority = 300
     settings_schema: ClassVar[Mapping[str, Any]] = {
-        "model": {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:\-/]*$"},
+        "model": MODEL_SCHEMA,
         "voice": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^\S+$"},
         "voices": {
             "type": "object",
@@ -129,15 +129,7 @@ class OpenAISpeech(AudioProvider):
         "speed": {"type": "number", "minimum": 0.25, "maximum": 4.0},
     }
 
-    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__(settings, environ=environ)
-        self._http = HttpClient(provider=self.name)
-
     # --- settings -------------------------------------------------------------------------------
-
-    @property
-    def model(self) -> str:
-        return str(self.settings.get("model") or DEFAULT_MODEL).strip()
 
     @property
     def response_format(self) -> str:
@@ -179,17 +171,12 @@ class OpenAISpeech(AudioProvider):
             body["speed"] = speed
         return body
 
-    def _headers(self, accept: str) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}", "Accept": accept}
-
     # --- generation -----------------------------------------------------------------------------
 
     def generate(self, request: MediaRequest) -> MediaResult:
         """Speech for ``request.text`` in ``request.language``. Blocks on the network: call it from
         a worker thread. Raises a `ProviderError` subclass as the module docstring says."""
-        text = request.text.strip()
-        if not text:
-            raise PermanentError("there is no text to speak; check the rule's source field", provider=self.name)
+        text = text_to_speak(request.text, provider=self.name)
         if len(text) > MAX_INPUT_CHARS:
             raise PermanentError(
                 f"the text is {len(text):,} characters long and OpenAI speaks at most {MAX_INPUT_CHARS:,} per "
@@ -212,35 +199,22 @@ class OpenAISpeech(AudioProvider):
             headers=self._headers("application/octet-stream"),
             json=body,
             max_body_bytes=self.max_media_bytes,
+            error=lambda answer: self._api_error(answer, language=request.language),
         )
-        if not 200 <= response.status_code < 300:
-            raise self._api_error(response, language=request.language)
         data = response.content
         asked = self.response_format
         # The server's Content-Type is not trusted (§2.3): the bytes must be the format asked for.
         require_media(MediaKind.AUDIO, data, extension=asked, provider=self.name)
         extension = sniff_audio(data) or asked
-        return MediaResult(
-            request=request,
-            provider=self.name,
-            data=data,
-            extension=extension,
-            mime_type=mime_type(extension),
-            elapsed_s=time.monotonic() - started,
-        )
+        return self.result(request, data=data, extension=extension, started=started)
 
     # --- errors ---------------------------------------------------------------------------------
 
-    def _api_error(self, response: requests.Response, *, language: str) -> ProviderError:
-        """The error for a non-2xx answer of the API, read from OpenAI's error envelope (§1.4)."""
-        status = response.status_code
-        error = ApiError.of(response)
+    def _request_error(self, response: requests.Response, error: ApiError, *, language: str) -> ProviderError | None:
+        """A refused request (403) or voice (400 ``param: voice``); see the module docstring."""
+        label = f"HTTP {response.status_code}"
         quoted = error.quoted()
-        label = f"HTTP {status}"
-        account = account_error(response, error, provider=self.name, setting_path=self.setting_path())
-        if account is not None:
-            return account
-        if status == 403:
+        if response.status_code == 403:
             if "unsupported_country" in error.code:
                 return AuthError(
                     f"OpenAI does not serve requests from this country or region ({label}){quoted}", provider=self.name
@@ -251,60 +225,10 @@ class OpenAISpeech(AudioProvider):
                 f"{self.setting_path('model')} to a model it may use",
                 provider=self.name,
             )
-        if error.code == "model_not_found" or (status in (400, 404) and error.param == "model"):
-            return ConfigError(
-                f"OpenAI has no text-to-speech model {self.model!r} for this account ({label}){quoted}. "
-                f"Set {self.setting_path('model')} to a current one, e.g. {DEFAULT_MODEL!r}",
-                provider=self.name,
-            )
-        if status in (400, 422):
-            if error.param == "voice":
-                voice, source = self.voice_for(language)
-                what = f"OpenAI refused the voice {voice!r} for the model {self.model!r} ({label}){quoted}. "
-                if source != "voice":  # only this language's voice is wrong: the others keep working
-                    return PermanentError(what + f"Change {self.setting_path(source)}", provider=self.name)
-                return ConfigError(what + f"Change {self.setting_path('voice')}", provider=self.name)
-            if error.param in _SETTING_PARAMS:
-                return ConfigError(
-                    f"OpenAI refused the setting {error.param} for the model {self.model!r} ({label}){quoted}. "
-                    f"Change {self.setting_path(_SETTING_PARAMS[error.param])}",
-                    provider=self.name,
-                )
-        found = status_error(response, provider=self.name, message=error.message or None)
-        return found or PermanentError(f"unexpected answer ({label})", provider=self.name)
-
-    # --- health ---------------------------------------------------------------------------------
-
-    def test_connection(self) -> HealthReport:
-        """Look the configured model up (``GET {base_url}/models/{model}``): checks the server, the
-        key and the model without making (or paying for) speech. Never raises for a failure."""
-        started = time.monotonic()
-
-        def report(ok: bool, message: str) -> HealthReport:
-            return HealthReport(self.name, ok=ok, latency_s=time.monotonic() - started, message=message)
-
-        problem = self.setup_problem()
-        if problem is not None:
-            return report(False, problem)
-        model = urllib.parse.quote(self.model, safe="")
-        try:
-            response = self._http.send(
-                "GET",
-                f"{self.base_url}/models/{model}",
-                timeout_s=min(self.timeout_s, HEALTH_CHECK_TIMEOUT_S),
-                headers=self._headers("application/json"),
-            )
-            with response:
-                if not 200 <= response.status_code < 300:
-                    return report(False, self._api_error(response, language="").message)
-                try:
-                    body = response.json()
-                except ValueError:
-                    return report(False, f"{display_url(response.url)} did not answer with JSON; check base_url")
-        except ProviderError as exc:
-            return report(False, exc.message)
-        found = body.get("id") if isinstance(body, Mapping) else None
-        return report(True, f"the model {found or self.model} is available")
-
-    def close(self) -> None:
-        self._http.close()
+        if response.status_code in (400, 422) and error.param == "voice":
+            voice, source = self.voice_for(language)
+            what = f"OpenAI refused the voice {voice!r} for the model {self.model!r} ({label}){quoted}. "
+            if source != "voice":  # only this language's voice is wrong: the others keep working
+                return PermanentError(what + f"Change {self.setting_path(source)}", provider=self.name)
+            return ConfigError(what + f"Change {self.setting_path('voice')}", provider=self.name)
+        return None

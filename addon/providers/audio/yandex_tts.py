@@ -46,19 +46,20 @@ from typing import Any, ClassVar
 import requests
 
 from ...core.base.errors import AuthError, ConfigError, NotFoundError, PermanentError, ProviderError, QuotaError
-from ...core.media.checks import mime_type, require_audio, sniff_audio
+from ...core.media.checks import require_audio, sniff_audio
 from ...core.media.types import MediaRequest, MediaResult
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
-from ..http.client import ERROR_BODY_CHARS, HttpClient, status_error
-from ..http.download import display_url
-from ..http.status import server_excerpt
+from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_or_none
+from ..http.health_probe import probe_health
+from ..http.service import HttpProvider
+from ..http.status import quoted_excerpt, server_excerpt
+from .speech import text_to_speak
 
 DEFAULT_BASE_URL = "https://tts.api.cloud.yandex.net"
 SYNTHESIZE_PATH = "/speech/v1/tts:synthesize"
 MAX_TEXT_CHARS = 5000
 MAX_BODY_BYTES = 15 * 1024
 HEALTH_CHECK_TEXT = "1"
-HEALTH_CHECK_TIMEOUT_S = 20.0
 
 DEFAULT_VOICES: Mapping[str, str] = {"ru": "alena", "en": "john", "de": "lea", "kk": "madi", "uz": "nigora"}
 DEFAULT_OUTPUT_FORMAT = "mp3"
@@ -122,10 +123,7 @@ class ApiError:
     @classmethod
     def of(cls, response: requests.Response) -> ApiError:
         text = response.text[:ERROR_BODY_CHARS]
-        try:
-            body = response.json()
-        except ValueError:
-            return cls(message=server_excerpt(text))
+        body = json_or_none(response)
         error_code, message = "", ""
         if isinstance(body, Mapping):
             if isinstance(body.get("error_message"), str):
@@ -142,7 +140,7 @@ class ApiError:
         return cls(error_code=error_code, message=message.strip())
 
 
-class YandexSpeech(AudioProvider):
+class YandexSpeech(HttpProvider, AudioProvider):
     name = "yandex_tts"
     default_base_url = DEFAULT_BASE_URL
     description = (
@@ -167,10 +165,6 @@ class YandexSpeech(AudioProvider):
         "speed": {"type": "number", "minimum": 0.1, "maximum": 3.0},
         "output_format": {"enum": ["mp3", "oggopus"]},
     }
-
-    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__(settings, environ=environ)
-        self._http = HttpClient(provider=self.name)
 
     # --- settings -------------------------------------------------------------------------------
 
@@ -246,19 +240,10 @@ class YandexSpeech(AudioProvider):
     def generate(self, request: MediaRequest) -> MediaResult:
         """Speech for ``request.text`` in ``request.language``. Blocks on the network: call it from
         a worker thread. Raises a `ProviderError` subclass as the module docstring says."""
-        text = request.text.strip()
-        if not text:
-            raise PermanentError("there is no text to speak; check the rule's source field", provider=self.name)
+        text = text_to_speak(request.text, provider=self.name)
         started = time.monotonic()
         data, extension = self._synthesize(text, request.language, timeout_s=self.timeout_s)
-        return MediaResult(
-            request=request,
-            provider=self.name,
-            data=data,
-            extension=extension,
-            mime_type=mime_type(extension),
-            elapsed_s=time.monotonic() - started,
-        )
+        return self.result(request, data=data, extension=extension, started=started)
 
     def _synthesize(self, text: str, language: str, *, timeout_s: float) -> tuple[bytes, str]:
         """One synthesis: the audio bytes and their real extension."""
@@ -283,11 +268,9 @@ class YandexSpeech(AudioProvider):
             headers=self._headers(),
             data=fields,
             max_body_bytes=self.max_media_bytes,
+            error=self._api_error,
         )
-        with response:
-            if not 200 <= response.status_code < 300:
-                raise self._api_error(response)
-            data = response.content
+        data = response.content
         extension = sniff_audio(data) or _FORMAT_EXTENSIONS[self.output_format]
         require_audio(data, expected=extension, provider=self.name)
         return data, extension
@@ -298,8 +281,7 @@ class YandexSpeech(AudioProvider):
         """The error for a non-2xx answer, read from Yandex's error envelope."""
         status = response.status_code
         error = ApiError.of(response)
-        said = server_excerpt(error.message) if error.message else ""
-        quoted = f": {said}" if said else ""
+        quoted = quoted_excerpt(error.message)
         label = f"HTTP {status}"
         setting = self.setting_path()
         if status == 402 or (status in (403, 429) and _BILLING_WORDS.search(error.message)):
@@ -344,13 +326,10 @@ class YandexSpeech(AudioProvider):
                     )
             return PermanentError(f"Yandex SpeechKit refused this text ({label}){quoted}", provider=self.name)
         if status == 404:
-            return ConfigError(
-                f"{display_url(response.url)} does not exist ({label}). Check {setting}.base_url "
-                f"(Yandex's is {DEFAULT_BASE_URL})",
-                provider=self.name,
+            return address_error(
+                response, provider=self.name, setting=f"{setting}.base_url", usual=f"Yandex's is {DEFAULT_BASE_URL}"
             )
-        found = status_error(response, provider=self.name, message=error.message or None)
-        return found or PermanentError(f"unexpected answer ({label})", provider=self.name)
+        return failure(response, provider=self.name, message=error.message or None)
 
     # --- health ---------------------------------------------------------------------------------
 
@@ -358,24 +337,11 @@ class YandexSpeech(AudioProvider):
         """Synthesize the single character "1" (API v1 has no free call): checks the server, the
         credentials, the folder and the Russian (else the first configured) voice; billed as one
         character. Never raises for a failure."""
-        started = time.monotonic()
+        return probe_health(self, self._speak_one_character)
 
-        def report(ok: bool, message: str) -> HealthReport:
-            return HealthReport(self.name, ok=ok, latency_s=time.monotonic() - started, message=message)
-
-        problem = self.setup_problem()
-        if problem is not None:
-            return report(False, problem)
+    def _speak_one_character(self) -> str:
         voices = self.voices()
         language = "ru" if "ru" in voices else next(iter(voices), "ru")
-        try:
-            voice, _ = self.voice_for(language)
-            _, extension = self._synthesize(
-                HEALTH_CHECK_TEXT, language, timeout_s=min(self.timeout_s, HEALTH_CHECK_TIMEOUT_S)
-            )
-        except ProviderError as exc:
-            return report(False, exc.message)
-        return report(True, f"spoke a one-character test with the voice {voice} ({extension}; billed as 1 character)")
-
-    def close(self) -> None:
-        self._http.close()
+        voice, _ = self.voice_for(language)
+        _, extension = self._synthesize(HEALTH_CHECK_TEXT, language, timeout_s=self.probe_timeout_s)
+        return f"spoke a one-character test with the voice {voice} ({extension}; billed as 1 character)"

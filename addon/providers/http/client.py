@@ -9,12 +9,12 @@ gets its own session); `close` closes every session it made.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
 
-from ...core.base.errors import InvalidResponseError, ProviderError
+from ...core.base.errors import ConfigError, InvalidResponseError, PermanentError, ProviderError
 from .download import display_url, network_error, read_capped
 from .status import error_for_status
 
@@ -60,6 +60,8 @@ class HttpClient:
         timeout_s: float,
         max_body_bytes: int = MAX_ANSWER_BYTES,
         stream: bool = False,
+        error: Callable[[requests.Response], ProviderError] | None = None,
+        shown_url: str | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """One request; a failure to get any answer raises `network_error`'s error.
@@ -67,16 +69,23 @@ class HttpClient:
         The answer's body is read before this returns, never more than ``max_body_bytes``: a 2xx
         answer over it is an `InvalidResponseError` (nothing past the cap is read), an error answer
         keeps its first ``max_body_bytes``; a body cut short or stalled raises as `read_capped`
-        says. With ``stream`` the body is left unread, for the caller to read under its own cap."""
+        says. With ``stream`` the body is left unread, for the caller to read under its own cap.
+        With ``error`` (and without ``stream``), a non-2xx answer raises ``error(answer)`` (the
+        provider's reading of its error envelope) instead of being returned. Messages name
+        ``shown_url`` (default ``url``): an API whose paths hold the key is named by its base
+        address alone."""
+        shown = url if shown_url is None else shown_url
         try:
             response = self.session().request(method, url, timeout=timeout_s, stream=True, **kwargs)
         except requests.RequestException as exc:
-            raise network_error(exc, url=url, provider=self.provider, timeout_s=timeout_s) from None
+            raise network_error(exc, url=shown, provider=self.provider, timeout_s=timeout_s) from None
         if stream:
             return response
-        return read_answer(
-            response, url=url, provider=self.provider, max_body_bytes=max_body_bytes, timeout_s=timeout_s
-        )
+        with response:
+            read_answer(response, url=shown, provider=self.provider, max_body_bytes=max_body_bytes, timeout_s=timeout_s)
+            if error is not None and not 200 <= response.status_code < 300:
+                raise error(response)
+        return response
 
     def close(self) -> None:
         with self._lock:
@@ -116,30 +125,50 @@ def status_error(response: requests.Response, *, provider: str, message: str | N
     )
 
 
-def json_body(response: requests.Response, *, provider: str) -> Any:
-    """The response's JSON, or `InvalidResponseError` naming what came instead."""
+def failure(response: requests.Response, *, provider: str, message: str | None = None) -> ProviderError:
+    """The error for an answer known to have failed: `status_error`'s, or a `PermanentError` naming
+    a status it has no error for."""
+    error = status_error(response, provider=provider, message=message)
+    return error or PermanentError(f"unexpected answer (HTTP {response.status_code})", provider=provider)
+
+
+def address_error(
+    response: requests.Response, *, provider: str, setting: str, usual: str, said: str = ""
+) -> ConfigError:
+    """A 404 from an API whose paths always exist: the address is wrong. ``setting`` is the
+    ``base_url`` setting's path, ``usual`` says what it normally is ("OpenAI's is https://…"),
+    ``said`` ends the first sentence (`quoted_excerpt`)."""
+    return ConfigError(
+        f"{display_url(response.url)} does not exist (HTTP {response.status_code}){said}. Check {setting} ({usual})",
+        provider=provider,
+    )
+
+
+def json_or_none(response: requests.Response) -> Any:
+    """The response's JSON, or None when its body is not JSON (an error page, an empty body)."""
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def error_object(response: requests.Response) -> Mapping[str, Any] | None:
+    """The object of a JSON error envelope ``{"error": {…}}`` (OpenAI's, Google's…); None for any
+    other body."""
+    body = json_or_none(response)
+    error = body.get("error") if isinstance(body, Mapping) else None
+    return error if isinstance(error, Mapping) else None
+
+
+def json_body(response: requests.Response, *, provider: str, hint: str = "") -> Any:
+    """The response's JSON, or `InvalidResponseError` naming what came instead (and ``hint``, what
+    to check, after a "; ")."""
     try:
         return response.json()
     except ValueError:
         kind = response.headers.get("Content-Type", "no content type")
+        advice = f"; {hint}" if hint else ""
         raise InvalidResponseError(
-            f"answered with something that is not JSON ({kind}) from {display_url(response.url)}", provider=provider
+            f"answered with something that is not JSON ({kind}) from {display_url(response.url)}{advice}",
+            provider=provider,
         ) from None
-
-
-def error_message(body: Any) -> str:
-    """The message of the common JSON error envelopes: ``{"error": {"message"}}``,
-    ``{"error": "text"}``, ``{"errors": [{"message"}]}``, ``{"message"}``, ``{"detail"}``."""
-    if isinstance(body, Mapping):
-        error = body.get("error")
-        if isinstance(error, Mapping) and isinstance(error.get("message"), str):
-            return str(error["message"])
-        if isinstance(error, str):
-            return error
-        errors = body.get("errors")
-        if isinstance(errors, list) and errors and isinstance(errors[0], Mapping):
-            return str(errors[0].get("message", ""))
-        for key in ("message", "detail"):
-            if isinstance(body.get(key), str):
-                return str(body[key])
-    return ""

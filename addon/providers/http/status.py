@@ -137,7 +137,7 @@ def error_for_status(
     said = f": {excerpt}" if excerpt else ""
     retryable = status == 429 or status >= 500 or status in _RETRYABLE_4XX
     retry_after = parse_retry_after(headers) if retryable else None
-    wait = f"; it asks to wait {_seconds_text(retry_after)}" if retry_after is not None else ""
+    wait = wait_text(retry_after)
     if status == 429:
         return RateLimitError(
             f"the server is rate limiting requests ({label}){wait}{said}", provider=provider, retry_after=retry_after
@@ -170,6 +170,18 @@ def server_excerpt(body_text: str, *, limit: int = EXCERPT_CHARS) -> str:
     if text.startswith("<") or _MARKUP_START.search(text):
         text = _markup_text(text)
     return _shorten(text, limit=limit)
+
+
+def quoted_excerpt(message: str) -> str:
+    """``": <a short excerpt of message>"``, to go on a sentence with what the server said (without
+    its last full stop: the caller's sentence goes on after it); "" when it said nothing."""
+    said = server_excerpt(message).rstrip(".") if message else ""
+    return f": {said}" if said else ""
+
+
+def wait_text(retry_after: float | None) -> str:
+    """``"; it asks to wait 3 s"`` for a server's ``retry_after``; "" when it named no wait."""
+    return f"; it asks to wait {_seconds_text(retry_after)}" if retry_after is not None else ""
 
 
 def _markup_text(markup: str) -> str:

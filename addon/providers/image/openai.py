@@ -34,7 +34,6 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-import urllib.parse
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -42,19 +41,17 @@ import requests
 
 from ...core.base.errors import (
     AuthError,
-    ConfigError,
     InvalidResponseError,
     NotFoundError,
     PermanentError,
     ProviderError,
     QuotaError,
 )
-from ...core.media.checks import mime_type, require_media, sniff_image
+from ...core.media.checks import require_media, sniff_image
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
-from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
-from ..http.client import HttpClient, json_answer_limit, status_error
-from ..http.download import display_url, download_media
-from ..openai_api import DEFAULT_BASE_URL, ApiError, account_error
+from ...core.provider_system.media_provider import ImageProvider
+from ..http.client import json_answer_limit, json_body
+from ..openai_api import MODEL_SCHEMA, ApiError, OpenAIProvider
 
 # dall-e-2/-3 were shut down 2026-05-12, gpt-image-1 on 2026-10-23, and gpt-image-1-mini, -1.5 and
 # chatgpt-image-latest go on 2026-12-01 (provider_apis.md §1.7): the model is a setting, this is only
@@ -64,20 +61,10 @@ DEFAULT_SIZE = "1024x1024"
 DEFAULT_QUALITY = "medium"
 DEFAULT_OUTPUT_FORMAT = "jpeg"
 DEFAULT_OUTPUT_COMPRESSION = 80
-# A model lookup is quick; a health check never waits as long as a picture may take.
-HEALTH_CHECK_TIMEOUT_S = 20.0
 
 GPT_IMAGE_PREFIXES = ("gpt-image", "chatgpt-image")
 # dall-e models know only these qualities; the GPT image ones are translated or left out.
 _DALL_E_QUALITIES = frozenset({"standard", "hd"})
-# Request fields that come from settings: a 400 about one of them is a settings problem.
-_SETTING_PARAMS = {
-    "model": "model",
-    "size": "size",
-    "quality": "quality",
-    "output_format": "output_format",
-    "output_compression": "output_compression",
-}
 _SAFETY_CODES = frozenset({"content_policy_violation", "moderation_blocked"})
 _VERIFY_URL = "https://platform.openai.com/settings/organization/general"
 
@@ -87,30 +74,29 @@ def is_gpt_image_model(model: str) -> bool:
     return model.strip().lower().startswith(GPT_IMAGE_PREFIXES)
 
 
-class OpenAIImages(ImageProvider):
+class OpenAIImages(OpenAIProvider, ImageProvider):
     name = "openai"
-    default_base_url = DEFAULT_BASE_URL
+    default_model = DEFAULT_MODEL
+    model_advice = "a current GPT image model"
+    setting_params: ClassVar[Mapping[str, str]] = {
+        "model": "model",
+        "size": "size",
+        "quality": "quality",
+        "output_format": "output_format",
+        "output_compression": "output_compression",
+    }
     description = "AI pictures from OpenAI's Images API (GPT image models; needs an API key, paid per image)."
-    capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
     default_max_concurrency = 3
     priority = 200
     settings_schema: ClassVar[Mapping[str, Any]] = {
-        "model": {"type": "string", "minLength": 1, "pattern": r"^[A-Za-z0-9][A-Za-z0-9._:\-/]*$"},
+        "model": MODEL_SCHEMA,
         "size": {"type": "string", "pattern": r"^(auto|[1-9][0-9]{1,4}x[1-9][0-9]{1,4})$"},
         "quality": {"enum": ["low", "medium", "high", "auto", "standard", "hd"]},
         "output_format": {"enum": ["png", "jpeg", "webp"]},
         "output_compression": {"type": "integer", "minimum": 0, "maximum": 100},
     }
 
-    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__(settings, environ=environ)
-        self._http = HttpClient(provider=self.name)
-
     # --- settings -------------------------------------------------------------------------------
-
-    @property
-    def model(self) -> str:
-        return str(self.settings.get("model") or DEFAULT_MODEL).strip()
 
     def request_body(self, prompt: str) -> dict[str, Any]:
         """The JSON body of one generation request for ``prompt`` under the current settings."""
@@ -139,9 +125,6 @@ class OpenAIImages(ImageProvider):
             body["quality"] = quality
         return body
 
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}", "Accept": "application/json"}
-
     # --- generation -----------------------------------------------------------------------------
 
     def generate(self, request: MediaRequest) -> MediaResult:
@@ -160,30 +143,13 @@ class OpenAIImages(ImageProvider):
             headers=self._headers(),
             json=self.request_body(prompt),
             max_body_bytes=json_answer_limit(self.max_media_bytes),
+            error=self._api_error,
         )
-        with response:
-            if not 200 <= response.status_code < 300:
-                raise self._api_error(response)
-            item = self._first_image(response)
-        data, extension = self._image_bytes(item)
-        return MediaResult(
-            request=request,
-            provider=self.name,
-            data=data,
-            extension=extension,
-            mime_type=mime_type(extension),
-            elapsed_s=time.monotonic() - started,
-        )
+        data, extension = self._image_bytes(self._first_image(response))
+        return self.result(request, data=data, extension=extension, started=started)
 
     def _first_image(self, response: requests.Response) -> Mapping[str, Any]:
-        try:
-            body = response.json()
-        except ValueError:
-            kind = response.headers.get("Content-Type", "no content type")
-            raise InvalidResponseError(
-                f"answered with something that is not JSON ({kind}) from {display_url(response.url)}; check base_url",
-                provider=self.name,
-            ) from None
+        body = json_body(response, provider=self.name, hint="check base_url")
         data = body.get("data") if isinstance(body, Mapping) else None
         if not isinstance(data, list) or not data or not isinstance(data[0], Mapping):
             raise InvalidResponseError("answered without an image (no 'data' entries)", provider=self.name)
@@ -205,15 +171,7 @@ class OpenAIImages(ImageProvider):
         url = item.get("url")
         if isinstance(url, str) and url:
             try:
-                return download_media(
-                    self._http.session(),
-                    url,
-                    kind=MediaKind.IMAGE,
-                    provider=self.name,
-                    timeout_s=self.timeout_s,
-                    max_bytes=self.max_media_bytes,
-                    allowed_http_base=self.base_url,
-                )
+                return self.download(url)
             except (AuthError, QuotaError, NotFoundError) as exc:
                 # The download carries no key and finds nothing by text: a refusal or a 404 concerns
                 # this one signed URL, not the account, and must not stop the provider for the job.
@@ -225,80 +183,26 @@ class OpenAIImages(ImageProvider):
 
     # --- errors ---------------------------------------------------------------------------------
 
-    def _api_error(self, response: requests.Response) -> ProviderError:
-        """The error for a non-2xx answer of the API, read from OpenAI's error envelope."""
-        status = response.status_code
-        error = ApiError.of(response)
-        quoted = error.quoted()
-        label = f"HTTP {status}"
-        setting = self.setting_path()
-        account = account_error(response, error, provider=self.name, setting_path=setting)
-        if account is not None:
-            return account
-        if status == 403 and _needs_verification(error.message):
+    def _request_error(self, response: requests.Response, error: ApiError, *, language: str) -> ProviderError | None:
+        """An organization that must be verified (403) or a prompt the safety system refused (400);
+        see the module docstring. (A picture has no ``language``.)"""
+        label = f"HTTP {response.status_code}"
+        if response.status_code == 403 and _needs_verification(error.message):
             return AuthError(
                 f"OpenAI requires the organization to be verified before it may use the model {self.model!r} "
                 f"({label}). Verify it at {_VERIFY_URL} (Verify Organization; it can take a few minutes to "
-                f"take effect), or set {setting}.model to a model the organization may use",
+                f"take effect), or set {self.setting_path('model')} to a model the organization may use",
                 provider=self.name,
             )
-        if error.code == "model_not_found" or (status in (400, 404) and error.param == "model"):
-            return ConfigError(
-                f"OpenAI has no model {self.model!r} for this account ({label}){quoted}. "
-                f"Set {setting}.model to a current GPT image model",
+        if response.status_code in (400, 422) and (
+            error.code in _SAFETY_CODES or error.type == "image_generation_user_error"
+        ):
+            return PermanentError(
+                f"OpenAI's safety system refused this prompt ({label}){error.quoted()}. "
+                "Change the note's text or the rule's image_prompt",
                 provider=self.name,
             )
-        if status in (400, 422):
-            if error.code in _SAFETY_CODES or error.type == "image_generation_user_error":
-                return PermanentError(
-                    f"OpenAI's safety system refused this prompt ({label}){quoted}. "
-                    "Change the note's text or the rule's image_prompt",
-                    provider=self.name,
-                )
-            if error.param in _SETTING_PARAMS:
-                return ConfigError(
-                    f"OpenAI refused the setting {error.param} for the model {self.model!r} ({label}){quoted}. "
-                    f"Change {setting}.{_SETTING_PARAMS[error.param]}",
-                    provider=self.name,
-                )
-        found = status_error(response, provider=self.name, message=error.message or None)
-        return found or PermanentError(f"unexpected answer ({label})", provider=self.name)
-
-    # --- health ---------------------------------------------------------------------------------
-
-    def test_connection(self) -> HealthReport:
-        """Look the configured model up (``GET {base_url}/models/{model}``): checks the server, the
-        key and the model without making (or paying for) a picture. Never raises for a failure."""
-        started = time.monotonic()
-
-        def report(ok: bool, message: str) -> HealthReport:
-            return HealthReport(self.name, ok=ok, latency_s=time.monotonic() - started, message=message)
-
-        problem = self.setup_problem()
-        if problem is not None:
-            return report(False, problem)
-        model = urllib.parse.quote(self.model, safe="")
-        try:
-            response = self._http.send(
-                "GET",
-                f"{self.base_url}/models/{model}",
-                timeout_s=min(self.timeout_s, HEALTH_CHECK_TIMEOUT_S),
-                headers=self._headers(),
-            )
-            with response:
-                if not 200 <= response.status_code < 300:
-                    return report(False, self._api_error(response).message)
-                try:
-                    body = response.json()
-                except ValueError:
-                    return report(False, f"{display_url(response.url)} did not answer with JSON; check base_url")
-        except ProviderError as exc:
-            return report(False, exc.message)
-        found = body.get("id") if isinstance(body, Mapping) else None
-        return report(True, f"the model {found or self.model} is available")
-
-    def close(self) -> None:
-        self._http.close()
+        return None
 
 
 def _needs_verification(message: str) -> bool:

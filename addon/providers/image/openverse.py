@@ -22,7 +22,7 @@ request. `close` is called once, after every `generate` has returned.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import requests
@@ -38,12 +38,14 @@ from ...core.base.errors import (
     RateLimitError,
 )
 from ...core.base.log import get_logger
-from ...core.media.checks import mime_type
-from ...core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
+from ...core.media.types import Attribution, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
-from ..http.client import HttpClient, json_body, status_error
-from ..http.download import display_url, download_media
-from ..http.status import parse_retry_after, server_excerpt
+from ..http.candidates import first_acceptable
+from ..http.client import json_body, json_or_none, status_error
+from ..http.download import display_url
+from ..http.health_probe import probe_health
+from ..http.service import HttpProvider
+from ..http.status import parse_retry_after, quoted_excerpt, server_excerpt, wait_text
 
 log = get_logger(__name__)
 
@@ -84,7 +86,7 @@ def license_name(code: str, version: str | None) -> str:
     return name.strip()
 
 
-class OpenverseImages(ImageProvider):
+class OpenverseImages(HttpProvider, ImageProvider):
     """Image search in Openverse; see the module docstring (threading rules included)."""
 
     name = "openverse"
@@ -96,16 +98,13 @@ class OpenverseImages(ImageProvider):
     capabilities = Capabilities(key=KeyUse.OPTIONAL, http=True)
     default_max_concurrency = 1
     priority = 320  # a found picture, after generated ones and Wikimedia Commons
+    default_user_agent = USER_AGENT
     settings_schema: ClassVar[Mapping[str, Any]] = {
         "licenses": {"type": "array", "items": {"enum": list(LICENSES)}, "uniqueItems": True},
         "license_type": {"type": "array", "items": {"enum": list(LICENSE_TYPES)}, "uniqueItems": True},
         "page_size": {"type": "integer", "minimum": 1, "maximum": MAX_ANONYMOUS_PAGE_SIZE},
         "use_thumbnail": {"type": "boolean"},
     }
-
-    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__(settings, environ=environ)
-        self._http = HttpClient(provider=self.name, user_agent=USER_AGENT)  # makes no connection
 
     # -- settings ---------------------------------------------------------------------------------
 
@@ -171,15 +170,20 @@ class OpenverseImages(ImageProvider):
         candidates = [result for result in results if self._usable(result)]
         if not candidates:
             raise NotFoundError(self._nothing_found(query, found=len(results)), provider=self.name)
-        data, extension, chosen = self._download_first(candidates)
-        return MediaResult(
-            request=request,
+        chosen = first_acceptable(
+            candidates,
+            lambda result: self.download(self._file_url(result)),
             provider=self.name,
-            data=data,
-            extension=extension,
-            mime_type=mime_type(extension),
-            elapsed_s=time.monotonic() - started,
-            attribution=self._attribution(chosen),
+            what="the image",
+            max_tries=MAX_DOWNLOAD_TRIES,
+            describe=lambda result: f"image {result.get('id', '?')}",
+        )
+        return self.result(
+            request,
+            data=chosen.data,
+            extension=chosen.extension,
+            started=started,
+            attribution=self._attribution(chosen.candidate),
         )
 
     def _nothing_found(self, query: str, *, found: int) -> str:
@@ -226,43 +230,6 @@ class OpenverseImages(ImageProvider):
             return thumbnail or original
         return original
 
-    def _download_first(self, candidates: Sequence[Mapping[str, Any]]) -> tuple[bytes, str, Mapping[str, Any]]:
-        """Download the first candidate that gives a real image. A candidate's own failure (dead link,
-        not an image, refused address, its host's error) passes on to the next; Openverse throttling
-        its thumbnails ends the request with `RateLimitError`, which the job waits out."""
-        errors: list[ProviderError] = []
-        for result in candidates[:MAX_DOWNLOAD_TRIES]:
-            url = self._file_url(result)
-            try:
-                data, extension = download_media(
-                    self._http.session(),
-                    url,
-                    kind=MediaKind.IMAGE,
-                    provider=self.name,
-                    timeout_s=self.timeout_s,
-                    max_bytes=self.max_media_bytes,
-                    allowed_http_base=self.base_url,
-                )
-            except RateLimitError:
-                raise
-            except ProviderError as exc:
-                log.info("openverse: image %s passed over: %s", result.get("id", "?"), exc.message)
-                errors.append(exc)
-                continue
-            return data, extension, result
-        raise self._download_failure(errors)
-
-    def _download_failure(self, errors: Sequence[ProviderError]) -> ProviderError:
-        """The error for a request none of whose images downloaded. A refusal by an image's host (401,
-        403, 402) is about that file, never about the Openverse token: it must not stop the provider."""
-        first = errors[0]
-        retryable = next((e for e in errors if not isinstance(e, PermanentError)), None)
-        if retryable is not None:
-            return retryable
-        if isinstance(first, (AuthError, QuotaError)):
-            return PermanentError(f"the image's host refused the download: {first.message}", provider=self.name)
-        return first
-
     @staticmethod
     def _attribution(result: Mapping[str, Any]) -> Attribution:
         code = str(result.get("license") or "")
@@ -284,7 +251,7 @@ class OpenverseImages(ImageProvider):
         if 200 <= status < 300:
             return None
         detail = _detail(response)
-        said = f": {server_excerpt(detail)}" if detail else ""
+        said = quoted_excerpt(detail)
         if status == 400:
             return self._bad_request(response, said)
         if status == 401:
@@ -333,9 +300,10 @@ class OpenverseImages(ImageProvider):
                 f"{when}{hint}",
                 provider=self.name,
             )
-        wait = f"; it asks to wait {retry_after:g} s" if retry_after is not None else ""
         return RateLimitError(
-            f"Openverse is throttling {who} (HTTP 429){wait}{said}", provider=self.name, retry_after=retry_after
+            f"Openverse is throttling {who} (HTTP 429){wait_text(retry_after)}{said}",
+            provider=self.name,
+            retry_after=retry_after,
         )
 
     def _bad_request(self, response: requests.Response, said: str) -> ProviderError:
@@ -361,12 +329,7 @@ class OpenverseImages(ImageProvider):
         """With a token: ``GET /v1/rate_limit/`` (the token's own usage, costs no search). Without:
         one search for one result, which checks the licence settings too and reads how many
         anonymous searches are left from the ``X-RateLimit-Available-*`` headers."""
-        started = time.monotonic()
-        try:
-            message = self._check_token() if self.api_key else self._check_anonymous()
-        except ProviderError as exc:
-            return HealthReport(self.name, ok=False, latency_s=time.monotonic() - started, message=exc.message)
-        return HealthReport(self.name, ok=True, latency_s=time.monotonic() - started, message=message)
+        return probe_health(self, self._check_token if self.api_key else self._check_anonymous)
 
     def _check_token(self) -> str:
         response = self._http.send(
@@ -397,9 +360,6 @@ class OpenverseImages(ImageProvider):
         ]
         return "searching works without an access token" + (f" ({', '.join(left)} searches left)" if left else "")
 
-    def close(self) -> None:
-        self._http.close()
-
 
 def _codes(value: Any) -> list[str]:
     """A list setting's codes, lower-cased; a comma-separated string is taken too."""
@@ -407,17 +367,10 @@ def _codes(value: Any) -> list[str]:
     return [str(item).strip().lower() for item in items if str(item).strip()]
 
 
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _detail(response: requests.Response) -> str:
     """The text of an error answer: DRF's ``detail`` (a string, or the first field's first message),
     else the body itself (an HTML error page of a proxy, reduced to text later)."""
-    body = _json_or_none(response)
+    body = json_or_none(response)
     if isinstance(body, Mapping):
         detail = body.get("detail")
         if isinstance(detail, str):
@@ -429,7 +382,7 @@ def _detail(response: requests.Response) -> str:
 
 
 def _field_problems(response: requests.Response) -> dict[str, str]:
-    body = _json_or_none(response)
+    body = json_or_none(response)
     return _problems_in(body.get("detail") if isinstance(body, Mapping) else None)
 
 

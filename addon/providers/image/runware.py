@@ -43,8 +43,9 @@ from ...core.base.log import get_logger
 from ...core.media.checks import mime_type, require_media, sniff_image
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
-from ..http.client import HttpClient, json_answer_limit, json_body, status_error
-from ..http.download import download_media
+from ..http.client import json_answer_limit, json_body, status_error
+from ..http.health_probe import probe_health
+from ..http.service import HttpProvider
 from ..http.status import error_for_status, parse_retry_after
 
 log = get_logger(__name__)
@@ -86,7 +87,7 @@ class _Task:
     body: Mapping[str, Any]
 
 
-class RunwareImages(ImageProvider):
+class RunwareImages(HttpProvider, ImageProvider):
     name = "runware"
     default_base_url = DEFAULT_BASE_URL
     description = (
@@ -96,6 +97,7 @@ class RunwareImages(ImageProvider):
     default_batch_size = 10
     default_max_concurrency = 2
     priority = 200
+    default_user_agent = USER_AGENT
     settings_schema: ClassVar[Mapping[str, Any]] = {
         "model": {"type": "string", "pattern": r"^[A-Za-z0-9_.-]+:[A-Za-z0-9_.-]+@[A-Za-z0-9_.-]+$"},
         "width": {"type": "integer", "minimum": MIN_SIDE, "maximum": MAX_SIDE, "multipleOf": SIDE_STEP},
@@ -106,10 +108,6 @@ class RunwareImages(ImageProvider):
         "batch_size": {"type": "integer", "minimum": 1, "maximum": 50},
         "negative_prompt": {"type": "string", "maxLength": 2000},
     }
-
-    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__(settings, environ=environ)
-        self._http = HttpClient(provider=self.name, user_agent=USER_AGENT)  # connects on first use
 
     # --- settings
 
@@ -354,16 +352,7 @@ class RunwareImages(ImageProvider):
                     )
                 data = _decode_base64(uri[prefix.end() :], provider=self.name)
             elif isinstance(item.get("imageURL"), str):
-                data, extension = download_media(
-                    self._http.session(),
-                    item["imageURL"],
-                    kind=MediaKind.IMAGE,
-                    provider=self.name,
-                    timeout_s=self.timeout_s,
-                    max_bytes=self.max_media_bytes,
-                    allowed_http_base=self.base_url,
-                )
-                return _Image(data, extension)
+                return _Image(*self.download(item["imageURL"]))
             else:
                 raise InvalidResponseError("Runware's answer for this prompt holds no picture", provider=self.name)
             extension = sniff_image(data) or OUTPUT_FORMATS.get(fmt, "jpg")
@@ -376,29 +365,20 @@ class RunwareImages(ImageProvider):
 
     def test_connection(self) -> HealthReport:
         """The cheapest call Runware has: an ``authentication`` task alone, which makes no picture."""
-        started = time.monotonic()
-        problem = self.setup_problem()
-        if problem is not None:
-            return HealthReport(self.name, ok=False, latency_s=0.0, message=problem)
-        try:
-            response = self._http.send(
-                "POST",
-                self.base_url,
-                timeout_s=self.timeout_s,
-                json=[{"taskType": "authentication", "apiKey": self.api_key}],
-                headers=self._headers(),
-            )
-            _, errors = self._answer(response)
-            if errors:
-                raise self._task_error(errors[0], response.headers)
-        except ProviderError as exc:
-            return HealthReport(self.name, ok=False, latency_s=time.monotonic() - started, message=exc.message)
-        return HealthReport(
-            self.name, ok=True, latency_s=time.monotonic() - started, message="Runware accepted the API key"
-        )
+        return probe_health(self, self._authenticate)
 
-    def close(self) -> None:
-        self._http.close()
+    def _authenticate(self) -> str:
+        response = self._http.send(
+            "POST",
+            self.base_url,
+            timeout_s=self.timeout_s,
+            json=[{"taskType": "authentication", "apiKey": self.api_key}],
+            headers=self._headers(),
+        )
+        _, errors = self._answer(response)
+        if errors:
+            raise self._task_error(errors[0], response.headers)
+        return "Runware accepted the API key"
 
 
 @dataclass(frozen=True)

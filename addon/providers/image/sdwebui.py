@@ -50,11 +50,13 @@ from ...core.base.errors import (
     TransientError,
 )
 from ...core.base.log import get_logger
-from ...core.media.checks import mime_type, require_media, sniff_image
+from ...core.media.checks import require_media, sniff_image
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
-from ..http.client import HttpClient, json_answer_limit, json_body, read_answer, status_error
+from ..http.client import failure, json_answer_limit, json_body, json_or_none, read_answer
 from ..http.download import display_url, network_error
+from ..http.health_probe import probe_health
+from ..http.service import HttpProvider
 
 log = get_logger(__name__)
 
@@ -63,8 +65,6 @@ TXT2IMG_PATH = "/sdapi/v1/txt2img"
 MODELS_PATH = "/sdapi/v1/sd-models"
 SAMPLERS_PATH = "/sdapi/v1/samplers"
 
-HEALTH_TIMEOUT_S = 15.0
-"""The longest `test_connection` waits: listing models is quick even when generating is slow."""
 
 # Fallbacks for settings missing from the config slice (built-ins keep theirs in config.json).
 FALLBACKS: Mapping[str, Any] = {
@@ -85,7 +85,7 @@ _SETTING = "providers.image.sdwebui"
 _NO_CONNECTION_ERRORS = frozenset({"NewConnectionError", "NameResolutionError"})
 
 
-class StableDiffusionWebUI(ImageProvider):
+class StableDiffusionWebUI(HttpProvider, ImageProvider):
     name = "sdwebui"
     default_base_url = DEFAULT_BASE_URL
     description = (
@@ -95,6 +95,7 @@ class StableDiffusionWebUI(ImageProvider):
     capabilities = Capabilities(key=KeyUse.NONE, offline=True, http=True)
     default_max_concurrency = 1
     priority = 300  # free and private, but only there for users who run the server
+    probe_timeout_cap_s = 15.0  # listing models is quick even when generating is slow
     settings_schema: ClassVar[Mapping[str, Any]] = {
         "steps": {"type": "integer", "minimum": 1, "maximum": 150},
         "sampler_name": {"type": "string"},
@@ -104,10 +105,6 @@ class StableDiffusionWebUI(ImageProvider):
         "negative_prompt": {"type": "string"},
         "seed": {"type": "integer", "minimum": -1, "maximum": 4294967295},
     }
-
-    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__(settings, environ=environ)
-        self._http = HttpClient(provider=self.name)
 
     def _setting(self, key: str) -> Any:
         return self.settings.get(key, FALLBACKS[key])
@@ -143,47 +140,31 @@ class StableDiffusionWebUI(ImageProvider):
         extension = sniff_image(data) or "png"  # not an image: require_media says what it is instead
         require_media(MediaKind.IMAGE, data, extension=extension, provider=self.name)
         self._log_generation(body)
-        return MediaResult(
-            request=request,
-            provider=self.name,
-            data=data,
-            extension=extension,
-            mime_type=mime_type(extension),
-            elapsed_s=time.monotonic() - started,
-        )
+        return self.result(request, data=data, extension=extension, started=started)
 
     def test_connection(self) -> HealthReport:
         """Lists the server's model checkpoints (``GET /sdapi/v1/sd-models``): cheap, and it fails
         the same ways generating does when the server is down or its API is off."""
-        started = time.monotonic()
+        return probe_health(self, self._list_models)
 
-        def report(ok: bool, message: str) -> HealthReport:
-            return HealthReport(self.name, ok=ok, latency_s=time.monotonic() - started, message=message)
-
-        problem = self.setup_problem()
-        if problem is not None:
-            return report(False, problem)
-        try:
-            response = self._send("GET", MODELS_PATH, timeout_s=min(self.timeout_s, HEALTH_TIMEOUT_S))
-            self._raise_for_status(response)
-            models = json_body(response, provider=self.name)
-        except ProviderError as exc:
-            return report(False, exc.message)
+    def _list_models(self) -> str:
+        response = self._send("GET", MODELS_PATH, timeout_s=self.probe_timeout_s)
+        self._raise_for_status(response)
+        models = json_body(response, provider=self.name)
         if not isinstance(models, list):
-            return report(False, f"{self._where()} answered {MODELS_PATH} with something that is not a model list")
+            raise InvalidResponseError(
+                f"{self._where()} answered {MODELS_PATH} with something that is not a model list", provider=self.name
+            )
         if not models:
-            return report(
-                False,
+            raise ConfigError(
                 f"the Stable Diffusion server at {self._where()} has no model checkpoint: put one in its "
                 "models/Stable-diffusion folder and restart it",
+                provider=self.name,
             )
         first = models[0].get("title") if isinstance(models[0], Mapping) else None
         example = f", e.g. {_shorten(str(first))}" if first else ""
         plural = "s" if len(models) != 1 else ""
-        return report(True, f"Stable Diffusion server with {len(models)} model checkpoint{plural}{example}")
-
-    def close(self) -> None:
-        self._http.close()
+        return f"Stable Diffusion server with {len(models)} model checkpoint{plural}{example}"
 
     # --- the wire -------------------------------------------------------------------------------
 
@@ -215,7 +196,7 @@ class StableDiffusionWebUI(ImageProvider):
         status = response.status_code
         if 200 <= status < 300:
             return
-        body = _json_or_none(response)
+        body = json_or_none(response)
         said = _server_message(body)
         if status == 404:
             if isinstance(body, Mapping) and "error" in body:  # the API itself answered (its middleware's envelope)
@@ -243,8 +224,7 @@ class StableDiffusionWebUI(ImageProvider):
                 "height, or free the GPU from other programs",
                 provider=self.name,
             )
-        error = status_error(response, provider=self.name, message=said or None)
-        raise error if error is not None else PermanentError(f"unexpected HTTP {status}", provider=self.name)
+        raise failure(response, provider=self.name, message=said or None)
 
     def _not_found_error(self, said: str) -> ProviderError:
         if said.lower().startswith("sampler"):
@@ -311,13 +291,6 @@ def _is_no_connection(exc: requests.RequestException) -> bool:
             if isinstance(inner, BaseException):
                 pending.append(inner)
     return False
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _server_message(body: Any) -> str:

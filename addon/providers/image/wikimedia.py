@@ -62,12 +62,13 @@ from ...core.base.errors import (
     TransientError,
 )
 from ...core.base.log import get_logger
-from ...core.media.checks import mime_type
-from ...core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
+from ...core.media.types import Attribution, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
-from ..http.client import ERROR_BODY_CHARS, HttpClient, json_body, status_error
-from ..http.download import display_url, download_media
-from ..http.status import parse_retry_after, server_excerpt
+from ..http.client import ERROR_BODY_CHARS, json_body, status_error
+from ..http.download import display_url
+from ..http.health_probe import probe_health
+from ..http.service import HttpProvider
+from ..http.status import parse_retry_after, quoted_excerpt
 
 log = get_logger(__name__)
 
@@ -110,7 +111,7 @@ class _Candidate:
     attribution: Attribution
 
 
-class WikimediaCommons(ImageProvider):
+class WikimediaCommons(HttpProvider, ImageProvider):
     """Free pictures from Wikimedia Commons. See the module docstring for the wire format, the
     choices and the threading rules."""
 
@@ -122,6 +123,7 @@ class WikimediaCommons(ImageProvider):
     capabilities = Capabilities(key=KeyUse.NONE, http=True)
     default_max_concurrency = 2
     priority = 300  # a found picture of the word, after generated ones and before nothing
+    default_user_agent = DEFAULT_USER_AGENT
     settings_schema: ClassVar[Mapping[str, Any]] = {
         "thumb_width": {"type": "integer", "minimum": 20, "maximum": 3840},
         "user_agent": {"type": "string", "minLength": 1, "pattern": r"\S"},
@@ -134,10 +136,6 @@ class WikimediaCommons(ImageProvider):
         "search_limit": {"type": "integer", "minimum": 1, "maximum": 50},
     }
 
-    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
-        super().__init__(settings, environ=environ)
-        self._http = HttpClient(provider=self.name, user_agent=self.user_agent)  # no connection before use
-
     # --- settings -------------------------------------------------------------------------------
 
     @property
@@ -148,7 +146,7 @@ class WikimediaCommons(ImageProvider):
     def user_agent(self) -> str:
         """The User-Agent of every request: the setting, or the default when it is blank."""
         value = _WHITESPACE.sub(" ", str(self.settings.get("user_agent") or "")).strip()
-        return value or DEFAULT_USER_AGENT
+        return value or self.default_user_agent
 
     @property
     def thumb_width(self) -> int:
@@ -196,24 +194,8 @@ class WikimediaCommons(ImageProvider):
                 provider=self.name,
             )
         candidate = self._choose(pages, words=words)
-        data, extension = download_media(
-            self._http.session(),
-            candidate.thumb_url,
-            kind=MediaKind.IMAGE,
-            provider=self.name,
-            timeout_s=self.timeout_s,
-            max_bytes=self.max_media_bytes,
-            allowed_http_base=self.base_url,
-        )
-        return MediaResult(
-            request=request,
-            provider=self.name,
-            data=data,
-            extension=extension,
-            mime_type=mime_type(extension),
-            elapsed_s=time.monotonic() - started,
-            attribution=candidate.attribution,
-        )
+        data, extension = self.download(candidate.thumb_url)
+        return self.result(request, data=data, extension=extension, started=started, attribution=candidate.attribution)
 
     def _search_words(self, text: str) -> str:
         """The request's text on one line, cut at a word so that it and the filter fit the search."""
@@ -283,8 +265,7 @@ class WikimediaCommons(ImageProvider):
     def _raise_for_status(self, response: requests.Response) -> None:
         shown = display_url(self.base_url)
         if response.status_code in (401, 403):
-            excerpt = server_excerpt(response.text[:ERROR_BODY_CHARS])
-            said = f": {excerpt}" if excerpt else ""
+            said = quoted_excerpt(response.text[:ERROR_BODY_CHARS])
             raise AuthError(
                 f"{shown} refused the request (HTTP {response.status_code}){said}. Wikimedia blocks clients without a descriptive User-Agent: "
                 f"set providers.image.{self.name}.user_agent to name this add-on and a way to reach you",
@@ -332,26 +313,20 @@ class WikimediaCommons(ImageProvider):
 
     def test_connection(self) -> HealthReport:
         """``action=query&meta=siteinfo``: the API's cheapest call, no search."""
-        started = time.monotonic()
-        try:
-            body = self._api({"action": "query", "meta": "siteinfo", "siprop": "general"})
-            query = body.get("query")
-            general = query.get("general") if isinstance(query, Mapping) else None
-            if not isinstance(general, Mapping):
-                raise InvalidResponseError(
-                    f"{display_url(self.base_url)} answered without site information; is base_url a MediaWiki api.php?",
-                    provider=self.name,
-                )
-        except ProviderError as exc:
-            return HealthReport(self.name, ok=False, latency_s=time.monotonic() - started, message=exc.message)
+        return probe_health(self, self._site_info)
+
+    def _site_info(self) -> str:
+        body = self._api({"action": "query", "meta": "siteinfo", "siprop": "general"})
+        query = body.get("query")
+        general = query.get("general") if isinstance(query, Mapping) else None
+        if not isinstance(general, Mapping):
+            raise InvalidResponseError(
+                f"{display_url(self.base_url)} answered without site information; is base_url a MediaWiki api.php?",
+                provider=self.name,
+            )
         site = str(general.get("sitename") or display_url(self.base_url))
         software = str(general.get("generator") or "MediaWiki")
-        return HealthReport(
-            self.name, ok=True, latency_s=time.monotonic() - started, message=f"{site} answered ({software})"
-        )
-
-    def close(self) -> None:
-        self._http.close()
+        return f"{site} answered ({software})"
 
 
 # --- reading the answer -----------------------------------------------------------------------

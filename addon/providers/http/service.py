@@ -1,0 +1,85 @@
+"""What every HTTP provider class repeats, written once: an `HttpClient` made in ``__init__`` (no
+connection before the first request), closed by ``close``, the download of a media URL that an
+answer named, under the provider's own limits, and the `MediaResult` of what was made.
+
+``download`` passes the provider's own ``base_url`` as the one origin plain http is allowed from
+(`download_media`'s rule): a URL from a server's answer never widens it.
+
+Thread safety: ``download`` and the client may be used from any number of worker threads at once
+(the client gives each thread its own session); ``close`` is called once, after every call returned.
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from ...core.media.checks import mime_type
+from ...core.media.types import Attribution, MediaRequest, MediaResult
+from ...core.provider_system.media_provider import MediaProvider
+from .client import HttpClient
+from .download import download_media
+
+
+class HttpProvider(MediaProvider, abc.ABC):
+    """A media provider that talks HTTP; put it before `AudioProvider` or `ImageProvider` in the
+    bases (``class X(HttpProvider, AudioProvider)``)."""
+
+    default_user_agent: ClassVar[str] = ""
+    """The User-Agent of every request; "" leaves requests' own."""
+    probe_timeout_cap_s: ClassVar[float] = 20.0
+    """The longest a connection test waits (`probe_timeout_s`): its call is a quick one (a model or
+    voice lookup) even where making media may take long."""
+
+    def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
+        super().__init__(settings, environ=environ)
+        self._http = HttpClient(provider=self.name, user_agent=self.user_agent or None)  # makes no connection
+
+    @property
+    def user_agent(self) -> str:
+        """The User-Agent sent (`default_user_agent` unless a provider reads a setting)."""
+        return self.default_user_agent
+
+    @property
+    def probe_timeout_s(self) -> float:
+        """``timeout_s``, but never more than `probe_timeout_cap_s`, for a connection test's call."""
+        return min(self.timeout_s, self.probe_timeout_cap_s)
+
+    def download(self, url: str) -> tuple[bytes, str]:
+        """``(data, extension)`` of the media at ``url`` (of this provider's kind), checked as
+        `download_media` says; blocks on the network."""
+        return download_media(
+            self._http.session(),
+            url,
+            kind=self.kind,
+            provider=self.name,
+            timeout_s=self.timeout_s,
+            max_bytes=self.max_media_bytes,
+            allowed_http_base=self.base_url,
+        )
+
+    def result(
+        self,
+        request: MediaRequest,
+        *,
+        data: bytes,
+        extension: str,
+        started: float,
+        attribution: Attribution | None = None,
+    ) -> MediaResult:
+        """The result of ``request``: ``data`` (checked already) as a file of ``extension``, made in
+        the time since ``started`` (a `time.monotonic` reading)."""
+        return MediaResult(
+            request=request,
+            provider=self.name,
+            data=data,
+            extension=extension,
+            mime_type=mime_type(extension),
+            elapsed_s=time.monotonic() - started,
+            attribution=attribution,
+        )
+
+    def close(self) -> None:
+        self._http.close()

@@ -32,8 +32,9 @@ from addon.core.engine.generation import generate_all
 from addon.core.job.plan import WorkItem
 from addon.core.media.checks import require_media
 from addon.core.media.types import MediaKind, MediaRequest
+from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.info import check_provider_class, slice_schema
-from addon.core.provider_system.registry import ProviderRegistry, load_config
+from addon.core.provider_system.registry import ProviderRegistry
 from addon.providers.audio.forvo import ForvoPronunciations
 from addon.providers.audio.forvo.daily_counter import DailyCounter, next_reset, period_start
 from addon.providers.audio.forvo.provider import CREDIT, DEFAULT_BASE_URL, USER_AGENT

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import requests
 
@@ -39,8 +39,21 @@ from ...http.client import ERROR_BODY_CHARS, address_error, error_object, failur
 from ...http.status import parse_retry_after, quoted_excerpt, server_excerpt, wait_text
 from .voices import Voice
 
-if TYPE_CHECKING:
-    from .provider import GoogleSpeech
+
+class _Asker(Protocol):
+    """What the error mapping reads of the provider that asked (`provider.GoogleSpeech`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def api_key(self) -> str: ...
+
+    @property
+    def auth(self) -> str: ...
+
+    def setting_path(self, key: str = "") -> str: ...
+
 
 DEFAULT_BASE_URL = "https://texttospeech.googleapis.com"
 ENABLE_API_URL = "https://console.cloud.google.com/apis/library/texttospeech.googleapis.com"
@@ -126,7 +139,7 @@ def scrub(text: str, *, api_key: str) -> str:
 
 
 def api_error(
-    provider: GoogleSpeech, response: requests.Response, *, voice: Voice | None, language: str = ""
+    provider: _Asker, response: requests.Response, *, voice: Voice | None, language: str = ""
 ) -> ProviderError:
     """The error for a non-2xx answer, read from Google's error envelope (§6.4)."""
     status = response.status_code
@@ -210,7 +223,7 @@ def _retry_after(response: requests.Response, error: GoogleError) -> float | Non
 
 
 def _exhausted(
-    provider: GoogleSpeech, response: requests.Response, error: GoogleError, *, label: str, quoted: str
+    provider: _Asker, response: requests.Response, error: GoogleError, *, label: str, quoted: str
 ) -> ProviderError:
     """429 RESOURCE_EXHAUSTED: a per-minute quota (wait) or a daily/monthly one (spent)."""
     words = " ".join((error.message, *error.quota_words)).lower()
@@ -230,7 +243,7 @@ def _exhausted(
 
 
 def _invalid_argument(
-    provider: GoogleSpeech,
+    provider: _Asker,
     error: GoogleError,
     lowered: str,
     *,

@@ -53,20 +53,17 @@ thread at any time (the failure queue is guarded by a lock).
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import threading
-import wave
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
-from tests.support.failure_script import FailureScript
+from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.media_samples import SNDFILE_OPUS, raw_pcm, silent_mp3, silent_wav
 
 TEST_KEY = "sk-test-azure-5d81c0e7a2f4"
 
@@ -191,33 +188,8 @@ KNOWN_VOICE_NAMES = frozenset(name for name, _, _ in KNOWN_VOICES)
 # --- Media ----------------------------------------------------------------------------------------
 
 
-def silent_mp3(frames: int = 12) -> bytes:
-    """Silent MPEG-1 Layer III frames (provider_apis.md, general section)."""
-    return (b"\xff\xfb\x90\x64" + b"\x00" * 413) * frames
-
-
-def silent_wav(seconds: float = 0.2, rate: int = 24000) -> bytes:
-    """16-bit mono PCM WAV, as the ``riff-*-16bit-mono-pcm`` formats are."""
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\x00\x00" * int(rate * seconds))
-    return buf.getvalue()
-
-
-# 0.1 s of silence as Ogg Opus (mono, 24 kHz input rate), written by libsndfile 1.0.35 with libopus
-# 1.3.1 (SF_FORMAT_OGG | SF_FORMAT_OPUS), checked with `file`; stored zlib-compressed (its OpusTags
-# page is mostly zero padding).
-OGG_OPUS_BYTES = zlib.decompress(
-    base64.b64decode(
-        "eNrzT08PZmBigAKeCZopINr59G4BRmH/gtJij9TEFEZGC8YDsWAF/iDlDMjKGYH0G/2Omyz///+XAekISUwv5gUK5mQm5QO5CoZ6xnqG"
-        "DKNgFIxgAM43LD+EEfkGlOd27X8cxcYMBjf+/0NGF/7/AwBAFC/t"
-    )
-)
 # Headerless 16-bit samples, as the raw-* formats are: not a file a provider may accept.
-RAW_PCM_BYTES = b"\x00\x00" * 2400
+RAW_PCM_BYTES = raw_pcm()
 
 HTML_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>Service Unavailable</title></head><body><h1>Service Unavailable</h1>"
@@ -309,8 +281,10 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-class AzureTTSFake:
+class AzureTTSFake(ScriptedFailures):
     """The state and answers of the fake; see the module docstring for the switches."""
+
+    failing_endpoint = "synthesize"  # failure endpoints: "synthesize", "voices"
 
     def __init__(self, *, key: str, voices: Iterable[str], mp3: bytes, wav: bytes, hang_s: float) -> None:
         self._initial_key = key
@@ -356,20 +330,6 @@ class AzureTTSFake:
 
     def synthesis_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == SYNTHESIS_PATH]
-
-    def fail(self, failure: Failure, *, times: int = 1, on: str = "synthesize") -> None:
-        """Answer the next ``times`` requests (of ``on``) with ``failure``, after any queued before."""
-        self._failures.fail(failure, times=times, on=on)
-
-    def fail_always(self, failure: Failure, *, on: str = "synthesize") -> None:
-        self._failures.fail_always(failure, on=on)
-
-    def hang(self, *, times: int | None = None, on: str = "synthesize") -> None:
-        """Give no answer (for ``hang_s``, or until reset) to the next ``times`` requests (all when None)."""
-        self._failures.hang(times=times, on=on)
-
-    def stop_failing(self) -> None:
-        self._failures.stop_failing()
 
     # --- serving ---
 
@@ -436,7 +396,7 @@ class AzureTTSFake:
         if output_format.endswith("-mp3"):
             return self.mp3, "audio/mpeg"
         if output_format.startswith("ogg-"):
-            return OGG_OPUS_BYTES, "audio/ogg"
+            return SNDFILE_OPUS, "audio/ogg"
         if output_format.startswith("riff-"):
             return self.wav, "audio/x-wav"
         return RAW_PCM_BYTES, "application/octet-stream"

@@ -50,19 +50,18 @@ thread at any time (the failure queue and the credits are guarded by a lock).
 
 from __future__ import annotations
 
-import io
 import json
 import re
 import threading
 import uuid
-import wave
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.failure_script import FailureScript
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.media_samples import silent_mp3, silent_wav
 
 TEST_KEY = "sk-test-elevenlabs-7d2e9f41b6a3"
 
@@ -97,22 +96,6 @@ _QUOTA = 10_000  # §5.5's example quota
 # --- Media ----------------------------------------------------------------------------------------
 
 
-def silent_mp3(frames: int = 10) -> bytes:
-    """Silent MPEG-1 Layer III, 128 kbps, 44.1 kHz, 417-byte frames (provider_apis.md, general part)."""
-    return (b"\xff\xfb\x90\x64" + b"\x00" * 413) * frames
-
-
-def silent_wav(seconds: float = 0.2, rate: int = 44100) -> bytes:
-    """16-bit mono PCM WAV of silence."""
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(b"\x00\x00" * int(rate * seconds))
-    return buf.getvalue()
-
-
 HTML_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
     b"</center><hr><center>cloudflare</center></body></html>\n"
@@ -122,29 +105,19 @@ HTML_PAGE = (
 # --- Failures -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Failure:
-    """One scripted answer that is not a success (or no answer at all: ``hang``)."""
-
-    status: int = 500
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
-    hang: bool = False
-
-    def reply(self) -> Reply:
-        return Reply(self.status, self.body, {"Content-Type": "application/json", **self.headers})
+_JSON = {"Content-Type": "application/json"}
 
 
 def detail_failure(status: int, code: str, message: str, *, headers: Mapping[str, str] | None = None) -> Failure:
     """§5.5's envelope ``{"detail": {"status", "message"}}``."""
     body = json.dumps({"detail": {"status": code, "message": message}}).encode()
-    return Failure(status, body, dict(headers or {}))
+    return Failure(status, body, {**_JSON, **(headers or {})})
 
 
 def validation_error(*entries: tuple[list[Any], str, str]) -> Failure:
     """FastAPI's 422 ``{"detail": [{"loc", "msg", "type"}]}`` (§5.5)."""
     detail = [{"loc": loc, "msg": msg, "type": kind} for loc, msg, kind in entries]
-    return Failure(422, json.dumps({"detail": detail}).encode())
+    return Failure(422, json.dumps({"detail": detail}).encode(), _JSON)
 
 
 def invalid_api_key() -> Failure:
@@ -223,7 +196,7 @@ def server_error(status: int = 500) -> Failure:
         "status": "internal_server_error",
         "message": "Internal Server error. All such crashes are reported to us automatically.",
     }
-    return Failure(status, json.dumps(body).encode())
+    return Failure(status, json.dumps(body).encode(), _JSON)
 
 
 def html_gateway_error(status: int = 502) -> Failure:
@@ -236,8 +209,10 @@ HANG = Failure(hang=True)
 # --- The fake -------------------------------------------------------------------------------------
 
 
-class ElevenLabsFake:
+class ElevenLabsFake(ScriptedFailures):
     """The state and answers of the fake; see the module docstring for the switches."""
+
+    failing_endpoint = "tts"  # failure endpoints: "tts", "voices"
 
     def __init__(
         self,
@@ -293,21 +268,6 @@ class ElevenLabsFake:
 
     def tts_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.startswith(TTS_PREFIX)]
-
-    def fail(self, failure: Failure, *, times: int = 1, on: str = "tts") -> None:
-        """Answer the next ``times`` requests (of ``on``: "tts", "voices" or "any") with ``failure``."""
-        self._failures.fail(failure, times=times, on=on)
-
-    def fail_always(self, failure: Failure, *, on: str = "tts") -> None:
-        self._failures.fail_always(failure, on=on)
-
-    def hang(self, *, times: int | None = None, on: str = "tts") -> None:
-        """Give no answer (for ``hang_s``, or until the fake stops) to the next ``times`` requests
-        (every request when None)."""
-        self._failures.hang(times=times, on=on)
-
-    def stop_failing(self) -> None:
-        self._failures.stop_failing()
 
     # --- serving ---
 

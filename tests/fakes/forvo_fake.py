@@ -32,46 +32,34 @@ What tests can tell it (`serve_forvo`'s arguments and `ForvoFake`'s methods): th
 each (word, language) (`ForvoFake.add`, `FakePronunciation`); that every other word has one
 (``others="generate"``, the default) or none (``others="empty"``); that some words have none
 whatever the language (``missing=``, `ForvoFake.set_missing`: "every word has a pronunciation
-except these"); the keys it accepts; a server-side daily limit; failures of the next API requests
-(`ForvoFake.fail_next`, see `FAILURES`) or of every one (``fail=``); a file that is gone
-(``file_status``) or an HTML page (``mp3=html_page()``); audio URLs answering "Limit/day reached."
-(`ForvoFake.files_limit_reached`). Every request is recorded (``.requests``; `ForvoFake.lookups`
+except these"); the keys it accepts; a server-side daily limit; a file that is gone
+(``file_status``) or an HTML page (``mp3=html_page()``). Failures are scripted through
+`tests.support.failure_script` (`ForvoFake.fail`, ``fail_always``, ``hang``, ``stop_failing``) on
+the lookups (``on="lookup"``, the default) or the audio URLs (``on="files"``), with the answers
+built here: `limit_reached`, `incorrect_domain`, `invalid_value`, `rate_limited`, `server_error`,
+`unavailable`, `not_json` (or a `Failure` of any other shape). A hang gets no answer until
+``hang_s`` passes or the fake stops. Every request is recorded (``.requests``; `ForvoFake.lookups`
 and `ForvoFake.params` read the API calls).
 
-Thread safety: the server answers on its own threads; `ForvoFake`'s state is guarded by a lock.
+Thread safety: the server answers on its own threads; `ForvoFake`'s state is guarded by a lock,
+the failure script by its own.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
 import json
-import shutil
-import subprocess
-import tempfile
 import threading
 import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply
-
-FAILURES = ("limit", "bad_key", "invalid_value", "rate_limit", "server_error", "unavailable", "hang", "not_json")
-"""What `ForvoFake.fail_next` and ``fail`` can make an API request (a lookup, not a file) do:
-
-* ``limit`` — 400 ``["Limit/day reached."]`` (§3.3);
-* ``bad_key`` — ``["Calling from incorrect domain."]`` with ``bad_key_status`` (§3.3);
-* ``invalid_value`` — 400 ``["Invalid value for parameter word."]`` (§3.3, words unconfirmed);
-* ``rate_limit`` — 429 ``["Too many requests."]`` with ``Retry-After: retry_after``;
-* ``server_error`` — 500 with an HTML error page;
-* ``unavailable`` — 503 with a gateway's HTML page;
-* ``hang`` — the real answer, but only after ``hang_s`` seconds;
-* ``not_json`` — 200 with an HTML page (a captive portal, a misrouted proxy).
-"""
-Failure = Literal["limit", "bad_key", "invalid_value", "rate_limit", "server_error", "unavailable", "hang", "not_json"]
+from tests.support.media_samples import ogg_vorbis_bytes, silent_mp3
 
 LIMIT_REACHED = "Limit/day reached."
 INCORRECT_DOMAIN = "Calling from incorrect domain."
@@ -137,28 +125,6 @@ NOT_FOUND_PAGE = b"<!DOCTYPE html><html><head><title>Not Found</title></head><bo
 _ids = itertools.count(949210)
 
 
-def silent_mp3(frames: int = 20) -> bytes:
-    """Silent MPEG-1 Layer III, 128 kbps, 44.1 kHz (provider_apis.md, general section)."""
-    return (b"\xff\xfb\x90\x64" + b"\x00" * 413) * frames
-
-
-@functools.lru_cache(maxsize=1)
-def vorbis_bytes() -> bytes:
-    """A real Ogg Vorbis file of 0.2 s of silence, made by sox on first use."""
-    sox = shutil.which("sox")
-    if sox is None:
-        raise RuntimeError("sox is not installed; run `make system-deps`")
-    with tempfile.TemporaryDirectory(prefix="forvo-fake-") as tmp:
-        out = Path(tmp) / "silence.ogg"
-        subprocess.run(
-            [sox, "-n", "-r", "44100", "-c", "1", str(out), "trim", "0", "0.2"],
-            check=True,
-            capture_output=True,
-            timeout=30,
-        )
-        return out.read_bytes()
-
-
 def html_page(title: str = "Pronunciation not available") -> bytes:
     """An HTML page served with status 200 where an audio file was expected."""
     return (
@@ -167,8 +133,55 @@ def html_page(title: str = "Pronunciation not available") -> bytes:
     ).encode()
 
 
+def _error_failure(message: str, *, status: int = 400, headers: Mapping[str, str] | None = None) -> Failure:
+    """§3.3: Forvo's errors are a JSON array of one message."""
+    return Failure(status, json.dumps([message]).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+
 def _error(message: str, *, status: int = 400) -> Reply:
-    return Reply(status, json.dumps([message]).encode(), {"Content-Type": "application/json"})
+    return _error_failure(message, status=status).reply()
+
+
+# --- failures -------------------------------------------------------------------------------------
+
+
+def limit_reached() -> Failure:
+    """§3.3: the daily limit is spent: 400 ``["Limit/day reached."]``."""
+    return _error_failure(LIMIT_REACHED)
+
+
+def incorrect_domain(*, status: int = 400) -> Failure:
+    """§3.3: an unknown key: ``["Calling from incorrect domain."]`` (200 or 400 seen)."""
+    return _error_failure(INCORRECT_DOMAIN, status=status)
+
+
+def invalid_value(parameter: str = "word") -> Failure:
+    """§3.3: a bad parameter value (status and the words after "Invalid value" unconfirmed)."""
+    return _error_failure(f"Invalid value for parameter {parameter}.")
+
+
+def rate_limited(*, retry_after: int | None = 1) -> Failure:
+    """429 ``["Too many requests."]`` with ``Retry-After`` (None: without; §3.3: body unconfirmed)."""
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    return _error_failure("Too many requests.", status=429, headers=headers)
+
+
+def server_error() -> Failure:
+    """500 with an HTML error page (generic server trouble, not described by §3)."""
+    return Failure(500, ERROR_PAGE, {"Content-Type": "text/html"})
+
+
+def unavailable() -> Failure:
+    """503 with a gateway's HTML page."""
+    return Failure(503, GATEWAY_PAGE, {"Content-Type": "text/html"})
+
+
+def not_json() -> Failure:
+    """200 with an HTML page (a captive portal, a misrouted proxy)."""
+    return Failure(200, html_page("Wi-Fi login"), {"Content-Type": "text/html"})
+
+
+HANG = Failure(hang=True)
 
 
 @dataclass(frozen=True)
@@ -220,18 +233,14 @@ class FakePronunciation:
         }
 
 
-@dataclass
-class _Scripted:
-    kind: Failure
-    retry_after: int
-
-
 def _normal(word: str) -> str:
     return " ".join(word.split()).casefold()
 
 
-class ForvoFake:
+class ForvoFake(ScriptedFailures):
     """The fake's state and its request handler; made and served by `serve_forvo`."""
+
+    failing_endpoint = "lookup"  # failure endpoints: "lookup", "files" (the audio URLs)
 
     def __init__(
         self,
@@ -239,27 +248,22 @@ class ForvoFake:
         others: Literal["generate", "empty"],
         missing: Iterable[str],
         keys: Iterable[str],
-        fail: Failure | None,
         bad_key_status: int,
         daily_limit: int | None,
-        retry_after: int,
         hang_s: float,
         mp3: bytes | None,
     ) -> None:
         self.others = others
         self.missing = {_normal(word) for word in missing}
         self.keys = set(keys)
-        self.fail: Failure | None = fail
         self.bad_key_status = bad_key_status
         self.daily_limit = daily_limit
-        self.retry_after = retry_after
         self.hang_s = hang_s
         self.default_mp3 = mp3 if mp3 is not None else silent_mp3()
         self.used = 0
-        self.files_limit = False
         self.words: dict[tuple[str, str], list[FakePronunciation]] = {}
         self._by_id: dict[int, tuple[FakePronunciation, str, str]] = {}
-        self._scripted: list[_Scripted] = []
+        self._failures = FailureScript(HANG, after_hang=lambda: unavailable().reply())
         self._lock = threading.Lock()
         self.server: FakeServer | None = None
 
@@ -307,60 +311,22 @@ class ForvoFake:
         with self._lock:
             self.missing = {_normal(word) for word in words}
 
-    def fail_next(self, kind: Failure, *, times: int = 1, retry_after: int | None = None) -> None:
-        """Make the next ``times`` API requests fail as ``kind`` (downloads are not affected)."""
-        if kind not in FAILURES:
-            raise ValueError(f"unknown failure {kind!r}; one of {FAILURES}")
-        with self._lock:
-            self._scripted.extend(
-                _Scripted(kind, self.retry_after if retry_after is None else retry_after) for _ in range(times)
-            )
-
-    def files_limit_reached(self, reached: bool = True) -> None:
-        """Make the audio URLs answer 400 ``["Limit/day reached."]`` (lookups still work)."""
-        with self._lock:
-            self.files_limit = reached
-
     # -- the handler ---------------------------------------------------------------------------------
 
     def handle(self, request: Recorded) -> Reply:
         origin = f"http://{request.headers.get('host', '127.0.0.1')}"
         for prefix, extension in (("/mp3/", "mp3"), ("/ogg/", "ogg")):
             if request.path.startswith(prefix) and request.path.endswith(f".{extension}"):
+                failure = self._failures.next_failure("files")
+                if failure is not None:
+                    return self._failures.answer(failure, hang_s=self.hang_s)
                 return self._file(request.path[len(prefix) : -len(extension) - 1], extension)
         if request.method != "GET":
             return _error("Method not allowed.", status=405)
-        scripted = self._next_failure()
-        if scripted is not None and scripted.kind != "hang":
-            return self._failure(scripted)
-        reply = self._api(request, origin)
-        if scripted is not None:  # hang: the real answer, too late
-            reply.delay_s = self.hang_s
-        return reply
-
-    def _next_failure(self) -> _Scripted | None:
-        with self._lock:
-            if self._scripted:
-                return self._scripted.pop(0)
-        return _Scripted(self.fail, self.retry_after) if self.fail is not None else None
-
-    def _failure(self, failure: _Scripted) -> Reply:
-        kind = failure.kind
-        if kind == "limit":
-            return _error(LIMIT_REACHED)
-        if kind == "bad_key":
-            return _error(INCORRECT_DOMAIN, status=self.bad_key_status)
-        if kind == "invalid_value":
-            return _error("Invalid value for parameter word.")
-        if kind == "rate_limit":
-            reply = _error("Too many requests.", status=429)
-            reply.headers["Retry-After"] = str(failure.retry_after)
-            return reply
-        if kind == "server_error":
-            return Reply(500, ERROR_PAGE, {"Content-Type": "text/html"})
-        if kind == "unavailable":
-            return Reply(503, GATEWAY_PAGE, {"Content-Type": "text/html"})
-        return Reply(200, html_page("Wi-Fi login"), {"Content-Type": "text/html"})  # not_json
+        failure = self._failures.next_failure("lookup")
+        if failure is not None:
+            return self._failures.answer(failure, hang_s=self.hang_s)
+        return self._api(request, origin)
 
     def _count(self) -> bool:
         """Count one request against the daily limit; False when it is spent."""
@@ -454,10 +420,9 @@ class ForvoFake:
     def _file(self, raw_id: str, extension: str) -> Reply:
         with self._lock:
             entry = self._by_id.get(int(raw_id)) if raw_id.isdigit() else None
-            files_limit = self.files_limit
         if entry is None:
             return Reply(404, NOT_FOUND_PAGE, {"Content-Type": "text/html"})
-        if files_limit or not self._count():
+        if not self._count():
             return _error(LIMIT_REACHED)
         item = entry[0]
         if item.file_status != 200:
@@ -465,7 +430,7 @@ class ForvoFake:
         if extension == "mp3":
             body = item.mp3 if item.mp3 is not None else self.default_mp3
         else:
-            body = item.ogg if item.ogg is not None else vorbis_bytes()
+            body = item.ogg if item.ogg is not None else ogg_vorbis_bytes()
         is_audio = body[:3] == b"ID3" or body[:2] == b"\xff\xfb" or body[:4] == b"OggS"
         content_type = ("audio/mpeg" if extension == "mp3" else "audio/ogg") if is_audio else "text/html"
         return Reply(200, body, {"Content-Type": content_type})
@@ -489,10 +454,8 @@ def serve_forvo(
     others: Literal["generate", "empty"] = "generate",
     missing: Iterable[str] = (),
     keys: Iterable[str] = (TEST_KEY,),
-    fail: Failure | None = None,
     bad_key_status: int = 400,
     daily_limit: int | None = None,
-    retry_after: int = 1,
     hang_s: float = 3.0,
     mp3: bytes | None = None,
 ) -> Iterator[ForvoFake]:
@@ -502,19 +465,16 @@ def serve_forvo(
     generated pronunciation (``others="generate"``) or none (``others="empty"``), except the
     ``missing`` words, which never have one. ``keys`` are the API keys it accepts (others get
     "Calling from incorrect domain." with ``bad_key_status``). ``daily_limit`` counts lookups and
-    downloads (None: no limit). ``fail`` makes every lookup fail that way (one of `FAILURES`);
-    `ForvoFake.fail_next` scripts the next ones instead. ``retry_after`` is the seconds a 429 asks
-    to wait, ``hang_s`` how late a "hang" answers, ``mp3`` the default MP3 served (silent frames
-    when None; pass real speech, e.g. the ``mp3_bytes`` fixture, for end-to-end tests).
+    downloads (None: no limit). ``hang_s`` is the longest a hanging request waits (they are released
+    when the block ends), ``mp3`` the default MP3 served (silent frames when None; pass real speech,
+    e.g. the ``mp3_bytes`` fixture, for end-to-end tests).
     """
     fake = ForvoFake(
         others=others,
         missing=missing,
         keys=keys,
-        fail=fail,
         bad_key_status=bad_key_status,
         daily_limit=daily_limit,
-        retry_after=retry_after,
         hang_s=hang_s,
         mp3=mp3,
     )
@@ -525,4 +485,5 @@ def serve_forvo(
     try:
         yield fake
     finally:
+        fake._failures.release()
         server.stop()

@@ -53,18 +53,16 @@ thread at any time (the failure queue is guarded by a lock).
 from __future__ import annotations
 
 import base64
-import io
 import json
-import struct
-import wave
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
-from tests.support.failure_script import FailureScript
+from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.media_samples import g711_wav_bytes, ogg_opus_bytes, silent_mp3_24k, silent_wav
 
 TEST_KEY = "sk-test-google-tts-7d1f3a9c2b64"
 TEST_TOKEN = "sk-test-google-token-5e8a0c4f9d21"
@@ -79,75 +77,10 @@ JSON_TYPE = "application/json; charset=UTF-8"
 # --- Media ----------------------------------------------------------------------------------------
 
 
-def mp3_bytes(frames: int = 40) -> bytes:
-    """Silent MPEG-2 Layer III, 24 kHz mono, 32 kbps (96-byte frames): Google's MP3 format (§6.2),
-    checked with ``file`` and ``lame --decode``."""
-    return (b"\xff\xf3\x44\xc4" + b"\x00" * 92) * frames
-
-
-def wav_bytes(seconds: float = 0.2, rate: int = 24000) -> bytes:
-    """16-bit mono PCM WAV (LINEAR16 comes with its WAV header, §6.2)."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\x00\x00" * int(rate * seconds))
-    return buffer.getvalue()
-
-
-def g711_wav_bytes(*, format_tag: int, seconds: float = 0.2, rate: int = 8000) -> bytes:
-    """8-bit G.711 in a WAV header (MULAW: format 7, ALAW: format 6), as Google sends them (§6.2)."""
-    samples = (b"\xff" if format_tag == 7 else b"\xd5") * int(rate * seconds)
-    fmt = struct.pack("<HHIIHHH", format_tag, 1, rate, rate, 1, 8, 0)
-    fact = struct.pack("<I", len(samples))
-    chunks = b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"fact" + struct.pack("<I", 4) + fact
-    chunks += b"data" + struct.pack("<I", len(samples)) + samples
-    return b"RIFF" + struct.pack("<I", 4 + len(chunks)) + b"WAVE" + chunks
-
-
-def _ogg_crc_table() -> list[int]:
-    table = []
-    for index in range(256):
-        value = index << 24
-        for _ in range(8):
-            value = ((value << 1) ^ 0x04C11DB7) if value & 0x80000000 else value << 1
-        table.append(value & 0xFFFFFFFF)
-    return table
-
-
-_OGG_CRC = _ogg_crc_table()
-
-
-def _ogg_page(packets: Sequence[bytes], *, serial: int, sequence: int, granule: int, flags: int) -> bytes:
-    lacing: list[int] = []
-    for packet in packets:
-        size = len(packet)
-        lacing += [255] * (size // 255) + [size % 255]
-    header = b"OggS" + bytes([0, flags]) + struct.pack("<qIII", granule, serial, sequence, 0)
-    page = header + bytes([len(lacing)]) + bytes(lacing) + b"".join(packets)
-    crc = 0
-    for byte in page:
-        crc = ((crc << 8) & 0xFFFFFFFF) ^ _OGG_CRC[((crc >> 24) & 0xFF) ^ byte]
-    return page[:22] + struct.pack("<I", crc) + page[26:]
-
-
-def ogg_opus_bytes(frames: int = 10) -> bytes:
-    """A real Ogg Opus stream: OpusHead, OpusTags, then 20 ms silence frames (TOC 0xF8), pages with
-    valid CRCs (the CRC code was checked against an Ogg file written by sox)."""
-    head = b"OpusHead" + bytes([1, 1]) + struct.pack("<HIhB", 312, 48000, 0, 0)
-    tags = b"OpusTags" + struct.pack("<I", 4) + b"fake" + struct.pack("<I", 0)
-    return (
-        _ogg_page([head], serial=0x600D, sequence=0, granule=0, flags=0x02)
-        + _ogg_page([tags], serial=0x600D, sequence=1, granule=0, flags=0x00)
-        + _ogg_page([b"\xf8\xff\xfe"] * frames, serial=0x600D, sequence=2, granule=312 + 960 * frames, flags=0x04)
-    )
-
-
 def default_audio() -> dict[str, bytes]:
     return {
-        "MP3": mp3_bytes(),
-        "LINEAR16": wav_bytes(),
+        "MP3": silent_mp3_24k(),
+        "LINEAR16": silent_wav(),
         "OGG_OPUS": ogg_opus_bytes(),
         "MULAW": g711_wav_bytes(format_tag=7),
         "ALAW": g711_wav_bytes(format_tag=6),
@@ -445,8 +378,10 @@ HANG = Failure(hang=True)
 # --- The fake -------------------------------------------------------------------------------------
 
 
-class GoogleTTSFake:
+class GoogleTTSFake(ScriptedFailures):
     """The state and answers of the fake; see the module docstring for the switches."""
+
+    failing_endpoint = "synthesize"  # failure endpoints: "synthesize", "voices"
 
     def __init__(self, *, key: str, token: str, voices: Sequence[Voice], hang_s: float) -> None:
         self.key = key
@@ -494,21 +429,6 @@ class GoogleTTSFake:
 
     def voices_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == VOICES_PATH]
-
-    def fail(self, failure: Failure, *, times: int = 1, on: str = "synthesize") -> None:
-        """Answer the next ``times`` requests (of ``on``) with ``failure``, after any queued before."""
-        self._failures.fail(failure, times=times, on=on)
-
-    def fail_always(self, failure: Failure, *, on: str = "synthesize") -> None:
-        self._failures.fail_always(failure, on=on)
-
-    def hang(self, *, times: int | None = None, on: str = "synthesize") -> None:
-        """Give no answer (for ``hang_s``, or until the fake stops or resets) to the next ``times``
-        requests (every request when None)."""
-        self._failures.hang(times=times, on=on)
-
-    def stop_failing(self) -> None:
-        self._failures.stop_failing()
 
     # --- serving ---
 
@@ -567,7 +487,7 @@ class GoogleTTSFake:
         if encoding == "LINEAR16" and self.payload is None:
             rate = audio_config.get("sampleRateHertz", audio_config.get("sample_rate_hertz"))
             if rate:
-                data = wav_bytes(rate=int(rate))
+                data = silent_wav(rate=int(rate))
         content = base64.b64encode(data).decode()
         if self.bad_base64:  # garbled: characters outside the alphabet that a lax decoder would skip
             content = "!".join(content[i : i + 4] for i in range(0, len(content), 4))

@@ -59,9 +59,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
-from tests.support.failure_script import FailureScript
+from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
-from tests.support.media_samples import png_bytes
+from tests.support.media_samples import PILLOW_JPEG, PILLOW_WEBP, png_bytes
 
 TEST_KEY = "sk-test-openai-4f7c2a9d1e8b"
 
@@ -98,19 +98,8 @@ _SIZE = re.compile(r"^(\d+)x(\d+)$")
 # --- Media ----------------------------------------------------------------------------------------
 
 
-# An 8x8 baseline JPEG and a 16x16 lossless WebP, made once with Pillow and checked to decode.
-JPEG_BYTES = base64.b64decode(
-    "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5"
-    "PTgyPC4zNDL/2wBDAQkJCQwLDBgNDRgyIRwhMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjIyMjL/wAAR"
-    "CAAIAAgDASIAAhEBAxEB/8QAFQABAQAAAAAAAAAAAAAAAAAAAAL/xAAYEAEAAwEAAAAAAAAAAAAAAAAAAwYhMv/EABUBAQEAAAAAAAAAAAAA"
-    "AAAAAAQF/8QAGxEAAQQDAAAAAAAAAAAAAAAAAQACBBMDBSH/2gAMAwEAAhEDEQA/AKrcHGABzNfgtPFdnvNxX//Z"
-)
-WEBP_BYTES = base64.b64decode(
-    "UklGRloAAABXRUJQVlA4TE0AAAAvD8ADALmM6H/sIqL/IWEI27aq+977/5v0NymWYimWYimaLXEABlkgkOKlpinSZpA5hdRAGiAtkA5ID2QO"
-    "kApIPaQZ0g7phvRDSiDVEAA="
-)
-PNG_BYTES = png_bytes()
-IMAGES = {"png": PNG_BYTES, "jpeg": JPEG_BYTES, "webp": WEBP_BYTES}
+# Pillow's JPEG and WebP (real encoder output) and a hand-made PNG.
+IMAGES = {"png": png_bytes(), "jpeg": PILLOW_JPEG, "webp": PILLOW_WEBP}
 _FILE_TYPES = {"png": ("png", "image/png"), "jpeg": ("jpg", "image/jpeg"), "webp": ("webp", "image/webp")}
 
 HTML_PAGE = (
@@ -291,8 +280,10 @@ def _family(model: str) -> str:
     return "other"
 
 
-class OpenAIFake:
+class OpenAIFake(ScriptedFailures):
     """The state and answers of the fake; see the module docstring for the switches."""
+
+    failing_endpoint = "generations"  # failure endpoints: "generations", "models"
 
     def __init__(self, *, key: str, models: tuple[str, ...], answer: str, hang_s: float) -> None:
         self.key = key
@@ -348,21 +339,6 @@ class OpenAIFake:
 
     def file_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path.startswith("/files/")]
-
-    def fail(self, failure: Failure, *, times: int = 1, on: str = "generations") -> None:
-        """Answer the next ``times`` API requests (of ``on``) with ``failure``, after any queued before."""
-        self._failures.fail(failure, times=times, on=on)
-
-    def fail_always(self, failure: Failure, *, on: str = "generations") -> None:
-        self._failures.fail_always(failure, on=on)
-
-    def hang(self, *, times: int | None = None, on: str = "generations") -> None:
-        """Give no answer (for ``hang_s``, or until the fake stops) to the next ``times`` requests
-        (every request when None)."""
-        self._failures.hang(times=times, on=on)
-
-    def stop_failing(self) -> None:
-        self._failures.stop_failing()
 
     # --- serving ---
 

@@ -55,15 +55,11 @@ thread at any time (the failure queue and the record are guarded by locks).
 
 from __future__ import annotations
 
-import base64
-import io
 import json
 import threading
 import time
 import urllib.parse
 import uuid
-import wave
-import zlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -71,8 +67,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
-from tests.support.failure_script import FailureScript
+from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import Recorded, Reply
+from tests.support.media_samples import LIBFLAC_FLAC, SNDFILE_OPUS, adts_aac_bytes, raw_pcm, silent_mp3, silent_wav
 
 TEST_KEY = "sk-test-openai-tts-7d1e3b9a52c4"
 
@@ -102,48 +99,6 @@ MAX_INPUT_CHARS = 4096
 # --- Media ----------------------------------------------------------------------------------------
 
 
-def mp3_bytes(frames: int = 10) -> bytes:
-    """Silent MPEG-1 Layer III, 128 kbps, 44.1 kHz (provider_apis.md's general section, [VERIFIED-HERE])."""
-    return (b"\xff\xfb\x90\x64" + b"\x00" * 413) * frames
-
-
-def wav_bytes(seconds: float = 0.1, rate: int = 24000) -> bytes:
-    """16-bit mono PCM WAV at 24 kHz, OpenAI's output rate (§2.3 [3P])."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(b"\x00\x00" * int(rate * seconds))
-    return buffer.getvalue()
-
-
-# 0.1 s of silence, 24 kHz mono, written by libopus 1.3.1 / libFLAC 1.4.2 through libsndfile and read
-# back by it (2400 frames each); the Opus file (mostly OpusTags padding) is stored zlib-compressed.
-OPUS_BYTES = zlib.decompress(
-    base64.b64decode(
-        "eNrzT08PZmBigII79ekaIPp5S1wjo7B/QWmxR2piCiOjBeOBWLACf5ByBmTljEB6y/3KOyz///+XAekISUwv5gUK5mQm5QO5CoZ6xnqG"
-        "DKNgFIxgAM43LD+EEfkGlOfsVrjksTGDwY3//5DRhf//AGfbMe8="
-    )
-)
-FLAC_BYTES = base64.b64decode(
-    "ZkxhQwAAACIQABAAAAANAAANBdwA8AAACWDnCTh7JO6yjCG2DlubZjnvhAAAKCAAAAByZWZlcmVuY2UgbGliRkxBQyAxLjQuMiAyMDIyMTAyMg"
-    "AAAAD/+HcIAAlfFAAAAFJ/"
-)
-
-
-def _adts_frame(payload: bytes) -> bytes:
-    """One ADTS frame (MPEG-4 AAC-LC, 24 kHz, mono, no CRC) around ``payload``."""
-    length = 7 + len(payload)
-    header = (0xFFF << 44) | (1 << 40) | (1 << 38) | (6 << 34) | (1 << 30) | (length << 13) | (0x7FF << 2)
-    return header.to_bytes(7, "big") + payload
-
-
-# ``aac`` is bare ADTS frames; the payload is the often-quoted silent AAC-LC mono frame [UNCONFIRMED]:
-# no test decodes it (the provider never asks for aac).
-AAC_BYTES = _adts_frame(bytes([0x21, 0x10, 0x04, 0x60, 0x8C, 0x1C])) * 12
-PCM_BYTES = b"\x00\x00" * 2400
-
 CONTENT_TYPES = {
     "mp3": "audio/mpeg",
     "aac": "audio/aac",
@@ -161,12 +116,12 @@ HTML_PAGE = (
 
 def default_audio() -> dict[str, bytes]:
     return {
-        "mp3": mp3_bytes(),
-        "opus": OPUS_BYTES,
-        "aac": AAC_BYTES,
-        "flac": FLAC_BYTES,
-        "wav": wav_bytes(),
-        "pcm": PCM_BYTES,
+        "mp3": silent_mp3(),
+        "opus": SNDFILE_OPUS,
+        "aac": adts_aac_bytes(),  # no test decodes it: the provider never asks for aac
+        "flac": LIBFLAC_FLAC,
+        "wav": silent_wav(),
+        "pcm": raw_pcm(),
     }
 
 
@@ -323,8 +278,10 @@ class _Audio:
     content_type: str
 
 
-class OpenAITTSFake:
+class OpenAITTSFake(ScriptedFailures):
     """The state and answers of the fake; see the module docstring for the switches."""
+
+    failing_endpoint = "speech"  # failure endpoints: "speech", "models"
 
     def __init__(self, *, key: str, models: tuple[str, ...], audio: Mapping[str, bytes] | None, hang_s: float) -> None:
         self.key = key
@@ -379,21 +336,6 @@ class OpenAITTSFake:
 
     def speech_requests(self) -> list[Recorded]:
         return [r for r in self.requests if r.path == SPEECH_PATH]
-
-    def fail(self, failure: Failure, *, times: int = 1, on: str = "speech") -> None:
-        """Answer the next ``times`` API requests (of ``on``) with ``failure``, after any queued before."""
-        self._failures.fail(failure, times=times, on=on)
-
-    def fail_always(self, failure: Failure, *, on: str = "speech") -> None:
-        self._failures.fail_always(failure, on=on)
-
-    def hang(self, *, times: int | None = None, on: str = "speech") -> None:
-        """Give no answer (for ``hang_s``, or until the fake stops or resets) to the next ``times``
-        requests (every request when None)."""
-        self._failures.hang(times=times, on=on)
-
-    def stop_failing(self) -> None:
-        self._failures.stop_failing()
 
     # --- serving ---
 

@@ -28,19 +28,23 @@ Where each shape comes from (provider_apis.md §8.2, and the WordPress/openverse
   ``Retry-After: N`` (DRF Throttled, §8.2). Server trouble: 500 ``{"detail": "A server error
   occurred."}`` (DRF APIException, raised by the search view) and a gateway's 503 HTML page.
 
-Failures are told per API request (``fail_next``) or for every API request (``fail``), see
-`FAILURES`; they apply to the search and the token check, never to thumbnails or files, which have
-their own switches on `FakeImage`. Every request is recorded (``.requests``) so tests can assert
-what was sent.
+Failures are scripted through `tests.support.failure_script` (`OpenverseFake.fail`, ``fail_always``,
+``hang``, ``stop_failing``) with the answers built here: `unauthorized` (401), `forbidden` (403),
+`rate_limited` (429 + ``Retry-After``), `server_error` (500), `unavailable` (503 gateway page),
+`not_json` (200 HTML page); a `Failure` of any other shape works too. They apply to the search
+(``on="search"``) and the token check (``on="rate_limit"``), both by default, never to thumbnails
+or files, which have their own switches on `FakeImage`. A hang gets no answer until ``hang_s``
+passes or the fake stops. Every request is recorded (``.requests``) so tests can assert what was
+sent.
 
-Thread safety: the server answers on its own threads; `OpenverseFake`'s state is guarded by a lock.
+Thread safety: the server answers on its own threads; `OpenverseFake`'s state is guarded by a lock,
+the failure script by its own.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import struct
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -48,21 +52,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from tests.support.failure_script import ANY, FailureScript, ScriptedFailures
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
 from tests.support.fake_http import FakeServer, Recorded, Reply
-from tests.support.media_samples import png_bytes
-
-FAILURES = ("unauthorized", "forbidden", "rate_limit", "server_error", "unavailable", "hang", "not_json")
-"""What `OpenverseFake.fail_next` and ``fail`` can make an API request do:
-
-* ``unauthorized`` — 401 ``{"detail": "Incorrect authentication credentials."}`` (a bad token);
-* ``forbidden`` — 403 ``{"detail": "You do not have permission to perform this action."}`` (revoked);
-* ``rate_limit`` — 429 with ``Retry-After`` (``retry_after`` seconds) and DRF's throttle message;
-* ``server_error`` — 500 ``{"detail": "A server error occurred."}``;
-* ``unavailable`` — 503 with a gateway's HTML page;
-* ``hang`` — the answer comes only after ``hang_s`` seconds (longer than the client's timeout);
-* ``not_json`` — 200 with an HTML page instead of JSON (a captive portal, a misrouted proxy).
-"""
-Failure = Literal["unauthorized", "forbidden", "rate_limit", "server_error", "unavailable", "hang", "not_json"]
+from tests.support.media_samples import jpeg_bytes, png_bytes
 
 LICENSES = frozenset(
     {"by", "by-sa", "by-nd", "by-nc", "by-nc-sa", "by-nc-nd", "cc0", "pdm", "sampling+", "nc-sampling+"}
@@ -98,42 +91,58 @@ def html_page(title: str = "Photo unavailable") -> bytes:
     ).encode()
 
 
-# The standard luminance Huffman tables of the JPEG standard, annex K.3.
-_DC_BITS = bytes([0, 1, 5, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0])
-_DC_VALUES = bytes(range(12))
-_AC_BITS = bytes([0, 2, 1, 3, 3, 2, 4, 3, 5, 5, 4, 4, 0, 0, 1, 0x7D])
-_AC_VALUES = bytes.fromhex(
-    "01 02 03 00 04 11 05 12 21 31 41 06 13 51 61 07 22 71 14 32 81 91 a1 08 23 42 b1 c1 15 52 d1 f0"
-    "24 33 62 72 82 09 0a 16 17 18 19 1a 25 26 27 28 29 2a 34 35 36 37 38 39 3a 43 44 45 46 47 48 49"
-    "4a 53 54 55 56 57 58 59 5a 63 64 65 66 67 68 69 6a 73 74 75 76 77 78 79 7a 83 84 85 86 87 88 89"
-    "8a 92 93 94 95 96 97 98 99 9a a2 a3 a4 a5 a6 a7 a8 a9 aa b2 b3 b4 b5 b6 b7 b8 b9 ba c2 c3 c4 c5"
-    "c6 c7 c8 c9 ca d2 d3 d4 d5 d6 d7 d8 d9 da e1 e2 e3 e4 e5 e6 e7 e8 e9 ea f1 f2 f3 f4 f5 f6 f7 f8"
-    "f9 fa"
-)
+# --- failures -------------------------------------------------------------------------------------
 
 
-def jpeg_bytes() -> bytes:
-    """A complete baseline JPEG (JFIF) of 8×8 mid-grey pixels: one block whose DC difference is 0
-    (code ``00``) followed by end-of-block (code ``1010``), under the standard Huffman tables."""
-
-    def segment(marker: int, payload: bytes) -> bytes:
-        return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
-
-    jfif = b"JFIF\x00" + bytes([1, 1, 0, 0, 1, 0, 1, 0, 0])
-    quantization = b"\x00" + bytes([1] * 64)
-    frame = bytes([8, 0, 8, 0, 8, 1, 1, 0x11, 0])
-    scan = bytes([1, 1, 0x00, 0, 63, 0])
-    return (
-        b"\xff\xd8"
-        + segment(0xE0, jfif)
-        + segment(0xDB, quantization)
-        + segment(0xC0, frame)
-        + segment(0xC4, b"\x00" + _DC_BITS + _DC_VALUES)
-        + segment(0xC4, b"\x10" + _AC_BITS + _AC_VALUES)
-        + segment(0xDA, scan)
-        + bytes([0b00101011])
-        + b"\xff\xd9"
+def _detail_failure(status: int, message: str, *, headers: Mapping[str, str] | None = None) -> Failure:
+    """DRF's error body ``{"detail": message}``."""
+    return Failure(
+        status, json.dumps({"detail": message}).encode(), {"Content-Type": "application/json", **(headers or {})}
     )
+
+
+def unauthorized() -> Failure:
+    """401 for an unknown token (DRF AuthenticationFailed)."""
+    return _detail_failure(
+        401, "Incorrect authentication credentials.", headers={"WWW-Authenticate": 'Bearer realm="api"'}
+    )
+
+
+def forbidden() -> Failure:
+    """403 for a revoked application."""
+    return _detail_failure(403, "You do not have permission to perform this action.")
+
+
+def rate_limited(*, retry_after: int = 1) -> Failure:
+    """429 with ``Retry-After`` and DRF's throttle message (§8.2)."""
+    unit = "second" if retry_after == 1 else "seconds"
+    return _detail_failure(
+        429,
+        f"Request was throttled. Expected available in {retry_after} {unit}.",
+        headers={
+            "Retry-After": str(retry_after),
+            "X-RateLimit-Limit-anon_burst": "20/min",
+            "X-RateLimit-Available-anon_burst": "0",
+        },
+    )
+
+
+def server_error() -> Failure:
+    """500 from the search view (DRF APIException)."""
+    return _detail_failure(500, "A server error occurred.")
+
+
+def unavailable() -> Failure:
+    """503 with a gateway's HTML page."""
+    return Failure(503, GATEWAY_PAGE, {"Content-Type": "text/html"})
+
+
+def not_json() -> Failure:
+    """200 with an HTML page instead of JSON (a captive portal, a misrouted proxy)."""
+    return Failure(200, html_page("Sign in to the network"), {"Content-Type": "text/html; charset=utf-8"})
+
+
+HANG = Failure(hang=True)
 
 
 def _content_type(body: bytes) -> str:
@@ -221,14 +230,10 @@ class FakeImage:
         }
 
 
-@dataclass
-class _Scripted:
-    kind: Failure
-    retry_after: int
-
-
-class OpenverseFake:
+class OpenverseFake(ScriptedFailures):
     """The fake's state and its request handler; made and served by `serve_openverse`."""
+
+    failing_endpoint = ANY  # failure endpoints: "search", "rate_limit" (the token check)
 
     def __init__(
         self,
@@ -236,19 +241,15 @@ class OpenverseFake:
         *,
         others: Literal["generate", "empty"],
         tokens: Iterable[str],
-        fail: Failure | None,
-        retry_after: int,
         hang_s: float,
         verified: bool,
     ) -> None:
         self.results: dict[str, list[FakeImage]] = {q.lower(): list(images) for q, images in (results or {}).items()}
         self.others = others
         self.tokens = set(tokens)
-        self.fail: Failure | None = fail
-        self.retry_after = retry_after
         self.hang_s = hang_s
         self.verified = verified
-        self._scripted: list[_Scripted] = []
+        self._failures = FailureScript(HANG, after_hang=lambda: unavailable().reply())
         self._images: dict[str, FakeImage] = {}
         self._search_count = 0
         self._lock = threading.Lock()
@@ -273,15 +274,6 @@ class OpenverseFake:
         """The search requests received, in order."""
         return [r for r in self.requests if r.path == "/v1/images/"]
 
-    def fail_next(self, kind: Failure, *, times: int = 1, retry_after: int | None = None) -> None:
-        """Make the next ``times`` API requests (searches, token checks) fail as ``kind``."""
-        if kind not in FAILURES:
-            raise ValueError(f"unknown failure {kind!r}; one of {FAILURES}")
-        with self._lock:
-            self._scripted.extend(
-                _Scripted(kind, self.retry_after if retry_after is None else retry_after) for _ in range(times)
-            )
-
     def add(self, query: str, *images: FakeImage) -> list[FakeImage]:
         """Set what a search for ``query`` finds (case-insensitive); returns the images."""
         with self._lock:
@@ -304,42 +296,10 @@ class OpenverseFake:
             return Reply(404, NOT_FOUND_PAGE, {"Content-Type": "text/html"})
         if request.method != "GET":
             return _detail(405, f'Method "{request.method}" not allowed.')
-        scripted = self._next_failure()
-        if scripted is not None and scripted.kind != "hang":
-            return self._failure(scripted)
-        reply = self._authenticated(request, origin)
-        if scripted is not None:  # hang: the real answer, too late
-            reply.delay_s = self.hang_s
-        return reply
-
-    def _next_failure(self) -> _Scripted | None:
-        with self._lock:
-            if self._scripted:
-                return self._scripted.pop(0)
-        return _Scripted(self.fail, self.retry_after) if self.fail is not None else None
-
-    def _failure(self, failure: _Scripted) -> Reply:
-        if failure.kind == "unauthorized":
-            return _unauthorized()
-        if failure.kind == "forbidden":
-            return _detail(403, "You do not have permission to perform this action.")
-        if failure.kind == "rate_limit":
-            wait = failure.retry_after
-            unit = "second" if wait == 1 else "seconds"
-            reply = _detail(429, f"Request was throttled. Expected available in {wait} {unit}.")
-            reply.headers.update(
-                {
-                    "Retry-After": str(wait),
-                    "X-RateLimit-Limit-anon_burst": "20/min",
-                    "X-RateLimit-Available-anon_burst": "0",
-                }
-            )
-            return reply
-        if failure.kind == "server_error":
-            return _detail(500, "A server error occurred.")
-        if failure.kind == "unavailable":
-            return Reply(503, GATEWAY_PAGE, {"Content-Type": "text/html"})
-        return Reply(200, html_page("Sign in to the network"), {"Content-Type": "text/html; charset=utf-8"})
+        failure = self._failures.next_failure("search" if request.path == "/v1/images/" else "rate_limit")
+        if failure is not None:
+            return self._failures.answer(failure, hang_s=self.hang_s)
+        return self._authenticated(request, origin)
 
     def _authenticated(self, request: Recorded, origin: str) -> Reply:
         authorization = request.headers.get("authorization", "")
@@ -347,7 +307,7 @@ class OpenverseFake:
         authed = False
         if scheme.lower() == "bearer":  # other schemes are ignored by the OAuth2 authentication: anonymous
             if token.strip() not in self.tokens:
-                return _unauthorized()
+                return unauthorized().reply()
             authed = True
         if request.path == "/v1/rate_limit/":
             return self._rate_limit(authed)
@@ -465,13 +425,7 @@ class OpenverseFake:
 
 
 def _detail(status: int, message: str) -> Reply:
-    return Reply(status, json.dumps({"detail": message}).encode(), {"Content-Type": "application/json"})
-
-
-def _unauthorized() -> Reply:
-    reply = _detail(401, "Incorrect authentication credentials.")
-    reply.headers["WWW-Authenticate"] = 'Bearer realm="api"'
-    return reply
+    return _detail_failure(status, message).reply()
 
 
 def _boolean(value: str) -> bool | None:
@@ -514,8 +468,6 @@ def serve_openverse(
     *,
     others: Literal["generate", "empty"] = "generate",
     tokens: Iterable[str] = (),
-    fail: Failure | None = None,
-    retry_after: int = 1,
     hang_s: float = 3.0,
     verified: bool = True,
 ) -> Iterator[OpenverseFake]:
@@ -523,17 +475,15 @@ def serve_openverse(
 
     ``results`` maps a query (case-insensitive) to the images it finds; any other query finds one
     made-up image titled after it (``others="generate"``, so a fallback test just works) or nothing
-    (``others="empty"``). ``tokens`` are the access tokens it accepts. ``fail`` makes every API
-    request fail that way (one of `FAILURES`; e.g. an outage); `OpenverseFake.fail_next` scripts the
-    next requests instead. ``retry_after`` is the seconds a 429 asks to wait, ``hang_s`` how late a
-    "hang" answers, ``verified`` what the token check says of the application's e-mail.
+    (``others="empty"``). ``tokens`` are the access tokens it accepts; ``hang_s`` is the longest a
+    hanging request waits; ``verified`` is what the token check says of the application's e-mail.
+    Hanging requests are released when the block ends.
     """
-    fake = OpenverseFake(
-        results, others=others, tokens=tokens, fail=fail, retry_after=retry_after, hang_s=hang_s, verified=verified
-    )
+    fake = OpenverseFake(results, others=others, tokens=tokens, hang_s=hang_s, verified=verified)
     server = _QuickStopServer(fake.handle).start()
     fake.server = server
     try:
         yield fake
     finally:
+        fake._failures.release()
         server.stop()

@@ -18,17 +18,18 @@ Where each shape comes from (``../shared/provider_apis.md``, section 4):
   that failed; other tasks of the same request still succeed, so a body may hold ``data`` and
   ``errors``. Status codes per error are [UNCONFIRMED] in the spec; this fake answers 200 when at
   least one task succeeded and 400 when none did (the SDK's tests use 400 for validation errors),
-  401 for a bad key, and whatever a test asks for with `RunwareFake.fail_requests` (402 credits,
-  429 with ``Retry-After``, 500 …; the codes of those bodies are [UNCONFIRMED] as well).
+  401 for a bad key, and whatever a test scripts (402 credits, 429 with ``Retry-After``, 500 …: the
+  builders `insufficient_credits`, `rate_limited`, `server_error`, `errors_failure`; the codes of
+  those bodies are [UNCONFIRMED] as well).
 
 What a test can tell the fake (attributes of the yielded `RunwareFake`, changeable at any time):
 
 * ``fail_prompts``: ``{prompt: TaskFailure}`` — the task with that ``positivePrompt`` gets that error
   item (scoped by its ``taskUUID``) instead of an image;
 * ``drop_prompts``: tasks with these prompts get neither an image nor an error (a broken answer);
-* `fail_requests` (method): the next ``times`` API requests (None: all) fail as a whole with a
-  status, an ``errors`` body and optionally ``Retry-After``;
-* ``hang_s``: API requests wait this long before answering (released when the fake stops);
+* `fail` / `fail_always` / `hang` / `stop_failing` (`tests.support.failure_script`): the next
+  ``times`` API requests (or every one) fail as a whole with a `Failure` (a status, an ``errors``
+  body, optionally ``Retry-After``), or get no answer until ``hang_s`` passes or the fake stops;
 * ``html_files``: ``/files/…`` serves an HTML page (200, ``text/html``) instead of the image;
 * ``bad_images``: ``{prompt: bytes}`` — the "picture" of that prompt is these bytes (an HTML page, a
   cut-short PNG…), in whichever output type was asked for;
@@ -39,16 +40,18 @@ What a test can tell the fake (attributes of the yielded `RunwareFake`, changeab
 
 ``served`` holds, by prompt, the bytes of the last picture made for it.
 
-Images are real, minimal files: PNG (zlib + struct), a baseline greyscale JPEG, a lossless WebP.
-Thread safety: the server answers on its own threads; the switches are read under a lock.
+Images are real, minimal files from `tests.support.media_samples` (a PNG coloured by the prompt, a
+baseline greyscale JPEG as wide as the prompt says, a lossless WebP).
+Thread safety: the server answers on its own threads; the switches are read under a lock, the
+failure script has its own.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import re
-import struct
 import threading
 import uuid
 from collections.abc import Iterator, Mapping
@@ -56,8 +59,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from tests.support.failure_script import ANY, FailureScript, ScriptedFailures
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
-from tests.support.media_samples import png_bytes
+from tests.support.media_samples import jpeg_bytes, png_bytes, webp_bytes
 
 API_PATH = "/v1"
 FILES_PATH = "/files/"
@@ -76,47 +81,6 @@ HTML_PAGE = (
     b"<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
     b"<body><h1>Checking your browser before accessing im.runware.ai</h1></body></html>"
 )
-
-
-# --- minimal real image files ------------------------------------------------------------------
-
-
-def jpeg_bytes(w: int = 8, h: int = 8) -> bytes:
-    """A whole baseline JPEG: one grey component, every 8x8 block of mid grey (DC difference 0,
-    end of block at once), with one-code Huffman tables. Decodes (Qt, libjpeg) as a grey image."""
-
-    def segment(marker: int, payload: bytes) -> bytes:
-        return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
-
-    blocks = ((w + 7) // 8) * ((h + 7) // 8)
-    bits = "00" * blocks  # DC category 0 ("0"), then EOB ("0"), per block
-    bits += "1" * (-len(bits) % 8)
-    scan = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits), 8)).replace(b"\xff", b"\xff\x00")
-    one_code = bytes([1] + [0] * 15) + b"\x00"  # one code of length 1 for symbol 0
-    return (
-        b"\xff\xd8"
-        + segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
-        + segment(0xDB, b"\x00" + b"\x01" * 64)
-        + segment(0xC0, struct.pack(">BHHB", 8, h, w, 1) + b"\x01\x11\x00")
-        + segment(0xC4, b"\x00" + one_code)
-        + segment(0xC4, b"\x10" + one_code)
-        + segment(0xDA, b"\x01\x01\x00\x00\x3f\x00")
-        + scan
-        + b"\xff\xd9"
-    )
-
-
-def webp_bytes() -> bytes:
-    """A whole lossless WebP of 1x1 in the extended layout (VP8X + VP8L + an EXIF chunk)."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return kind + struct.pack("<I", len(data)) + data + (b"\x00" if len(data) % 2 else b"")
-
-    vp8x = bytes([0x08, 0, 0, 0]) + (0).to_bytes(3, "little") + (0).to_bytes(3, "little")
-    vp8l = bytes.fromhex("2f00000010071011118888fe0700")
-    exif = b"MM\x00*\x00\x00\x00\x08\x00\x00" + b"\x00" * 30
-    body = b"WEBP" + chunk(b"VP8X", vp8x) + chunk(b"VP8L", vp8l) + chunk(b"EXIF", exif)
-    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def image_bytes(output_format: str, prompt: str) -> bytes:
@@ -149,40 +113,61 @@ CONTENT_POLICY = TaskFailure(
 PROVIDER_TIMEOUT = TaskFailure("timeoutProvider", "The inference provider did not answer in time.")
 
 
-@dataclass(frozen=True)
-class RequestFailure:
-    status: int
-    errors: tuple[Mapping[str, Any], ...]
-    retry_after: str | None
+def errors_failure(status: int, code: str = "", message: str = "", *, retry_after: str | None = None) -> Failure:
+    """The whole request fails with ``status`` and an ``errors`` body of ``code``/``message`` (§4.5;
+    no body when both are empty), and ``Retry-After`` when given."""
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    if not code and not message:
+        return Failure(status, b"", headers)
+    body = json.dumps({"errors": [{"code": code, "message": message}]}).encode()
+    return Failure(status, body, {"Content-Type": "application/json", **headers})
 
 
-class RunwareFake:
+def invalid_api_key() -> Failure:
+    """401 ``invalidApiKey`` (§4.5), as a wrong key gets it."""
+    return Failure(401, json.dumps({"errors": [INVALID_API_KEY]}).encode(), {"Content-Type": "application/json"})
+
+
+def insufficient_credits(status: int = 402) -> Failure:
+    return errors_failure(status, "insufficientCredits", "Insufficient credits to run this task.")
+
+
+def rate_limited(*, retry_after: str | None = "1") -> Failure:
+    return errors_failure(429, "rateLimitExceeded", "Too many requests.", retry_after=retry_after)
+
+
+def server_error(status: int = 500) -> Failure:
+    return errors_failure(status, "internalServerError", "Internal server error.")
+
+
+HANG = Failure(hang=True)
+
+
+class RunwareFake(ScriptedFailures):
     """The running fake: ``url`` is the provider's ``base_url``; ``requests`` every recorded request."""
 
-    def __init__(self, *, api_key: str) -> None:
+    failing_endpoint = ANY  # one failure endpoint: the task API
+
+    def __init__(self, *, api_key: str, hang_s: float) -> None:
         self.api_key = api_key
+        self.hang_s = hang_s
         self._lock = threading.Lock()
-        self._release = threading.Event()
+        self._failures = FailureScript(HANG, after_hang=lambda: server_error(504).reply())
         self._server: FakeServer | None = None
         self.reset()
 
     def reset(self) -> None:
-        """Back to a healthy fake with nothing recorded (for one server shared by several tests);
-        a request still hanging is released."""
+        """Back to a healthy fake with nothing recorded (for one server shared by several tests):
+        failures forgotten, a request still hanging released."""
         self.models: set[str] = set(KNOWN_MODELS)
         self.fail_prompts: dict[str, TaskFailure] = {}
         self.drop_prompts: set[str] = set()
-        self.hang_s = 0.0
         self.html_files = False
         self.reverse_data = False
         self.bad_images: dict[str, bytes] = {}
         self.served: dict[str, bytes] = {}
         self.files: dict[str, tuple[bytes, str]] = {}
-        with self._lock:
-            self._failure: RequestFailure | None = None
-            self._failures_left: int | None = 0
-            self._release.set()
-            self._release = threading.Event()
+        self._failures.reset()
         if self._server is not None:
             self._server.requests.clear()
 
@@ -213,24 +198,6 @@ class RunwareFake:
 
     # --- what tests tell it
 
-    def fail_requests(
-        self,
-        status: int,
-        *,
-        code: str = "",
-        message: str = "",
-        times: int | None = 1,
-        retry_after: str | None = None,
-    ) -> None:
-        """Fail the next ``times`` API requests (None: every one) as a whole with ``status`` and an
-        ``errors`` body of ``code``/``message`` (no body items when both are empty)."""
-        errors: tuple[Mapping[str, Any], ...] = ()
-        if code or message:
-            errors = ({"code": code, "message": message},)
-        with self._lock:
-            self._failure = RequestFailure(status, errors, retry_after)
-            self._failures_left = times
-
     # --- serving
 
     def handle(self, request: Recorded) -> Reply:
@@ -240,16 +207,9 @@ class RunwareFake:
             return _errors(404, [{"code": "notFound", "message": f"Unknown endpoint {request.path}."}])
         if request.method != "POST":
             return _errors(405, [{"code": "methodNotAllowed", "message": "Use POST."}])
-        if self.hang_s:
-            with self._lock:
-                release = self._release
-            release.wait(self.hang_s)
-        whole = self._take_failure()
-        if whole is not None:
-            headers = {"Retry-After": whole.retry_after} if whole.retry_after is not None else {}
-            if not whole.errors:
-                return Reply(whole.status, b"", headers)
-            return Reply.of_json({"errors": list(whole.errors)}, status=whole.status, headers=headers)
+        failure = self._failures.next_failure()
+        if failure is not None:
+            return self._failures.answer(failure, hang_s=self.hang_s)
         try:
             tasks = request.json()
         except ValueError:
@@ -257,16 +217,8 @@ class RunwareFake:
         if not isinstance(tasks, list) or not tasks or not all(isinstance(t, dict) for t in tasks):
             return _errors(400, [{"code": "invalidTasks", "message": "The request body must be an array of tasks."}])
         if not self._authorized(request, tasks):
-            return _errors(401, [INVALID_API_KEY])
+            return invalid_api_key().reply()
         return self._run_tasks(tasks)
-
-    def _take_failure(self) -> RequestFailure | None:
-        with self._lock:
-            if self._failure is None or self._failures_left == 0:
-                return None
-            if self._failures_left is not None:
-                self._failures_left -= 1
-            return self._failure
 
     def _authorized(self, request: Recorded, tasks: list[dict[str, Any]]) -> bool:
         header = request.headers.get("authorization", "")
@@ -392,7 +344,7 @@ class RunwareFake:
         return Reply(200, found[0], {"Content-Type": found[1]})
 
     def _stop(self) -> None:
-        self._release.set()
+        self._failures.release()
 
 
 def _item(code: str, message: str, parameter: str, task: Mapping[str, Any]) -> dict[str, Any]:
@@ -410,9 +362,10 @@ def _errors(status: int, errors: list[dict[str, Any]]) -> Reply:
 
 
 @contextmanager
-def serve_runware(*, api_key: str = DEFAULT_KEY) -> Iterator[RunwareFake]:
-    """Run a fake Runware API for the ``with`` block; see the module docstring for its switches."""
-    fake = RunwareFake(api_key=api_key)
+def serve_runware(*, api_key: str = DEFAULT_KEY, hang_s: float = 30.0) -> Iterator[RunwareFake]:
+    """Run a fake Runware API for the ``with`` block; see the module docstring for its switches.
+    ``hang_s`` is the longest a hanging request waits (they are released when the block ends)."""
+    fake = RunwareFake(api_key=api_key, hang_s=hang_s)
     with serve(fake.handle) as server:
         fake._server = server
         try:

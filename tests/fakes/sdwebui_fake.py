@@ -29,14 +29,19 @@ provider's tests: real sockets, real HTTP, the WebUI's own request validation an
   ``GET /sdapi/v1/options`` returns the settings (``sd_model_checkpoint``, ``samples_format``, …);
   ``GET /sdapi/v1/samplers`` lists ``{"name", "aliases", "options"}``.
 
-Not from the WebUI itself, but met in the wild and switchable here: a 429 with ``Retry-After`` (a
-reverse proxy or queueing front in front of the WebUI), a hang (a generation slower than the client
-waits), and broken images: base64 that is not base64, base64 of bytes that are no image, of an HTML
-page, a JPEG (the WebUI's ``samples_format`` option), a ``data:image/png;base64,`` prefix (some forks),
-no image at all (``send_images`` off or an extension eating it).
+Failures are scripted through `tests.support.failure_script` (`RunningSdWebUI.fail`, ``fail_always``,
+``hang``, ``stop_failing``) on txt2img requests that passed validation (``on="txt2img"``, the
+default) or on the GET routes (``on="sd-models"``, ``"options"``, ``"samplers"``, or ``"any"``):
+`out_of_memory` and `server_error` (500s of the WebUI), and, not from the WebUI itself but met in
+the wild, `rate_limited` (a 429 with ``Retry-After`` from a reverse proxy or queueing front) and a
+hang (a generation slower than the client waits: no answer until ``hang_s`` passes or the fake is
+reconfigured or stops). Broken images are a switch (``broken_image``): base64 that is not base64,
+base64 of bytes that are no image, of an HTML page, no image at all (``send_images`` off or an
+extension eating it); so are a JPEG (the WebUI's ``samples_format`` option) and a
+``data:image/png;base64,`` prefix (some forks).
 
 Thread safety: the server answers on its own threads; change a `SdWebUIFake`'s switches only
-between requests.
+between requests (the failure script is guarded by its own lock).
 """
 
 from __future__ import annotations
@@ -45,26 +50,22 @@ import base64
 import binascii
 import json
 import math
-import struct
-import threading
-import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.media_samples import jpeg_bytes, png_bytes
 
 TXT2IMG_PATH = "/sdapi/v1/txt2img"
 SD_MODELS_PATH = "/sdapi/v1/sd-models"
 OPTIONS_PATH = "/sdapi/v1/options"
 SAMPLERS_PATH = "/sdapi/v1/samplers"
 
-Failure = Literal[
-    "rate_limit",  # 429 with Retry-After (a proxy in front)
-    "server_error",  # 500 NansException
-    "out_of_memory",  # 500 OutOfMemoryError
-    "hang",  # answers after hang_s
+BrokenImage = Literal[
     "garbage_base64",  # images[0] is not base64
     "not_image",  # images[0] is base64 of bytes that are no image
     "html_base64",  # images[0] is base64 of an HTML page
@@ -113,47 +114,6 @@ HTML_PAGE = (
     b"<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head>"
     b"<body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>"
 )
-
-
-# --- real image bytes -----------------------------------------------------------------------------
-
-
-def _png_chunk(kind: bytes, payload: bytes) -> bytes:
-    return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload))
-
-
-def tiny_png(*, width: int = 8, height: int = 8, text: str = "") -> bytes:
-    """A whole RGB PNG (IHDR, optional ``parameters`` tEXt chunk as the WebUI writes, IDAT, IEND)."""
-    rows = b"".join(
-        b"\x00" + b"".join(bytes((x * 30 % 256, y * 30 % 256, 128)) for x in range(width)) for y in range(height)
-    )
-    chunks = [_png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))]
-    if text:
-        chunks.append(_png_chunk(b"tEXt", b"parameters\x00" + text.encode("latin-1", "replace")))
-    chunks += [_png_chunk(b"IDAT", zlib.compress(rows)), _png_chunk(b"IEND", b"")]
-    return b"\x89PNG\r\n\x1a\n" + b"".join(chunks)
-
-
-def _jpeg_segment(marker: int, payload: bytes) -> bytes:
-    return bytes((0xFF, marker)) + struct.pack(">H", len(payload) + 2) + payload
-
-
-def tiny_jpeg() -> bytes:
-    """A whole baseline JPEG: 8x8 grey, one component, Huffman tables of one code each (decodes
-    with libjpeg and Qt)."""
-    one_code = b"\x01" + b"\x00" * 15  # one code of length 1
-    return b"".join(
-        (
-            b"\xff\xd8",
-            _jpeg_segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"),
-            _jpeg_segment(0xDB, b"\x00" + b"\x01" * 64),
-            _jpeg_segment(0xC0, b"\x08" + struct.pack(">HH", 8, 8) + b"\x01\x01\x11\x00"),
-            _jpeg_segment(0xC4, b"\x00" + one_code + b"\x00" + b"\x10" + one_code + b"\x00"),
-            _jpeg_segment(0xDA, b"\x01\x01\x00\x00\x3f\x00"),
-            b"\x3f",  # DC difference 0, end of block, padded with ones
-            b"\xff\xd9",
-        )
-    )
 
 
 # --- request validation as pydantic v1 does it ----------------------------------------------------
@@ -218,6 +178,37 @@ def _envelope(error: str, *, detail: str = "", errors: str = "") -> dict[str, st
     return {"error": error, "detail": detail, "body": "", "errors": errors}
 
 
+# --- failures -------------------------------------------------------------------------------------
+
+
+def server_error() -> Failure:
+    """A generation failure: 500 in the middleware's envelope (NaNs in the UNet)."""
+    text = "A tensor with all NaNs was produced in Unet. Use --disable-nan-check to disable this check."
+    return _failure(500, _envelope("NansException", errors=text))
+
+
+def out_of_memory() -> Failure:
+    """500 ``OutOfMemoryError`` in the middleware's envelope."""
+    text = (
+        "CUDA out of memory. Tried to allocate 2.25 GiB (GPU 0; 7.79 GiB total capacity; "
+        "5.12 GiB already allocated; 1.02 GiB free)"
+    )
+    return _failure(500, _envelope("OutOfMemoryError", errors=text))
+
+
+def rate_limited(*, retry_after: str | None = "1") -> Failure:
+    """429 from a proxy or queue in front of the WebUI, with ``Retry-After`` (None: no header)."""
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    return _failure(429, {"detail": "Too many requests, slow down"}, headers=headers)
+
+
+def _failure(status: int, body: Any, *, headers: Mapping[str, str] | None = None) -> Failure:
+    return Failure(status, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})})
+
+
+HANG = Failure(hang=True)
+
+
 # --- the fake ---------------------------------------------------------------------------------------
 
 
@@ -225,17 +216,15 @@ def _envelope(error: str, *, detail: str = "", errors: str = "") -> dict[str, st
 class SdWebUIFake:
     """The switches of one fake server.
 
-    ``fail`` fails every txt2img request that passed validation (``fail_times`` given: only that
-    many, then it succeeds); ``"hang"`` also delays the GET routes by ``hang_s``. ``retry_after`` is
-    the 429's header (None: no header). ``api_enabled=False`` is a WebUI started without ``--api``;
+    ``broken_image`` answers txt2img with a broken image (see `BrokenImage`); ``hang_s`` is the longest
+    a hanging request waits (failures are scripted on the running server, see the module docstring).
+    ``api_enabled=False`` is a WebUI started without ``--api``;
     ``auth=("user", "pw")`` one started with ``--api-auth``; ``samplers`` the names txt2img accepts;
     ``models`` what sd-models lists (empty: no checkpoint); ``image_format`` the WebUI's
     samples_format; ``data_uri`` prefixes the base64 with ``data:image/…;base64,``."""
 
     api_enabled: bool = True
-    fail: Failure | None = None
-    fail_times: int | None = None
-    retry_after: str | None = "1"
+    broken_image: BrokenImage | None = None
     hang_s: float = 3.0
     image_format: Literal["png", "jpeg"] = "png"
     data_uri: bool = False
@@ -243,10 +232,9 @@ class SdWebUIFake:
     models: Sequence[str] = DEFAULT_MODELS
     auth: tuple[str, str] | None = None
     seed_used: int = 1234567890
-    txt2img_calls: int = field(default=0, init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
-    def handle(self, request: Recorded) -> Reply:
+    def handle(self, request: Recorded, failures: FailureScript[Failure]) -> Reply:
+        """The answer to ``request``; ``failures`` are the running server's scripted failures."""
         if not self.api_enabled or not request.path.startswith("/sdapi/v1/"):
             return Reply.of_json({"detail": "Not Found"}, status=404)
         routes = {TXT2IMG_PATH: "POST", SD_MODELS_PATH: "GET", OPTIONS_PATH: "GET", SAMPLERS_PATH: "GET"}
@@ -258,9 +246,10 @@ class SdWebUIFake:
         if refused is not None:
             return refused
         if request.path == TXT2IMG_PATH:
-            return self._txt2img(request)
-        if self.fail == "hang":
-            return _late(Reply.of_json([]), self.hang_s)
+            return self._txt2img(request, failures)
+        failure = failures.next_failure(request.path.rsplit("/", 1)[-1])
+        if failure is not None:
+            return failures.answer(failure, hang_s=self.hang_s)
         if request.path == SD_MODELS_PATH:
             return Reply.of_json([_model_item(title) for title in self.models])
         if request.path == SAMPLERS_PATH:
@@ -287,13 +276,7 @@ class SdWebUIFake:
             return Reply.of_json(_envelope("HTTPException", detail=detail, errors=f"401: {detail}"), status=401)
         return None
 
-    def _failing_now(self) -> bool:
-        with self._lock:
-            self.txt2img_calls += 1
-            calls = self.txt2img_calls
-        return self.fail is not None and (self.fail_times is None or calls <= self.fail_times)
-
-    def _txt2img(self, request: Recorded) -> Reply:
+    def _txt2img(self, request: Recorded, failures: FailureScript[Failure]) -> Reply:
         try:
             body = json.loads(request.body)
         except json.JSONDecodeError as exc:
@@ -307,38 +290,23 @@ class SdWebUIFake:
             return Reply.of_json(
                 _envelope("HTTPException", detail="Sampler not found", errors="404: Sampler not found"), status=404
             )
-        failure = self.fail if self._failing_now() else None
-        if failure is not None and failure not in ("garbage_base64", "not_image", "html_base64", "no_images"):
-            return self._failure_reply(failure)
+        failure = failures.next_failure("txt2img")
+        if failure is not None:
+            return failures.answer(failure, hang_s=self.hang_s)
         params = {**_TXT2IMG_DEFAULTS, **{k: v for k, v in body.items() if v is not None}}
         info = self._info(params)
-        if failure == "no_images":
+        broken = self.broken_image
+        if broken == "no_images":
             images: list[str] = []
-        elif failure == "garbage_base64":
+        elif broken == "garbage_base64":
             images = ["this is %%% not base64 at all!"]
-        elif failure == "not_image":
+        elif broken == "not_image":
             images = [base64.b64encode(b"\x00\x01\x02 definitely not a picture " * 8).decode()]
-        elif failure == "html_base64":
+        elif broken == "html_base64":
             images = [base64.b64encode(HTML_PAGE).decode()]
         else:
             images = [self._encoded_image(params, info)]
         return Reply.of_json({"images": images, "parameters": params, "info": json.dumps(info)})
-
-    def _failure_reply(self, failure: Failure) -> Reply:
-        if failure == "rate_limit":
-            headers = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
-            return Reply.of_json({"detail": "Too many requests, slow down"}, status=429, headers=headers)
-        if failure == "out_of_memory":
-            text = (
-                "CUDA out of memory. Tried to allocate 2.25 GiB (GPU 0; 7.79 GiB total capacity; "
-                "5.12 GiB already allocated; 1.02 GiB free)"
-            )
-            return Reply.of_json(_envelope("OutOfMemoryError", errors=text), status=500)
-        if failure == "server_error":
-            text = "A tensor with all NaNs was produced in Unet. Use --disable-nan-check to disable this check."
-            return Reply.of_json(_envelope("NansException", errors=text), status=500)
-        # "hang": answer, but far too late
-        return _late(Reply.of_json({"images": [], "parameters": {}, "info": "{}"}), self.hang_s)
 
     def _info(self, params: Mapping[str, Any]) -> dict[str, Any]:
         seed = int(params["seed"]) if int(params["seed"]) != -1 else self.seed_used
@@ -365,16 +333,12 @@ class SdWebUIFake:
 
     def _encoded_image(self, params: Mapping[str, Any], info: Mapping[str, Any]) -> str:
         if self.image_format == "jpeg":
-            data, mime = tiny_jpeg(), "image/jpeg"
+            data, mime = jpeg_bytes(), "image/jpeg"
         else:
-            data, mime = tiny_png(text=str(info["infotexts"][0])), "image/png"
+            text = str(info["infotexts"][0]).encode("latin-1", "replace")
+            data, mime = png_bytes(8, 8, text=(b"parameters", text)), "image/png"
         encoded = base64.b64encode(data).decode()
         return f"data:{mime};base64,{encoded}" if self.data_uri else encoded
-
-
-def _late(reply: Reply, delay_s: float) -> Reply:
-    reply.delay_s = delay_s
-    return reply
 
 
 def _model_item(title: str) -> dict[str, Any]:
@@ -389,17 +353,21 @@ def _model_item(title: str) -> dict[str, Any]:
     }
 
 
-class RunningSdWebUI:
-    """A started fake: its ``url`` (the provider's base_url), the ``requests`` it recorded, and its
-    ``fake`` switches. `reconfigure` gives it new switches and forgets its requests, so one server
-    can serve many tests (starting and stopping one costs half a second)."""
+class RunningSdWebUI(ScriptedFailures):
+    """A started fake: its ``url`` (the provider's base_url), the ``requests`` it recorded, its
+    ``fake`` switches and its scripted failures. `reconfigure` gives it new switches and forgets its
+    requests and failures, so one server can serve many tests (starting and stopping one costs half a
+    second)."""
+
+    failing_endpoint = "txt2img"  # failure endpoints: "txt2img", "sd-models", "options", "samplers"
 
     def __init__(self, server: FakeServer, fake: SdWebUIFake) -> None:
         self.server = server
         self.fake = fake
+        self._failures = FailureScript(HANG, after_hang=lambda: server_error().reply())
 
     def handle(self, request: Recorded) -> Reply:
-        return self.fake.handle(request)
+        return self.fake.handle(request, self._failures)
 
     @property
     def url(self) -> str:
@@ -413,9 +381,9 @@ class RunningSdWebUI:
         return [r for r in self.server.requests if r.path == TXT2IMG_PATH]
 
     def reconfigure(self, **switches: Any) -> RunningSdWebUI:
-        """New switches (as `SdWebUIFake`'s fields) and an empty request record. Call it between
-        requests only (a hanging answer of the previous test may still be sleeping; it is not
-        recorded twice)."""
+        """New switches (as `SdWebUIFake`'s fields), no scripted failures, and an empty request
+        record; a request of the previous test still hanging is released."""
+        self._failures.reset()
         self.fake = SdWebUIFake(**switches)
         self.server.requests.clear()
         return self
@@ -432,4 +400,7 @@ def serve_sdwebui(fake: SdWebUIFake | None = None, **switches: Any) -> Iterator[
 
     with serve(handle) as server:
         running = RunningSdWebUI(server, fake if fake is not None else SdWebUIFake(**switches))
-        yield running
+        try:
+            yield running
+        finally:
+            running._failures.release()

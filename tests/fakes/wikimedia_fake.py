@@ -35,32 +35,35 @@ Where each shape comes from:
   does. Media types of the MIME types: JPEG/PNG/GIF/WebP/TIFF/BMP bitmap, SVG drawing, PDF and DjVu
   office (§8.1: ``filetype:bitmap`` excludes PDFs/DjVu/SVG/video), video/audio multimedia.
 
-Tell it what to do: `WikimediaFake.add` (files found for a query), ``empty_shape``,
-`WikimediaFake.rate_limit` (429 + Retry-After), `WikimediaFake.api_error` (the error envelope),
-`WikimediaFake.server_error` (5xx page), ``lag_s`` (maxlag), ``api_delay_s``/``file_delay_s``
-(a server that hangs), and a `CommonsFile` whose ``thumb`` is an HTML page.
+Tell it what to do: `WikimediaFake.add` (files found for a query), ``empty_shape``, ``lag_s``
+(maxlag), a `CommonsFile` whose ``thumb`` is an HTML page, and failures scripted through
+`tests.support.failure_script` (`WikimediaFake.fail`, ``fail_always``, ``hang``, ``stop_failing``)
+on the API (``on="api"``, the default) or the files (``on="files"``): `rate_limited` (429 +
+Retry-After), `api_error` (the error envelope), `server_error` (5xx page), or a hang (no answer
+until ``hang_s`` passes or the fake stops).
 
-Thread safety: the server answers on its own threads; configure it before the provider calls it.
+Thread safety: the server answers on its own threads; configure it before the provider calls it
+(the failure script is guarded by its own lock).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import struct
 import sys
 import threading
 import time
 import urllib.parse
-from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 
+from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
+from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import Recorded, Reply
-from tests.support.media_samples import png_bytes
+from tests.support.media_samples import jpeg_bytes, png_bytes
 
 API_PATH = "/w/api.php"
 FILES_PREFIX = "/wikipedia/commons/"
@@ -86,21 +89,6 @@ KNOWN_PARAMS = frozenset(
     }
 )  # fmt: skip
 MAX_GSRLIMIT = 500  # ApiQuerySearch: 500 for ordinary users
-
-
-def jpeg_bytes() -> bytes:
-    """A real 8x8 flat grey baseline JPEG (SOI, DQT, SOF0, two one-code Huffman tables, SOS, one
-    entropy byte: DC difference 0 then end-of-block, EOI). Checked to decode in libjpeg (Pillow)."""
-
-    def segment(marker: int, payload: bytes) -> bytes:
-        return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
-
-    quant = segment(0xDB, b"\x00" + b"\x01" * 64)
-    frame = segment(0xC0, struct.pack(">BHHB", 8, 8, 8, 1) + b"\x01\x11\x00")
-    dc_table = segment(0xC4, b"\x00" + b"\x01" + b"\x00" * 15 + b"\x00")
-    ac_table = segment(0xC4, b"\x10" + b"\x01" + b"\x00" * 15 + b"\x00")
-    scan = segment(0xDA, b"\x01\x01\x00\x00\x3f\x00")
-    return b"\xff\xd8" + quant + frame + dc_table + ac_table + scan + b"\x3f" + b"\xff\xd9"
 
 
 def media_type(mime: str) -> str:
@@ -177,21 +165,51 @@ class CommonsFile:
         }
 
 
+# --- failures -------------------------------------------------------------------------------------
+
+
+def rate_limited(*, retry_after: str | None = "1") -> Failure:
+    """429 with ``Retry-After`` (None: no header), §8.1 [OFFICIAL]; the body is [UNCONFIRMED]."""
+    headers = {"Content-Type": "text/html; charset=utf-8"}
+    if retry_after is not None:
+        headers["Retry-After"] = retry_after
+    body = b"<!DOCTYPE html><html><head><title>Too many requests</title></head><body>Too many requests"
+    return Failure(429, body + b"</body></html>", headers)
+
+
+def api_error(code: str, info: str, *, headers: Mapping[str, str] | None = None, v2: bool = True) -> Failure:
+    """MediaWiki's error envelope with HTTP 200 (§8.1)."""
+    return Failure.of_reply(_error_reply(code, info, v2=v2, headers=headers))
+
+
+def server_error(status: int = 503) -> Failure:
+    """An HTML error page with ``status``."""
+    page = b"<!DOCTYPE html><html><head><title>Wikimedia Error</title></head><body>Our servers are currently"
+    return Failure(status, page + b" under maintenance.</body></html>", {"Content-Type": "text/html"})
+
+
+HANG = Failure(hang=True)
+
+
+def _new_script() -> FailureScript[Failure]:
+    return FailureScript(HANG, after_hang=lambda: server_error(504).reply())
+
+
 @dataclass
-class WikimediaFake:
+class WikimediaFake(ScriptedFailures):
     """The fake's state; see the module docstring. ``url`` is the api.php URL (the provider's
     base_url), ``requests`` every request received (API and files), in order."""
+
+    failing_endpoint = "api"  # failure endpoints: "api", "files"
 
     server: _Server | None = None
     results: dict[str, list[CommonsFile]] = field(default_factory=dict)
     empty_shape: Literal["no_query", "empty_pages"] = "no_query"
     lag_s: float = 0.0
-    api_delay_s: float = 0.0
-    file_delay_s: float = 0.0
-    _scripted: deque[Reply] = field(default_factory=deque)
+    hang_s: float = 30.0
+    _failures: FailureScript[Failure] = field(default_factory=_new_script)
     _files: dict[str, CommonsFile] = field(default_factory=dict)
     _next_pageid: int = 143_599_000
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     # --- telling it what to do --------------------------------------------------------------------
 
@@ -204,30 +222,6 @@ class WikimediaFake:
             file.pageid = file.pageid or self._next_pageid
             self._files[file.key] = file
             found.append(file)
-
-    def rate_limit(self, *, retry_after: str | None = "1", times: int = 1) -> None:
-        """The next ``times`` API requests get 429 with ``Retry-After`` (None: no header)."""
-        headers = {"Content-Type": "text/html; charset=utf-8"}
-        if retry_after is not None:
-            headers["Retry-After"] = retry_after
-        body = b"<!DOCTYPE html><html><head><title>Too many requests</title></head><body>Too many requests"
-        self._script(Reply(429, body + b"</body></html>", headers), times)
-
-    def api_error(
-        self, code: str, info: str, *, times: int = 1, headers: Mapping[str, str] | None = None, v2: bool = True
-    ) -> None:
-        """The next ``times`` API requests get MediaWiki's error envelope with HTTP 200."""
-        self._script(_error_reply(code, info, v2=v2, headers=headers), times)
-
-    def server_error(self, status: int = 503, *, times: int = 1) -> None:
-        """The next ``times`` API requests get an HTML error page with ``status``."""
-        page = b"<!DOCTYPE html><html><head><title>Wikimedia Error</title></head><body>Our servers are currently"
-        reply = Reply(status, page + b" under maintenance.</body></html>", {"Content-Type": "text/html"})
-        self._script(reply, times)
-
-    def _script(self, reply: Reply, times: int) -> None:
-        with self._lock:
-            self._scripted.extend([reply] * times)
 
     # --- what it saw ------------------------------------------------------------------------------
 
@@ -257,20 +251,14 @@ class WikimediaFake:
         if not agent or agent.lower().startswith(GENERIC_AGENTS):
             return Reply(403, POLICY_PAGE, {"Content-Type": "text/html; charset=utf-8"})
         if request.path == API_PATH:
-            reply = self._api(request)
-            reply.delay_s = self.api_delay_s
-            return reply
+            failure = self._failures.next_failure("api")
+            return self._failures.answer(failure, hang_s=self.hang_s) if failure else self._api(request)
         if request.path.startswith(FILES_PREFIX) and request.method == "GET":
-            reply = self._file(request.path)
-            reply.delay_s = self.file_delay_s
-            return reply
+            failure = self._failures.next_failure("files")
+            return self._failures.answer(failure, hang_s=self.hang_s) if failure else self._file(request.path)
         return _not_found()
 
     def _api(self, request: Recorded) -> Reply:
-        with self._lock:
-            scripted = self._scripted.popleft() if self._scripted else None
-        if scripted is not None:
-            return scripted
         params = {key: values[-1] for key, values in request.query.items()}
         if request.method == "POST" and request.body:
             form = urllib.parse.parse_qs(request.body.decode("utf-8", "replace"))
@@ -537,7 +525,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 @contextmanager
 def serve_wikimedia(results: Mapping[str, list[CommonsFile]] | None = None, **settings: Any) -> Iterator[WikimediaFake]:
     """Run a fake Commons for the ``with`` block; ``results`` maps a query to the files it finds,
-    ``settings`` sets `WikimediaFake` fields (``empty_shape``, ``lag_s``, ``api_delay_s``…)."""
+    ``settings`` sets `WikimediaFake` fields (``empty_shape``, ``lag_s``, ``hang_s``…)."""
     fake = WikimediaFake(**settings)
     for query, files in (results or {}).items():
         fake.add(query, *files)
@@ -546,4 +534,5 @@ def serve_wikimedia(results: Mapping[str, list[CommonsFile]] | None = None, **se
     try:
         yield fake
     finally:
+        fake._failures.release()
         server.stop()

@@ -73,15 +73,15 @@ thread at any time (the failure queue is guarded by a lock).
 from __future__ import annotations
 
 import json
-import struct
 import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
+from tests.support.failure_script import ANY, FailureScript, ScriptedFailures
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
-from tests.support.failure_script import FailureScript
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
+from tests.support.media_samples import ogg_opus_bytes, raw_pcm, silent_mp3
 
 TEST_KEY = "sk-test-yandex-7d1e0c4b9a62f3e8"
 TEST_IAM_TOKEN = "sk-test-yandex-iam-t1.9euelZq0c2f8a"
@@ -118,47 +118,6 @@ CONTENT_TYPES = {"mp3": "audio/mpeg", "oggopus": "audio/ogg", "lpcm": "applicati
 
 
 # --- Audio ----------------------------------------------------------------------------------------
-
-
-def silent_mp3(frames: int = 10) -> bytes:
-    """Silent MPEG-1 Layer III frames (provider_apis.md, general section)."""
-    return (b"\xff\xfb\x90\x64" + b"\x00" * 413) * frames
-
-
-def _ogg_crc(data: bytes) -> int:
-    crc = 0
-    for byte in data:
-        crc ^= byte << 24
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
-            crc &= 0xFFFFFFFF
-    return crc
-
-
-def _ogg_page(packet: bytes, *, sequence: int, flags: int = 0, granule: int = 0) -> bytes:
-    """One Ogg page holding one packet of under 255 bytes, with its CRC."""
-    header = b"OggS" + struct.pack("<BBqII", 0, flags, granule, 0x5EED, sequence) + b"\x00" * 4
-    page = header + bytes([1, len(packet)]) + packet
-    return page[:22] + struct.pack("<I", _ogg_crc(page)) + page[26:]
-
-
-def ogg_opus(frames: int = 5) -> bytes:
-    """Ogg Opus as ``format=oggopus`` answers: OpusHead, OpusTags, then 20 ms CELT silence frames."""
-    head = b"OpusHead" + struct.pack("<BBHIhB", 1, 1, 312, 48000, 0, 0)
-    vendor = b"yandex-tts fake"
-    tags = b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 0)
-    pages = [_ogg_page(head, sequence=0, flags=0x02), _ogg_page(tags, sequence=1)]
-    for index in range(frames):
-        last = index == frames - 1
-        pages.append(
-            _ogg_page(b"\xf8\xff\xfe", sequence=2 + index, flags=0x04 if last else 0, granule=960 * (index + 1))
-        )
-    return b"".join(pages)
-
-
-def lpcm(sample_rate: int = 48000, seconds: float = 0.1) -> bytes:
-    """Raw 16-bit little-endian mono samples, no header, as ``format=lpcm`` answers."""
-    return b"\x00\x00" * int(sample_rate * seconds)
 
 
 HTML_PAGE = (
@@ -278,8 +237,10 @@ def form(recorded: Recorded) -> dict[str, list[str]]:
 # --- The fake -------------------------------------------------------------------------------------
 
 
-class YandexTTSFake:
+class YandexTTSFake(ScriptedFailures):
     """The state and answers of the fake; see the module docstring for the switches."""
+
+    failing_endpoint = ANY  # one failure endpoint: synthesis
 
     def __init__(self, *, mp3: bytes, hang_s: float) -> None:
         self._mp3 = mp3
@@ -328,22 +289,8 @@ class YandexTTSFake:
         if audio_format == "mp3":
             return self._mp3
         if audio_format == "oggopus":
-            return ogg_opus()
-        return lpcm(sample_rate)
-
-    def fail(self, failure: Failure, *, times: int = 1) -> None:
-        """Answer the next ``times`` synthesis requests with ``failure``, after any queued before."""
-        self._failures.fail(failure, times=times)
-
-    def fail_always(self, failure: Failure) -> None:
-        self._failures.fail_always(failure)
-
-    def hang(self, *, times: int | None = None) -> None:
-        """Give no answer (for ``hang_s``, or until reset) to the next ``times`` requests (all when None)."""
-        self._failures.hang(times=times)
-
-    def stop_failing(self) -> None:
-        self._failures.stop_failing()
+            return ogg_opus_bytes()
+        return raw_pcm(rate=sample_rate)
 
     # --- serving ---
 

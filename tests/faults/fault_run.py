@@ -14,7 +14,7 @@ import re
 import urllib.parse
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,7 +38,7 @@ from tests.faults.fault_catalogue import (
     applies,
     backup_for,
 )
-from tests.faults.fault_targets import TARGETS_BY_NAME, WORDS, Served, Target
+from tests.faults.fault_targets import TARGETS_BY_NAME, WORDS, RunningTargets, Served, Target
 from tests.support.fault_proxy import dead_url, fault_proxy
 from tests.support.notes_helpers import add_basic
 
@@ -76,22 +76,12 @@ class CellResult:
         return text if not self.problems else f"**✗ {text}**"
 
 
-class RunningFakes:
-    """Every target's fake, started on first use and stopped together (one per session)."""
+class RunningFakes(RunningTargets):
+    """Every target's fake (one per session), and each target's requests without a fault."""
 
     def __init__(self, mp3: bytes) -> None:
-        self._mp3 = mp3
-        self._stack = ExitStack()
-        self._served: dict[str, Served] = {}
+        super().__init__(mp3)
         self.baselines: dict[str, int] = {}
-
-    def served(self, name: str) -> Served:
-        if name not in self._served:
-            self._served[name] = self._stack.enter_context(TARGETS_BY_NAME[name].serve(self._mp3))
-        return self._served[name]
-
-    def close(self) -> None:
-        self._stack.close()
 
 
 class _Capture(logging.Handler):

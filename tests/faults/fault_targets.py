@@ -5,6 +5,9 @@ shapes for the error answers (taken from its fake, which follows ``../shared/pro
 A status a provider's API never sends itself (Wikimedia has no keys; a Stable Diffusion WebUI
 has no rate limit) is sent in the shape a gateway in front of it would use: a short HTML page.
 
+The contract test (tests/providers/test_contract.py) scripts these same shapes on each fake through
+`Served.fake`; the fault matrix puts them between the provider and its fake with a proxy.
+
 Thread safety: targets are immutable; `Target.serve` starts a fake on its own threads.
 """
 
@@ -12,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +31,7 @@ import tests.fakes.sdwebui_fake as sdwebui
 import tests.fakes.wikimedia_fake as wikimedia
 import tests.fakes.yandex_tts_fake as yandex
 from addon.core.media.types import MediaKind
+from tests.support.failure_script import FailingFake
 from tests.support.fake_http import Reply
 
 Match = Callable[[str, str], bool]
@@ -35,9 +39,11 @@ Match = Callable[[str, str], bool]
 
 @dataclass(frozen=True)
 class Served:
-    """A running fake: the provider's ``base_url`` on it, and the provider's settings for it."""
+    """A running fake: the provider's ``base_url`` on it, the provider's settings for it, and the fake
+    itself (to script failures on it: `FailingFake`)."""
 
     base_url: str
+    fake: FailingFake
     settings: dict[str, Any] = field(default_factory=dict)
 
 
@@ -92,82 +98,73 @@ def _starts(prefix: str, method: str = "GET") -> Match:
 @contextmanager
 def _openai_images(mp3: bytes) -> Iterator[Served]:
     with openai_images.serve_openai() as fake:
-        yield Served(fake.url, {"api_key": openai_images.TEST_KEY})
+        yield Served(fake.url, fake, {"api_key": openai_images.TEST_KEY})
 
 
 @contextmanager
 def _openai_speech(mp3: bytes) -> Iterator[Served]:
     with openai_speech.serve_openai_tts(audio={"mp3": mp3}) as fake:
-        yield Served(fake.url, {"api_key": openai_speech.TEST_KEY})
+        yield Served(fake.url, fake, {"api_key": openai_speech.TEST_KEY})
 
 
 @contextmanager
 def _elevenlabs(mp3: bytes) -> Iterator[Served]:
     with eleven.serve_elevenlabs(audio={"mp3": mp3}) as fake:
-        yield Served(fake.url, {"api_key": eleven.TEST_KEY})
+        yield Served(fake.url, fake, {"api_key": eleven.TEST_KEY})
 
 
 @contextmanager
 def _azure(mp3: bytes) -> Iterator[Served]:
     with azure.serve_azure_tts(mp3=mp3) as fake:
-        yield Served(fake.url, {"api_key": azure.TEST_KEY})
+        yield Served(fake.url, fake, {"api_key": azure.TEST_KEY})
 
 
 @contextmanager
 def _google(mp3: bytes) -> Iterator[Served]:
     with google.serve_google_tts() as fake:
         fake.audio["MP3"] = mp3
-        yield Served(fake.url, {"api_key": google.TEST_KEY})
+        yield Served(fake.url, fake, {"api_key": google.TEST_KEY})
 
 
 @contextmanager
 def _yandex(mp3: bytes) -> Iterator[Served]:
     with yandex.serve_yandex_tts(mp3=mp3) as fake:
-        yield Served(fake.url, {"api_key": yandex.TEST_KEY})
+        yield Served(fake.url, fake, {"api_key": yandex.TEST_KEY})
 
 
 @contextmanager
 def _forvo(mp3: bytes) -> Iterator[Served]:
     with forvo.serve_forvo(mp3=mp3) as fake:
-        yield Served(fake.url, {"api_key": forvo.TEST_KEY})
+        yield Served(fake.url, fake, {"api_key": forvo.TEST_KEY})
 
 
 @contextmanager
 def _openverse(mp3: bytes) -> Iterator[Served]:
     with openverse.serve_openverse() as fake:
-        yield Served(fake.url)
+        yield Served(fake.url, fake)
 
 
 @contextmanager
 def _wikimedia(mp3: bytes) -> Iterator[Served]:
     files = {word: [wikimedia.CommonsFile(f"{word.title()} photo.jpg")] for word in WORDS}
     with wikimedia.serve_wikimedia(files) as fake:
-        yield Served(fake.url)
+        yield Served(fake.url, fake)
 
 
 @contextmanager
 def _runware(mp3: bytes) -> Iterator[Served]:
     with runware.serve_runware(api_key=runware.DEFAULT_KEY) as fake:
-        yield Served(fake.url, {"api_key": runware.DEFAULT_KEY})
+        yield Served(fake.url, fake, {"api_key": runware.DEFAULT_KEY})
 
 
 @contextmanager
 def _sdwebui(mp3: bytes) -> Iterator[Served]:
     with sdwebui.serve_sdwebui() as running:
-        yield Served(running.url)
+        yield Served(running.url, running)
 
 
 WORDS = ("apple", "house", "water")
 """The notes' words: the fakes that answer only what they were told (Wikimedia) know these."""
-
-
-def _forvo_error(message: str, *, status: int, headers: dict[str, str] | None = None) -> Reply:
-    # §3.3: Forvo's errors are a JSON array of one message.
-    return Reply.of_json([message], status=status, headers=headers)
-
-
-def _runware_errors(status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> Reply:
-    return Reply.of_json({"errors": [{"code": code, "message": message}]}, status=status, headers=headers)
 
 
 def _detail(status: int, message: str, *, headers: dict[str, str] | None = None) -> Reply:
@@ -202,13 +199,11 @@ TARGETS: tuple[Target, ...] = (
         is_api=_post(runware.API_PATH),
         is_media=_post(runware.API_PATH),
         media_in_json=True,
-        rate_limited=lambda after: _runware_errors(
-            429, "rateLimitExceeded", "Too many requests.", headers=_retry_after(after)
-        ),
-        server_error=lambda status: _runware_errors(status, "internalServerError", "Internal server error."),
-        unauthorized=Reply.of_json({"errors": [runware.INVALID_API_KEY]}, status=401),
+        rate_limited=lambda after: runware.rate_limited(retry_after=after).reply(),
+        server_error=lambda status: runware.server_error(status).reply(),
+        unauthorized=runware.invalid_api_key().reply(),
         forbidden=gateway_page(403, "Forbidden"),
-        quota=_runware_errors(402, "insufficientCredits", "Insufficient credits to run this task."),
+        quota=runware.insufficient_credits().reply(),
         batched=True,
     ),
     Target(
@@ -238,11 +233,7 @@ TARGETS: tuple[Target, ...] = (
         is_api=_starts(wikimedia.API_PATH),
         is_media=_starts(wikimedia.FILES_PREFIX),
         media_in_json=False,
-        rate_limited=lambda after: Reply(
-            429,
-            b"<!DOCTYPE html><html><head><title>Too many requests</title></head><body>Too many requests</body></html>",
-            {"Content-Type": "text/html; charset=utf-8", **_retry_after(after)},
-        ),
+        rate_limited=lambda after: wikimedia.rate_limited(retry_after=after).reply(),
         server_error=lambda status: gateway_page(status, "Server Error"),
         unauthorized=gateway_page(401, "Authorization Required"),
         forbidden=Reply(403, wikimedia.POLICY_PAGE, {"Content-Type": "text/html; charset=utf-8"}),
@@ -350,14 +341,32 @@ TARGETS: tuple[Target, ...] = (
         is_api=_starts("/key/"),
         is_media=lambda method, path: method == "GET" and path.startswith(("/mp3/", "/ogg/")),
         media_in_json=False,
-        rate_limited=lambda after: _forvo_error("Too many requests.", status=429, headers=_retry_after(after)),
+        rate_limited=lambda after: forvo.rate_limited(retry_after=None if after is None else int(after)).reply(),
         server_error=lambda status: Reply(
             status, forvo.ERROR_PAGE if status == 500 else forvo.GATEWAY_PAGE, {"Content-Type": "text/html"}
         ),
-        unauthorized=_forvo_error(forvo.INCORRECT_DOMAIN, status=401),
-        forbidden=_forvo_error(forvo.INCORRECT_DOMAIN, status=403),
-        quota=_forvo_error(forvo.LIMIT_REACHED, status=400),
+        unauthorized=forvo.incorrect_domain(status=401).reply(),
+        forbidden=forvo.incorrect_domain(status=403).reply(),
+        quota=forvo.limit_reached().reply(),
     ),
 )
 
 TARGETS_BY_NAME = {target.name: target for target in TARGETS}
+
+
+class RunningTargets:
+    """Every target's fake, started on first use and stopped together by `close` (one per session
+    or module). ``mp3`` is real speech, for the fakes that serve speech."""
+
+    def __init__(self, mp3: bytes) -> None:
+        self._mp3 = mp3
+        self._stack = ExitStack()
+        self._served: dict[str, Served] = {}
+
+    def served(self, name: str) -> Served:
+        if name not in self._served:
+            self._served[name] = self._stack.enter_context(TARGETS_BY_NAME[name].serve(self._mp3))
+        return self._served[name]
+
+    def close(self) -> None:
+        self._stack.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import os
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -42,11 +43,8 @@ def _cells() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def running_fakes(mp3_bytes: bytes) -> Iterator[RunningFakes]:
-    fakes = RunningFakes(mp3_bytes)
-    try:
+    with closing(RunningFakes(mp3_bytes)) as fakes:
         yield fakes
-    finally:
-        fakes.close()
 
 
 @pytest.mark.parametrize(("target", "fault"), list(_cells()))

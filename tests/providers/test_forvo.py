@@ -8,7 +8,6 @@ import json
 import logging
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -25,7 +24,6 @@ from addon.core.base.errors import (
     NotFoundError,
     PermanentError,
     QuotaError,
-    RateLimitError,
     TransientError,
 )
 from addon.core.engine.generation import generate_all
@@ -45,11 +43,14 @@ from tests.fakes.forvo_fake import (
     FakePronunciation,
     ForvoFake,
     html_page,
+    invalid_value,
+    limit_reached,
+    not_json,
+    rate_limited,
     serve_forvo,
-    silent_mp3,
-    vorbis_bytes,
 )
 from tests.support.job_fakes import Backup, Lookup
+from tests.support.media_samples import ogg_vorbis_bytes, silent_mp3
 from tests.support.shipped import shipped_slice
 
 # The slice proposed for config.json; the tests build the provider from it (with their own counter file).
@@ -286,7 +287,7 @@ def test_an_ogg_only_item_needs_allow_ogg(fake: ForvoFake, counter_file: Path) -
     assert "providers.audio.forvo.allow_ogg" in caught.value.message
     assert fake.downloads() == []
     result = provider_for(fake, counter_file, allow_ogg=True).generate(word("noche", "es"))
-    assert result.data == vorbis_bytes() and result.extension == "ogg" and result.mime_type == "audio/ogg"
+    assert result.data == ogg_vorbis_bytes() and result.extension == "ogg" and result.mime_type == "audio/ogg"
     assert fake.downloads()[0].path == f"/ogg/{ogg_only.id}.ogg"
 
 
@@ -331,7 +332,7 @@ def test_no_text_or_no_language_sends_nothing(fake: ForvoFake, counter_file: Pat
 
 
 def test_limit_day_reached_is_a_quota_error_and_stops_later_calls(fake: ForvoFake, counter_file: Path) -> None:
-    fake.fail_next("limit")
+    fake.fail(limit_reached())
     provider = provider_for(fake, counter_file, daily_limit=300)
     with pytest.raises(QuotaError) as caught:
         provider.generate(word())
@@ -354,7 +355,7 @@ def test_a_wrong_key_is_an_auth_error_without_the_key(counter_file: Path, status
 
 
 def test_an_invalid_value_is_a_permanent_error(fake: ForvoFake, counter_file: Path) -> None:
-    fake.fail_next("invalid_value")
+    fake.fail(invalid_value())
     with pytest.raises(PermanentError) as caught:
         provider_for(fake, counter_file).generate(word())
     assert not isinstance(caught.value, (AuthError, QuotaError, NotFoundError))
@@ -362,38 +363,10 @@ def test_an_invalid_value_is_a_permanent_error(fake: ForvoFake, counter_file: Pa
     assert_no_key(caught.value)
 
 
-def test_a_429_is_a_rate_limit_error_with_the_servers_wait(fake: ForvoFake, counter_file: Path) -> None:
-    fake.fail_next("rate_limit", retry_after=7)
-    with pytest.raises(RateLimitError) as caught:
-        provider_for(fake, counter_file).generate(word())
-    assert caught.value.retry_after == 7
-    assert_no_key(caught.value)
-
-
-@pytest.mark.parametrize(("failure", "said"), [("server_error", "500"), ("unavailable", "503")])
-def test_server_trouble_is_transient(fake: ForvoFake, counter_file: Path, failure: Any, said: str) -> None:
-    fake.fail_next(failure)
-    with pytest.raises(TransientError) as caught:
-        provider_for(fake, counter_file).generate(word())
-    assert not isinstance(caught.value, RateLimitError)
-    assert said in caught.value.message and "<" not in caught.value.message
-    assert_no_key(caught.value)
-
-
 def test_an_answer_that_is_not_json_is_an_invalid_response(fake: ForvoFake, counter_file: Path) -> None:
-    fake.fail_next("not_json")
+    fake.fail(not_json())
     with pytest.raises(InvalidResponseError) as caught:
         provider_for(fake, counter_file).generate(word())
-    assert_no_key(caught.value)
-
-
-def test_a_hanging_server_hits_timeout_s(counter_file: Path) -> None:
-    with serve_forvo(fail="hang", hang_s=3.0) as fake:
-        started = time.monotonic()
-        with pytest.raises(TransientError) as caught:
-            provider_for(fake, counter_file, timeout_s=0.5).generate(word())
-        assert time.monotonic() - started < 2.0
-    assert "0.5 s" in caught.value.message
     assert_no_key(caught.value)
 
 
@@ -436,7 +409,7 @@ def test_a_dead_or_broken_file_passes_to_the_next_pronunciation(fake: ForvoFake,
 
 
 def test_an_audio_url_saying_limit_day_reached_is_a_quota_error(fake: ForvoFake, counter_file: Path) -> None:
-    fake.files_limit_reached()
+    fake.fail_always(limit_reached(), on="files")
     with pytest.raises(QuotaError) as caught:
         provider_for(fake, counter_file, daily_limit=50).generate(word())
     assert "Limit/day reached." in caught.value.message
@@ -545,14 +518,14 @@ def run_engine(provider: ForvoPronunciations, *texts: str, backup: Backup | None
 
 
 def test_the_engine_never_retries_a_spent_quota(fake: ForvoFake, counter_file: Path) -> None:
-    fake.fail_next("limit")
+    fake.fail(limit_reached())
     (result,), waits = run_engine(provider_for(fake, counter_file, retry_attempts=3), "apple")
     assert isinstance(result.error, QuotaError) and result.attempts == 1
     assert len(fake.requests) == 1 and waits == []
 
 
 def test_the_engine_waits_out_a_429_then_succeeds(fake: ForvoFake, counter_file: Path) -> None:
-    fake.fail_next("rate_limit", retry_after=1)
+    fake.fail(rate_limited(retry_after=1))
     (result,), waits = run_engine(provider_for(fake, counter_file), "lemon")
     assert result.ok, result.error
     assert result.extension == "mp3" and result.attempts == 2
@@ -635,7 +608,7 @@ def test_the_fake_validates_like_the_real_api(fake: ForvoFake) -> None:
         refused = requests.get(f"{base}/word/cat{bad}", timeout=5)
         assert refused.status_code == 400 and refused.json()[0].startswith("Invalid value")
     assert requests.get(f"{base.replace('json', 'xml')}/word/cat", timeout=5).json()[0].startswith("Invalid value")
-    fake.fail_next("rate_limit", retry_after=3)
+    fake.fail(rate_limited(retry_after=3))
     throttled = requests.get(f"{base}/word/cat", timeout=5)
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "3"
 

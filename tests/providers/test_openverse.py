@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,9 +29,19 @@ from addon.core.media.checks import require_media
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.image.openverse import DEFAULT_BASE_URL, USER_AGENT, OpenverseImages, license_name
-from tests.fakes.openverse_fake import FakeImage, OpenverseFake, html_page, jpeg_bytes, serve_openverse
+from tests.fakes.openverse_fake import (
+    Failure,
+    FakeImage,
+    OpenverseFake,
+    forbidden,
+    html_page,
+    not_json,
+    rate_limited,
+    serve_openverse,
+    server_error,
+)
 from tests.support.job_fakes import Lookup
-from tests.support.media_samples import png_bytes
+from tests.support.media_samples import jpeg_bytes, png_bytes
 from tests.support.shipped import shipped_slice
 
 # The slice proposed for config.json; the tests build the provider from it.
@@ -224,7 +233,7 @@ def test_a_refused_token_is_an_auth_error_without_the_key() -> None:
 
 
 def test_a_revoked_application_is_an_auth_error(fake: OpenverseFake) -> None:
-    fake.fail_next("forbidden")
+    fake.fail(forbidden())
     with pytest.raises(AuthError) as caught:
         provider_for(fake, api_key=TEST_KEY).generate(image_request())
     assert "403" in caught.value.message
@@ -232,7 +241,7 @@ def test_a_revoked_application_is_an_auth_error(fake: OpenverseFake) -> None:
 
 
 def test_throttling_is_a_rate_limit_error_with_the_servers_wait(fake: OpenverseFake) -> None:
-    fake.fail_next("rate_limit", retry_after=7)
+    fake.fail(rate_limited(retry_after=7))
     with pytest.raises(RateLimitError) as caught:
         provider_for(fake, api_key=TEST_KEY).generate(image_request())
     assert caught.value.retry_after == 7
@@ -241,16 +250,16 @@ def test_throttling_is_a_rate_limit_error_with_the_servers_wait(fake: OpenverseF
 
 
 def test_a_spent_daily_allowance_is_a_quota_error(fake: OpenverseFake) -> None:
-    fake.fail_next("rate_limit", retry_after=40_000)
+    fake.fail(rate_limited(retry_after=40_000))
     with pytest.raises(QuotaError) as caught:
         provider_for(fake).generate(image_request())
     assert caught.value.provider_wide and "11 hours" in caught.value.message
     assert "providers.image.openverse.api_key" in caught.value.message
 
 
-@pytest.mark.parametrize(("failure", "said"), [("server_error", "A server error occurred"), ("unavailable", "503")])
-def test_server_trouble_is_transient(fake: OpenverseFake, failure: Any, said: str) -> None:
-    fake.fail_next(failure)
+@pytest.mark.parametrize(("failure", "said"), [(server_error(), "A server error occurred")])  # 503: test_contract.py
+def test_server_trouble_is_transient(fake: OpenverseFake, failure: Failure, said: str) -> None:
+    fake.fail(failure)
     with pytest.raises(TransientError) as caught:
         provider_for(fake, api_key=TEST_KEY).generate(image_request())
     assert not isinstance(caught.value, RateLimitError)
@@ -282,18 +291,9 @@ def test_a_base_url_that_is_not_the_api_root_names_base_url(fake: OpenverseFake)
 
 
 def test_an_answer_that_is_not_json_is_an_invalid_response(fake: OpenverseFake) -> None:
-    fake.fail_next("not_json")
+    fake.fail(not_json())
     with pytest.raises(InvalidResponseError):
         provider_for(fake).generate(image_request())
-
-
-def test_a_hanging_server_hits_timeout_s() -> None:
-    with serve_openverse(fail="hang", hang_s=3.0) as fake:
-        started = time.monotonic()
-        with pytest.raises(TransientError) as caught:
-            provider_for(fake, timeout_s=0.5).generate(image_request())
-        assert time.monotonic() - started < 2.0
-    assert "0.5 s" in caught.value.message
 
 
 def test_a_refusal_by_an_images_host_does_not_blame_the_token(fake: OpenverseFake) -> None:
@@ -307,7 +307,7 @@ def test_a_refusal_by_an_images_host_does_not_blame_the_token(fake: OpenverseFak
 
 
 def test_the_engine_waits_out_a_429_then_succeeds(fake: OpenverseFake) -> None:
-    fake.fail_next("rate_limit", retry_after=1)
+    fake.fail(rate_limited(retry_after=1))
     provider = provider_for(fake)
     waits: list[float] = []
     item = WorkItem(image_request("lemon"), ("openverse",))
@@ -320,7 +320,8 @@ def test_the_engine_waits_out_a_429_then_succeeds(fake: OpenverseFake) -> None:
 
 
 def test_an_outage_fails_the_request_for_the_next_provider() -> None:
-    with serve_openverse(fail="server_error") as fake:
+    with serve_openverse() as fake:
+        fake.fail_always(server_error())
         provider = provider_for(fake, retry_attempts=1)
         item = WorkItem(image_request("melon"), ("openverse",))
         outcome = generate_all([item], providers=Lookup(provider), cancel=threading.Event(), retry_sleep=lambda s: None)
@@ -361,12 +362,6 @@ def test_connection_reports_a_server_that_is_down() -> None:
     assert not report.ok and "cannot reach" in report.message
 
 
-def test_connection_reports_throttling(fake: OpenverseFake) -> None:
-    fake.fail_next("rate_limit", retry_after=30)
-    report = provider_for(fake).test_connection()
-    assert not report.ok and "429" in report.message
-
-
 # -- the fake itself behaves as the real API ---------------------------------------------------------
 
 
@@ -385,7 +380,7 @@ def test_the_fake_rejects_what_the_real_api_rejects(fake: OpenverseFake) -> None
     assert bad_type.json() == {"detail": {"license_type": ["License type 'free' does not exist."]}}
     anonymous_check = requests.get(f"{fake.url}/v1/rate_limit/", timeout=5)
     assert anonymous_check.status_code == 403 and anonymous_check.json() == {"detail": "Forbidden"}
-    fake.fail_next("rate_limit", retry_after=3)
+    fake.fail(rate_limited(retry_after=3))
     throttled = requests.get(search, params={"q": "a"}, timeout=5)
     assert throttled.status_code == 429 and throttled.headers["Retry-After"] == "3"
 
@@ -400,7 +395,7 @@ def test_the_fake_leaves_out_mature_images_unless_asked(fake: OpenverseFake) -> 
 
 
 def test_provider_errors_name_the_provider(fake: OpenverseFake) -> None:
-    fake.fail_next("server_error")
+    fake.fail(server_error())
     with pytest.raises(ProviderError) as caught:
         provider_for(fake).generate(image_request())
     assert caught.value.provider == "openverse"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -20,7 +19,6 @@ from addon.core.base.errors import (
     PermanentError,
     ProviderError,
     QuotaError,
-    RateLimitError,
     TransientError,
 )
 from addon.core.engine.generation import generate_all
@@ -35,6 +33,8 @@ from tests.fakes.runware_fake import (
     PROVIDER_TIMEOUT,
     RunwareFake,
     TaskFailure,
+    errors_failure,
+    rate_limited,
     serve_runware,
 )
 from tests.support.job_fakes import Lookup
@@ -263,7 +263,7 @@ def test_a_task_missing_from_the_answer_is_an_invalid_response(fake: RunwareFake
 def test_whole_request_errors_are_raised_once_for_the_batch(
     fake: RunwareFake, status: int, code: str, message: str, expected: type[ProviderError]
 ) -> None:
-    fake.fail_requests(status, code=code, message=message)
+    fake.fail(errors_failure(status, code, message))
     with pytest.raises(expected) as caught:
         make(fake).generate_batch([req(p) for p in PROMPTS[:3]])
     assert type(caught.value) is expected
@@ -281,14 +281,6 @@ def test_a_wrong_key_is_an_auth_error_naming_no_key(fake: RunwareFake) -> None:
     assert "Invalid API key" in caught.value.message
     assert "sk-test-runware-wrong-0000" not in str(caught.value)
     assert fake.api_requests[0].headers["authorization"] == "Bearer sk-test-runware-wrong-0000"
-
-
-def test_429_gives_a_rate_limit_error_with_retry_after(fake: RunwareFake) -> None:
-    fake.fail_requests(429, code="rateLimitExceeded", message="Too many requests.", retry_after="7")
-    with pytest.raises(RateLimitError) as caught:
-        make(fake).generate(req("a red apple"))
-    assert caught.value.retry_after == 7.0
-    assert_no_key(caught.value)
 
 
 @pytest.mark.parametrize(
@@ -344,7 +336,7 @@ def test_no_key_is_refused_before_sending(fake: RunwareFake) -> None:
 
 
 def test_429_retry_after_is_waited_out_by_the_engine_then_succeeds(fake: RunwareFake) -> None:
-    fake.fail_requests(429, code="rateLimitExceeded", message="Too many requests.", retry_after="1", times=1)
+    fake.fail(rate_limited(retry_after="1"))
     provider = make(fake, retry_attempts=1)
     work = [WorkItem(req(p), ("runware",)) for p in PROMPTS[:3]]
     sleeps: list[float] = []
@@ -353,16 +345,6 @@ def test_429_retry_after_is_waited_out_by_the_engine_then_succeeds(fake: Runware
     assert sleeps == [1.0, 1.0, 1.0]  # the server's Retry-After, asked of each request's backoff
     assert all(outcome.results[item.key].ok for item in work)
     assert [len(r.json()) for r in fake.api_requests] == [3, 3]  # the batch, then the batch again
-
-
-def test_a_hanging_server_hits_timeout_s(fake: RunwareFake) -> None:
-    fake.hang_s = 5.0
-    started = time.monotonic()
-    with pytest.raises(TransientError) as caught:
-        make(fake, timeout_s=0.5).generate_batch([req("a red apple"), req("a yellow banana")])
-    assert time.monotonic() - started < 3.0
-    assert "0.5" in caught.value.message
-    assert_no_key(caught.value)
 
 
 def test_a_url_that_serves_an_html_page_is_rejected(fake: RunwareFake) -> None:

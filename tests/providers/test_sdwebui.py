@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,7 +20,6 @@ from addon.core.base.errors import (
     PermanentError,
     ProviderError,
     ProviderUnavailableError,
-    RateLimitError,
     TransientError,
 )
 from addon.core.engine.generation import generate_all
@@ -34,12 +32,15 @@ from tests.fakes.sdwebui_fake import (
     OPTIONS_PATH,
     SD_MODELS_PATH,
     TXT2IMG_PATH,
+    BrokenImage,
     RunningSdWebUI,
+    out_of_memory,
+    rate_limited,
     serve_sdwebui,
-    tiny_jpeg,
-    tiny_png,
+    server_error,
 )
 from tests.support.job_fakes import Lookup
+from tests.support.media_samples import jpeg_bytes, png_bytes
 from tests.support.shipped import shipped_slice
 
 # The slice proposed for config.json; the tests build the provider from it.
@@ -256,24 +257,19 @@ def test_api_auth_is_an_auth_error_saying_it_is_not_supported(sdwebui: Callable[
 
 
 def test_out_of_memory_is_permanent_and_suggests_a_smaller_size(sdwebui: Callable[..., RunningSdWebUI]) -> None:
-    running = sdwebui(fail="out_of_memory")
+    running = sdwebui()
+    running.fail(out_of_memory())
     error = generation_error(running)
     assert isinstance(error, PermanentError)
     assert "CUDA out of memory" in error.message and "width" in error.message
 
 
 def test_another_500_is_transient_with_the_servers_message(sdwebui: Callable[..., RunningSdWebUI]) -> None:
-    running = sdwebui(fail="server_error")
+    running = sdwebui()
+    running.fail(server_error())
     error = generation_error(running)
     assert type(error) is TransientError
     assert "HTTP 500" in error.message and "NansException: A tensor with all NaNs" in error.message
-
-
-def test_a_429_is_a_rate_limit_error_with_retry_after(sdwebui: Callable[..., RunningSdWebUI]) -> None:
-    running = sdwebui(fail="rate_limit", retry_after="7")
-    error = generation_error(running)
-    assert isinstance(error, RateLimitError)
-    assert error.retry_after == 7.0
 
 
 @pytest.mark.parametrize(
@@ -286,22 +282,12 @@ def test_a_429_is_a_rate_limit_error_with_retry_after(sdwebui: Callable[..., Run
     ],
 )
 def test_an_answer_without_a_real_image_is_an_invalid_response(
-    sdwebui: Callable[..., RunningSdWebUI], failure: str, words: str
+    sdwebui: Callable[..., RunningSdWebUI], failure: BrokenImage, words: str
 ) -> None:
-    running = sdwebui(fail=failure)
+    running = sdwebui(broken_image=failure)
     error = generation_error(running)
     assert isinstance(error, InvalidResponseError)
     assert words in error.message
-
-
-def test_a_hanging_server_hits_timeout_s_as_a_transient_error(sdwebui: Callable[..., RunningSdWebUI]) -> None:
-    running = sdwebui(fail="hang", hang_s=3.0)
-    started = time.monotonic()
-    error = generation_error(running, timeout_s=0.5)
-    elapsed = time.monotonic() - started
-    assert type(error) is TransientError
-    assert "0.5 s" in error.message and "timeout_s" in error.message
-    assert 0.4 < elapsed < 2.0
 
 
 # --- through the real engine ----------------------------------------------------------------------
@@ -309,7 +295,8 @@ def test_a_hanging_server_hits_timeout_s_as_a_transient_error(sdwebui: Callable[
 
 def test_engine_waits_out_a_429_retry_after_then_succeeds(sdwebui: Callable[..., RunningSdWebUI]) -> None:
     waits: list[float] = []
-    running = sdwebui(fail="rate_limit", fail_times=1, retry_after="1")
+    running = sdwebui()
+    running.fail(rate_limited(retry_after="1"))
     provider = provider_for(running.url, requests_per_minute=6000)
     item = WorkItem(image_request(), ("sdwebui",))
     outcome = generate_all([item], providers=Lookup(provider), cancel=threading.Event(), retry_sleep=waits.append)
@@ -353,7 +340,6 @@ def test_connection_healthy_lists_models_with_one_cheap_get(webui: RunningSdWebU
         ({"api_enabled": False}, "--api"),
         ({"auth": ("user", "pw")}, "--api-auth"),
         ({"models": ()}, "no model checkpoint"),
-        ({"fail": "hang", "hang_s": 3.0}, "did not answer within 0.5 s"),
     ],
 )
 def test_connection_unhealthy_when_the_server_cannot_serve(
@@ -405,7 +391,7 @@ def test_fake_validates_like_pydantic_v1(webui: RunningSdWebUI) -> None:
 
 
 def test_fake_images_are_whole_real_images() -> None:
-    png, jpeg = tiny_png(text="hello"), tiny_jpeg()
+    png, jpeg = png_bytes(8, 8, text=(b"parameters", b"hello")), jpeg_bytes()
     require_media(MediaKind.IMAGE, png, extension="png", provider="test")
     require_media(MediaKind.IMAGE, jpeg, extension="jpg", provider="test")
     with serve_sdwebui() as running:

@@ -29,8 +29,16 @@ from addon.core.media.checks import require_media
 from addon.core.media.types import Attribution, MediaKind, MediaRequest
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.providers.image.wikimedia import DEFAULT_USER_AGENT, MAX_QUERY_CHARS, WikimediaCommons
-from tests.fakes.wikimedia_fake import KNOWN_PARAMS, CommonsFile, WikimediaFake, jpeg_bytes, serve_wikimedia
+from tests.fakes.wikimedia_fake import (
+    KNOWN_PARAMS,
+    CommonsFile,
+    WikimediaFake,
+    api_error,
+    rate_limited,
+    serve_wikimedia,
+)
 from tests.support.job_fakes import Lookup
+from tests.support.media_samples import jpeg_bytes
 from tests.support.shipped import shipped_slice
 
 USER_AGENT = "MediaFillTests/1.0 (https://example.org/media-fill-tests; tests@example.org)"
@@ -242,16 +250,9 @@ def test_a_licence_family_does_not_take_its_share_alike_sibling(fake: WikimediaF
 # --- failures ---------------------------------------------------------------------------------------
 
 
-def test_429_carries_the_servers_wait(fake: WikimediaFake) -> None:
-    fake.rate_limit(retry_after="7")
-    with pytest.raises(RateLimitError) as caught:
-        provider_for(fake).generate(ask())
-    assert caught.value.retry_after == 7.0
-
-
 def test_429_is_waited_out_through_the_engine_and_then_succeeds(fake: WikimediaFake) -> None:
     fake.add("red apple", apple())
-    fake.rate_limit(retry_after="1")
+    fake.fail(rate_limited(retry_after="1"))
     waits: list[float] = []
     work = [WorkItem(ask(), ("wikimedia",))]
     started = time.monotonic()
@@ -279,7 +280,7 @@ def test_maxlag_is_a_transient_error_with_the_servers_wait(fake: WikimediaFake) 
 
 def test_maxlag_is_waited_out_through_the_engine(fake: WikimediaFake) -> None:
     fake.add("red apple", apple())
-    fake.api_error("maxlag", "Waiting for 10.64.48.35: 7 seconds lagged.", headers={"Retry-After": "5"})
+    fake.fail(api_error("maxlag", "Waiting for 10.64.48.35: 7 seconds lagged.", headers={"Retry-After": "5"}))
     waits: list[float] = []
     outcome = generate_all(
         [WorkItem(ask(), ("wikimedia",))],
@@ -303,7 +304,7 @@ def test_maxlag_is_waited_out_through_the_engine(fake: WikimediaFake) -> None:
 def test_the_error_envelope_maps_to_its_class(
     fake: WikimediaFake, code: str, info: str, error_class: type[ProviderError]
 ) -> None:
-    fake.api_error(code, info)
+    fake.fail(api_error(code, info))
     with pytest.raises(ProviderError) as caught:
         provider_for(fake).generate(ask())
     assert type(caught.value) is error_class
@@ -312,7 +313,7 @@ def test_the_error_envelope_maps_to_its_class(
 
 
 def test_the_error_envelope_of_format_version_1_is_read_too(fake: WikimediaFake) -> None:
-    fake.api_error("badvalue", 'Unrecognized value for parameter "prop": imageinfos.', v2=False)
+    fake.fail(api_error("badvalue", 'Unrecognized value for parameter "prop": imageinfos.', v2=False))
     with pytest.raises(PermanentError, match="badvalue"):
         provider_for(fake).generate(ask())
 
@@ -331,30 +332,15 @@ def test_a_blank_user_agent_is_replaced_by_the_default(fake: WikimediaFake) -> N
     assert fake.api_requests[0].headers["user-agent"] == DEFAULT_USER_AGENT
 
 
-def test_a_server_error_is_transient(fake: WikimediaFake) -> None:
-    fake.server_error(503)
-    with pytest.raises(TransientError, match="503"):
-        provider_for(fake).generate(ask())
-
-
 def test_a_wrong_base_url_is_a_config_error(fake: WikimediaFake) -> None:
     provider = provider_for(fake, base_url=fake.url.replace("/w/api.php", "/api.php"))
     with pytest.raises(ConfigError, match="base_url"):
         provider.generate(ask())
 
 
-def test_a_hanging_api_hits_timeout_s(fake: WikimediaFake) -> None:
-    fake.add("red apple", apple())
-    fake.api_delay_s = 3
-    started = time.monotonic()
-    with pytest.raises(TransientError, match=r"0\.5 s"):
-        provider_for(fake, timeout_s=0.5).generate(ask())
-    assert time.monotonic() - started < 2.5
-
-
 def test_a_hanging_thumbnail_hits_timeout_s(fake: WikimediaFake) -> None:
     fake.add("red apple", apple())
-    fake.file_delay_s = 3
+    fake.hang(on="files")
     started = time.monotonic()
     with pytest.raises(TransientError):
         provider_for(fake, timeout_s=0.5).generate(ask())
@@ -399,7 +385,7 @@ def test_connection_reports_a_refused_user_agent(fake: WikimediaFake) -> None:
 
 
 def test_connection_reports_an_error_envelope(fake: WikimediaFake) -> None:
-    fake.api_error("readapidenied", "You need read permission to use this module.")
+    fake.fail(api_error("readapidenied", "You need read permission to use this module."))
     report = provider_for(fake).test_connection()
     assert not report.ok and "read permission" in report.message
 

@@ -1,7 +1,7 @@
 """Scripted failures for the fake servers under ``tests/fakes``: one implementation, shared.
 
-A fake keeps a `FailureScript` and answers its tests' ``fail`` / ``fail_always`` / ``hang`` /
-``stop_failing`` through it; while serving it asks `FailureScript.next_failure` whether a request
+Every fake keeps a `FailureScript` and answers its tests' ``fail`` / ``fail_always`` / ``hang`` /
+``stop_failing`` through it (the same four words on every fake, each taking a `Failure`); while serving it asks `FailureScript.next_failure` whether a request
 should fail, and `FailureScript.answer` turns that failure into a reply (or, for a hang, waits
 first). `Failure` is the usual failure: a status, body and headers, or no answer at all.
 
@@ -19,9 +19,9 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, Protocol, TypeVar
+from typing import ClassVar, Generic, Protocol, TypeVar
 
-from tests.support.fake_http import Reply
+from tests.support.fake_http import Recorded, Reply
 
 ANY = "any"
 """The endpoint name a scripted failure is given to answer every endpoint."""
@@ -49,9 +49,35 @@ class Failure:
     headers: Mapping[str, str] = field(default_factory=dict)
     hang: bool = False
 
+    @classmethod
+    def of_reply(cls, reply: Reply) -> Failure:
+        """The failure that answers ``reply`` (its status, body and headers)."""
+        return cls(reply.status, reply.body, dict(reply.headers))
+
     def reply(self) -> Reply:
         """The answer: ``status``, ``body`` and ``headers`` as given."""
         return Reply(self.status, self.body, dict(self.headers))
+
+
+class FailingFake(Protocol):
+    """What every fake under ``tests/fakes`` offers its tests: the four words of a failure script,
+    and the requests it received.
+
+    ``on`` names the fake's endpoint (its own names; `ANY` for every one; each fake has its default).
+    """
+
+    def fail(self, failure: Failure, *, times: int = ..., on: str = ...) -> None: ...
+
+    def fail_always(self, failure: Failure, *, on: str = ...) -> None: ...
+
+    def hang(self, *, times: int | None = ..., on: str = ...) -> None: ...
+
+    def stop_failing(self) -> None: ...
+
+    @property
+    def requests(self) -> list[Recorded]:
+        """Every request it received, in order."""
+        ...
 
 
 F = TypeVar("F", bound=ScriptedFailure)
@@ -139,3 +165,29 @@ class FailureScript(Generic[F]):
         self.stop_failing()
         self._released.set()
         self._released = threading.Event()
+
+
+class ScriptedFailures:
+    """The four words of `FailingFake` for a fake that keeps its `FailureScript` in ``_failures``
+    (a base class). ``failing_endpoint`` is the endpoint ``on`` means when a test names none; each
+    fake's docstring lists its endpoints."""
+
+    failing_endpoint: ClassVar[str] = ANY
+    _failures: FailureScript[Failure]
+
+    def fail(self, failure: Failure, *, times: int = 1, on: str = "") -> None:
+        """Answer the next ``times`` requests of ``on`` with ``failure``, after any queued before."""
+        self._failures.fail(failure, times=times, on=on or self.failing_endpoint)
+
+    def fail_always(self, failure: Failure, *, on: str = "") -> None:
+        """Answer every request of ``on`` with ``failure`` (until `stop_failing`)."""
+        self._failures.fail_always(failure, on=on or self.failing_endpoint)
+
+    def hang(self, *, times: int | None = None, on: str = "") -> None:
+        """Give no answer (until the fake's ``hang_s`` passes, or it is reset or stops) to the next
+        ``times`` requests of ``on`` (every one when None)."""
+        self._failures.hang(times=times, on=on or self.failing_endpoint)
+
+    def stop_failing(self) -> None:
+        """Forget every scripted failure (a request already hanging still hangs)."""
+        self._failures.stop_failing()

@@ -1,20 +1,28 @@
 """sniff_audio / sniff_image / require_media on real audio from espeak-ng and lame, on small but complete
-files of the other formats built here byte by byte, and on the things servers send instead of media:
+files of the other formats built byte by byte (tests/support/media_samples.py), and on the things servers send instead of media:
 error pages, JSON, empty and cut-short bodies."""
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import struct
-import zlib
 
 import pytest
 
 from addon.core.base.errors import InvalidResponseError
 from addon.core.media.checks import DEFAULT_MAX_MEDIA_BYTES, require_audio, require_media, sniff_audio, sniff_image
 from addon.core.media.types import MediaKind
+from tests.support.media_samples import (
+    flac_bytes,
+    gif_bytes,
+    jpeg_bytes,
+    m4a_bytes,
+    ogg_opus_bytes,
+    ogg_vorbis_headers,
+    png_bytes,
+    webp_bytes,
+)
 
 IMAGE, AUDIO = MediaKind.IMAGE, MediaKind.AUDIO
 
@@ -31,162 +39,12 @@ JSON_ERROR = json.dumps(
         }
     }
 ).encode()
+# Keeps the sample PNG's cut-short forms over the media check's 64-byte floor.
+COMMENT = (b"Comment", b"a picture made for the media check tests")
 S3_ERROR = (
     b'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code>'
     b"<Message>Request has expired</Message></Error>"
 )
-
-
-# Sample files: each is complete and decodable unless its docstring says otherwise.
-
-
-def png_bytes(width: int = 8, height: int = 8, *, comment: bytes = b"") -> bytes:
-    """An RGB PNG: signature, IHDR, a tEXt chunk when there is a ``comment``, one zlib IDAT, IEND."""
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
-        return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
-
-    rows = b"".join(b"\x00" + bytes([200, 30, 8 * y]) * width for y in range(height))
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-        + (chunk(b"tEXt", b"Comment\x00" + comment) if comment else b"")
-        + chunk(b"IDAT", zlib.compress(rows))
-        + chunk(b"IEND", b"")
-    )
-
-
-def jpeg_bytes() -> bytes:
-    """A baseline JPEG of one flat grey 8x8 block: one-symbol Huffman tables (DC category 0 and AC
-    end-of-block, both coded as the single bit 0), so the whole scan is one byte."""
-
-    def segment(marker: int, payload: bytes) -> bytes:
-        return struct.pack(">BBH", 0xFF, marker, len(payload) + 2) + payload
-
-    one_code_of_length_1 = b"\x01" + b"\x00" * 15 + b"\x00"  # BITS counts, then the one symbol (0)
-    return (
-        b"\xff\xd8"
-        + segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
-        + segment(0xDB, b"\x00" + b"\x01" * 64)
-        + segment(0xC0, struct.pack(">BHHB", 8, 8, 8, 1) + b"\x01\x11\x00")
-        + segment(0xC4, b"\x00" + one_code_of_length_1)
-        + segment(0xC4, b"\x10" + one_code_of_length_1)
-        + segment(0xDA, b"\x01\x01\x00\x00\x3f\x00")
-        + b"\x3f"  # DC "0", EOB "0", padded with 1 bits
-        + b"\xff\xd9"
-    )
-
-
-def gif_bytes() -> bytes:
-    """A 1x1 GIF89a with a two-colour table and a comment (which brings it over the minimum size)."""
-    comment = b"a one-pixel picture made for the media check tests"
-    return (
-        b"GIF89a"
-        + struct.pack("<HHBBB", 1, 1, 0x80, 0, 0)
-        + b"\x00\x00\x00\xff\xff\xff"
-        + b"\x21\xfe"
-        + bytes([len(comment)])
-        + comment
-        + b"\x00"
-        + b"\x2c"
-        + struct.pack("<HHHHB", 0, 0, 1, 1, 0)
-        + b"\x02\x02\x44\x01\x00"  # LZW minimum code size 2; clear, pixel 0, end
-        + b"\x3b"
-    )
-
-
-# A 1x1 lossless VP8L bitstream (the image Modernizr uses to detect WebP support).
-_VP8L_1X1 = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")[12:]
-
-
-def webp_bytes() -> bytes:
-    """Extended WebP: VP8X (alpha + XMP flags), the VP8L image, an XMP chunk."""
-
-    def chunk(kind: bytes, payload: bytes) -> bytes:
-        return kind + struct.pack("<I", len(payload)) + payload + b"\x00" * (len(payload) % 2)
-
-    vp8x = chunk(b"VP8X", bytes([0x14, 0, 0, 0]) + (0).to_bytes(3, "little") * 2)
-    xmp = chunk(b"XMP ", b'<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
-    body = b"WEBP" + vp8x + _VP8L_1X1 + xmp
-    return b"RIFF" + struct.pack("<I", len(body)) + body
-
-
-def _ogg_crc(data: bytes) -> int:
-    crc = 0
-    for byte in data:
-        crc ^= byte << 24
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x04C11DB7) if crc & 0x80000000 else crc << 1
-            crc &= 0xFFFFFFFF
-    return crc
-
-
-def ogg_page(packet: bytes, *, sequence: int, flags: int = 0, granule: int = 0) -> bytes:
-    """One Ogg page holding one packet of under 255 bytes, with its CRC."""
-    header = b"OggS" + struct.pack("<BBqII", 0, flags, granule, 0x4D46, sequence) + b"\x00" * 4
-    page = header + bytes([1, len(packet)]) + packet
-    return page[:22] + struct.pack("<I", _ogg_crc(page)) + page[26:]
-
-
-def opus_bytes() -> bytes:
-    """Ogg Opus: OpusHead, OpusTags, one 20 ms CELT silence frame."""
-    head = b"OpusHead" + struct.pack("<BBHIhB", 1, 1, 312, 48000, 0, 0)
-    vendor = b"media-fill tests"
-    tags = b"OpusTags" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 0)
-    return (
-        ogg_page(head, sequence=0, flags=0x02)
-        + ogg_page(tags, sequence=1)
-        + ogg_page(b"\xf8\xff\xfe", sequence=2, flags=0x04, granule=960)
-    )
-
-
-def ogg_vorbis_bytes() -> bytes:
-    """The start of an Ogg Vorbis file: identification and comment headers. Not playable: the setup
-    header (codebooks, kilobytes) is beyond a hand-made sample, and the check reads the first page."""
-    identification = b"\x01vorbis" + struct.pack("<IBIiiiBB", 0, 1, 44100, 0, 64000, 0, 0xB8, 1)
-    vendor = b"media-fill tests"
-    comment = b"\x03vorbis" + struct.pack("<I", len(vendor)) + vendor + struct.pack("<I", 0) + b"\x01"
-    return ogg_page(identification, sequence=0, flags=0x02) + ogg_page(comment, sequence=1)
-
-
-def _crc8(data: bytes) -> int:
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
-    return crc
-
-
-def _crc16(data: bytes) -> int:
-    crc = 0
-    for byte in data:
-        crc ^= byte << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x8005) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-    return crc
-
-
-def flac_bytes(*, streaminfo: bool = True) -> bytes:
-    """FLAC, 44.1 kHz 16-bit mono: STREAMINFO, a PADDING block, one frame of 192 silent samples
-    (a CONSTANT subframe). ``streaminfo=False`` leaves out STREAMINFO (a broken file)."""
-    info = struct.pack(">HH", 192, 192) + b"\x00" * 6 + (44100 << 44 | 15 << 36 | 192).to_bytes(8, "big")
-    info += b"\x00" * 16  # MD5 unknown
-    blocks = b"\x00" + len(info).to_bytes(3, "big") + info if streaminfo else b""
-    blocks += b"\x81" + (64).to_bytes(3, "big") + b"\x00" * 64  # last block: PADDING
-    header = b"\xff\xf8\x19\x08\x00"  # sync, 192 samples, 44.1 kHz, mono, 16 bit, frame 0
-    frame = header + bytes([_crc8(header)]) + b"\x00\x00\x00"  # CONSTANT subframe, value 0
-    frame += struct.pack(">H", _crc16(frame))
-    return b"fLaC" + blocks + frame
-
-
-def m4a_bytes(major: bytes = b"M4A ", *compatible: bytes) -> bytes:
-    """The top-level boxes of an ISO base media file: ftyp with the given brands, free, mdat. Not
-    playable (no moov sample tables); the check reads the ftyp box."""
-    brands = major + b"\x00\x00\x02\x00" + b"".join(compatible or (major, b"isom"))
-    ftyp = struct.pack(">I", 8 + len(brands)) + b"ftyp" + brands
-    return ftyp + struct.pack(">I", 16) + b"free" + b"\x00" * 8 + struct.pack(">I", 72) + b"mdat" + b"\x21" * 64
 
 
 def with_riff_size(data: bytes, size: int) -> bytes:
@@ -217,7 +75,7 @@ def test_mp3_with_id3_tag_sniffs_as_mp3(mp3_with_id3_bytes: bytes) -> None:
 @pytest.mark.parametrize(
     ("data", "extension"),
     [
-        pytest.param(png_bytes(), "png", id="png"),
+        pytest.param(png_bytes(8, 8, text=COMMENT), "png", id="png"),
         pytest.param(jpeg_bytes(), "jpg", id="jpg"),
         pytest.param(jpeg_bytes(), "jpeg", id="jpeg-label"),
         pytest.param(jpeg_bytes(), "JPG", id="upper-case-label"),
@@ -234,9 +92,9 @@ def test_each_image_format_is_accepted(data: bytes, extension: str) -> None:
 @pytest.mark.parametrize(
     ("data", "sniffed", "extension"),
     [
-        pytest.param(opus_bytes(), "opus", "opus", id="opus"),
-        pytest.param(opus_bytes(), "opus", "ogg", id="opus-labelled-ogg"),
-        pytest.param(ogg_vorbis_bytes(), "ogg", "ogg", id="ogg-vorbis"),
+        pytest.param(ogg_opus_bytes(), "opus", "opus", id="opus"),
+        pytest.param(ogg_opus_bytes(), "opus", "ogg", id="opus-labelled-ogg"),
+        pytest.param(ogg_vorbis_headers(), "ogg", "ogg", id="ogg-vorbis"),
         pytest.param(flac_bytes(), "flac", "flac", id="flac"),
         pytest.param(m4a_bytes(b"M4A "), "m4a", "m4a", id="m4a-brand-M4A"),
         pytest.param(m4a_bytes(b"mp42", b"mp41", b"isom"), "m4a", "m4a", id="m4a-brand-mp42"),
@@ -260,7 +118,7 @@ def test_wav_from_a_stream_with_an_unknown_length_is_accepted(wav_bytes: bytes) 
 @pytest.mark.parametrize("padding", [b"\x00", b"\x00\x00\x00\x00", b"\r\n", b" \n", b"\x00" * 16])
 def test_padding_after_the_end_marker_is_accepted(padding: bytes) -> None:
     require_media(IMAGE, jpeg_bytes() + padding, extension="jpg", provider="images")
-    require_media(IMAGE, png_bytes() + padding, extension="png", provider="images")
+    require_media(IMAGE, png_bytes(8, 8, text=COMMENT) + padding, extension="png", provider="images")
     require_media(IMAGE, gif_bytes() + padding, extension="gif", provider="images")
 
 
@@ -277,12 +135,12 @@ def test_heic_and_avif_in_the_same_container_are_not_m4a() -> None:
 @pytest.mark.parametrize(
     ("kind", "data", "actual", "label"),
     [
-        pytest.param(IMAGE, png_bytes(), "png", "jpg", id="png-as-jpg"),
+        pytest.param(IMAGE, png_bytes(8, 8, text=COMMENT), "png", "jpg", id="png-as-jpg"),
         pytest.param(IMAGE, jpeg_bytes(), "jpg", "png", id="jpg-as-png"),
         pytest.param(IMAGE, gif_bytes(), "gif", "webp", id="gif-as-webp"),
         pytest.param(IMAGE, webp_bytes(), "webp", "png", id="webp-as-png"),
-        pytest.param(AUDIO, opus_bytes(), "opus", "mp3", id="opus-as-mp3"),
-        pytest.param(AUDIO, ogg_vorbis_bytes(), "ogg", "opus", id="vorbis-as-opus"),
+        pytest.param(AUDIO, ogg_opus_bytes(), "opus", "mp3", id="opus-as-mp3"),
+        pytest.param(AUDIO, ogg_vorbis_headers(), "ogg", "opus", id="vorbis-as-opus"),
         pytest.param(AUDIO, flac_bytes(), "flac", "wav", id="flac-as-wav"),
         pytest.param(AUDIO, m4a_bytes(), "m4a", "mp3", id="m4a-as-mp3"),
     ],
@@ -312,7 +170,7 @@ def test_wrong_expected_type_is_rejected(
 
 def test_an_image_where_audio_was_asked_for_says_what_it_is() -> None:
     with pytest.raises(InvalidResponseError, match="not audio \\(they are a png image\\)"):
-        require_media(AUDIO, png_bytes(), extension="mp3", provider="speech")
+        require_media(AUDIO, png_bytes(8, 8, text=COMMENT), extension="mp3", provider="speech")
     with pytest.raises(InvalidResponseError, match="not an image \\(they are flac audio\\)"):
         require_media(IMAGE, flac_bytes(), extension="png", provider="images")
 
@@ -393,7 +251,7 @@ def test_an_empty_body_is_rejected(kind: MediaKind) -> None:
     )
 
 
-@pytest.mark.parametrize("data", [png_bytes()[:10], b"\xff\xfb\x90\x64" + b"\x00" * 6, b"\x00" * 63])
+@pytest.mark.parametrize("data", [png_bytes(8, 8, text=COMMENT)[:10], b"\xff\xfb\x90\x64" + b"\x00" * 6, b"\x00" * 63])
 def test_an_implausibly_small_body_is_rejected(data: bytes) -> None:
     kind = IMAGE if data.startswith(b"\x89PNG") else AUDIO
     with pytest.raises(InvalidResponseError, match=f"only {len(data)} bytes, implausibly small"):
@@ -409,21 +267,21 @@ def test_truncated_real_audio_is_rejected(wav_bytes: bytes, mp3_bytes: bytes, si
 
 
 def test_a_body_over_the_default_cap_is_rejected() -> None:
-    data = png_bytes() + b"\x00" * DEFAULT_MAX_MEDIA_BYTES
+    data = png_bytes(8, 8, text=COMMENT) + b"\x00" * DEFAULT_MAX_MEDIA_BYTES
     expected = f"returned more than the 20 MiB limit for media ({len(data):,} bytes)"
     with pytest.raises(InvalidResponseError, match=re.escape(expected)):
         require_media(IMAGE, data, extension="png", provider="srv")
 
 
 def test_the_cap_is_the_callers_to_set(mp3_bytes: bytes) -> None:
-    data = png_bytes()
+    data = png_bytes(8, 8, text=COMMENT)
     require_media(IMAGE, data, extension="png", provider="srv", max_bytes=len(data))
     expected = f"returned more than the {len(data) - 1} bytes limit for media ({len(data)} bytes)"
     with pytest.raises(InvalidResponseError, match=re.escape(expected)):
         require_media(IMAGE, data, extension="png", provider="srv", max_bytes=len(data) - 1)
     with pytest.raises(InvalidResponseError, match="limit"):
         require_audio(mp3_bytes, expected="mp3", provider="srv", max_bytes=1000)
-    huge = png_bytes(comment=b"x" * DEFAULT_MAX_MEDIA_BYTES)
+    huge = png_bytes(8, 8, text=(b"Comment", b"x" * DEFAULT_MAX_MEDIA_BYTES))
     with pytest.raises(InvalidResponseError, match="limit"):
         require_media(IMAGE, huge, extension="png", provider="srv")
     require_media(IMAGE, huge, extension="png", provider="srv", max_bytes=None)
@@ -435,8 +293,8 @@ def test_the_cap_is_the_callers_to_set(mp3_bytes: bytes) -> None:
 @pytest.mark.parametrize(
     ("kind", "data", "label", "reason"),
     [
-        pytest.param(IMAGE, png_bytes()[:-12], "png", "no IEND chunk", id="png-without-iend"),
-        pytest.param(IMAGE, png_bytes()[:-5], "png", "no IEND chunk", id="png-cut-in-iend"),
+        pytest.param(IMAGE, png_bytes(8, 8, text=COMMENT)[:-12], "png", "no IEND chunk", id="png-without-iend"),
+        pytest.param(IMAGE, png_bytes(8, 8, text=COMMENT)[:-5], "png", "no IEND chunk", id="png-cut-in-iend"),
         pytest.param(IMAGE, jpeg_bytes()[:-2], "jpg", "no end-of-image marker", id="jpeg-without-eoi"),
         pytest.param(IMAGE, jpeg_bytes()[:-10] + b"\x00" * 8, "jpg", "no end-of-image", id="jpeg-cut-then-zeros"),
         pytest.param(IMAGE, jpeg_bytes() + b"\x00" * 17, "jpg", "no end-of-image", id="jpeg-padded-too-far"),
@@ -444,11 +302,17 @@ def test_the_cap_is_the_callers_to_set(mp3_bytes: bytes) -> None:
         pytest.param(IMAGE, gif_bytes()[:-8], "gif", "no trailer byte", id="gif-cut-in-image"),
         pytest.param(IMAGE, webp_bytes()[:-20], "webp", "only", id="webp-cut"),
         pytest.param(AUDIO, flac_bytes(streaminfo=False), "flac", "no STREAMINFO", id="flac-without-streaminfo"),
-        pytest.param(AUDIO, b"OggS\x00\x00" + opus_bytes()[6:], "opus", "stream start", id="ogg-not-first-page"),
+        pytest.param(AUDIO, b"OggS\x00\x00" + ogg_opus_bytes()[6:], "opus", "stream start", id="ogg-not-first-page"),
         pytest.param(AUDIO, b"ID3\x04\x00\x00\x00\x00\x10\x00" + b"\x00" * 200, "mp3", "ID3 tag", id="id3-only"),
         pytest.param(AUDIO, m4a_bytes()[:20], "m4a", "implausibly small", id="m4a-cut-in-ftyp"),
         pytest.param(AUDIO, b"\x00\x00\x10\x00" + m4a_bytes()[4:], "m4a", "broken ftyp", id="m4a-ftyp-too-long"),
-        pytest.param(IMAGE, png_bytes()[:12] + b"tEXt" + png_bytes()[16:], "png", "no IHDR", id="png-ihdr-not-first"),
+        pytest.param(
+            IMAGE,
+            png_bytes(8, 8, text=COMMENT)[:12] + b"tEXt" + png_bytes(8, 8, text=COMMENT)[16:],
+            "png",
+            "no IHDR",
+            id="png-ihdr-not-first",
+        ),
         pytest.param(IMAGE, webp_bytes()[:12] + b"JUNK" + webp_bytes()[16:], "webp", "no VP8", id="webp-no-image"),
     ],
 )

@@ -19,9 +19,10 @@ from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.registry import ProviderRegistry
 from addon.providers.http.status import parse_retry_after
 from tests.support.loopback_speech import LoopbackSpeech
+from tests.support.media_samples import silent_mp3
 from tests.support.rate_limited_server import RateLimitedServer, serve_rate_limited
 
-MP3 = (b"\xff\xfb\x90\x64" + b"\x00" * 413) * 10  # silent MPEG-1 Layer III frames
+MP3 = silent_mp3()
 
 
 def speak(

@@ -15,6 +15,8 @@ import abc
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+import requests
+
 from ...core.provider_system.media_provider import MediaProvider
 from .client import HttpClient
 from .download import download_media
@@ -43,6 +45,11 @@ class HttpProvider(MediaProvider, abc.ABC):
     def probe_timeout_s(self) -> float:
         """``timeout_s``, but never more than `probe_timeout_cap_s`, for a connection test's call."""
         return min(self.timeout_s, self.probe_timeout_cap_s)
+
+    def probe_get(self, url: str, **kwargs: Any) -> requests.Response:
+        """A connection test's ``GET url``: `HttpClient.send` waiting at most `probe_timeout_s`
+        (``kwargs`` as ``send`` takes them: headers, params, ``error``…)."""
+        return self._http.send("GET", url, timeout_s=self.probe_timeout_s, **kwargs)
 
     def download(self, url: str) -> tuple[bytes, str]:
         """``(data, extension)`` of the media at ``url`` (of this provider's kind), checked as

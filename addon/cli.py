@@ -68,9 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--resume", metavar="JOB_ID", help="finish an interrupted job")
     which.add_argument("--retry-failed", metavar="JOB_ID", help="redo only the failures of a job")
     fill.add_argument("--fresh", action="store_true", help="make new media even where earlier jobs made it")
-    fill.add_argument("--state-dir", type=Path, default=None, help="where job journals and the reuse index live")
-    fill.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
-    fill.add_argument("--json", action="store_true", help="print one JSON report object on stdout")
+    _add_job_options(fill)
     word_import = commands.add_parser("import", help="create notes from a CSV or JSON word list (and fill them)")
     word_import.add_argument("--collection", required=True, type=Path, help="path to collection.anki2")
     word_import.add_argument("--file", required=True, type=Path, help="the word list: CSV with a header row, or JSON")
@@ -86,9 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     word_import.add_argument("--encoding", default=None, help="the file's encoding (default: detected)")
     word_import.add_argument("--allow-duplicates", action="store_true", help="add rows the deck already has")
     word_import.add_argument("--fill", action="store_true", help="fill the new notes' media right away")
-    word_import.add_argument("--state-dir", type=Path, default=None, help="where job journals and the reuse index live")
-    word_import.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
-    word_import.add_argument("--json", action="store_true", help="print one JSON report object on stdout")
+    _add_job_options(word_import)
     providers = commands.add_parser("providers", help="list every known provider and whether it is ready")
     check = commands.add_parser("check", help="test every enabled provider's connection")
     for command in (fill, word_import, providers, check):
@@ -99,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--log-file", type=Path, default=None, help="where to write the log (rotated)")
     check.add_argument("--timeout", type=float, default=None, help="seconds each check may take")
     return parser
+
+
+def _add_job_options(command: argparse.ArgumentParser) -> None:
+    """The options of the commands that run a job (``fill``, ``import``): state, config, JSON report."""
+    command.add_argument("--state-dir", type=Path, default=None, help="where job journals and the reuse index live")
+    command.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
+    command.add_argument("--json", action="store_true", help="print one JSON report object on stdout")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

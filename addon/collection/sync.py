@@ -37,10 +37,9 @@ from ..core.job.report import JobReport, TargetError
 from ..core.media.checks import require_media
 from ..core.media.naming import media_file_name
 from ..core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
-from ..core.provider_system.sync_provider import Fingerprint, SyncProvider
+from ..core.provider_system.sync_provider import StoreOptions, SyncProvider
 from ..core.state.journal_records import WritingEntry
-from ..core.state.journal_writer import JobJournal
-from ..core.state.reuse_index import ReuseIndex, reuse_key
+from ..core.state.reuse_index import reuse_key
 from ..core.text.cleaning import clean_source_text, printable_text
 
 log = get_logger(__name__)
@@ -127,10 +126,7 @@ class CollectionSync(SyncProvider[OpChanges]):
     def __init__(self, col: Collection) -> None:
         self._col = col
         self._plan = Plan()
-        self._journal: JobJournal | None = None
-        self._reuse: ReuseIndex | None = None
-        self._fingerprint: Fingerprint | None = None
-        self._max_media_bytes: int | None = None
+        self._options = StoreOptions()
         self._targets: dict[str, list[Target]] = {}
         self._file_names: dict[str, str] = {}
         self._handled: set[str] = set()
@@ -158,20 +154,9 @@ class CollectionSync(SyncProvider[OpChanges]):
     def discard_partial_writes(self, writing: Iterable[WritingEntry]) -> list[str]:
         return remove_partial_writes(self._col.media.dir(), writing)
 
-    def begin(
-        self,
-        plan: Plan,
-        *,
-        journal: JobJournal | None = None,
-        reuse: ReuseIndex | None = None,
-        fingerprint: Fingerprint | None = None,
-        max_media_bytes: int | None = None,
-    ) -> None:
+    def begin(self, plan: Plan, *, options: StoreOptions | None = None) -> None:
         self._plan = plan
-        self._journal = journal
-        self._reuse = reuse
-        self._fingerprint = fingerprint
-        self._max_media_bytes = max_media_bytes
+        self._options = options or StoreOptions()
         self._targets = plan.targets_by_key()
         self._file_names = {key: ready.file_name for key, ready in plan.ready.items()}
         self._handled = set()
@@ -211,8 +196,8 @@ class CollectionSync(SyncProvider[OpChanges]):
         self.report.notes_changed = len(self._changed_ids)
         if changed:
             self._last_changes = self._update_in_undo_entry(changed)
-        if done and self._journal is not None:
-            self._journal.record_targets_done(done)
+        if done and self._options.journal is not None:
+            self._options.journal.record_targets_done(done)
         return self._last_changes if changed else OpChanges()
 
     def _store_result(
@@ -226,8 +211,9 @@ class CollectionSync(SyncProvider[OpChanges]):
     ) -> None:
         targets = self._targets.get(key, [])
         if not result.ok:
-            if self._journal is not None and result.error is not None:
-                self._journal.record_failed(
+            journal = self._options.journal
+            if journal is not None and result.error is not None:
+                journal.record_failed(
                     key=key,
                     provider=result.provider,
                     error_class=type(result.error).__name__,
@@ -242,7 +228,7 @@ class CollectionSync(SyncProvider[OpChanges]):
                 result.data or b"",
                 extension=result.extension,
                 provider=result.provider,
-                max_bytes=self._max_media_bytes,
+                max_bytes=self._options.max_media_bytes,
             )
         except InvalidResponseError as exc:
             for target in targets:
@@ -329,8 +315,8 @@ class CollectionSync(SyncProvider[OpChanges]):
                     report.errors.append(TargetError(target.note_id, target.field, carried.provider, carried.message))
                 else:
                     report.not_started += 1
-        if self._journal is not None:
-            self._journal.record_end(cancelled=report.cancelled, counts=report.counts())
+        if self._options.journal is not None:
+            self._options.journal.record_end(cancelled=report.cancelled, counts=report.counts())
         return self._last_changes, report
 
     def _load_note(self, note_id: int) -> Note | None:
@@ -356,20 +342,21 @@ class CollectionSync(SyncProvider[OpChanges]):
             extension=result.extension,
         )
         sha1 = hashlib.sha1(data).hexdigest()
-        if self._journal is not None:
+        journal, reuse, fingerprint = self._options.journal, self._options.reuse, self._options.fingerprint
+        if journal is not None:
             expected = expected_file_name(self._col.media.dir(), desired, sha1=sha1)
             if expected is not None:
-                self._journal.record_writing(key=key, desired_name=expected, size=len(data), sha1=sha1)
+                journal.record_writing(key=key, desired_name=expected, size=len(data), sha1=sha1)
         file_name = self._col.media.write_data(desired, data)
         self._file_names[key] = file_name
-        if self._journal is not None:
-            self._journal.record_stored(key=key, file_name=file_name, provider=result.provider)
-        if self._reuse is not None and self._fingerprint is not None:
-            self._reuse.record(
+        if journal is not None:
+            journal.record_stored(key=key, file_name=file_name, provider=result.provider)
+        if reuse is not None and fingerprint is not None:
+            reuse.record(
                 key=reuse_key(
                     provider=result.provider,
                     cache_key=request.cache_key,
-                    fingerprint=self._fingerprint(request.kind, result.provider),
+                    fingerprint=fingerprint(request.kind, result.provider),
                 ),
                 file_name=file_name,
                 provider=result.provider,

@@ -148,10 +148,8 @@ class OpenAIProvider(HttpProvider, abc.ABC):
         return probe_health(self, self._check_model)
 
     def _check_model(self) -> str:
-        response = self._http.send(
-            "GET",
+        response = self.probe_get(
             f"{self.base_url}/models/{urllib.parse.quote(self.model, safe='')}",
-            timeout_s=self.probe_timeout_s,
             headers=self._headers(),
             error=self._api_error,
         )

@@ -21,6 +21,7 @@ from addon.core.media.checks import sniff_audio
 from addon.core.media.naming import media_file_name
 from addon.core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
 from addon.core.provider_system.registry import ProviderRegistry
+from addon.core.provider_system.sync_provider import StoreOptions
 from tests.support.media_samples import png_bytes
 from tests.support.notes_helpers import add_basic, make_config
 
@@ -265,3 +266,20 @@ def test_an_images_credit_goes_in_the_attribution_field_escaped(col: Collection)
     assert note["Front"].startswith("apple ")
     assert "&lt;script&gt;" in note["Front"] and "<script>" not in note["Front"]
     assert "CC BY-SA 4.0" in note["Front"]
+
+
+def test_a_file_over_the_stores_size_limit_is_not_written(col: Collection) -> None:
+    """`StoreOptions.max_media_bytes` is checked again at write time: the target fails, nothing is written."""
+    (nid,) = add_basic(col, "apple")
+    request = MediaRequest(kind=MediaKind.IMAGE, text="apple", language="en")
+    work = WorkItem(request, ("wikimedia",))
+    target = Target(nid, "Back", MediaKind.IMAGE, FillMode.SKIP, work=work, source_text="apple")
+    data = png_bytes()
+    result = MediaResult(request=request, provider="wikimedia", data=data, extension="png")
+    sync = CollectionSync(col)
+    sync.begin(Plan(targets=[target]), options=StoreOptions(max_media_bytes=len(data) - 1))
+    sync.store_chunk([Finished(work, result)])
+    _, report = sync.finish(GenerationOutcome())
+    assert (report.filled, report.failed) == (0, 1)
+    assert back(col, nid) == ""
+    assert not any(media_dir(col).iterdir())

@@ -19,9 +19,8 @@ from addon.core.job.report import JobReport
 from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.data_provider import MemoryNotes
 from addon.core.provider_system.registry import ProviderRegistry
-from addon.core.provider_system.sync_provider import Fingerprint, SyncProvider
+from addon.core.provider_system.sync_provider import Fingerprint, StoreOptions, SyncProvider
 from addon.core.state.journal_records import WritingEntry
-from addon.core.state.journal_writer import JobJournal
 from addon.core.state.reuse_index import ReuseIndex, reuse_key
 
 CONFIG = {
@@ -63,17 +62,10 @@ class MemoryTarget(SyncProvider[list[str]]):
         self.discarded.extend(writing)
         return []
 
-    def begin(
-        self,
-        plan: Plan,
-        *,
-        journal: JobJournal | None = None,
-        reuse: ReuseIndex | None = None,
-        fingerprint: Fingerprint | None = None,
-        max_media_bytes: int | None = None,
-    ) -> None:
+    def begin(self, plan: Plan, *, options: StoreOptions | None = None) -> None:
         self.plan = plan
-        self.reuse, self.fingerprint = reuse, fingerprint
+        options = options or StoreOptions()
+        self.reuse, self.fingerprint = options.reuse, options.fingerprint
         self.report = JobReport(skipped=len(plan.skipped))
 
     def store_chunk(self, chunk: Sequence[Finished]) -> list[str]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..media.types import MediaKind
+from ..text.languages import ENGLISH_NAMES
 from .rules import LANGUAGE_PATTERN, WILDCARD_NOTE_TYPE, FillMode
 
 RawRule = dict[str, Any]
@@ -26,19 +27,19 @@ _FIELD_HINTS: Mapping[MediaKind, tuple[str, ...]] = {
     MediaKind.AUDIO: ("audio", "sound", "pronunciation", "voice", "aussprache", "sonido", "audio_word", "tts"),
 }
 _LANGUAGE = re.compile(LANGUAGE_PATTERN)
-# Language names learners put in note type names (in English and in the language itself).
-_LANGUAGE_NAMES: Mapping[str, str] = {
-    "english": "en", "spanish": "es", "español": "es", "espanol": "es", "french": "fr", "français": "fr",
-    "francais": "fr", "german": "de", "deutsch": "de", "italian": "it", "italiano": "it", "portuguese": "pt",
-    "português": "pt", "portugues": "pt", "russian": "ru", "русский": "ru", "japanese": "ja", "日本語": "ja",
-    "chinese": "zh", "mandarin": "zh", "中文": "zh", "korean": "ko", "한국어": "ko", "dutch": "nl",
-    "nederlands": "nl", "polish": "pl", "polski": "pl", "turkish": "tr", "türkçe": "tr", "arabic": "ar",
-    "العربية": "ar", "hebrew": "he", "עברית": "he", "greek": "el", "ελληνικά": "el", "swedish": "sv",
-    "svenska": "sv", "norwegian": "nb", "norsk": "nb", "danish": "da", "dansk": "da", "finnish": "fi",
-    "suomi": "fi", "czech": "cs", "čeština": "cs", "ukrainian": "uk", "українська": "uk", "hindi": "hi",
-    "हिन्दी": "hi", "vietnamese": "vi", "tiếng việt": "vi", "thai": "th", "ไทย": "th", "indonesian": "id",
-    "bahasa indonesia": "id", "romanian": "ro", "română": "ro", "hungarian": "hu", "magyar": "hu",
+# Languages learners name in note type names: by their English name (`ENGLISH_NAMES`) or by these
+# others, mostly the language's own name, with and without its accents.
+_OTHER_NAMES: Mapping[str, tuple[str, ...]] = {
+    "en": (), "es": ("español", "espanol"), "fr": ("français", "francais"), "de": ("deutsch",), "it": ("italiano",),
+    "pt": ("português", "portugues"), "ru": ("русский",), "ja": ("日本語",), "zh": ("mandarin", "中文"),
+    "ko": ("한국어",), "nl": ("nederlands",), "pl": ("polski",), "tr": ("türkçe",), "ar": ("العربية",),
+    "he": ("עברית",), "el": ("ελληνικά",), "sv": ("svenska",), "nb": ("norsk",), "da": ("dansk",), "fi": ("suomi",),
+    "cs": ("čeština",), "uk": ("українська",), "hi": ("हिन्दी",), "vi": ("tiếng việt",), "th": ("ไทย",),
+    "id": ("bahasa indonesia",), "ro": ("română",), "hu": ("magyar",),
 }  # fmt: skip
+_LANGUAGE_NAMES: Mapping[str, str] = {
+    name: code for code, others in _OTHER_NAMES.items() for name in (ENGLISH_NAMES[code].lower(), *others)
+}
 
 # What decides whether a provider can run: None when it can, else why not (the registry's
 # ``setup_problem``).

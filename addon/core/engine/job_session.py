@@ -35,7 +35,7 @@ from ..media.audio_convert import AudioOutput
 from ..media.types import MediaKind
 from ..provider_system.data_provider import DataProvider
 from ..provider_system.registry import ProviderRegistry
-from ..provider_system.sync_provider import ChangesT, SyncProvider
+from ..provider_system.sync_provider import ChangesT, StoreOptions, SyncProvider
 from ..state.job_ids import new_job_id
 from ..state.journal_records import RESUME, RETRY_FAILED, JobHeader, JournalState
 from ..state.journal_writer import JobJournal
@@ -143,10 +143,12 @@ class JobSession(Generic[ChangesT]):
         self.estimated_usd = plan.estimate(self._price).total_usd
         sync.begin(
             plan,
-            journal=self.journal,
-            reuse=self.reuse,
-            fingerprint=self.registry.output_fingerprint,
-            max_media_bytes=self.max_media_bytes,
+            options=StoreOptions(
+                journal=self.journal,
+                reuse=self.reuse,
+                fingerprint=self.registry.output_fingerprint,
+                max_media_bytes=self.max_media_bytes,
+            ),
         )
         self.sync = sync
         self.planned = plan

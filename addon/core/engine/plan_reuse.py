@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from ..job.plan import CarriedFailure, Plan, ReadyMedia
+from ..job.plan import Plan, ReadyMedia
 from ..media.types import MediaKind
 from ..state.journal_records import RESUME, RETRY_FAILED, JournalState
 from ..state.reuse_index import ReuseIndex, reuse_key
@@ -69,7 +69,7 @@ def apply_journal(plan: Plan, state: JournalState, *, mode: str, exists: Callabl
             plan.ready[key] = ReadyMedia(file_name=stored.file_name, provider=stored.provider, source="journal")
     if mode == RESUME:
         for key, failed in state.failed.items():
-            plan.carried_failures.setdefault(key, CarriedFailure(provider=failed.provider, message=failed.message))
+            plan.carried_failures.setdefault(key, failed)
     targets = []
     for target in plan.targets:
         if target.work is None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from ..config.rules import FillMode
 from ..media.types import Attribution, MediaKind, MediaRequest
+from ..state.journal_records import FailedEntry
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,6 @@ class ReadyMedia:
 
 
 @dataclass(frozen=True)
-class CarriedFailure:
-    """A failure recorded by an earlier run of this job, kept as it was when the job is resumed."""
-
-    provider: str
-    message: str
-
-
-@dataclass(frozen=True)
 class CostEstimate:
     """What a plan would cost if each request is answered by its first provider."""
 
@@ -92,9 +85,9 @@ class CostEstimate:
 class Plan:
     targets: list[Target] = field(default_factory=list)
     # Work items that need no request, by `WorkItem.key`: their media is ready, or their failure
-    # is carried over from an earlier run of the job.
+    # is carried over from an earlier run of the job (its journal entry, kept as it was).
     ready: dict[str, ReadyMedia] = field(default_factory=dict)
-    carried_failures: dict[str, CarriedFailure] = field(default_factory=dict)
+    carried_failures: dict[str, FailedEntry] = field(default_factory=dict)
 
     @property
     def to_generate(self) -> list[Target]:

@@ -58,15 +58,11 @@ class JobReport:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "filled": self.filled,
-            "skipped": self.skipped,
-            "reused": self.reused,
-            "failed": self.failed,
+            **self.counts(),
             "errors": [
                 {"note_id": e.note_id, "field": e.field, "provider": e.provider, "message": e.message}
                 for e in self.errors
             ],
-            "not_started": self.not_started,
             "cancelled": self.cancelled,
             "notes_changed": self.notes_changed,
             "skip_reasons": dict(self.skip_reasons),

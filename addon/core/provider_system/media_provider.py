@@ -19,17 +19,14 @@ import abc
 import enum
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from ..base.errors import ProviderError
-from ..media.checks import DEFAULT_MAX_MEDIA_BYTES
-from ..media.types import MediaKind, MediaRequest, MediaResult
-
-if TYPE_CHECKING:
-    pass
+from ..media.checks import DEFAULT_MAX_MEDIA_BYTES, mime_type
+from ..media.types import Attribution, MediaKind, MediaRequest, MediaResult
 
 
 class KeyUse(str, enum.Enum):
@@ -79,6 +76,36 @@ GENERIC_DEFAULTS: Mapping[str, Any] = {
     "max_concurrency": 1,
     "price_per_request": 0.0,
 }
+
+
+_T = TypeVar("_T")
+
+
+class Setting(Generic[_T]):
+    """A provider's setting as a read-only attribute of the provider:
+    ``convert(provider.settings.get(key, default))``, read each time (``page_size =
+    Setting("page_size", int, 5)`` reads the ``page_size`` setting as an int, 5 when unset)."""
+
+    def __init__(self, key: str, convert: Callable[[Any], _T], default: Any) -> None:
+        self.key = key
+        self.convert = convert
+        self.default = default
+
+    @overload
+    def __get__(self, provider: None, owner: type[Any]) -> Setting[_T]: ...
+
+    @overload
+    def __get__(self, provider: MediaProvider, owner: type[Any]) -> _T: ...
+
+    def __get__(self, provider: MediaProvider | None, owner: type[Any]) -> _T | Setting[_T]:
+        if provider is None:
+            return self
+        return self.convert(provider.settings.get(self.key, self.default))
+
+
+def _generic(key: str, convert: Callable[[Any], _T]) -> Setting[_T]:
+    """One of the settings every provider shares, with its `GENERIC_DEFAULTS` value."""
+    return Setting(key, convert, GENERIC_DEFAULTS[key])
 
 
 def resolve_api_key(settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> str:
@@ -136,9 +163,11 @@ class MediaProvider(abc.ABC):
         self.settings = dict(settings)
         self.api_key = resolve_api_key(self.settings, environ=environ)
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.settings.get("enabled", True))
+    enabled = _generic("enabled", bool)
+    timeout_s = _generic("timeout_s", float)
+    retry_attempts = _generic("retry_attempts", int)
+    requests_per_minute = _generic("requests_per_minute", float)
+    price_per_request = _generic("price_per_request", float)
 
     @property
     def max_concurrency(self) -> int:
@@ -151,22 +180,6 @@ class MediaProvider(abc.ABC):
         if not self.capabilities.batch:
             return 1
         return max(1, int(self.settings.get("batch_size", self.default_batch_size)))
-
-    @property
-    def timeout_s(self) -> float:
-        return float(self.settings.get("timeout_s", GENERIC_DEFAULTS["timeout_s"]))
-
-    @property
-    def retry_attempts(self) -> int:
-        return int(self.settings.get("retry_attempts", GENERIC_DEFAULTS["retry_attempts"]))
-
-    @property
-    def requests_per_minute(self) -> float:
-        return float(self.settings.get("requests_per_minute", GENERIC_DEFAULTS["requests_per_minute"]))
-
-    @property
-    def price_per_request(self) -> float:
-        return float(self.settings.get("price_per_request", GENERIC_DEFAULTS["price_per_request"]))
 
     @property
     def base_url(self) -> str:
@@ -212,6 +225,27 @@ class MediaProvider(abc.ABC):
                     MediaResult(request=request, provider=self.name, error=exc, elapsed_s=time.monotonic() - started)
                 )
         return results
+
+    def result(
+        self,
+        request: MediaRequest,
+        *,
+        data: bytes,
+        extension: str,
+        started: float,
+        attribution: Attribution | None = None,
+    ) -> MediaResult:
+        """The result of ``request``: ``data`` (checked already) as a file of ``extension``, made in
+        the time since ``started`` (a `time.monotonic` reading)."""
+        return MediaResult(
+            request=request,
+            provider=self.name,
+            data=data,
+            extension=extension,
+            mime_type=mime_type(extension),
+            elapsed_s=time.monotonic() - started,
+            attribution=attribution,
+        )
 
     @abc.abstractmethod
     def test_connection(self) -> HealthReport:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ..job.outcome import Finished, GenerationOutcome
@@ -28,6 +29,18 @@ ChangesT = TypeVar("ChangesT")
 
 # A digest of a provider's settings that change what it makes (`ProviderRegistry.output_fingerprint`).
 Fingerprint = Callable[[MediaKind, str], str]
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    """How one job's store keeps its records: each write is journalled in ``journal`` and
+    remembered in ``reuse`` (under ``fingerprint``); no file over ``max_media_bytes`` is written.
+    The defaults record nothing and set no size limit."""
+
+    journal: JobJournal | None = None
+    reuse: ReuseIndex | None = None
+    fingerprint: Fingerprint | None = None
+    max_media_bytes: int | None = None
 
 
 class SyncProvider(abc.ABC, Generic[ChangesT]):
@@ -54,17 +67,9 @@ class SyncProvider(abc.ABC, Generic[ChangesT]):
         hold the bytes being written); returns the names removed."""
 
     @abc.abstractmethod
-    def begin(
-        self,
-        plan: Plan,
-        *,
-        journal: JobJournal | None = None,
-        reuse: ReuseIndex | None = None,
-        fingerprint: Fingerprint | None = None,
-        max_media_bytes: int | None = None,
-    ) -> None:
-        """Start storing ``plan``'s results: each write is journalled in ``journal`` and remembered
-        in ``reuse`` (under ``fingerprint``), and no file over ``max_media_bytes`` is written."""
+    def begin(self, plan: Plan, *, options: StoreOptions | None = None) -> None:
+        """Start storing ``plan``'s results, kept as ``options`` says (`StoreOptions`; None: its
+        defaults)."""
 
     @abc.abstractmethod
     def store_chunk(self, chunk: Sequence[Finished]) -> ChangesT:

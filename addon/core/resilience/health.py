@@ -21,7 +21,7 @@ import enum
 import math
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 _MAX_ERROR_CHARS = 500
 _DEGRADED_FAILURE_RATIO = 0.2
@@ -49,17 +49,8 @@ class HealthSnapshot:
     mean_response_s: float | None
 
     def to_json(self) -> dict[str, object]:
-        """A plain dict for `json.dumps`; ``status`` as its string value."""
-        return {
-            "provider": self.provider,
-            "status": self.status.value,
-            "successes": self.successes,
-            "failures": self.failures,
-            "not_found": self.not_found,
-            "consecutive_failures": self.consecutive_failures,
-            "last_error": self.last_error,
-            "mean_response_s": self.mean_response_s,
-        }
+        """A plain dict for `json.dumps`: every field, ``status`` as its string value."""
+        return {**asdict(self), "status": self.status.value}
 
 
 class HealthCounters:

@@ -80,8 +80,12 @@ def clean_source_text(value: str) -> str:
     text = _FURIGANA.sub(_drop_reading, text)
     text = _CONTROL.sub("", text)
     text = _INVISIBLE.sub("", text)
-    text = _SPACE.sub(" ", text).strip()
-    return unicodedata.normalize("NFC", text)
+    return unicodedata.normalize("NFC", fold_whitespace(text))
+
+
+def fold_whitespace(text: str) -> str:
+    """``text`` with every run of whitespace made one space, and none at either end."""
+    return _SPACE.sub(" ", text).strip()
 
 
 def printable_text(value: str) -> str:
@@ -89,7 +93,7 @@ def printable_text(value: str) -> str:
     characters, whitespace folded, NFC: a server's words (an image's title or author) made fit to
     show in a field. No markup is removed or escaped here."""
     text = _CONTROL.sub("", _INVISIBLE.sub("", value))
-    return unicodedata.normalize("NFC", _SPACE.sub(" ", text).strip())
+    return unicodedata.normalize("NFC", fold_whitespace(text))
 
 
 def _shown_text(soup: BeautifulSoup) -> str:

@@ -392,12 +392,7 @@ class AzureSpeech(HttpProvider, AudioProvider):
 
     def _check_voices(self) -> str:
         try:
-            response = self._http.send(
-                "GET",
-                f"{self.base_url}{VOICES_PATH}",
-                timeout_s=self.probe_timeout_s,
-                headers=self._headers(),
-            )
+            response = self.probe_get(f"{self.base_url}{VOICES_PATH}", headers=self._headers())
         except ProviderError as exc:
             hint = f"; check {self.setting_path('region')}" if REGION_PLACEHOLDER in self._base_template() else ""
             raise ProviderError(exc.message + hint, provider=self.name) from None

@@ -349,10 +349,8 @@ class ElevenLabsSpeech(HttpProvider, AudioProvider):
 
     def _check_voice(self) -> str:
         voice = VoiceChoice(self.default_voice_id, f"{self.setting_path()}.voice_id")
-        response = self._http.send(
-            "GET",
+        response = self.probe_get(
             f"{self.base_url}/v1/voices/{urllib.parse.quote(voice.voice_id, safe='')}",
-            timeout_s=self.probe_timeout_s,
             headers=self._headers(accept="application/json"),
         )
         if response.status_code == 401 and ApiError.of(response).status == "missing_permissions":

@@ -94,15 +94,7 @@ class EspeakProvider(AudioProvider):
                     data, extension = mp3_data, "mp3"
                 except (ProviderError, OSError) as exc:
                     log.warning("espeak: MP3 conversion failed (%s); keeping WAV", exc)
-        mime = "audio/mpeg" if extension == "mp3" else "audio/wav"
-        return MediaResult(
-            request=request,
-            provider=self.name,
-            data=data,
-            extension=extension,
-            mime_type=mime,
-            elapsed_s=time.monotonic() - started,
-        )
+        return self.result(request, data=data, extension=extension, started=started)
 
     def _run(self, command: list[str], *, stdin: bytes, what: str, voice: str) -> None:
         try:

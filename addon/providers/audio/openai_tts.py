@@ -45,6 +45,7 @@ from ...core.base.errors import AuthError, ConfigError, PermanentError, Provider
 from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import AudioProvider
+from ...core.text.languages import ENGLISH_NAMES
 from ..openai_api import MODEL_SCHEMA, ApiError, OpenAIProvider
 from .speech import text_to_speak
 
@@ -69,21 +70,6 @@ _NO_INSTRUCTIONS_PREFIXES = ("tts-1",)
 # A custom voice is sent as {"id": ...} (§2.2).
 _CUSTOM_VOICE_PREFIX = "voice_"
 
-# English names of common languages, for the ``{language}`` of ``instructions``; other codes are
-# passed as they are (the model understands "pt-BR" too).
-_LANGUAGE_NAMES = {
-    "af": "Afrikaans", "ar": "Arabic", "bg": "Bulgarian", "bn": "Bengali", "ca": "Catalan", "cs": "Czech",
-    "cy": "Welsh", "da": "Danish", "de": "German", "el": "Greek", "en": "English", "es": "Spanish",
-    "et": "Estonian", "fa": "Persian", "fi": "Finnish", "fr": "French", "ga": "Irish", "he": "Hebrew",
-    "hi": "Hindi", "hr": "Croatian", "hu": "Hungarian", "hy": "Armenian", "id": "Indonesian", "is": "Icelandic",
-    "it": "Italian", "ja": "Japanese", "ka": "Georgian", "kk": "Kazakh", "ko": "Korean", "la": "Latin",
-    "lt": "Lithuanian", "lv": "Latvian", "mk": "Macedonian", "mr": "Marathi", "ms": "Malay", "nb": "Norwegian",
-    "nl": "Dutch", "nn": "Norwegian", "no": "Norwegian", "pl": "Polish", "pt": "Portuguese", "ro": "Romanian",
-    "ru": "Russian", "sk": "Slovak", "sl": "Slovenian", "sr": "Serbian", "sv": "Swedish", "sw": "Swahili",
-    "ta": "Tamil", "th": "Thai", "tl": "Tagalog", "tr": "Turkish", "uk": "Ukrainian", "ur": "Urdu",
-    "vi": "Vietnamese", "zh": "Chinese",
-}  # fmt: skip
-
 
 def takes_instructions(model: str) -> bool:
     """Whether ``model`` accepts ``instructions`` (every model but ``tts-1`` and ``tts-1-hd``, §2.2)."""
@@ -91,13 +77,14 @@ def takes_instructions(model: str) -> bool:
 
 
 def language_name(language: str) -> str:
-    """The English name of a language code for ``instructions``: "German" for "de", "Portuguese
-    (pt-BR)" for "pt-BR", the code itself when unknown, and "the language of the text" for ""."""
+    """The English name (`ENGLISH_NAMES`) of a language code for ``instructions``: "German" for "de",
+    "Portuguese (pt-BR)" for "pt-BR", the code itself when unknown (the model understands "pt-BR"
+    too), and "the language of the text" for ""."""
     code = language.strip().replace("_", "-")
     if not code:
         return "the language of the text"
     base = code.split("-")[0].lower()
-    name = _LANGUAGE_NAMES.get(base)
+    name = ENGLISH_NAMES.get(base)
     if name is None:
         return code
     return name if base == code.lower() else f"{name} ({code})"

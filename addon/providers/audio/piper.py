@@ -47,7 +47,7 @@ from ...core.base.errors import (
     ProviderUnavailableError,
     TransientError,
 )
-from ...core.media.checks import mime_type, require_audio
+from ...core.media.checks import require_audio
 from ...core.media.types import MediaRequest, MediaResult
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 
@@ -260,14 +260,7 @@ class PiperSpeech(AudioProvider):
         if not data:
             raise InvalidResponseError("piper finished but wrote no sound file", provider=self.name)
         require_audio(data, expected="wav", provider=self.name)
-        return MediaResult(
-            request=request,
-            provider=self.name,
-            data=data,
-            extension="wav",
-            mime_type=mime_type("wav"),
-            elapsed_s=time.monotonic() - started,
-        )
+        return self.result(request, data=data, extension="wav", started=started)
 
     def _run(self, command: list[str], *, stdin: Path, folder: Path) -> tuple[int, str]:
         """Run ``command`` in ``folder`` with ``stdin`` as standard input; return its exit code and

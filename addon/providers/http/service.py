@@ -1,6 +1,6 @@
 """What every HTTP provider class repeats, written once: an `HttpClient` made in ``__init__`` (no
-connection before the first request), closed by ``close``, the download of a media URL that an
-answer named, under the provider's own limits, and the `MediaResult` of what was made.
+connection before the first request), closed by ``close``, and the download of a media URL that an
+answer named, under the provider's own limits.
 
 ``download`` passes the provider's own ``base_url`` as the one origin plain http is allowed from
 (`download_media`'s rule): a URL from a server's answer never widens it.
@@ -12,12 +12,11 @@ Thread safety: ``download`` and the client may be used from any number of worker
 from __future__ import annotations
 
 import abc
-import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ...core.media.checks import mime_type
-from ...core.media.types import Attribution, MediaRequest, MediaResult
+import requests
+
 from ...core.provider_system.media_provider import MediaProvider
 from .client import HttpClient
 from .download import download_media
@@ -47,6 +46,11 @@ class HttpProvider(MediaProvider, abc.ABC):
         """``timeout_s``, but never more than `probe_timeout_cap_s`, for a connection test's call."""
         return min(self.timeout_s, self.probe_timeout_cap_s)
 
+    def probe_get(self, url: str, **kwargs: Any) -> requests.Response:
+        """A connection test's ``GET url``: `HttpClient.send` waiting at most `probe_timeout_s`
+        (``kwargs`` as ``send`` takes them: headers, params, ``error``…)."""
+        return self._http.send("GET", url, timeout_s=self.probe_timeout_s, **kwargs)
+
     def download(self, url: str) -> tuple[bytes, str]:
         """``(data, extension)`` of the media at ``url`` (of this provider's kind), checked as
         `download_media` says; blocks on the network."""
@@ -58,27 +62,6 @@ class HttpProvider(MediaProvider, abc.ABC):
             timeout_s=self.timeout_s,
             max_bytes=self.max_media_bytes,
             allowed_http_base=self.base_url,
-        )
-
-    def result(
-        self,
-        request: MediaRequest,
-        *,
-        data: bytes,
-        extension: str,
-        started: float,
-        attribution: Attribution | None = None,
-    ) -> MediaResult:
-        """The result of ``request``: ``data`` (checked already) as a file of ``extension``, made in
-        the time since ``started`` (a `time.monotonic` reading)."""
-        return MediaResult(
-            request=request,
-            provider=self.name,
-            data=data,
-            extension=extension,
-            mime_type=mime_type(extension),
-            elapsed_s=time.monotonic() - started,
-            attribution=attribution,
         )
 
     def close(self) -> None:

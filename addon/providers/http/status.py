@@ -41,6 +41,7 @@ from ...core.base.errors import (
     RateLimitError,
     TransientError,
 )
+from ...core.text.cleaning import fold_whitespace
 
 EXCERPT_CHARS = 200
 """At most this many characters of the server's message go into an error message."""
@@ -59,7 +60,6 @@ _MARKUP_START = re.compile(r"<(?:!doctype|html|body)\b", re.IGNORECASE)
 _UNSHOWN_ELEMENTS = re.compile(r"<(script|style|head)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TITLE = re.compile(r"<title\b[^>]*>(.*?)</title", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^<>]*>")
-_WHITESPACE = re.compile(r"\s+")
 
 # Keys under which JSON error envelopes keep their human message, in the order they are tried:
 # OpenAI {"error": {"message"}}, MediaWiki {"error": {"info"}}, ElevenLabs {"detail": {"message"}},
@@ -132,7 +132,7 @@ def error_for_status(
     """
     if 200 <= status < 300:
         return None
-    excerpt = _shorten(message) if message is not None else server_excerpt(body_text)
+    excerpt = shorten(message) if message is not None else server_excerpt(body_text)
     label = _status_label(status)
     said = f": {excerpt}" if excerpt else ""
     retryable = status == 429 or status >= 500 or status in _RETRYABLE_4XX
@@ -166,10 +166,10 @@ def server_excerpt(body_text: str, *, limit: int = EXCERPT_CHARS) -> str:
     if text[:1] in "{[":
         found = _json_message(text)
         if found:
-            return _shorten(found, limit=limit)
+            return shorten(found, limit=limit)
     if text.startswith("<") or _MARKUP_START.search(text):
         text = _markup_text(text)
-    return _shorten(text, limit=limit)
+    return shorten(text, limit=limit)
 
 
 def quoted_excerpt(message: str) -> str:
@@ -217,8 +217,9 @@ def _message_in(data: Any, *, depth: int) -> str:
     return ""
 
 
-def _shorten(text: str, *, limit: int = EXCERPT_CHARS) -> str:
-    text = _WHITESPACE.sub(" ", text).strip()
+def shorten(text: str, *, limit: int = EXCERPT_CHARS) -> str:
+    """``text`` on one line (whitespace folded), cut to at most ``limit`` characters with "…"."""
+    text = fold_whitespace(text)
     if len(text) <= limit:
         return text
     return text[: limit - 1].rstrip() + "…"

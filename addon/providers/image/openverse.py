@@ -39,7 +39,7 @@ from ...core.base.errors import (
 )
 from ...core.base.log import get_logger
 from ...core.media.types import Attribution, MediaRequest, MediaResult
-from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
+from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse, Setting
 from ..http.candidates import first_acceptable
 from ..http.client import json_body, json_or_none, status_error
 from ..http.download import display_url
@@ -116,13 +116,8 @@ class OpenverseImages(HttpProvider, ImageProvider):
     def license_types(self) -> list[str]:
         return _codes(self.settings.get("license_type", ()))
 
-    @property
-    def page_size(self) -> int:
-        return int(self.settings.get("page_size", DEFAULT_PAGE_SIZE))
-
-    @property
-    def use_thumbnail(self) -> bool:
-        return bool(self.settings.get("use_thumbnail", True))
+    page_size = Setting("page_size", int, DEFAULT_PAGE_SIZE)
+    use_thumbnail = Setting("use_thumbnail", bool, True)
 
     def setup_problem(self) -> str | None:
         problem = super().setup_problem()

@@ -43,6 +43,7 @@ from ...core.base.log import get_logger
 from ...core.media.checks import mime_type, require_media, sniff_image
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
+from ...core.text.cleaning import fold_whitespace
 from ..http.client import json_answer_limit, json_body, status_error
 from ..http.health_probe import probe_health
 from ..http.service import HttpProvider
@@ -77,7 +78,6 @@ SETTING_OF_PARAMETER = {
 # Codes (SDK mapping, §4.5) of failures that pass: the same task may succeed when tried again.
 TRANSIENT_CODES = frozenset({"timeoutprovider", "noavailableserver", "modelunavailable", "internalservererror"})
 _DATA_URI = re.compile(r"^data:[^,;]*(?:;[^,;]*)*;base64,", re.IGNORECASE)
-_WHITESPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -393,7 +393,7 @@ def _list(value: Any) -> list[Any]:
 
 def _error_text(item: Mapping[str, Any]) -> str:
     """An error item's message, whitespace collapsed and cut to `MESSAGE_CHARS`."""
-    text = _WHITESPACE.sub(" ", str(item.get("message") or "")).strip()
+    text = fold_whitespace(str(item.get("message") or ""))
     return text if len(text) <= MESSAGE_CHARS else text[: MESSAGE_CHARS - 1].rstrip() + "…"
 
 

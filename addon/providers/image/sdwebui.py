@@ -57,6 +57,7 @@ from ..http.client import failure, json_answer_limit, json_body, json_or_none, r
 from ..http.download import display_url, network_error
 from ..http.health_probe import probe_health
 from ..http.service import HttpProvider
+from ..http.status import shorten
 
 log = get_logger(__name__)
 
@@ -78,7 +79,6 @@ FALLBACKS: Mapping[str, Any] = {
 }
 
 _DATA_URI_PREFIX = re.compile(r"^data:image/[A-Za-z0-9.+-]+;base64,", re.IGNORECASE)
-_MESSAGE_CHARS = 200
 _SETTING = "providers.image.sdwebui"
 # Names of urllib3's exceptions for "could not open a connection" (refused, no such host, no
 # route); matched by name so this module does not import urllib3 itself.
@@ -162,7 +162,7 @@ class StableDiffusionWebUI(HttpProvider, ImageProvider):
                 provider=self.name,
             )
         first = models[0].get("title") if isinstance(models[0], Mapping) else None
-        example = f", e.g. {_shorten(str(first))}" if first else ""
+        example = f", e.g. {shorten(str(first))}" if first else ""
         plural = "s" if len(models) != 1 else ""
         return f"Stable Diffusion server with {len(models)} model checkpoint{plural}{example}"
 
@@ -228,7 +228,7 @@ class StableDiffusionWebUI(HttpProvider, ImageProvider):
 
     def _not_found_error(self, said: str) -> ProviderError:
         if said.lower().startswith("sampler"):
-            sampler = _shorten(str(self._setting("sampler_name")))
+            sampler = shorten(str(self._setting("sampler_name")))
             return ConfigError(
                 f"the Stable Diffusion server has no sampler {sampler!r} — set {_SETTING}.sampler_name to one "
                 f'it lists at {self._where()}{SAMPLERS_PATH}, or to "" for its default',
@@ -258,7 +258,7 @@ class StableDiffusionWebUI(HttpProvider, ImageProvider):
             return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
         except (binascii.Error, ValueError):
             raise InvalidResponseError(
-                f"the Stable Diffusion server's image is not valid base64 (it starts {_shorten(text, 24)!r}); "
+                f"the Stable Diffusion server's image is not valid base64 (it starts {shorten(text, limit=24)!r}); "
                 "nothing was saved",
                 provider=self.name,
             ) from None
@@ -306,17 +306,12 @@ def _server_message(body: Any) -> str:
             if isinstance(item, Mapping):
                 loc = [str(p) for p in item.get("loc", []) if p != "body"] if isinstance(item.get("loc"), list) else []
                 parts.append(f"{'.'.join(loc)}: {item.get('msg', '')}" if loc else str(item.get("msg", "")))
-        return _shorten("; ".join(parts))
+        return shorten("; ".join(parts))
     if isinstance(detail, str) and detail:
-        return _shorten(detail)
+        return shorten(detail)
     errors, kind = body.get("errors"), body.get("error")
     if isinstance(errors, str) and errors:
-        return _shorten(f"{kind}: {errors}" if isinstance(kind, str) and kind else errors)
+        return shorten(f"{kind}: {errors}" if isinstance(kind, str) and kind else errors)
     if isinstance(kind, str):
-        return _shorten(kind)
+        return shorten(kind)
     return ""
-
-
-def _shorten(text: str, limit: int = _MESSAGE_CHARS) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -63,7 +63,8 @@ from ...core.base.errors import (
 )
 from ...core.base.log import get_logger
 from ...core.media.types import Attribution, MediaRequest, MediaResult
-from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse
+from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse, Setting
+from ...core.text.cleaning import fold_whitespace
 from ..http.client import ERROR_BODY_CHARS, json_body, status_error
 from ..http.download import display_url
 from ..http.health_probe import probe_health
@@ -97,7 +98,6 @@ PICTURE_MIMES = WEB_MIMES | RENDERED_MIMES
 
 EXTMETADATA_FIELDS = ("Artist", "Credit", "LicenseShortName", "LicenseUrl", "AttributionRequired", "ObjectName")
 
-_WHITESPACE = re.compile(r"\s+")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?)\]])")
 _SPACE_AFTER_OPENING = re.compile(r"([(\[])\s+")
 _EXTENSION = re.compile(r"\.[A-Za-z0-9]{2,5}$")
@@ -145,20 +145,15 @@ class WikimediaCommons(HttpProvider, ImageProvider):
     @property
     def user_agent(self) -> str:
         """The User-Agent of every request: the setting, or the default when it is blank."""
-        value = _WHITESPACE.sub(" ", str(self.settings.get("user_agent") or "")).strip()
+        value = fold_whitespace(str(self.settings.get("user_agent") or ""))
         return value or self.default_user_agent
 
-    @property
-    def thumb_width(self) -> int:
-        return int(self.settings.get("thumb_width", DEFAULT_THUMB_WIDTH))
-
-    @property
-    def search_limit(self) -> int:
-        return int(self.settings.get("search_limit", DEFAULT_SEARCH_LIMIT))
+    thumb_width = Setting("thumb_width", int, DEFAULT_THUMB_WIDTH)
+    search_limit = Setting("search_limit", int, DEFAULT_SEARCH_LIMIT)
 
     @property
     def search_filter(self) -> str:
-        return _WHITESPACE.sub(" ", str(self.settings.get("search_filter", DEFAULT_SEARCH_FILTER))).strip()
+        return fold_whitespace(str(self.settings.get("search_filter", DEFAULT_SEARCH_FILTER)))
 
     @property
     def allowed_licenses(self) -> tuple[str, ...]:
@@ -199,7 +194,7 @@ class WikimediaCommons(HttpProvider, ImageProvider):
 
     def _search_words(self, text: str) -> str:
         """The request's text on one line, cut at a word so that it and the filter fit the search."""
-        words = _WHITESPACE.sub(" ", text).strip()
+        words = fold_whitespace(text)
         room = max(1, MAX_QUERY_CHARS - (len(self.search_filter) + 1 if self.search_filter else 0))
         if len(words) > room:
             head = words[: room + 1]
@@ -285,7 +280,7 @@ class WikimediaCommons(HttpProvider, ImageProvider):
         """The error for MediaWiki's envelope ``{"error": {"code", "info"}}`` (HTTP 200)."""
         fields = error if isinstance(error, Mapping) else {}
         code = str(fields.get("code") or response.headers.get("MediaWiki-API-Error") or "unknown")
-        info = _WHITESPACE.sub(" ", str(fields.get("info") or "")).strip()
+        info = fold_whitespace(str(fields.get("info") or ""))
         said = f": {info[:200]}" if info else ""
         retry_after = parse_retry_after(response.headers)
         if code == "maxlag":
@@ -372,7 +367,7 @@ def _plain(markup: str) -> str:
         return ""
     # Plain text (a URL, a name) is only unescaped: bs4 would warn that it looks like a file name or URL.
     text = BeautifulSoup(markup, "html.parser").get_text(" ") if "<" in markup else html.unescape(markup)
-    text = _WHITESPACE.sub(" ", text).strip()
+    text = fold_whitespace(text)
     text = _SPACE_BEFORE_PUNCTUATION.sub(r"\1", text)
     return _SPACE_AFTER_OPENING.sub(r"\1", text)
 
@@ -410,7 +405,7 @@ def _licence_url(url: str) -> str:
 
 
 def _normal(name: str) -> str:
-    return _WHITESPACE.sub(" ", name).strip().lower()
+    return fold_whitespace(name).lower()
 
 
 def _licence_allowed(licence: str, allowed: Sequence[str]) -> bool:

@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 
 from ....core.base.errors import ConfigError, NotFoundError, PermanentError, ProviderError, QuotaError, TransientError
 from ....core.media.types import Attribution, MediaRequest, MediaResult
-from ....core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from ....core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse, Setting
 from ...http.candidates import first_acceptable
 from ...http.health_probe import probe_health
 from ...http.service import HttpProvider
@@ -121,13 +121,8 @@ class ForvoPronunciations(HttpProvider, AudioProvider):
         sex = str(self.settings.get("sex", "") or "").strip().lower()
         return sex if sex in SEXES else ""
 
-    @property
-    def allow_ogg(self) -> bool:
-        return bool(self.settings.get("allow_ogg", False))
-
-    @property
-    def daily_limit(self) -> int:
-        return int(self.settings.get("daily_limit", DEFAULT_DAILY_LIMIT))
+    allow_ogg = Setting("allow_ogg", bool, False)
+    daily_limit = Setting("daily_limit", int, DEFAULT_DAILY_LIMIT)
 
     def _counter_file(self) -> Path:
         configured = str(self.settings.get("counter_file", "") or "").strip()

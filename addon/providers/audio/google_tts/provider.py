@@ -174,10 +174,8 @@ class GoogleSpeech(HttpProvider, AudioProvider):
         return probe_health(self, self._list_voices)
 
     def _list_voices(self) -> str:
-        response = self._http.send(
-            "GET",
+        response = self.probe_get(
             f"{self.api_root}/v1/voices",
-            timeout_s=self.probe_timeout_s,
             error=lambda answer: api_error(self, answer, voice=None),
             **self._auth({"languageCode": HEALTH_CHECK_LANGUAGE}),
         )

@@ -3,6 +3,8 @@ read again after the slice changes."""
 
 from __future__ import annotations
 
+import pytest
+
 from addon.core.media.types import MediaRequest, MediaResult
 from addon.core.provider_system.media_provider import GENERIC_DEFAULTS, AudioProvider, HealthReport, Setting
 
@@ -38,3 +40,11 @@ def test_the_shared_settings_default_to_the_generic_values() -> None:
 
 def test_the_class_attribute_is_the_setting_itself() -> None:
     assert isinstance(Tiny.page_size, Setting) and Tiny.page_size.key == "page_size"
+
+
+def test_a_setting_cannot_be_assigned_on_the_provider() -> None:
+    """Read-only as the properties it replaced: an assignment would silently hide the setting."""
+    provider = Tiny({"page_size": 7})
+    with pytest.raises(AttributeError, match="page_size is a setting"):
+        provider.page_size = 9
+    assert provider.page_size == 7

@@ -102,6 +102,9 @@ class Setting(Generic[_T]):
             return self
         return self.convert(provider.settings.get(self.key, self.default))
 
+    def __set__(self, provider: MediaProvider, value: object) -> None:
+        raise AttributeError(f"{self.key} is a setting: change the provider's settings instead")
+
 
 def _generic(key: str, convert: Callable[[Any], _T]) -> Setting[_T]:
     """One of the settings every provider shares, with its `GENERIC_DEFAULTS` value."""

@@ -29,7 +29,9 @@ def create_base(base: Path, *, profile: str = PROFILE) -> Path:
     manager.meta["firstRun"] = False
     manager.meta["defaultLang"] = "en_US"
     manager.set_update_check(False)
-    manager.set_check_for_addon_updates(False)
+    # Anki 25.07 has no add-on update setting (added in 25.09); there is nothing to turn off.
+    if hasattr(manager, "set_check_for_addon_updates"):
+        manager.set_check_for_addon_updates(False)
     manager.create(profile)  # does nothing when the profile exists
     manager.load(profile)
     manager.save()

@@ -139,7 +139,7 @@ REFUSED_TARGETS = [
     ":PlantedSpeech",
     "..evil_mod:PlantedSpeech",
     "...evil_mod:PlantedSpeech",
-    ".providers.audio.espeak:EspeakProvider",
+    ".providers.audio.espeak:EspeakSpeech",
     "PLACEHOLDER/evil_mod.py:PlantedSpeech",  # an absolute file path
     "on_sys_path/evil_mod:PlantedSpeech",  # a relative one
     "C:\\plugins\\evil_mod.py:PlantedSpeech",
@@ -180,8 +180,8 @@ def test_a_registration_that_climbs_out_of_the_add_on_package_is_refused(plant: 
 
 def test_a_leading_dot_resolves_inside_the_add_on_package_only(plant: Plant) -> None:
     """A top-level ``providers`` package on sys.path is never what ``.providers…`` means."""
-    marker = plant("providers/audio/espeak.py", cls="EspeakProvider", name="espeak")
-    catalog = ProviderCatalog(builtin={AUDIO: {"espeak": ".providers.audio.espeak:EspeakProvider"}}, third_party={})
+    marker = plant("providers/audio/espeak.py", cls="EspeakSpeech", name="espeak")
+    catalog = ProviderCatalog(builtin={AUDIO: {"espeak": ".providers.audio.espeak:EspeakSpeech"}}, third_party={})
     cls = catalog.load(AUDIO, "espeak")
     assert cls.__module__ == "addon.providers.audio.espeak"
     assert not marker.exists() and not _imported("providers")

@@ -311,7 +311,7 @@ def test_api_reexports_registration(register: Register) -> None:
 
 
 @pytest.mark.parametrize(
-    "target", [EchoSpeech, "tests.support.fake_providers:EchoSpeech", ".providers.audio.espeak:EspeakProvider"]
+    "target", [EchoSpeech, "tests.support.fake_providers:EchoSpeech", ".providers.audio.espeak:EspeakSpeech"]
 )
 def test_registering_a_builtin_name_is_refused(target: ProviderTarget) -> None:
     with pytest.raises(DuplicateProviderError, match="'espeak' is already registered"):
@@ -427,3 +427,15 @@ def test_shipped_defaults_are_not_changed_by_info() -> None:
     info = catalog.info(AUDIO, "espeak")
     assert shipped == kept
     assert info.default_settings is not shipped["providers"]["audio"]["espeak"]
+
+
+def test_builtin_providers_are_named_alike() -> None:
+    """Each built-in lives in the module (or package) named after it, and its class says what it
+    makes: ``<Service><Images|Speech|…>``, never a bare ``…Provider``."""
+    for kind, providers in BUILTIN_PROVIDERS.items():
+        for name, target in providers.items():
+            module, _, class_name = target.partition(":")
+            assert module.split(".")[-1] == name, target
+            assert module.startswith(f".providers.{kind.value}."), target
+            assert not class_name.endswith("Provider"), target
+            assert ProviderCatalog(third_party={}).load(kind, name).name == name

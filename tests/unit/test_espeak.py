@@ -11,12 +11,12 @@ from addon.core.base.errors import PermanentError, ProviderError, ProviderUnavai
 from addon.core.media.checks import sniff_audio
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.registry import ProviderRegistry
-from addon.providers.audio.espeak import EspeakProvider
+from addon.providers.audio.espeak import EspeakSpeech
 
 
-def _provider(default_config: dict[str, Any], **changes: Any) -> EspeakProvider:
+def _provider(default_config: dict[str, Any], **changes: Any) -> EspeakSpeech:
     settings = {**default_config["providers"]["audio"]["espeak"], **changes}
-    return EspeakProvider(settings)
+    return EspeakSpeech(settings)
 
 
 def _request(text: str = "hello world", language: str = "en") -> MediaRequest:
@@ -27,7 +27,7 @@ def test_registry_builds_espeak_from_the_shipped_config(default_config: dict[str
     registry = ProviderRegistry(default_config)
     try:
         provider = registry.get(MediaKind.AUDIO, "espeak")
-        assert isinstance(provider, EspeakProvider)
+        assert isinstance(provider, EspeakSpeech)
         assert provider is registry.get(MediaKind.AUDIO, "espeak")
         assert provider.max_concurrency == 2
     finally:

@@ -46,7 +46,7 @@ BUILTIN_PROVIDERS: Mapping[MediaKind, Mapping[str, str]] = {
         "openverse": ".providers.image.openverse:OpenverseImages",
     },
     MediaKind.AUDIO: {
-        "espeak": ".providers.audio.espeak:EspeakProvider",
+        "espeak": ".providers.audio.espeak:EspeakSpeech",
         "forvo": ".providers.audio.forvo:ForvoPronunciations",
         "openai_tts": ".providers.audio.openai_tts:OpenAISpeech",
         "google_tts": ".providers.audio.google_tts:GoogleSpeech",

@@ -33,7 +33,7 @@ INSTALL_HINT = (
 )
 
 
-class EspeakProvider(AudioProvider):
+class EspeakSpeech(AudioProvider):
     name = "espeak"
     description = "Offline speech synthesis with espeak-ng (robotic but free, no key, many languages)."
     capabilities = Capabilities(offline=True)

@@ -6,14 +6,26 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv system-deps demo test faults run package lint bench screenshots clean
+.PHONY: venv matrix-venvs system-deps demo test faults run package lint bench screenshots clean
+
+# The test matrix: the whole suite runs on the Anki of requirements.txt (the newest); these older
+# releases get the collection, CLI and GUI tiers, each in a venv of its own (.venv-anki-25.07/, …).
+OLDER_ANKIS := 25.07 25.09
+MATRIX_TIERS := tests/collection tests/cli tests/gui
 
 venv: $(STAMP)
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt requirements-test.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
+
+matrix-venvs: $(foreach version,$(OLDER_ANKIS),.venv-anki-$(version)/.installed)
+
+.venv-anki-%/.installed: requirements-anki-%.txt requirements-test.txt
+	@test -x .venv-anki-$*/bin/python || $(PYTHON) -m venv .venv-anki-$*
+	.venv-anki-$*/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-anki-$*.txt
+	@touch $@
 
 system-deps:
 	@bash devtools/ensure_system_packages.sh
@@ -21,8 +33,12 @@ system-deps:
 demo: venv system-deps
 	$(PY) -m devtools.demo --out demo
 
-test: venv system-deps
+test: venv system-deps matrix-venvs
 	$(PY) -m pytest
+	@for version in $(OLDER_ANKIS); do \
+		echo "== Anki $$version: the collection, CLI and GUI tiers"; \
+		.venv-anki-$$version/bin/python -m pytest -p no:cacheprovider $(MATRIX_TIERS) || exit 1; \
+	done
 
 # The whole fault matrix, 20 killed jobs, the hostile corpus and the security tests; writes
 # docs/reliability.md from this run (make test runs a CI-sized part of the same suites).

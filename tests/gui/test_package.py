@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from devtools.package import build
+from devtools.package import build, manifest_problems
 
 PROBE = Path(__file__).with_name("install_probe.py")
 
@@ -31,9 +31,18 @@ def test_package_contents(tmp_path: Path) -> None:
         manifest = json.loads(archive.read("manifest.json"))
     assert "__init__.py" in names and "config.json" in names and "config.md" in names
     assert manifest["package"] == "media_fill" and manifest["name"] == "Media Fill"
-    assert manifest["human_version"] and manifest["min_point_version"] == 260903
+    assert manifest["human_version"] and manifest["min_point_version"] == 250700
+    assert manifest_problems(manifest) == []
     assert not [n for n in names if n.endswith((".pyc", ".pyo")) or "__pycache__" in n or n.startswith("tests")]
+    assert not [n for n in names if n.rsplit("/", 1)[-1] == "meta.json" or n.startswith("user_files/")]
     assert not [n for n in names if n.startswith("/") or ".." in n.split("/")]
+
+
+def test_a_manifest_anki_web_would_refuse_is_named() -> None:
+    assert manifest_problems({"package": "media_fill", "name": "Media Fill", "min_point_version": "25.07"}) == [
+        "manifest.json has no 'human_version'",
+        "manifest.json's min_point_version must be a whole number such as 250700",
+    ]
 
 
 def test_package_installs_and_loads_in_real_anki(tmp_path: Path) -> None:

@@ -26,7 +26,10 @@ DOWNLOAD_PAGE = "https://apps.ankiweb.net"
 
 
 def version_text(point_version: int) -> str:
-    """Anki's version as users see it: 250705 -> "25.07.5", 260900 -> "26.09"."""
+    """Anki's version as users see it: 250705 -> "25.07.5", 260900 -> "26.09", and 66 (before
+    23.10 point versions counted 2.1.x releases) -> "2.1.66"."""
+    if point_version < 1000:
+        return f"2.1.{point_version}"
     year, month, patch = point_version // 10000, point_version // 100 % 100, point_version % 100
     return f"{year}.{month:02d}.{patch}" if patch else f"{year}.{month:02d}"
 

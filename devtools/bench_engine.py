@@ -249,7 +249,7 @@ def memory_growth_mb(count: int, size: int) -> tuple[float, int]:
         capture_output=True,
         text=True,
         check=True,
-        env={**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests' / 'support'}"},
+        env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     data = json.loads(completed.stdout.strip().splitlines()[-1])
     return (data["peak_kb"] - data["before_kb"]) / 1024, int(data["filled"])

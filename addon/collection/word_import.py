@@ -2,7 +2,7 @@
 and the import itself — every note of the file created in one undo entry "Import Word List", or
 none at all.
 
-The file is read twice, streamed both times (`core.word_list`): the first pass checks every row
+The file is read twice, streamed both times (`core.text.word_list`): the first pass checks every row
 (so a bad row found at the end of a 100 MB file stops the import before anything is written) and
 finds the duplicates; the second creates the notes, a chunk at a time, merged into one undo entry.
 If the second pass fails anyway (the file changed in between, the disk is full), the notes it made

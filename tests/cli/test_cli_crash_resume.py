@@ -128,7 +128,7 @@ def setup(tmp_path: Path) -> Iterator[Setup]:
 
 def cli_env() -> dict[str, str]:
     """The environment `cli_runner.run_cli` gives the CLI."""
-    return {**os.environ, "PYTHONPATH": f"{REPO}{os.pathsep}{REPO / 'tests' / 'support'}"}
+    return {**os.environ, "PYTHONPATH": str(REPO)}
 
 
 def journal_lines(path: Path) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Fixtures that run the real Anki 26.9 main window headless, with Media Fill loaded from the
+"""Fixtures that run the real Anki main window headless (26.9, or an older release of the test matrix), with Media Fill loaded from the
 working tree (see ../shared/ANKI_NOTES.md for why pytest-anki is not used).
 
 Anki starts once per test session (it cannot restart in one process); each test gets fresh notes.

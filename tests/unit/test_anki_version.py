@@ -15,7 +15,15 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(
-    ("point", "text"), [(250700, "25.07"), (250705, "25.07.5"), (250905, "25.09.5"), (260903, "26.09.3")]
+    ("point", "text"),
+    [
+        (66, "2.1.66"),
+        (231000, "23.10"),
+        (250700, "25.07"),
+        (250705, "25.07.5"),
+        (250905, "25.09.5"),
+        (260903, "26.09.3"),
+    ],
 )
 def test_point_versions_read_as_anki_shows_them(point: int, text: str) -> None:
     assert version_text(point) == text

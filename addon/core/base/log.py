@@ -9,7 +9,7 @@ any handler added with ``add_redacting_handler`` carry both filters too, so what
 redacted and traced either way.
 
 Secrets: ``remember_secrets`` adds the key values found in the config to the one ``KnownSecrets``
-the filters use, on top of the pattern-based redaction of ``core.redaction``; ``forget_secrets``
+the filters use, on top of the pattern-based redaction of ``core.base.redaction``; ``forget_secrets``
 drops them (e.g. before the config is read again).
 
 Trace ids: ``job_trace`` sets a ``contextvars.ContextVar`` for the duration of a block, and

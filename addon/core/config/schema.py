@@ -70,7 +70,7 @@ GENERAL_PROPERTIES: dict[str, Any] = {
             for kind in MediaKind
         },
     },
-    # The version of the config's shape (see `config_migration`); a config without it is version 1.
+    # The version of the config's shape (see `config.migration`); a config without it is version 1.
     "config_version": {"type": "integer", "minimum": 1},
     # Settings this version does not use, kept by their old key path so nothing a user wrote is lost.
     "legacy_settings": {"type": "object"},

@@ -6,7 +6,7 @@ A media provider is built from its own config slice, connects lazily (nothing ha
 ``__init__`` beyond reading settings), and is closed with the registry. Its class states what it is
 (``name``, ``kind``, ``description``, `Capabilities`, ``settings_schema`` for its own keys); the
 keys every provider shares (``enabled``, ``timeout_s``, ``api_key``…) are added by
-`provider_info.slice_schema`.
+`info.slice_schema`.
 
 Thread safety: the job runner calls ``generate`` from worker threads, at most ``max_concurrency``
 at a time per provider; implementations must be safe for that. ``close`` is called once, after

@@ -11,7 +11,6 @@ Thread safety: main thread only; workers reach it through `ProgressRelay`.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -29,6 +28,7 @@ from aqt.qt import (
 from aqt.utils import askUser
 
 from ...core.engine.generation import JobProgress
+from ...core.text.cleaning import fold_whitespace
 from ..widgets import plain_label
 
 STOP_QUESTION = "Stop the job? What is already made is kept."
@@ -147,7 +147,7 @@ class JobProgressWindow(QDialog):
             self.label.setText(self._done_line)
 
     def _show_current_text(self, text: str) -> None:
-        one_line = re.sub(r"\s+", " ", text).strip()
+        one_line = fold_whitespace(text)
         if not one_line:
             self.current_label.setHidden(True)
             return

@@ -11,7 +11,6 @@ Thread safety: main thread only (Qt widgets). `report_text` is pure and may run 
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Iterable, Mapping
 
 from aqt.qt import (
@@ -33,6 +32,7 @@ from aqt.qt import (
 from aqt.utils import tooltip
 
 from ...core.job.report import JobReport, TargetError
+from ...core.text.cleaning import fold_whitespace
 from ..widgets import plain_label
 
 WINDOW_TITLE = "Fill Media — report"
@@ -56,12 +56,7 @@ def headline(report: JobReport) -> str:
 
 def note_label(note_id: int, note_labels: Mapping[int, str]) -> str:
     """The note's short text (its source word), or ``"note <id>"`` when unknown or empty."""
-    return one_line(note_labels.get(note_id, "")) or f"note {note_id}"
-
-
-def one_line(text: str) -> str:
-    """``text`` with every run of whitespace (newlines included) turned into one space."""
-    return re.sub(r"\s+", " ", text).strip()
+    return fold_whitespace(note_labels.get(note_id, "")) or f"note {note_id}"
 
 
 def usd(amount: float) -> str:
@@ -96,7 +91,7 @@ def failure_line(error: TargetError, *, note_labels: Mapping[int, str]) -> str:
     """``"apple (1234) · Image · openai_image · reason"`` on one line."""
     provider = error.provider or "no provider"
     label = note_label(error.note_id, note_labels)
-    return f"{label} ({error.note_id}) · {error.field} · {provider} · {one_line(error.message)}"
+    return f"{label} ({error.note_id}) · {error.field} · {provider} · {fold_whitespace(error.message)}"
 
 
 def report_text(report: JobReport, *, note_labels: Mapping[int, str]) -> str:
@@ -109,10 +104,10 @@ def report_text(report: JobReport, *, note_labels: Mapping[int, str]) -> str:
         lines.append(f"Notes changed: {report.notes_changed}")
     if report.provider_problems:
         lines += ["", "Providers not used:"]
-        lines += [f"  {name}: {one_line(problem)}" for name, problem in report.provider_problems.items()]
+        lines += [f"  {name}: {fold_whitespace(problem)}" for name, problem in report.provider_problems.items()]
     if report.skip_reasons:
         lines += ["", "Skipped:"]
-        lines += [f"  {n}× {one_line(reason)}" for reason, n in report.skip_reasons.most_common()]
+        lines += [f"  {n}× {fold_whitespace(reason)}" for reason, n in report.skip_reasons.most_common()]
     if report.rate_cuts:
         lines += ["", "Slowed down after rate limits:"]
         lines += [f"  {name}: {n}×" for name, n in sorted(report.rate_cuts.items())]
@@ -222,11 +217,13 @@ class JobReportDialog(QDialog):
         report = self.report
         texts = []
         if report.provider_problems:
-            lines = [f"{name} was not used: {one_line(problem)}" for name, problem in report.provider_problems.items()]
+            lines = [
+                f"{name} was not used: {fold_whitespace(problem)}" for name, problem in report.provider_problems.items()
+            ]
             texts.append(("providers_not_used", "\n".join(lines)))
         if report.skip_reasons:
             ranked = report.skip_reasons.most_common()
-            lines = [f"Skipped {n}× — {one_line(reason)}" for reason, n in ranked[:MAX_SKIP_REASONS]]
+            lines = [f"Skipped {n}× — {fold_whitespace(reason)}" for reason, n in ranked[:MAX_SKIP_REASONS]]
             if len(ranked) > MAX_SKIP_REASONS:
                 lines.append(f"… and {len(ranked) - MAX_SKIP_REASONS} other reasons (Copy report has them all)")
             texts.append(("skip_reasons", "\n".join(lines)))
@@ -266,7 +263,7 @@ class JobReportDialog(QDialog):
         note = QTableWidgetItem(note_label(error.note_id, self._note_labels))
         note.setData(_NOTE_ID_ROLE, error.note_id)
         note.setToolTip(f"Note id {error.note_id}")
-        reason = QTableWidgetItem(one_line(error.message))
+        reason = QTableWidgetItem(fold_whitespace(error.message))
         reason.setToolTip(_rich_tooltip(error.message))
         return [note, QTableWidgetItem(error.field), QTableWidgetItem(error.provider or "—"), reason]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -46,8 +47,9 @@ def _error_from(action: str, path: Path) -> sqlite3.Error:
 def test_errors_sqlite_raises_are_told_apart_by_their_code(tmp_path: Path) -> None:
     corrupt = _error_from("corrupt", tmp_path / "bad.sqlite3")
     busy = _error_from("busy", tmp_path / "busy.sqlite3")
-    if error_code(corrupt) is None:
-        pytest.skip("this Python gives no sqlite result codes")
+    # Python gives the codes from 3.11 on (the launcher's Anki runs 3.13); before, the message words
+    # decide, and the same errors must still be told apart.
+    assert (error_code(corrupt) is not None) == (sys.version_info >= (3, 11))
     assert (is_corrupt(corrupt), is_busy(corrupt)) == (True, False)
     assert (is_corrupt(busy), is_busy(busy)) == (False, True)
 

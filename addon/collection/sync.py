@@ -82,9 +82,9 @@ def _why_not_now(note: Note | None, target: Target, reference: str) -> str | Non
     if target.source_field in note and clean_source_text(note[target.source_field]) != target.source_text:
         return f"{target.source_field} was edited while the job ran"
     if reference in note[target.field]:
-        return f"{target.field} already holds this {target.kind.value}"
+        return f"{target.field} already holds this {target.kind.word}"
     if target.mode is FillMode.SKIP and field_already_filled(target.kind, note[target.field]):
-        return f"{target.field} already has {target.kind.value}"
+        return f"{target.field} already has a {target.kind.word}"
     return None
 
 

@@ -151,6 +151,7 @@ class FillMediaController:
             state_dir=user_files_dir(self.addon_module, mw=self.mw),
             on_start=lambda run_config, note_ids: self.start_job(parent, note_ids, run_config),
             on_open_settings=lambda focus: self.open_settings(focus=focus),
+            on_enable_provider=lambda kind, name: self.enable_provider(kind, name, parent=parent),
         )
         self.fill_dialog.show()
 
@@ -252,6 +253,20 @@ class FillMediaController:
         from .settings import open_settings
 
         return open_settings(self.mw, addon_module=self.addon_module, focus=focus, on_saved=self._settings_saved)
+
+    def enable_provider(
+        self, kind: MediaKind, name: str, *, parent: QWidget
+    ) -> tuple[dict[str, Any], ProviderRegistry] | None:
+        """Switch provider ``name`` on in the saved settings (the Fill Media dialog's one-click
+        offer); returns the config and registry that follow, or None after saying why not."""
+        stored = stored_overrides(self.mw, addon_module=self.addon_module)
+        providers = stored.setdefault("providers", {})
+        providers.setdefault(kind.value, {}).setdefault(name, {})["enabled"] = True
+        save_overrides(self.mw, stored, addon_module=self.addon_module)
+        loaded = self._load_config(parent)
+        if loaded is not None:
+            tooltip(f"{name} is on; Tools → Media Fill → Settings… turns it off again.", parent=parent)
+        return loaded
 
     def _settings_saved(self, config: Mapping[str, Any]) -> None:
         """The user saved new settings: logging, the providers and an open Fill Media dialog

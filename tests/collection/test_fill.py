@@ -72,7 +72,7 @@ def test_skip_mode_leaves_a_prefilled_note_alone(col: Collection) -> None:
     assert list(col.get_note(NoteId(prefilled_id)).fields) == before
     assert report.skipped == 1
     assert report.filled == 1
-    assert report.skip_reasons == {"Audio already has audio": 1}
+    assert report.skip_reasons == {"Audio already has a sound": 1}
 
 
 def test_second_run_skips_everything_and_changes_nothing(col: Collection) -> None:

@@ -361,7 +361,7 @@ def test_notes_edited_while_the_job_runs_keep_the_users_edits(col: Collection, t
 
     assert sorted(gated.calls) == sorted(words), "the job used the instance the test held"
     assert (report.filled, report.skipped, report.failed) == (3, 2, 0)
-    assert report.skip_reasons == {"Word was edited while the job ran": 1, "Audio already has audio": 1}
+    assert report.skip_reasons == {"Word was edited while the job ran": 1, "Audio already has a sound": 1}
     bravo_note = col.get_note(NoteId(bravo))
     assert (bravo_note["Word"], bravo_note["Audio"]) == ("bravissimo", "")
     assert col.get_note(NoteId(charlie))["Audio"] == "[sound:mine.mp3]"

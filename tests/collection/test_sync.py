@@ -99,7 +99,7 @@ def test_a_note_edited_between_plan_and_store_is_skipped(col: Collection) -> Non
     assert back(col, ids[0]) == "[sound:my_own_recording.mp3]"
     assert back(col, ids[1]).startswith("[sound:mf_espeak_pear_")
     assert (report.filled, report.skipped, report.failed) == (1, 1, 0)
-    assert report.skip_reasons == {"Back already has audio": 1}
+    assert report.skip_reasons == {"Back already has a sound": 1}
     assert report.notes_changed == 1
 
 

@@ -115,10 +115,10 @@ def set_rules_for_both(app: Any, dialog: Any) -> None:
     choose_providers(dialog, ENGLISH_TYPE, image=["openai"], audio=["openai_tts"], language="en")
     wait_for_plan(app, dialog)
     assert plan_rows(dialog) == {
-        (ENGLISH_TYPE, "Picture (image)"): "3",
-        (ENGLISH_TYPE, "Audio (audio)"): "3",
-        (SPANISH_TYPE, "Imagen (image)"): "3",
-        (SPANISH_TYPE, "Audio (audio)"): "3",
+        (ENGLISH_TYPE, "Picture (picture)"): "3",
+        (ENGLISH_TYPE, "Audio (sound)"): "3",
+        (SPANISH_TYPE, "Imagen (picture)"): "3",
+        (SPANISH_TYPE, "Audio (sound)"): "3",
     }
     cost = dialog.cost_label.text()
     assert "openai: 6 requests ≈ $0.24" in cost and "openai_tts: 6 requests" in cost and "no budget cap" in cost
@@ -272,8 +272,14 @@ def test_start_is_disabled_with_the_reason_and_a_link_to_the_provider_settings(
     browser = open_browser(sample_notes[ENGLISH_TYPE][:3])
     dialog = open_fill_dialog(anki_app, browser, addon)
     form = dialog.rule_form
-    assert form.image_field.currentData() == "", "no picture provider is set up, so no picture field is guessed"
-    assert dialog.start_button.isEnabled()
+    assert form.image_field.currentData() == "Picture", "the picture field is guessed even with pictures off"
+    assert not dialog.start_button.isEnabled()
+    offer = dialog.problems_label.text()
+    assert "no picture provider is ticked" in offer and 'href="enable:image:wikimedia"' in offer, offer
+    assert "commons.wikimedia.org" in offer and 'href="enable:image:openverse"' in offer, offer
+    select_field(form.image_field, "")
+    wait_for_plan(anki_app, dialog)
+    assert dialog.start_button.isEnabled(), dialog.problems_label.text()
     assert (
         "≈ $0.0006" in dialog.cost_label.text()
         and "budget cap $0.0001" in dialog.cost_label.text()
@@ -282,7 +288,7 @@ def test_start_is_disabled_with_the_reason_and_a_link_to_the_provider_settings(
 
     select_field(form.image_field, "Picture")
     assert not dialog.start_button.isEnabled()
-    assert "tick at least one image provider" in dialog.problems_label.text()
+    assert "no picture provider is ticked" in dialog.problems_label.text()
 
     form.pickers[kinds().IMAGE].set_checked("openai", True)
     assert not dialog.start_button.isEnabled()
@@ -308,7 +314,7 @@ def test_start_is_disabled_with_the_reason_and_a_link_to_the_provider_settings(
     assert not dialog.start_button.isEnabled()
     assert "Choose a picture field or a sound field" in dialog.problems_label.text()
     select_field(form.audio_field, "Front")
-    assert "the audio field cannot be the field the words come from" in dialog.problems_label.text()
+    assert "the sound field cannot be the field the words come from" in dialog.problems_label.text()
     dialog.reject()
 
 
@@ -336,7 +342,8 @@ def test_a_preview_that_fails_says_why_and_writes_nothing(
 
     assert dialog.preview_panel.image.pixmap().isNull()
     status = dialog.preview_panel.status.text()
-    assert "no image: openai:" in status and "500" in status, status
+    assert "no picture: openai:" in status and "500" in status, status
+    assert "openai: openai:" not in status, "the provider is named once"
     assert len(played) == 1, "the sound that was made is still played"
     assert fields_of(mw, notes) == before and media_names(mw) == media_before
     dialog.reject()
@@ -356,7 +363,7 @@ def test_a_wildcard_rule_starts_each_note_type_with_its_own_fields(
     select_field(dialog.rule_form.image_field, "")
     wait_for_plan(anki_app, dialog)
     rows = plan_rows(dialog)
-    assert rows[(ENGLISH_TYPE, "Audio (audio)")] == "2"
+    assert rows[(ENGLISH_TYPE, "Audio (sound)")] == "2"
     assert rows[(SPANISH_TYPE, "left alone: its rule fills no field")] == "0"
     assert dialog.start_button.isEnabled()
     dialog.reject()
@@ -389,4 +396,101 @@ def test_preview_uses_the_first_selected_note_with_words(
     assert "library" in dialog.preview_panel.status.text()
     assert [json.loads(r.body)["prompt"] for r in images.generation_requests()] == ["library"]
     assert [json.loads(r.body)["input"] for r in speech.speech_requests()] == ["library"]
+    dialog.reject()
+
+
+def test_pictures_off_are_offered_in_one_click_with_what_is_sent_where(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    fake_config: dict[str, Any],
+) -> None:
+    """A new user: only a sound provider is on. The Picture field is guessed; one click on the
+    offer turns Wikimedia Commons on in the saved settings and ticks it, and Start is enabled."""
+    set_addon_config(mw, {**fake_config, "providers": {"audio": fake_config["providers"]["audio"]}})
+    browser = open_browser(sample_notes[ENGLISH_TYPE][:2])
+    dialog = open_fill_dialog(anki_app, browser, addon)
+    form = dialog.rule_form
+    assert form.image_field.currentData() == "Picture"
+    assert not dialog.start_button.isEnabled()
+
+    dialog.problems_label.linkActivated.emit("enable:image:wikimedia")
+    wait_for_plan(anki_app, dialog)
+
+    saved = addon.controller._load_config(mw)[0]
+    assert saved["providers"]["image"]["wikimedia"]["enabled"] is True
+    assert saved["providers"]["image"]["openverse"]["enabled"] is False, "only the chosen one is turned on"
+    assert form.pickers[kinds().IMAGE].chosen() == ["wikimedia"]
+    assert dialog.start_button.isEnabled(), dialog.problems_label.text()
+    assert "enable:" not in dialog.problems_label.text()
+    rows = plan_rows(dialog)
+    assert rows[(ENGLISH_TYPE, "Picture (picture)")] == "2"
+    dialog.reject()
+
+
+def test_preview_is_off_with_the_reason_when_the_rule_fills_nothing(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    fake_config: dict[str, Any],
+) -> None:
+    set_addon_config(mw, fake_config)
+    browser = open_browser(sample_notes[ENGLISH_TYPE][:2])
+    dialog = open_fill_dialog(anki_app, browser, addon)
+    select_field(dialog.rule_form.image_field, "")
+    select_field(dialog.rule_form.audio_field, "")
+    wait_for_plan(anki_app, dialog)
+    assert not dialog.preview_button.isEnabled()
+    assert "this rule fills no field" in dialog.preview_button.toolTip()
+    assert "this rule fills no field" in dialog.preview_panel.status.text()
+    select_field(dialog.rule_form.audio_field, "Audio")
+    wait_for_plan(anki_app, dialog)
+    assert dialog.preview_button.isEnabled()
+    assert "writes nothing" in dialog.preview_panel.status.text()
+    dialog.reject()
+
+
+def test_preview_prefers_a_note_with_empty_fields_and_speaks_only_of_what_the_rule_fills(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    fakes: tuple[Any, Any],
+    fake_config: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _images, speech = fakes
+    set_addon_config(mw, fake_config)
+    notes = sample_notes[ENGLISH_TYPE][:3]
+    filled = mw.col.get_note(notes[0])
+    filled["Audio"] = "[sound:mine.mp3]"
+    mw.col.update_note(filled)
+    browser = open_browser(notes)
+    dialog = open_fill_dialog(anki_app, browser, addon)
+    choose_providers(dialog, ENGLISH_TYPE, image=[], audio=["openai_tts"])
+    select_field(dialog.rule_form.image_field, "")
+    record_playing(monkeypatch)
+    speech.fail(server_error(500), times=5)
+
+    run_preview(anki_app, dialog, ENGLISH_TYPE)
+
+    assert dialog.preview.result.note_id == notes[1], "the first note's sound is filled: the next one is used"
+    status = dialog.preview_panel.status.text()
+    assert "no sound: openai_tts:" in status and "openai_tts: openai_tts:" not in status, status
+    assert "picture" not in status.lower(), "the rule fills no picture, so the preview says nothing of one"
+
+    # Every selected note filled: the preview says it shows what replacing would make.
+    for nid in notes:
+        note = mw.col.get_note(nid)
+        note["Audio"] = "[sound:mine.mp3]"
+        mw.col.update_note(note)
+    speech.reset()
+    run_preview(anki_app, dialog, ENGLISH_TYPE)
+    assert dialog.preview.result.note_id == notes[0]
+    assert "Audio is filled already" in dialog.preview_panel.status.text()
     dialog.reject()

@@ -243,7 +243,7 @@ def test_tools_menu_and_the_addon_managers_config_button_open_the_one_window(
     assert again is dialog
     assert dialog.tabs.currentWidget() is dialog.kind_pages[MediaKind.AUDIO]
     assert dialog.kind_pages[MediaKind.AUDIO].current_page().info.name == "forvo"
-    assert "Images" in [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
+    assert "Pictures" in [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
 
 
 # 2. Every provider's settings round-trip
@@ -322,7 +322,7 @@ def test_bad_values_are_shown_next_to_their_fields_and_nothing_is_saved(
     assert "⚠" in dialog.kind_pages[MediaKind.IMAGE].item_text("openai")
     assert "⚠" not in dialog.kind_pages[MediaKind.IMAGE].item_text("runware")
     titles = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
-    assert titles[0].startswith("⚠ Images (4)") and titles[1] == "Audio" and titles[2].startswith("⚠ General")
+    assert titles[0].startswith("⚠ Pictures (4)") and titles[1] == "Sounds" and titles[2].startswith("⚠ General")
     assert "Nothing was saved" in label_text(dialog, "settings_problems")
 
     # once fixed, it saves

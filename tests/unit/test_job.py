@@ -168,7 +168,7 @@ def test_no_provider_configured_fails_the_item() -> None:
     result = run(work).results[item.key]
     assert not result.ok
     assert isinstance(result.error, ConfigError)
-    assert "no audio provider" in result.error.message
+    assert "no sound provider" in result.error.message
 
 
 def test_a_crashing_provider_becomes_a_failed_result_and_the_job_goes_on() -> None:

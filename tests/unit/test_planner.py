@@ -68,7 +68,7 @@ def test_fill_modes(mode: FillMode, audio: str, generates: bool) -> None:
     assert (target.work is not None) is generates
     assert target.mode is mode
     if not generates:
-        assert target.skip_reason == "Audio already has audio"
+        assert target.skip_reason == "Audio already has a sound"
 
 
 def test_skip_mode_for_images_looks_for_img_tags() -> None:
@@ -79,7 +79,7 @@ def test_skip_mode_for_images_looks_for_img_tags() -> None:
     ]
     plan = plan_notes(notes, [rule])
     assert [t.kind for t in plan.targets] == [IMAGE, IMAGE]
-    assert plan.targets[0].skip_reason == "Picture already has image"
+    assert plan.targets[0].skip_reason == "Picture already has a picture"
     assert plan.targets[1].work is not None
 
 
@@ -182,7 +182,7 @@ def test_image_prompt_template_with_text_and_field_names() -> None:
 def test_plan_skip_reasons_count() -> None:
     notes = [_note(1, "a", "[sound:a.mp3]"), _note(2, "b", "[sound:b.mp3]"), _note(3, ""), _note(4, "d")]
     plan = plan_notes(notes, [_rule()])
-    assert plan.skip_reasons() == {"Audio already has audio": 2, "Front is empty": 1}
+    assert plan.skip_reasons() == {"Audio already has a sound": 2, "Front is empty": 1}
     assert len(plan.to_generate) == 1
 
 

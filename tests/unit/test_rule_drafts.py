@@ -73,12 +73,18 @@ def test_without_a_saved_rule_fields_and_usable_providers_are_guessed() -> None:
     assert (rule["audio_field"], rule["audio_providers"]) == ("Audio", ["espeak"])
 
 
-def test_a_kind_without_a_usable_provider_gets_no_field() -> None:
+def test_a_kind_without_a_usable_provider_still_gets_its_field_and_a_problem_naming_the_kind() -> None:
+    """A new user's pictures are off: the Picture field is still guessed, and the problem says no
+    picture provider is ticked (the dialog offers a free one there) instead of hiding the field."""
     rule = draft_rule(
         "Mine", ["Word", "Picture", "Audio"], saved_rules=[], default_order=ORDER, usable=usable_only("espeak")
     )
-    assert rule["image_field"] == "" and rule["image_providers"] == []
-    assert rule["audio_field"] == "Audio"
+    assert rule["image_field"] == "Picture" and rule["image_providers"] == []
+    assert rule["audio_field"] == "Audio" and rule["audio_providers"] == ["espeak"]
+    problems = rule_problems(rule, ["Word", "Picture", "Audio"], setup_problem=lambda kind, name: None)
+    assert [(p.missing_kind, p.message) for p in problems] == [
+        (MediaKind.IMAGE, "no picture provider is ticked: tick one, or set “Picture into” to (none)")
+    ]
 
 
 def test_problems_name_the_field_and_the_provider_to_set_up() -> None:
@@ -91,7 +97,7 @@ def test_problems_name_the_field_and_the_provider_to_set_up() -> None:
     problems = rule_problems(rule, ["Word", "Audio"], setup_problem=setup)
     messages = [p.message for p in problems]
     assert any("cannot be the field the words come from" in m for m in messages)
-    assert any("tick at least one image provider" in m for m in messages)
+    assert any("no picture provider is ticked" in m for m in messages)
     assert any("not a language code" in m for m in messages)
     forvo = [p for p in problems if p.provider is not None]
     assert [(p.provider, p.message) for p in forvo] == [((MediaKind.AUDIO, "forvo"), "forvo needs an API key")]

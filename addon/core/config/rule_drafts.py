@@ -53,6 +53,12 @@ class RuleProblem:
     note_type: str
     message: str
     provider: tuple[MediaKind, str] | None = None
+    # Set when no provider of this kind is ticked (the dialog may offer to turn a free one on).
+    missing_kind: MediaKind | None = None
+
+
+# The Fill Media dialog's label of each kind's target field, as problems name it.
+_INTO: Mapping[MediaKind, str] = {MediaKind.IMAGE: "Picture into", MediaKind.AUDIO: "Sound into"}
 
 
 def field_key(kind: MediaKind) -> str:
@@ -103,9 +109,10 @@ def draft_rule(
 
     1. the saved rule for that note type, as saved;
     2. else the saved wildcard rule, with field names the note type lacks left empty;
-    3. else a guess: the first field as source, fields named like "Image"/"Audio" as targets, the
+    3. else a guess: the first field as source, fields named like "Picture"/"Audio" as targets, the
        language the note type's name names, and the usable providers of each kind in the default
-       order (a kind with none gets no field).
+       order. A field is guessed even when no provider of its kind can run yet: the dialog then
+       says so and offers to turn a free one on (`rule_problems` names the kind).
     """
     exact = next((r for r in saved_rules if r.get("note_type") == note_type), None)
     if exact is not None:
@@ -125,7 +132,7 @@ def draft_rule(
     )
     for kind in MediaKind:
         chosen = [name for name in default_order.get(kind, ()) if usable(kind, name)]
-        target = guess_field(fields, kind) if chosen else ""
+        target = guess_field(fields, kind)
         if target == rule["source_field"]:
             target = ""
         rule[field_key(kind)] = target
@@ -171,12 +178,18 @@ def rule_problems(rule: Mapping[str, Any], fields: Sequence[str], *, setup_probl
         if not target:
             continue
         if target not in fields:
-            problem(f"the note type has no field {target!r} for the {kind.value}")
+            problem(f"the note type has no field {target!r} for the {kind.word}")
         elif target == source:
-            problem(f"the {kind.value} field cannot be the field the words come from")
+            problem(f"the {kind.word} field cannot be the field the words come from")
         chosen = list(rule.get(providers_key(kind), ()))
         if not chosen:
-            problem(f"tick at least one {kind.value} provider, or set the {kind.value} field to (none)")
+            problems.append(
+                RuleProblem(
+                    note_type,
+                    f"no {kind.word} provider is ticked: tick one, or set “{_INTO[kind]}” to (none)",
+                    missing_kind=kind,
+                )
+            )
         for name in chosen:
             why = setup_problem(kind, name)
             if why is not None:
@@ -185,7 +198,7 @@ def rule_problems(rule: Mapping[str, Any], fields: Sequence[str], *, setup_probl
         problem(f"{rule.get('language')!r} is not a language code (use e.g. en, es, pt-BR, or leave it empty)")
     attribution = rule.get("attribution_field", "")
     if attribution and attribution not in fields:
-        problem(f"the note type has no field {attribution!r} for image credits")
+        problem(f"the note type has no field {attribution!r} for picture credits")
     return problems
 
 

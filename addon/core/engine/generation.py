@@ -119,7 +119,7 @@ def _run_item(
         attempts += tries
         return replace(result, provider=name, attempts=attempts, elapsed_s=time.monotonic() - started)
     if last_error is None:
-        last_error = ConfigError(f"no {request.kind.value} provider is configured for this rule")
+        last_error = ConfigError(f"no {request.kind.word} provider is configured for this rule")
     return MediaResult(request=request, provider=last_provider, error=last_error, attempts=attempts)
 
 

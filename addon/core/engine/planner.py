@@ -45,7 +45,7 @@ def _plan_target(note: SourceNote, rule: Rule, kind: MediaKind, target_field: st
         if name not in note.fields:
             return skip(f"note type {note.note_type!r} has no field {name!r}")
     if rule.mode is FillMode.SKIP and field_already_filled(kind, note.fields[target_field]):
-        return skip(f"{target_field} already has {kind.value}")
+        return skip(f"{target_field} already has a {kind.word}")
     text = source_text = clean_source_text(note.fields[rule.source_field])
     if not text:
         return skip(f"{rule.source_field} is empty")

@@ -20,6 +20,14 @@ class MediaKind(str, enum.Enum):
     IMAGE = "image"
     AUDIO = "audio"
 
+    @property
+    def word(self) -> str:
+        """What users call this kind in messages ("picture", "sound"); the value stays the config key."""
+        return _KIND_WORDS[self]
+
+
+_KIND_WORDS: Mapping[MediaKind, str] = {MediaKind.IMAGE: "picture", MediaKind.AUDIO: "sound"}
+
 
 @dataclass(frozen=True)
 class MediaRequest:

@@ -34,12 +34,22 @@ from aqt.qt import (
 
 from ...collection.plan_summary import PlanSummary, summarize_plan
 from ...collection.selection import NoteTypeGroup
-from ...core.config.rule_drafts import RawRule, RuleProblem, draft_rule, fills_something, rule_problems, rules_with
+from ...core.config.rule_drafts import (
+    RawRule,
+    RuleProblem,
+    draft_rule,
+    field_key,
+    fills_something,
+    providers_key,
+    rule_problems,
+    rules_with,
+)
 from ...core.media.types import MediaKind
 from ...core.provider_system.order import default_provider_order
 from ...core.provider_system.registry import ProviderRegistry
 from ..user_messages import explain
 from ..widgets import problem_html
+from .free_offers import free_offers
 from .plan_view import PlanTable, cost_text
 from .preview import PreviewPanel, PreviewResult, PreviewRunner
 from .rule_form import RuleForm
@@ -47,9 +57,13 @@ from .rule_form import RuleForm
 # Start hands over the config with the edited rules and the notes to fill.
 StartJob = Callable[[dict[str, Any], list[int]], object]
 OpenSettings = Callable[["tuple[MediaKind, str] | None"], object]
+# Turns a provider on in the saved settings; returns the config and registry that follow, or None
+# when the settings could not be saved (the user has been told why).
+EnableProvider = Callable[[MediaKind, str], "tuple[dict[str, Any], ProviderRegistry] | None"]
 
 _REPLAN_DELAY_MS = 250
 _SETTINGS_LINK = "settings:"
+_ENABLE_LINK = "enable:"
 
 
 class FillMediaDialog(QDialog):
@@ -68,6 +82,7 @@ class FillMediaDialog(QDialog):
         state_dir: Path | None,
         on_start: StartJob,
         on_open_settings: OpenSettings,
+        on_enable_provider: EnableProvider | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("media_fill_dialog")
@@ -79,6 +94,7 @@ class FillMediaDialog(QDialog):
         self.state_dir = state_dir
         self._on_start = on_start
         self._on_open_settings = on_open_settings
+        self._on_enable_provider = on_enable_provider
         self.drafts: dict[str, RawRule] = {}
         self.summary: PlanSummary | None = None
         self.problems: list[RuleProblem] = []
@@ -187,6 +203,8 @@ class FillMediaDialog(QDialog):
         if not 0 <= row < len(self.groups):
             return
         group = self.groups[row]
+        if group.name != self._current:
+            self.preview.clear()  # a preview of another note type's rule would mislead
         self._current = group.name
         self.rule_form.load(self.drafts[group.name], fields=group.fields, order=self._order(), remarks=self._remarks())
 
@@ -256,17 +274,27 @@ class FillMediaDialog(QDialog):
     def _update_start(self) -> None:
         reason = self.start_blocked_reason()
         self.start_button.setEnabled(reason is None)
-        self.preview_button.setEnabled(
-            bool(self._current)
-            and fills_something(self.drafts.get(self._current, {}))
-            and not self._problems_of(self._current)
-        )
+        preview_off = self.preview_blocked_reason()
+        self.preview_button.setEnabled(preview_off is None)
+        self.preview_button.setToolTip(preview_off or "Make this note type's media for one note, writing nothing")
+        if not self.preview.running and self.preview.result is None:
+            self.preview_panel.show_idle(preview_off)
         if reason is None:
             self.problems_label.setText("")
             self.start_button.setToolTip("")
             return
         self.start_button.setToolTip(reason_plain(reason))
         self.problems_label.setText(problem_html(reason))
+
+    def preview_blocked_reason(self) -> str | None:
+        """Why Preview is off for the note type shown (a sentence naming the fix), or None."""
+        if not self._current:
+            return "Choose a note type to preview."
+        if not fills_something(self.drafts.get(self._current, {})):
+            return "Preview is off: this rule fills no field. Choose a picture field or a sound field to preview."
+        if self._problems_of(self._current):
+            return "Preview is off until the problems below are fixed."
+        return None
 
     def _problems_of(self, note_type: str) -> list[RuleProblem]:
         return [p for p in self.problems if p.note_type == note_type]
@@ -281,6 +309,8 @@ class FillMediaDialog(QDialog):
                     kind, name = problem.provider
                     href = f"{_SETTINGS_LINK}{kind.value}:{name}"
                     line += f' — <a href="{href}">set up {html.escape(name)}…</a>'
+                elif problem.missing_kind is not None:
+                    line += self._free_offer(problem.missing_kind)
                 lines.append(line)
             return "<br>".join(lines)
         if not any(fills_something(rule) for rule in self.drafts.values()):
@@ -292,7 +322,40 @@ class FillMediaDialog(QDialog):
             return "Nothing to fill: every chosen field is filled already or has no words (see the plan)."
         return None
 
+    def _free_offer(self, kind: MediaKind) -> str:
+        """When no provider of ``kind`` can run: links that turn a free, keyless one on in one
+        click, each saying what it sends where ("" when one can run already or none is offered)."""
+        if self._on_enable_provider is None or any(self._usable(kind, i.name) for i in self.registry.infos(kind)):
+            return ""
+        offers = free_offers(self.registry, kind)
+        if not offers:
+            return ""
+        links = [
+            f'<a href="{_ENABLE_LINK}{kind.value}:{offer.name}">Turn on {html.escape(offer.title)}</a> '
+            f"({html.escape(offer.what_it_sends)})"
+            for offer in offers
+        ]
+        return f"<br>No {kind.word} provider is on yet. " + " or ".join(links) + "."
+
+    def enable_provider(self, kind: MediaKind, name: str) -> None:
+        """Turn provider ``name`` on in the saved settings and tick it in every rule that has a
+        ``kind`` field and no provider of that kind (the offer's one click)."""
+        if self._on_enable_provider is None:
+            return
+        saved = self._on_enable_provider(kind, name)
+        if saved is None:
+            return
+        config, registry = saved
+        for draft in self.drafts.values():
+            if draft.get(field_key(kind)) and not draft.get(providers_key(kind)):
+                draft[providers_key(kind)] = [name]
+        self.settings_changed(config, registry)
+
     def _link_activated(self, link: str) -> None:
+        if link.startswith(_ENABLE_LINK):
+            kind, _, name = link.removeprefix(_ENABLE_LINK).partition(":")
+            self.enable_provider(MediaKind(kind), name)
+            return
         if not link.startswith(_SETTINGS_LINK):
             return
         kind, _, name = link.removeprefix(_SETTINGS_LINK).partition(":")

@@ -35,7 +35,7 @@ class PlanTable(QTableWidget):
 
     def show_summary(self, summary: PlanSummary) -> None:
         rows = [
-            (t.note_type, f"{t.field_name} ({t.kind.value})", t.generate, t.skipped, t.reused) for t in summary.targets
+            (t.note_type, f"{t.field_name} ({t.kind.word})", t.generate, t.skipped, t.reused) for t in summary.targets
         ]
         rows += [(name, f"left alone: {why}", 0, 0, 0) for name, why in summary.left_alone.items()]
         self.setRowCount(len(rows))

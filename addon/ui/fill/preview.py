@@ -27,6 +27,7 @@ from aqt.operations import QueryOp
 from aqt.qt import QHBoxLayout, QLabel, QPixmap, QPushButton, Qt, QVBoxLayout, QWidget
 
 from ...collection.notes_source import CollectionNotes
+from ...core.config.rule_drafts import field_key
 from ...core.config.rules import FillMode, parse_rules
 from ...core.engine.generation import generate_all
 from ...core.engine.planner import plan_notes
@@ -39,12 +40,18 @@ from ..widgets import problem_html
 
 @dataclass
 class PreviewResult:
-    """What the preview made for one note: per kind the media, or why there is none."""
+    """What the preview made for one note: per kind the media, or why there is none. ``kinds`` are
+    the kinds the rule fills (nothing is said of the others); ``filled`` names the note's target
+    fields that already hold media (the preview shows what replacing them would make); ``note``
+    says why there is no preview at all."""
 
     note_id: int
     text: str
+    kinds: tuple[MediaKind, ...] = ()
     media: dict[MediaKind, MediaResult] = field(default_factory=dict)
     problems: dict[MediaKind, str] = field(default_factory=dict)
+    filled: list[str] = field(default_factory=list)
+    note: str = ""
 
 
 # How many of the selected notes Preview looks through for one with words to use.
@@ -53,31 +60,65 @@ PREVIEW_CANDIDATES = 50
 
 @dataclass(frozen=True)
 class PreviewWork:
-    """The note Preview uses, its words, the requests to make, and why a kind has none."""
+    """The note Preview uses, its words, the requests to make, why a kind has none, and which of
+    its target fields already hold media."""
 
     note_id: int
     text: str
     work: list[WorkItem]
     problems: dict[MediaKind, str]
+    filled: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+def rule_kinds(rule: Mapping[str, Any]) -> tuple[MediaKind, ...]:
+    """The kinds ``rule`` fills (those with a target field)."""
+    return tuple(kind for kind in MediaKind if rule.get(field_key(kind)))
 
 
 def preview_work(col: Collection, note_ids: Sequence[int], rule: Mapping[str, Any]) -> PreviewWork:
-    """The requests ``rule`` would make for the first of ``note_ids`` that has words in its source
-    field, as if its target fields were empty (a preview shows what a job would make even for a
-    note already filled). Needs the collection."""
-    draft = {**rule, "mode": FillMode.OVERWRITE.value}
-    rules = parse_rules({"rules": [draft]})
-    first: PreviewWork | None = None
+    """The requests ``rule`` would make for the first of ``note_ids`` whose target fields are all
+    empty (else the first with some empty, else the first with words), made as if its target
+    fields were empty: a preview shows what a job would make, and says which fields are filled
+    already. Needs the collection."""
+    kinds = rule_kinds(rule)
+    as_empty = parse_rules({"rules": [{**rule, "mode": FillMode.OVERWRITE.value}]})
+    as_is = parse_rules({"rules": [{**rule, "mode": FillMode.SKIP.value}]})
+    best: tuple[int, PreviewWork] | None = None
     for note in CollectionNotes(col, note_ids[:PREVIEW_CANDIDATES]).notes():
-        plan = plan_notes([note], rules)
+        plan = plan_notes([note], as_empty, kinds=kinds or tuple(MediaKind))
         work = [t.work for t in plan.targets if t.work is not None]
         problems = {t.kind: t.skip_reason or "nothing to make" for t in plan.targets if t.work is None and t.field}
         text = next((t.source_text for t in plan.targets if t.work is not None), "")
-        found = PreviewWork(note.note_id, text, work, problems)
-        if work:
+        filled = [
+            t.field
+            for t in plan_notes([note], as_is, kinds=kinds or tuple(MediaKind)).targets
+            if t.work is None and t.field
+        ]
+        found = PreviewWork(note.note_id, text, work, problems, filled=filled if work else [])
+        if work and not filled:
             return found
-        first = first or found
-    return first or PreviewWork(0, "", [], {MediaKind.IMAGE: "none of the selected notes could be read"})
+        # A note with words beats one without; fewer filled fields beat more.
+        rank = (0 if work else 1_000) + len(filled)
+        if best is None or rank < best[0]:
+            best = (rank, found)
+    if best is None:
+        return PreviewWork(0, "", [], {}, note="None of the selected notes of this type could be read.")
+    return best[1]
+
+
+def error_text(made: MediaResult) -> str:
+    """A failed result's error with the provider's name in front once ("espeak: …", never
+    "espeak: espeak: …")."""
+    return with_provider(made.provider, str(made.error))
+
+
+def with_provider(provider: str, message: str) -> str:
+    """``message`` with ``provider: `` in front exactly once (no prefix when there is no provider)."""
+    prefix = f"{provider}: "
+    while provider and message.startswith(prefix):
+        message = message[len(prefix) :]
+    return f"{prefix}{message}" if provider else message
 
 
 class PreviewRunner:
@@ -105,8 +146,17 @@ class PreviewRunner:
         def read(col: Collection) -> PreviewWork:
             return preview_work(col, candidates, rule)
 
+        kinds = rule_kinds(rule)
+
         def generate(planned: PreviewWork) -> None:
-            result = PreviewResult(note_id=planned.note_id, text=planned.text, problems=dict(planned.problems))
+            result = PreviewResult(
+                note_id=planned.note_id,
+                text=planned.text,
+                kinds=kinds,
+                problems={kind: why for kind, why in planned.problems.items() if kind in kinds},
+                filled=list(planned.filled),
+                note=planned.note,
+            )
             if cancel.is_set():
                 return
             if not planned.work:
@@ -120,7 +170,7 @@ class PreviewRunner:
             )
 
         QueryOp(parent=self.parent, op=read, success=generate).failure(
-            lambda exc: self._done(PreviewResult(note_id=0, text="", problems={MediaKind.IMAGE: explain(exc)}), on_done)
+            lambda exc: self._done(PreviewResult(note_id=0, text="", kinds=kinds, note=explain(exc)), on_done)
         ).run_in_background()
 
     def _generated(
@@ -135,7 +185,7 @@ class PreviewRunner:
         try:
             outcome = future.result()
         except Exception as exc:
-            for kind in MediaKind:
+            for kind in result.kinds:
                 result.problems.setdefault(kind, explain(exc))
             self._done(result, on_done)
             return
@@ -144,9 +194,9 @@ class PreviewRunner:
             if made.ok:
                 result.media[kind] = made
             else:
-                result.problems[kind] = f"{made.provider}: {made.error}" if made.provider else str(made.error)
+                result.problems[kind] = error_text(made)
         for name, problem in outcome.provider_problems.items():
-            for kind in MediaKind:
+            for kind in result.kinds:
                 if kind not in result.media:
                     result.problems.setdefault(kind, f"{name} {problem}")
         self._done(result, on_done)
@@ -215,6 +265,12 @@ class PreviewPanel(QWidget):
         row.addWidget(self.image)
         row.addLayout(text, 1)
 
+    def show_idle(self, reason: str | None) -> None:
+        """Before any preview: what Preview does, or why it is off (``reason``)."""
+        self.status.setText(html.escape(reason) if reason else IDLE_TEXT)
+        self.image.clear()
+        self.play_button.setEnabled(False)
+
     def show_starting(self, note_type: str) -> None:
         self.status.setText(f"Making a preview for “{html.escape(note_type)}”…")
         self.image.clear()
@@ -223,6 +279,14 @@ class PreviewPanel(QWidget):
     def show_result(self, result: PreviewResult) -> None:
         """Show the picture and what was made; play the sound, if there is one."""
         lines = [f"Preview of “{html.escape(result.text)}”:" if result.text else "Preview:"]
+        if result.note:
+            lines.append(problem_html(html.escape(result.note)))
+        if result.filled:
+            fields = ", ".join(result.filled)
+            lines.append(
+                f"This note's {html.escape(fields)} is filled already (no selected note of this type has all its "
+                "fields empty): this shows what replacing it would make; a job set to skip filled fields leaves it."
+            )
         image = result.media.get(MediaKind.IMAGE)
         if image is not None and image.data is not None:
             pixmap = QPixmap()
@@ -239,7 +303,7 @@ class PreviewPanel(QWidget):
         if sound is not None:
             lines.append(f"sound from {html.escape(sound.provider)}")
         for kind, problem in result.problems.items():
-            lines.append(problem_html(f"no {kind.value}: {html.escape(problem)}"))
+            lines.append(problem_html(f"no {kind.word}: {html.escape(problem)}"))
         self.status.setText("<br>".join(lines))
         self.play_button.setEnabled(sound is not None)
         if sound is not None:

@@ -88,7 +88,7 @@ def count_line(report: JobReport) -> str:
 
 
 def failure_line(error: TargetError, *, note_labels: Mapping[int, str]) -> str:
-    """``"apple (1234) · Image · openai_image · reason"`` on one line."""
+    """``"apple (1234) · Picture · openai · reason"`` on one line."""
     provider = error.provider or "no provider"
     label = note_label(error.note_id, note_labels)
     return f"{label} ({error.note_id}) · {error.field} · {provider} · {fold_whitespace(error.message)}"

@@ -85,7 +85,7 @@ class ProviderPage(QWidget):
         return fields
 
     def _lay_out(self) -> None:
-        title = QLabel(f"<b>{self.info.name}</b> · {self.info.kind.value}" + ("" if self.info.builtin else " · add-on"))
+        title = QLabel(f"<b>{self.info.name}</b> · {self.info.kind.word}s" + ("" if self.info.builtin else " · add-on"))
         description = QLabel(self.info.description)
         description.setObjectName(f"description:{self.page_id}")
         description.setWordWrap(True)

@@ -86,7 +86,7 @@ def load_settings_state(stored: Mapping[str, Any], *, defaults: Mapping[str, Any
     infos = {kind: registry.infos(kind) for kind in MediaKind}
     for (kind, name), error in sorted(registry.load_errors.items(), key=lambda item: (item[0][0].value, item[0][1])):
         problems.append(
-            f"The {kind.value} provider {name} could not be loaded ({error.message}); "
+            f"The {kind.word} provider {name} could not be loaded ({error.message}); "
             "its settings are kept as they are and it is not shown."
         )
     return SettingsState(

@@ -73,9 +73,11 @@ def _note_type(col: Collection, name: str, fields: list[str]) -> Any:
     model = col.models.new(name)
     for field in fields:
         col.models.add_field(model, col.models.new_field(field))
+    word, meaning, picture, sound = fields
     template = col.models.new_template("Card 1")
-    template["qfmt"] = "{{" + fields[0] + "}}<br>{{" + fields[-1] + "}}"
-    template["afmt"] = "{{FrontSide}}<hr id=answer>{{" + fields[1] + "}}"
+    # The word with its picture and sound on the front, so what Fill Media makes is seen and heard.
+    template["qfmt"] = "{{" + word + "}}<br>{{" + picture + "}}<br>{{" + sound + "}}"
+    template["afmt"] = "{{FrontSide}}<hr id=answer>{{" + meaning + "}}"
     col.models.add_template(model, template)
     col.models.add(model)
     return col.models.by_name(name)

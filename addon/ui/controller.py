@@ -179,7 +179,7 @@ class FillMediaController:
         except ConfigError as exc:
             showWarning(
                 f"Media Fill's settings need fixing before a job can start:\n\n{exc}\n\n"
-                "Open Tools → Media Fill… to fix them.",
+                "Open Tools → Media Fill → Settings… to fix them.",
                 parent=parent,
                 title="Fill Media",
             )
@@ -248,7 +248,7 @@ class FillMediaController:
         browser.search_for("nid:" + ",".join(map(str, note_ids)))
 
     def open_settings(self, *, focus: tuple[MediaKind, str] | None = None) -> SettingsDialog:
-        """Tools → Media Fill…, the add-on manager's Config button, and the fill dialog's "set up"
+        """Tools → Media Fill → Settings…, the add-on manager's Config button, and the fill dialog's "set up"
         links: the settings window, on the page of ``focus`` when given."""
         from .settings import open_settings
 

@@ -20,7 +20,7 @@ from ..core.base.errors import (
 )
 from ..core.base.log import LOG_FILE_NAME, redact_secrets
 
-SETTINGS = "Tools → Media Fill…"
+SETTINGS = "Tools → Media Fill → Settings…"
 
 
 def explain(exc: BaseException) -> str:

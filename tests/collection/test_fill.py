@@ -215,3 +215,16 @@ def test_notes_without_a_rule_are_skipped(col: Collection) -> None:
     assert (report.filled, report.skipped) == (0, 1)
     assert report.skip_reasons == {"no rule for note type 'Basic'": 1}
     assert media_files(col) == set()
+
+
+def test_the_sample_cards_show_the_picture_and_play_the_sound(col: Collection) -> None:
+    """`make run`'s sample deck: what Fill Media puts in Picture and Audio is on the card's front."""
+    ids = add_sample_notes(col)
+    note = col.get_note(NoteId(ids[ENGLISH_TYPE][0]))
+    note["Picture"] = '<img src="sample-picture.jpg">'
+    note["Audio"] = "[sound:sample-sound.mp3]"
+    col.update_note(note)
+    card = note.cards()[0]
+    question = card.question()
+    assert "sample-picture.jpg" in question
+    assert [getattr(tag, "filename", "") for tag in card.question_av_tags()] == ["sample-sound.mp3"]

@@ -231,7 +231,7 @@ def test_tools_menu_and_the_addon_managers_config_button_open_the_one_window(
     action.trigger()
     window_module = sys.modules[f"{ADDON}.ui.settings.dialog"]
     dialog = window_module.find_open_settings(mw)
-    assert dialog is not None and dialog.isVisible(), "Tools → Media Fill… opened no window"
+    assert dialog is not None and dialog.isVisible(), "Tools → Media Fill → Settings… opened no window"
     assert not dialog.isModal()
 
     mw.addonManager.configAction(ADDON)()

@@ -21,7 +21,10 @@ def loaded(name: str) -> ModuleType:
     ("error", "expected"),
     [
         (lambda e: DBError("database is locked", None, None, None), ("collection is busy", "Nothing was changed")),
-        (lambda e: e.ConfigError("rules[0].mode: 'x' is not one of"), ("settings need fixing", "Tools → Media Fill…")),
+        (
+            lambda e: e.ConfigError("rules[0].mode: 'x' is not one of"),
+            ("settings need fixing", "Tools → Media Fill → Settings…"),
+        ),
         (
             lambda e: e.AuthError("the key was refused (HTTP 401)", provider="openai"),
             ("openai did not accept the API key", "press Test"),

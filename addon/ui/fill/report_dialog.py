@@ -343,7 +343,9 @@ def show_report(
 def _advice_lines(report: JobReport) -> list[str]:
     lines = []
     if report.budget_reached:
-        lines.append("To make the rest, raise the budget in Tools → Media Fill… → General and run Fill Media again.")
+        lines.append(
+            "To make the rest, raise the budget in Tools → Media Fill → Settings… → General and run Fill Media again."
+        )
     elif report.cancelled:
         lines.append("What was made before the cancel is kept.")
     if report.notes_changed:

@@ -1,4 +1,4 @@
-"""The settings window (Tools → Media Fill…, and the add-on manager's Config button).
+"""The settings window (Tools → Media Fill → Settings…, and the add-on manager's Config button).
 
 A page per kind of media (Images, Audio) lists its providers in the order new rules try them, each
 with its status; selecting one shows its form, generated from its config-slice schema, with a Test

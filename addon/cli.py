@@ -57,7 +57,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="python -m addon", description="Media Fill: fill Anki notes with images and audio.")
+    parser = _Parser(prog="python -m addon", description="Media Fill: fill Anki notes with pictures and sounds.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     fill = commands.add_parser("fill", help="fill the media fields of the notes a search finds")
     fill.add_argument(

@@ -167,7 +167,7 @@ def test_base64_that_is_not_an_image_is_rejected(fake: OpenAIFake) -> None:
     fake.payload = b"<!DOCTYPE html><html><body>" + b"<p>Service unavailable</p>" * 10 + b"</body></html>"
     error = generation_error(fake)
     assert isinstance(error, InvalidResponseError)
-    assert "not an image" in error.message
+    assert "not a picture" in error.message
 
 
 def test_a_cut_short_image_is_rejected(fake: OpenAIFake) -> None:
@@ -200,7 +200,7 @@ def test_a_url_that_serves_an_html_page_is_rejected(fake: OpenAIFake) -> None:
     fake.files_html = True
     error = generation_error(fake)
     assert isinstance(error, InvalidResponseError)
-    assert "not an image" in error.message
+    assert "not a picture" in error.message
     assert "sig=" not in error.message
 
 

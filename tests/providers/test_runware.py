@@ -351,7 +351,7 @@ def test_a_url_that_serves_an_html_page_is_rejected(fake: RunwareFake) -> None:
     fake.html_files = True
     with pytest.raises(InvalidResponseError) as caught:
         make(fake, output_type="URL").generate(req("a red apple"))
-    assert "not an image" in caught.value.message
+    assert "not a picture" in caught.value.message
     assert len(fake.downloads) == 1
 
 
@@ -369,7 +369,7 @@ def test_bytes_that_are_not_a_whole_picture_are_rejected_per_request(fake: Runwa
     assert isinstance(cut, InvalidResponseError)
     assert "cut-short" in cut.message
     assert isinstance(html, InvalidResponseError)
-    assert "not an image" in html.message
+    assert "not a picture" in html.message
 
 
 # --- test_connection -------------------------------------------------------------------------------

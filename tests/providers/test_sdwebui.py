@@ -276,9 +276,9 @@ def test_another_500_is_transient_with_the_servers_message(sdwebui: Callable[...
     ("failure", "words"),
     [
         ("garbage_base64", "not valid base64"),
-        ("not_image", "not an image"),
+        ("not_image", "not a picture"),
         ("html_base64", "HTML page titled '502 Bad Gateway'"),
-        ("no_images", "without an image"),
+        ("no_images", "without a picture"),
     ],
 )
 def test_an_answer_without_a_real_image_is_an_invalid_response(

@@ -148,7 +148,7 @@ def test_heic_and_avif_in_the_same_container_are_not_m4a() -> None:
 def test_a_format_other_than_the_label_is_rejected(kind: MediaKind, data: bytes, actual: str, label: str) -> None:
     with pytest.raises(InvalidResponseError) as excinfo:
         require_media(kind, data, extension=label, provider="p")
-    assert f"{actual} {kind.value}" in excinfo.value.message
+    assert f"{actual} {'picture' if kind is IMAGE else 'audio'}" in excinfo.value.message
     assert f"labelled as {label}" in excinfo.value.message
     assert "nothing was saved" in excinfo.value.message
 
@@ -169,9 +169,9 @@ def test_wrong_expected_type_is_rejected(
 
 
 def test_an_image_where_audio_was_asked_for_says_what_it_is() -> None:
-    with pytest.raises(InvalidResponseError, match="not audio \\(they are a png image\\)"):
+    with pytest.raises(InvalidResponseError, match="not audio \\(they are a png picture\\)"):
         require_media(AUDIO, png_bytes(8, 8, text=COMMENT), extension="mp3", provider="speech")
-    with pytest.raises(InvalidResponseError, match="not an image \\(they are flac audio\\)"):
+    with pytest.raises(InvalidResponseError, match="not a picture \\(they are flac audio\\)"):
         require_media(IMAGE, flac_bytes(), extension="png", provider="images")
 
 
@@ -247,7 +247,7 @@ def test_an_empty_body_is_rejected(kind: MediaKind) -> None:
         require_media(kind, b"", extension="png" if kind is IMAGE else "mp3", provider="srv")
     assert (
         str(excinfo.value)
-        == f"srv: returned an empty body instead of {'an image' if kind is IMAGE else 'audio'}; nothing was saved"
+        == f"srv: returned an empty body instead of {'a picture' if kind is IMAGE else 'audio'}; nothing was saved"
     )
 
 

@@ -54,7 +54,7 @@ _TEXT_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (c
 _PREVIEW_CHARS = 80
 _TITLE = re.compile(r"<title[^>]*>([^<]*)", re.IGNORECASE)
 _TEXT_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_KIND_NOUN = {MediaKind.IMAGE: "an image", MediaKind.AUDIO: "audio"}
+_KIND_NOUN = {MediaKind.IMAGE: "a picture", MediaKind.AUDIO: "audio"}
 
 
 def _is_mpeg_layer3_frame(head: bytes) -> bool:
@@ -212,7 +212,7 @@ def _sniff(kind: MediaKind, data: bytes) -> str | None:
 
 
 def _format_name(kind: MediaKind, extension: str) -> str:
-    return f"a {extension} image" if kind is MediaKind.IMAGE else f"{extension} audio"
+    return f"a {extension} picture" if kind is MediaKind.IMAGE else f"{extension} audio"
 
 
 def _size(count: int) -> str:

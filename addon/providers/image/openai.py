@@ -85,7 +85,7 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
         "output_format": "output_format",
         "output_compression": "output_compression",
     }
-    description = "AI pictures from OpenAI's Images API (GPT image models; needs an API key, paid per image)."
+    description = "AI pictures from OpenAI's Images API (GPT image models; needs an API key, paid per picture)."
     default_max_concurrency = 3
     priority = 200
     settings_schema: ClassVar[Mapping[str, Any]] = {
@@ -152,7 +152,7 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
         body = json_body(response, provider=self.name, hint="check base_url")
         data = body.get("data") if isinstance(body, Mapping) else None
         if not isinstance(data, list) or not data or not isinstance(data[0], Mapping):
-            raise InvalidResponseError("answered without an image (no 'data' entries)", provider=self.name)
+            raise InvalidResponseError("answered without a picture (no 'data' entries)", provider=self.name)
         return data[0]
 
     def _image_bytes(self, item: Mapping[str, Any]) -> tuple[bytes, str]:
@@ -163,7 +163,7 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
                 data = base64.b64decode(encoded, validate=True)
             except (binascii.Error, ValueError):
                 raise InvalidResponseError(
-                    "answered with image data that is not valid base64", provider=self.name
+                    "answered with picture data that is not valid base64", provider=self.name
                 ) from None
             extension = sniff_image(data) or ""
             require_media(MediaKind.IMAGE, data, extension=extension, provider=self.name)
@@ -179,7 +179,7 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
                 raise PermanentError(
                     f"the picture it made could not be downloaded from its address: {reason}", provider=self.name
                 ) from None
-        raise InvalidResponseError("answered without an image (neither b64_json nor url)", provider=self.name)
+        raise InvalidResponseError("answered without a picture (neither b64_json nor url)", provider=self.name)
 
     # --- errors ---------------------------------------------------------------------------------
 

@@ -92,7 +92,7 @@ class OpenverseImages(HttpProvider, ImageProvider):
     name = "openverse"
     default_base_url = DEFAULT_BASE_URL
     description = (
-        "Openly licensed images found in Openverse (Flickr, Wikimedia Commons, museums…), with their credit. "
+        "Openly licensed pictures found in Openverse (Flickr, Wikimedia Commons, museums…), with their credit. "
         "No key needed; an optional access token raises the rate limits."
     )
     capabilities = Capabilities(key=KeyUse.OPTIONAL, http=True)
@@ -158,7 +158,7 @@ class OpenverseImages(HttpProvider, ImageProvider):
     def generate(self, request: MediaRequest) -> MediaResult:
         query = " ".join(request.text.split())
         if not query:
-            raise NotFoundError("there is no text to search images for", provider=self.name)
+            raise NotFoundError("there is no text to search pictures for", provider=self.name)
         started = time.monotonic()
         response = self._search(query, page_size=self.page_size)
         results = self._results(response)
@@ -169,9 +169,9 @@ class OpenverseImages(HttpProvider, ImageProvider):
             candidates,
             lambda result: self.download(self._file_url(result)),
             provider=self.name,
-            what="the image",
+            what="the picture",
             max_tries=MAX_DOWNLOAD_TRIES,
-            describe=lambda result: f"image {result.get('id', '?')}",
+            describe=lambda result: f"picture {result.get('id', '?')}",
         )
         return self.result(
             request,
@@ -184,10 +184,10 @@ class OpenverseImages(HttpProvider, ImageProvider):
     def _nothing_found(self, query: str, *, found: int) -> str:
         shown = query if len(query) <= 60 else query[:59] + "…"
         if found:
-            return f"Openverse found no usable image for {shown!r} ({found} results, none a downloadable picture)"
+            return f"Openverse found no usable picture for {shown!r} ({found} results, none a downloadable picture)"
         filters = ", ".join(self.licenses + self.license_types)
         allowed = f" under the licences allowed ({filters}; see {self.setting_path('licenses')})" if filters else ""
-        return f"Openverse found no image for {shown!r}{allowed}"
+        return f"Openverse found no picture for {shown!r}{allowed}"
 
     def _results(self, response: requests.Response) -> list[Mapping[str, Any]]:
         """The search's result list, or the error its status means."""

@@ -89,7 +89,7 @@ class StableDiffusionWebUI(HttpProvider, ImageProvider):
     name = "sdwebui"
     default_base_url = DEFAULT_BASE_URL
     description = (
-        "Images from your own Stable Diffusion WebUI (AUTOMATIC1111) or Forge server, started with --api "
+        "Pictures from your own Stable Diffusion WebUI (AUTOMATIC1111) or Forge server, started with --api "
         "(free and private, needs a capable GPU)."
     )
     capabilities = Capabilities(key=KeyUse.NONE, offline=True, http=True)
@@ -244,21 +244,21 @@ class StableDiffusionWebUI(HttpProvider, ImageProvider):
         images = body.get("images") if isinstance(body, Mapping) else None
         if not isinstance(images, list) or not images:
             raise InvalidResponseError(
-                "the Stable Diffusion server answered without an image (an extension may keep it back); "
+                "the Stable Diffusion server answered without a picture (an extension may keep it back); "
                 "nothing was saved",
                 provider=self.name,
             )
         first = images[0]
         if not isinstance(first, str):
             raise InvalidResponseError(
-                "the Stable Diffusion server's image is not a base64 text; nothing was saved", provider=self.name
+                "the Stable Diffusion server's picture is not a base64 text; nothing was saved", provider=self.name
             )
         text = "".join(_DATA_URI_PREFIX.sub("", first.strip(), count=1).split())
         try:
             return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
         except (binascii.Error, ValueError):
             raise InvalidResponseError(
-                f"the Stable Diffusion server's image is not valid base64 (it starts {shorten(text, limit=24)!r}); "
+                f"the Stable Diffusion server's picture is not valid base64 (it starts {shorten(text, limit=24)!r}); "
                 "nothing was saved",
                 provider=self.name,
             ) from None

@@ -46,6 +46,7 @@ from ..collection.word_import import (
 )
 from ..core.base.errors import MediaFillError
 from ..core.text.word_list import WordList, open_word_list
+from .note_type_setup import NoteTypeOffer
 from .user_messages import explain
 from .widgets import PROBLEM_STYLE
 
@@ -94,7 +95,7 @@ class ImportWordListDialog(QDialog):
         self.encoding.setToolTip("Detect reads a byte-order mark or tries UTF-8, then Windows-1252")
         self.encoding.currentIndexChanged.connect(lambda _index: self.load_file(self.file_edit.text()))
         self.note_type = self._combo("import_note_type", ())
-        self.note_type.currentIndexChanged.connect(lambda _index: self._show_mapping())
+        self.note_type.currentIndexChanged.connect(lambda _index: self._note_type_chosen())
         self.deck = self._combo("import_deck", ())
         self.deck.setEditable(True)
         self.deck.setToolTip("A new deck name creates the deck")
@@ -104,6 +105,8 @@ class ImportWordListDialog(QDialog):
         form.addRow("Encoding", self.encoding)
         form.addRow("Note type", self.note_type)
         form.addRow("Deck", self.deck)
+        self.setup_offer = NoteTypeOffer(self, self.mw, on_ready=self._load_note_types)
+        form.addRow("", self.setup_offer)
 
         self.mapping_table = self._table("import_mapping", ["Column in the file", "Goes into field"])
         self.preview_table = self._table("import_preview", [])
@@ -160,17 +163,29 @@ class ImportWordListDialog(QDialog):
     def _load_collection_choices(self) -> None:
         col = self.mw.col
         assert col is not None
-        names = sorted(n.name for n in col.models.all_names_and_ids())
-        self.note_type.blockSignals(True)
-        self.note_type.addItems(names)
         current = col.models.current()
-        if current and current["name"] in names:
-            self.note_type.setCurrentText(str(current["name"]))
-        self.note_type.blockSignals(False)
+        self._load_note_types(str(current["name"]) if current else "")
         self.deck.blockSignals(True)
         self.deck.addItems(sorted(d.name for d in col.decks.all_names_and_ids()))
         self.deck.setCurrentText(str(col.decks.current()["name"]))
         self.deck.blockSignals(False)
+
+    def _load_note_types(self, select: str) -> None:
+        """List the collection's note types again and choose ``select`` (after one is made ready)."""
+        col = self.mw.col
+        assert col is not None
+        names = sorted(n.name for n in col.models.all_names_and_ids())
+        self.note_type.blockSignals(True)
+        self.note_type.clear()
+        self.note_type.addItems(names)
+        if select in names:
+            self.note_type.setCurrentText(select)
+        self.note_type.blockSignals(False)
+        self._note_type_chosen()
+
+    def _note_type_chosen(self) -> None:
+        self.setup_offer.show_for(self.note_type.currentText(), offer_ready=True)
+        self._show_mapping()
 
     # The file
 

@@ -47,6 +47,7 @@ from ...core.config.rule_drafts import (
 from ...core.media.types import MediaKind
 from ...core.provider_system.order import default_provider_order
 from ...core.provider_system.registry import ProviderRegistry
+from ..note_type_setup import NoteTypeOffer, with_new_media_fields
 from ..user_messages import explain
 from ..widgets import problem_html
 from .free_offers import free_offers
@@ -137,6 +138,7 @@ class FillMediaDialog(QDialog):
         layout.addWidget(self.plan_table)
         layout.addWidget(self.cost_label)
         layout.addWidget(self.problems_label)
+        layout.addWidget(self.setup_offer)
         layout.addWidget(self.preview_panel)
         layout.addWidget(buttons)
         self.resize(760, 720)
@@ -155,6 +157,7 @@ class FillMediaDialog(QDialog):
         self.problems_label.setWordWrap(True)
         self.problems_label.setTextFormat(Qt.TextFormat.RichText)
         self.problems_label.linkActivated.connect(self._link_activated)
+        self.setup_offer = NoteTypeOffer(self, self.mw, on_ready=self.note_type_changed)
 
     def _build_buttons(self) -> QDialogButtonBox:
         buttons = QDialogButtonBox(self)
@@ -207,10 +210,23 @@ class FillMediaDialog(QDialog):
             self.preview.clear()  # a preview of another note type's rule would mislead
         self._current = group.name
         self.rule_form.load(self.drafts[group.name], fields=group.fields, order=self._order(), remarks=self._remarks())
+        self.setup_offer.show_for(group.name, offer_ready=False)
 
     def select_note_type(self, name: str) -> None:
         """Show the rule of note type ``name``."""
         self.note_types.setCurrentRow(next(i for i, g in enumerate(self.groups) if g.name == name))
+
+    def note_type_changed(self, name: str) -> None:
+        """Note type ``name`` got fields: show them, and fill the new media fields where the rule
+        fills nothing of their kind."""
+        group = self._group(name)
+        model = self.mw.col.models.by_name(name) if self.mw.col is not None else None
+        group.fields = [str(f["name"]) for f in model["flds"]] if model else group.fields
+        fresh = draft_rule(name, group.fields, saved_rules=[], default_order=self._order(), usable=self._usable)
+        self.drafts[name] = with_new_media_fields(self.drafts[name], fresh)
+        self.select_note_type(name)
+        self._show_note_type(self.note_types.currentRow())
+        self._rule_edited()
 
     def _rule_edited(self) -> None:
         if self._current:

@@ -38,7 +38,8 @@ from ...core.config.rule_drafts import RawRule, RuleProblem, draft_rule, fills_s
 from ...core.media.types import MediaKind
 from ...core.provider_system.order import default_provider_order
 from ...core.provider_system.registry import ProviderRegistry
-from ..user_messages import explain
+from ..settings.links import SettingsPlace, parse_settings_link, settings_html
+from ..user_messages import explain_html
 from ..widgets import problem_html
 from .plan_view import PlanTable, cost_text
 from .preview import PreviewPanel, PreviewResult, PreviewRunner
@@ -46,7 +47,7 @@ from .rule_form import RuleForm
 
 # Start hands over the config with the edited rules and the notes to fill.
 StartJob = Callable[[dict[str, Any], list[int]], object]
-OpenSettings = Callable[["tuple[MediaKind, str] | None"], object]
+OpenSettings = Callable[["SettingsPlace | None"], object]
 
 _REPLAN_DELAY_MS = 250
 _SETTINGS_LINK = "settings:"
@@ -134,6 +135,7 @@ class FillMediaDialog(QDialog):
         self.cost_label = QLabel("Planning…", self)
         self.cost_label.setObjectName("cost_label")
         self.cost_label.setWordWrap(True)
+        self.cost_label.linkActivated.connect(self._link_activated)
         self.problems_label = QLabel(self)
         self.problems_label.setObjectName("problems_label")
         self.problems_label.setWordWrap(True)
@@ -249,8 +251,8 @@ class FillMediaDialog(QDialog):
     def _plan_failed(self, generation: int, exc: Exception) -> None:
         if generation == self._plan_generation:
             self.summary = None
-            self._plan_error = f"The plan could not be made. {explain(exc)}"
-            self.cost_label.setText(html.escape(self._plan_error))
+            self._plan_error = f"The plan could not be made. {explain_html(exc)}"
+            self.cost_label.setText(self._plan_error)
             self._update_start()
 
     def _update_start(self) -> None:
@@ -276,7 +278,7 @@ class FillMediaDialog(QDialog):
         if self.problems:
             lines = []
             for problem in self.problems:
-                line = f"{html.escape(problem.note_type)}: {html.escape(problem.message)}"
+                line = f"{html.escape(problem.note_type)}: {settings_html(problem.message)}"
                 if problem.provider is not None:
                     kind, name = problem.provider
                     href = f"{_SETTINGS_LINK}{kind.value}:{name}"
@@ -287,16 +289,15 @@ class FillMediaDialog(QDialog):
             return "Choose a picture field or a sound field for at least one note type."
         summary = self.summary
         if summary is None:
-            return html.escape(self._plan_error) if self._plan_error else "Planning…"
+            return self._plan_error or "Planning…"
         if not any(t.generate or t.reused for t in summary.targets):
             return "Nothing to fill: every chosen field is filled already or has no words (see the plan)."
         return None
 
     def _link_activated(self, link: str) -> None:
-        if not link.startswith(_SETTINGS_LINK):
-            return
-        kind, _, name = link.removeprefix(_SETTINGS_LINK).partition(":")
-        self._on_open_settings((MediaKind(kind), name))
+        place = parse_settings_link(link)
+        if place is not None:
+            self._on_open_settings(place)
 
     # Preview
 

@@ -32,6 +32,7 @@ from .import_dialog import ImportWordListDialog
 
 if TYPE_CHECKING:
     from .settings import SettingsDialog
+    from .settings.links import SettingsPlace
 
 log = get_logger(__name__)
 
@@ -247,9 +248,9 @@ class FillMediaController:
         browser = aqt.dialogs.open("Browser", self.mw)
         browser.search_for("nid:" + ",".join(map(str, note_ids)))
 
-    def open_settings(self, *, focus: tuple[MediaKind, str] | None = None) -> SettingsDialog:
-        """Tools → Media Fill → Settings…, the add-on manager's Config button, and the fill dialog's "set up"
-        links: the settings window, on the page of ``focus`` when given."""
+    def open_settings(self, *, focus: SettingsPlace | tuple[MediaKind, str] | None = None) -> SettingsDialog:
+        """Tools → Media Fill → Settings…, the add-on manager's Config button, and the settings
+        links of messages: the settings window, on ``focus``'s page and field when given."""
         from .settings import open_settings
 
         return open_settings(self.mw, addon_module=self.addon_module, focus=focus, on_saved=self._settings_saved)

@@ -1,5 +1,7 @@
 """What a user reads when something stops a job or a preview: a sentence with the fix, never a
-Python traceback. The details go to the add-on's log.
+Python traceback. The details go to the add-on's log. A setting is named as the settings window
+names it ("openai → API key"), not by its key path (`settings.links`): `explain` gives plain text,
+`explain_html` rich text where each such name is a link that opens the settings at that field.
 
 Thread safety: pure functions; call from any thread.
 """
@@ -19,12 +21,22 @@ from ..core.base.errors import (
     TransientError,
 )
 from ..core.base.log import LOG_FILE_NAME, redact_secrets
+from .settings.links import settings_html, settings_plain
 
 SETTINGS = "Tools → Media Fill → Settings…"
 
 
 def explain(exc: BaseException) -> str:
-    """One or two sentences for ``exc``: what happened and what to do about it."""
+    """One or two sentences for ``exc``: what happened and what to do about it (plain text)."""
+    return settings_plain(_explain(exc))
+
+
+def explain_html(exc: BaseException) -> str:
+    """`explain` as rich text: escaped, each setting a ``settings:`` link named by its label."""
+    return settings_html(_explain(exc))
+
+
+def _explain(exc: BaseException) -> str:
     if isinstance(exc, DBError) or "database is locked" in str(exc).lower():
         return (
             "The collection is busy (a sync, a check or another add-on is using it). Nothing was changed; "

@@ -297,7 +297,7 @@ def test_start_is_disabled_with_the_reason_and_a_link_to_the_provider_settings(
     opened: list[Any] = []
     monkeypatch.setattr(addon.controller, "open_settings", lambda *, focus=None: opened.append(focus))
     dialog.problems_label.linkActivated.emit("settings:image:openai")
-    assert opened == [(kinds().IMAGE, "openai")]
+    assert opened == [(kinds().IMAGE, "openai", "")]  # the page, no field
 
     # The user sets openai up in the settings and saves: the dialog follows at once.
     wait_for_plan(anki_app, dialog)
@@ -494,3 +494,31 @@ def test_preview_prefers_a_note_with_empty_fields_and_speaks_only_of_what_the_ru
     assert dialog.preview.result.note_id == notes[0]
     assert "Audio is filled already" in dialog.preview_panel.status.text()
     dialog.reject()
+
+
+def test_a_setup_problem_names_the_setting_by_its_label_and_links_to_the_field(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    fake_config: dict[str, Any],
+) -> None:
+    keyless = {**fake_config["providers"]["image"]["openai"], "api_key": ""}
+    set_addon_config(mw, {**fake_config, "providers": {**fake_config["providers"], "image": {"openai": keyless}}})
+    dialog = open_fill_dialog(anki_app, open_browser(sample_notes[ENGLISH_TYPE][:2]), addon)
+    select_field(dialog.rule_form.image_field, "Picture")
+    dialog.rule_form.pickers[kinds().IMAGE].set_checked("openai", True)
+    reason = dialog.problems_label.text()
+    link = '<a href="settings:image:openai:api_key">openai → API key</a>'
+    assert link in reason and "providers.image.openai" not in reason, reason
+    dialog.problems_label.linkActivated.emit("settings:image:openai:api_key")
+    settings = sys.modules[f"{ADDON}.ui.settings.dialog"].find_open_settings(mw)
+    try:
+        assert settings is not None, "the link opened no settings window"
+        assert settings.kind_pages[kinds().IMAGE].current_page().info.name == "openai"
+        assert settings.focusWidget() is settings.fields["image.openai.api_key"].editor.input
+    finally:
+        if settings is not None:
+            settings.reject()
+        dialog.reject()

@@ -125,7 +125,7 @@ def test_counts_headline_money_and_details(open_report: Callable[..., Any], make
     assert number.font().pointSizeF() > caption.font().pointSizeF(), "counts are large numbers"
     assert child(dialog, "money").text() == "Spent $0.12 of an estimated $0.30"
     assert child(dialog, "providers_not_used").text() == (
-        "openai_image was not used: no API key: set providers.image.openai_image.api_key"
+        "openai_image was not used: no API key: set openai_image → API key"  # the form's label, not the key path
     )
     assert child(dialog, "skip_reasons").text().splitlines() == [
         "Skipped 3× — field already filled",
@@ -311,3 +311,18 @@ def test_ten_thousand_failures_open_with_the_rest_counted(
     assert child(dialog, "more_failures").text() == "… and 8000 more (Copy report has them all)"
     child(dialog, "show_in_browser", QWidget).click()
     assert sorted(calls.shown[0]) == list(range(1, 4001)), "all failed notes, beyond the table's rows too"
+
+
+def test_reasons_name_settings_by_their_labels_not_key_paths(
+    open_report: Callable[..., Any], make_report: Callable[..., Any]
+) -> None:
+    reason = "espeak-ng was not found; install it or set providers.audio.espeak.binary"
+    report = make_report(
+        [(1, "Audio", "espeak", reason)],
+        failed=1,
+        provider_problems={"openai": "needs an API key: set providers.image.openai.api_key"},
+    )
+    dialog = open_report(report)
+    assert table_rows(dialog.table)[0][3] == "espeak-ng was not found; install it or set espeak → Binary"
+    not_used = child(dialog, "providers_not_used").text()
+    assert "openai → API key" in not_used and "providers.image" not in not_used

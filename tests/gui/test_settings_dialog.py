@@ -282,6 +282,9 @@ def test_every_providers_settings_round_trip_and_only_overrides_are_saved(
     assert saved["provider_order"]["image"] == image_order
     defaults = load_default_config()
     only_changes = {**config_overrides(defaults, merge_config(defaults, saved)), "config_version": 2}
+    # A paid provider switched on got a suggested budget, which the field's new value cleared: "no
+    # cap" is then saved on purpose, so it is not suggested again.
+    assert saved.pop("budget_usd") is None
     assert only_changes == saved, "saved more than the overrides (and the shape's version)"
     for kind in MediaKind:
         for name, settings in saved["providers"][kind.value].items():
@@ -507,3 +510,157 @@ def test_closing_with_typed_changes_asks_and_unchanged_closes_at_once(
     dialog.close()
     assert asked == [True, True] and not dialog.isVisible()
     assert "providers" not in stored(mw), "closing without saving saved something"
+
+
+# 7. Issue 18: settings named by their labels, Test on its own, the order, examples, a budget
+
+
+def test_a_settings_link_opens_the_page_with_the_field_focused(mw: Any, addon: Any, clean_config: None) -> None:
+    links = sys.modules[f"{ADDON}.ui.settings.links"]
+    dialog = open_window(addon, focus=links.parse_settings_link("settings:image:openai:api_key"))
+    assert dialog.tabs.currentWidget() is dialog.kind_pages[MediaKind.IMAGE]
+    assert dialog.kind_pages[MediaKind.IMAGE].current_page().info.name == "openai"
+    assert dialog.focusWidget() is line(dialog, "image.openai.api_key")
+
+    # a path inside a setting focuses the setting that holds it; a General key opens General
+    again = open_window(addon, focus=links.parse_settings_link("settings:audio:azure_tts:voices.es"))
+    assert again is dialog and dialog.kind_pages[MediaKind.AUDIO].current_page().info.name == "azure_tts"
+    assert dialog.focusWidget() is line(dialog, "audio.azure_tts.voices")
+    dialog.open_link("settings:general::max_media_mb")
+    assert dialog.tabs.currentWidget() is dialog.general
+    assert dialog.focusWidget() is line(dialog, "general.max_media_mb")
+
+
+def test_test_names_settings_by_their_labels_with_links(anki_app: Any, addon: Any, clean_config: None) -> None:
+    dialog = open_window(addon, focus=(MediaKind.AUDIO, "forvo"))
+    click(dialog, "test:audio.forvo")  # forvo has no key yet: the test says which setting to fill in
+    status = wait_for_status(anki_app, dialog, "audio.forvo")
+    assert '<a href="settings:audio:forvo:api_key">forvo → API key</a>' in status, status
+    assert "providers.audio.forvo" not in status
+    assert "providers.audio" not in dialog.kind_pages[MediaKind.AUDIO].item_text("forvo")
+    status_label = dialog.findChild(QLabel, "status:audio.forvo")
+    assert isinstance(status_label, QLabel)
+    status_label.linkActivated.emit("settings:audio:forvo:api_key")
+    assert dialog.focusWidget() is line(dialog, "audio.forvo.api_key")
+
+
+def test_the_provider_list_never_scrolls_sideways(anki_app: Any, addon: Any, clean_config: None) -> None:
+    dialog = open_window(addon, focus=(MediaKind.IMAGE, "openai"))
+    page = dialog.provider_page(MediaKind.IMAGE, "openai")
+    long_reason = "unhealthy: " + "the server said something very long about this request " * 6
+    page.show_check(long_reason, ok=False)
+    dialog.kind_pages[MediaKind.IMAGE].refresh(page)
+    providers = dialog.kind_pages[MediaKind.IMAGE].list
+    providers.doItemsLayout()
+    for _ in range(10):  # let the view lay its items out and settle its scroll bars
+        anki_app.processEvents()
+    bar = providers.horizontalScrollBar()
+    assert bar is not None and not bar.isVisible(), "the provider list scrolls sideways"
+    text = dialog.kind_pages[MediaKind.IMAGE].item_text("openai")
+    assert text == "openai · off — unhealthy", text
+    item = providers.item(providers.currentRow())
+    assert item is not None and "something very long" in item.toolTip(), "the tooltip lost the full reason"
+
+
+def test_test_checks_only_its_provider_whatever_other_pages_hold(
+    anki_app: Any, mw: Any, addon: Any, clean_config: None
+) -> None:
+    with serve_openai() as fake:
+        dialog = open_window(addon, focus=(MediaKind.IMAGE, "openai"))
+        type_into(dialog, "general.max_media_mb", "0")  # invalid on another page
+        type_into(dialog, "audio.forvo.base_url", "ftp://x")  # and on another provider's page
+        type_into(dialog, "image.openai.base_url", fake.url)
+        type_into(dialog, "image.openai.api_key", TEST_KEY)
+        click(dialog, "test:image.openai")
+        status = wait_for_status(anki_app, dialog, "image.openai")
+        assert status.startswith("healthy · "), status
+        assert "Nothing was saved" not in label_text(dialog, "settings_problems")
+        assert not dialog.problems.isVisible()
+        assert shown_error(dialog, "general.max_media_mb") == "", "Test checked another page"
+        assert stored(mw) == {"rules": RULES}, "testing saved the settings"
+
+        # its own invalid field stops it, marked under the field, without "Nothing was saved"
+        type_into(dialog, "image.openai.timeout_s", "soon")
+        click(dialog, "test:image.openai")
+        status = label_text(dialog, "status:image.openai")
+        assert status.startswith("Not tested: fix this provider's settings"), status
+        assert "Type a number" in shown_error(dialog, "image.openai.timeout_s")
+        assert not dialog.problems.isVisible() and "Nothing was saved" not in label_text(dialog, "settings_problems")
+
+
+def test_the_sound_page_lists_providers_as_the_fill_dialog_does(addon: Any, clean_config: None) -> None:
+    dialog = open_window(addon)
+    order = dialog.kind_pages[MediaKind.AUDIO].order()
+    assert order[0] == "espeak", order  # the one that works out of the box comes first
+    registry = addon.controller._load_config(addon.controller.mw)[1]
+    usable = [name for name in order if registry.setup_problem(MediaKind.AUDIO, name) is None]
+    assert order[: len(usable)] == usable, "a provider that can run is listed after one that cannot"
+    click(dialog, "settings_save")
+    assert not dialog.isVisible() and "provider_order" not in stored(dialog.mw), "the shown order was saved"
+
+
+@pytest.mark.parametrize(
+    ("field_id", "example"),
+    [
+        ("audio.openai_tts.voice", "e.g. nova"),
+        ("audio.azure_tts.voices", "es-ES-ElviraNeural"),
+        ("audio.azure_tts.api_key_env", "e.g. AZURE_TTS_API_KEY"),
+        ("image.openai.base_url", "e.g. https://api.openai.com/v1"),
+        ("audio.espeak.binary", "e.g. espeak-ng"),
+    ],
+)
+def test_each_providers_fields_give_an_example_for_that_provider(
+    addon: Any, clean_config: None, field_id: str, example: str
+) -> None:
+    dialog = open_window(addon)
+    assert example in dialog.fields[field_id].spec.tooltip, dialog.fields[field_id].spec.tooltip
+
+
+def test_every_provider_field_that_takes_words_or_numbers_has_an_example(addon: Any, clean_config: None) -> None:
+    dialog = open_window(addon)
+    missing = [
+        field_id
+        for field_id, field in dialog.fields.items()
+        if not field_id.startswith("general.")
+        and field.spec.key not in ("api_key", "enabled")
+        and "boolean" not in schema_types(field.spec.schema)
+        and "e.g." not in field.spec.tooltip
+    ]
+    assert missing == []
+
+
+def test_turning_on_a_paid_provider_suggests_a_budget_the_user_can_clear(
+    mw: Any, addon: Any, clean_config: None
+) -> None:
+    dialog = open_window(addon, focus=(MediaKind.IMAGE, "openai"))
+    budget = dialog.fields["general.budget_usd"]
+    assert shown_value(budget) is None and not dialog.budget_notice.isVisible()
+    dialog.fields["image.wikimedia.enabled"].set_value(True)  # free: no budget suggested
+    assert shown_value(budget) is None and not dialog.budget_notice.isVisible()
+
+    dialog.fields["image.openai.enabled"].set_value(True)
+    assert shown_value(budget) == 5.0
+    notice = label_text(dialog, "settings_budget_notice")
+    assert dialog.budget_notice.isVisible() and "openai charges for each request" in notice
+    assert "$5.00 per job" in notice and "No cap" in notice
+
+    # the user clears it: it is not filled in again, and "no cap" is saved on purpose
+    budget.set_value(None)
+    dialog.fields["audio.openai_tts.enabled"].set_value(True)
+    assert shown_value(budget) is None, "the cleared budget was filled in again"
+    click(dialog, "settings_save")
+    assert not dialog.isVisible(), problems_shown(dialog)
+    assert stored(mw)["budget_usd"] is None and stored(mw)["providers"]["image"]["openai"] == {"enabled": True}
+
+    dialog = open_window(addon)
+    dialog.fields["image.runware.enabled"].set_value(True)
+    assert shown_value(dialog.fields["general.budget_usd"]) is None, "a saved 'no cap' was overruled"
+    assert not dialog.budget_notice.isVisible()
+
+
+def test_a_suggested_budget_is_saved_when_kept(mw: Any, addon: Any, clean_config: None) -> None:
+    dialog = open_window(addon)
+    dialog.fields["audio.elevenlabs.enabled"].set_value(True)
+    click(dialog, "settings_save")
+    assert not dialog.isVisible(), problems_shown(dialog)
+    assert stored(mw)["budget_usd"] == 5.0

@@ -49,3 +49,73 @@ def test_a_key_in_an_error_never_reaches_the_user(addon: ModuleType) -> None:
     errors = loaded("core.base.errors")
     for exc in (errors.AuthError(f"bad key {key}", provider="openai"), RuntimeError(f"boom {key}")):
         assert key not in loaded("ui.user_messages").explain(exc)
+
+
+# Settings named by their labels on the settings form (issue 18, item 5)
+
+
+@pytest.mark.parametrize(
+    ("message", "html", "plain"),
+    [
+        (
+            "Check providers.image.openai.api_key (or api_key_env): the key is wrong.",
+            'Check <a href="settings:image:openai:api_key">openai → API key</a> (or '
+            '<a href="settings:image:openai:api_key_env">Key from environment variable</a>): the key is wrong.',
+            "Check openai → API key (or Key from environment variable): the key is wrong.",
+        ),
+        (
+            "espeak-ng was not found; install it or set providers.audio.espeak.binary.",
+            'espeak-ng was not found; install it or set <a href="settings:audio:espeak:binary">espeak → Binary</a>.',
+            "espeak-ng was not found; install it or set espeak → Binary.",
+        ),
+        (
+            "add a voice to providers.audio.azure_tts.voices.es-ES <b>now</b>",
+            'add a voice to <a href="settings:audio:azure_tts:voices.es-ES">azure_tts → Voices (es-ES)</a> '
+            "&lt;b&gt;now&lt;/b&gt;",
+            "add a voice to azure_tts → Voices (es-ES) <b>now</b>",
+        ),
+        (
+            "raise budget_usd or circuit_breaker.cooldown_s",
+            'raise <a href="settings:general::budget_usd">General → Budget per job (US dollars)</a> or '
+            '<a href="settings:general::circuit_breaker.cooldown_s">General → Pause length (seconds)</a>',
+            "raise General → Budget per job (US dollars) or General → Pause length (seconds)",
+        ),
+        (
+            "see providers.image.sdwebui",
+            'see <a href="settings:image:sdwebui">sdwebui settings</a>',
+            "see sdwebui settings",
+        ),
+        ("my_budget_usd and providers.text.x stay as they are", None, None),
+    ],
+)
+def test_key_paths_become_the_forms_labels(
+    addon: ModuleType, message: str, html: str | None, plain: str | None
+) -> None:
+    links = loaded("ui.settings.links")
+    assert links.settings_html(message) == (html if html is not None else message)
+    assert links.settings_plain(message) == (plain if plain is not None else message)
+
+
+def test_settings_links_read_back_into_the_place_they_name(addon: ModuleType) -> None:
+    links = loaded("ui.settings.links")
+    kinds = loaded("core.media.types").MediaKind
+    place = links.SettingsPlace
+    for href, expected in [
+        ("settings:image:openai", place(kinds.IMAGE, "openai", "")),
+        ("settings:audio:espeak:binary", place(kinds.AUDIO, "espeak", "binary")),
+        ("settings:general::budget_usd", place(None, "", "budget_usd")),
+        ("settings:video:x", None),
+        ("https://example.org", None),
+    ]:
+        assert links.parse_settings_link(href) == expected, href
+        if expected is not None:
+            assert links.parse_settings_link(links.settings_link(expected)) == expected
+
+
+def test_explain_names_settings_by_label_and_links_them_in_rich_text(addon: ModuleType) -> None:
+    errors = loaded("core.base.errors")
+    messages = loaded("ui.user_messages")
+    exc = errors.AuthError("the key was refused; check providers.image.openai.api_key", provider="openai")
+    assert "check openai → API key" in messages.explain(exc)
+    assert "providers.image" not in messages.explain(exc)
+    assert '<a href="settings:image:openai:api_key">openai → API key</a>' in messages.explain_html(exc)

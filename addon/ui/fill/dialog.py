@@ -48,7 +48,8 @@ from ...core.media.types import MediaKind
 from ...core.provider_system.order import default_provider_order
 from ...core.provider_system.registry import ProviderRegistry
 from ..note_type_setup import NoteTypeOffer, with_new_media_fields
-from ..user_messages import explain
+from ..settings.links import SettingsPlace, parse_settings_link, settings_html
+from ..user_messages import explain_html
 from ..widgets import problem_html
 from .free_offers import free_offers
 from .plan_view import PlanTable, cost_text
@@ -57,7 +58,7 @@ from .rule_form import RuleForm
 
 # Start hands over the config with the edited rules and the notes to fill.
 StartJob = Callable[[dict[str, Any], list[int]], object]
-OpenSettings = Callable[["tuple[MediaKind, str] | None"], object]
+OpenSettings = Callable[["SettingsPlace | None"], object]
 # Turns a provider on in the saved settings; returns the config and registry that follow, or None
 # when the settings could not be saved (the user has been told why).
 EnableProvider = Callable[[MediaKind, str], "tuple[dict[str, Any], ProviderRegistry] | None"]
@@ -152,6 +153,7 @@ class FillMediaDialog(QDialog):
         self.cost_label = QLabel("Planning…", self)
         self.cost_label.setObjectName("cost_label")
         self.cost_label.setWordWrap(True)
+        self.cost_label.linkActivated.connect(self._link_activated)
         self.problems_label = QLabel(self)
         self.problems_label.setObjectName("problems_label")
         self.problems_label.setWordWrap(True)
@@ -283,8 +285,8 @@ class FillMediaDialog(QDialog):
     def _plan_failed(self, generation: int, exc: Exception) -> None:
         if generation == self._plan_generation:
             self.summary = None
-            self._plan_error = f"The plan could not be made. {explain(exc)}"
-            self.cost_label.setText(html.escape(self._plan_error))
+            self._plan_error = f"The plan could not be made. {explain_html(exc)}"
+            self.cost_label.setText(self._plan_error)
             self._update_start()
 
     def _update_start(self) -> None:
@@ -320,7 +322,7 @@ class FillMediaDialog(QDialog):
         if self.problems:
             lines = []
             for problem in self.problems:
-                line = f"{html.escape(problem.note_type)}: {html.escape(problem.message)}"
+                line = f"{html.escape(problem.note_type)}: {settings_html(problem.message)}"
                 if problem.provider is not None:
                     kind, name = problem.provider
                     href = f"{_SETTINGS_LINK}{kind.value}:{name}"
@@ -333,7 +335,7 @@ class FillMediaDialog(QDialog):
             return "Choose a picture field or a sound field for at least one note type."
         summary = self.summary
         if summary is None:
-            return html.escape(self._plan_error) if self._plan_error else "Planning…"
+            return self._plan_error or "Planning…"
         if not any(t.generate or t.reused for t in summary.targets):
             return "Nothing to fill: every chosen field is filled already or has no words (see the plan)."
         return None
@@ -372,10 +374,9 @@ class FillMediaDialog(QDialog):
             kind, _, name = link.removeprefix(_ENABLE_LINK).partition(":")
             self.enable_provider(MediaKind(kind), name)
             return
-        if not link.startswith(_SETTINGS_LINK):
-            return
-        kind, _, name = link.removeprefix(_SETTINGS_LINK).partition(":")
-        self._on_open_settings((MediaKind(kind), name))
+        place = parse_settings_link(link)
+        if place is not None:
+            self._on_open_settings(place)
 
     # Preview
 

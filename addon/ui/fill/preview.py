@@ -34,6 +34,7 @@ from ...core.engine.planner import plan_notes
 from ...core.job.plan import WorkItem
 from ...core.media.types import MediaKind, MediaResult
 from ...core.provider_system.registry import ProviderRegistry
+from ..settings.links import settings_plain
 from ..user_messages import explain
 from ..widgets import problem_html
 
@@ -303,7 +304,7 @@ class PreviewPanel(QWidget):
         if sound is not None:
             lines.append(f"sound from {html.escape(sound.provider)}")
         for kind, problem in result.problems.items():
-            lines.append(problem_html(f"no {kind.word}: {html.escape(problem)}"))
+            lines.append(problem_html(f"no {kind.word}: {html.escape(settings_plain(problem))}"))
         self.status.setText("<br>".join(lines))
         self.play_button.setEnabled(sound is not None)
         if sound is not None:

@@ -33,6 +33,7 @@ from aqt.utils import tooltip
 
 from ...core.job.report import JobReport, TargetError
 from ...core.text.cleaning import fold_whitespace
+from ..settings.links import settings_plain
 from ..widgets import plain_label
 
 WINDOW_TITLE = "Fill Media — report"
@@ -218,7 +219,8 @@ class JobReportDialog(QDialog):
         texts = []
         if report.provider_problems:
             lines = [
-                f"{name} was not used: {fold_whitespace(problem)}" for name, problem in report.provider_problems.items()
+                f"{name} was not used: {settings_plain(fold_whitespace(problem))}"
+                for name, problem in report.provider_problems.items()
             ]
             texts.append(("providers_not_used", "\n".join(lines)))
         if report.skip_reasons:
@@ -263,8 +265,8 @@ class JobReportDialog(QDialog):
         note = QTableWidgetItem(note_label(error.note_id, self._note_labels))
         note.setData(_NOTE_ID_ROLE, error.note_id)
         note.setToolTip(f"Note id {error.note_id}")
-        reason = QTableWidgetItem(fold_whitespace(error.message))
-        reason.setToolTip(_rich_tooltip(error.message))
+        reason = QTableWidgetItem(settings_plain(fold_whitespace(error.message)))
+        reason.setToolTip(_rich_tooltip(settings_plain(error.message)))
         return [note, QTableWidgetItem(error.field), QTableWidgetItem(error.provider or "—"), reason]
 
     def _buttons(self) -> QDialogButtonBox:

@@ -1,5 +1,6 @@
 """The settings window's Test and Test all: connection checks against the settings as typed, run
-in the background on a registry of their own, which is closed afterwards.
+in the background on a registry of their own, which is closed afterwards. Test needs only the
+tested provider's own settings to be valid (`config_to_test`).
 
 Thread safety: `start_checks` is called on the main thread and calls ``on_done`` there; the checks
 themselves (network) run on Anki's background task pool, never on the main thread.
@@ -7,6 +8,7 @@ themselves (network) run on Anki's background task pool, never on the main threa
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
@@ -14,9 +16,15 @@ from typing import Any
 from aqt.main import AnkiQt
 
 from ...core.base.log import get_logger
+from ...core.config.files import provider_settings
+from ...core.config.schema import SliceSchemas, config_problems
 from ...core.media.types import MediaKind
+from ...core.provider_system.config_loading import remember_config_secrets
 from ...core.provider_system.health_checks import CheckResult
 from ...core.provider_system.registry import ProviderRegistry
+from .general_page import GeneralPage
+from .provider_page import ProviderPage
+from .schema_field import SchemaField
 
 log = get_logger(__name__)
 
@@ -54,6 +62,32 @@ def start_checks(
         on_done(results)
 
     mw.taskman.run_in_background(work, done, uses_collection=False)
+
+
+def config_to_test(
+    shown: Mapping[str, Any], schemas: SliceSchemas, *, page: ProviderPage, general: GeneralPage
+) -> tuple[dict[str, Any] | None, list[tuple[SchemaField, str]]]:
+    """The config to test ``page``'s provider with: ``shown`` (the config the window opened with)
+    with the page's settings as typed, and the General page's when they are valid; other pages do
+    not matter. None, with the page's own problems, when its settings are not valid."""
+    kind, name = page.info.kind, page.info.name
+    settings = provider_settings(shown, kind, name)
+    problems = page.fill(settings)
+    if not problems:
+        alone = {"providers": {kind.value: {name: settings}}, "rules": []}
+        for path, message in config_problems(alone, schemas):
+            key = path.removeprefix(f"providers.{kind.value}.{name}.").partition(".")[0].partition("[")[0]
+            field = page.field(key) or page.fields[0]
+            problems.append((field, message))
+    if problems:
+        return None, problems
+    config = copy.deepcopy(dict(shown))
+    with_general = copy.deepcopy(config)
+    if not general.fill(with_general):
+        config = with_general
+    config.setdefault("providers", {}).setdefault(kind.value, {})[name] = settings
+    remember_config_secrets(config)  # so a key typed here never shows in a result
+    return config, []
 
 
 def describe_result(result: CheckResult) -> str:

@@ -1,11 +1,14 @@
 """The settings window (Tools → Media Fill → Settings…, and the add-on manager's Config button).
 
-A page per kind of media (Images, Audio) lists its providers in the order new rules try them, each
-with its status; selecting one shows its form, generated from its config-slice schema, with a Test
-button. The General page holds the general settings. Test and Test all check the settings as typed,
-before they are saved, in the background. Save validates everything (each problem is shown under
-its field, and the page and provider are marked), then writes only what differs from the shipped
-defaults. Settings from older versions are shown migrated, with a notice saying what moved.
+A page per kind of media (Images, Audio) lists its providers as the Fill Media dialog does (those
+that can run first, each part in the order new rules try them), each with its status; selecting one
+shows its form, generated from its config-slice schema, with a Test button. The General page holds
+the general settings. Test checks one provider with its own settings as typed (other pages do not
+matter); Test all checks every provider switched on; both run before anything is saved, in the
+background. Save validates everything (each problem is shown under its field, and the page and
+provider are marked), then writes only what differs from the shipped defaults. Settings from older
+versions are shown migrated, with a notice saying what moved. A ``settings:`` link opens the page
+of the setting it names, the field focused; a paid provider switched on suggests a budget.
 
 One window at a time: `open_settings` raises the open one. It is not modal, so Anki stays usable.
 
@@ -40,13 +43,15 @@ from ...core.config.schema import config_problems
 from ...core.media.types import MediaKind
 from ...core.provider_system.config_loading import load_config
 from ...core.provider_system.health_checks import CheckResult
-from ...core.provider_system.order import default_provider_order, order_to_store
+from ...core.provider_system.order import configured_order, order_to_store
 from ..addon_config import save_overrides, stored_overrides
-from .checks import describe_result, start_checks
+from .budget import BUDGET_KEY, BudgetAdvisor
+from .checks import config_to_test, describe_result, start_checks
 from .general_page import GeneralPage
 from .help import read_config_help
 from .kind_page import KindPage
 from .layout import ERROR_COLOR, ERROR_STYLE
+from .links import SettingsPlace, parse_settings_link, settings_html
 from .provider_page import ProviderPage
 from .schema_field import SchemaField
 from .state import load_settings_state, overrides_to_save
@@ -57,7 +62,10 @@ KIND_TITLES = {MediaKind.IMAGE: "Pictures", MediaKind.AUDIO: "Sounds"}
 GENERAL_TITLE = "General"
 NOTICE_STYLE = "background: #fff8e1; color: #5d4037; border: 1px solid #ffe082; padding: 6px;"
 DISCARD_QUESTION = "Close without saving? The changes you typed are lost."
+NOT_SAVED = "Nothing was saved: fix the settings marked in red."
+NOT_TESTED_ALL = "Nothing was tested: fix the settings marked in red."
 FIX_FIRST = "Fix the settings marked in red first, then test again."
+FIX_PAGE_FIRST = "Not tested: fix this provider's settings marked in red, then press Test again."
 
 OnSaved = Callable[[Mapping[str, Any]], None]
 FieldProblems = list[tuple[SchemaField, str]]
@@ -74,6 +82,7 @@ class SettingsDialog(QDialog):
         self.mw = mw
         self.addon_module = addon_module
         self._on_saved = on_saved
+        self._refused = NOT_SAVED  # the heading of the problems shown
         self.setObjectName(DIALOG_NAME)
         self.setWindowTitle(WINDOW_TITLE)
         self.setWindowModality(Qt.WindowModality.NonModal)
@@ -93,7 +102,7 @@ class SettingsDialog(QDialog):
                     on_test=self.test_provider,
                     on_change=self._provider_changed,
                 )
-                for name in default_provider_order(self.state.config, list(infos.values()), kind)
+                for name in self.state.shown_order(kind)
             ]
             self.kind_pages[kind] = KindPage(kind, pages)
         self.general = GeneralPage(self.state.config, help=help)
@@ -103,7 +112,15 @@ class SettingsDialog(QDialog):
             for page in kind_page.pages.values():
                 self._add_fields(page.fields, kind_page)
         self._add_fields(self.general.fields, self.general)
+        for kind_page in self.kind_pages.values():
+            for page in kind_page.pages.values():
+                page.status.linkActivated.connect(self.open_link)
         self._build()
+        self.budget = BudgetAdvisor(
+            self.fields[f"general.{BUDGET_KEY}"],
+            self.budget_notice,
+            declined=BUDGET_KEY in self.state.stored and self.state.stored[BUDGET_KEY] is None,
+        )
         self._shown_config = self.form_config()[0]
 
     def _add_fields(self, fields: Sequence[SchemaField], tab: QWidget) -> None:
@@ -117,10 +134,14 @@ class SettingsDialog(QDialog):
         self.notice.setWordWrap(True)
         self.notice.setStyleSheet(NOTICE_STYLE)
         self.notice.setVisible(bool(self.state.notes()))
+        self.budget_notice = QLabel()
+        self.budget_notice.setStyleSheet(NOTICE_STYLE)
         self.problems = QLabel()
         self.problems.setObjectName("settings_problems")
         self.problems.setWordWrap(True)
         self.problems.setStyleSheet(ERROR_STYLE)
+        self.problems.setTextFormat(Qt.TextFormat.RichText)
+        self.problems.linkActivated.connect(self.open_link)
         self.problems.hide()
 
         self.tabs = QTabWidget()
@@ -144,6 +165,7 @@ class SettingsDialog(QDialog):
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.notice)
+        layout.addWidget(self.budget_notice)
         layout.addWidget(self.problems)
         layout.addWidget(self.tabs, 1)
         layout.addLayout(buttons)
@@ -162,6 +184,25 @@ class SettingsDialog(QDialog):
         page = self.kind_pages[kind]
         self.tabs.setCurrentWidget(page)
         page.select(name)
+
+    def open_link(self, link: str) -> None:
+        """A ``settings:`` link in one of the window's messages: go to that setting."""
+        place = parse_settings_link(link)
+        if place is not None:
+            self.focus_place(place)
+
+    def focus_place(self, place: SettingsPlace) -> SchemaField | None:
+        """Show ``place``'s page (General when its kind is None) and focus its field, when it names
+        one the page has (the nearest setting that holds it, for a path inside a setting)."""
+        if place.kind is None:
+            self.tabs.setCurrentWidget(self.general)
+        else:
+            self.focus_provider(place.kind, place.name)
+        prefix = "" if place.kind is None else f"providers.{place.kind.value}.{place.name}."
+        field = self._field_for_path(prefix + place.field) if place.field else None
+        if field is not None:
+            field.focus()
+        return field
 
     def provider_page(self, kind: MediaKind, name: str) -> ProviderPage:
         return self.kind_pages[kind].pages[name]
@@ -184,16 +225,20 @@ class SettingsDialog(QDialog):
                 problems += page.fill(settings)
                 if settings:
                     of_kind[name] = settings
-            orders[kind.value] = order_to_store(
-                kind_page.order(), config=self.state.config, infos=self.state.infos[kind], kind=kind
+            order = kind_page.order()
+            orders[kind.value] = (
+                configured_order(self.state.config, kind)  # as shown: not moved by the user
+                if order == self.state.shown_order(kind)
+                else order_to_store(order, config=self.state.config, infos=self.state.infos[kind], kind=kind)
             )
         problems += self.general.fill(config)
         return config, problems
 
-    def validated_config(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    def validated_config(self, *, refused: str = NOT_SAVED) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """The overrides to save for the config as typed, and the full config `load_config` makes
-        of them; None after marking every problem in the window."""
+        of them; None after marking every problem in the window (headed by ``refused``)."""
         self._clear_problems()
+        self._refused = refused
         config, field_problems = self.form_config()
         if field_problems:
             self._show_problems(field_problems, [])
@@ -210,6 +255,7 @@ class SettingsDialog(QDialog):
             self._show_problems(mapped, unmapped)
             return None
         overrides = overrides_to_save(self.state, config)
+        self.budget.keep_no_cap(overrides, config)
         try:
             return overrides, load_config(overrides)
         except ConfigError as exc:
@@ -257,19 +303,33 @@ class SettingsDialog(QDialog):
     # Tests
 
     def test_provider(self, page: ProviderPage) -> None:
-        """Test one provider (switched on or not) with the settings as typed, in the background."""
-        valid = self.validated_config()
-        if valid is None:
-            page.show_check(FIX_FIRST, ok=False)
+        """Test one provider (switched on or not) with its settings as typed, in the background.
+        Only its own page has to be valid: what other pages hold is neither checked nor saved."""
+        config = self._config_to_test(page)
+        if config is None:
+            page.show_check(FIX_PAGE_FIRST, ok=False)
             self._provider_changed(page)
             return
         page.show_checking()
         key = (page.info.kind, page.info.name)
-        start_checks(self.mw, config=valid[1], provider=key, on_done=lambda outcome: self._checked(outcome, [page]))
+        start_checks(self.mw, config=config, provider=key, on_done=lambda outcome: self._checked(outcome, [page]))
+
+    def _config_to_test(self, page: ProviderPage) -> dict[str, Any] | None:
+        """The config to test ``page``'s provider with; None after marking the page's own problems."""
+        for field in page.fields:
+            field.show_problem(None)
+        config, problems = config_to_test(self.state.config, self.state.schemas, page=page, general=self.general)
+        kind_page = self.kind_pages[page.info.kind]
+        marked = kind_page.problem_names() - {page.info.name}
+        kind_page.mark_problems(marked | {page.info.name} if problems else marked)
+        for field, message in problems:
+            if not field.error.text():
+                field.show_problem(_sentence(message))
+        return config
 
     def test_all(self) -> None:
         """Test every provider switched on in the form, with the settings as typed, in the background."""
-        valid = self.validated_config()
+        valid = self.validated_config(refused=NOT_TESTED_ALL)
         if valid is None:
             self.summary.setText(FIX_FIRST)
             return
@@ -318,6 +378,7 @@ class SettingsDialog(QDialog):
 
     def _provider_changed(self, page: ProviderPage) -> None:
         self.kind_pages[page.info.kind].refresh(page)
+        self.budget.provider_changed(page)
 
     def _clear_problems(self) -> None:
         for field in self.fields.values():
@@ -343,9 +404,9 @@ class SettingsDialog(QDialog):
             self.kind_pages[kind].mark_problems(names)
         for tab, count in bad_tabs.items():
             self._mark_tab(self.tabs.indexOf(tab), problems=count)
-        lines = ["Nothing was saved: fix the settings marked in red."] if field_problems else []
-        lines += [f"• {problem}" for problem in other]
-        self.problems.setText("\n".join(lines))
+        lines = [self._refused] if field_problems else []
+        lines += [f"• {settings_html(problem)}" for problem in other]
+        self.problems.setText("<br>".join(lines))
         self.problems.setVisible(bool(lines))
         if field_problems:
             self._go_to(field_problems[0][0])
@@ -387,23 +448,3 @@ def find_open_settings(mw: AnkiQt) -> SettingsDialog | None:
         if isinstance(dialog, SettingsDialog) and not sip.isdeleted(dialog) and dialog.isVisible():
             return dialog
     return None
-
-
-def open_settings(
-    mw: AnkiQt,
-    *,
-    addon_module: str,
-    focus: tuple[MediaKind, str] | None = None,
-    on_saved: OnSaved | None = None,
-) -> SettingsDialog:
-    """Open the settings window (or raise the open one), on ``focus``'s provider page when given.
-    Returns at once: the window is not modal."""
-    dialog = find_open_settings(mw)
-    if dialog is None:
-        dialog = SettingsDialog(mw, addon_module=addon_module, on_saved=on_saved)
-        dialog.show()
-    if focus is not None:
-        dialog.focus_provider(*focus)
-    dialog.raise_()
-    dialog.activateWindow()
-    return dialog

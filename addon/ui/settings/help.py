@@ -1,5 +1,6 @@
 """Tooltips for the settings window, read from the tables of ``config.md`` (the same words the
-add-on manager shows beside its JSON editor), so each setting is explained in one place.
+add-on manager shows beside its JSON editor), so each setting is explained in one place. A
+provider's setting is explained with an example for that provider (`ConfigHelp.provider_example`).
 
 Thread safety: `ConfigHelp` is immutable once read; `read_config_help` reads a file (main thread is
 fine: the file is small).
@@ -7,11 +8,13 @@ fine: the file is small).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from ...core.config.files import package_dir
+from ...core.provider_system.info import ProviderInfo
 
 HELP_FILE_NAME = "config.md"
 COMMON = "providers"  # the section with the settings every provider shares
@@ -32,6 +35,25 @@ class ConfigHelp:
     def for_provider(self, provider: str, key: str) -> str:
         """What ``key`` of ``provider`` means ("" when config.md does not say)."""
         return self.sections.get(provider, {}).get(key) or self.sections.get(COMMON, {}).get(key, "")
+
+    def provider_example(self, info: ProviderInfo, key: str) -> str:
+        """What ``key`` means for the provider of ``info``, with an example for that provider: the
+        one its own row of config.md gives, else (for a key every provider shares, or a row
+        without one) its default value, or an environment variable name for ``api_key_env``.
+        Keys (secrets) and switches get none."""
+        own = self.sections.get(info.name, {}).get(key, "")
+        meaning = own or self.sections.get(COMMON, {}).get(key, "")
+        if "e.g." in own:
+            return meaning
+        example = ""
+        if key == "api_key_env":
+            example = f"For {info.name}, e.g. {info.name.upper()}_API_KEY."
+        elif not key.endswith("api_key"):
+            default = info.default_settings.get(key)
+            if default not in (None, "", {}, []) and not isinstance(default, bool):
+                shown = default if isinstance(default, str) else json.dumps(default, ensure_ascii=False)
+                example = f"For {info.name}, e.g. {shown} (its default)."
+        return f"{meaning.rstrip()} {example}".strip() if example else meaning
 
     def for_general(self, key: str) -> str:
         return self.sections.get(GENERAL, {}).get(key, "")

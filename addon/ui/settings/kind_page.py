@@ -43,6 +43,9 @@ class KindPage(QWidget):
 
         self.list = QListWidget()
         self.list.setObjectName(f"providers:{kind.value}")
+        # A line never scrolls sideways: it says the status in short, its tooltip says it all.
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.stack = QStackedWidget()
         for page in pages:
             item = QListWidgetItem(page.info.name)
@@ -128,21 +131,30 @@ class KindPage(QWidget):
         if item is None:
             return
         setup = page.setup_status()
-        text = f"{name} · {setup}"
+        text = tooltip = f"{name} · {setup}"
         color = _GREY if setup == "off" else None
         if page.check_text:
-            text += f" — {page.check_text}"
+            text += f" — {short_status(page.check_text)}"
+            tooltip += f" — {page.check_text}"
             color = _GREEN if page.check_ok else _RED
-        tooltip = text
         if name in self._problems:
-            text, tooltip = f"⚠ {text}", f"{text} — fix the settings marked in red"
+            text, tooltip = f"⚠ {text}", f"{tooltip} — fix the settings marked in red"
             color = _RED
         item.setText(text)
         item.setToolTip(tooltip)
         item.setData(Qt.ItemDataRole.ForegroundRole, QBrush(color) if color is not None else None)
+
+    def problem_names(self) -> set[str]:
+        """The providers marked as having problems."""
+        return set(self._problems)
 
     def mark_problems(self, names: set[str]) -> None:
         """Highlight the providers whose pages have problems (an empty set clears the marks)."""
         self._problems = set(names)
         for page in self.pages.values():
             self.refresh(page)
+
+
+def short_status(check_text: str) -> str:
+    """A test's outcome as the list shows it: ``unhealthy`` for ``unhealthy: <reason>``."""
+    return check_text.partition(":")[0].strip()

@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from aqt.qt import QFormLayout, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from aqt.qt import QFormLayout, QHBoxLayout, QLabel, QPushButton, Qt, QVBoxLayout, QWidget
 
 from ...core.config.form_fields import MISSING, FieldSpec, fill_from_fields, flatten_properties, get_at
 from ...core.config.schema import url_problem
@@ -19,6 +19,7 @@ from ...core.provider_system.media_provider import KeyUse
 from .help import ConfigHelp
 from .labels import setting_label
 from .layout import ERROR_STYLE, OK_STYLE, fill_with_scrolling
+from .links import settings_html, settings_plain
 from .schema_field import SchemaField
 
 CONNECTION_KEYS = ("enabled", "api_key", "api_key_env", "base_url")
@@ -53,6 +54,7 @@ class ProviderPage(QWidget):
         self.status = QLabel(NOT_TESTED)
         self.status.setObjectName(f"status:{self.page_id}")
         self.status.setWordWrap(True)
+        self.status.setTextFormat(Qt.TextFormat.RichText)  # settings it names are links (`links`)
         self.test_button = QPushButton("Test")
         self.test_button.setObjectName(f"test:{self.page_id}")
         self.test_button.setAutoDefault(False)
@@ -77,7 +79,9 @@ class ProviderPage(QWidget):
                 path=path,
                 schema=schema,
                 label=setting_label(".".join(path)),
-                help=help.for_provider(self.info.name, key),
+                help=help.provider_example(self.info, key)
+                if len(path) == 1
+                else help.for_provider(self.info.name, key),
                 none_text="Use the default",
                 check=_url_check if key == "base_url" else None,
             )
@@ -131,6 +135,11 @@ class ProviderPage(QWidget):
                 return "no API key yet"
         return "on"
 
+    def price_per_request(self) -> float:
+        """The price per request as typed (the provider's default when it cannot be read)."""
+        value = self._value("price_per_request", default=self.info.default_limits.price_per_request)
+        return float(value) if isinstance(value, (int, float)) else 0.0
+
     def _value(self, key: str, *, default: Any) -> Any:
         field = self.field(key)
         if field is None:
@@ -151,10 +160,11 @@ class ProviderPage(QWidget):
         self.status.setStyleSheet("")
 
     def show_check(self, text: str, *, ok: bool | None) -> None:
-        """Show a test's outcome (``ok`` None: not tested, e.g. switched off)."""
+        """Show a test's outcome (``ok`` None: not tested, e.g. switched off); a setting it names
+        by key path is shown by its label, as a link to it."""
         self.test_button.setEnabled(True)
-        self.check_text, self.check_ok = text, ok
-        self.status.setText(text)
+        self.check_text, self.check_ok = settings_plain(text), ok
+        self.status.setText(settings_html(text))
         self.status.setStyleSheet(OK_STYLE if ok else ERROR_STYLE if ok is False else "")
 
     def _changed(self, on_change: Callable[[ProviderPage], None]) -> None:

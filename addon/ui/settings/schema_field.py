@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aqt.qt import QLabel, QVBoxLayout, QWidget
+from aqt.qt import QLabel, Qt, QVBoxLayout, QWidget
 
 from ...core.config.form_fields import MISSING, FieldSpec, is_secret_key
 from ...core.config.form_input import FieldInputError, value_problem
@@ -67,6 +67,12 @@ class SchemaField:
     def set_value(self, value: Any) -> None:
         """Show ``value`` as if the user had entered it."""
         self.editor.set_value(value)
+
+    def focus(self) -> None:
+        """Put the keyboard focus in the field (on its "not set" box while that is ticked)."""
+        editor = self.editor
+        target = editor.none if isinstance(editor, NullableEditor) and editor.none.isChecked() else editor.input
+        target.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def problem(self) -> str | None:
         """The first thing wrong with the value shown, as a sentence saying what to do; None when

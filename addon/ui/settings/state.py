@@ -34,6 +34,7 @@ from ...core.media.types import MediaKind
 from ...core.provider_system.catalog import ProviderCatalog
 from ...core.provider_system.config_loading import catalog_for, slice_schemas
 from ...core.provider_system.info import ProviderInfo
+from ...core.provider_system.order import default_provider_order
 from ...core.provider_system.registry import ProviderRegistry
 
 # Saved exactly as they were stored: the settings window does not edit them.
@@ -53,6 +54,15 @@ class SettingsState:
     migration_notes: list[str] = field(default_factory=list)
     set_aside: list[str] = field(default_factory=list)
     load_problems: list[str] = field(default_factory=list)
+    # The providers that can run as the config stands (on and set up), as the Fill Media dialog
+    # finds them: a new rule uses these, so the window lists them first.
+    usable: set[tuple[MediaKind, str]] = field(default_factory=set)
+
+    def shown_order(self, kind: MediaKind) -> list[str]:
+        """``kind``'s providers as the window lists them: those that can run first, then the
+        others, each part in the default order (the order the Fill Media dialog shows)."""
+        order = default_provider_order(self.config, self.infos[kind], kind)
+        return [n for n in order if (kind, n) in self.usable] + [n for n in order if (kind, n) not in self.usable]
 
     def notes(self) -> list[str]:
         """The notice at the top of the window, one paragraph per entry (empty: no notice)."""
@@ -84,6 +94,8 @@ def load_settings_state(stored: Mapping[str, Any], *, defaults: Mapping[str, Any
     config, set_aside = set_aside_unknown_keys(merge_config(shipped, migration.config), schemas)
     registry = ProviderRegistry(config, catalog=catalog)
     infos = {kind: registry.infos(kind) for kind in MediaKind}
+    usable = {(kind, info.name) for kind in MediaKind for info in infos[kind] if _can_run(registry, kind, info.name)}
+    registry.close()
     for (kind, name), error in sorted(registry.load_errors.items(), key=lambda item: (item[0][0].value, item[0][1])):
         problems.append(
             f"The {kind.word} provider {name} could not be loaded ({error.message}); "
@@ -98,7 +110,17 @@ def load_settings_state(stored: Mapping[str, Any], *, defaults: Mapping[str, Any
         migration_notes=migration.notes,
         set_aside=set_aside,
         load_problems=problems,
+        usable=usable,
     )
+
+
+def _can_run(registry: ProviderRegistry, kind: MediaKind, name: str) -> bool:
+    """Whether the provider can run as configured; a config the window shows may not validate,
+    so any failure to build it counts as "cannot"."""
+    try:
+        return registry.setup_problem(kind, name) is None
+    except Exception:
+        return False
 
 
 def _catalog(config: Mapping[str, Any], shipped: Mapping[str, Any], problems: list[str]) -> ProviderCatalog:

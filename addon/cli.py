@@ -5,7 +5,9 @@
   finishes an interrupted job and ``--retry-failed JOB_ID`` redoes only its failures (the JSON
   report's ``job_id`` names the job). Exit codes: 0 when every target was filled, skipped or
   reused; 1 when some failed (or were not started because of Ctrl+C or the budget); 2 on bad usage,
-  bad config, an unknown job, or a collection that cannot be opened (nothing is written then).
+  bad config, an unknown job, a collection that cannot be opened, or a rule none of whose providers
+  of a kind can run (off, no key, a program such as espeak-ng missing): nothing is written then, and
+  the message names the settings to fix.
 * ``import --collection PATH --file WORDS.csv --note-type T --deck D [--map column=Field …]
   [--encoding E] [--allow-duplicates] [--fill] [--config FILE] [--json]`` creates a note for each
   row of a CSV (with a header row) or JSON (an array of objects) word list, in one undo entry, all
@@ -35,16 +37,20 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 from types import FrameType
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from .core.base.errors import MediaFillError
 from .core.base.log import LOG_FILE_NAME, add_redacting_handler, configure_logging, get_logger
 from .core.config.files import package_dir, read_config_file
 from .core.engine.generation import JobProgress
+from .core.engine.job_session import JobOptions
 from .core.job.report import JobReport
 from .core.provider_system.config_loading import load_config
 from .core.provider_system.listing import provider_rows
 from .core.provider_system.registry import ProviderRegistry
+
+if TYPE_CHECKING:
+    from anki.collection import Collection
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 _PACKAGE = __name__.rpartition(".")[0] or "addon"
@@ -162,7 +168,6 @@ def _check(args: argparse.Namespace, config: dict[str, Any]) -> int:
 
 def _fill(args: argparse.Namespace, config: dict[str, Any]) -> int:
     # Imported here so `python -m addon --help` works without the anki package.
-    from .collection.fill import JobOptions, run_headless
     from .collection.open_collection import open_existing_collection
 
     try:
@@ -172,7 +177,6 @@ def _fill(args: argparse.Namespace, config: dict[str, Any]) -> int:
         return EXIT_USAGE
     cancel = threading.Event()
     previous = signal.signal(signal.SIGINT, _cancel_on_interrupt(cancel))
-    state_dir = args.state_dir if args.state_dir is not None else package_dir() / "user_files"
     options = JobOptions(fresh=args.fresh, resume=args.resume, retry_failed=args.retry_failed)
     try:
         note_ids = None
@@ -182,19 +186,8 @@ def _fill(args: argparse.Namespace, config: dict[str, Any]) -> int:
             except Exception as exc:  # anki raises SearchError (and others) for a bad query
                 print(f"media-fill: bad search {args.search!r}: {exc}", file=sys.stderr)
                 return EXIT_USAGE
-        show_progress = not args.json and sys.stderr.isatty()
-        try:
-            report = run_headless(
-                col,
-                note_ids,
-                config,
-                cancel=cancel,
-                on_progress=_print_progress if show_progress else None,
-                state_dir=state_dir,
-                options=options,
-            )
-        except MediaFillError as exc:  # an unknown job id, a journal of another collection…
-            print(f"media-fill: {exc}", file=sys.stderr)
+        report = _run_job(args, col, note_ids, config, cancel=cancel, options=options)
+        if report is None:
             return EXIT_USAGE
         media_dir = col.media.dir()
     finally:
@@ -204,8 +197,39 @@ def _fill(args: argparse.Namespace, config: dict[str, Any]) -> int:
     return report.exit_code
 
 
-def _import(args: argparse.Namespace, config: dict[str, Any]) -> int:
+def _run_job(
+    args: argparse.Namespace,
+    col: Collection,
+    note_ids: Sequence[int] | None,
+    config: dict[str, Any],
+    *,
+    cancel: threading.Event,
+    options: JobOptions | None = None,
+    failure_prefix: str = "",
+) -> JobReport | None:
+    """Fill ``note_ids`` (a resumed job: its own notes) with the command's state folder and progress
+    line. None, after saying why on stderr, when the job cannot start (an unknown job id, a journal
+    of another collection, a rule no provider of which can run): nothing is written then."""
     from .collection.fill import run_headless
+
+    state_dir = args.state_dir if args.state_dir is not None else package_dir() / "user_files"
+    show_progress = not args.json and sys.stderr.isatty()
+    try:
+        return run_headless(
+            col,
+            note_ids,
+            config,
+            cancel=cancel,
+            on_progress=_print_progress if show_progress else None,
+            state_dir=state_dir,
+            options=options,
+        )
+    except MediaFillError as exc:
+        print(f"media-fill: {failure_prefix}{exc}", file=sys.stderr)
+        return None
+
+
+def _import(args: argparse.Namespace, config: dict[str, Any]) -> int:
     from .collection.open_collection import open_existing_collection
     from .collection.word_import import ImportOptions, import_word_list
     from .core.text.word_list import open_word_list
@@ -236,16 +260,11 @@ def _import(args: argparse.Namespace, config: dict[str, Any]) -> int:
             return EXIT_USAGE
         report = JobReport()
         if args.fill and result.created:
-            state_dir = args.state_dir if args.state_dir is not None else package_dir() / "user_files"
-            show_progress = not args.json and sys.stderr.isatty()
-            report = run_headless(
-                col,
-                result.created,
-                config,
-                cancel=cancel,
-                on_progress=_print_progress if show_progress else None,
-                state_dir=state_dir,
-            )
+            not_filled = f"{len(result.created)} notes were imported but not filled: "
+            filled = _run_job(args, col, result.created, config, cancel=cancel, failure_prefix=not_filled)
+            if filled is None:
+                return EXIT_USAGE
+            report = filled
         media_dir = col.media.dir()
     finally:
         signal.signal(signal.SIGINT, previous)

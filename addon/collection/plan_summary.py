@@ -44,7 +44,8 @@ class TargetCounts:
 class PlanSummary:
     notes: int
     targets: list[TargetCounts]
-    # Each request counted once at its first provider (identical requests are made once).
+    # Each request counted once at its first provider that is set up (identical requests are made
+    # once); a request no provider can make is not counted (the dialog says why Start is off).
     requests: Mapping[str, int]
     usd: Mapping[str, float]
     budget_usd: float | None
@@ -99,7 +100,10 @@ def summarize_plan(
     for note_type in dict.fromkeys(note_types.values()):
         if note_type not in with_targets:
             left_alone.setdefault(note_type, "its rule fills no field")
-    estimate = plan.estimate(lambda kind, name: price_per_request(registry, kind, name))
+    estimate = plan.estimate(
+        lambda kind, name: price_per_request(registry, kind, name),
+        usable=lambda kind, name: registry.setup_problem(kind, name) is None,
+    )
     budget = config.get("budget_usd")
     return PlanSummary(
         notes=len(jobs),

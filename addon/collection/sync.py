@@ -131,6 +131,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._file_names: dict[str, str] = {}
         self._handled: set[str] = set()
         self._changed_ids: set[int] = set()  # a note may change in several chunks: counted once
+        self._filled_ids: set[int] = set()
         self._undo_position: int | None = None
         self._last_changes = OpChanges()
         self.report = JobReport()
@@ -161,6 +162,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._file_names = {key: ready.file_name for key, ready in plan.ready.items()}
         self._handled = set()
         self._changed_ids = set()
+        self._filled_ids = set()
         self._undo_position = None
         self._last_changes = OpChanges()
         self.report = JobReport(skipped=len(plan.skipped))
@@ -273,6 +275,9 @@ class CollectionSync(SyncProvider[OpChanges]):
             reference += attribution_comment(credit)
         note[target.field] = apply_mode(note[target.field], reference, target.mode)
         done.append((target.note_id, target.field))
+        if target.note_id not in self._filled_ids:
+            self._filled_ids.add(target.note_id)
+            self.report.filled_note_ids.append(target.note_id)
         if reused:
             self.report.reused += 1
         else:

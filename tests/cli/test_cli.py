@@ -228,9 +228,11 @@ def test_search_that_finds_nothing_is_fine(collection: Path) -> None:
 
 
 def test_failures_exit_1_with_errors_in_json(collection: Path, tmp_path: Path) -> None:
-    missing = str(tmp_path / "no-espeak-here")
+    broken = tmp_path / "espeak-ng"  # found, so the job runs; every call fails
+    broken.write_text("#!/bin/sh\necho 'espeak-ng: broken install' >&2\nexit 3\n", encoding="utf-8")
+    broken.chmod(0o755)
     config = write_json(
-        tmp_path / "broken.json", {"rules": DEMO_RULES, "providers": {"audio": {"espeak": {"binary": missing}}}}
+        tmp_path / "broken.json", {"rules": DEMO_RULES, "providers": {"audio": {"espeak": {"binary": str(broken)}}}}
     )
     before = snapshot(collection)
     completed = fill(collection, "--config", config, "--json")
@@ -243,9 +245,10 @@ def test_failures_exit_1_with_errors_in_json(collection: Path, tmp_path: Path) -
         assert error["note_id"] in note_ids
         assert error["field"] == "Audio"
         assert error["provider"] == "espeak"
-        assert missing in error["message"]
-        assert "install espeak-ng" in error["message"]
+        assert "failed (exit 3): espeak-ng: broken install" in error["message"] or "paused after" in error["message"]
+    assert any("broken install" in error["message"] for error in report["errors"])
     assert len({e["note_id"] for e in report["errors"]}) == 24
+    assert report["job_id"], "a job that ran has a journal"
     assert snapshot(collection) == before
 
 

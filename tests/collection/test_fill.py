@@ -49,6 +49,7 @@ def test_fills_the_sample_deck(col: Collection) -> None:
     assert (report.filled, report.skipped, report.reused, report.failed) == (24, 1, 0, 0)
     assert report.errors == []
     assert report.notes_changed == 24
+    assert sorted(report.filled_note_ids) == sorted(all_ids[:-1]), "the report's Show in Browser shows these"
     assert report.exit_code == 0
     assert len(report.media_files) == 24
     assert set(report.media_files) <= media_files(col)
@@ -156,9 +157,11 @@ def test_failures_write_nothing_and_report_errors(col: Collection, tmp_path: Pat
     ids += add_basic(col, "cherry", back="[sound:mine.mp3]")
     before = fields(col, ids)
     status_before = col.undo_status()
-    missing = str(tmp_path / "no-such-espeak-ng")
+    broken = tmp_path / "espeak-ng"  # found, so the job runs; every call fails
+    broken.write_text("#!/bin/sh\necho 'espeak-ng: broken install' >&2\nexit 3\n", encoding="utf-8")
+    broken.chmod(0o755)
 
-    report = run_headless(col, ids, make_config(binary=missing))
+    report = run_headless(col, ids, make_config(binary=str(broken)))
 
     assert (report.filled, report.skipped, report.reused, report.failed) == (0, 1, 0, 3)
     assert report.exit_code == 1
@@ -172,8 +175,8 @@ def test_failures_write_nothing_and_report_errors(col: Collection, tmp_path: Pat
     for error in report.errors:
         assert error.field == "Back"
         assert error.provider == "espeak"
-        assert missing in error.message
-        assert "install espeak-ng" in error.message
+        assert "failed (exit 3): espeak-ng: broken install" in error.message
+    assert report.headline() == "Fill Media failed"
     as_json = report.to_json()
     assert as_json["failed"] == 3
     assert {e["note_id"] for e in as_json["errors"]} == set(ids[:3])

@@ -234,17 +234,19 @@ def test_a_paused_provider_stays_paused_across_jobs_and_the_log_has_trace_ids(
 ) -> None:
     """The controller keeps one registry, so a provider's circuit breaker outlives the job that
     opened it; every job writes its trace id on each line of user_files/media_fill.log."""
-    missing = tmp_path / "no-such-espeak"
+    broken = tmp_path / "espeak-ng"  # found (a missing one would refuse the job), but every call fails
+    broken.write_text("#!/bin/sh\necho 'espeak-ng: broken install' >&2\nexit 3\n", encoding="utf-8")
+    broken.chmod(0o755)
     config = {
         "rules": DEMO_RULES,
-        "providers": {"audio": {"espeak": {"binary": str(missing), "max_concurrency": 1}}},
+        "providers": {"audio": {"espeak": {"binary": str(broken), "max_concurrency": 1}}},
         "circuit_breaker": {"failure_threshold": 1, "cooldown_s": 600},
     }
     set_addon_config(mw, config)
     browser = open_browser(sample_notes[ENGLISH_TYPE][:3])
     first = run_job(anki_app, browser, addon)
     assert first.report is not None and first.report.failed == 3
-    assert "was not found" in first.report.errors[0].message
+    assert any("failed (exit 3): espeak-ng: broken install" in e.message for e in first.report.errors)
     registry = addon.controller.registry
 
     second = run_job(anki_app, browser, addon)

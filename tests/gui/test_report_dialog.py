@@ -146,6 +146,46 @@ def test_nothing_failed_hides_the_table_and_says_so(
     assert not child(dialog, "retry_failed", QWidget).isEnabled()
 
 
+def test_a_job_where_everything_failed_is_titled_failed_and_a_partial_one_partly_failed(
+    open_report: Callable[..., Any], make_report: Callable[..., Any]
+) -> None:
+    failed = open_report(make_report(three_failures(), skipped=2))
+    assert child(failed, "headline").text() == "Fill Media failed"
+    partly = open_report(make_report(three_failures(), filled=4))
+    assert child(partly, "headline").text() == "Fill Media partly failed"
+    reused = open_report(make_report(three_failures(), reused=1))
+    assert child(reused, "headline").text() == "Fill Media partly failed"
+
+
+def test_show_in_browser_without_failures_shows_the_filled_notes(
+    open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls
+) -> None:
+    dialog = open_report(make_report(filled=2, reused=1, filled_note_ids=[3, 1, 2]))
+    button = child(dialog, "show_in_browser", QWidget)
+    assert button.isEnabled() and "filled" in button.toolTip()
+
+    button.click()
+
+    assert calls.shown == [[3, 1, 2]], "the notes the job filled, in the order it filled them"
+
+
+def test_show_in_browser_is_off_when_nothing_was_filled_or_failed(
+    open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls
+) -> None:
+    dialog = open_report(make_report(skipped=4))
+    assert not child(dialog, "show_in_browser", QWidget).isEnabled()
+    dialog.show_in_browser()
+    assert calls.shown == []
+
+
+def test_show_in_browser_shows_the_failures_when_there_are_some(
+    open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls
+) -> None:
+    dialog = open_report(make_report(three_failures(), filled=2, filled_note_ids=[3]))
+    child(dialog, "show_in_browser", QWidget).click()
+    assert calls.shown == [[2, 1]], "the failed notes, not the filled one"
+
+
 def test_budget_headline(open_report: Callable[..., Any], make_report: Callable[..., Any]) -> None:
     dialog = open_report(make_report(filled=2, budget_reached=True, cancelled=True, spent_usd=1.5, estimated_usd=4))
     assert child(dialog, "headline").text() == "Fill Media stopped at its budget ($1.50 spent)"
@@ -289,7 +329,11 @@ def test_copy_report_has_every_failure_beyond_the_table(
 
     text = clipboard.text()
     lines = text.splitlines()
-    assert lines[:3] == ["Fill Media done", "7 filled · 0 skipped · 0 reused · 2500 failed", "Spent less than $0.01"]
+    assert lines[:3] == [
+        "Fill Media partly failed",
+        "7 filled · 0 skipped · 0 reused · 2500 failed",
+        "Spent less than $0.01",
+    ]
     assert "  openai_tts: no API key" in lines
     assert "  2× field already filled" in lines
     assert "Failures (2500):" in lines

@@ -161,7 +161,9 @@ def fills_something(rule: Mapping[str, Any]) -> bool:
 
 def rule_problems(rule: Mapping[str, Any], fields: Sequence[str], *, setup_problem: SetupProblem) -> list[RuleProblem]:
     """Everything that keeps ``rule`` from running on notes with ``fields``. A rule that fills no
-    field has no problems: its notes are left alone."""
+    field has no problems: its notes are left alone. A chosen provider that cannot run (off, no
+    key, no program) is a problem only when no other chosen provider of its kind can run: the job
+    skips it for the next one."""
     note_type = str(rule.get("note_type", ""))
     if not fills_something(rule):
         return []
@@ -190,9 +192,10 @@ def rule_problems(rule: Mapping[str, Any], fields: Sequence[str], *, setup_probl
                     missing_kind=kind,
                 )
             )
-        for name in chosen:
-            why = setup_problem(kind, name)
-            if why is not None:
+        # A provider that cannot run is skipped for the next one; only when none can is it a problem.
+        why_not = {name: setup_problem(kind, name) for name in chosen}
+        if chosen and all(why is not None for why in why_not.values()):
+            for name, why in why_not.items():
                 problem(f"{name} {why}", (kind, name))
     if not _LANGUAGE.match(str(rule.get("language", ""))):
         problem(f"{rule.get('language')!r} is not a language code (use e.g. en, es, pt-BR, or leave it empty)")

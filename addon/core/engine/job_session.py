@@ -2,7 +2,9 @@
 `DataProvider` and `SyncProvider` seams.
 
 1. `JobSession.plan` reads the notes from a `DataProvider`, decides what is skipped or reused, opens
-   the job's journal, and `begin`s the `SyncProvider`'s store (needs the target, no network).
+   the job's journal, and `begin`s the `SyncProvider`'s store (needs the target, no network). When
+   some request has no provider that can run (each one off, without a key, or missing its program),
+   it raises `ConfigError` naming the fixes before anything is written.
 2. `JobSession.generate` makes the media (network or subprocesses, never the target); results flow
    into a `ResultStream` as they arrive.
 3. `JobSession.store_chunk` hands what has arrived to the sync provider; `JobSession.finish` ends the
@@ -42,7 +44,7 @@ from ..state.journal_writer import JobJournal
 from ..state.reuse_index import ReuseIndex
 from .generation import ProgressCallback, generate_all
 from .plan_reuse import apply_journal, apply_reuse
-from .planner import plan_notes
+from .planner import plan_notes, work_no_provider_can_do
 from .result_stream import ResultStream
 
 REUSE_INDEX_FILE_NAME = "media_index.sqlite3"
@@ -124,10 +126,17 @@ class JobSession(Generic[ChangesT]):
             sync.discard_partial_writes(state.writing.values())
             mode = RESUME if self.options.resume else RETRY_FAILED
             apply_journal(plan, state, mode=mode, exists=sync.has_media)
-        if self.state_dir is not None and self.config.get("reuse_media", True):
-            self.reuse = ReuseIndex(self.state_dir / REUSE_INDEX_FILE_NAME, collection_id=sync.target_id)
+        index_path = self.state_dir / REUSE_INDEX_FILE_NAME if self.state_dir is not None else None
+        reuse_on = index_path is not None and bool(self.config.get("reuse_media", True))
+        may_reuse = reuse_on and not fresh and index_path is not None and index_path.exists()
+        if not may_reuse:  # checked before the index is made, so a refused job writes nothing
+            self._refuse_work_no_provider_can_do(plan)
+        if reuse_on and index_path is not None:
+            self.reuse = ReuseIndex(index_path, collection_id=sync.target_id)
             if not fresh:
                 reuse_earlier_media(plan, sync=sync, index=self.reuse, registry=self.registry)
+        if may_reuse:  # what earlier jobs made needs no provider
+            self._refuse_work_no_provider_can_do(plan)
         if self.journal is None and self.state_dir is not None:
             header = JobHeader(
                 job_id=new_job_id(),
@@ -140,7 +149,7 @@ class JobSession(Generic[ChangesT]):
             )
             self.journal = JobJournal.create(self.state_dir, header)
         self.job_id = self.journal.job_id if self.journal is not None else ""
-        self.estimated_usd = plan.estimate(self._price).total_usd
+        self.estimated_usd = plan.estimate(self._price, usable=self._usable).total_usd
         sync.begin(
             plan,
             options=StoreOptions(
@@ -156,6 +165,17 @@ class JobSession(Generic[ChangesT]):
 
     def _price(self, kind: MediaKind, name: str) -> float:
         return price_per_request(self.registry, kind, name)
+
+    def _usable(self, kind: MediaKind, name: str) -> bool:
+        return self.registry.setup_problem(kind, name) is None
+
+    def _refuse_work_no_provider_can_do(self, plan: Plan) -> None:
+        """Raise `ConfigError` (after closing what the job opened) when a request of ``plan`` has
+        no provider that can run: the job would only fail, so nothing is written."""
+        problems = work_no_provider_can_do(plan.requests_to_make(), self.registry.setup_problem)
+        if problems:
+            self.close()
+            raise ConfigError("nothing was done: " + "; and ".join(problems))
 
     # Step 2
 
@@ -178,10 +198,7 @@ class JobSession(Generic[ChangesT]):
             sink=sink,
             budget_usd=float(budget) if budget is not None else None,
             max_media_bytes=self.max_media_bytes,
-            audio_output=AudioOutput(
-                audio_format=str(self.config.get("audio_format", "mp3")),
-                keep_unconverted=bool(self.config.get("keep_unconverted_audio", True)),
-            ),
+            audio_output=AudioOutput.from_config(self.config),
         )
 
     # Step 3

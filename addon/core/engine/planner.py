@@ -1,5 +1,6 @@
 """From source notes and rules to the plan of a job: which field of which note gets what, and which
-targets are skipped and why.
+targets are skipped and why; and, once the plan is made, the work no provider of its rule can do
+(every provider has a setup problem: off, no key, a program missing), which refuses the job.
 
 Thread safety: pure functions over immutable data.
 """
@@ -7,7 +8,7 @@ Thread safety: pure functions over immutable data.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from ..config.rules import FillMode, Rule, rule_for_note_type
 from ..job.plan import Plan, SourceNote, Target, WorkItem
@@ -79,3 +80,32 @@ def _render_prompt(template: str, text: str, fields: Mapping[str, str]) -> str:
         return clean_source_text(fields[name]) if name in fields else match.group(0)
 
     return _PLACEHOLDER.sub(value, template)
+
+
+SetupProblem = Callable[[MediaKind, str], "str | None"]
+
+
+def work_no_provider_can_do(work: Iterable[WorkItem], setup_problem: SetupProblem) -> list[str]:
+    """One sentence per rule's provider list (of a kind) whose every provider has a setup problem,
+    naming each provider's problem and fix; empty when every request has a provider that can run.
+    Each provider is asked once."""
+    problems: dict[tuple[MediaKind, str], str | None] = {}
+    blocked: dict[tuple[MediaKind, tuple[str, ...]], int] = {}
+    for item in work:
+        kind = item.request.kind
+        for name in item.providers:
+            if (kind, name) not in problems:
+                problems[kind, name] = setup_problem(kind, name)
+        if all(problems[kind, name] is not None for name in item.providers):
+            blocked[kind, item.providers] = blocked.get((kind, item.providers), 0) + 1
+    messages = []
+    for (kind, names), count in blocked.items():
+        requests = f"{count} {kind.word} request{'s' if count != 1 else ''}"
+        if not names:
+            messages.append(
+                f"no {kind.word} provider is chosen for {requests}; add one to the rule's {kind.value}_providers"
+            )
+            continue
+        why = "; ".join(f"{name} {problems[kind, name]}" for name in names)
+        messages.append(f"no {kind.word} provider of the rule can make its {requests}: {why}")
+    return messages

@@ -104,14 +104,30 @@ class Plan:
         """The unique work that needs a provider: neither ready nor carried over."""
         return [w for w in self.unique_work() if w.key not in self.ready and w.key not in self.carried_failures]
 
-    def estimate(self, price_of: Callable[[MediaKind, str], float]) -> CostEstimate:
-        """Requests and dollars per provider, counting each request at its first provider."""
+    def estimate(
+        self,
+        price_of: Callable[[MediaKind, str], float],
+        *,
+        usable: Callable[[MediaKind, str], bool] | None = None,
+    ) -> CostEstimate:
+        """Requests and dollars per provider, counting each request at its first provider that is
+        ``usable`` (set up: the job skips the others); a request no provider can make is left out."""
         requests: Counter[str] = Counter()
         usd: dict[str, float] = {}
+        known: dict[tuple[MediaKind, str], bool] = {}
+
+        def can_run(kind: MediaKind, name: str) -> bool:
+            if usable is None:
+                return True
+            if (kind, name) not in known:
+                known[kind, name] = usable(kind, name)
+            return known[kind, name]
+
         for item in self.requests_to_make():
-            if not item.providers:
+            kind = item.request.kind
+            name = next((n for n in item.providers if can_run(kind, n)), None)
+            if name is None:
                 continue
-            name = item.providers[0]
             requests[name] += 1
             usd[name] = usd.get(name, 0.0) + price_of(item.request.kind, name)
         return CostEstimate(requests=dict(requests), usd=usd)

@@ -40,6 +40,8 @@ class JobReport:
     spent_usd: float = 0.0
     estimated_usd: float = 0.0
     rate_cuts: dict[str, int] = field(default_factory=dict)
+    # The notes that got media (filled or reused), each once, in the order they got it.
+    filled_note_ids: list[int] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         """The target counts, for the journal's end record."""
@@ -76,15 +78,23 @@ class JobReport:
             "rate_cuts": dict(self.rate_cuts),
         }
 
+    def headline(self) -> str:
+        """How the job ended, in a few words: stopped at its budget, cancelled, failed (nothing
+        was filled or reused and something failed), partly failed, or done."""
+        if self.budget_reached:
+            return f"Fill Media stopped at its budget (${self.spent_usd:.2f} spent)"
+        if self.cancelled:
+            return "Fill Media cancelled"
+        if self.failed:
+            return "Fill Media partly failed" if self.filled or self.reused else "Fill Media failed"
+        return "Fill Media done"
+
     def summary(self) -> str:
         """One line for a tooltip or a terminal."""
         parts = [f"{self.filled} filled", f"{self.reused} reused", f"{self.skipped} skipped", f"{self.failed} failed"]
         if self.not_started:
             parts.append(f"{self.not_started} not started")
-        head = "Fill Media cancelled" if self.cancelled else "Fill Media done"
-        if self.budget_reached:
-            head = f"Fill Media stopped at its budget (${self.spent_usd:.2f} spent)"
-        return f"{head}: " + ", ".join(parts)
+        return f"{self.headline()}: " + ", ".join(parts)
 
     def details(self, *, limit: int = 5) -> list[str]:
         """The most common skip reasons and distinct error messages, most frequent first."""

@@ -18,9 +18,10 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from ..base.errors import PermanentError, ProviderError
 from ..base.log import get_logger
@@ -48,6 +49,14 @@ class AudioOutput:
     keep_unconverted: bool = True
     timeout_s: float = 60.0
 
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> AudioOutput:
+        """The config's ``audio_format`` and ``keep_unconverted_audio``."""
+        return cls(
+            audio_format=str(config.get("audio_format", "mp3")),
+            keep_unconverted=bool(config.get("keep_unconverted_audio", True)),
+        )
+
 
 def _steps(source: str, target: str, which: Which) -> list[list[str]] | None:
     """The programs to run, each as ``[program, from, to]``; None when nothing installed can."""
@@ -62,6 +71,16 @@ def _steps(source: str, target: str, which: Which) -> list[list[str]] | None:
         if target == "mp3" and lame:
             return [[sox, source, "wav"], [lame, "wav", "mp3"]]
     return None
+
+
+def conversion_problem(source: str, output: AudioOutput, *, which: Which = shutil.which) -> str | None:
+    """Why audio made as ``source`` (an extension) cannot be stored as the user asks: it must be
+    converted (another format, and keeping it unconverted is not allowed) and no program here can
+    do it; None when it can be stored. Runs no program (only looks them up)."""
+    source, target = source.lower(), output.audio_format.lower()
+    if source == target or output.keep_unconverted or _steps(source, target, which) is not None:
+        return None
+    return f"makes {source} audio and nothing here converts it to {target} (the audio_format setting); {INSTALL_HINT}"
 
 
 def _argv(program: str, source: Path, target: Path) -> list[str]:

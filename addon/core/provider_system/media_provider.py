@@ -8,9 +8,15 @@ A media provider is built from its own config slice, connects lazily (nothing ha
 keys every provider shares (``enabled``, ``timeout_s``, ``api_key``…) are added by
 `info.slice_schema`.
 
+A provider that runs programs on this computer (espeak-ng, piper) names them in `programs`; a
+missing one is a setup problem (`setup_problem`), found when the plan is made like a missing key,
+so the rule's next provider is used, or the job is refused before anything is written. Looking a
+program up only searches PATH (no program is run); the answer is kept for `PROGRAM_RECHECK_S`, per
+provider instance (the registry builds a new one when the provider's settings change) and per PATH.
+
 Thread safety: the job runner calls ``generate`` from worker threads, at most ``max_concurrency``
 at a time per provider; implementations must be safe for that. ``close`` is called once, after
-every ``generate`` has returned.
+every ``generate`` has returned. `which` may be called from any thread (its cache has a lock).
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ from __future__ import annotations
 import abc
 import enum
 import os
+import shutil
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +33,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from ..base.errors import ProviderError
+from ..media.audio_convert import AudioOutput, conversion_problem
 from ..media.checks import DEFAULT_MAX_MEDIA_BYTES, mime_type
 from ..media.types import Attribution, MediaKind, MediaRequest, MediaResult
 
@@ -122,6 +131,22 @@ def resolve_api_key(settings: Mapping[str, Any], *, environ: Mapping[str, str] |
     return str(settings.get("api_key") or "").strip()
 
 
+# How long a program's lookup (found, or not) is trusted before PATH is searched again.
+PROGRAM_RECHECK_S = 30.0
+
+
+@dataclass(frozen=True)
+class Program:
+    """A program a provider runs: the setting that names it (a name looked up on PATH, or a full
+    path), the name used when that setting is empty, and how to install it (a clause naming the
+    fix, e.g. "install espeak-ng (…) or set providers.audio.espeak.binary to its full path")."""
+
+    setting: str
+    default: str
+    label: str
+    install_hint: str
+
+
 @dataclass(frozen=True)
 class HealthReport:
     """Outcome of a provider's cheapest real call."""
@@ -161,10 +186,15 @@ class MediaProvider(abc.ABC):
     # The folder a provider may keep state in across jobs and processes (the add-on's user_files/),
     # set by the registry when it builds the provider; None outside a registry.
     state_dir: Path | None = None
+    # How the job stores audio (the config's ``audio_format`` and ``keep_unconverted_audio``), set
+    # by the registry; None outside a registry (then no conversion is checked).
+    audio_output: AudioOutput | None = None
 
     def __init__(self, settings: Mapping[str, Any], *, environ: Mapping[str, str] | None = None) -> None:
         self.settings = dict(settings)
         self.api_key = resolve_api_key(self.settings, environ=environ)
+        self._found: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._found_lock = threading.Lock()
 
     enabled = _generic("enabled", bool)
     timeout_s = _generic("timeout_s", float)
@@ -196,15 +226,66 @@ class MediaProvider(abc.ABC):
         return f"{path}.{key}" if key else path
 
     def setup_problem(self) -> str | None:
-        """Why this provider cannot run with its settings (checked when a job starts, before any
-        request), naming the setting to fix; None when it can. Never contains a key."""
+        """Why this provider cannot run with its settings (checked when the plan is made and when a
+        job starts, before any request), naming the setting to fix; None when it can. Covers a
+        missing key or server address, a missing program (`programs`), and audio the job must
+        convert with no program to do it (`output_audio_format`). Never contains a key; runs nothing."""
         if self.capabilities.needs_key and not self.api_key:
             env = self.settings.get("api_key_env")
             where = f"api_key, or the environment variable {env}" if env else "api_key (or name an api_key_env)"
             return f"needs an API key: set {self.setting_path(where)}"
         if self.capabilities.http and not self.base_url:
             return f"has no server address: set {self.setting_path('base_url')}"
+        for program in self.programs():
+            if self.find_program(program) is None:
+                return self.missing_program_problem(program)
+        made_as = self.output_audio_format()
+        if made_as is not None and self.audio_output is not None:
+            return conversion_problem(made_as, self.audio_output, which=self.which)
         return None
+
+    # Programs on this computer
+
+    def programs(self) -> Sequence[Program]:
+        """The programs this provider cannot work without (none by default)."""
+        return ()
+
+    def output_audio_format(self) -> str | None:
+        """The extension of the audio this provider makes with its settings, when it is known
+        before a request (a program's output); None when it is not (or it makes no audio)."""
+        return None
+
+    def configured_program(self, program: Program) -> str:
+        """What the program's setting names (its default when empty), with ``~`` expanded."""
+        return os.path.expanduser(str(self.settings.get(program.setting) or program.default))
+
+    def find_program(self, program: Program) -> str | None:
+        """The program's full path, or None when its setting names nothing that can run."""
+        return self.which(self.configured_program(program))
+
+    def which(self, command: str) -> str | None:
+        """`shutil.which` (a name on PATH, or a path to an executable file), remembered for
+        `PROGRAM_RECHECK_S` per PATH: the plan asks often and must not search each time."""
+        key = (command, os.environ.get("PATH", ""))
+        now = time.monotonic()
+        with self._found_lock:
+            cached = self._found.get(key)
+            if cached is not None and now - cached[0] < PROGRAM_RECHECK_S:
+                return cached[1]
+        found = shutil.which(command)
+        with self._found_lock:
+            self._found[key] = (now, found)
+        return found
+
+    def missing_program_problem(self, program: Program) -> str:
+        """The setup problem of a program that cannot be found, naming the fix."""
+        configured = str(self.settings.get(program.setting) or program.default)
+        if os.path.basename(configured) == configured:
+            found = f"{program.label} is not installed (no program {configured!r} on PATH)"
+        else:
+            where = self.setting_path(program.setting)
+            found = f"the program {configured!r} named by {where} does not exist or cannot be run"
+        return f"cannot run: {found}; {program.install_hint}"
 
     @abc.abstractmethod
     def generate(self, request: MediaRequest) -> MediaResult:

@@ -30,6 +30,7 @@ from ..base.errors import MediaFillError, RegistryError
 from ..base.log import get_logger, remember_secrets
 from ..config.files import media_cap_bytes, package_dir, provider_settings
 from ..config.rules import Rule
+from ..media.audio_convert import AudioOutput
 from ..media.types import MediaKind
 from ..resilience.circuit_breaker import BreakerState, CircuitBreaker
 from ..resilience.health import HealthCounters, HealthSnapshot
@@ -127,16 +128,21 @@ class ProviderRegistry:
             digest = _settings_hash(settings)
             cached = self._instances.get(key)
             if cached is not None and cached[0] == digest:
-                cached[1].max_media_bytes = media_cap_bytes(self._config)  # the current config's cap
+                self._apply_job_settings(cached[1])  # the current config's cap and audio format
                 return cached[1]
             if cached is not None:
                 cached[1].close()
             provider = cls(settings, environ=self._environ)
-            provider.max_media_bytes = media_cap_bytes(self._config)
+            self._apply_job_settings(provider)
             provider.state_dir = self.state_dir
             remember_secrets(provider.api_key, settings.get("api_key"))
             self._instances[key] = (digest, provider)
             return provider
+
+    def _apply_job_settings(self, provider: MediaProvider) -> None:
+        """The settings of the whole config a provider needs: the media cap and the audio format."""
+        provider.max_media_bytes = media_cap_bytes(self._config)
+        provider.audio_output = AudioOutput.from_config(self._config)
 
     def close(self) -> None:
         """Close every built provider (health and breakers are kept)."""
@@ -171,7 +177,9 @@ class ProviderRegistry:
         return [n for n in names if self.is_enabled(kind, n)] if enabled_only else names
 
     def setup_problem(self, kind: MediaKind, name: str) -> str | None:
-        """Why the provider cannot run as configured (disabled, missing key, not loadable), or None."""
+        """Why the provider cannot run as configured (disabled, missing key, missing program, audio
+        nothing here converts, not loadable), or None. Cheap: builds the provider (cached) and
+        looks programs up on PATH; runs nothing."""
         if not self.is_enabled(kind, name):
             return "is disabled in the settings"
         return self._build_problem(kind, name)

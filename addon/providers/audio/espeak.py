@@ -2,7 +2,8 @@
 
 No key, no network. The text goes to ``espeak-ng`` on standard input (never through a shell or the
 argument list); the WAV it writes is converted to MP3 with ``lame`` when ``output_format`` is
-``mp3`` and ``lame`` is on PATH, else kept as WAV under a ``.wav`` name.
+``mp3`` and ``lame`` is on PATH, else kept as WAV under a ``.wav`` name. Without ``espeak-ng`` (the
+``binary`` setting) the provider has a setup problem, found when the plan is made.
 
 Thread safety: `generate` may run on several worker threads at once; each call uses its own
 temporary folder and processes.
@@ -10,7 +11,6 @@ temporary folder and processes.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import tempfile
 import time
@@ -22,7 +22,7 @@ from ...core.base.errors import PermanentError, ProviderError, ProviderUnavailab
 from ...core.base.log import get_logger
 from ...core.media.checks import require_audio
 from ...core.media.types import MediaRequest, MediaResult
-from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport
+from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, Program
 
 log = get_logger(__name__)
 
@@ -31,6 +31,7 @@ INSTALL_HINT = (
     "macOS: 'brew install espeak-ng'; Windows: the installer from the espeak-ng project's releases page) "
     "or set providers.audio.espeak.binary to its full path"
 )
+ESPEAK = Program(setting="binary", default="espeak-ng", label="espeak-ng", install_hint=INSTALL_HINT)
 
 
 class EspeakSpeech(AudioProvider):
@@ -48,19 +49,23 @@ class EspeakSpeech(AudioProvider):
         "output_format": {"enum": ["mp3", "wav"]},
     }
 
+    def programs(self) -> tuple[Program, ...]:
+        return (ESPEAK,)
+
+    def output_audio_format(self) -> str:
+        """MP3 when asked for and ``lame`` is found, else WAV."""
+        return "mp3" if self._lame() is not None else "wav"
+
     def _binary(self) -> str:
-        configured = str(self.settings.get("binary", "espeak-ng"))
-        found = shutil.which(configured)
+        found = self.find_program(ESPEAK)
         if found is None:
-            raise ProviderUnavailableError(
-                f"the program {configured!r} was not found; {INSTALL_HINT}", provider=self.name
-            )
+            raise ProviderUnavailableError(self.missing_program_problem(ESPEAK), provider=self.name)
         return found
 
     def _lame(self) -> str | None:
         if self.settings.get("output_format", "mp3") != "mp3":
             return None
-        return shutil.which(str(self.settings.get("lame_binary", "lame")))
+        return self.which(str(self.settings.get("lame_binary", "lame")))
 
     def voice_for(self, language: str) -> str:
         voices: Mapping[str, str] = self.settings.get("voices", {})

@@ -49,7 +49,7 @@ from ...core.base.errors import (
 )
 from ...core.media.checks import require_audio
 from ...core.media.types import MediaRequest, MediaResult
-from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse, Program
 
 INSTALL_HINT = (
     "install Piper with 'pip install piper-tts' (Python 3.9 or later) or download a build from the "
@@ -64,6 +64,7 @@ VOICES_HINT = (
 )
 
 DEFAULT_BINARY = "piper"
+PIPER = Program(setting="binary", default=DEFAULT_BINARY, label="Piper", install_hint=INSTALL_HINT)
 # The program's last words kept in an error message.
 _DETAIL_CHARS = 300
 _KILL_WAIT_S = 5.0
@@ -119,23 +120,30 @@ class PiperSpeech(AudioProvider):
 
     # -- the program ------------------------------------------------------------------------------
 
-    def find_binary(self) -> str | None:
+    def programs(self) -> tuple[Program, ...]:
+        return (PIPER,)
+
+    def output_audio_format(self) -> str:
+        return "wav"
+
+    def find_program(self, program: Program) -> str | None:
         """The program's full path: the ``binary`` setting as a path or a name on PATH, else a
         program of that name beside the running Python (a virtual environment's bin/Scripts
         folder, which is often not on PATH); None when there is none."""
-        configured = os.path.expanduser(str(self.settings.get("binary") or DEFAULT_BINARY))
-        found = shutil.which(configured)
+        configured = self.configured_program(program)
+        found = self.which(configured)
         if found is None and os.path.basename(configured) == configured:
             found = shutil.which(configured, path=str(Path(sys.executable).parent))
         return found
 
+    def find_binary(self) -> str | None:
+        """The ``piper`` program's full path (`find_program`), or None."""
+        return self.find_program(PIPER)
+
     def _binary(self) -> str:
         found = self.find_binary()
         if found is None:
-            configured = str(self.settings.get("binary") or DEFAULT_BINARY)
-            raise ProviderUnavailableError(
-                f"the program {configured!r} was not found; {INSTALL_HINT}", provider=self.name
-            )
+            raise ProviderUnavailableError(self.missing_program_problem(PIPER), provider=self.name)
         return found
 
     # -- voices -----------------------------------------------------------------------------------

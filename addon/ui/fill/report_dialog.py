@@ -1,6 +1,7 @@
 """The window shown when a Fill Media job ends: what was filled, skipped, reused and failed, what it
 cost, which providers were not used and why, and a table of every failure, with buttons to show
-failed notes in the Browser, retry them, or copy the whole report as text.
+failed notes in the Browser (the filled notes when nothing failed), retry them, or copy the whole
+report as text. The headline says whether the job failed, partly failed or is done.
 
 Every text that comes from a server or a note (reasons, provider problems, note labels) is shown as
 plain text, never as HTML. Messages arrive already redacted; nothing here adds secrets back.
@@ -49,10 +50,9 @@ _NOTE_ID_ROLE = Qt.ItemDataRole.UserRole
 
 
 def headline(report: JobReport) -> str:
-    """How the job ended, as `JobReport.summary` starts."""
-    if report.budget_reached:
-        return f"Fill Media stopped at its budget (${report.spent_usd:.2f} spent)"
-    return "Fill Media cancelled" if report.cancelled else "Fill Media done"
+    """How the job ended (`JobReport.headline`: failed, partly failed, done…), as
+    `JobReport.summary` starts."""
+    return report.headline()
 
 
 def note_label(note_id: int, note_labels: Mapping[int, str]) -> str:
@@ -128,7 +128,8 @@ class JobReportDialog(QDialog):
     """The report window; non-modal, deletes itself when closed (keep a reference only while it is
     open, and one at all when ``parent`` is None).
 
-    ``on_show_notes`` gets note ids (deduplicated, in table order) to show in the Browser;
+    ``on_show_notes`` gets note ids to show in the Browser: the failed notes (deduplicated, in table
+    order), or the filled notes (in the order they were filled) when nothing failed;
     ``on_retry_failed`` (None: the Retry failed button stays disabled) is called once, after which
     the window closes. Both are called on the main thread.
     """
@@ -274,8 +275,12 @@ class JobReportDialog(QDialog):
         box.setObjectName("report_buttons")
         has_failures = bool(self.report.errors)
         self.show_in_browser_button = _button(box, "show_in_browser", "Show in Browser", self.show_in_browser)
-        self.show_in_browser_button.setEnabled(has_failures)
-        self.show_in_browser_button.setToolTip("Show the selected failed notes (or all failed notes) in the Browser")
+        self.show_in_browser_button.setEnabled(has_failures or bool(self.report.filled_note_ids))
+        self.show_in_browser_button.setToolTip(
+            "Show the selected failed notes (or all failed notes) in the Browser"
+            if has_failures
+            else "Show the notes this job filled in the Browser"
+        )
         self.retry_button = _button(box, "retry_failed", "Retry failed", self.retry_failed)
         self.retry_button.setEnabled(has_failures and self._on_retry_failed is not None)
         self.copy_button = _button(box, "copy_report", "Copy report", self.copy_report)
@@ -300,8 +305,12 @@ class JobReportDialog(QDialog):
         return _unique([*in_table, *rest])
 
     def show_in_browser(self) -> None:
-        """The selected rows' notes, or all failed notes when no row is selected."""
-        ids = self.failed_note_ids(selected_only=True) or self.failed_note_ids(selected_only=False)
+        """The selected rows' notes, or all failed notes when no row is selected; when nothing
+        failed, the notes the job filled."""
+        if self.report.errors:
+            ids = self.failed_note_ids(selected_only=True) or self.failed_note_ids(selected_only=False)
+        else:
+            ids = list(self.report.filled_note_ids)
         if ids:
             self._on_show_notes(ids)
 

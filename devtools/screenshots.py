@@ -134,9 +134,24 @@ def capture(out: Path) -> None:
         grab(app, settings, out / "settings.png")
         settings.close()
 
+        capture_first_run(app, mw, addon, browser, out)
         capture_import(app, addon, out, words=base / "spanish-words.csv")
         browser.close()
         settle(app)
+
+
+def capture_first_run(app: Any, mw: Any, addon: Any, browser: Any, out: Path) -> None:
+    """A new user's Fill Media dialog: the shipped settings (pictures off, espeak on), the Picture
+    field guessed, and the one-click offer of a free picture provider."""
+    mw.addonManager.writeConfig(ADDON_PACKAGE, {})
+    addon.controller.fill_dialog = None
+    addon.controller.fill_selected(browser)
+    pump(app, lambda: addon.controller.fill_dialog is not None, what="the Fill Media dialog")
+    dialog = addon.controller.fill_dialog
+    dialog.select_note_type(dialog.groups[0].name)
+    pump(app, lambda: dialog.summary is not None and not dialog._replan_timer.isActive(), what="the plan")
+    grab(app, dialog, out / "first_run.png")
+    dialog.reject()
 
 
 def capture_import(app: Any, addon: Any, out: Path, *, words: Path) -> None:
@@ -145,6 +160,12 @@ def capture_import(app: Any, addon: Any, out: Path, *, words: Path) -> None:
         "Palabra,Significado,Nivel\n" + "".join(f"{w},{m},A1\n" for w, m in IMPORT_WORDS), encoding="utf-8"
     )
     importer = addon.controller.open_import()
+    importer.note_type.setCurrentText("Basic")
+    importer.setup_offer.linkActivated.emit("note-type:ready")
+    preview = importer.setup_offer.preview
+    pump(app, lambda: preview is not None and preview.isVisible(), what="the ready note type's preview")
+    grab(app, preview, out / "ready_note_type.png")
+    preview.reject()
     importer.note_type.setCurrentText(SPANISH_TYPE)
     importer.deck.setCurrentText("Spanish::Food")
     importer.file_edit.setText(str(words))

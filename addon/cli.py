@@ -11,9 +11,12 @@
 * ``import --collection PATH --file WORDS.csv --note-type T --deck D [--map column=Field …]
   [--encoding E] [--allow-duplicates] [--fill] [--config FILE] [--json]`` creates a note for each
   row of a CSV (with a header row) or JSON (an array of objects) word list, in one undo entry, all
-  or none; rows whose first field the deck already has are counted as duplicates and left out.
-  ``--fill`` then fills the new notes as ``fill`` would. Same exit codes and report keys as
-  ``fill``, plus ``created`` and ``duplicates``; a bad file is exit 2, with its row and column.
+  or none; rows whose first field the deck already has are counted as duplicates and left out; a
+  CSV row with fewer cells than the header is imported with the missing cells empty and counted as
+  a short row. Rows are numbered from the first row after the header (CSV problems also name the
+  file's line). ``--fill`` then fills the new notes as ``fill`` would. Same exit codes and report
+  keys as ``fill``, plus ``created``, ``duplicates``, ``duplicate_rows``, ``empty_rows``,
+  ``short_rows`` and ``short_row_numbers``; a bad file is exit 2, with its row and column.
 * ``providers [--config FILE] [--json]`` lists every known provider with its kind, whether it is
   enabled and configured, and its status. Exit 0 (2 on bad config).
 * ``check [--config FILE] [--json]`` runs every enabled provider's health check at once; exit 1
@@ -273,14 +276,19 @@ def _import(args: argparse.Namespace, config: dict[str, Any]) -> int:
     if args.json:
         print(json.dumps({**report.to_json(), **result.to_json(), "media_dir": media_dir}, ensure_ascii=False))
     else:
-        print(
-            f"Imported {len(result.created)} notes into {args.deck!r} ({check.duplicates} duplicates left out", end=""
-        )
-        print(f", {check.empty_rows} empty rows)" if check.empty_rows else ")")
+        counts = [f"{check.duplicates} duplicates left out"]
+        counts += [f"{check.empty_rows} empty rows"] if check.empty_rows else []
+        counts += [f"{check.short_rows} short rows with their missing cells empty"] if check.short_rows else []
+        print(f"Imported {len(result.created)} notes into {args.deck!r} ({', '.join(counts)})")
         if check.duplicate_rows:
             shown = ", ".join(map(str, check.duplicate_rows[:10]))
             print(
                 f"  duplicates at rows {shown}{' …' if check.duplicates > 10 else ''} (add them with --allow-duplicates)"
+            )
+        if check.short_row_numbers:
+            shown = ", ".join(map(str, check.short_row_numbers[:10]))
+            print(
+                f"  short rows at rows {shown}{' …' if check.short_rows > 10 else ''} (row 1: the first after the header)"
             )
         if args.fill:
             _print_report(report, media_dir=media_dir, as_json=False)

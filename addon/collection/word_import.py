@@ -2,6 +2,11 @@
 and the import itself — every note of the file created in one undo entry "Import Word List", or
 none at all.
 
+Cells go into fields as HTML (as written: "<b>pear</b>" stays bold), each line break in a cell as
+``<br>`` (Anki shows a raw line break as a space). A CSV row with fewer cells than the header is
+imported with the missing cells empty and counted as a short row. Rows are named by their number
+among the rows (`WordRow.number`: the first row after the header is row 1), as the preview shows them.
+
 The file is read twice, streamed both times (`core.text.word_list`): the first pass checks every row
 (so a bad row found at the end of a 100 MB file stops the import before anything is written) and
 finds the duplicates; the second creates the notes, a chunk at a time, merged into one undo entry.
@@ -14,6 +19,7 @@ that owns it).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,8 +39,10 @@ from ..core.text.word_list import WordList, WordListError, WordRow
 UNDO_NAME = "Import Word List"
 # Notes created per `add_notes` call; each call is merged into the one undo entry.
 CHUNK_NOTES = 500
-# Row numbers of duplicates kept for the report (all are counted).
+# Row numbers of duplicates (and of short rows) kept for the report (all are counted).
 DUPLICATE_ROWS_KEPT = 50
+# A line break in a cell, or an HTML tag (whose line breaks are only spaces between attributes).
+_LINE_BREAK_OR_TAG = re.compile(r"<[^<>]*>|\r\n?|\n")
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,9 @@ class ImportCheck:
     duplicates: int = 0
     duplicate_rows: list[int] = field(default_factory=list)
     empty_rows: int = 0
+    # CSV rows with fewer cells than the header, imported with the missing cells empty.
+    short_rows: int = 0
+    short_row_numbers: list[int] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)
     unused_columns: list[str] = field(default_factory=list)
 
@@ -75,6 +86,8 @@ class ImportResult:
             "duplicates": self.check.duplicates,
             "duplicate_rows": list(self.check.duplicate_rows),
             "empty_rows": self.check.empty_rows,
+            "short_rows": self.check.short_rows,
+            "short_row_numbers": list(self.check.short_row_numbers),
             "rows": self.check.rows,
             "note_ids": list(self.created),
         }
@@ -126,7 +139,6 @@ def resolve_mapping(
             f"the first row must name the columns with the note type's field names ({', '.join(fields)}), "
             f"or map them (--map column=Field); it holds {shown}",
             path=path,
-            row=1,
         )
     if fields and fields[0] not in taken:
         raise WordListError(
@@ -134,6 +146,13 @@ def resolve_mapping(
             path=path,
         )
     return resolved
+
+
+def field_html(cell: str) -> str:
+    """A cell as a field's HTML: each line break outside a tag becomes ``<br>``; the rest as written."""
+    if "\n" not in cell and "\r" not in cell:
+        return cell
+    return _LINE_BREAK_OR_TAG.sub(lambda match: match.group() if match.group()[0] == "<" else "<br>", cell)
 
 
 def duplicate_key(text: str) -> str:
@@ -170,12 +189,13 @@ class WordListNotes(DataProvider):
         return f"the rows of {self.word_list.path.name}"
 
     def rows(self) -> Iterator[tuple[WordRow, dict[str, str]]]:
-        """Each row with the field values it gives (every field of the note type, "" when unmapped)."""
+        """Each row with the field values it gives (every field of the note type, "" when unmapped;
+        line breaks as ``<br>``)."""
         self.empty_rows = 0
         for row in self.word_list.rows():
             values = dict.fromkeys(self.fields, "")
             for column, target in self.mapping.items():
-                values[target] = row.values.get(column, "")
+                values[target] = field_html(row.values.get(column, ""))
             if not any(value.strip() for value in values.values()):
                 self.empty_rows += 1
                 continue
@@ -233,6 +253,10 @@ def _check(prepared: _Prepared, options: ImportOptions, word_list: WordList) -> 
                 check.duplicate_rows.append(row.number)
             continue
         check.to_create += 1
+        if row.short:
+            check.short_rows += 1
+            if len(check.short_row_numbers) < DUPLICATE_ROWS_KEPT:
+                check.short_row_numbers.append(row.number)
     check.empty_rows = source.empty_rows
     check.rows += source.empty_rows
     return check

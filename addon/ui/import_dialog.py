@@ -19,6 +19,7 @@ from anki.collection import Collection, OpChanges
 from aqt.main import AnkiQt
 from aqt.operations import CollectionOp, QueryOp
 from aqt.qt import (
+    QBrush,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -29,6 +30,7 @@ from aqt.qt import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QPalette,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -45,7 +47,7 @@ from ..collection.word_import import (
     resolve_mapping,
 )
 from ..core.base.errors import MediaFillError
-from ..core.text.word_list import WordList, open_word_list
+from ..core.text.word_list import WordList, WordRow, open_word_list
 from .note_type_setup import NoteTypeOffer
 from .user_messages import explain
 from .widgets import PROBLEM_STYLE
@@ -57,6 +59,8 @@ NOT_IMPORTED = "(not imported)"
 DETECT = "Detect"
 ENCODINGS = (DETECT, "utf-8", "utf-16", "cp1252", "latin-1", "shift_jis", "gb18030", "cp1251")
 PREVIEW_ROWS = 10
+LEFT_OUT = "Left out: the deck already has this word, or an earlier row has it; tick the box below to add it anyway."
+SHORT = "Short row: it has fewer cells than the header; the missing cells are imported empty."
 
 
 class ImportWordListDialog(QDialog):
@@ -71,6 +75,7 @@ class ImportWordListDialog(QDialog):
         self.word_list: WordList | None = None
         self.check: ImportCheck | None = None
         self.import_result: ImportResult | None = None
+        self.preview_rows: list[WordRow] = []
         self._check_generation = 0
         self.setObjectName("media_fill_import")
         self.setWindowTitle("Import Word List")
@@ -124,7 +129,9 @@ class ImportWordListDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(QLabel("<b>Columns</b>"))
         layout.addWidget(self.mapping_table)
-        layout.addWidget(QLabel(f"<b>The first {PREVIEW_ROWS} rows as notes</b>"))
+        layout.addWidget(
+            QLabel(f"<b>The first {PREVIEW_ROWS} rows as notes</b> (row 1 is the first row after the header)")
+        )
         layout.addWidget(self.preview_table, 1)
         layout.addWidget(self.status)
         layout.addWidget(self.allow_duplicates)
@@ -281,11 +288,37 @@ class ImportWordListDialog(QDialog):
         self.preview_table.setColumnCount(len(fields))
         self.preview_table.setHorizontalHeaderLabels(fields)
         self.preview_table.setRowCount(len(rows))
+        self.preview_rows = rows
         for row_index, row in enumerate(rows):
             for column, target in mapping.items():
                 if target in fields:
                     item = QTableWidgetItem(row.values.get(column, ""))
                     self.preview_table.setItem(row_index, fields.index(target), item)
+        self._mark_preview()
+
+    def _mark_preview(self) -> None:
+        """Number the preview's rows as messages do, and mark (once the whole file is checked) the
+        rows left out as duplicates, greyed, and the short rows."""
+        table, check = self.preview_table, self.check
+        duplicates = set(check.duplicate_rows) if check is not None else set()
+        grey = QBrush(self.palette().color(QPalette.ColorRole.PlaceholderText))
+        for row_index, row in enumerate(self.preview_rows):
+            left_out = row.number in duplicates
+            label, tip = str(row.number), ""
+            if left_out:
+                label, tip = f"{row.number} (duplicate)", LEFT_OUT
+            elif row.short:
+                label, tip = f"{row.number} (short)", SHORT
+            header = QTableWidgetItem(label)
+            header.setToolTip(tip)
+            table.setVerticalHeaderItem(row_index, header)
+            for column in range(table.columnCount()):
+                item = table.item(row_index, column)
+                if item is None:
+                    item = QTableWidgetItem("")
+                    table.setItem(row_index, column, item)
+                item.setForeground(grey if left_out else QBrush())
+                item.setToolTip(tip)
 
     # The check of the whole file
 
@@ -323,6 +356,7 @@ class ImportWordListDialog(QDialog):
         self.check = check
         self.status.setStyleSheet("")
         self.status.setText(check_text(check, deck=self.options().deck))
+        self._mark_preview()
         self._update_import()
 
     def _check_failed(self, generation: int, exc: Exception) -> None:
@@ -376,12 +410,20 @@ def check_text(check: ImportCheck, *, deck: str) -> str:
     """What the import will do, in a sentence or two."""
     parts = [f"{check.rows} rows: {check.to_create} new notes for {deck!r}"]
     if check.duplicates:
-        rows = ", ".join(map(str, check.duplicate_rows[:8]))
-        more = " …" if check.duplicates > len(check.duplicate_rows[:8]) else ""
-        parts.append(f"{check.duplicates} already in the deck or repeated, left out (rows {rows}{more})")
+        rows = row_list(check.duplicate_rows, total=check.duplicates)
+        parts.append(f"{check.duplicates} already in the deck or repeated, left out ({rows})")
+    if check.short_rows:
+        rows = row_list(check.short_row_numbers, total=check.short_rows)
+        parts.append(f"{check.short_rows} short rows imported with their missing cells empty ({rows})")
     if check.empty_rows:
         parts.append(f"{check.empty_rows} empty rows skipped")
     text = "; ".join(parts) + "."
     if check.unused_columns:
         text += " Not imported: " + ", ".join(repr(c) for c in check.unused_columns) + "."
     return text
+
+
+def row_list(numbers: list[int], *, total: int, shown: int = 8) -> str:
+    """ "rows 3, 7 …": the first ``shown`` of ``numbers``, with "…" when ``total`` is more."""
+    more = " …" if total > len(numbers[:shown]) else ""
+    return f"row{'s' if total > 1 else ''} {', '.join(map(str, numbers[:shown]))}{more}"

@@ -131,14 +131,48 @@ def test_a_json_list_with_mapped_keys_gets_pictures_and_sound(tmp_path: Path, fa
     assert sniff_image((Path(report["media_dir"]) / name).read_bytes()) is not None
 
 
+def test_short_rows_are_imported_with_empty_cells_and_counted(tmp_path: Path) -> None:
+    collection = tmp_path / "collection.anki2"
+    build_sample_collection(collection)
+    words = tmp_path / "words.csv"
+    # What a spreadsheet exports when the last cells of a row are empty; row 3 repeats row 1.
+    words.write_text('Front,Back\napple\npear,"a fruit\nthat is sweet"\napple,again\nplum\n', encoding="utf-8")
+
+    code, report, stderr = import_cli(collection, words)
+
+    assert code == 0, stderr
+    assert (report["created"], report["duplicates"], report["duplicate_rows"]) == (3, 1, [3])
+    assert (report["short_rows"], report["short_row_numbers"]) == (2, [1, 4])
+    notes = deck_notes(collection)
+    assert {front: fields[1] for front, fields in notes.items()} == {
+        "apple": "",
+        "pear": "a fruit<br>that is sweet",
+        "plum": "",
+    }
+    words.write_text("Front,Back\nfig\n", encoding="utf-8")
+    completed = run_cli(
+        "import", "--collection", collection, "--file", words, "--note-type", ENGLISH_TYPE, "--deck", DECK
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert "Imported 1 notes into 'Imported' (0 duplicates left out, 1 short rows with their missing cells empty)" in (
+        completed.stdout
+    )
+    assert "short rows at rows 1 (row 1: the first after the header)" in completed.stdout
+
+
 @pytest.mark.parametrize(
     ("name", "content", "extra", "expected"),
     [
-        ("ragged.csv", b"Front,Back\na,b\nc,d,e\n", (), ("row 3",)),
-        ("no-header.csv", b"apple,a fruit\npear,another\n", (), ("row 1", "field names")),
+        ("ragged.csv", b"Front,Back\na,b\nc,d,e\n", (), ("row 2 (line 3)", "has 3 cells; the header has 2")),
+        ("no-header.csv", b"apple,a fruit\npear,another\n", (), ("first row", "field names")),
         ("unknown-field.csv", b"Front,Back\na,b\n", ("--map", "Front=Wort"), ("no field 'Wort'",)),
         ("empty.csv", b"", (), ("is empty",)),
-        ("latin1.csv", "Front,Back\ncafé,coffee\n".encode("cp1252"), ("--encoding", "utf-8"), ("row 2", "UTF-8")),
+        (
+            "latin1.csv",
+            "Front,Back\ncafé,coffee\n".encode("cp1252"),
+            ("--encoding", "utf-8"),
+            ("row 1 (line 2)", "UTF-8"),
+        ),
         ("broken.json", b'[{"Front": "a"}, {"Front": "b",]', (), ("row 2", "JSON")),
         ("bad-map", b"Front,Back\na,b\n", ("--map", "FrontOnly"), ("COLUMN=FIELD",)),
     ],

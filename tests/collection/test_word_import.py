@@ -82,7 +82,8 @@ def test_reimporting_reports_duplicates_and_adds_none(sample: Collection, tmp_pa
     col = sample
     path = write_csv(tmp_path / "words.csv", [("apple", "a fruit"), ("<b>pear</b>", "another"), ("apple", "again")])
     first = import_word_list(col, open_word_list(path), ImportOptions(note_type=ENGLISH_TYPE, deck=DECK))
-    assert len(first.created) == 2 and first.check.duplicates == 1 and first.check.duplicate_rows == [4]
+    # rows are counted from the first row after the header, as the import preview shows them
+    assert len(first.created) == 2 and first.check.duplicates == 1 and first.check.duplicate_rows == [3]
     count = col.note_count()
 
     second = import_word_list(col, open_word_list(path), ImportOptions(note_type=ENGLISH_TYPE, deck=DECK))
@@ -107,7 +108,7 @@ def test_the_same_words_in_another_deck_are_not_duplicates(sample: Collection, t
 @pytest.mark.parametrize(
     ("content", "options", "expected"),
     [
-        ('Front,Back\n"a","b"\n"c","d","e"\n', {}, ("row 3", "3 cells", "header has 2")),
+        ('Front,Back\n"a","b"\n"c","d","e"\n', {}, ("row 2 (line 3)", "3 cells", "header has 2")),
         ("apple,a fruit\npear,another\n", {}, ("field names", "'apple'")),
         ("Front,Back\napple,fruit\n", {"mapping": {"Front": "Word"}}, ("no field 'Word'", "Front, Back, Picture")),
         ("Front,Back\napple,fruit\n", {"mapping": {"Wort": "Front"}}, ("no column 'Wort'",)),
@@ -137,7 +138,7 @@ def test_a_bad_row_at_the_end_stops_the_import_before_anything_is_written(sample
     with path.open("ab") as handle:
         handle.write(b'"last","row","too many"\n')
     count = sample.note_count()
-    with pytest.raises(WordListError, match="row 1202"):
+    with pytest.raises(WordListError, match=r"row 1201 \(line 1202\)"):
         import_word_list(sample, open_word_list(path), ImportOptions(note_type=ENGLISH_TYPE, deck=DECK))
     assert sample.note_count() == count
 
@@ -177,14 +178,41 @@ def test_empty_rows_are_skipped_and_counted(sample: Collection, tmp_path: Path) 
     assert len(result.created) == 2 and result.check.empty_rows == 2 and result.check.rows == 4
 
 
+def test_short_rows_are_imported_with_empty_cells_and_counted(sample: Collection, tmp_path: Path) -> None:
+    path = tmp_path / "words.csv"
+    # A spreadsheet leaves out a row's trailing empty cells; row 4 repeats row 1, row 5 is too long.
+    path.write_text("Front,Back,Level\napple,fruit\npear\nplum,prune,2\napple\nfig,x,1,\n", encoding="utf-8")
+
+    result = import_word_list(sample, open_word_list(path), ImportOptions(note_type=ENGLISH_TYPE, deck=DECK))
+
+    assert notes_in(sample, DECK) == {"apple": "fruit", "pear": "", "plum": "prune", "fig": "x"}
+    check = result.check
+    assert (check.rows, check.to_create, check.duplicates, check.duplicate_rows) == (5, 4, 1, [4])
+    assert (check.short_rows, check.short_row_numbers) == (2, [1, 2]), "the duplicate short row is left out"
+    assert result.to_json()["short_rows"] == 2
+
+
+def test_line_breaks_in_a_cell_become_br_and_html_stays_as_written(sample: Collection, tmp_path: Path) -> None:
+    path = tmp_path / "words.csv"
+    text = 'Front,Back\n"two\nlines","<b>bold</b>\r\nand <span\nclass=""x"">more</span>\rend"\n'
+    path.write_bytes(text.encode())
+
+    result = import_word_list(sample, open_word_list(path), ImportOptions(note_type=ENGLISH_TYPE, deck=DECK))
+
+    assert len(result.created) == 1
+    assert notes_in(sample, DECK) == {
+        "two<br>lines": '<b>bold</b><br>and <span\nclass="x">more</span><br>end',  # a tag's line break is a space
+    }
+
+
 def test_data_providers_give_note_jobs(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "words.csv", [("apple", "fruit"), ("pear", "also")])
     source = WordListNotes(
         open_word_list(path), note_type="T", fields=["Front", "Back", "Audio"], mapping={"Front": "Front"}
     )
     assert list(source.notes()) == [
-        SourceNote(note_id=-2, note_type="T", fields={"Front": "apple", "Back": "", "Audio": ""}),
-        SourceNote(note_id=-3, note_type="T", fields={"Front": "pear", "Back": "", "Audio": ""}),
+        SourceNote(note_id=-1, note_type="T", fields={"Front": "apple", "Back": "", "Audio": ""}),
+        SourceNote(note_id=-2, note_type="T", fields={"Front": "pear", "Back": "", "Audio": ""}),
     ]
     memory = MemoryNotes([SourceNote(1, "T", {"Front": "x"})])
     assert list(memory.notes()) == [SourceNote(1, "T", {"Front": "x"})] and "1 notes" in memory.describe()

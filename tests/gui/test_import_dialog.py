@@ -85,7 +85,7 @@ def test_a_bad_file_is_refused_with_its_row_and_nothing_is_imported(
     dialog = open_import(mw, addon, path)
     pump(anki_app, lambda: "Nothing can be imported" in dialog.status.text(), what="the check to fail")
 
-    assert "row 3" in dialog.status.text() and not dialog.import_button.isEnabled()
+    assert "row 2 (line 3)" in dialog.status.text() and not dialog.import_button.isEnabled()
     dialog.run_import()  # even if called, nothing happens
     assert mw.col.note_count() == count and deck_notes(mw) == {}
 
@@ -94,3 +94,38 @@ def test_a_bad_file_is_refused_with_its_row_and_nothing_is_imported(
     pump(anki_app, lambda: dialog.check is not None, what="the check of the fixed list")
     assert dialog.import_button.isEnabled()
     dialog.reject()
+
+
+def test_the_preview_marks_duplicates_and_short_rows_numbered_as_the_summary_says(
+    mw: Any, anki_app: Any, addon: ModuleType, sample_notes: dict[str, list[int]], tmp_path: Path
+) -> None:
+    path = tmp_path / "words.csv"
+    # Row 2 and row 5 lack their last cell (as spreadsheets export them); row 4 repeats row 1; row 3
+    # has a cell over two lines of the file, so file lines and rows differ after it.
+    path.write_text(
+        'Front,Back\nworda,meaning a\nwordb\nwordc,"line one\nline two"\nworda,again\nwordd\n', encoding="utf-8"
+    )
+    dialog = open_import(mw, addon, path)
+    pump(anki_app, lambda: dialog.check is not None, what="the check of the list")
+
+    table = dialog.preview_table
+    labels = [table.verticalHeaderItem(row).text() for row in range(table.rowCount())]
+    assert labels == ["1", "2 (short)", "3", "4 (duplicate)", "5 (short)"]
+    assert table.item(3, 0).text() == "worda" and table.item(3, 0).toolTip().startswith("Left out")
+    assert table.item(0, 0).toolTip() == ""
+    status = dialog.status.text()
+    assert "5 rows: 4 new notes" in status
+    assert "1 already in the deck or repeated, left out (row 4)" in status
+    assert "2 short rows imported with their missing cells empty (rows 2, 5)" in status
+
+    dialog.fill_after.setChecked(False)
+    dialog.import_button.click()
+    pump(anki_app, lambda: not dialog.isVisible(), what="the import")
+    pump(anki_app, lambda: mw._background_op_count == 0, what="background operations")
+    notes = deck_notes(mw)
+    assert {front: fields[1] for front, fields in notes.items()} == {
+        "worda": "meaning a",
+        "wordb": "",
+        "wordc": "line one<br>line two",
+        "wordd": "",
+    }

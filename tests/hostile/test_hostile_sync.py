@@ -32,6 +32,7 @@ from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.registry import ProviderRegistry
 from addon.core.text.cleaning import clean_source_text
+from addon.core.text.spoken import spoken_text
 from tests.hostile.hostile_checks import assert_clean_text, assert_safe_name
 from tests.hostile.hostile_corpus import CASES, Case
 from tests.hostile.hostile_providers import (
@@ -179,8 +180,13 @@ def sound_file(value: str) -> str:
     return match.group(1)
 
 
+def said(front: str) -> str:
+    """What a sound request asks for: the cleaned text without emoji and pictographs."""
+    return spoken_text(clean_source_text(front))
+
+
 def expected_name(front: str, provider: str) -> str:
-    request = MediaRequest(kind=MediaKind.AUDIO, text=clean_source_text(front), language="en")
+    request = MediaRequest(kind=MediaKind.AUDIO, text=said(front), language="en")
     return media_file_name(text=request.text, provider=provider, cache_key=request.cache_key, extension="mp3")
 
 
@@ -208,10 +214,15 @@ def test_the_corpus_job_fills_every_note_with_text_and_skips_the_rest(corpus_job
     report = corpus_job.report
     stored_empty = {key for key, fields in corpus_job.before.items() if not clean_source_text(fields[0])}
     assert stored_empty == {c.id for c in STORED_CASES if c.empty}
+    unspoken = {key for key, fields in corpus_job.before.items() if not said(fields[0])} - stored_empty
+    assert unspoken, "the corpus has fields of emoji alone"
     assert (report.failed, report.errors, report.not_started) == (0, [], 0)
-    assert report.filled + report.reused == len(STORED_CASES) - len(stored_empty)
-    assert report.skipped == len(stored_empty)
-    assert report.skip_reasons == {"Front is empty": len(stored_empty)}
+    assert report.filled + report.reused == len(STORED_CASES) - len(stored_empty) - len(unspoken)
+    assert report.skipped == len(stored_empty) + len(unspoken)
+    assert report.skip_reasons == {
+        "Front is empty": len(stored_empty),
+        "Front holds only emoji or symbols, which are not spoken; write the word there": len(unspoken),
+    }
 
 
 def test_the_corpus_job_writes_only_into_the_media_folder(corpus_job: Job) -> None:
@@ -235,7 +246,7 @@ def test_each_note_gets_one_safe_sound_tag_or_nothing(corpus_job: Job, case: Cas
     front_before, back_before = corpus_job.before[case.id]
     front, back = corpus_job.fields(case.id)
     assert front == front_before, "the source field was changed"
-    if case.empty:
+    if case.empty or not said(front):
         assert back == back_before == ""
         return
     name = sound_file(back)
@@ -243,7 +254,7 @@ def test_each_note_gets_one_safe_sound_tag_or_nothing(corpus_job: Job, case: Cas
     assert name == expected_name(front, "corpus_speech"), "Anki stored the file under another name"
     path = corpus_job.media_dir / name
     assert path.is_file()
-    assert path.read_bytes() == speech_for(clean_source_text(front))
+    assert path.read_bytes() == speech_for(said(front))
 
 
 def test_the_corpus_collection_passes_anki_checks(corpus_job: Job) -> None:
@@ -288,7 +299,7 @@ def test_espeak_speaks_the_short_cases_into_the_media_folder_only(espeak_job: Jo
     for key in ESPEAK_CASE_IDS:
         front, back = espeak_job.fields(key)
         assert front == espeak_job.before[key][0]
-        if not clean_source_text(front):
+        if not said(front):
             assert back == ""
             continue
         name = sound_file(back)

@@ -36,7 +36,8 @@ def _write(tmp_path: Path, name: str, data: bytes | str) -> Path:
 
 
 def _rows(word_list: WordList) -> list[tuple[int, dict[str, str]]]:
-    return [(row.number, row.values) for row in word_list.rows()]
+    """Each row's place in the file (CSV: the line it starts on; JSON: its item number) and values."""
+    return [(row.number if row.line is None else row.line, row.values) for row in word_list.rows()]
 
 
 def _error(call: Callable[[], object]) -> WordListError:
@@ -67,6 +68,9 @@ def test_the_error_says_where_with_the_file_name_only() -> None:
     assert str(WordListError("x", path="a.csv", column="Back")) == "a.csv, column Back: x"
     assert str(WordListError("x", path="a.csv", row=3, column="character 17")) == "a.csv, row 3, character 17: x"
     assert str(WordListError("x", row=2, column="line 5, character 1")) == "row 2, line 5, character 1: x"
+    # A CSV row is named by its number in the preview and by the file's line; the header by its line.
+    assert str(WordListError("x", path="a.csv", row=3, line=4)) == "a.csv, row 3 (line 4): x"
+    assert str(WordListError("x", path="a.csv", line=1)) == "a.csv, line 1: x"
 
 
 # --- encodings ------------------------------------------------------------------------------------
@@ -135,11 +139,12 @@ def test_a_stated_wrong_encoding_names_the_row_and_character(tmp_path: Path) -> 
     path = _write(tmp_path, "words.csv", "Front,Back\napple,pomme\n\nxx,un café\nlast,row\n".encode("cp1252"))
     word_list = open_word_list(path, encoding="utf-8")  # the header is fine, so opening works
     rows = word_list.rows()
-    assert next(rows) == WordRow(2, {"Front": "apple", "Back": "pomme"})  # rows before the bad one come first
+    # rows before the bad one come first
+    assert next(rows) == WordRow(1, {"Front": "apple", "Back": "pomme"}, line=2)
     error = _error(lambda: next(rows))
-    assert (error.row, error.column) == (4, "character 10")
+    assert (error.row, error.line, error.column) == (2, 4, "character 10")
     assert error.message == "is not valid UTF-8 text; save the file as UTF-8 or choose its encoding"
-    assert str(error).startswith("words.csv, row 4, character 10: ")
+    assert str(error).startswith("words.csv, row 2 (line 4), character 10: ")
 
 
 def test_a_bad_byte_far_into_the_file_is_placed_exactly(tmp_path: Path) -> None:
@@ -149,19 +154,19 @@ def test_a_bad_byte_far_into_the_file_is_placed_exactly(tmp_path: Path) -> None:
     assert len(data) > 4 * CHUNK_BYTES
     path = _write(tmp_path, "words.csv", data)
     rows = open_word_list(path, encoding="utf-8").rows()
-    numbers: list[int] = []
+    starts: list[int | None] = []
     with pytest.raises(WordListError) as caught:
-        numbers.extend(row.number for row in rows)
-    assert numbers[:2] == [2, 4]
-    assert numbers[-1] == 20_003  # every good row before it was yielded
-    assert (caught.value.row, caught.value.column) == (20_004, "character 8")
+        starts.extend(row.line for row in rows)
+    assert starts[:2] == [2, 4]
+    assert starts[-1] == 20_003  # every good row before it was yielded
+    assert (caught.value.row, caught.value.line, caught.value.column) == (20_002, 20_004, "character 8")
 
 
 def test_a_bad_byte_at_a_chunk_boundary(tmp_path: Path) -> None:
     head = b"Word\n" + b"a" * (CHUNK_BYTES - 6) + b"\n"
     path = _write(tmp_path, "words.csv", head + b"\xe9t\xe9\n")  # the bad byte is the first of chunk 2
     error = _error(lambda: _read_all(path, encoding="utf-8"))
-    assert (error.row, error.column) == (3, "character 1")
+    assert (error.row, error.line, error.column) == (2, 3, "character 1")
 
 
 def test_a_stated_encoding_is_used_and_named_as_python_names_it(tmp_path: Path) -> None:
@@ -226,11 +231,13 @@ def test_a_single_column_and_a_tie_in_a_tsv(tmp_path: Path) -> None:
 
 def test_quoted_cells_with_delimiters_quotes_and_newlines_keep_row_numbers(tmp_path: Path) -> None:
     text = 'Front,Back\napple,"pomme, la"\n"two\nlines","say ""hi""\n\nand more"\npear,poire\n'
-    assert _read_all(_write(tmp_path, "words.csv", text)) == [
+    path = _write(tmp_path, "words.csv", text)
+    assert _read_all(path) == [
         (2, {"Front": "apple", "Back": "pomme, la"}),
         (3, {"Front": "two\nlines", "Back": 'say "hi"\n\nand more'}),
         (7, {"Front": "pear", "Back": "poire"}),
     ]
+    assert [row.number for row in open_word_list(path).rows()] == [1, 2, 3], "numbered as rows, not lines"
 
 
 def test_crlf_and_old_mac_line_ends(tmp_path: Path) -> None:
@@ -255,6 +262,7 @@ def test_blank_lines_are_skipped_and_counted(tmp_path: Path) -> None:
     text = "\n  \nFront,Back\n\napple,pomme\n,\n   \npear,poire\n\n"
     word_list = open_word_list(_write(tmp_path, "words.csv", text))
     assert _rows(word_list) == [(5, {"Front": "apple", "Back": "pomme"}), (8, {"Front": "pear", "Back": "poire"})]
+    assert [row.number for row in word_list.rows()] == [1, 2], "blank lines are not rows"
 
 
 def test_a_header_and_no_rows_is_not_an_error(tmp_path: Path) -> None:
@@ -264,20 +272,27 @@ def test_a_header_and_no_rows_is_not_an_error(tmp_path: Path) -> None:
     assert word_list.preview() == []
 
 
+TOO_MANY = 'has 4 cells; the header has 3: remove the extra cells, or quote a cell that holds the delimiter ("a, b")'
+
+
 def test_too_many_cells(tmp_path: Path) -> None:
     path = _write(tmp_path, "words.csv", "Front,Back,Notes\na,b,c\n\na,b,c,d\n")
     rows = open_word_list(path).rows()
-    assert next(rows).number == 2
+    assert next(rows).line == 2
     error = _error(lambda: next(rows))
-    assert (error.row, error.column, error.message) == (4, None, "has 4 cells; the header has 3")
-    assert str(error) == "words.csv, row 4: has 4 cells; the header has 3"
+    assert (error.row, error.line, error.column, error.message) == (2, 4, None, TOO_MANY)
+    assert str(error) == f"words.csv, row 2 (line 4): {TOO_MANY}"
 
 
-def test_too_few_cells(tmp_path: Path) -> None:
-    error = _error(lambda: _read_all(_write(tmp_path, "words.csv", "Front,Back,Notes\na,b\n")))
-    assert (error.row, error.message) == (2, "has 2 cells; the header has 3")
-    error = _error(lambda: _read_all(_write(tmp_path, "one.csv", "Front,Back\nonly\n")))
-    assert error.message == "has 1 cell; the header has 2"
+def test_a_short_row_gets_empty_cells_and_is_marked(tmp_path: Path) -> None:
+    # Spreadsheets leave a row's trailing empty cells out.
+    text = "Front,Back,Notes\na,b\nc,d,e\nonly\n"
+    rows = list(open_word_list(_write(tmp_path, "words.csv", text)).rows())
+    assert rows == [
+        WordRow(1, {"Front": "a", "Back": "b", "Notes": ""}, line=2, short=True),
+        WordRow(2, {"Front": "c", "Back": "d", "Notes": "e"}, line=3),
+        WordRow(3, {"Front": "only", "Back": "", "Notes": ""}, line=4, short=True),
+    ]
 
 
 def test_empty_cells_beyond_the_header_are_ignored(tmp_path: Path) -> None:
@@ -288,7 +303,8 @@ def test_empty_cells_beyond_the_header_are_ignored(tmp_path: Path) -> None:
         {"Front": "pear", "Back": "poire"},
     ]
     error = _error(lambda: next(rows))
-    assert (error.row, error.message) == (4, "has 4 cells; the header has 2")
+    assert (error.row, error.line) == (3, 4)
+    assert error.message.startswith("has 4 cells; the header has 2: ")
 
 
 def test_header_names_are_trimmed_and_a_trailing_empty_one_dropped(tmp_path: Path) -> None:
@@ -299,13 +315,13 @@ def test_header_names_are_trimmed_and_a_trailing_empty_one_dropped(tmp_path: Pat
 
 def test_an_empty_column_name(tmp_path: Path) -> None:
     error = _error(lambda: open_word_list(_write(tmp_path, "words.csv", "\nFront,,Notes\na,b,c\n")))
-    assert error.row == 2
+    assert (error.row, error.line) == (None, 2)
     assert error.message.startswith("column 2 has no name")
 
 
 def test_a_duplicate_column_name(tmp_path: Path) -> None:
     error = _error(lambda: open_word_list(_write(tmp_path, "words.csv", "Front,Back,Front\na,b,c\n")))
-    assert error.row == 1
+    assert (error.row, error.line) == (None, 1)
     assert 'two columns named "Front" (columns 1 and 3)' in error.message
 
 
@@ -314,7 +330,7 @@ def test_a_huge_cell_names_its_row_and_memory_stays_bounded(tmp_path: Path) -> N
     assert _read_all(_write(tmp_path, "fits.csv", f"Front,Back\na,{fits}\n"))[0][1]["Back"] == fits
     path = _write(tmp_path, "huge.csv", f"Front,Back\na,b\nc,{fits}y\n")
     error = _error(lambda: _read_all(path))
-    assert error.row == 3
+    assert (error.row, error.line) == (2, 3)
     assert "larger than 1 MiB" in error.message
 
 
@@ -327,7 +343,7 @@ def test_a_quote_never_closed_stops_at_the_limit(tmp_path: Path) -> None:
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    assert error.row == 3
+    assert (error.row, error.line) == (2, 3)
     assert "quote" in error.message
     assert peak < 16 * MiB
 
@@ -335,7 +351,7 @@ def test_a_quote_never_closed_stops_at_the_limit(tmp_path: Path) -> None:
 def test_a_row_of_endless_cells_stops_at_the_limit(tmp_path: Path) -> None:
     path = _write(tmp_path, "words.csv", b"Front,Back\n" + b"a," * (4 * MiB))
     error = _error(lambda: _read_all(path))
-    assert error.row == 2
+    assert (error.row, error.line) == (1, 2)
     assert "too long" in error.message
 
 

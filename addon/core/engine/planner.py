@@ -14,6 +14,7 @@ from ..config.rules import FillMode, Rule, rule_for_note_type
 from ..job.plan import Plan, SourceNote, Target, WorkItem
 from ..media.types import MediaKind, MediaRequest
 from ..text.cleaning import clean_source_text, field_has_image, field_has_sound
+from ..text.spoken import spoken_text
 
 
 def field_already_filled(kind: MediaKind, value: str) -> bool:
@@ -52,6 +53,10 @@ def _plan_target(note: SourceNote, rule: Rule, kind: MediaKind, target_field: st
         return skip(f"{rule.source_field} is empty")
     if kind is MediaKind.IMAGE:
         text = _render_prompt(rule.image_prompt, text, note.fields)
+    else:  # speech: here, so the request's cache key (and reuse) follows what is said
+        text = spoken_text(text)
+        if not text:
+            return skip(f"{rule.source_field} holds only emoji or symbols, which are not spoken; write the word there")
     request = MediaRequest(kind=kind, text=text, language=rule.language)
     work = WorkItem(request, rule.providers_for(kind))
     return Target(

@@ -1,5 +1,8 @@
 """The CSV side of the word-list reader: the file's text cut into records (`_CsvRecords`), the
-delimiter found in the first line, the header's column names, and the rows after it.
+delimiter found in the first line, the header's column names, and the rows after it. A row with
+fewer cells than the header is read with the missing cells empty (and marked short); one with more
+non-empty cells than the header is an error. Rows are numbered from the first row after the header
+(`WordRow.number`); errors name that row and the file's line.
 
 One process-wide change: the `csv` module's cell limit (`csv.field_size_limit`, 128 Ki characters
 by default) is raised to `ITEM_LIMIT` the first time a CSV file is read. It is never lowered.
@@ -62,13 +65,16 @@ def _word_rows(
     width = len(columns)
     # csv itself stops a longer cell unless something else in the process raised its limit.
     check_sizes = csv.field_size_limit() > ITEM_LIMIT
-    for number, record in lines:
-        cells = record if len(record) == width else _fit_to_header(record, width=width, line=number, name=name)
+    for number, (line, record) in enumerate(lines, start=1):
+        short = len(record) < width
+        cells = (
+            record if len(record) == width else _fit_to_header(record, width=width, row=number, line=line, name=name)
+        )
         if check_sizes and sum(map(len, cells)) > ITEM_LIMIT:
-            _check_cell_sizes(cells, columns=columns, line=number, name=name)
+            _check_cell_sizes(cells, columns=columns, row=number, line=line, name=name)
         if records.quoted_cr:
             cells = [cell[:-1] if cell.endswith("\r") else cell for cell in cells]
-        yield WordRow(number, dict(zip(columns, cells, strict=False)))  # same length: fitted above
+        yield WordRow(number, dict(zip(columns, cells, strict=False)), line=line, short=short)  # fitted above
 
 
 class _RowTooLong(Exception):
@@ -121,13 +127,16 @@ def _split_lines(text: str) -> list[str]:
 class _CsvRecords:
     """One pass over a CSV file's records: (line where the record starts, cells), blank records
     skipped; the first is the header. The delimiter, when not given, is found in the first line
-    that is not blank, and kept in ``delimiter``. Set ``row_limit`` once the header is read."""
+    that is not blank, and kept in ``delimiter``. Set ``row_limit`` once the header is read.
+    ``yielded`` counts the records handed out: the one being read is row ``yielded`` after the
+    header (0: the header itself)."""
 
     def __init__(self, chunks: Iterator[str], *, name: str, delimiter: str | None, tab_first: bool = False) -> None:
         self._feed = _LineFeed(chunks, row_limit=ITEM_LIMIT)
         self._name = name
         self.delimiter = delimiter or ""
         self._tab_first = tab_first
+        self.yielded = 0
 
     @property
     def quoted_cr(self) -> bool:
@@ -168,7 +177,7 @@ class _CsvRecords:
                         f"starts with more than {_MAX_BLANK_LINES:,} blank lines; remove them", path=name
                     )
         except (UndecodableText, _RowTooLong) as exc:
-            raise _csv_read_error(exc, name=name, row=len(head) + 1) from None
+            raise _csv_read_error(exc, name=name, row=None, start=len(head) + 1) from None
         if not head:
             return None
         return csv.reader(itertools.chain(head, itertools.chain.from_iterable(batches)), delimiter=self.delimiter)
@@ -183,22 +192,26 @@ class _CsvRecords:
             except StopIteration:
                 return
             except (UndecodableText, _RowTooLong, csv.Error) as exc:
-                raise _csv_read_error(exc, name=self._name, row=start, line=reader.line_num + 1) from None
+                row = self.yielded or None
+                raise _csv_read_error(exc, name=self._name, row=row, start=start, line=reader.line_num + 1) from None
             feed.row_start = feed.fed
             if cells and ((cells[0] and not cells[0].isspace()) or "".join(cells).strip()):
+                self.yielded += 1
                 yield start, cells
 
 
-def _csv_read_error(exc: Exception, *, name: str, row: int, line: int | None = None) -> WordListError:
-    """The `WordListError` for a problem met while reading the record that starts on line ``row``
-    (``line``: the line being read then)."""
+def _csv_read_error(
+    exc: Exception, *, name: str, row: int | None, start: int, line: int | None = None
+) -> WordListError:
+    """The `WordListError` for a problem met while reading ``row`` (None: the header), the record
+    that starts on line ``start`` (``line``: the line being read then)."""
     if isinstance(exc, UndecodableText):
-        return undecodable_error(exc, name=name, row=line or row, column=f"character {exc.character}")
+        return undecodable_error(exc, name=name, row=row, line=line or start, column=f"character {exc.character}")
     if isinstance(exc, _RowTooLong):
-        return WordListError(_ROW_TOO_LONG, path=name, row=row)
+        return WordListError(_ROW_TOO_LONG, path=name, row=row, line=start)
     if "field larger than field limit" in str(exc):
-        return WordListError(_CELL_TOO_LARGE, path=name, row=row)
-    return WordListError(f"cannot be read as CSV ({exc}); check the file", path=name, row=row)
+        return WordListError(_CELL_TOO_LARGE, path=name, row=row, line=start)
+    return WordListError(f"cannot be read as CSV ({exc}); check the file", path=name, row=row, line=start)
 
 
 def _allow_large_csv_cells() -> None:
@@ -225,31 +238,40 @@ def _column_names(cells: list[str], *, line: int, name: str) -> list[str]:
     for position, column in enumerate(names, start=1):
         if not column:
             raise WordListError(
-                f"column {position} has no name; give every column a name in the first row", path=name, row=line
+                f"column {position} has no name; give every column a name in the first row", path=name, line=line
             )
         if column in positions:
             raise WordListError(
                 f'has two columns named "{column}" (columns {positions[column]} and {position}); '
                 "give each column its own name",
                 path=name,
-                row=line,
+                line=line,
             )
         positions[column] = position
     return names
 
 
-def _fit_to_header(cells: list[str], *, width: int, line: int, name: str) -> list[str]:
-    """``cells`` cut to the header's width when only empty cells are beyond it; else an error."""
+def _fit_to_header(cells: list[str], *, width: int, row: int, line: int, name: str) -> list[str]:
+    """``cells`` made the header's width: missing cells at the end are empty, empty cells beyond it
+    are dropped; more cells that are not empty are an error."""
     count = len(cells)
+    if count < width:
+        return cells + [""] * (width - count)
     while count > width and not cells[count - 1].strip():
         count -= 1
     if count == width:
         return cells[:width]
-    noun = "cell" if count == 1 else "cells"
-    raise WordListError(f"has {count} {noun}; the header has {width}", path=name, row=line)
+    raise WordListError(
+        f"has {count} cells; the header has {width}: remove the extra cells, or quote a cell that holds "
+        'the delimiter ("a, b")',
+        path=name,
+        row=row,
+        line=line,
+    )
 
 
-def _check_cell_sizes(cells: list[str], *, columns: list[str], line: int, name: str) -> None:
+def _check_cell_sizes(cells: list[str], *, columns: list[str], row: int, line: int, name: str) -> None:
     for index, cell in enumerate(cells):
         if len(cell) > ITEM_LIMIT:
-            raise WordListError(_CELL_TOO_LARGE, path=name, row=line, column=f"{index + 1} ({columns[index]})")
+            column = f"{index + 1} ({columns[index]})"
+            raise WordListError(_CELL_TOO_LARGE, path=name, row=row, line=line, column=column)

@@ -124,11 +124,13 @@ class UndecodableText(Exception):
         self.character = character
 
 
-def undecodable_error(exc: UndecodableText, *, name: str, row: int, column: str) -> WordListError:
-    """The `WordListError` for text that stops decoding at ``row`` and ``column``."""
+def undecodable_error(
+    exc: UndecodableText, *, name: str, row: int | None, column: str, line: int | None = None
+) -> WordListError:
+    """The `WordListError` for text that stops decoding at ``row`` (and CSV ``line``) and ``column``."""
     shown = _ENCODING_NAMES.get(exc.encoding, exc.encoding)
     message = f"is not valid {shown} text; save the file as UTF-8 or choose its encoding"
-    return WordListError(message, path=name, row=row, column=column)
+    return WordListError(message, path=name, row=row, column=column, line=line)
 
 
 def decoded_chunks(stream: BinaryIO, *, encoding: str, name: str, complete: bool = True) -> Generator[str, None, None]:

@@ -68,7 +68,9 @@ def test_a_missing_program_disables_start_with_a_link_unless_the_next_provider_c
     assert dialog.start_button.isEnabled(), dialog.problems_label.text()
     cost = dialog.cost_label.text()
     assert "openai_tts: 3 requests" in cost and "espeak" not in cost, cost
-    assert plan_rows(dialog)[(ENGLISH_TYPE, "Audio (audio)")] == "3"
+    assert plan_rows(dialog)[(ENGLISH_TYPE, "Audio (sound)")] == "3"
+    passed_over = dialog.problems_label.text()
+    assert "espeak cannot run" in passed_over and "the next ticked provider makes its sounds" in passed_over
     assert fields_of(mw, notes) == before and media_names(mw) == media_before, "planning wrote something"
 
     job = start_from_dialog(anki_app, dialog, addon)
@@ -106,7 +108,7 @@ def check_blocked_by_espeak(
     opened: list[Any] = []
     monkeypatch.setattr(addon.controller, "open_settings", lambda *, focus=None: opened.append(focus))
     dialog.problems_label.linkActivated.emit("settings:audio:espeak")
-    assert opened == [(kinds().AUDIO, "espeak")]
+    assert opened == [(kinds().AUDIO, "espeak", "")]
 
 
 def check_show_in_browser_shows_the_filled_notes(

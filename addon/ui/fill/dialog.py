@@ -298,11 +298,30 @@ class FillMediaDialog(QDialog):
         if not self.preview.running and self.preview.result is None:
             self.preview_panel.show_idle(preview_off)
         if reason is None:
-            self.problems_label.setText("")
+            self.problems_label.setText("<br>".join(self.passed_over()))
             self.start_button.setToolTip("")
             return
         self.start_button.setToolTip(reason_plain(reason))
         self.problems_label.setText(problem_html(reason))
+
+    def passed_over(self) -> list[str]:
+        """Rich-text lines naming each ticked provider that cannot run while another of its kind
+        can (the job passes it over for the next one), with a link to its settings."""
+        lines = []
+        for group in self.groups:
+            rule = self.drafts[group.name]
+            for kind in MediaKind:
+                if not rule.get(field_key(kind)):
+                    continue
+                for name in rule.get(providers_key(kind), ()):
+                    why = self.registry.setup_problem(kind, name)
+                    if why is not None:
+                        href = f"{_SETTINGS_LINK}{kind.value}:{name}"
+                        lines.append(
+                            f"{html.escape(group.name)}: {html.escape(name)} {settings_html(why)}; the next ticked "
+                            f'provider makes its {kind.word}s — <a href="{href}">set up {html.escape(name)}…</a>'
+                        )
+        return lines
 
     def preview_blocked_reason(self) -> str | None:
         """Why Preview is off for the note type shown (a sentence naming the fix), or None."""

@@ -232,6 +232,29 @@ def _run_job(
         return None
 
 
+def _refused_as_unfillable(config: dict[str, Any], note_type: str) -> bool:
+    """Whether ``import --fill`` must import nothing, as it could not fill notes of ``note_type`` (a
+    kind whose every provider in the note type's rule has a setup problem); says why on stderr."""
+    from .core.config.rules import parse_rules, rule_for_note_type
+    from .core.media.types import MediaKind
+
+    rule = rule_for_note_type(parse_rules(config), note_type)
+    if rule is None:
+        return False
+    registry = ProviderRegistry(config)
+    try:
+        for kind in MediaKind:
+            names = rule.providers_for(kind) if rule.target_field(kind) else ()
+            problems = [(name, registry.setup_problem(kind, name)) for name in names]
+            if names and all(why is not None for _name, why in problems):
+                why = f"no {kind.word} provider of the rule can run: " + "; ".join(f"{n} {w}" for n, w in problems)
+                print(f"media-fill: nothing was imported, as the new notes could not be filled: {why}", file=sys.stderr)
+                return True
+    finally:
+        registry.close()
+    return False
+
+
 def _import(args: argparse.Namespace, config: dict[str, Any]) -> int:
     from .collection.open_collection import open_existing_collection
     from .collection.word_import import ImportOptions, import_word_list
@@ -244,6 +267,8 @@ def _import(args: argparse.Namespace, config: dict[str, Any]) -> int:
             print(f"media-fill: --map {item!r} must be COLUMN=FIELD", file=sys.stderr)
             return EXIT_USAGE
         mapping[column] = target
+    if args.fill and _refused_as_unfillable(config, args.note_type):
+        return EXIT_USAGE
     try:
         word_list = open_word_list(args.file, encoding=args.encoding)
         col = open_existing_collection(args.collection)

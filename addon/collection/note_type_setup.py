@@ -65,7 +65,9 @@ class CollectionNoteTypes(NoteTypeTemplates[OpChanges]):
 
     def _create(self, change: NoteTypeChange) -> OpChanges:
         if self._col.models.by_name(change.note_type) is not None:
-            raise ConfigError(f"a note type called {change.note_type!r} exists already; look at the plan again")
+            raise ConfigError(
+                f"A note type called {change.note_type!r} exists already; open the offer again to see the new plan."
+            )
         models = self._col.models
         note_type = models.new(change.note_type)
         for name in change.fields_to_add:
@@ -83,11 +85,13 @@ class CollectionNoteTypes(NoteTypeTemplates[OpChanges]):
         models = self._col.models
         cached = models.by_name(change.note_type)
         if cached is None:
-            raise ConfigError(f"the note type {change.note_type!r} is gone; look at the plan again")
+            raise ConfigError(f"The note type {change.note_type!r} is gone; open the offer again to see the new plan.")
         note_type = copy.deepcopy(cached)  # Anki's cached dict stays as it is until the update is made
         have = {str(f["name"]).casefold() for f in note_type["flds"]}
         if any(name.casefold() in have for name in change.fields_to_add):
-            raise ConfigError(f"{change.note_type} changed since the plan was made; look at the plan again")
+            raise ConfigError(
+                f"{change.note_type} changed since the plan was made; open the offer again to see the new plan."
+            )
         for name in change.fields_to_add:
             models.add_field(note_type, models.new_field(name))
         templates = {str(t["name"]): t for t in note_type["tmpls"]}
@@ -95,7 +99,9 @@ class CollectionNoteTypes(NoteTypeTemplates[OpChanges]):
             template = templates.get(edit.template)
             key = "qfmt" if edit.side is Side.FRONT else "afmt"
             if template is None or template[key] != edit.before or not edit.after.startswith(edit.before):
-                raise ConfigError(f"{change.note_type}'s cards changed since the plan was made; look at the plan again")
+                raise ConfigError(
+                    f"{change.note_type}'s cards changed since the plan was made; open the offer again to see the new plan."
+                )
             template[key] = edit.after
         position = self._col.add_custom_undo_entry(UPDATE_UNDO_NAME)
         models.update_dict(note_type)

@@ -29,6 +29,7 @@ from ..core.provider_system.registry import ProviderRegistry
 from .addon_config import addon_folder_name, load_addon_config, save_overrides, stored_overrides, user_files_dir
 from .fill import FillJob, FillMediaDialog, JobReportDialog, show_report
 from .import_dialog import ImportWordListDialog
+from .settings.links import settings_plain
 
 if TYPE_CHECKING:
     from .settings import SettingsDialog
@@ -129,6 +130,7 @@ class FillMediaController:
         if loaded is None:
             return
         config, registry = loaded
+        registry.forget_programs()  # a program installed since the last plan is found now
         QueryOp(
             parent=parent,
             op=lambda col: group_by_note_type(col, note_ids),
@@ -179,7 +181,7 @@ class FillMediaController:
             config = load_addon_config(self.mw, addon_module=self.addon_module)
         except ConfigError as exc:
             showWarning(
-                f"Media Fill's settings need fixing before a job can start:\n\n{exc}\n\n"
+                f"Media Fill's settings need fixing before a job can start:\n\n{settings_plain(str(exc))}\n\n"
                 "Open Tools → Media Fill → Settings… to fix them.",
                 parent=parent,
                 title="Fill Media",
@@ -189,7 +191,11 @@ class FillMediaController:
         try:
             return config, self._registry_for(config)
         except ConfigError as exc:
-            showWarning(f"Media Fill could not load its providers:\n\n{exc}", parent=parent, title="Fill Media")
+            showWarning(
+                f"Media Fill could not load its providers:\n\n{settings_plain(str(exc))}",
+                parent=parent,
+                title="Fill Media",
+            )
             return None
 
     def start_job(
@@ -209,7 +215,11 @@ class FillMediaController:
         try:
             registry = self._registry_for(config)
         except ConfigError as exc:
-            showWarning(f"Media Fill could not load its providers:\n\n{exc}", parent=parent, title="Fill Media")
+            showWarning(
+                f"Media Fill could not load its providers:\n\n{settings_plain(str(exc))}",
+                parent=parent,
+                title="Fill Media",
+            )
             return None
         self.job = FillJob(
             mw=self.mw,
@@ -264,6 +274,12 @@ class FillMediaController:
         providers = stored.setdefault("providers", {})
         providers.setdefault(kind.value, {}).setdefault(name, {})["enabled"] = True
         save_overrides(self.mw, stored, addon_module=self.addon_module)
+        from .settings.dialog import find_open_settings
+
+        window = find_open_settings(self.mw)
+        switch = window.fields.get(f"{kind.value}.{name}.enabled") if window is not None else None
+        if switch is not None:  # an open settings window shows it on too, so its Save keeps it on
+            switch.editor.set_value(True)
         loaded = self._load_config(parent)
         if loaded is not None:
             tooltip(f"{name} is on; Tools → Media Fill → Settings… turns it off again.", parent=parent)

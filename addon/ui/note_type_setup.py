@@ -25,9 +25,10 @@ from aqt.qt import (
     QVBoxLayout,
     QWidget,
 )
-from aqt.utils import tooltip
+from aqt.utils import showWarning, tooltip
 
 from ..collection.note_type_setup import CollectionNoteTypes
+from ..core.base.errors import MediaFillError
 from ..core.config.rule_drafts import RawRule, field_key, providers_key
 from ..core.media.types import MediaKind
 from ..core.provider_system.note_type_setup import (
@@ -36,6 +37,7 @@ from ..core.provider_system.note_type_setup import (
     NoteTypeShape,
     needs_media_setup,
 )
+from .user_messages import explain
 from .widgets import plain_label
 
 OnReady = Callable[[str], object]
@@ -192,6 +194,10 @@ class NoteTypeOffer(QLabel):
             tooltip(f"{verb} the note type {html.escape(change.note_type)}.", parent=self._window())
             self._on_ready(change.note_type)
 
-        CollectionOp(self._window(), lambda col: CollectionNoteTypes(col).apply(change)).success(
-            done
+        def failed(exc: Exception) -> None:
+            why = str(exc) if isinstance(exc, MediaFillError) else explain(exc)  # a stale plan says so
+            showWarning(f"The note type was not changed. {why}", parent=self._window(), title="Media Fill")
+
+        CollectionOp(self._window(), lambda col: CollectionNoteTypes(col).apply(change)).success(done).failure(
+            failed
         ).run_in_background()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools.sample_deck import DEMO_RULES, build_sample_collection
+from devtools.sample_deck import DECK, DEMO_RULES, ENGLISH_TYPE, build_sample_collection
 from tests.cli.test_cli import fill, snapshot, write_json
 from tests.support.cli_runner import run_cli
 from tests.support.streaming_fakes import STREAMING_MODULES
@@ -98,3 +98,26 @@ def test_a_job_where_everything_failed_is_summed_up_as_failed(collection: Path, 
     assert completed.returncode == 1
     assert completed.stdout.startswith("Fill Media failed: 0 filled, 0 reused, 1 skipped, 24 failed")
     assert "done" not in completed.stdout.splitlines()[0]
+
+
+def test_import_with_fill_imports_nothing_when_no_provider_of_the_rule_can_run(
+    collection: Path, tmp_path: Path
+) -> None:
+    """``import --fill`` checks the note type's rule first: notes it could not fill are not made."""
+    nowhere = str(tmp_path / "nowhere" / "espeak-ng")
+    config = write_json(
+        tmp_path / "config.json", {"rules": DEMO_RULES, "providers": {"audio": {"espeak": {"binary": nowhere}}}}
+    )
+    words = tmp_path / "words.csv"
+    words.write_text("Front,Back\nzebra,a striped animal\n", encoding="utf-8")
+    before = snapshot(collection)
+
+    completed = run_cli(
+        "import", "--collection", collection, "--file", words, "--note-type", ENGLISH_TYPE, "--deck", DECK,
+        "--config", config, "--fill", "--state-dir", tmp_path / "state",
+    )  # fmt: skip
+
+    assert completed.returncode == 2, completed.stdout + completed.stderr
+    assert completed.stderr.startswith("media-fill: nothing was imported, as the new notes could not be filled:")
+    assert "espeak cannot run" in completed.stderr and "providers.audio.espeak.binary" in completed.stderr
+    assert snapshot(collection) == before, "no note was imported"

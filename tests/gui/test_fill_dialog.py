@@ -416,8 +416,11 @@ def test_pictures_off_are_offered_in_one_click_with_what_is_sent_where(
     assert form.image_field.currentData() == "Picture"
     assert not dialog.start_button.isEnabled()
 
+    settings = addon.controller.open_settings()  # open meanwhile: its Save must not turn it off again
     dialog.problems_label.linkActivated.emit("enable:image:wikimedia")
     wait_for_plan(anki_app, dialog)
+    assert settings.fields["image.wikimedia.enabled"].editor.value() is True
+    settings.reject()
 
     saved = addon.controller._load_config(mw)[0]
     assert saved["providers"]["image"]["wikimedia"]["enabled"] is True

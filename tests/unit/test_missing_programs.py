@@ -127,6 +127,12 @@ def test_the_lookup_is_remembered_and_done_again_when_path_changes(
     registry.setup_problem(AUDIO, "espeak")
     assert looked_up.count("espeak-ng") == 3
 
+    registry.setup_problem(AUDIO, "espeak")
+    registry.forget_programs()  # the Fill dialog opens: a program installed meanwhile is found
+    monkeypatch.setattr(media_provider, "PROGRAM_RECHECK_S", 3600.0)
+    registry.setup_problem(AUDIO, "espeak")
+    assert looked_up.count("espeak-ng") == 5
+
 
 def test_piper_without_its_program_says_so_before_its_voices(registry_for: Any, tmp_path: Path) -> None:
     piper = {"enabled": True, "binary": str(tmp_path / "no-piper")}

@@ -277,6 +277,11 @@ class MediaProvider(abc.ABC):
             self._found[key] = (now, found)
         return found
 
+    def forget_programs(self) -> None:
+        """Look programs up afresh on the next `which` (the user may just have installed one)."""
+        with self._found_lock:
+            self._found.clear()
+
     def missing_program_problem(self, program: Program) -> str:
         """The setup problem of a program that cannot be found, naming the fix."""
         configured = str(self.settings.get(program.setting) or program.default)

@@ -144,6 +144,14 @@ class ProviderRegistry:
         provider.max_media_bytes = media_cap_bytes(self._config)
         provider.audio_output = AudioOutput.from_config(self._config)
 
+    def forget_programs(self) -> None:
+        """Every built provider looks its programs up afresh when next asked (a dialog opening:
+        the user may just have installed espeak-ng)."""
+        with self._lock:
+            providers = [provider for _digest, provider in self._instances.values()]
+        for provider in providers:
+            provider.forget_programs()
+
     def close(self) -> None:
         """Close every built provider (health and breakers are kept)."""
         with self._lock:

@@ -91,10 +91,12 @@ def preview_work(col: Collection, note_ids: Sequence[int], rule: Mapping[str, An
         work = [t.work for t in plan.targets if t.work is not None]
         problems = {t.kind: t.skip_reason or "nothing to make" for t in plan.targets if t.work is None and t.field}
         text = next((t.source_text for t in plan.targets if t.work is not None), "")
+        made = {t.field for t in plan.targets if t.work is not None}
+        # Filled: made as if empty, but left alone as the note is (not: skipped for want of words).
         filled = [
             t.field
             for t in plan_notes([note], as_is, kinds=kinds or tuple(MediaKind)).targets
-            if t.work is None and t.field
+            if t.work is None and t.field in made
         ]
         found = PreviewWork(note.note_id, text, work, problems, filled=filled if work else [])
         if work and not filled:

@@ -266,7 +266,8 @@ class FillMediaController:
         save_overrides(self.mw, stored, addon_module=self.addon_module)
         loaded = self._load_config(parent)
         if loaded is not None:
-            tooltip(f"{name} is on; Tools → Media Fill → Settings… turns it off again.", parent=parent)
+            title = loaded[1].info(kind, name).title
+            tooltip(f"{title} is on; Tools → Media Fill → Settings… turns it off again.", parent=parent)
         return loaded
 
     def _settings_saved(self, config: Mapping[str, Any]) -> None:
@@ -309,6 +310,7 @@ class FillMediaController:
                 note_labels=job.note_labels(),
                 on_show_notes=self.show_notes,
                 on_retry_failed=(lambda: self._retry_later(job)) if job.session.job_id else None,
+                on_open_settings=lambda place: self.open_settings(focus=place),
             )
 
     def _retry_later(self, job: FillJob) -> None:

@@ -190,6 +190,9 @@ class FillMediaDialog(QDialog):
                     remarks.setdefault(kind, {})[name] = remark
         return remarks
 
+    def _titles(self) -> dict[MediaKind, dict[str, str]]:
+        return {kind: {info.name: info.title for info in self.registry.infos(kind)} for kind in MediaKind}
+
     def _usable(self, kind: MediaKind, name: str) -> bool:
         return self.registry.setup_problem(kind, name) is None
 
@@ -211,7 +214,13 @@ class FillMediaDialog(QDialog):
         if group.name != self._current:
             self.preview.clear()  # a preview of another note type's rule would mislead
         self._current = group.name
-        self.rule_form.load(self.drafts[group.name], fields=group.fields, order=self._order(), remarks=self._remarks())
+        self.rule_form.load(
+            self.drafts[group.name],
+            fields=group.fields,
+            order=self._order(),
+            remarks=self._remarks(),
+            titles=self._titles(),
+        )
         self.setup_offer.show_for(group.name, offer_ready=False)
 
     def select_note_type(self, name: str) -> None:
@@ -326,7 +335,8 @@ class FillMediaDialog(QDialog):
                 if problem.provider is not None:
                     kind, name = problem.provider
                     href = f"{_SETTINGS_LINK}{kind.value}:{name}"
-                    line += f' — <a href="{href}">set up {html.escape(name)}…</a>'
+                    title = self._titles()[kind].get(name, name)
+                    line += f' — <a href="{href}">set up {html.escape(title)}…</a>'
                 elif problem.missing_kind is not None:
                     line += self._free_offer(problem.missing_kind)
                 lines.append(line)

@@ -6,6 +6,7 @@
 
     class MyVoices(media_fill.AudioProvider):
         name = "my_voices"
+        title = "My Voices"  # what the settings window and messages call it (optional: else the name)
         description = "My own speech server."
         capabilities = media_fill.Capabilities(key=media_fill.KeyUse.REQUIRED, http=True)
         settings_schema = {"voice": {"type": "string"}}

@@ -277,12 +277,12 @@ class FillMediaController:
         from .settings.dialog import find_open_settings
 
         window = find_open_settings(self.mw)
-        switch = window.fields.get(f"{kind.value}.{name}.enabled") if window is not None else None
-        if switch is not None:  # an open settings window shows it on too, so its Save keeps it on
-            switch.editor.set_value(True)
+        if window is not None:  # it shows the provider on too, so its Save keeps it on
+            window.show_switched_on(kind, name)
         loaded = self._load_config(parent)
         if loaded is not None:
-            tooltip(f"{name} is on; Tools → Media Fill → Settings… turns it off again.", parent=parent)
+            title = loaded[1].info(kind, name).title
+            tooltip(f"{title} is on; Tools → Media Fill → Settings… turns it off again.", parent=parent)
         return loaded
 
     def _settings_saved(self, config: Mapping[str, Any]) -> None:
@@ -325,6 +325,7 @@ class FillMediaController:
                 note_labels=job.note_labels(),
                 on_show_notes=self.show_notes,
                 on_retry_failed=(lambda: self._retry_later(job)) if job.session.job_id else None,
+                on_open_settings=lambda place: self.open_settings(focus=place),
             )
 
     def _retry_later(self, job: FillJob) -> None:

@@ -513,8 +513,9 @@ def test_a_setup_problem_names_the_setting_by_its_label_and_links_to_the_field(
     select_field(dialog.rule_form.image_field, "Picture")
     dialog.rule_form.pickers[kinds().IMAGE].set_checked("openai", True)
     reason = dialog.problems_label.text()
-    link = '<a href="settings:image:openai:api_key">openai → API key</a>'
+    link = '<a href="settings:image:openai:api_key">OpenAI (pictures) → API key</a>'
     assert link in reason and "providers.image.openai" not in reason, reason
+    assert '<a href="settings:image:openai">set up OpenAI (pictures)…</a>' in reason, reason
     dialog.problems_label.linkActivated.emit("settings:image:openai:api_key")
     settings = sys.modules[f"{ADDON}.ui.settings.dialog"].find_open_settings(mw)
     try:

@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from aqt.qt import QLabel, Qt
 
 from devtools.sample_deck import ENGLISH_TYPE
 from tests.gui.test_fill_dialog import (  # noqa: F401 (fixtures)
@@ -83,7 +84,23 @@ def test_a_missing_program_disables_start_with_a_link_unless_the_next_provider_c
 
     # Item 8: nothing failed, so Show in Browser shows the notes the job filled.
     check_show_in_browser_shows_the_filled_notes(anki_app, browser, report_window, notes)
+    check_report_links_open_the_settings(report_window, addon, monkeypatch)
     report_window.close()
+
+
+def check_report_links_open_the_settings(
+    report_window: Any, addon: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18, item 5: the report names espeak's setting by its label, as a link the controller
+    opens the settings window at."""
+    not_used = report_window.findChild(QLabel, "providers_not_used")
+    assert isinstance(not_used, QLabel)
+    text = not_used.text()
+    assert "eSpeak NG was not used" in text and '<a href="settings:audio:espeak:binary">' in text, text
+    opened: list[Any] = []
+    monkeypatch.setattr(addon.controller, "open_settings", lambda *, focus=None: opened.append(focus))
+    not_used.linkActivated.emit("settings:audio:espeak:binary")
+    assert opened == [(kinds().AUDIO, "espeak", "binary")]
 
 
 def check_blocked_by_espeak(
@@ -103,12 +120,13 @@ def check_blocked_by_espeak(
         assert "espeak-ng is not installed" in reason
     assert "espeak:" not in dialog.cost_label.text(), "no requests are promised to a provider that cannot run"
     picker = form.pickers[kinds().AUDIO]
-    espeak_row = next(picker.list.item(r) for r in range(picker.list.count()) if "espeak" in picker.list.item(r).text())
-    assert espeak_row.text().startswith("espeak — "), "the picker marks it as not set up"
+    rows = [picker.list.item(r) for r in range(picker.list.count())]
+    espeak_row = next(row for row in rows if row.data(Qt.ItemDataRole.UserRole) == "espeak")
+    assert espeak_row.text().startswith("eSpeak NG — "), "the picker shows its title and marks it as not set up"
     opened: list[Any] = []
     monkeypatch.setattr(addon.controller, "open_settings", lambda *, focus=None: opened.append(focus))
     dialog.problems_label.linkActivated.emit("settings:audio:espeak")
-    assert opened == [(kinds().AUDIO, "espeak", "")]
+    assert opened == [(kinds().AUDIO, "espeak", "")], "the link opens espeak's page (no field)"
 
 
 def check_show_in_browser_shows_the_filled_notes(

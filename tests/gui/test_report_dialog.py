@@ -44,6 +44,7 @@ class Calls:
     def __init__(self) -> None:
         self.shown: list[list[int]] = []
         self.retries = 0
+        self.settings: list[Any] = []
 
     def show_notes(self, ids: list[int]) -> None:
         self.shown.append(ids)
@@ -62,13 +63,16 @@ def open_report(mw: Any, anki_app: Any, dialog_module: ModuleType, calls: Calls)
     """Shows a report window over the main window (the way the job does); closes it after the test."""
     opened: list[Any] = []
 
-    def open_with(report: Any, *, retry: bool = True, labels: dict[int, str] = LABELS) -> Any:
+    def open_with(
+        report: Any, *, retry: bool = True, labels: dict[int, str] = LABELS, settings_links: bool = False
+    ) -> Any:
         dialog = dialog_module.show_report(
             mw,
             report,
             note_labels=labels,
             on_show_notes=calls.show_notes,
             on_retry_failed=calls.retry if retry else None,
+            on_open_settings=calls.settings.append if settings_links else None,
         )
         opened.append(dialog)
         pump(anki_app, dialog.isVisible, what="the report window")
@@ -367,6 +371,43 @@ def test_reasons_name_settings_by_their_labels_not_key_paths(
         provider_problems={"openai": "needs an API key: set providers.image.openai.api_key"},
     )
     dialog = open_report(report)
-    assert table_rows(dialog.table)[0][3] == "espeak-ng was not found; install it or set espeak → Binary"
+    assert table_rows(dialog.table)[0][3] == "espeak-ng was not found; install it or set eSpeak NG → Binary"
     not_used = child(dialog, "providers_not_used").text()
-    assert "openai → API key" in not_used and "providers.image" not in not_used
+    assert not_used == "OpenAI (pictures) was not used: needs an API key: set OpenAI (pictures) → API key", not_used
+    assert dialog.findChild(QLabel, "failure_settings") is None, "no links when nothing can open the settings"
+
+
+def test_reasons_that_name_a_setting_link_to_it(
+    open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls
+) -> None:
+    """Issue 18, item 5: with a way to open the settings, each setting a reason names is a link to
+    that field; server text around it stays text."""
+    report = make_report(
+        [
+            (1, "Audio", "espeak", "espeak-ng was not found; install it or set providers.audio.espeak.binary"),
+            (2, "Audio", "espeak", "espeak-ng was not found; install it or set providers.audio.espeak.binary"),
+            (3, "Image", "openverse", HTML_REASON),
+        ],
+        provider_problems={"openai": f"{HTML_REASON}; set providers.image.openai.api_key (or api_key_env)"},
+    )
+    dialog = open_report(report, settings_links=True)
+
+    not_used = child(dialog, "providers_not_used")
+    assert not_used.textFormat() == Qt.TextFormat.RichText
+    assert not_used.text() == (
+        "OpenAI (pictures) was not used: &lt;b&gt;Bad&lt;/b&gt; &lt;img src=x onerror=alert(1)&gt; answer &amp; "
+        'more; set <a href="settings:image:openai:api_key">OpenAI (pictures) → API key</a> (or '
+        '<a href="settings:image:openai:api_key_env">Key from environment variable</a>)'
+    )
+    fixes = child(dialog, "failure_settings")
+    assert fixes.text() == (
+        'Settings the failures name: <a href="settings:audio:espeak:binary">eSpeak NG → Binary</a>'
+    ), "each setting the failures name is linked once"
+    assert fixes.textInteractionFlags() & Qt.TextInteractionFlag.LinksAccessibleByMouse
+
+    kinds = sys.modules[f"{ADDON}.core.media.types"].MediaKind
+    not_used.linkActivated.emit("settings:image:openai:api_key")
+    fixes.linkActivated.emit("settings:audio:espeak:binary")
+    fixes.linkActivated.emit("https://example.org")  # not a settings link: ignored
+    assert calls.settings == [(kinds.IMAGE, "openai", "api_key"), (kinds.AUDIO, "espeak", "binary")]
+    assert dialog.isVisible(), "the report stays open beside the settings"

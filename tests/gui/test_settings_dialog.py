@@ -535,7 +535,7 @@ def test_test_names_settings_by_their_labels_with_links(anki_app: Any, addon: An
     dialog = open_window(addon, focus=(MediaKind.AUDIO, "forvo"))
     click(dialog, "test:audio.forvo")  # forvo has no key yet: the test says which setting to fill in
     status = wait_for_status(anki_app, dialog, "audio.forvo")
-    assert '<a href="settings:audio:forvo:api_key">forvo → API key</a>' in status, status
+    assert '<a href="settings:audio:forvo:api_key">Forvo → API key</a>' in status, status
     assert "providers.audio.forvo" not in status
     assert "providers.audio" not in dialog.kind_pages[MediaKind.AUDIO].item_text("forvo")
     status_label = dialog.findChild(QLabel, "status:audio.forvo")
@@ -557,7 +557,7 @@ def test_the_provider_list_never_scrolls_sideways(anki_app: Any, addon: Any, cle
     bar = providers.horizontalScrollBar()
     assert bar is not None and not bar.isVisible(), "the provider list scrolls sideways"
     text = dialog.kind_pages[MediaKind.IMAGE].item_text("openai")
-    assert text == "openai · off — unhealthy", text
+    assert text == "OpenAI (pictures) · off — unhealthy", text
     item = providers.item(providers.currentRow())
     assert item is not None and "something very long" in item.toolTip(), "the tooltip lost the full reason"
 
@@ -641,7 +641,7 @@ def test_turning_on_a_paid_provider_suggests_a_budget_the_user_can_clear(
     dialog.fields["image.openai.enabled"].set_value(True)
     assert shown_value(budget) == 5.0
     notice = label_text(dialog, "settings_budget_notice")
-    assert dialog.budget_notice.isVisible() and "openai charges for each request" in notice
+    assert dialog.budget_notice.isVisible() and "OpenAI (pictures) charges for each request" in notice
     assert "$5.00 per job" in notice and "No cap" in notice
 
     # the user clears it: it is not filled in again, and "no cap" is saved on purpose

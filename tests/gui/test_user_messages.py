@@ -59,20 +59,20 @@ def test_a_key_in_an_error_never_reaches_the_user(addon: ModuleType) -> None:
     [
         (
             "Check providers.image.openai.api_key (or api_key_env): the key is wrong.",
-            'Check <a href="settings:image:openai:api_key">openai → API key</a> (or '
+            'Check <a href="settings:image:openai:api_key">OpenAI (pictures) → API key</a> (or '
             '<a href="settings:image:openai:api_key_env">Key from environment variable</a>): the key is wrong.',
-            "Check openai → API key (or Key from environment variable): the key is wrong.",
+            "Check OpenAI (pictures) → API key (or Key from environment variable): the key is wrong.",
         ),
         (
             "espeak-ng was not found; install it or set providers.audio.espeak.binary.",
-            'espeak-ng was not found; install it or set <a href="settings:audio:espeak:binary">espeak → Binary</a>.',
-            "espeak-ng was not found; install it or set espeak → Binary.",
+            'espeak-ng was not found; install it or set <a href="settings:audio:espeak:binary">eSpeak NG → Binary</a>.',
+            "espeak-ng was not found; install it or set eSpeak NG → Binary.",
         ),
         (
             "add a voice to providers.audio.azure_tts.voices.es-ES <b>now</b>",
-            'add a voice to <a href="settings:audio:azure_tts:voices.es-ES">azure_tts → Voices (es-ES)</a> '
+            'add a voice to <a href="settings:audio:azure_tts:voices.es-ES">Azure Speech → Voices (es-ES)</a> '
             "&lt;b&gt;now&lt;/b&gt;",
-            "add a voice to azure_tts → Voices (es-ES) <b>now</b>",
+            "add a voice to Azure Speech → Voices (es-ES) <b>now</b>",
         ),
         (
             "raise budget_usd or circuit_breaker.cooldown_s",
@@ -82,8 +82,8 @@ def test_a_key_in_an_error_never_reaches_the_user(addon: ModuleType) -> None:
         ),
         (
             "see providers.image.sdwebui",
-            'see <a href="settings:image:sdwebui">sdwebui settings</a>',
-            "see sdwebui settings",
+            'see <a href="settings:image:sdwebui">Stable Diffusion WebUI settings</a>',
+            "see Stable Diffusion WebUI settings",
         ),
         ("my_budget_usd and providers.text.x stay as they are", None, None),
     ],
@@ -116,6 +116,20 @@ def test_explain_names_settings_by_label_and_links_them_in_rich_text(addon: Modu
     errors = loaded("core.base.errors")
     messages = loaded("ui.user_messages")
     exc = errors.AuthError("the key was refused; check providers.image.openai.api_key", provider="openai")
-    assert "check openai → API key" in messages.explain(exc)
+    assert "check OpenAI (pictures) → API key" in messages.explain(exc)
     assert "providers.image" not in messages.explain(exc)
-    assert '<a href="settings:image:openai:api_key">openai → API key</a>' in messages.explain_html(exc)
+    assert '<a href="settings:image:openai:api_key">OpenAI (pictures) → API key</a>' in messages.explain_html(exc)
+
+
+def test_settings_links_name_every_builtin_provider_by_its_title(addon: ModuleType) -> None:
+    """Issue 18, item 5: "OpenAI (pictures) → API key", never the registry's name."""
+    links = loaded("ui.settings.links")
+    catalog = loaded("core.provider_system.catalog")
+    for kind, names in catalog.BUILTIN_PROVIDERS.items():
+        for name in names:
+            title = catalog.ProviderCatalog(third_party={}).info(kind, name).title
+            assert title and title != name, f"{kind.value} provider {name} has no title"
+            place = links.SettingsPlace(kind, name, "timeout_s")
+            assert links.place_label(place) == f"{title} → {links.field_label('timeout_s')}"
+            assert links.settings_plain(f"set providers.{kind.value}.{name}") == f"set {title} settings"
+    assert links.settings_plain("set providers.image.openai.api_key") == "set OpenAI (pictures) → API key"

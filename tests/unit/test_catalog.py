@@ -26,6 +26,7 @@ from addon.core.provider_system.catalog import (
     THIRD_PARTY_PROVIDERS,
     ProviderCatalog,
     ProviderTarget,
+    known_title,
     register_provider,
     unregister_provider,
 )
@@ -76,6 +77,16 @@ class UndescribedSpeech(EchoSpeech):
 
 class OtherSpeech(EchoSpeech):
     name = "other_speech"
+
+
+class TitledSpeech(EchoSpeech):
+    name = "titled_speech"
+    title = "  Titled Speech  "
+
+
+class NumberTitledSpeech(EchoSpeech):
+    name = "number_titled_speech"
+    title = 7  # type: ignore[assignment]
 
 
 # Built-in providers
@@ -250,6 +261,7 @@ def test_configured_class_that_misses_the_interface(kind: MediaKind, name: str, 
         (AUDIO, BadDefaultsSpeech, "default_settings do not match its schema"),
         (AUDIO, UnknownDefaultKeySpeech, "default_settings do not match its schema"),
         (AUDIO, UndescribedSpeech, "has no description"),
+        (AUDIO, NumberTitledSpeech, "its title is not a string"),
     ],
     ids=lambda v: v.value if isinstance(v, MediaKind) else getattr(v, "__name__", None),
 )
@@ -439,3 +451,45 @@ def test_builtin_providers_are_named_alike() -> None:
             assert module.startswith(f".providers.{kind.value}."), target
             assert not class_name.endswith("Provider"), target
             assert ProviderCatalog(third_party={}).load(kind, name).name == name
+
+
+# Titles: what users know a provider by (issue 18, item 5)
+
+BUILTIN_TITLES = {
+    (IMAGE, "openai"): "OpenAI (pictures)",
+    (IMAGE, "runware"): "Runware",
+    (IMAGE, "sdwebui"): "Stable Diffusion WebUI",
+    (IMAGE, "wikimedia"): "Wikimedia Commons",
+    (IMAGE, "openverse"): "Openverse",
+    (AUDIO, "espeak"): "eSpeak NG",
+    (AUDIO, "forvo"): "Forvo",
+    (AUDIO, "openai_tts"): "OpenAI (speech)",
+    (AUDIO, "google_tts"): "Google Cloud TTS",
+    (AUDIO, "elevenlabs"): "ElevenLabs",
+    (AUDIO, "azure_tts"): "Azure Speech",
+    (AUDIO, "yandex_tts"): "Yandex SpeechKit",
+    (AUDIO, "piper"): "Piper",
+}
+
+
+def test_every_builtin_provider_has_a_title_of_its_own() -> None:
+    catalog = ProviderCatalog(third_party={})
+    titles = {(kind, name): catalog.info(kind, name).title for kind, name in BUILTINS}
+    assert titles == BUILTIN_TITLES
+    assert len(set(titles.values())) == len(titles), "two providers share a title"
+    for kind, name in BUILTINS:
+        assert catalog.load(kind, name).title == titles[(kind, name)]
+        assert known_title(kind, name) == titles[(kind, name)]
+        assert catalog.info(kind, name).to_json()["title"] == titles[(kind, name)]
+
+
+def test_a_provider_without_a_title_is_shown_by_its_name(register: Register) -> None:
+    assert "title" not in vars(EchoSpeech), "the fake stands for a third-party class without a title"
+    assert check_provider_class(EchoSpeech, kind=AUDIO, name="echo_speech", target="x:EchoSpeech") is EchoSpeech
+    info = configured(echo_speech="tests.support.fake_providers:EchoSpeech").info(AUDIO, "echo_speech")
+    assert info.title == "echo_speech"
+    register(AUDIO, "titled_speech", TitledSpeech)
+    assert ProviderCatalog().info(AUDIO, "titled_speech").title == "Titled Speech"
+    assert known_title(AUDIO, "titled_speech") == "Titled Speech"
+    assert known_title(AUDIO, "nobody") == "nobody"
+    assert known_title(IMAGE, "espeak") == "espeak", "a name of another kind has no title here"

@@ -31,7 +31,7 @@ from typing import Any
 from ..base.errors import DuplicateProviderError, ProviderImportError, RegistryError, UnknownProviderError
 from ..base.log import get_logger
 from ..media.types import MediaKind
-from .info import PROVIDER_NAME_PATTERN, ProviderInfo, check_provider_class
+from .info import PROVIDER_NAME_PATTERN, ProviderInfo, check_provider_class, provider_title
 from .media_provider import MediaProvider
 
 log = get_logger(__name__)
@@ -105,6 +105,24 @@ def register_provider(kind: MediaKind | str, name: str, provider: ProviderTarget
         raise DuplicateProviderError(f"a {media_kind.value} provider named {name!r} is already registered")
     _check_registration(media_kind, name, provider)
     THIRD_PARTY_PROVIDERS[media_kind][name] = provider
+
+
+def known_title(kind: MediaKind, name: str) -> str:
+    """The title users know a provider by ("Wikimedia Commons"), for text that has only its kind
+    and name (a message naming a setting): a built-in's, or that of a class an add-on registered;
+    the name for any other (a module is imported for a built-in only, and nothing is checked).
+    Where a registry is at hand, its `ProviderInfo.title` covers every provider."""
+    target = THIRD_PARTY_PROVIDERS[kind].get(name)
+    if isinstance(target, type) and issubclass(target, MediaProvider):
+        return provider_title(target)
+    builtin = BUILTIN_PROVIDERS[kind].get(name)
+    if builtin is None:
+        return name
+    try:
+        cls = _import_target(builtin, name=name)
+    except ProviderImportError:
+        return name
+    return provider_title(cls) if isinstance(cls, type) and issubclass(cls, MediaProvider) else name
 
 
 def unregister_provider(kind: MediaKind | str, name: str) -> None:

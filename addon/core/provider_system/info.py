@@ -103,6 +103,13 @@ class ProviderInfo:
     priority: int
     builtin: bool
     default_settings: Mapping[str, Any] = field(default_factory=dict)
+    # What the GUI calls the provider ("Wikimedia Commons"); empty means its name.
+    shown_title: str = ""
+
+    @property
+    def title(self) -> str:
+        """The provider's title for users, or its name when its class gives none."""
+        return self.shown_title or self.name
 
     @property
     def needs_key(self) -> bool:
@@ -124,11 +131,13 @@ class ProviderInfo:
             priority=provider.priority,
             builtin=builtin,
             default_settings=defaults,
+            shown_title=provider_title(provider),
         )
 
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "title": self.title,
             "kind": self.kind.value,
             "target": self.target,
             "description": self.description,
@@ -137,6 +146,13 @@ class ProviderInfo:
             "priority": self.priority,
             "builtin": self.builtin,
         }
+
+
+def provider_title(cls: type[MediaProvider]) -> str:
+    """The class's ``title`` stripped, or its ``name`` when the title is missing, empty or not a
+    string (a third-party provider need not have one)."""
+    title = getattr(cls, "title", "")
+    return title.strip() if isinstance(title, str) and title.strip() else str(cls.name)
 
 
 def check_provider_class(obj: object, *, kind: MediaKind, name: str, target: str) -> type[MediaProvider]:
@@ -155,6 +171,8 @@ def check_provider_class(obj: object, *, kind: MediaKind, name: str, target: str
     if inspect.isabstract(obj):
         missing = ", ".join(sorted(getattr(obj, "__abstractmethods__", ())))
         problems.append(f"it does not implement {missing}")
+    if not isinstance(getattr(obj, "title", ""), str):
+        problems.append("its title is not a string")
     if not isinstance(obj.description, str) or not obj.description.strip():
         problems.append("it has no description")
     if not isinstance(obj.capabilities, Capabilities):

@@ -4,8 +4,8 @@ report of one connection test. The other two provider interfaces are `data_provi
 
 A media provider is built from its own config slice, connects lazily (nothing happens in
 ``__init__`` beyond reading settings), and is closed with the registry. Its class states what it is
-(``name``, ``kind``, ``description``, `Capabilities`, ``settings_schema`` for its own keys); the
-keys every provider shares (``enabled``, ``timeout_s``, ``api_key``…) are added by
+(``name``, ``kind``, ``title``, ``description``, `Capabilities`, ``settings_schema`` for its own
+keys); the keys every provider shares (``enabled``, ``timeout_s``, ``api_key``…) are added by
 `info.slice_schema`.
 
 A provider that runs programs on this computer (espeak-ng, piper) names them in `programs`; a
@@ -162,12 +162,14 @@ class MediaProvider(abc.ABC):
 
     Subclasses set ``name``, ``kind``, ``description``, ``capabilities`` and ``settings_schema``
     (JSON Schema properties of the provider's own keys) and implement `generate` and
-    `test_connection`. Built-in providers keep their defaults in ``config.json``; a third-party
+    `test_connection`. ``title`` is the name users know the service by ("Wikimedia Commons"), shown
+    in the GUI; ``name`` stays the registry's and the config's key (empty ``title``: the name is shown). Built-in providers keep their defaults in ``config.json``; a third-party
     provider may put its defaults in ``default_settings``.
     """
 
     name: ClassVar[str]
     kind: ClassVar[MediaKind]
+    title: ClassVar[str] = ""
     description: ClassVar[str] = ""
     capabilities: ClassVar[Capabilities] = Capabilities()
     settings_schema: ClassVar[Mapping[str, Any]] = {}

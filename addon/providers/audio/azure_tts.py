@@ -227,6 +227,7 @@ def _is_spent_quota(text: str) -> bool:
 
 class AzureSpeech(HttpProvider, AudioProvider):
     name = "azure_tts"
+    title = "Azure Speech"
     default_base_url = DEFAULT_BASE_URL
     description = (
         "Natural neural voices from Azure AI Speech (needs a Speech resource's key and region; "

@@ -155,6 +155,7 @@ class VoiceChoice:
 
 class ElevenLabsSpeech(HttpProvider, AudioProvider):
     name = "elevenlabs"
+    title = "ElevenLabs"
     default_base_url = DEFAULT_BASE_URL
     description = "Natural AI speech from ElevenLabs (many languages and voices; needs an API key, paid per character)."
     capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)

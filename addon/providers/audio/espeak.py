@@ -36,6 +36,7 @@ ESPEAK = Program(setting="binary", default="espeak-ng", label="espeak-ng", insta
 
 class EspeakSpeech(AudioProvider):
     name = "espeak"
+    title = "eSpeak NG"
     description = "Offline speech synthesis with espeak-ng (robotic but free, no key, many languages)."
     capabilities = Capabilities(offline=True)
     default_max_concurrency = 2

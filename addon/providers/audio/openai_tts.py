@@ -92,6 +92,7 @@ def language_name(language: str) -> str:
 
 class OpenAISpeech(OpenAIProvider, AudioProvider):
     name = "openai_tts"
+    title = "OpenAI (speech)"
     default_model = DEFAULT_MODEL
     model_kind = "text-to-speech model"
     model_advice = f"a current one, e.g. {DEFAULT_MODEL!r}"

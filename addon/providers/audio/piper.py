@@ -105,6 +105,7 @@ class PiperSpeech(AudioProvider):
     """Natural-sounding offline speech with Piper voices; see the module docstring."""
 
     name = "piper"
+    title = "Piper"
     description = "Offline neural speech with Piper voices (natural, free, no key; needs Piper and a voice file)."
     capabilities = Capabilities(offline=True, key=KeyUse.NONE)
     default_max_concurrency = 2

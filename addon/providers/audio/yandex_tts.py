@@ -142,6 +142,7 @@ class ApiError:
 
 class YandexSpeech(HttpProvider, AudioProvider):
     name = "yandex_tts"
+    title = "Yandex SpeechKit"
     default_base_url = DEFAULT_BASE_URL
     description = (
         "Natural speech from Yandex SpeechKit (Russian, English, German, Kazakh, Uzbek; needs a Yandex Cloud "

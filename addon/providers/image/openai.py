@@ -76,6 +76,7 @@ def is_gpt_image_model(model: str) -> bool:
 
 class OpenAIImages(OpenAIProvider, ImageProvider):
     name = "openai"
+    title = "OpenAI (pictures)"
     default_model = DEFAULT_MODEL
     model_advice = "a current GPT image model"
     setting_params: ClassVar[Mapping[str, str]] = {

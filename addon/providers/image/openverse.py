@@ -90,6 +90,7 @@ class OpenverseImages(HttpProvider, ImageProvider):
     """Image search in Openverse; see the module docstring (threading rules included)."""
 
     name = "openverse"
+    title = "Openverse"
     default_base_url = DEFAULT_BASE_URL
     description = (
         "Openly licensed pictures found in Openverse (Flickr, Wikimedia Commons, museums…), with their credit. "

@@ -89,6 +89,7 @@ class _Task:
 
 class RunwareImages(HttpProvider, ImageProvider):
     name = "runware"
+    title = "Runware"
     default_base_url = DEFAULT_BASE_URL
     description = (
         "AI pictures from Runware (FLUX and other models; cheap and fast, several pictures per request; needs a key)."

@@ -87,6 +87,7 @@ _NO_CONNECTION_ERRORS = frozenset({"NewConnectionError", "NameResolutionError"})
 
 class StableDiffusionWebUI(HttpProvider, ImageProvider):
     name = "sdwebui"
+    title = "Stable Diffusion WebUI"
     default_base_url = DEFAULT_BASE_URL
     description = (
         "Pictures from your own Stable Diffusion WebUI (AUTOMATIC1111) or Forge server, started with --api "

@@ -116,6 +116,7 @@ class WikimediaCommons(HttpProvider, ImageProvider):
     choices and the threading rules."""
 
     name = "wikimedia"
+    title = "Wikimedia Commons"
     description = (
         "Free pictures from Wikimedia Commons, found by searching for the text; the author and licence "
         "are kept with each picture (no key)."

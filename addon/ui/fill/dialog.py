@@ -51,7 +51,7 @@ from ..note_type_setup import NoteTypeOffer, with_new_media_fields
 from ..settings.links import SettingsPlace, parse_settings_link, settings_html
 from ..user_messages import explain_html
 from ..widgets import problem_html
-from .free_offers import free_offers
+from .free_offers import offer_html, passed_over_lines
 from .plan_view import PlanTable, cost_text
 from .preview import PreviewPanel, PreviewResult, PreviewRunner
 from .rule_form import RuleForm
@@ -190,6 +190,9 @@ class FillMediaDialog(QDialog):
                     remarks.setdefault(kind, {})[name] = remark
         return remarks
 
+    def _titles(self) -> dict[MediaKind, dict[str, str]]:
+        return {kind: {info.name: info.title for info in self.registry.infos(kind)} for kind in MediaKind}
+
     def _usable(self, kind: MediaKind, name: str) -> bool:
         return self.registry.setup_problem(kind, name) is None
 
@@ -211,7 +214,13 @@ class FillMediaDialog(QDialog):
         if group.name != self._current:
             self.preview.clear()  # a preview of another note type's rule would mislead
         self._current = group.name
-        self.rule_form.load(self.drafts[group.name], fields=group.fields, order=self._order(), remarks=self._remarks())
+        self.rule_form.load(
+            self.drafts[group.name],
+            fields=group.fields,
+            order=self._order(),
+            remarks=self._remarks(),
+            titles=self._titles(),
+        )
         self.setup_offer.show_for(group.name, offer_ready=False)
 
     def select_note_type(self, name: str) -> None:
@@ -307,21 +316,12 @@ class FillMediaDialog(QDialog):
     def passed_over(self) -> list[str]:
         """Rich-text lines naming each ticked provider that cannot run while another of its kind
         can (the job passes it over for the next one), with a link to its settings."""
-        lines = []
-        for group in self.groups:
-            rule = self.drafts[group.name]
-            for kind in MediaKind:
-                if not rule.get(field_key(kind)):
-                    continue
-                for name in rule.get(providers_key(kind), ()):
-                    why = self.registry.setup_problem(kind, name)
-                    if why is not None:
-                        href = f"{_SETTINGS_LINK}{kind.value}:{name}"
-                        lines.append(
-                            f"{html.escape(group.name)}: {html.escape(name)} {settings_html(why)}; the next ticked "
-                            f'provider makes its {kind.word}s — <a href="{href}">set up {html.escape(name)}…</a>'
-                        )
-        return lines
+        return passed_over_lines(
+            [(group.name, self.drafts[group.name]) for group in self.groups],
+            registry=self.registry,
+            titles=self._titles(),
+            link_prefix=_SETTINGS_LINK,
+        )
 
     def preview_blocked_reason(self) -> str | None:
         """Why Preview is off for the note type shown (a sentence naming the fix), or None."""
@@ -345,7 +345,8 @@ class FillMediaDialog(QDialog):
                 if problem.provider is not None:
                     kind, name = problem.provider
                     href = f"{_SETTINGS_LINK}{kind.value}:{name}"
-                    line += f' — <a href="{href}">set up {html.escape(name)}…</a>'
+                    title = self._titles()[kind].get(name, name)
+                    line += f' — <a href="{href}">set up {html.escape(title)}…</a>'
                 elif problem.missing_kind is not None:
                     line += self._free_offer(problem.missing_kind)
                 lines.append(line)
@@ -360,19 +361,8 @@ class FillMediaDialog(QDialog):
         return None
 
     def _free_offer(self, kind: MediaKind) -> str:
-        """When no provider of ``kind`` can run: links that turn a free, keyless one on in one
-        click, each saying what it sends where ("" when one can run already or none is offered)."""
-        if self._on_enable_provider is None or any(self._usable(kind, i.name) for i in self.registry.infos(kind)):
-            return ""
-        offers = free_offers(self.registry, kind)
-        if not offers:
-            return ""
-        links = [
-            f'<a href="{_ENABLE_LINK}{kind.value}:{offer.name}">Turn on {html.escape(offer.title)}</a> '
-            f"({html.escape(offer.what_it_sends)})"
-            for offer in offers
-        ]
-        return f"<br>No {kind.word} provider is on yet. " + " or ".join(links) + "."
+        """The one-click offer of free providers of ``kind`` (`free_offers.offer_html`)."""
+        return "" if self._on_enable_provider is None else offer_html(self.registry, kind, link_prefix=_ENABLE_LINK)
 
     def enable_provider(self, kind: MediaKind, name: str) -> None:
         """Turn provider ``name`` on in the saved settings and tick it in every rule that has a

@@ -58,20 +58,29 @@ class ProviderPicker(QWidget):
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
 
-    def set_providers(self, *, order: Sequence[str], chosen: Sequence[str], notes: Mapping[str, str]) -> None:
+    def set_providers(
+        self,
+        *,
+        order: Sequence[str],
+        chosen: Sequence[str],
+        notes: Mapping[str, str],
+        titles: Mapping[str, str] | None = None,
+    ) -> None:
         """Show ``chosen`` first (ticked, in their order), then the rest of ``order``; ``notes``
-        gives a short remark per provider (e.g. "off", "needs a key")."""
+        gives a short remark per provider (e.g. "off", "needs a key"). A provider is shown by its
+        title in ``titles`` (its name when it has none there) and known by its name."""
         self.list.blockSignals(True)
         self.list.clear()
         rest = [name for name in order if name not in chosen]
         for name in [*chosen, *rest]:
             remark = notes.get(name)
-            item = QListWidgetItem(f"{name} — {remark}" if remark else name)
+            title = (titles or {}).get(name) or name
+            item = QListWidgetItem(f"{title} — {remark}" if remark else title)
             item.setData(_NAME_ROLE, name)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsDragEnabled)
             item.setCheckState(Qt.CheckState.Checked if name in chosen else Qt.CheckState.Unchecked)
             if remark:
-                item.setToolTip(f"{name}: {remark}")
+                item.setToolTip(f"{title}: {remark}")
             self.list.addItem(item)
         self.list.blockSignals(False)
 

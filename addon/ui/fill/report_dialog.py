@@ -1,10 +1,15 @@
 """The window shown when a Fill Media job ends: what was filled, skipped, reused and failed, what it
 cost, which providers were not used and why, and a table of every failure, with buttons to show
 failed notes in the Browser (the filled notes when nothing failed), retry them, or copy the whole
-report as text. The headline says whether the job failed, partly failed or is done.
+report as text. The headline says whether the job failed, partly failed or is done. Providers not
+used are named by their titles (the failures table's Provider column and Copy report keep names); a
+setting a reason names is named by its label on the settings form, and linked, in the lines about
+providers and in a line under the failures, to the settings window at that field (Copy report
+keeps key paths).
 
 Every text that comes from a server or a note (reasons, provider problems, note labels) is shown as
-plain text, never as HTML. Messages arrive already redacted; nothing here adds secrets back.
+plain text, never as HTML (escaped, where a label holds links). Messages arrive already redacted;
+nothing here adds secrets back.
 
 Thread safety: main thread only (Qt widgets). `report_text` is pure and may run anywhere.
 """
@@ -34,8 +39,9 @@ from aqt.utils import tooltip
 
 from ...core.job.report import JobReport, TargetError
 from ...core.text.cleaning import fold_whitespace
-from ..settings.links import settings_plain
+from ..settings.links import SettingsPlace, parse_settings_link, settings_plain
 from ..widgets import plain_label
+from .report_links import named_settings_html, not_used_lines, settings_link_label
 
 WINDOW_TITLE = "Fill Media — report"
 # The failures table shows at most this many rows; Copy report has them all.
@@ -131,7 +137,8 @@ class JobReportDialog(QDialog):
     ``on_show_notes`` gets note ids to show in the Browser: the failed notes (deduplicated, in table
     order), or the filled notes (in the order they were filled) when nothing failed;
     ``on_retry_failed`` (None: the Retry failed button stays disabled) is called once, after which
-    the window closes. Both are called on the main thread.
+    the window closes. ``on_open_settings`` (None: settings are named, not linked) opens the
+    settings window at a setting a reason names. All are called on the main thread.
     """
 
     silentlyClose = True  # Anki may close it on profile unload without complaint
@@ -144,6 +151,7 @@ class JobReportDialog(QDialog):
         note_labels: Mapping[int, str],
         on_show_notes: Callable[[list[int]], None],
         on_retry_failed: Callable[[], None] | None,
+        on_open_settings: Callable[[SettingsPlace], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("media_fill_report")
@@ -154,6 +162,7 @@ class JobReportDialog(QDialog):
         self._note_labels = note_labels
         self._on_show_notes = on_show_notes
         self._on_retry_failed = on_retry_failed
+        self._on_open_settings = on_open_settings
 
         layout = QVBoxLayout(self)
         layout.addWidget(_heading_label(headline(report)))
@@ -162,6 +171,8 @@ class JobReportDialog(QDialog):
         layout.addLayout(self._count_boxes())
         if money := money_line(report):
             layout.addWidget(_label("money", money))
+        if report.provider_problems:
+            layout.addWidget(self._providers_not_used())
         for name, text in self._detail_texts():
             layout.addWidget(_label(name, text, wrap=True))
 
@@ -174,6 +185,8 @@ class JobReportDialog(QDialog):
         if hidden > 0:
             more = _label("more_failures", f"… and {hidden} more (Copy report has them all)")
             layout.addWidget(more)
+        if report.errors and (fixes := self._failure_settings()) is not None:
+            layout.addWidget(fixes)
         if not report.errors:
             self.table.setHidden(True)
             layout.addWidget(_label("no_failures", "Nothing failed."))
@@ -214,16 +227,31 @@ class JobReportDialog(QDialog):
             row.addLayout(box)
         return row
 
+    def _providers_not_used(self) -> QLabel:
+        """One line per provider not used and why; the settings named are links when they can open."""
+        if self._on_open_settings is None:
+            text = "\n".join(not_used_lines(self.report.provider_problems, links=False))
+            return _label("providers_not_used", text, wrap=True)
+        rich = "<br>".join(not_used_lines(self.report.provider_problems, links=True))
+        return settings_link_label("providers_not_used", rich, on_link=self.open_settings_link)
+
+    def _failure_settings(self) -> QLabel | None:
+        """Links to the settings the failures' reasons name (None when none does or none can open)."""
+        rich = named_settings_html(error.message for error in self.report.errors)
+        if not rich or self._on_open_settings is None:
+            return None
+        return settings_link_label("failure_settings", rich, on_link=self.open_settings_link)
+
+    def open_settings_link(self, link: str) -> None:
+        """Open the settings window at the place a ``settings:`` link names."""
+        place = parse_settings_link(link)
+        if place is not None and self._on_open_settings is not None:
+            self._on_open_settings(place)
+
     def _detail_texts(self) -> list[tuple[str, str]]:
-        """(objectName, text) of the lines about providers, skips and rate limits, if any."""
+        """(objectName, text) of the lines about skips and rate limits, if any."""
         report = self.report
         texts = []
-        if report.provider_problems:
-            lines = [
-                f"{name} was not used: {settings_plain(fold_whitespace(problem))}"
-                for name, problem in report.provider_problems.items()
-            ]
-            texts.append(("providers_not_used", "\n".join(lines)))
         if report.skip_reasons:
             ranked = report.skip_reasons.most_common()
             lines = [f"Skipped {n}× — {fold_whitespace(reason)}" for reason, n in ranked[:MAX_SKIP_REASONS]]
@@ -342,10 +370,16 @@ def show_report(
     note_labels: Mapping[int, str],
     on_show_notes: Callable[[list[int]], None],
     on_retry_failed: Callable[[], None] | None,
+    on_open_settings: Callable[[SettingsPlace], object] | None = None,
 ) -> JobReportDialog:
     """Create the report window, show it (non-modal) and return it. Main thread only."""
     dialog = JobReportDialog(
-        parent, report, note_labels=note_labels, on_show_notes=on_show_notes, on_retry_failed=on_retry_failed
+        parent,
+        report,
+        note_labels=note_labels,
+        on_show_notes=on_show_notes,
+        on_retry_failed=on_retry_failed,
+        on_open_settings=on_open_settings,
     )
     dialog.show()
     return dialog

@@ -91,9 +91,10 @@ class RuleForm(QWidget):
         fields: Sequence[str],
         order: Mapping[MediaKind, Sequence[str]],
         remarks: Mapping[MediaKind, Mapping[str, str]],
+        titles: Mapping[MediaKind, Mapping[str, str]] | None = None,
     ) -> None:
-        """Show ``rule`` for a note type with ``fields``; ``order`` lists each kind's providers and
-        ``remarks`` says which cannot run as set up."""
+        """Show ``rule`` for a note type with ``fields``; ``order`` lists each kind's providers,
+        ``remarks`` says which cannot run as set up and ``titles`` what each is shown as."""
         self._loading = True
         try:
             self._note_type = str(rule.get("note_type", ""))
@@ -103,7 +104,12 @@ class RuleForm(QWidget):
             _fill_combo(self.attribution_field, fields, str(rule.get("attribution_field", "")), none_text=NOTE_COMMENT)
             for kind, picker in self.pickers.items():
                 chosen = [str(name) for name in rule.get(providers_key(kind), ())]
-                picker.set_providers(order=order.get(kind, ()), chosen=chosen, notes=remarks.get(kind, {}))
+                picker.set_providers(
+                    order=order.get(kind, ()),
+                    chosen=chosen,
+                    notes=remarks.get(kind, {}),
+                    titles=(titles or {}).get(kind),
+                )
             self.language.setText(str(rule.get("language", "")))
             self.image_prompt.setText(str(rule.get("image_prompt", "{text}")))
             index = self.mode.findData(str(rule.get("mode", FillMode.SKIP.value)))

@@ -46,7 +46,7 @@ class BudgetAdvisor:
         self.suggested = True
         self.field.set_value(SUGGESTED_BUDGET_USD)
         self.notice.setText(
-            f"{page.info.name} charges for each request ({page.price_per_request():g} US dollars) and no budget "
+            f"{page.info.title} charges for each request ({page.price_per_request():g} US dollars) and no budget "
             f"was set, so a budget of ${SUGGESTED_BUDGET_USD:.2f} per job is filled in on the General page "
             "(Budget per job): a job stops before it would spend more. Change it there, or tick No cap "
             "for no limit, then Save."

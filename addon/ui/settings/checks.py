@@ -96,3 +96,15 @@ def describe_result(result: CheckResult) -> str:
         latency = f" · {round(result.latency_s * 1000)} ms" if result.latency_s is not None else ""
         return f"healthy{latency}"
     return f"unhealthy: {result.message}"
+
+
+def as_sentence(message: str) -> str:
+    """``message`` ending as a sentence does."""
+    text = message.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def unmapped_problem(path: str, message: str) -> str:
+    """A problem of a setting the window has no field for, with where to change it."""
+    hint = " (rules are changed in the Browser's Notes → Fill Media… window)" if path.startswith("rules") else ""
+    return f"{path}: {message}{hint}"

@@ -46,7 +46,7 @@ from ...core.provider_system.health_checks import CheckResult
 from ...core.provider_system.order import configured_order, order_to_store
 from ..addon_config import save_overrides, stored_overrides
 from .budget import BUDGET_KEY, BudgetAdvisor
-from .checks import config_to_test, describe_result, start_checks
+from .checks import as_sentence, config_to_test, describe_result, start_checks, unmapped_problem
 from .general_page import GeneralPage
 from .help import read_config_help
 from .kind_page import KindPage
@@ -204,6 +204,15 @@ class SettingsDialog(QDialog):
             field.focus()
         return field
 
+    def show_switched_on(self, kind: MediaKind, name: str) -> None:
+        """Show provider ``name`` on, as the saved settings now have it (the Fill dialog's one-click
+        offer): Save keeps it on, and closing does not ask about it."""
+        field = self.fields.get(f"{kind.value}.{name}.enabled")
+        if field is not None:
+            field.editor.set_value(True)
+            shown = self._shown_config.setdefault("providers", {}).setdefault(kind.value, {})
+            shown.setdefault(name, {})["enabled"] = True
+
     def provider_page(self, kind: MediaKind, name: str) -> ProviderPage:
         return self.kind_pages[kind].pages[name]
 
@@ -248,9 +257,9 @@ class SettingsDialog(QDialog):
         for path, message in config_problems(config, self.state.schemas):
             field = self._field_for_path(path)
             if field is not None:
-                mapped.append((field, _sentence(message)))
+                mapped.append((field, as_sentence(message)))
             else:
-                unmapped.append(_unmapped_problem(path, message))
+                unmapped.append(unmapped_problem(path, message))
         if mapped or unmapped:
             self._show_problems(mapped, unmapped)
             return None
@@ -324,7 +333,7 @@ class SettingsDialog(QDialog):
         kind_page.mark_problems(marked | {page.info.name} if problems else marked)
         for field, message in problems:
             if not field.error.text():
-                field.show_problem(_sentence(message))
+                field.show_problem(as_sentence(message))
         return config
 
     def test_all(self) -> None:
@@ -430,16 +439,6 @@ class SettingsDialog(QDialog):
 def confirm_discard(parent: QWidget) -> bool:
     """Ask whether to close without saving (tests replace this function)."""
     return bool(askUser(DISCARD_QUESTION, parent=parent, defaultno=True, title=WINDOW_TITLE))
-
-
-def _sentence(message: str) -> str:
-    text = message.strip()
-    return text if text.endswith((".", "!", "?")) else f"{text}."
-
-
-def _unmapped_problem(path: str, message: str) -> str:
-    hint = " (rules are changed in the Browser's Notes → Fill Media… window)" if path.startswith("rules") else ""
-    return f"{path}: {message}{hint}"
 
 
 def find_open_settings(mw: AnkiQt) -> SettingsDialog | None:

@@ -47,12 +47,12 @@ class ConfigHelp:
             return meaning
         example = ""
         if key == "api_key_env":
-            example = f"For {info.name}, e.g. {info.name.upper()}_API_KEY."
+            example = f"For {info.title}, e.g. {info.name.upper()}_API_KEY."
         elif not key.endswith("api_key"):
             default = info.default_settings.get(key)
             if default not in (None, "", {}, []) and not isinstance(default, bool):
                 shown = default if isinstance(default, str) else json.dumps(default, ensure_ascii=False)
-                example = f"For {info.name}, e.g. {shown} (its default)."
+                example = f"For {info.title}, e.g. {shown} (its default)."
         return f"{meaning.rstrip()} {example}".strip() if example else meaning
 
     def for_general(self, key: str) -> str:

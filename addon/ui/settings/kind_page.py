@@ -48,7 +48,7 @@ class KindPage(QWidget):
         self.list.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.stack = QStackedWidget()
         for page in pages:
-            item = QListWidgetItem(page.info.name)
+            item = QListWidgetItem(page.info.title)
             item.setData(_NAME_ROLE, page.info.name)
             self.list.addItem(item)
             self.stack.addWidget(page)
@@ -131,7 +131,7 @@ class KindPage(QWidget):
         if item is None:
             return
         setup = page.setup_status()
-        text = tooltip = f"{name} · {setup}"
+        text = tooltip = f"{page.info.title} · {setup}"
         color = _GREY if setup == "off" else None
         if page.check_text:
             text += f" — {short_status(page.check_text)}"

@@ -1,14 +1,15 @@
 """Settings named as the settings window names them: messages from providers and the config name a
 setting by its key path (``providers.image.openai.api_key``, ``budget_usd``), which is what the CLI
 and the log show. In the GUI the same setting is named by its place and label on the settings form
-("openai → API key", "General → Budget per job (US dollars)"), as a link (``settings:…``) that opens
-the settings window on that page with the field focused.
+("OpenAI (pictures) → API key", "General → Budget per job (US dollars)": a provider by its
+title), as a link (``settings:…``) that opens the settings window on that page with the field focused.
 
 `settings_html` makes the rich text (everything else escaped), `settings_plain` the plain text for
-labels and tooltips that cannot hold links; `parse_settings_link` reads a link back into the
-`SettingsPlace` the settings window opens at.
+labels and tooltips that cannot hold links, `settings_places` the places a text names;
+`parse_settings_link` reads a link back into the `SettingsPlace` the settings window opens at.
 
-Thread safety: pure functions; call from any thread.
+Thread safety: pure functions (a built-in provider's module may be imported for its title); call
+from any thread.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import NamedTuple
 from ...core.config.form_fields import flatten_properties
 from ...core.config.schema import GENERAL_PROPERTIES
 from ...core.media.types import MediaKind
+from ...core.provider_system.catalog import known_title
 from .labels import setting_label
 
 SETTINGS_LINK = "settings:"
@@ -66,8 +68,8 @@ def field_label(field: str) -> str:
 
 
 def place_label(place: SettingsPlace) -> str:
-    """``openai → API key``, ``General → Log level``, ``sdwebui settings``."""
-    page = place.name if place.kind is not None else GENERAL_TITLE
+    """``OpenAI (pictures) → API key``, ``General → Log level``, ``Stable Diffusion WebUI settings``."""
+    page = known_title(place.kind, place.name) if place.kind is not None else GENERAL_TITLE
     return f"{page} → {field_label(place.field)}" if place.field else f"{page} settings"
 
 
@@ -122,6 +124,18 @@ def settings_html(text: str) -> str:
             f'<a href="{html.escape(settings_link(place))}">{html.escape(label, quote=False)}</a>'
         ),
     )
+
+
+def settings_places(text: str) -> list[SettingsPlace]:
+    """The settings ``text`` names by key path, in order (an alternative key is a place of its own)."""
+    places: list[SettingsPlace] = []
+
+    def collect(place: SettingsPlace, label: str) -> str:
+        places.append(place)
+        return label
+
+    _rewrite(text, escape=lambda part: part, name=collect)
+    return places
 
 
 def settings_plain(text: str) -> str:

@@ -6,6 +6,7 @@ Thread safety: Qt widgets, main thread only.
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -89,7 +90,11 @@ class ProviderPage(QWidget):
         return fields
 
     def _lay_out(self) -> None:
-        title = QLabel(f"<b>{self.info.name}</b> · {self.info.kind.word}s" + ("" if self.info.builtin else " · add-on"))
+        title = QLabel(
+            f"<b>{html.escape(self.info.title)}</b> · {self.info.kind.word}s"
+            + ("" if self.info.builtin else " · add-on")
+        )
+        title.setObjectName(f"title:{self.page_id}")
         description = QLabel(self.info.description)
         description.setObjectName(f"description:{self.page_id}")
         description.setWordWrap(True)
@@ -105,7 +110,7 @@ class ProviderPage(QWidget):
         groups = (
             ("Connection", [f for f in self.fields if f.spec.path[0] in CONNECTION_KEYS]),
             (
-                f"{self.info.name} settings",
+                f"{html.escape(self.info.title)} settings",
                 [f for f in self.fields if f.spec.path[0] not in (*CONNECTION_KEYS, *LIMIT_KEYS)],
             ),
             ("Limits and price", [f for f in self.fields if f.spec.path[0] in LIMIT_KEYS]),

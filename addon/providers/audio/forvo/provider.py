@@ -69,6 +69,7 @@ class ForvoPronunciations(HttpProvider, AudioProvider):
     """Forvo word pronunciations; see the module docstring (threading rules included)."""
 
     name = "forvo"
+    title = "Forvo"
     default_base_url = DEFAULT_BASE_URL
     default_user_agent = USER_AGENT
     description = (

@@ -54,6 +54,7 @@ HEALTH_CHECK_LANGUAGE = "en-US"
 
 class GoogleSpeech(HttpProvider, AudioProvider):
     name = "google_tts"
+    title = "Google Cloud TTS"
     default_base_url = DEFAULT_BASE_URL
     description = (
         "Natural voices from Google Cloud Text-to-Speech in many languages "

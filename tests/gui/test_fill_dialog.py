@@ -419,7 +419,8 @@ def test_pictures_off_are_offered_in_one_click_with_what_is_sent_where(
     settings = addon.controller.open_settings()  # open meanwhile: its Save must not turn it off again
     dialog.problems_label.linkActivated.emit("enable:image:wikimedia")
     wait_for_plan(anki_app, dialog)
-    assert settings.fields["image.wikimedia.enabled"].editor.value() is True
+    assert settings.fields["image.wikimedia.enabled"].editor.read() is True
+    assert not settings.has_unsaved_changes(), "closing the window asks nothing about the switch"
     settings.reject()
 
     saved = addon.controller._load_config(mw)[0]

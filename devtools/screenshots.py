@@ -98,13 +98,14 @@ def capture(out: Path) -> None:
         import aqt
 
         addon = sys.modules[ADDON_PACKAGE]
-        mw.addonManager.writeConfig(ADDON_PACKAGE, config_for(images, speech))
         notes = [nid for group in ids.values() for nid in group[: WORDS // 2]]
         browser = aqt.dialogs.open("Browser", mw)
         browser.resize(1100, 700)
         browser.search_for("nid:" + ",".join(map(str, notes)))
         browser.table.select_all()
         pump(app, lambda: len(browser.selected_notes()) == len(notes), what="the selection")
+        capture_first_run(app, mw, addon, browser, out)
+        mw.addonManager.writeConfig(ADDON_PACKAGE, config_for(images, speech))
 
         addon.controller.fill_selected(browser)
         pump(app, lambda: addon.controller.fill_dialog is not None, what="the Fill Media dialog")
@@ -134,7 +135,6 @@ def capture(out: Path) -> None:
         grab(app, settings, out / "settings.png")
         settings.close()
 
-        capture_first_run(app, mw, addon, browser, out)
         capture_import(app, addon, out, words=base / "spanish-words.csv")
         browser.close()
         settle(app)
@@ -152,6 +152,7 @@ def capture_first_run(app: Any, mw: Any, addon: Any, browser: Any, out: Path) ->
     pump(app, lambda: dialog.summary is not None and not dialog._replan_timer.isActive(), what="the plan")
     grab(app, dialog, out / "first_run.png")
     dialog.reject()
+    addon.controller.fill_dialog = None
 
 
 def capture_import(app: Any, addon: Any, out: Path, *, words: Path) -> None:

@@ -63,6 +63,19 @@ def test_the_wildcard_rule_is_adapted_to_the_note_type_fields() -> None:
     assert rule["language"] == "en"
 
 
+def test_the_shipped_wildcard_rule_still_gets_a_picture_field_guessed_by_name() -> None:
+    """A new user's Basic-like note type with a Picture field: the shipped "*" rule fills sound only,
+    and the picture field is guessed (with the usable picture providers, none yet here)."""
+    shipped = [{"note_type": "*", "source_field": "Front", "image_field": "", "audio_field": "Audio",
+                "image_providers": [], "audio_providers": ["espeak"], "language": ""}]  # fmt: skip
+    fields = ["Front", "Back", "Picture", "Audio"]
+    rule = draft_rule("Basic", fields, saved_rules=shipped, default_order=ORDER, usable=usable_only("espeak"))
+    assert (rule["image_field"], rule["image_providers"]) == ("Picture", [])
+    assert (rule["audio_field"], rule["audio_providers"]) == ("Audio", ["espeak"])
+    rule = draft_rule("Basic", fields, saved_rules=shipped, default_order=ORDER, usable=usable_only("wikimedia"))
+    assert (rule["image_field"], rule["image_providers"]) == ("Picture", ["wikimedia"])
+
+
 def test_without_a_saved_rule_fields_and_usable_providers_are_guessed() -> None:
     rule = draft_rule(
         "Mine", ["Word", "Meaning", "Picture", "Audio"], saved_rules=[], default_order=ORDER,

@@ -108,7 +108,8 @@ def draft_rule(
     """The rule the dialog starts from for ``note_type`` (whose fields are ``fields``):
 
     1. the saved rule for that note type, as saved;
-    2. else the saved wildcard rule, with field names the note type lacks left empty;
+    2. else the saved wildcard rule, with a field the note type lacks (or the wildcard leaves empty)
+       guessed as in 3;
     3. else a guess: the first field as source, fields named like "Picture"/"Audio" as targets, the
        language the note type's name names, and the usable providers of each kind in the default
        order. A field is guessed even when no provider of its kind can run yet: the dialog then
@@ -123,7 +124,12 @@ def draft_rule(
         rule["note_type"] = note_type
         for kind in MediaKind:
             if rule[field_key(kind)] not in fields:
-                rule[field_key(kind)] = ""
+                # Guessed as for a note type without a rule: the shipped wildcard fills sound only.
+                guessed = guess_field(fields, kind)
+                rule[field_key(kind)] = guessed if guessed != rule["source_field"] else ""
+                rule[providers_key(kind)] = (
+                    _usable_in_order(kind, default_order, usable) if rule[field_key(kind)] else []
+                )
         if rule["attribution_field"] not in fields:
             rule["attribution_field"] = ""
         return rule
@@ -131,13 +137,19 @@ def draft_rule(
         {"note_type": note_type, "source_field": fields[0] if fields else "", "language": guess_language(note_type)}
     )
     for kind in MediaKind:
-        chosen = [name for name in default_order.get(kind, ()) if usable(kind, name)]
+        chosen = _usable_in_order(kind, default_order, usable)
         target = guess_field(fields, kind)
         if target == rule["source_field"]:
             target = ""
         rule[field_key(kind)] = target
         rule[providers_key(kind)] = chosen if target else []
     return rule
+
+
+def _usable_in_order(
+    kind: MediaKind, default_order: Mapping[MediaKind, Sequence[str]], usable: Callable[[MediaKind, str], bool]
+) -> list[str]:
+    return [name for name in default_order.get(kind, ()) if usable(kind, name)]
 
 
 def _complete(rule: RawRule) -> RawRule:

@@ -410,11 +410,14 @@ def test_pictures_off_are_offered_in_one_click_with_what_is_sent_where(
     """A new user: only a sound provider is on. The Picture field is guessed; one click on the
     offer turns Wikimedia Commons on in the saved settings and ticks it, and Start is enabled."""
     set_addon_config(mw, {**fake_config, "providers": {"audio": fake_config["providers"]["audio"]}})
-    browser = open_browser(sample_notes[ENGLISH_TYPE][:2])
+    browser = open_browser(sample_notes[ENGLISH_TYPE][:2] + sample_notes[SPANISH_TYPE][:1])
     dialog = open_fill_dialog(anki_app, browser, addon)
     form = dialog.rule_form
+    dialog.select_note_type(ENGLISH_TYPE)
     assert form.image_field.currentData() == "Picture"
     assert not dialog.start_button.isEnabled()
+    offer = dialog.problems_label.text()
+    assert offer.count('href="enable:image:wikimedia"') == 1, "the offer once, for both note types"
 
     settings = addon.controller.open_settings()  # open meanwhile: its Save must not turn it off again
     dialog.problems_label.linkActivated.emit("enable:image:wikimedia")
@@ -431,6 +434,7 @@ def test_pictures_off_are_offered_in_one_click_with_what_is_sent_where(
     assert "enable:" not in dialog.problems_label.text()
     rows = plan_rows(dialog)
     assert rows[(ENGLISH_TYPE, "Picture (picture)")] == "2"
+    assert rows[(SPANISH_TYPE, "Imagen (picture)")] == "1", "every note type's picture field got it ticked"
     dialog.reject()
 
 

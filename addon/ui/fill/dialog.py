@@ -330,7 +330,7 @@ class FillMediaDialog(QDialog):
         if not fills_something(self.drafts.get(self._current, {})):
             return "Preview is off: this rule fills no field. Choose a picture field or a sound field to preview."
         if self._problems_of(self._current):
-            return "Preview is off until the problems below are fixed."
+            return "Preview is off until the problems above are fixed."
         return None
 
     def _problems_of(self, note_type: str) -> list[RuleProblem]:
@@ -340,6 +340,7 @@ class FillMediaDialog(QDialog):
         """Why Start is disabled (rich text with settings links), or None when it is enabled."""
         if self.problems:
             lines = []
+            offered: set[MediaKind] = set()
             for problem in self.problems:
                 line = f"{html.escape(problem.note_type)}: {settings_html(problem.message)}"
                 if problem.provider is not None:
@@ -347,7 +348,8 @@ class FillMediaDialog(QDialog):
                     href = f"{_SETTINGS_LINK}{kind.value}:{name}"
                     title = self._titles()[kind].get(name, name)
                     line += f' — <a href="{href}">set up {html.escape(title)}…</a>'
-                elif problem.missing_kind is not None:
+                elif problem.missing_kind is not None and problem.missing_kind not in offered:
+                    offered.add(problem.missing_kind)  # the offer once, under the first note type
                     line += self._free_offer(problem.missing_kind)
                 lines.append(line)
             return "<br>".join(lines)

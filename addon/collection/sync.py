@@ -45,6 +45,13 @@ from ..core.text.cleaning import clean_source_text, printable_text
 log = get_logger(__name__)
 
 UNDO_NAME = "Fill Media"
+# With ``tag_notes`` on, a filled note gets this tag plus the name of the provider that made its media.
+PROVIDER_TAG_PREFIX = "media_fill::"
+
+
+def provider_tag(provider: str) -> str:
+    """The tag of notes filled by ``provider`` (``media_fill::openai_tts``)."""
+    return PROVIDER_TAG_PREFIX + provider
 
 
 def media_reference(kind: MediaKind, file_name: str) -> str:
@@ -188,6 +195,7 @@ class CollectionSync(SyncProvider[OpChanges]):
                     done,
                     reused=True,
                     attribution=self._plan.ready[key].attribution,
+                    provider=self._plan.ready[key].provider,
                 )
         for finished in chunk:
             key = finished.item.key
@@ -242,7 +250,16 @@ class CollectionSync(SyncProvider[OpChanges]):
         file_name = self._write_media(key, request, result)
         self.report.media_files.append(file_name)
         for index, target in enumerate(targets):
-            self._fill(target, file_name, notes, originals, done, reused=index > 0, attribution=result.attribution)
+            self._fill(
+                target,
+                file_name,
+                notes,
+                originals,
+                done,
+                reused=index > 0,
+                attribution=result.attribution,
+                provider=result.provider,
+            )
 
     def _fill(
         self,
@@ -254,6 +271,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         *,
         reused: bool,
         attribution: Attribution | None = None,
+        provider: str = "",
     ) -> None:
         if target.note_id not in notes:
             note = self._load_note(target.note_id)
@@ -274,6 +292,8 @@ class CollectionSync(SyncProvider[OpChanges]):
         elif credit:
             reference += attribution_comment(credit)
         note[target.field] = apply_mode(note[target.field], reference, target.mode)
+        if self._options.tag_notes and provider:  # stored with the fields, in the same undo step
+            note.add_tag(provider_tag(provider))
         done.append((target.note_id, target.field))
         if target.note_id not in self._filled_ids:
             self._filled_ids.add(target.note_id)

@@ -121,3 +121,26 @@ def test_texts_with_the_same_slug_differ_by_hash() -> None:
     a = MediaRequest(kind=MediaKind.AUDIO, text="a/b", language="en")
     b = MediaRequest(kind=MediaKind.AUDIO, text="a b", language="en")
     assert _name(a.text, cache_key=a.cache_key) != _name(b.text, cache_key=b.cache_key)
+
+
+def test_media_fills_own_names_are_told_from_a_users() -> None:
+    from addon.core.media.naming import is_own_media_name
+
+    own = media_file_name(text="la casa", provider="openai_tts", cache_key="ab" * 20, extension="mp3")
+    renamed = own.replace(".mp3", "-" + "c" * 40 + ".mp3")  # Anki's rename when the name held other bytes
+    wordless = media_file_name(text="", provider="espeak", cache_key="0123456789abcdef", extension="ogg")
+    assert all(map(is_own_media_name, (own, renamed, wordless)))
+    for users in ("casa.mp3", "mf_photo.jpg", "mf_casa_12345.mp3", "MF_espeak_casa_0123456789.mp3", "x/" + own):
+        assert not is_own_media_name(users), users
+
+
+def test_the_provider_of_a_file_is_the_longest_name_that_fits() -> None:
+    from addon.core.media.naming import provider_of_media_name
+
+    known = ["openai", "openai_tts", "espeak"]
+    tts = media_file_name(text="apple", provider="openai_tts", cache_key="ab" * 20, extension="mp3")
+    picture = media_file_name(text="apple", provider="openai", cache_key="ab" * 20, extension="png")
+    assert provider_of_media_name(tts, known) == "openai_tts"
+    assert provider_of_media_name(picture, known) == "openai"
+    assert provider_of_media_name(picture, ["espeak"]) is None
+    assert provider_of_media_name("apple.mp3", known) is None

@@ -57,6 +57,7 @@ GENERAL_PROPERTIES: dict[str, Any] = {
     "health_check_timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 300},
     "budget_usd": {"type": ["number", "null"], "minimum": 0},
     "reuse_media": {"type": "boolean"},
+    "tag_notes": {"type": "boolean"},
     "max_media_mb": {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
     "audio_format": {"enum": ["mp3", "ogg", "wav", "flac"]},
     "keep_unconverted_audio": {"type": "boolean"},

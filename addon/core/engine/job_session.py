@@ -157,6 +157,7 @@ class JobSession(Generic[ChangesT]):
                 reuse=self.reuse,
                 fingerprint=self.registry.output_fingerprint,
                 max_media_bytes=self.max_media_bytes,
+                tag_notes=bool(self.config.get("tag_notes", False)),
             ),
         )
         self.sync = sync

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _UNSAFE = re.compile(r"[^\w-]+", re.UNICODE)
 _NOT_ASCII_WORD = re.compile(r"[^A-Za-z0-9_]+")
@@ -35,7 +36,7 @@ def media_file_name(*, text: str, provider: str, cache_key: str, extension: str)
     of characters Anki knows: a name Anki's ``write_data`` stores as it is (it lower-cases names and
     drops characters it does not know), so the name the job journals before the write is the name
     written."""
-    provider_part = _NOT_ASCII_WORD.sub("_", provider.lower())[:_MAX_PROVIDER]
+    provider_part = _provider_part(provider)
     hash_part = _NOT_HEX.sub("", cache_key.lower())[:_HASH_CHARS]
     suffix = _NOT_ASCII_ALNUM.sub("", extension.lower())[:_MAX_EXTENSION] or "bin"
     room = MAX_NAME_BYTES - len(f"mf_{provider_part}__{hash_part}.{suffix}")
@@ -44,3 +45,28 @@ def media_file_name(*, text: str, provider: str, cache_key: str, extension: str)
     slug = slug.encode("utf-8")[:room].decode("utf-8", "ignore").strip("_")
     parts = ["mf", provider_part] + ([slug] if slug else []) + [hash_part]
     return "_".join(parts) + "." + suffix
+
+
+# A name `media_file_name` made, or Anki's rename of one (``<stem>-<SHA-1>.<ext>``, when the
+# folder already held other bytes under it): how Media Fill's own files are told from a user's.
+_OWN_NAME = re.compile(r"mf_(?P<body>[^/\\]+)_[0-9a-f]{10}(?:-[0-9a-f]{40})?\.[a-z0-9]{1,8}")
+
+
+def is_own_media_name(name: str) -> bool:
+    """Whether ``name`` is a file name Media Fill gives the media it stores (`media_file_name`)."""
+    return _OWN_NAME.fullmatch(name) is not None
+
+
+def provider_of_media_name(name: str, providers: Iterable[str]) -> str | None:
+    """Which of ``providers`` made the Media Fill file ``name`` (the longest whose name part the
+    file name starts with: ``mf_openai_tts_…`` is openai_tts's, not openai's), or None."""
+    match = _OWN_NAME.fullmatch(name)
+    if match is None:
+        return None
+    body = match.group("body")
+    found = [p for p in providers if (part := _provider_part(p)) and (body == part or body.startswith(part + "_"))]
+    return max(found, key=lambda p: len(_provider_part(p)), default=None)
+
+
+def _provider_part(provider: str) -> str:
+    return _NOT_ASCII_WORD.sub("_", provider.lower())[:_MAX_PROVIDER]

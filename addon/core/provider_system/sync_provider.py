@@ -34,13 +34,15 @@ Fingerprint = Callable[[MediaKind, str], str]
 @dataclass(frozen=True)
 class StoreOptions:
     """How one job's store keeps its records: each write is journalled in ``journal`` and
-    remembered in ``reuse`` (under ``fingerprint``); no file over ``max_media_bytes`` is written.
-    The defaults record nothing and set no size limit."""
+    remembered in ``reuse`` (under ``fingerprint``); no file over ``max_media_bytes`` is written;
+    with ``tag_notes``, each note filled is tagged with the provider that made its media. The
+    defaults record nothing, tag nothing and set no size limit."""
 
     journal: JobJournal | None = None
     reuse: ReuseIndex | None = None
     fingerprint: Fingerprint | None = None
     max_media_bytes: int | None = None
+    tag_notes: bool = False
 
 
 class SyncProvider(abc.ABC, Generic[ChangesT]):

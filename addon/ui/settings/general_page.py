@@ -26,6 +26,7 @@ PREFERRED_ORDER = (
     "log_level",
     "budget_usd",
     "reuse_media",
+    "tag_notes",
     "max_media_mb",
     "audio_format",
     "keep_unconverted_audio",

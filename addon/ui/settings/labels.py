@@ -19,6 +19,7 @@ _LABELS = {
     "budget_usd": "Budget per job (US dollars)",
     "max_media_mb": "Largest media file (MB)",
     "reuse_media": "Reuse media made before",
+    "tag_notes": "Tag filled notes with the provider",
     "health_check_timeout_s": "Connection test timeout (seconds)",
     "circuit_breaker.failure_threshold": "Pause a provider after this many failures in a row",
     "circuit_breaker.cooldown_s": "Pause length (seconds)",

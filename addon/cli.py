@@ -3,7 +3,8 @@
 * ``fill --collection PATH --search QUERY [--config FILE] [--json] [--fresh]`` runs the same job
   steps as the Browser action (`collection.fill`); ``fill --collection PATH --resume JOB_ID``
   finishes an interrupted job and ``--retry-failed JOB_ID`` redoes only its failures (the JSON
-  report's ``job_id`` names the job). Exit codes: 0 when every target was filled, skipped or
+  report's ``job_id`` names the job). ``--dry-run`` only plans: it prints what the job would
+  make, skip, reuse and cost, writes nothing and asks no provider (`cli_commands.dry_run`); exit 0. Exit codes: 0 when every target was filled, skipped or
   reused; 1 when some failed (or were not started because of Ctrl+C or the budget); 2 on bad usage,
   bad config, an unknown job, a collection that cannot be opened, or a rule none of whose providers
   of a kind can run (off, no key, a program such as espeak-ng missing): nothing is written then, and
@@ -19,6 +20,9 @@
   ``short_rows`` and ``short_row_numbers``; a bad file is exit 2, with its row and column.
 * ``providers [--config FILE] [--json]`` lists every known provider with its kind, whether it is
   enabled and configured, and its status. Exit 0 (2 on bad config).
+* ``remove --collection PATH --search QUERY [--field F …] [--kind image|audio] [--config FILE]
+  [--json]`` takes the pictures and sounds Media Fill made out of the notes' target fields in one
+  undo step, leaving the files for Anki's Check Media (`cli_commands.remove`).
 * ``check [--config FILE] [--json]`` runs every enabled provider's health check at once; exit 1
   when one is unhealthy, else 0 (2 on bad config).
 
@@ -42,6 +46,8 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from .cli_commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .cli_commands.remove import add_remove_parser, run_remove
 from .core.base.errors import MediaFillError
 from .core.base.log import LOG_FILE_NAME, add_redacting_handler, configure_logging, get_logger
 from .core.config.files import package_dir, read_config_file
@@ -55,7 +61,7 @@ from .core.provider_system.registry import ProviderRegistry
 if TYPE_CHECKING:
     from anki.collection import Collection
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 _PACKAGE = __name__.rpartition(".")[0] or "addon"
 
 
@@ -77,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--resume", metavar="JOB_ID", help="finish an interrupted job")
     which.add_argument("--retry-failed", metavar="JOB_ID", help="redo only the failures of a job")
     fill.add_argument("--fresh", action="store_true", help="make new media even where earlier jobs made it")
+    fill.add_argument("--dry-run", action="store_true", help="only say what the job would make, skip, reuse and cost")
     _add_job_options(fill)
     word_import = commands.add_parser("import", help="create notes from a CSV or JSON word list (and fill them)")
     word_import.add_argument("--collection", required=True, type=Path, help="path to collection.anki2")
@@ -96,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_job_options(word_import)
     providers = commands.add_parser("providers", help="list every known provider and whether it is ready")
     check = commands.add_parser("check", help="test every enabled provider's connection")
-    for command in (fill, word_import, providers, check):
+    remove = add_remove_parser(commands)
+    for command in (fill, word_import, providers, check, remove):
         if command not in (fill, word_import):
             command.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
             command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -123,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if not args.verbose:
         get_logger(_PACKAGE).setLevel(str(config.get("log_level", "INFO")))
-    commands = {"fill": _fill, "import": _import, "providers": _providers, "check": _check}
+    commands = {"fill": _fill, "import": _import, "providers": _providers, "check": _check, "remove": run_remove}
     return commands[str(args.command)](args, config)
 
 
@@ -173,6 +181,9 @@ def _fill(args: argparse.Namespace, config: dict[str, Any]) -> int:
     # Imported here so `python -m addon --help` works without the anki package.
     from .collection.open_collection import open_existing_collection
 
+    if args.dry_run and args.search is None:
+        print("media-fill: --dry-run plans a new job: give --search instead of a job to resume", file=sys.stderr)
+        return EXIT_USAGE
     try:
         col = open_existing_collection(args.collection)
     except MediaFillError as exc:
@@ -189,6 +200,11 @@ def _fill(args: argparse.Namespace, config: dict[str, Any]) -> int:
             except Exception as exc:  # anki raises SearchError (and others) for a bad query
                 print(f"media-fill: bad search {args.search!r}: {exc}", file=sys.stderr)
                 return EXIT_USAGE
+        if args.dry_run:
+            from .cli_commands.dry_run import print_dry_run
+
+            print_dry_run(col, note_ids or [], config, state_dir=_state_dir(args), fresh=args.fresh, as_json=args.json)
+            return EXIT_OK
         report = _run_job(args, col, note_ids, config, cancel=cancel, options=options)
         if report is None:
             return EXIT_USAGE
@@ -215,7 +231,7 @@ def _run_job(
     of another collection, a rule no provider of which can run): nothing is written then."""
     from .collection.fill import run_headless
 
-    state_dir = args.state_dir if args.state_dir is not None else package_dir() / "user_files"
+    state_dir = _state_dir(args)
     show_progress = not args.json and sys.stderr.isatty()
     try:
         return run_headless(
@@ -230,6 +246,10 @@ def _run_job(
     except MediaFillError as exc:
         print(f"media-fill: {failure_prefix}{exc}", file=sys.stderr)
         return None
+
+
+def _state_dir(args: argparse.Namespace) -> Path:
+    return Path(args.state_dir) if args.state_dir is not None else package_dir() / "user_files"
 
 
 def _refused_as_unfillable(config: dict[str, Any], note_type: str) -> bool:

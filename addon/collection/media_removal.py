@@ -73,6 +73,7 @@ class RemovalPlan:
     rows: list[RemovalRow] = field(default_factory=list)
     edited: list[Note] = field(default_factory=list)
     untagged: int = 0  # provider tags that would come off
+    field_names: set[str] = field(default_factory=set)  # every field the notes have
 
     @property
     def references(self) -> int:
@@ -81,10 +82,31 @@ class RemovalPlan:
 
 @dataclass(frozen=True)
 class RemovalResult:
+    """What `remove_filled_media` did; ``changes`` is what Anki needs to refresh its windows."""
+
     changes: OpChanges
-    notes_changed: int
-    removed: int
-    untagged: int
+    plan: RemovalPlan
+
+    @property
+    def notes_changed(self) -> int:
+        return len(self.plan.edited)
+
+    @property
+    def removed(self) -> int:
+        return self.plan.references
+
+    @property
+    def untagged(self) -> int:
+        return self.plan.untagged
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "notes": self.plan.notes_seen,
+            "notes_changed": self.notes_changed,
+            "removed": self.removed,
+            "untagged": self.untagged,
+            "targets": [row.to_json() for row in self.plan.rows],
+        }
 
 
 def strip_own_media(value: str, kind: MediaKind) -> tuple[str, list[str]]:
@@ -149,6 +171,7 @@ def find_filled_media(
         except NotFoundError:
             continue
         plan.notes_seen += 1
+        plan.field_names.update(note.keys())
         note_type = note.note_type()
         type_name = str(note_type["name"]) if note_type else ""
         changed = False
@@ -209,11 +232,13 @@ def remove_filled_media(
 ) -> RemovalResult:
     """Remove what `find_filled_media` finds (the notes read now), in one undo step; files stay."""
     plan = find_filled_media(col, note_ids, config, fields=fields, kinds=kinds, providers=known_provider_names(config))
+    return apply_removal(col, plan)
+
+
+def apply_removal(col: Collection, plan: RemovalPlan) -> RemovalResult:
+    """Store ``plan``'s edited notes (found on this collection just before) in one undo step."""
     if not plan.edited:
-        return RemovalResult(changes=OpChanges(), notes_changed=0, removed=0, untagged=0)
+        return RemovalResult(changes=OpChanges(), plan=plan)
     position = col.add_custom_undo_entry(REMOVE_UNDO_NAME)
     col.update_notes(plan.edited)
-    changes = col.merge_undo_entries(position)
-    return RemovalResult(
-        changes=changes, notes_changed=len(plan.edited), removed=plan.references, untagged=plan.untagged
-    )
+    return RemovalResult(changes=col.merge_undo_entries(position), plan=plan)

@@ -18,7 +18,7 @@ from anki.collection import Collection
 
 from ..core.config.rules import parse_rules
 from ..core.engine.job_session import REUSE_INDEX_FILE_NAME, price_per_request, reuse_earlier_media
-from ..core.engine.planner import plan_notes
+from ..core.engine.planner import plan_notes, work_no_provider_can_do
 from ..core.job.plan import Plan
 from ..core.media.types import MediaKind
 from ..core.provider_system.registry import ProviderRegistry
@@ -50,6 +50,8 @@ class PlanSummary:
     usd: Mapping[str, float]
     budget_usd: float | None
     left_alone: Mapping[str, str]  # note type → why none of its fields is filled
+    # Why a real job would refuse to start: requests no provider of their rule can make (`planner`).
+    blocked: tuple[str, ...] = ()
 
     @property
     def total_usd(self) -> float:
@@ -112,6 +114,7 @@ def summarize_plan(
         usd=dict(estimate.usd),
         budget_usd=float(budget) if budget is not None else None,
         left_alone=left_alone,
+        blocked=tuple(work_no_provider_can_do(plan.requests_to_make(), registry.setup_problem)),
     )
 
 

@@ -125,7 +125,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("addon.providers",),
     ("addon.api",),
     ("addon.collection",),
-    ("addon.cli", "addon.__main__"),
+    ("addon.cli", "addon.cli_commands", "addon.__main__"),
     ("addon.ui",),
     ("addon",),
 )

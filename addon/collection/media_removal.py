@@ -18,11 +18,12 @@ worker, or a script that owns it), one call at a time.
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 from collections.abc import Collection as Names
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from anki.collection import Collection, OpChanges
@@ -53,6 +54,7 @@ class RemovalRow:
     kind: MediaKind
     notes: int = 0
     references: int = 0
+    note_ids: set[int] = dataclasses.field(default_factory=set, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -70,17 +72,17 @@ class RemovalPlan:
     (edited in memory, not stored)."""
 
     notes_seen: int = 0
-    rows: list[RemovalRow] = field(default_factory=list)
-    edited: list[Note] = field(default_factory=list)
+    rows: list[RemovalRow] = dataclasses.field(default_factory=list)
+    edited: list[Note] = dataclasses.field(default_factory=list)
     untagged: int = 0  # provider tags that would come off
-    field_names: set[str] = field(default_factory=set)  # every field the notes have
+    field_names: set[str] = dataclasses.field(default_factory=set)  # every field the notes have
 
     @property
     def references(self) -> int:
         return sum(row.references for row in self.rows)
 
 
-@dataclass(frozen=True)
+@dataclass  # not frozen: Anki's `CollectionOp` wants a plain ``changes`` attribute
 class RemovalResult:
     """What `remove_filled_media` did; ``changes`` is what Anki needs to refresh its windows."""
 
@@ -154,12 +156,14 @@ def find_filled_media(
     fields: Names[str] | None = None,
     kinds: Iterable[MediaKind] = tuple(MediaKind),
     providers: Iterable[str] = (),
+    only: Names[tuple[str, str, MediaKind]] | None = None,
 ) -> RemovalPlan:
     """What would go from ``note_ids``: from each note's rule's target fields of ``kinds`` (the
     picture field for pictures, the sound field for sounds); with ``fields``, from those fields
     instead (a target of the rule or not: after a rule changed, its old field), pictures and
     sounds as ``kinds`` says. ``providers``: the provider names that may appear in file names
-    (`known_provider_names`; the note's own tags are added)."""
+    (`known_provider_names`; the note's own tags are added). ``only``: just these (note type,
+    field, kind) rows of an earlier preview (the dialog's ticked rows)."""
     rules = parse_rules(config)
     wanted = tuple(dict.fromkeys(kinds))
     names = list(providers)
@@ -176,6 +180,8 @@ def find_filled_media(
         type_name = str(note_type["name"]) if note_type else ""
         changed = False
         for field_name, kind in _targets(note, type_name, rules, fields=fields, kinds=wanted):
+            if only is not None and (type_name, field_name, kind) not in only:
+                continue
             value, removed = strip_own_media(note[field_name], kind)
             if not removed:
                 continue
@@ -184,6 +190,7 @@ def find_filled_media(
             row = rows.setdefault((type_name, field_name, kind), RemovalRow(type_name, field_name, kind))
             row.notes += 1
             row.references += len(removed)
+            row.note_ids.add(int(note.id))
         if changed:
             plan.untagged += _untag_providers_gone(note, names)
             plan.edited.append(note)
@@ -229,9 +236,11 @@ def remove_filled_media(
     *,
     fields: Names[str] | None = None,
     kinds: Iterable[MediaKind] = tuple(MediaKind),
+    only: Names[tuple[str, str, MediaKind]] | None = None,
 ) -> RemovalResult:
     """Remove what `find_filled_media` finds (the notes read now), in one undo step; files stay."""
-    plan = find_filled_media(col, note_ids, config, fields=fields, kinds=kinds, providers=known_provider_names(config))
+    providers = known_provider_names(config)
+    plan = find_filled_media(col, note_ids, config, fields=fields, kinds=kinds, providers=providers, only=only)
     return apply_removal(col, plan)
 
 

@@ -2,7 +2,8 @@
 the Browser's context menu open the Fill Media dialog; its Start runs the one job that may run at a
 time; the job's report (with Retry failed) follows. The settings window and the word-list import
 (which may go straight on to Fill Media for the new notes) are opened from here too, from the
-Tools → Media Fill menu and the add-on manager's Config button.
+Tools → Media Fill menu and the add-on manager's Config button. **Notes → Remove Filled Media…**
+opens the dialog that takes Media Fill's media back out of the selected notes.
 
 Thread safety: main thread only.
 """
@@ -29,6 +30,7 @@ from ..core.provider_system.registry import ProviderRegistry
 from .addon_config import addon_folder_name, load_addon_config, save_overrides, stored_overrides, user_files_dir
 from .fill import FillJob, FillMediaDialog, JobReportDialog, show_report
 from .import_dialog import ImportWordListDialog
+from .remove_dialog import RemoveMediaDialog
 from .settings.links import settings_plain
 
 if TYPE_CHECKING:
@@ -46,6 +48,8 @@ SETTINGS_ACTION_TEXT = "Settings…"
 SETTINGS_ACTION_OBJECT_NAME = "media_fill_settings_action"
 IMPORT_ACTION_TEXT = "Import Word List…"
 IMPORT_ACTION_OBJECT_NAME = "media_fill_import_action"
+REMOVE_ACTION_TEXT = "Remove Filled Media…"
+REMOVE_ACTION_OBJECT_NAME = "media_fill_remove_action"
 
 
 class FillMediaController:
@@ -56,6 +60,7 @@ class FillMediaController:
         self.fill_dialog: FillMediaDialog | None = None
         self.import_dialog: ImportWordListDialog | None = None
         self.report_window: JobReportDialog | None = None
+        self.remove_dialog: RemoveMediaDialog | None = None
         self.last_job: FillJob | None = None
         # Kept across jobs so circuit breakers and health counters outlive a job.
         self.registry: ProviderRegistry | None = None
@@ -69,6 +74,10 @@ class FillMediaController:
         action.triggered.connect(lambda: self.fill_selected(browser))
         browser.form.menu_Notes.addSeparator()
         browser.form.menu_Notes.addAction(action)
+        remove = QAction(REMOVE_ACTION_TEXT, browser)
+        remove.setObjectName(REMOVE_ACTION_OBJECT_NAME)
+        remove.triggered.connect(lambda: self.remove_from_selected(browser))
+        browser.form.menu_Notes.addAction(remove)
 
     def on_browser_context_menu(self, browser: Browser, menu: QMenu) -> None:
         action = browser.findChild(QAction, ACTION_OBJECT_NAME)
@@ -117,6 +126,21 @@ class FillMediaController:
             tooltip("Select the notes to fill first.", parent=browser)
             return
         self.fill_notes(note_ids, parent=browser)
+
+    def remove_from_selected(self, browser: Browser) -> None:
+        """Notes → Remove Filled Media…: the dialog that takes Media Fill's media back out of the
+        notes selected in ``browser``."""
+        note_ids = [int(note_id) for note_id in browser.selected_notes()]
+        if not note_ids:
+            tooltip("Select the notes to remove Media Fill's pictures and sounds from first.", parent=browser)
+            return
+        loaded = self._load_config(browser)
+        if loaded is None:
+            return
+        if self.remove_dialog is not None and not sip.isdeleted(self.remove_dialog):
+            self.remove_dialog.close()
+        self.remove_dialog = RemoveMediaDialog(self.mw, parent=browser, note_ids=note_ids, config=loaded[0])
+        self.remove_dialog.show()
 
     def fill_notes(self, note_ids: list[int], *, parent: QWidget) -> None:
         """Open the Fill Media dialog for ``note_ids`` (grouped by note type in the background

@@ -35,7 +35,11 @@ def run_cli(*args: str | Path, env: Mapping[str, str] | None = None) -> subproce
             keep_path(Path(argv[argv.index(option) + 1]))
     if argv[:1] in (["fill"], ["import"]) and "--state-dir" not in argv:
         argv += ["--state-dir", _fresh_folder("media-fill-state-")]
-    if argv[:1] in (["fill"], ["import"], ["providers"], ["check"], ["remove"]) and "--log-file" not in argv and "-h" not in argv:
+    if (
+        argv[:1] in (["fill"], ["import"], ["providers"], ["check"], ["remove"])
+        and "--log-file" not in argv
+        and "-h" not in argv
+    ):
         argv += ["--log-file", str(Path(_fresh_folder("media-fill-log-")) / "media_fill.log")]
     completed = subprocess.run(
         [sys.executable, "-m", "addon", *argv],

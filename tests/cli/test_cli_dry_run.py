@@ -32,19 +32,24 @@ def fakes() -> Iterator[tuple[Any, Any]]:
         yield images, speech
 
 
+def spanish_rule(mode: str) -> dict[str, Any]:
+    """The sample deck's Spanish notes: pictures from OpenAI, sounds from OpenAI's speech."""
+    return {
+        "note_type": SPANISH_TYPE,
+        "source_field": "Palabra",
+        "image_field": "Imagen",
+        "image_providers": ["openai"],
+        "audio_field": "Audio",
+        "audio_providers": ["openai_tts"],
+        "language": "es",
+        "mode": mode,
+    }
+
+
 def write_config(tmp_path: Path, fakes: tuple[Any, Any]) -> Path:
     images, speech = fakes
     rules = [
-        {
-            "note_type": SPANISH_TYPE,
-            "source_field": "Palabra",
-            "image_field": "Imagen",
-            "image_providers": ["openai"],
-            "audio_field": "Audio",
-            "audio_providers": ["openai_tts"],
-            "language": "es",
-            "mode": "skip",
-        },
+        spanish_rule("skip"),
         {
             "note_type": ENGLISH_TYPE,
             "source_field": "Front",

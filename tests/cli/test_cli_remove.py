@@ -13,7 +13,7 @@ from anki.collection import Collection
 from anki.notes import NoteId
 
 from devtools.sample_deck import PREFILLED, SPANISH_TYPE, build_sample_collection
-from tests.cli.test_cli_dry_run import FAST
+from tests.cli.test_cli_dry_run import FAST, spanish_rule
 from tests.fakes.openai_fake import TEST_KEY as IMAGE_KEY
 from tests.fakes.openai_fake import serve_openai
 from tests.fakes.openai_tts_fake import TEST_KEY as SPEECH_KEY
@@ -37,16 +37,7 @@ def filled_sample(tmp_path: Path) -> tuple[Path, Path]:
     """The sample deck with its Spanish notes filled (pictures and sounds, tagged), and the config."""
     collection = tmp_path / "deck" / "collection.anki2"
     build_sample_collection(collection)
-    rule = {
-        "note_type": SPANISH_TYPE,
-        "source_field": "Palabra",
-        "image_field": "Imagen",
-        "image_providers": ["openai"],
-        "audio_field": "Audio",
-        "audio_providers": ["openai_tts"],
-        "language": "es",
-        "mode": "append",
-    }
+    rule = spanish_rule("append")
     config = tmp_path / "config.json"
     with serve_openai() as images, serve_openai_tts() as speech:
         providers = {

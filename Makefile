@@ -56,6 +56,7 @@ package: venv
 bench: venv
 	$(PY) -m devtools.bench_registry
 	$(PY) -m devtools.bench_engine
+	$(PY) -m devtools.bench_pictures
 	$(PY) -m devtools.bench_import
 
 screenshots: venv system-deps

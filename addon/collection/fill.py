@@ -10,6 +10,9 @@ collection as its `SyncProvider` (`CollectionSync`).
    into the job's one undo entry; `FillSession.finish` ends the job and returns the report (needs
    the collection, no network).
 
+Every picture is fitted to the user's size and format (``image_max_px``, ``image_format``,
+``image_quality``) as it is made, before it is stored (`addon.pictures`).
+
 The Browser runs each step on the right thread; `run_headless` runs them for the CLI, storing
 while generating.
 
@@ -36,6 +39,7 @@ from ..core.job.outcome import Finished, GenerationOutcome
 from ..core.job.plan import Plan
 from ..core.job.report import JobReport
 from ..core.provider_system.registry import ProviderRegistry
+from ..pictures import picture_transform
 from .notes_source import CollectionNotes
 from .sync import CollectionSync
 
@@ -65,7 +69,11 @@ class FillSession:
         options: JobOptions | None = None,
     ) -> None:
         self.job = JobSession[OpChanges](
-            config=config, registry=registry, state_dir=state_dir, options=options or JobOptions()
+            config=config,
+            registry=registry,
+            state_dir=state_dir,
+            options=options or JobOptions(),
+            transform=picture_transform(),
         )
 
     @property
@@ -118,7 +126,13 @@ def generate_job(
     plan: Plan, registry: ProviderRegistry, *, cancel: threading.Event, on_progress: ProgressCallback | None = None
 ) -> GenerationOutcome:
     """Step 2 alone: every result collected in the outcome."""
-    return generate_all(plan.requests_to_make(), providers=registry, cancel=cancel, on_progress=on_progress)
+    return generate_all(
+        plan.requests_to_make(),
+        providers=registry,
+        cancel=cancel,
+        on_progress=on_progress,
+        transform=picture_transform(),
+    )
 
 
 def store_job(col: Collection, plan: Plan, outcome: GenerationOutcome) -> StoreResult:

@@ -664,3 +664,27 @@ def test_a_suggested_budget_is_saved_when_kept(mw: Any, addon: Any, clean_config
     click(dialog, "settings_save")
     assert not dialog.isVisible(), problems_shown(dialog)
     assert stored(mw)["budget_usd"] == 5.0
+
+
+def test_the_general_page_shows_the_picture_settings_within_their_bounds(
+    mw: Any, addon: Any, clean_config: None
+) -> None:
+    dialog = open_window(addon)
+    shown = {key: dialog.fields[f"general.{key}"] for key in ("image_max_px", "image_format", "image_quality")}
+    assert {key: shown_value(field) for key, field in shown.items()} == {
+        "image_max_px": 800,
+        "image_format": "jpeg",
+        "image_quality": 85,
+    }
+    assert shown["image_max_px"].label.text() == "Largest picture side (pixels)"
+    assert "longer side" in shown["image_max_px"].editor.widget.toolTip()
+    size, quality = shown["image_max_px"].editor.spin, shown["image_quality"].editor.spin
+    assert (size.minimum(), size.maximum(), quality.minimum(), quality.maximum()) == (16, 16384, 1, 100)
+    assert [shown["image_format"].editor.combo.itemText(i) for i in range(3)] == ["keep", "jpeg", "webp"]
+
+    shown["image_max_px"].set_value(512)
+    shown["image_format"].set_value("webp")
+    click(dialog, "settings_save")
+    assert not dialog.isVisible(), problems_shown(dialog)
+    assert (stored(mw)["image_max_px"], stored(mw)["image_format"]) == (512, "webp")
+    assert "image_quality" not in stored(mw)

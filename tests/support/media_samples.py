@@ -5,7 +5,8 @@ is complete and decodable unless its docstring says otherwise; sizes stay above 
 64-byte floor. Builders with no argument always give the same bytes, so a test may compare a
 provider's result with a fresh call (``result.data == jpeg_bytes()``).
 
-Images: `png_bytes`, `jpeg_bytes`, `gif_bytes`, `webp_bytes`, and two files written by Pillow
+Images: `png_bytes`, `jpeg_bytes`, `gif_bytes`, `webp_bytes`, `animated_gif_bytes`,
+`animated_webp_bytes`, and two files written by Pillow
 (`PILLOW_JPEG`, `PILLOW_WEBP`). Audio: `silent_mp3` (MPEG-1) and `silent_mp3_24k` (MPEG-2),
 `silent_wav`, `g711_wav_bytes`, `raw_pcm`, `ogg_opus_bytes` (and `ogg_page`), `ogg_vorbis_headers`,
 `ogg_vorbis_bytes` (made by sox), `flac_bytes`, `adts_aac_bytes`, `m4a_bytes`, and two files written
@@ -109,6 +110,43 @@ def webp_bytes() -> bytes:
     vp8x = chunk(b"VP8X", bytes([0x14, 0, 0, 0]) + (0).to_bytes(3, "little") * 2)
     xmp = chunk(b"XMP ", b'<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
     body = b"WEBP" + vp8x + _VP8L_1X1 + xmp
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def animated_gif_bytes(w: int = 4, h: int = 4, frames: int = 2) -> bytes:
+    """A looping GIF89a of ``frames`` frames of ``w`` x ``h``, black then white then black…: every
+    pixel is coded after an LZW clear code, so the code size stays 3 bits and no table is built."""
+    out = b"GIF89a" + struct.pack("<HHBBB", w, h, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+    out += b"\x21\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"  # loop for ever
+    for frame in range(frames):
+        codes = [code for _ in range(w * h) for code in (4, frame % 2)] + [5]  # clear, pixel … end
+        packed, bits, acc = bytearray(), 0, 0
+        for code in codes:
+            acc |= code << bits
+            bits += 3
+            while bits >= 8:
+                packed.append(acc & 0xFF)
+                acc >>= 8
+                bits -= 8
+        if bits:
+            packed.append(acc & 0xFF)
+        blocks = b"".join(bytes([len(packed[i : i + 255])]) + packed[i : i + 255] for i in range(0, len(packed), 255))
+        out += b"\x21\xf9\x04\x00\x0a\x00\x00\x00"  # 100 ms per frame
+        out += b"\x2c" + struct.pack("<HHHHB", 0, 0, w, h, 0) + b"\x02" + blocks + b"\x00"
+    return out + b"\x3b"
+
+
+def animated_webp_bytes(frames: int = 2) -> bytes:
+    """An animated WebP (VP8X with the animation flag, ANIM, one ANMF per frame) of the 1x1 VP8L
+    image."""
+
+    def chunk(kind: bytes, payload: bytes) -> bytes:
+        return kind + struct.pack("<I", len(payload)) + payload + b"\x00" * (len(payload) % 2)
+
+    vp8x = chunk(b"VP8X", bytes([0x02, 0, 0, 0]) + (0).to_bytes(3, "little") * 2)
+    anim = chunk(b"ANIM", b"\xff\xff\xff\xff" + struct.pack("<H", 0))
+    frame = (0).to_bytes(3, "little") * 4 + (100).to_bytes(3, "little") + b"\x00" + _VP8L_1X1
+    body = b"WEBP" + vp8x + anim + chunk(b"ANMF", frame) * frames
     return b"RIFF" + struct.pack("<I", len(body)) + body
 
 

@@ -124,6 +124,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("addon.providers.http",),
     ("addon.providers",),
     ("addon.api",),
+    ("addon.pictures",),
     ("addon.collection",),
     ("addon.cli", "addon.cli_commands", "addon.__main__"),
     ("addon.ui",),
@@ -134,6 +135,7 @@ FORBIDDEN = {
     "addon.core": ("addon.providers", "addon.collection", "addon.ui", "addon.cli", "addon.api"),
     "addon.providers": ("addon.collection", "addon.ui", "addon.cli", "addon.api"),
     "addon.collection": ("addon.ui", "addon.cli"),
+    "addon.pictures": ("addon.collection", "addon.ui", "addon.cli"),
 }
 
 

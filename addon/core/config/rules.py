@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from ..media.image_output import ImageOutput
 from ..media.types import MediaKind
 
 # A rule's language: a code like en, es, pt-BR or zh_Hant, or empty for the provider's default.
@@ -47,6 +48,9 @@ class Rule:
     mode: FillMode
     # Where a found image's credit goes: a field's name, or "" for an HTML comment after the image.
     attribution_field: str = ""
+    # How its pictures are stored (the config's top-level ``image_max_px``, ``image_format`` and
+    # ``image_quality``, which a rule's own setting may one day override).
+    image_output: ImageOutput = field(default_factory=ImageOutput)
 
     def target_field(self, kind: MediaKind) -> str:
         return self.image_field if kind is MediaKind.IMAGE else self.audio_field
@@ -56,7 +60,8 @@ class Rule:
 
 
 def parse_rules(config: Mapping[str, Any]) -> list[Rule]:
-    """Typed rules from a validated config."""
+    """Typed rules from a validated config (its top-level picture settings go to every rule)."""
+    image_output = ImageOutput.from_config(config)
     return [
         Rule(
             note_type=raw["note_type"],
@@ -69,6 +74,7 @@ def parse_rules(config: Mapping[str, Any]) -> list[Rule]:
             image_prompt=raw.get("image_prompt", "{text}"),
             mode=FillMode(raw.get("mode", FillMode.SKIP.value)),
             attribution_field=raw.get("attribution_field", ""),
+            image_output=image_output,
         )
         for raw in config.get("rules", [])
     ]

@@ -15,6 +15,7 @@ from typing import Any
 import jsonschema
 
 from ..base.errors import ConfigError
+from ..media.image_output import IMAGE_FORMATS, MAX_MAX_PX, MIN_MAX_PX
 from ..media.types import MediaKind
 from .rules import LANGUAGE_PATTERN, FillMode
 
@@ -61,6 +62,10 @@ GENERAL_PROPERTIES: dict[str, Any] = {
     "max_media_mb": {"type": "number", "exclusiveMinimum": 0, "maximum": 500},
     "audio_format": {"enum": ["mp3", "ogg", "wav", "flac"]},
     "keep_unconverted_audio": {"type": "boolean"},
+    # How pictures are stored (`ImageOutput`): the longer side in pixels, the format, the quality.
+    "image_max_px": {"type": "integer", "minimum": MIN_MAX_PX, "maximum": MAX_MAX_PX},
+    "image_format": {"enum": list(IMAGE_FORMATS)},
+    "image_quality": {"type": "integer", "minimum": 1, "maximum": 100},
     # The order in which new rules list each kind's providers (see `provider_order`); names not
     # known are passed over, providers not named follow by their priority.
     "provider_order": {

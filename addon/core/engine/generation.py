@@ -8,6 +8,9 @@ its health counters record every outcome. "Not found" is an answer, never a fail
 provider-wide error (bad key, spent quota) stops that provider for the job. A budget stops the job
 before a paid request would pass it.
 
+A ``transform`` given by the layer above (the collection's picture fitting) is applied to every
+result a provider made, on the worker that made it, before the result is handed on.
+
 Results either collect in the returned `GenerationOutcome` or, given a `ResultStream`, flow to the
 store step as they arrive (the outcome then keeps no media bytes, so memory stays flat).
 
@@ -44,6 +47,7 @@ __all__ = [
     "JobProgress",
     "ProgressCallback",
     "ProviderLookup",
+    "ResultTransform",
     "generate_all",
     "retry_delay",
 ]
@@ -73,6 +77,9 @@ class JobProgress:
 
 
 ProgressCallback = Callable[[JobProgress], None]
+# Applied to each result a provider made, on its worker (pictures fitted to the user's size and
+# format). It must not raise: what it cannot change it returns as it came.
+ResultTransform = Callable[[MediaResult], MediaResult]
 
 
 def _run_item(
@@ -81,6 +88,7 @@ def _run_item(
     cancel: threading.Event,
     sleep: Callable[[float], None] | None,
     audio_output: AudioOutput | None = None,
+    transform: ResultTransform | None = None,
 ) -> MediaResult | None:
     """Try the item's providers in order; None when it never started (cancel or budget)."""
     if cancel.is_set():
@@ -109,6 +117,8 @@ def _run_item(
             )
             if audio_output is not None:  # after the provider's guards: a conversion is not its failure
                 result = convert_audio(result, audio_output)
+            if transform is not None:
+                result = transform(result)
         except (NotStarted, Cancelled):
             return None
         except ProviderError as exc:
@@ -136,11 +146,13 @@ def generate_all(
     cancel_grace_s: float = CANCEL_GRACE_S,
     max_media_bytes: int = DEFAULT_MAX_MEDIA_BYTES,
     audio_output: AudioOutput | None = None,
+    transform: ResultTransform | None = None,
 ) -> GenerationOutcome:
     """Make every work item; see the module docstring for the threading rules. Every log line of
     the job, on every worker thread, carries ``trace_id`` (a new one when not given). ``sink`` is
     closed when this returns. ``retry_sleep`` replaces the backoff's wait (tests); media over
-    ``max_media_bytes`` is refused; audio is converted to ``audio_output`` when given."""
+    ``max_media_bytes`` is refused; audio is converted to ``audio_output`` when given, then every
+    result goes through ``transform`` when given."""
     with job_trace(trace_id) as trace:
         try:
             return _Run(
@@ -154,6 +166,7 @@ def generate_all(
                 retry_sleep=retry_sleep,
                 max_media_bytes=max_media_bytes,
                 audio_output=audio_output,
+                transform=transform,
             ).run(cancel_grace_s)
         finally:
             if sink is not None:
@@ -176,6 +189,7 @@ class _Run:
         retry_sleep: Callable[[float], None] | None,
         max_media_bytes: int,
         audio_output: AudioOutput | None,
+        transform: ResultTransform | None,
     ) -> None:
         self.work = work
         self.cancel = cancel
@@ -184,6 +198,7 @@ class _Run:
         self.budget = budget
         self.retry_sleep = retry_sleep
         self.audio_output = audio_output
+        self.transform = transform
         self.outcome = GenerationOutcome(trace_id=trace_id)
         self.pool = ProviderPool.for_work(work, providers, budget=budget, max_media_bytes=max_media_bytes)
         self._next = iter(work)
@@ -241,7 +256,7 @@ class _Run:
                     item = next(self._next, None)
                 if item is None:
                     return
-                result = _run_item(item, self.pool, self.cancel, self.retry_sleep, self.audio_output)
+                result = _run_item(item, self.pool, self.cancel, self.retry_sleep, self.audio_output, self.transform)
                 if result is not None:
                     self._deliver(item, result)
         except Exception:  # never lose the job to a bug in one worker

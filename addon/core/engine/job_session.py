@@ -10,6 +10,9 @@
 3. `JobSession.store_chunk` hands what has arrived to the sync provider; `JobSession.finish` ends the
    job and returns the report (needs the target, no network).
 
+A ``transform`` from the layer above (the collection's picture fitting, which needs an image codec
+the core does not import) is applied to every result as it is made (`generation.ResultTransform`).
+
 The journal and the reuse index live in ``state_dir`` (the add-on's ``user_files/``); without one,
 the job keeps neither. A job resumed or retried plans over the notes its journal names
 (`JobSession.earlier_note_ids`), and only on the target it ran on.
@@ -34,6 +37,7 @@ from ..job.outcome import Finished, GenerationOutcome
 from ..job.plan import Plan
 from ..job.report import JobReport
 from ..media.audio_convert import AudioOutput
+from ..media.image_output import ImageOutput
 from ..media.types import MediaKind
 from ..provider_system.data_provider import DataProvider
 from ..provider_system.registry import ProviderRegistry
@@ -42,7 +46,7 @@ from ..state.job_ids import new_job_id
 from ..state.journal_records import RESUME, RETRY_FAILED, JobHeader, JournalState
 from ..state.journal_writer import JobJournal
 from ..state.reuse_index import ReuseIndex
-from .generation import ProgressCallback, generate_all
+from .generation import ProgressCallback, ResultTransform, generate_all
 from .plan_reuse import apply_journal, apply_reuse
 from .planner import plan_notes, work_no_provider_can_do
 from .result_stream import ResultStream
@@ -70,6 +74,7 @@ class JobSession(Generic[ChangesT]):
         registry: ProviderRegistry,
         state_dir: Path | None,
         options: JobOptions = JobOptions(),
+        transform: ResultTransform | None = None,
     ) -> None:
         if options.resume and options.retry_failed:
             raise ConfigError("give either a job to resume or a job whose failures to retry, not both")
@@ -77,6 +82,7 @@ class JobSession(Generic[ChangesT]):
         self.registry = registry
         self.state_dir = state_dir
         self.options = options
+        self.transform = transform
         self.planned: Plan | None = None
         self.journal: JobJournal | None = None
         self.reuse: ReuseIndex | None = None
@@ -119,7 +125,8 @@ class JobSession(Generic[ChangesT]):
                 raise ConfigError(
                     f"job {state.header.job_id} belongs to another collection ({state.header.collection})"
                 )
-            rules_config = {"rules": [dict(rule) for rule in state.header.rules]}
+            # The journal's rules, with today's picture settings (the journal does not keep them).
+            rules_config = {**_image_settings(self.config), "rules": [dict(rule) for rule in state.header.rules]}
             fresh = state.header.fresh
         plan = plan_notes(source.notes(), parse_rules(rules_config))
         if state is not None:
@@ -200,6 +207,7 @@ class JobSession(Generic[ChangesT]):
             budget_usd=float(budget) if budget is not None else None,
             max_media_bytes=self.max_media_bytes,
             audio_output=AudioOutput.from_config(self.config),
+            transform=self.transform,
         )
 
     # Step 3
@@ -237,6 +245,11 @@ def reuse_earlier_media(plan: Plan, *, sync: SyncProvider[Any], index: ReuseInde
         fingerprint=registry.output_fingerprint,
         exists=lambda name, size: sync.has_media(name, size=size),
     )
+
+
+def _image_settings(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The config's picture settings, as top-level keys (`ImageOutput.options`)."""
+    return ImageOutput.from_config(config).options()
 
 
 def price_per_request(registry: ProviderRegistry, kind: MediaKind, name: str) -> float:

@@ -57,7 +57,10 @@ def _plan_target(note: SourceNote, rule: Rule, kind: MediaKind, target_field: st
         text = spoken_text(text)
         if not text:
             return skip(f"{rule.source_field} holds only emoji or symbols, which are not spoken; write the word there")
-    request = MediaRequest(kind=kind, text=text, language=rule.language)
+    # A picture's output settings are options: they change what is stored, so they are in the
+    # cache key and the reuse key, and the job's picture step reads them from the request.
+    options = rule.image_output.options() if kind is MediaKind.IMAGE else {}
+    request = MediaRequest(kind=kind, text=text, language=rule.language, options=options)
     work = WorkItem(request, rule.providers_for(kind))
     return Target(
         note.note_id,

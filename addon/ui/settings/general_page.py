@@ -1,7 +1,7 @@
 """The General page of the settings window, generated from the general keys' schemas
-(`GENERAL_PROPERTIES`): log level, budget, reuse of media, file size and audio format, the Browser
-shortcut, the connection test timeout and the circuit breaker. ``rules`` and ``provider_modules``
-are not edited here; ``provider_order`` is set on the kinds' pages.
+(`GENERAL_PROPERTIES`): log level, budget, reuse of media, file size, audio format, picture size,
+format and quality, the Browser shortcut, the connection test timeout and the circuit breaker.
+``rules`` and ``provider_modules`` are not edited here; ``provider_order`` is set on the kinds' pages.
 
 Thread safety: Qt widgets, main thread only.
 """
@@ -30,6 +30,9 @@ PREFERRED_ORDER = (
     "max_media_mb",
     "audio_format",
     "keep_unconverted_audio",
+    "image_max_px",
+    "image_format",
+    "image_quality",
     "shortcut",
     "health_check_timeout_s",
     "circuit_breaker",

@@ -92,6 +92,7 @@ def test_math_is_dropped(field: str, kept: str) -> None:
         "$5-$10 a day",
         "between $ 5 and $ 10",
         "$100 and $200$",  # "$200$": after "and " — its content "100 and 200"… is not math
+        "US$1=$1.35",  # "1=" looks like math, but the closing "$" is followed by a digit
         r"an unclosed \( opener",
         "[latex] never closed",
         "a \\) closer alone",
@@ -100,6 +101,10 @@ def test_math_is_dropped(field: str, kept: str) -> None:
 def test_prices_and_unclosed_openers_are_text(text: str) -> None:
     assert math_spans(text) == []
     assert without_math(text) == text
+
+
+def test_an_opener_never_closed_does_not_hide_the_math_after_it() -> None:
+    assert without_math(r"a \( b and $x^2$ c") == r"a \( b and c"
 
 
 def test_delimiters_inside_a_formula_belong_to_it() -> None:
@@ -121,8 +126,9 @@ PARAGRAPH = " ".join(f"sentence{i} about the expectation maximisation algorithm,
 
 def test_a_long_picture_query_is_cut_at_a_word() -> None:
     assert len(PARAGRAPH) == 2435
-    cut = cut_at_word(PARAGRAPH, 200)
-    assert len(cut) <= 200
+    assert PARAGRAPH[202:204] == "xi", "the limit must fall inside a word"
+    cut = cut_at_word(PARAGRAPH, 203)
+    assert len(cut) <= 203
     assert PARAGRAPH.startswith(cut)
     assert PARAGRAPH[len(cut)] == " ", "cut inside a word"
     assert not cut.endswith(","), "a dangling comma was left"

@@ -16,8 +16,7 @@ from ..config.rules import FillMode, Rule, rule_for_note_type
 from ..job.plan import Plan, SourceNote, Target, WorkItem
 from ..media.types import MediaKind, MediaRequest
 from ..text.cleaning import clean_source_text, field_has_image, field_has_sound
-from ..text.formulas import math_spans, without_math
-from ..text.reading import PICTURE_MAX_CHARS, TextOptions, cut_at_word, is_fragment, what_else_it_holds
+from ..text.reading import PICTURE_MAX_CHARS, TextOptions, cut_at_word, is_fragment, math_as_set, what_else_it_holds
 from ..text.spoken import spoken_text
 
 # What is sent when no setting says otherwise: math dropped, sound up to 300 characters, picture
@@ -71,12 +70,10 @@ def _plan_target(note: SourceNote, rule: Rule, kind: MediaKind, target_field: st
     if not source_text:
         held = what_else_it_holds(note.fields[source])
         return skip(f"{source} holds only {held}" if held else f"{source} is empty")
-    text, formulas = source_text, math_spans(source_text)
-    if formulas and options.math == "drop":
-        text, formulas = without_math(source_text, formulas), []
-        if is_fragment(text):
-            sent = "read aloud" if kind is MediaKind.AUDIO else "sent for a picture"
-            return skip(f"{source} holds only math, which is not {sent}; write in words what to {_verb(kind)}")
+    text, formulas = math_as_set(source_text, options.math)
+    if text != source_text and is_fragment(text):
+        sent = "read aloud" if kind is MediaKind.AUDIO else "sent for a picture"
+        return skip(f"{source} holds only math, which is not {sent}; write in words what to {_verb(kind)}")
     if kind is MediaKind.IMAGE:
         text = cut_at_word(text, options.max_chars, formulas=formulas)
         if not text:
@@ -122,10 +119,7 @@ def _render_prompt(template: str, text: str, fields: Mapping[str, str], options:
             return text
         if name not in fields:
             return match.group(0)
-        cleaned = clean_source_text(fields[name], pauses=True)
-        formulas = math_spans(cleaned)
-        if formulas and options.math == "drop":
-            cleaned, formulas = without_math(cleaned, formulas), []
+        cleaned, formulas = math_as_set(clean_source_text(fields[name], pauses=True), options.math)
         return cut_at_word(cleaned, options.max_chars, formulas=formulas)
 
     return _PLACEHOLDER.sub(value, template)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from .cleaning import field_has_image, field_has_sound
-from .formulas import Span
+from .formulas import Span, math_spans, without_math
 
 MathMode = Literal["drop", "keep"]
 # A card's sound: longer texts are not sent (a 2,435-character answer makes a useless clip).
@@ -37,6 +37,15 @@ class TextOptions:
 
     math: MathMode = "drop"
     max_chars: int = SOUND_MAX_CHARS
+
+
+def math_as_set(text: str, math: MathMode) -> tuple[str, list[Span]]:
+    """``text`` without its formulas when ``math`` is ``drop``, else as it is, and the spans of
+    the formulas left in it (for `cut_at_word`)."""
+    formulas = math_spans(text)
+    if formulas and math == "drop":
+        return without_math(text, formulas), []
+    return text, formulas
 
 
 def is_fragment(text: str) -> bool:

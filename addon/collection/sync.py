@@ -86,7 +86,7 @@ def _why_not_now(note: Note | None, target: Target, reference: str) -> str | Non
     while the job ran, or already holding this very media), or None when it may."""
     if note is None or target.field not in note:
         return "note was deleted or changed while the job ran"
-    if target.source_field in note and clean_source_text(note[target.source_field]) != target.source_text:
+    if target.source_field in note and clean_source_text(note[target.source_field], pauses=True) != target.source_text:
         return f"{target.source_field} was edited while the job ran"
     if reference in note[target.field]:
         return f"{target.field} already holds this {target.kind.word}"

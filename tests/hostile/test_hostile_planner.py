@@ -1,9 +1,11 @@
 """Every case of the hostile corpus through text cleaning, the planner and file naming.
 
 For each case: cleaning never raises and gives one clean line (no control, surrogate or bidi
-character, NFC) that keeps what the case says the user sees and loses the markup; the planner makes
-an image request from exactly that text and an audio request from what of it is spoken (emoji and
-pictographs dropped), or skips the target when nothing is left; the
+character, NFC) that keeps what the case says the user sees and loses the markup, with or without
+pauses at block elements; the planner makes an image request from exactly that text read with
+pauses, math dropped and cut at a word to 200 characters, and an audio request from what of it is
+spoken (emoji and pictographs dropped), or skips the target when nothing is left or the sound would
+be too long; the
 NFC and NFD forms of the field plan the same cache keys; and the media file name made from the
 request — or from the raw field used as text, provider name, cache key and extension all at once,
 as a careless provider might hand them back — is one safe file name.
@@ -26,6 +28,8 @@ from addon.core.job.plan import Plan, SourceNote
 from addon.core.media.naming import media_file_name
 from addon.core.media.types import MediaKind
 from addon.core.text.cleaning import clean_source_text
+from addon.core.text.formulas import without_math
+from addon.core.text.reading import PICTURE_MAX_CHARS, SOUND_MAX_CHARS, cut_at_word, is_fragment, what_else_it_holds
 from addon.core.text.spoken import spoken_text
 from tests.hostile.hostile_checks import assert_clean_text, assert_safe_name
 from tests.hostile.hostile_corpus import CASES, Case
@@ -52,8 +56,8 @@ def plan_field(value: str) -> Plan:
 
 
 @functools.cache
-def cleaned(value: str) -> str:
-    return clean_source_text(value)
+def cleaned(value: str, *, pauses: bool = False) -> str:
+    return clean_source_text(value, pauses=pauses)
 
 
 def target_keys(plan: Plan) -> list[str]:
@@ -68,28 +72,34 @@ def test_the_corpus_has_more_than_100_cases() -> None:
 
 @pytest.mark.parametrize("case", CASE_PARAMS)
 def test_cleaning_gives_one_clean_line(case: Case) -> None:
-    text = cleaned(case.field)
-    assert_clean_text(text)
-    assert (text == "") is case.empty, f"cleaned to {text[:80]!r}"
-    for kept in case.kept:
-        assert kept in text, f"{kept[:40]!r} was lost: {text[:80]!r}"
-    for gone in case.gone:
-        assert gone not in text, f"{gone!r} survived: {text[:80]!r}"
+    for pauses in (False, True):
+        text = cleaned(case.field, pauses=pauses)
+        assert_clean_text(text)
+        assert (text == "") is case.empty, f"cleaned to {text[:80]!r}"
+        for kept in case.kept if not pauses else ():  # pauses may come between the kept words
+            assert kept in text, f"{kept[:40]!r} was lost: {text[:80]!r}"
+        for gone in case.gone:
+            assert gone not in text, f"{gone!r} survived: {text[:80]!r}"
 
 
 @pytest.mark.parametrize("case", CASE_PARAMS)
 def test_the_planner_asks_for_the_cleaned_text_or_skips(case: Case) -> None:
-    text = cleaned(case.field)
+    read = cleaned(case.field, pauses=True)
     plan = plan_field(case.field)
     by_kind = {target.kind: target for target in plan.targets}
     assert set(by_kind) == {MediaKind.AUDIO, MediaKind.IMAGE}
     if case.empty:
         assert plan.to_generate == []
-        assert plan.skip_reasons() == {"Front is empty": 2}
+        held = what_else_it_holds(case.field)
+        assert plan.skip_reasons() == {f"Front holds only {held}" if held else "Front is empty": 2}
+        return
+    text = without_math(read)
+    if text != read and is_fragment(text):
+        assert plan.to_generate == []
         return
     audio, image = by_kind[MediaKind.AUDIO].work, by_kind[MediaKind.IMAGE].work
     assert image is not None
-    assert image.request.text == f"A picture of {text}"
+    assert image.request.text == f"A picture of {cut_at_word(text, PICTURE_MAX_CHARS)}"
     assert image.providers == ("openverse",)
     spoken = spoken_text(text)
     if not spoken:
@@ -97,6 +107,12 @@ def test_the_planner_asks_for_the_cleaned_text_or_skips(case: Case) -> None:
         assert (
             by_kind[MediaKind.AUDIO].skip_reason
             == "Front holds only emoji or symbols, which are not spoken; write the word there"
+        )
+        return
+    if len(spoken) > SOUND_MAX_CHARS:
+        assert audio is None
+        assert by_kind[MediaKind.AUDIO].skip_reason == (
+            "Front is too long for a card's sound (over 300 characters); put the part to say in a field of its own"
         )
         return
     assert audio is not None
@@ -110,6 +126,7 @@ def test_nfc_and_nfd_forms_plan_the_same_requests(case: Case) -> None:
     nfc, nfd = (unicodedata.normalize(form, case.field) for form in ("NFC", "NFD"))
     assert target_keys(plan_field(nfc)) == target_keys(plan_field(nfd)) == target_keys(plan_field(case.field))
     assert cleaned(nfc) == cleaned(nfd) == cleaned(case.field)
+    assert cleaned(nfc, pauses=True) == cleaned(nfd, pauses=True) == cleaned(case.field, pauses=True)
 
 
 @pytest.mark.parametrize("case", CASE_PARAMS)

@@ -6,7 +6,11 @@ What holds for every field, however garbled:
   character, NFC, single spaces, none at either end;
 * canonically equivalent fields (NFC, NFD) clean to the same text;
 * a field of well-formed HTML cleans to exactly the text a browser shows (a model of the tree):
-  no tag, attribute, script or style survives, block elements separate words, inline ones do not.
+  no tag, attribute, script or style survives, block elements separate words, inline ones do not;
+  cleaned with pauses (as a voice reads it), to the lines a browser shows joined as sentences: a
+  full stop after each line that does not end in punctuation, never two lines run together.
+
+All of these hold with and without pauses.
 
 Idempotence does NOT hold in general, and must not: cleaning decodes character references, so
 ``&lt;b&gt;x`` (the text a user typed, shown as ``<b>x``) cleans to ``<b>x``, which cleaned again
@@ -24,7 +28,7 @@ import unicodedata
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from addon.core.text.cleaning import clean_source_text, printable_text
+from addon.core.text.cleaning import CLOSING_MARKS, SENTENCE_ENDINGS, clean_source_text, printable_text
 from tests.hostile.hostile_checks import INVISIBLE, assert_clean_text
 
 EXAMPLES = 250
@@ -57,6 +61,7 @@ FIELDS = st.one_of(HOSTILE_TEXT, st.text(ANY_CHARACTER, max_size=60))
 @example("{{c1::" * 50 + "x" + "}}" * 50)
 def test_cleaning_always_gives_one_clean_line(field: str) -> None:
     assert_clean_text(clean_source_text(field))
+    assert_clean_text(clean_source_text(field, pauses=True))
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -65,9 +70,10 @@ def test_cleaning_always_gives_one_clean_line(field: str) -> None:
 @example("<b\u226f word")  # NFD: "<b>\u0338 word", a tag
 @example("\u212b<b>x</b>\u037e")
 def test_canonically_equivalent_fields_clean_alike(field: str) -> None:
-    cleaned = clean_source_text(field)
-    assert clean_source_text(unicodedata.normalize("NFD", field)) == cleaned
-    assert clean_source_text(unicodedata.normalize("NFC", field)) == cleaned
+    for pauses in (False, True):
+        cleaned = clean_source_text(field, pauses=pauses)
+        assert clean_source_text(unicodedata.normalize("NFD", field), pauses=pauses) == cleaned
+        assert clean_source_text(unicodedata.normalize("NFC", field), pauses=pauses) == cleaned
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -96,7 +102,7 @@ def _plain_model(text: str) -> str:
 @example("a\x0bb\x1cc\x85d")
 @example("e\x00\u0301")
 def test_a_text_without_markup_characters_only_loses_controls_and_extra_whitespace(text: str) -> None:
-    assert clean_source_text(text) == _plain_model(text)
+    assert clean_source_text(text) == clean_source_text(text, pauses=True) == _plain_model(text)
 
 
 def test_cleaning_is_not_idempotent_on_escaped_markup() -> None:
@@ -126,35 +132,74 @@ ATTRIBUTES = st.lists(
 
 
 @st.composite
-def html_trees(draw: st.DrawFn, depth: int = 0) -> tuple[str, str]:
-    """(markup, what a browser shows of it before whitespace is folded)."""
+def html_trees(draw: st.DrawFn, depth: int = 0) -> tuple[str, str, str]:
+    """(markup, what a browser shows of it before whitespace is folded, the same with each line
+    break marked by LINE_BREAK)."""
     if depth >= 4 or draw(st.booleans()):
         text = draw(WORDS)
-        return text, text
+        return text, text, text
     name = draw(st.sampled_from(INLINE + BLOCK + DROPPED + ["br", "img"]))
     attributes = draw(ATTRIBUTES)
     if name in ("br", "img"):
-        return f"<{name}{attributes}>", " "
+        return f"<{name}{attributes}>", " ", LINE_BREAK if name == "br" else " "
     # Script and style hold raw text up to the first end tag: no elements inside.
-    children = draw(st.lists(WORDS.map(lambda w: (w, w)) if name in RAW_TEXT else html_trees(depth + 1), max_size=3))
-    markup = f"<{name}{attributes}>" + "".join(m for m, _ in children) + f"</{name}>"
+    children = draw(st.lists(WORDS.map(lambda w: (w, w, w)) if name in RAW_TEXT else html_trees(depth + 1), max_size=3))
+    markup = f"<{name}{attributes}>" + "".join(m for m, _, _ in children) + f"</{name}>"
     if name in DROPPED:
-        return markup, ""
-    shown = "".join(s for _, s in children)
-    return markup, f" {shown} " if name in BLOCK else shown
+        return markup, "", ""
+    shown = "".join(s for _, s, _ in children)
+    read = "".join(r for _, _, r in children)
+    if name in BLOCK:
+        return markup, f" {shown} ", f"{LINE_BREAK}{read}{LINE_BREAK}"
+    return markup, shown, read
+
+
+LINE_BREAK = "\x00"  # not in WORDS (no controls)
+
+
+def _read_model(read: str) -> str:
+    """The lines of ``read`` (split at LINE_BREAK), blank ones left out, joined by a space after a
+    full stop ("。" after Japanese or Chinese) where a line does not end in punctuation (closing
+    quotes and brackets aside)."""
+    lines = [unicodedata.normalize("NFC", " ".join(line.split())) for line in read.split(LINE_BREAK)]
+    joined = ""
+    for line in filter(None, lines):
+        if joined:
+            end = len(joined)
+            while end and (joined[end - 1] in CLOSING_MARKS or unicodedata.category(joined[end - 1]) in ("Pe", "Pf")):
+                end -= 1
+            last = joined[end - 1 : end]
+            stop = "" if last and last in SENTENCE_ENDINGS else "。" if re.match(CJK, last) else "."
+            joined += stop + " "
+        joined += line
+    return unicodedata.normalize("NFC", joined)
+
+
+CJK = r"[\u3005\u3006\u3041-\u309f\u30a0-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f]"
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(st.lists(html_trees(), min_size=1, max_size=4))
-@example([("<b>un</b>believable", "unbelievable")])
-@example([("<div>a</div><div>b</div>", " a  b ")])
-def test_well_formed_html_cleans_to_what_a_browser_shows(trees: list[tuple[str, str]]) -> None:
-    markup = "".join(m for m, _ in trees)
-    shown = unicodedata.normalize("NFC", " ".join("".join(s for _, s in trees).split()))
+@example([("<b>un</b>believable", "unbelievable", "unbelievable")])
+@example([("<div>a</div><div>b</div>", " a  b ", "\x00a\x00\x00b\x00")])
+@example(
+    [
+        (
+            "<li>case of EM</li><li>EM is harder</li>",
+            " case of EM  EM is harder ",
+            "\x00case of EM\x00\x00EM is harder\x00",
+        )
+    ]
+)
+@example([("<p>Done.</p><p>(see)</p>x", " Done.  (see) x", "\x00Done.\x00\x00(see)\x00x")])
+def test_well_formed_html_cleans_to_what_a_browser_shows(trees: list[tuple[str, str, str]]) -> None:
+    markup = "".join(m for m, _, _ in trees)
+    shown = unicodedata.normalize("NFC", " ".join("".join(s for _, s, _ in trees).split()))
     cleaned = clean_source_text(markup)
     assert cleaned == shown
     assert not re.search(r"[<>]", cleaned)
     assert "alert" not in cleaned or "alert" in shown
+    assert clean_source_text(markup, pauses=True) == _read_model("".join(r for _, _, r in trees))
 
 
 # --- printable_text (a server's credit line) ----------------------------------------------------------

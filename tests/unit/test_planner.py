@@ -10,6 +10,7 @@ from addon.core.config.rules import FillMode, Rule, parse_rules
 from addon.core.engine.planner import plan_notes
 from addon.core.job.plan import Plan, SourceNote
 from addon.core.media.types import MediaKind
+from addon.core.text.reading import TextOptions
 
 AUDIO = MediaKind.AUDIO
 IMAGE = MediaKind.IMAGE
@@ -96,7 +97,7 @@ def test_missing_fields_are_skipped_with_reasons() -> None:
     assert plan.unique_work() == []
 
 
-@pytest.mark.parametrize("front", ["", "   ", "<br>&nbsp;", "[sound:only.mp3]", "<div></div>"])
+@pytest.mark.parametrize("front", ["", "   ", "<br>&nbsp;", "<div></div>"])
 def test_empty_source_is_skipped(front: str) -> None:
     (target,) = plan_notes([_note(1, front)], [_rule()]).targets
     assert target.work is None
@@ -176,7 +177,7 @@ def test_image_prompt_template_with_text_and_field_names() -> None:
     (target,) = plan_notes([note], [rule]).targets
     assert target.work is not None
     assert target.work.request.kind is IMAGE
-    assert target.work.request.text == "A drawing of el gato, meaning the cat (animal); {Missing} stays"
+    assert target.work.request.text == "A drawing of el gato, meaning the cat. (animal); {Missing} stays"
 
 
 def test_plan_skip_reasons_count() -> None:
@@ -196,3 +197,100 @@ def test_source_text_is_not_expanded_as_a_template() -> None:
     (target,) = plan_notes([note], [rule]).targets
     assert target.work is not None
     assert target.work.request.text == "use {Back} here"
+
+
+# --- what is read: issue 19, item 6 ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("front", "reason"),
+    [
+        ('<img src="diagram.png">', "Front holds only a picture"),
+        ('<div><img src="a.png"></div><br>', "Front holds only a picture"),
+        ("[sound:only.mp3]", "Front holds only a sound"),
+        ('<img src="a.png">[sound:a.mp3]', "Front holds only a picture and a sound"),
+        (r"\(\mathbb{E}_p\)", "Front holds only math, which is not read aloud; write in words what to say"),
+        (
+            r"\[\mathbf{K}=\left(\begin{array}{cc}a & b\\ c & d\end{array}\right)\]",
+            "Front holds only math, which is not read aloud; write in words what to say",
+        ),
+        (
+            r"$\mathbb{K}^{M}$, [latex]x^2[/latex]",
+            "Front holds only math, which is not read aloud; write in words what to say",
+        ),
+        (r"\(a\) x \(b\)", "Front holds only math, which is not read aloud; write in words what to say"),
+    ],
+)
+def test_skip_reasons_say_what_the_source_holds(front: str, reason: str) -> None:
+    (target,) = plan_notes([_note(1, front)], [_rule()]).targets
+    assert target.work is None
+    assert target.skip_reason == reason
+
+
+def test_a_picture_of_only_math_is_skipped_with_its_own_reason() -> None:
+    rule = _rule(audio_field="", image_field="Picture", image_providers=["pics"])
+    (target,) = plan_notes([_note(1, r"[$]a^2[/$]", Picture="")], [rule]).targets
+    assert target.skip_reason == (
+        "Front holds only math, which is not sent for a picture; write in words what to picture"
+    )
+
+
+def test_math_is_not_sent_to_a_voice_or_a_picture_search() -> None:
+    rule = _rule(image_field="Picture", image_providers=["pics"])
+    front = r"The expectation \(\mathbb{E}_p[x]\) of a <b>random</b> variable"
+    plan = plan_notes([_note(1, front, Picture="")], [rule])
+    texts = {t.kind: t.work.request.text for t in plan.targets if t.work}
+    assert texts == {AUDIO: "The expectation of a random variable", IMAGE: "The expectation of a random variable"}
+
+
+def test_math_kept_when_the_options_say_keep() -> None:
+    front = r"The expectation \(\mathbb{E}_p\)"
+    options = {AUDIO: TextOptions(math="keep")}
+    (target,) = plan_notes([_note(1, front)], [_rule()], text_options=options).targets
+    assert target.work is not None
+    assert target.work.request.text == front
+
+
+def test_list_items_are_read_as_sentences_not_run_together() -> None:
+    front = "<div>A special case of EM</div><ul><li>EM is harder</li><li>More computation</li></ul>"
+    (target,) = plan_notes([_note(1, front)], [_rule()]).targets
+    assert target.work is not None
+    assert target.work.request.text == "A special case of EM. EM is harder. More computation"
+    assert target.source_text == target.work.request.text  # what the store step compares with
+
+
+LONG_ANSWER = " ".join(["The algorithm alternates between an expectation and a maximisation step."] * 33)[:2435]
+
+
+def test_a_sound_longer_than_max_chars_is_skipped_with_the_fix() -> None:
+    plan = plan_notes([_note(1, LONG_ANSWER), _note(2, "x" * 300), _note(3, "y" * 301)], [_rule()])
+    assert [t.work is not None for t in plan.targets] == [False, True, False]
+    assert plan.skip_reasons() == {
+        "Front is too long for a card's sound (over 300 characters); put the part to say in a field of its own": 2
+    }
+
+
+def test_max_chars_is_an_option() -> None:
+    options = {AUDIO: TextOptions(max_chars=3000)}
+    (target,) = plan_notes([_note(1, LONG_ANSWER)], [_rule()], text_options=options).targets
+    assert target.work is not None
+    assert target.work.request.text == LONG_ANSWER
+    options = {AUDIO: TextOptions(max_chars=5)}
+    (target,) = plan_notes([_note(1, "perros")], [_rule()], text_options=options).targets
+    assert (
+        target.skip_reason
+        == "Front is too long for a card's sound (over 5 characters); put the part to say in a field of its own"
+    )
+
+
+def test_a_long_picture_query_is_cut_at_a_word() -> None:
+    rule = _rule(audio_field="", image_field="Picture", image_providers=["pics"], image_prompt="Photo: {text}")
+    (target,) = plan_notes([_note(1, LONG_ANSWER, Picture="")], [rule]).targets
+    assert target.work is not None
+    query = target.work.request.text.removeprefix("Photo: ")
+    assert len(query) <= 200
+    assert LONG_ANSWER.startswith(query) and LONG_ANSWER[len(query)] == " "
+    options = {IMAGE: TextOptions(max_chars=20)}
+    (target,) = plan_notes([_note(1, LONG_ANSWER, Picture="")], [rule], text_options=options).targets
+    assert target.work is not None
+    assert target.work.request.text == "Photo: The algorithm"

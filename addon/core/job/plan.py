@@ -50,8 +50,8 @@ class Target:
     mode: FillMode
     work: WorkItem | None = None
     skip_reason: str | None = None
-    # The cleaned source text the request was made from, so the store step can tell when the
-    # source field was edited while the job ran.
+    # The cleaned source text the request was made from (`clean_source_text` with pauses), so the
+    # store step can tell when the source field was edited while the job ran.
     source_field: str = ""
     source_text: str = ""
     # Where a found image's credit goes (see `Rule.attribution_field`).

@@ -50,6 +50,14 @@ _WORD_BREAKING_TAGS = frozenset([
     "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr",
     "img", "li", "main", "nav", "ol", "p", "pre", "section", "summary", "table", "td", "th", "tr", "ul",
 ])  # fmt: skip
+# The word-breaking elements that also end a line (all but <img>, which sits inside a line of text).
+_LINE_BREAKING_TAGS = _WORD_BREAKING_TAGS - {"img"}
+# What marks a line break while a field is cleaned with pauses: a lone surrogate, which the field
+# cannot hold (dropped before parsing) and a character reference cannot make (the parser gives U+FFFD).
+_LINE_BREAK = "\ud800"
+# A line ending in one of these (before closing quotes and brackets) needs no added full stop.
+SENTENCE_ENDINGS = frozenset(".!?…;:,‼⁇⁈⁉。！？；：，、．｡؟؛،۔।॥።")
+CLOSING_MARKS = frozenset("\"'")  # plus every closing bracket or quote (Unicode Pe, Pf)
 # Elements whose content is not text to speak: code, styles, and ruby readings (like furigana).
 _DROPPED_TAGS = frozenset(["script", "style", "template", "rt", "rp"])
 
@@ -63,10 +71,15 @@ def field_has_image(value: str) -> bool:
     return "<img" in value.lower()
 
 
-def clean_source_text(value: str) -> str:
+def clean_source_text(value: str, *, pauses: bool = False) -> str:
     """Plain text from a field, "" when nothing is left: sound tags, HTML, cloze markup and
     furigana readings removed, entities decoded, control and invisible format characters dropped,
-    whitespace folded, NFC normalised. Never shortened."""
+    whitespace folded, NFC normalised. Never shortened.
+
+    Block elements (div, p, li, br, tr, td, ul, ol, table, h1-h6…) separate words as a browser
+    shows them: by a space. With ``pauses``, as a voice should read them: each ends a sentence,
+    a full stop ("。" after Japanese or Chinese) added to a line that does not end in punctuation
+    already, so "<li>case of EM</li><li>EM is harder</li>" is "case of EM. EM is harder"."""
     # NFC first, so canonically equivalent fields clean alike (NFD "<\u0338" is NFC "≮", not a tag
     # opener); control characters go before the HTML parser too, which reads "<b\x00>" as text
     # where a browser reads a tag: dropped afterwards, it would leave "<b>" in the text.
@@ -76,8 +89,10 @@ def clean_source_text(value: str) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
             soup = BeautifulSoup(_escape_bare_ampersands(_without_comments(text)), "html.parser")
-        text = _shown_text(soup)
+        text = _shown_text(soup, line_break=_LINE_BREAK if pauses else " ")
     text = _FURIGANA.sub(_drop_reading, text)
+    if pauses and _LINE_BREAK in text:
+        text = _joined_lines(text.split(_LINE_BREAK))
     text = _CONTROL.sub("", text)
     text = _INVISIBLE.sub("", text)
     return unicodedata.normalize("NFC", fold_whitespace(text))
@@ -96,27 +111,52 @@ def printable_text(value: str) -> str:
     return unicodedata.normalize("NFC", fold_whitespace(text))
 
 
-def _shown_text(soup: BeautifulSoup) -> str:
+def _shown_text(soup: BeautifulSoup, *, line_break: str) -> str:
     """The text a browser shows of ``soup``: its strings outside the dropped elements, with a space
-    around each word-breaking element; comments, CDATA sections, declarations and processing
+    around each word-breaking element (``line_break`` around those that end a line); comments, CDATA sections, declarations and processing
     instructions are not shown. One pass over the tree: editing it (inserting the spaces) takes
     quadratic time on fields of thousands of elements, nested or side by side."""
     parts: list[str] = []
-    pending: list[PageElement | None] = list(reversed(soup.contents))
+    pending: list[PageElement | str] = list(reversed(soup.contents))
     while pending:
         node = pending.pop()
-        if node is None:  # the end of a word-breaking element
-            parts.append(" ")
-        elif isinstance(node, Tag):
+        if isinstance(node, Tag):
             if node.name in _DROPPED_TAGS:
                 continue
             if node.name in _WORD_BREAKING_TAGS:
-                parts.append(" ")
-                pending.append(None)
+                separator = line_break if node.name in _LINE_BREAKING_TAGS else " "
+                parts.append(separator)
+                pending.append(separator)  # a plain str: the end of the element
             pending.extend(reversed(node.contents))
-        elif type(node) is NavigableString:  # not its subclasses: Comment, CData, Doctype…
+        elif type(node) is NavigableString or type(node) is str:  # not Comment, CData, Doctype…
             parts.append(node)
     return "".join(parts)
+
+
+def _joined_lines(lines: list[str]) -> str:
+    """The non-blank ``lines`` joined by sentence breaks: a full stop after a line that does not end
+    in punctuation already, then a space. Controls and invisible characters are dropped from each
+    line first, so they do not hide the punctuation it ends in."""
+    joined: list[str] = []
+    for raw in lines:
+        line = fold_whitespace(_INVISIBLE.sub("", _CONTROL.sub("", raw)))
+        if not line:
+            continue
+        if joined:
+            joined.append(_full_stop_after(joined[-1]) + " ")
+        joined.append(line)
+    return "".join(joined)
+
+
+def _full_stop_after(line: str) -> str:
+    """ "" when ``line`` ends a sentence already (closing quotes and brackets aside), else "." or,
+    after Japanese or Chinese, "。"."""
+    end = len(line)
+    while end and (line[end - 1] in CLOSING_MARKS or unicodedata.category(line[end - 1]) in ("Pe", "Pf")):
+        end -= 1
+    if end and line[end - 1] in SENTENCE_ENDINGS:
+        return ""
+    return "。" if end and _CJK_OR_KANA.match(line[end - 1]) else "."
 
 
 def _without_sound_tags(text: str) -> str:

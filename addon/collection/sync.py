@@ -336,8 +336,7 @@ class CollectionSync(SyncProvider[OpChanges]):
             carried = self._plan.carried_failures.get(key)
             for target in targets:
                 if carried is not None:
-                    report.failed += 1
-                    report.errors.append(TargetError(target.note_id, target.field, carried.provider, carried.message))
+                    report.add_failure(TargetError(target.note_id, target.field, carried.provider, carried.message))
                 else:
                     report.not_started += 1
         if self._options.journal is not None:
@@ -393,8 +392,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         return file_name
 
     def _record_failure(self, target: Target, error: ProviderError | None, provider: str) -> None:
-        self.report.failed += 1
-        self.report.errors.append(
+        self.report.add_failure(
             TargetError(
                 note_id=target.note_id,
                 field=target.field,

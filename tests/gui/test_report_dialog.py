@@ -411,3 +411,33 @@ def test_reasons_that_name_a_setting_link_to_it(
     fixes.linkActivated.emit("https://example.org")  # not a settings link: ignored
     assert calls.settings == [(kinds.IMAGE, "openai", "api_key"), (kinds.AUDIO, "espeak", "binary")]
     assert dialog.isVisible(), "the report stays open beside the settings"
+
+
+def test_failures_the_report_only_counted_are_named_with_their_journal(
+    open_report: Callable[..., Any], make_report: Callable[..., Any], calls: Calls, dialog_module: ModuleType
+) -> None:
+    """A job whose report kept its first 2,000 failures of 100,000: the window and Copy report say
+    how many more there are and which journal lists them; Show in Browser and Retry failed reach them all."""
+    kept = [(n, "Audio", "openai_tts", "the key was refused") for n in range(1, 2001)]
+    report = make_report(
+        kept,
+        failed=100_000,
+        errors_left_out=98_000,
+        failed_note_ids=list(range(1, 100_001)),
+        journal_path="/profile/media_fill/jobs/job-9.jsonl",
+    )
+    dialog = open_report(report)
+
+    assert child(dialog, "failures_table", QTableWidget).rowCount() == 2000
+    assert child(dialog, "failures_heading").text().startswith("Failures (100000) ")
+    sentence = (
+        "… and 98000 more failures, not listed here; the journal /profile/media_fill/jobs/job-9.jsonl lists them all."
+    )
+    assert child(dialog, "failures_left_out").text() == f"{sentence} Retry failed retries them all."
+    assert dialog.findChild(QLabel, "more_failures") is None, "the table shows every failure the report kept"
+    text = dialog_module.report_text(report, note_labels=LABELS)
+    assert "Failures (100000):" in text.splitlines()
+    assert text.splitlines()[-2:] == ["  note 2000 (2000) · Audio · openai_tts · the key was refused", f"  {sentence}"]
+    child(dialog, "show_in_browser", QWidget).click()
+    assert calls.shown[0] == list(range(1, 100_001)), "every failed note, those only counted too"
+    assert child(dialog, "retry_failed", QWidget).isEnabled()

@@ -224,6 +224,7 @@ class JobSession(Generic[ChangesT]):
         else:
             changes, report = self.sync.finish(outcome)
         report.job_id = self.job_id
+        report.journal_path = str(self.journal.path) if self.journal is not None else ""
         report.estimated_usd = self.estimated_usd
         self.close()
         return changes, report

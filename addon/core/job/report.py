@@ -3,6 +3,11 @@
 The JSON keys ``filled``, ``skipped``, ``reused``, ``failed`` and ``errors`` (each error with
 ``note_id``, ``field``, ``provider``, ``message``) are a public contract: add keys, never rename.
 
+A job whose every request fails must not hold every failure in memory: the report keeps exact
+counts (``failed``, each reason's count) but the details of the first `REPORT_FAILURE_LIMIT`
+failures only, and counts the rest in ``errors_left_out``; the job's journal (``journal_path``)
+lists them all, and Retry failed reads it, so it retries them all.
+
 Thread safety: plain data; build it on one thread.
 """
 
@@ -11,6 +16,12 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
+
+# The failures a report holds in full; the rest are counted (the job's journal lists them all).
+REPORT_FAILURE_LIMIT = 2_000
+# Past this many distinct failure reasons, a new one is counted under `OTHER_REASONS`.
+REPORT_REASON_LIMIT = 2_000
+OTHER_REASONS = "other reasons"
 
 
 @dataclass(frozen=True)
@@ -29,7 +40,14 @@ class JobReport:
     failed: int = 0
     not_started: int = 0
     cancelled: bool = False
+    # The first REPORT_FAILURE_LIMIT failures, in order; `add_failure` counts the rest.
     errors: list[TargetError] = field(default_factory=list)
+    errors_left_out: int = 0
+    # Failures per "provider: message" (exact, for every failure), most frequent first on demand.
+    failure_reasons: Counter[str] = field(default_factory=Counter)
+    # The notes with a failure, each once, in the order they failed (every one, not only those kept).
+    failed_note_ids: list[int] = field(default_factory=list)
+    journal_path: str = ""
     skip_reasons: Counter[str] = field(default_factory=Counter)
     media_files: list[str] = field(default_factory=list)
     notes_changed: int = 0
@@ -42,6 +60,32 @@ class JobReport:
     rate_cuts: dict[str, int] = field(default_factory=dict)
     # The notes that got media (filled or reused), each once, in the order they got it.
     filled_note_ids: list[int] = field(default_factory=list)
+    _failed_seen: set[int] = field(default_factory=set, repr=False, compare=False)
+
+    def add_failure(self, error: TargetError) -> None:
+        """Count one failed target; keep its details while fewer than `REPORT_FAILURE_LIMIT` are kept."""
+        self.failed += 1
+        reason = f"{error.provider}: {error.message}" if error.provider else error.message
+        if reason in self.failure_reasons or len(self.failure_reasons) < REPORT_REASON_LIMIT:
+            self.failure_reasons[reason] += 1
+        else:
+            self.failure_reasons[OTHER_REASONS] += 1
+        if error.note_id not in self._failed_seen:
+            self._failed_seen.add(error.note_id)
+            self.failed_note_ids.append(error.note_id)
+        if len(self.errors) < REPORT_FAILURE_LIMIT:
+            self.errors.append(error)
+        else:
+            self.errors_left_out += 1
+
+    def left_out_sentence(self) -> str:
+        """``"… and 18000 more failures, not listed here; the journal <path> lists them all."``;
+        empty when every failure is listed."""
+        if not self.errors_left_out:
+            return ""
+        noun = "failure" if self.errors_left_out == 1 else "failures"
+        where = f"the journal {self.journal_path} lists" if self.journal_path else "the job's journal lists"
+        return f"… and {self.errors_left_out} more {noun}, not listed here; {where} them all."
 
     def counts(self) -> dict[str, int]:
         """The target counts, for the journal's end record."""
@@ -65,6 +109,9 @@ class JobReport:
                 {"note_id": e.note_id, "field": e.field, "provider": e.provider, "message": e.message}
                 for e in self.errors
             ],
+            "errors_left_out": self.errors_left_out,
+            "failure_reasons": dict(self.failure_reasons),
+            "journal": self.journal_path,
             "cancelled": self.cancelled,
             "notes_changed": self.notes_changed,
             "skip_reasons": dict(self.skip_reasons),
@@ -100,6 +147,8 @@ class JobReport:
         """The most common skip reasons and distinct error messages, most frequent first."""
         lines = [f"not used — {name}: {problem}" for name, problem in self.provider_problems.items()]
         lines += [f"skipped {n}× — {reason}" for reason, n in self.skip_reasons.most_common(limit)]
-        messages = Counter(f"{e.provider}: {e.message}" if e.provider else e.message for e in self.errors)
-        lines += [f"failed {n}× — {message}" for message, n in messages.most_common(limit)]
+        reasons = self.failure_reasons or Counter(
+            f"{e.provider}: {e.message}" if e.provider else e.message for e in self.errors
+        )
+        lines += [f"failed {n}× — {message}" for message, n in reasons.most_common(limit)]
         return lines

@@ -1,7 +1,9 @@
 """The window shown when a Fill Media job ends: what was filled, skipped, reused and failed, what it
 cost, which providers were not used and why, and a table of every failure, with buttons to show
 failed notes in the Browser (the filled notes when nothing failed), retry them, or copy the whole
-report as text. The headline says whether the job failed, partly failed or is done. Providers not
+report as text. The headline says whether the job failed, partly failed or is done. A report keeps
+the first `REPORT_FAILURE_LIMIT` failures only: the window and Copy report say how many more there
+are and where the journal lists them all (Retry failed retries them all, from the journal). Providers not
 used are named by their titles (the failures table's Provider column and Copy report keep names); a
 setting a reason names is named by its label on the settings form, and linked, in the lines about
 providers and in a line under the failures, to the settings window at that field (Copy report
@@ -44,7 +46,7 @@ from ..widgets import plain_label
 from .report_links import named_settings_html, not_used_lines, settings_link_label
 
 WINDOW_TITLE = "Fill Media — report"
-# The failures table shows at most this many rows; Copy report has them all.
+# The failures table shows at most this many rows; Copy report has every failure the report kept.
 MAX_TABLE_ROWS = 2000
 # Skip reasons listed in the window (most common first); Copy report has them all.
 MAX_SKIP_REASONS = 5
@@ -101,6 +103,11 @@ def failure_line(error: TargetError, *, note_labels: Mapping[int, str]) -> str:
     return f"{label} ({error.note_id}) · {error.field} · {provider} · {fold_whitespace(error.message)}"
 
 
+def failure_count(report: JobReport) -> int:
+    """Every failure: those the report lists and those it only counts."""
+    return len(report.errors) + report.errors_left_out
+
+
 def report_text(report: JobReport, *, note_labels: Mapping[int, str]) -> str:
     """The whole report as plain text (for Copy report): headline, counts, cost, providers not used,
     skip reasons, and EVERY failure as 'note label (id) · field · provider · reason'."""
@@ -118,9 +125,11 @@ def report_text(report: JobReport, *, note_labels: Mapping[int, str]) -> str:
     if report.rate_cuts:
         lines += ["", "Slowed down after rate limits:"]
         lines += [f"  {name}: {n}×" for name, n in sorted(report.rate_cuts.items())]
-    if report.errors:
-        lines += ["", f"Failures ({len(report.errors)}):"]
+    if report.errors or report.errors_left_out:
+        lines += ["", f"Failures ({failure_count(report)}):"]
         lines += [f"  {failure_line(error, note_labels=note_labels)}" for error in report.errors]
+        if left_out := report.left_out_sentence():
+            lines.append(f"  {left_out}")
     ids = [f"job {report.job_id}" if report.job_id else "", f"trace {report.trace_id}" if report.trace_id else ""]
     if any(ids):
         lines += ["", " · ".join(part for part in ids if part)]
@@ -177,23 +186,26 @@ class JobReportDialog(QDialog):
             layout.addWidget(_label(name, text, wrap=True))
 
         self.table = self._failures_table()
-        if report.errors:
-            count = len(report.errors)
+        has_failures = bool(failure_count(report))
+        if has_failures:
+            count = failure_count(report)
             layout.addWidget(_label("failures_heading", f"Failures ({count}) — double-click one to see its note"))
         layout.addWidget(self.table, stretch=1)
         hidden = len(report.errors) - self.table.rowCount()
         if hidden > 0:
             more = _label("more_failures", f"… and {hidden} more (Copy report has them all)")
             layout.addWidget(more)
+        if left_out := report.left_out_sentence():
+            layout.addWidget(_label("failures_left_out", f"{left_out} Retry failed retries them all.", wrap=True))
         if report.errors and (fixes := self._failure_settings()) is not None:
             layout.addWidget(fixes)
-        if not report.errors:
+        if not has_failures:
             self.table.setHidden(True)
             layout.addWidget(_label("no_failures", "Nothing failed."))
             layout.addStretch(1)
 
         layout.addWidget(self._buttons())
-        if report.errors:
+        if has_failures:
             self.resize(780, 560)
         else:
             self.setMinimumWidth(460)
@@ -301,7 +313,7 @@ class JobReportDialog(QDialog):
     def _buttons(self) -> QDialogButtonBox:
         box = QDialogButtonBox()
         box.setObjectName("report_buttons")
-        has_failures = bool(self.report.errors)
+        has_failures = bool(failure_count(self.report))
         self.show_in_browser_button = _button(box, "show_in_browser", "Show in Browser", self.show_in_browser)
         self.show_in_browser_button.setEnabled(has_failures or bool(self.report.filled_note_ids))
         self.show_in_browser_button.setToolTip(
@@ -323,19 +335,19 @@ class JobReportDialog(QDialog):
 
     def failed_note_ids(self, *, selected_only: bool) -> list[int]:
         """Note ids of the table's rows in table order, deduplicated: the selected rows, or every
-        failure (those beyond the table's last row too)."""
+        failure (those beyond the table's last row too, and those the report only counts)."""
         if selected_only:
             model = self.table.selectionModel()
             rows = sorted({index.row() for index in model.selectedRows()}) if model is not None else []
             return _unique(self._row_note_id(row) for row in rows)
         in_table = (self._row_note_id(row) for row in range(self.table.rowCount()))
         rest = (error.note_id for error in self.report.errors[MAX_TABLE_ROWS:])
-        return _unique([*in_table, *rest])
+        return _unique([*in_table, *rest, *self.report.failed_note_ids])
 
     def show_in_browser(self) -> None:
         """The selected rows' notes, or all failed notes when no row is selected; when nothing
         failed, the notes the job filled."""
-        if self.report.errors:
+        if failure_count(self.report):
             ids = self.failed_note_ids(selected_only=True) or self.failed_note_ids(selected_only=False)
         else:
             ids = list(self.report.filled_note_ids)
@@ -343,7 +355,7 @@ class JobReportDialog(QDialog):
             self._on_show_notes(ids)
 
     def retry_failed(self) -> None:
-        if self._on_retry_failed is None or not self.report.errors:
+        if self._on_retry_failed is None or not failure_count(self.report):
             return
         self._on_retry_failed()
         self.accept()

@@ -14,27 +14,24 @@ from addon.core.provider_system.config_loading import load_config
 from devtools.sample_deck import ENGLISH_TYPE, add_sample_notes
 from tests.fakes.openai_tts_fake import TEST_KEY as SPEECH_KEY
 from tests.fakes.openai_tts_fake import serve_openai_tts
+from tests.support.notes_helpers import add_basic
 
 FAST = {"requests_per_minute": 6000, "retry_attempts": 0}
+
+
+def _add_front(col: Collection, front: str) -> int:
+    (note_id,) = add_basic(col, front, note_type=ENGLISH_TYPE)
+    return note_id
+
+
 LIST = "<div>A special case of EM</div><ul><li>EM is harder</li><li>More computation</li></ul>"
 MATH = r"The expectation \(\mathbb{E}_p[x]\) of \(x\)"
 PARAGRAPH = " ".join(["The algorithm alternates between an expectation and a maximisation step."] * 33)
 
 
-def _add(col: Collection, front: str) -> int:
-    model = col.models.by_name(ENGLISH_TYPE)
-    assert model is not None
-    note = col.new_note(model)
-    note["Front"] = front
-    deck = col.decks.id("Default")
-    assert deck is not None
-    col.add_note(note, deck)
-    return int(note.id)
-
-
 def test_lists_math_pictures_and_paragraphs_as_a_voice_should_read_them(col: Collection) -> None:
     add_sample_notes(col)
-    ids = [_add(col, front) for front in (LIST, MATH, r"\[x^2\]", '<img src="diagram.png">', PARAGRAPH)]
+    ids = [_add_front(col, front) for front in (LIST, MATH, r"\[x^2\]", '<img src="diagram.png">', PARAGRAPH)]
     rule = {
         "note_type": ENGLISH_TYPE,
         "source_field": "Front",

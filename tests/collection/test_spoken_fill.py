@@ -14,24 +14,19 @@ from tests.fakes.openai_fake import TEST_KEY as IMAGE_KEY
 from tests.fakes.openai_fake import serve_openai
 from tests.fakes.openai_tts_fake import TEST_KEY as SPEECH_KEY
 from tests.fakes.openai_tts_fake import serve_openai_tts
+from tests.support.notes_helpers import add_basic
 
 FAST = {"requests_per_minute": 6000, "retry_attempts": 0}
 
 
-def _add(col: Collection, front: str) -> int:
-    model = col.models.by_name(ENGLISH_TYPE)
-    assert model is not None
-    note = col.new_note(model)
-    note["Front"] = front
-    deck = col.decks.id("Default")
-    assert deck is not None
-    col.add_note(note, deck)
-    return int(note.id)
+def _add_front(col: Collection, front: str) -> int:
+    (note_id,) = add_basic(col, front, note_type=ENGLISH_TYPE)
+    return note_id
 
 
 def test_speech_gets_the_words_without_emoji_and_pictures_get_the_emoji(col: Collection) -> None:
     add_sample_notes(col)
-    cafe, only_emoji = _add(col, "el café ☕"), _add(col, "☕🥐")
+    cafe, only_emoji = _add_front(col, "el café ☕"), _add_front(col, "☕🥐")
     rule = {
         "note_type": ENGLISH_TYPE,
         "source_field": "Front",

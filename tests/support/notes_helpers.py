@@ -24,8 +24,9 @@ def make_config(*, mode: str = "skip", rules: list[dict[str, Any]] | None = None
     return load_config(overrides)
 
 
-def add_basic(col: Collection, *fronts: str, back: str = "") -> list[int]:
-    model = col.models.by_name("Basic")
+def add_basic(col: Collection, *fronts: str, back: str = "", note_type: str = "Basic") -> list[int]:
+    """Notes of ``note_type`` (a type with Front and Back fields) in the Default deck; their ids."""
+    model = col.models.by_name(note_type)
     assert model is not None
     deck = col.decks.id("Default")
     assert deck is not None

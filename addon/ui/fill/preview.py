@@ -111,17 +111,12 @@ def preview_work(col: Collection, note_ids: Sequence[int], rule: Mapping[str, An
 
 
 def error_text(made: MediaResult) -> str:
-    """A failed result's error with the provider's name in front once ("espeak: …", never
-    "espeak: espeak: …")."""
-    return with_provider(made.provider, str(made.error))
-
-
-def with_provider(provider: str, message: str) -> str:
-    """``message`` with ``provider: `` in front exactly once (no prefix when there is no provider)."""
-    prefix = f"{provider}: "
-    while provider and message.startswith(prefix):
-        message = message[len(prefix) :]
-    return f"{prefix}{message}" if provider else message
+    """A failed result's error naming its provider once: a `ProviderError` names the provider that
+    raised it already ("espeak: …"); only one that names none gets the result's provider."""
+    error = made.error
+    if error is None or error.provider or not made.provider:
+        return str(error)
+    return f"{made.provider}: {error}"
 
 
 class PreviewRunner:

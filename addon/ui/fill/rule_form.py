@@ -20,7 +20,6 @@ from aqt.qt import (
     QComboBox,
     QFormLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -35,6 +34,7 @@ from ...core.config.rules import FillMode, parse_rule
 from ...core.config.targets import source_fields
 from ...core.engine.planner import what_will_be_read
 from ...core.media.types import MediaKind
+from ..widgets import with_buttons
 from .provider_choices import ProviderChoices
 from .target_editor import MODE_TEXTS, NO_CHOICES, TargetEditor
 
@@ -73,9 +73,7 @@ class RuleForm(QWidget):
         self.targets.setObjectName("targets")
         self.targets.setMaximumHeight(90)
         self.targets.currentRowChanged.connect(self._show_target)
-        target_list = QHBoxLayout()
-        target_list.addWidget(self.targets, 1)
-        target_list.addLayout(self._target_buttons())
+        target_list = with_buttons(self.targets, self._target_buttons())
         self.no_targets = QLabel(NO_TARGETS, self)
         self.no_targets.setObjectName("no_targets")
         self.editor = TargetEditor(self)
@@ -89,7 +87,7 @@ class RuleForm(QWidget):
         layout.addLayout(defaults)
         layout.addWidget(box, 1)
 
-    def _target_buttons(self) -> QVBoxLayout:
+    def _target_buttons(self) -> list[QPushButton]:
         self.add_sound = self._button("Add sound", "add_sound", "Fill one more field with a sound")
         self.add_picture = self._button("Add picture", "add_picture", "Fill one more field with a picture")
         self.remove_button = self._button("Remove", "remove_target", "Stop filling the selected field")
@@ -100,11 +98,7 @@ class RuleForm(QWidget):
         self.remove_button.clicked.connect(self.remove_target)
         self.up_button.clicked.connect(lambda: self.move_target(-1))
         self.down_button.clicked.connect(lambda: self.move_target(1))
-        buttons = QVBoxLayout()
-        for button in (self.add_sound, self.add_picture, self.remove_button, self.up_button, self.down_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        return buttons
+        return [self.add_sound, self.add_picture, self.remove_button, self.up_button, self.down_button]
 
     def _button(self, text: str, name: str, tip: str) -> QPushButton:
         button = QPushButton(text, self)

@@ -10,16 +10,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aqt.qt import (
-    QHBoxLayout,
     QHeaderView,
     QPushButton,
     Qt,
     QTableWidget,
     QTableWidgetItem,
-    QVBoxLayout,
     QWidget,
     pyqtSignal,
 )
+
+from ..widgets import with_buttons
 
 COLUMNS = ("Find", "Replace with", "Regex")
 _FIND, _REPLACE, _REGEX = range(3)
@@ -53,14 +53,7 @@ class TextRulesTable(QWidget):
         self.remove_button = QPushButton("Remove rule", self)
         self.remove_button.setObjectName("remove_text_rule")
         self.remove_button.clicked.connect(self.remove_current)
-        buttons = QVBoxLayout()
-        buttons.addWidget(self.add_button)
-        buttons.addWidget(self.remove_button)
-        buttons.addStretch(1)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        with_buttons(self.table, [self.add_button, self.remove_button], parent=self)
 
     def _edited(self) -> None:
         if not self._loading:

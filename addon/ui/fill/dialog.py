@@ -132,7 +132,7 @@ class FillMediaDialog(QDialog):
         splitter.addWidget(self.note_types)
         splitter.addWidget(scroll)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([230, 530])
+        splitter.setSizes([180, 640])
 
         self._build_plan_area()
         self.preview_panel = PreviewPanel(self, runner=self.preview)

@@ -20,6 +20,7 @@ from aqt.qt import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
@@ -34,7 +35,6 @@ from ...core.config.rules import FillMode, parse_rule
 from ...core.config.targets import source_fields
 from ...core.engine.planner import what_will_be_read
 from ...core.media.types import MediaKind
-from ..widgets import with_buttons
 from .provider_choices import ProviderChoices
 from .target_editor import MODE_TEXTS, NO_CHOICES, TargetEditor
 
@@ -71,16 +71,20 @@ class RuleForm(QWidget):
 
         self.targets = QListWidget(self)
         self.targets.setObjectName("targets")
-        self.targets.setMaximumHeight(90)
+        self.targets.setMaximumHeight(72)
         self.targets.currentRowChanged.connect(self._show_target)
-        target_list = with_buttons(self.targets, self._target_buttons())
+        target_buttons = QHBoxLayout()
+        for button in self._target_buttons():
+            target_buttons.addWidget(button)
+        target_buttons.addStretch(1)
         self.no_targets = QLabel(NO_TARGETS, self)
         self.no_targets.setObjectName("no_targets")
         self.editor = TargetEditor(self)
         self.editor.changed.connect(self._target_edited)
         box = QGroupBox("Fields to fill", self)
         inside = QVBoxLayout(box)
-        inside.addLayout(target_list)
+        inside.addWidget(self.targets)
+        inside.addLayout(target_buttons)
         inside.addWidget(self.no_targets)
         inside.addWidget(self.editor)
         layout = QVBoxLayout(self)

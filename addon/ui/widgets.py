@@ -41,6 +41,6 @@ def with_buttons(main: QWidget, buttons: Sequence[QPushButton], *, parent: QWidg
     row = QHBoxLayout(parent) if parent is not None else QHBoxLayout()
     if parent is not None:
         row.setContentsMargins(0, 0, 0, 0)
-    row.addWidget(main, 1)
+    row.addWidget(main, 1, Qt.AlignmentFlag.AlignTop)
     row.addLayout(column)
     return row

@@ -189,3 +189,29 @@ def test_a_failure_names_its_target_field(col: Collection) -> None:
     assert "SentenceAudio" in str(failure), failure
     note = col.get_note(NoteId(note_id))
     assert note["Audio"].startswith("[sound:") and note["SentenceAudio"] == ""
+
+
+def test_each_targets_voice_reaches_its_provider(col: Collection) -> None:
+    rule = {
+        "note_type": "Vocab",
+        "language": "es",
+        "targets": [
+            {"field": "Audio", "kind": "audio", "source": "{Word}", "providers": ["openai_tts"], "voice": {"openai_tts": "nova"}},
+            {
+                "field": "SentenceAudio",
+                "kind": "audio",
+                "source": "{Sentence}",
+                "providers": ["google_tts"],
+                "voice": {"google_tts": "de-DE-Wavenet-B", "openai_tts": "onyx"},
+            },
+        ],
+    }
+    (note_id,) = _vocab(col, {"Word": "hola", "Sentence": "hola"})
+    with serve_openai_tts() as speech, serve_google_tts() as google:
+        config = _config(rule, speech=speech.url, google=google.url, images="http://127.0.0.1:9", search="http://127.0.0.1:9")
+        report = run_headless(col, [note_id], config)
+        voices = [r.json()["voice"] for r in speech.speech_requests()]
+        google_voices = [r.json()["voice"] for r in google.synthesize_requests()]
+    assert report.filled == 2, "the same text in two voices is made twice"
+    assert voices == ["nova"]
+    assert google_voices == [{"languageCode": "de-DE", "name": "de-DE-Wavenet-B"}], "not the es voice of its settings"

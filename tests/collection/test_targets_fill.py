@@ -196,7 +196,13 @@ def test_each_targets_voice_reaches_its_provider(col: Collection) -> None:
         "note_type": "Vocab",
         "language": "es",
         "targets": [
-            {"field": "Audio", "kind": "audio", "source": "{Word}", "providers": ["openai_tts"], "voice": {"openai_tts": "nova"}},
+            {
+                "field": "Audio",
+                "kind": "audio",
+                "source": "{Word}",
+                "providers": ["openai_tts"],
+                "voice": {"openai_tts": "nova"},
+            },
             {
                 "field": "SentenceAudio",
                 "kind": "audio",
@@ -208,7 +214,9 @@ def test_each_targets_voice_reaches_its_provider(col: Collection) -> None:
     }
     (note_id,) = _vocab(col, {"Word": "hola", "Sentence": "hola"})
     with serve_openai_tts() as speech, serve_google_tts() as google:
-        config = _config(rule, speech=speech.url, google=google.url, images="http://127.0.0.1:9", search="http://127.0.0.1:9")
+        config = _config(
+            rule, speech=speech.url, google=google.url, images="http://127.0.0.1:9", search="http://127.0.0.1:9"
+        )
         report = run_headless(col, [note_id], config)
         voices = [r.json()["voice"] for r in speech.speech_requests()]
         google_voices = [r.json()["voice"] for r in google.synthesize_requests()]

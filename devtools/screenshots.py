@@ -1,5 +1,5 @@
-"""`make screenshots`: the Fill Media dialog, the job window, the report, the settings and the word
-list import, captured from the real Anki (headless, offscreen) driving the real add-on against the
+"""`make screenshots`: the Fill Media dialog, the job window, the report, the settings, the word
+list import and the editor's Fill Media button, captured from the real Anki (headless, offscreen) driving the real add-on against the
 test fakes of OpenAI's image and speech APIs on loopback. No key, no network. Saves PNGs to
 docs/screenshots/.
 
@@ -21,7 +21,7 @@ from typing import Any
 
 from .anki_base import PROFILE, create_base, headless_environment, link_addon, pump
 from .paths import ADDON_PACKAGE, REPO
-from .sample_deck import SPANISH_TYPE, build_sample_collection
+from .sample_deck import ENGLISH_TYPE, SPANISH_TYPE, build_sample_collection
 
 if str(REPO) not in sys.path:  # the fakes are imported as tests.fakes.…
     sys.path.insert(0, str(REPO))
@@ -136,6 +136,7 @@ def capture(out: Path) -> None:
         settings.close()
 
         capture_import(app, addon, out, words=base / "spanish-words.csv")
+        capture_editor(app, mw, addon, out, config=config_for(images, speech))
         browser.close()
         settle(app)
 
@@ -174,6 +175,37 @@ def capture_import(app: Any, addon: Any, out: Path, *, words: Path) -> None:
     pump(app, lambda: importer.check is not None, what="the word list check")
     grab(app, importer, out / "import.png")
     importer.reject()
+
+
+def capture_editor(app: Any, mw: Any, addon: Any, out: Path, *, config: dict[str, Any]) -> None:
+    """The Add window with its Fill Media button, once the button has filled the new note's
+    picture and sound."""
+    import aqt
+
+    rule = {
+        "note_type": ENGLISH_TYPE,
+        "language": "en",
+        "targets": [
+            {"field": "Picture", "kind": "image", "source": "{Front}", "providers": ["openai"]},
+            {"field": "Audio", "kind": "audio", "source": "{Front}", "providers": ["openai_tts"]},
+        ],
+    }
+    mw.addonManager.writeConfig(ADDON_PACKAGE, {**config, "rules": [rule]})
+    window = aqt.dialogs.open("AddCards", mw)
+    window.resize(700, 640)
+    model = mw.col.models.by_name(ENGLISH_TYPE)
+    window.set_note_type(model["id"])
+    editor = window.editor
+    pump(app, lambda: editor.note is not None and editor.note.mid == model["id"], what="the Add window")
+    editor.note["Front"] = "lighthouse"
+    editor.loadNote()
+    fills = addon.controller.editor_fills
+    editor._links["media_fill"](editor)
+    pump(app, lambda: fills.last is not None and not fills.last.running, what="the editor's fill")
+    settle(app, 1.0)
+    grab(app, window, out / "editor.png")
+    editor.set_note(None)
+    window._close()
 
 
 def main() -> int:

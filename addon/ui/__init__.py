@@ -10,6 +10,7 @@ from aqt import gui_hooks
 from aqt.main import AnkiQt
 
 from .controller import FillMediaController
+from .editor import setup_editor
 
 
 def setup(mw: AnkiQt) -> FillMediaController:
@@ -20,4 +21,5 @@ def setup(mw: AnkiQt) -> FillMediaController:
     gui_hooks.browser_will_show_context_menu.append(controller.on_browser_context_menu)
     gui_hooks.profile_will_close.append(controller.on_profile_will_close)
     controller.add_tools_menu()
+    controller.editor_fills = setup_editor(controller)
     return controller

@@ -34,6 +34,7 @@ from .remove_dialog import RemoveMediaDialog
 from .settings.links import settings_plain
 
 if TYPE_CHECKING:
+    from .editor import EditorFills
     from .settings import SettingsDialog
     from .settings.links import SettingsPlace
 
@@ -64,6 +65,7 @@ class FillMediaController:
         self.last_job: FillJob | None = None
         # Kept across jobs so circuit breakers and health counters outlive a job.
         self.registry: ProviderRegistry | None = None
+        self.editor_fills: EditorFills | None = None  # the editor's Fill Media button
 
     # Browser hooks
 

@@ -27,6 +27,7 @@ _MODULE_TARGET = {
 
 GENERAL_PROPERTIES: dict[str, Any] = {
     "shortcut": {"type": "string"},
+    "editor_shortcut": {"type": "string"},
     "log_level": {"enum": ["DEBUG", "INFO", "WARNING", "ERROR"]},
     "circuit_breaker": {
         "type": "object",

@@ -34,6 +34,7 @@ PREFERRED_ORDER = (
     "image_format",
     "image_quality",
     "shortcut",
+    "editor_shortcut",
     "health_check_timeout_s",
     "circuit_breaker",
 )

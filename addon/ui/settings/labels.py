@@ -28,6 +28,7 @@ _LABELS = {
     "circuit_breaker.cooldown_s": "Pause length (seconds)",
     "log_level": "Log level",
     "shortcut": "Browser shortcut",
+    "editor_shortcut": "Editor shortcut",
 }
 _WORDS = {
     "api": "API",

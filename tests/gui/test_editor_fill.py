@@ -70,7 +70,7 @@ def add_window(mw: Any, anki_app: Any) -> Iterator[Any]:
 
 
 def media_file(mw: Any, value: str) -> bytes:
-    name = value.split('src="')[1].split('"')[0] if 'src="' in value else value.removeprefix("[sound:")[:-1]
+    name = value.split('src="')[1].split('"', maxsplit=1)[0] if 'src="' in value else value.removeprefix("[sound:")[:-1]
     return (Path(mw.col.media.dir()) / name).read_bytes()
 
 
@@ -185,7 +185,13 @@ def test_fill_this_field_fills_only_that_field(
 
 
 def test_the_button_has_a_tooltip_and_a_shortcut_none_of_anki_uses(
-    mw: Any, anki_app: Any, addon: ModuleType, editor_config: dict[str, Any], add_window: Any, open_browser: Any, sample_notes: Any
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    editor_config: dict[str, Any],
+    add_window: Any,
+    open_browser: Any,
+    sample_notes: Any,
 ) -> None:
     from addon.ui.editor import DEFAULT_EDITOR_SHORTCUT
 
@@ -196,5 +202,7 @@ def test_the_button_has_a_tooltip_and_a_shortcut_none_of_anki_uses(
         shortcuts += [a.shortcut().toString() for a in window.findChildren(QAction) if not a.shortcut().isEmpty()]
         assert shortcuts.count(ours) == 1, f"{ours} is missing or taken in {type(window).__name__}"
     # Anki's editor web page binds its own keys (bold, cloze, MathJax…): none of them is ours.
-    editor_js = Path(__import__("aqt").__file__).parent.parent / "_aqt" / "data" / "web" / "js" / "editor.js"
+    import _aqt
+
+    editor_js = Path(_aqt.__path__[0]) / "data" / "web" / "js" / "editor.js"
     assert "Control+Alt+Shift+F" not in editor_js.read_text(encoding="utf-8")

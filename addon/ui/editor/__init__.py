@@ -15,22 +15,23 @@ Thread safety: main thread only.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aqt import gui_hooks
 from aqt.editor import Editor
-from aqt.qt import QMenu
+from aqt.main import AnkiQt
+from aqt.qt import QMenu, QWidget
 from aqt.utils import tooltip
 
 from ...collection.note_fill import NoteFillSession, note_type_name, rules_for_note, targets_for_field
 from ...core.base.errors import ConfigError
+from ...core.provider_system.registry import ProviderRegistry
 from ..addon_config import load_addon_config
 from .run import EditorFill
 
 if TYPE_CHECKING:
     from aqt.editor import NewEditor  # Anki 26's experimental editor (not in 25.07)
 
-    from ..controller import FillMediaController
 
 __all__ = ["BUTTON_COMMAND", "DEFAULT_EDITOR_SHORTCUT", "FILL_FIELD_TEXT", "EditorFills", "setup_editor"]
 
@@ -39,6 +40,17 @@ BUTTON_LABEL = "Fill Media"
 # Used by no shortcut of Anki's editor, Add window, Browser (nor this add-on's Ctrl+Alt+M there).
 DEFAULT_EDITOR_SHORTCUT = "Ctrl+Alt+Shift+F"
 FILL_FIELD_TEXT = "Fill this field"
+
+
+class FillMediaController(Protocol):
+    """What the editor needs of `controller.FillMediaController` (not imported: it holds this)."""
+
+    mw: AnkiQt
+    addon_module: str
+
+    def _load_config(self, parent: QWidget) -> tuple[dict[str, Any], ProviderRegistry] | None: ...
+
+    def fill_notes(self, note_ids: list[int], *, parent: QWidget) -> None: ...
 
 
 class EditorFills:

@@ -30,6 +30,7 @@ from ..core.provider_system.registry import ProviderRegistry
 from .addon_config import addon_folder_name, load_addon_config, save_overrides, stored_overrides, user_files_dir
 from .fill import FillJob, FillMediaDialog, JobReportDialog, show_report
 from .import_dialog import ImportWordListDialog
+from .jobs import JobsFeature
 from .remove_dialog import RemoveMediaDialog
 from .settings.links import settings_plain
 
@@ -51,6 +52,8 @@ IMPORT_ACTION_TEXT = "Import Word List…"
 IMPORT_ACTION_OBJECT_NAME = "media_fill_import_action"
 REMOVE_ACTION_TEXT = "Remove Filled Media…"
 REMOVE_ACTION_OBJECT_NAME = "media_fill_remove_action"
+JOBS_ACTION_TEXT = "Jobs…"
+JOBS_ACTION_OBJECT_NAME = "media_fill_jobs_action"
 
 
 class FillMediaController:
@@ -66,6 +69,8 @@ class FillMediaController:
         # Kept across jobs so circuit breakers and health counters outlive a job.
         self.registry: ProviderRegistry | None = None
         self.editor_fills: EditorFills | None = None  # the editor's Fill Media button
+        # Tools → Media Fill → Jobs… and the offer to finish an interrupted job at profile open.
+        self.jobs = JobsFeature(mw, state_dir=lambda: user_files_dir(self.addon_module, mw=self.mw), actions=self)
 
     # Browser hooks
 
@@ -89,6 +94,7 @@ class FillMediaController:
             menu.addAction(action)
 
     def on_profile_will_close(self) -> None:
+        self.jobs.on_profile_will_close()
         if self.job is not None and self.job.running:
             self.job.save_before_profile_closes()
             self.last_job, self.job = self.job, None
@@ -105,6 +111,7 @@ class FillMediaController:
         for text, name, slot in (
             (SETTINGS_ACTION_TEXT, SETTINGS_ACTION_OBJECT_NAME, self._open_settings_from_menu),
             (IMPORT_ACTION_TEXT, IMPORT_ACTION_OBJECT_NAME, self.open_import),
+            (JOBS_ACTION_TEXT, JOBS_ACTION_OBJECT_NAME, self.jobs.open_window),
         ):
             action = QAction(text, menu)
             action.setObjectName(name)
@@ -268,6 +275,15 @@ class FillMediaController:
         return self.start_job(
             job.live_parent(), job.note_ids, config, options=JobOptions(retry_failed=job.session.job_id)
         )
+
+    def continue_job(self, job_id: str, *, resume: bool, parent: QWidget) -> FillJob | None:
+        """Resume the interrupted job ``job_id`` (``resume``) or redo its failures, from its journal
+        (the Jobs window and the interrupted-job notice)."""
+        loaded = self._load_config(parent)
+        if loaded is None:
+            return None
+        options = JobOptions(resume=job_id) if resume else JobOptions(retry_failed=job_id)
+        return self.start_job(parent, [], loaded[0], options=options)
 
     def _remember_rules(self, rules: list[dict[str, Any]]) -> None:
         """Save the rules the user ran, so the dialog shows them next time (Anki keeps them across

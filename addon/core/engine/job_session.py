@@ -155,6 +155,7 @@ class JobSession(Generic[ChangesT]):
                 collection=sync.target_id,
             )
             self.journal = JobJournal.create(self.state_dir, header)
+            self.journal.record_planned(targets=sum(1 for target in plan.targets if target.work is not None))
         self.job_id = self.journal.job_id if self.journal is not None else ""
         self.estimated_usd = plan.estimate(self._price, usable=self._usable).total_usd
         sync.begin(

@@ -3,7 +3,8 @@
 The journal is one JSON-lines file per job (`job_ids.journal_path`). The first line is the job's
 header (`JobHeader`); every later line is one event: a run started (``run``), a file write started
 (``writing``), a file stored (``stored``), a request failed (``failed``), a chunk of note updates
-committed (``targets``), a run ended (``end``). `read_journal` folds them into a `JournalState`.
+committed (``targets``), a run ended (``end``); ``planned`` (how many targets the job set out to
+fill) follows the header, and ``discarded`` says the user chose not to be offered the job again. `read_journal` folds them into a `JournalState`.
 
 A process killed while appending leaves at most its last record torn (see `journal_writer`), so
 reading ignores a torn last line (no newline, or not JSON); any other unreadable line is an error
@@ -105,6 +106,9 @@ class JournalState:
     ``stored`` removes its key from ``writing`` and ``failed``; a failure recorded after a key was
     stored leaves it in both (the stored file is still there). ``runs`` counts the starts of the job
     (1 + resumes and retries); ``ended`` and ``end_counts`` describe the last run only.
+    ``planned`` is how many targets the job set out to fill (None in a journal written before
+    that was recorded); ``discarded`` is True once the user declined to finish it (a later run
+    clears it).
     """
 
     header: JobHeader
@@ -115,6 +119,8 @@ class JournalState:
     runs: int = 1
     ended: bool = False
     end_counts: dict[str, int] = field(default_factory=dict)
+    planned: int | None = None
+    discarded: bool = False
 
 
 def read_journal(state_dir: Path, job_id: str) -> JournalState:
@@ -204,6 +210,12 @@ def fold_record(state: JournalState, record: Mapping[str, Any]) -> None:
         state.runs += 1
         state.ended = False
         state.end_counts = {}
+        state.discarded = False
+    elif kind == "planned":
+        if state.planned is None:  # the job's first plan; a resume plans only what is left
+            state.planned = _integer(record, "targets")
+    elif kind == "discarded":
+        state.discarded = True
     elif kind == "end":
         counts = record.get("counts")
         if not isinstance(counts, dict) or not all(_is_integer(v) for v in counts.values()):

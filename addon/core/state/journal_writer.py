@@ -98,6 +98,14 @@ class JobJournal(Closeable):
         """
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        return cls._open_to_append(state_dir, job_id, {"t": "run", "mode": mode, "at": time.time()})
+
+    @classmethod
+    def _open_to_append(
+        cls, state_dir: Path, job_id: str, record: Mapping[str, Any]
+    ) -> tuple[JobJournal, JournalState]:
+        """Take the job's lock, read its journal, cut a torn last line off and append ``record``
+        (fsynced); the state returned includes ``record``."""
         read_journal_file(state_dir, job_id)  # an unknown job is named as such, not as a lock problem
         path = journal_path(state_dir, job_id)
         job_lock = _lock_job(path, job_id)  # before reading: the holder may still be appending
@@ -118,7 +126,6 @@ class JobJournal(Closeable):
         try:
             if good_length < len(data):
                 os.ftruncate(fd, good_length)  # a torn record must not end up in the middle
-            record = {"t": "run", "mode": mode, "at": time.time()}
             journal._append(record, sync=True)
         except OSError as error:
             journal.close()
@@ -136,6 +143,10 @@ class JobJournal(Closeable):
     @property
     def path(self) -> Path:
         return self._path
+
+    def record_planned(self, *, targets: int) -> None:
+        """Say how many targets the job sets out to fill (written once, after the header)."""
+        self._append({"t": "planned", "targets": int(targets)})
 
     def record_writing(self, *, key: str, desired_name: str, size: int, sha1: str) -> None:
         """Say that the file for ``key`` is about to be written (before touching the media folder)."""
@@ -199,6 +210,15 @@ class JobJournal(Closeable):
                     os.fsync(self._fd)
             except OSError as error:
                 raise _cannot_write(self._path, error) from error
+
+
+def mark_discarded(state_dir: Path, job_id: str) -> JournalState:
+    """Record that the user declined to finish job ``job_id`` (it is not offered again; the journal
+    is kept, and resuming it later clears the mark). JobBusyError while the job runs somewhere;
+    JournalError as for `JobJournal.reopen`."""
+    journal, state = JobJournal._open_to_append(state_dir, job_id, {"t": "discarded", "at": time.time()})
+    journal.close()
+    return state
 
 
 def _lock_job(path: Path, job_id: str) -> FileLock:

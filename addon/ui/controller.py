@@ -34,7 +34,6 @@ from .remove_dialog import RemoveMediaDialog
 from .settings.links import settings_plain
 
 if TYPE_CHECKING:
-    from .auto_fill import AutoFill
     from .settings import SettingsDialog
     from .settings.links import SettingsPlace
 
@@ -67,7 +66,9 @@ class FillMediaController:
         self.registry: ProviderRegistry | None = None
         # Called after each job has ended (the background fills start their next job then).
         self.idle_listeners: list[Callable[[], None]] = []
-        self.auto_fill: AutoFill | None = None  # the background fills (set by `ui.setup`)
+        # The background fills (an `auto_fill.AutoFill`, set by `ui.setup`; typed loosely, as it
+        # imports this module).
+        self.auto_fill: object | None = None
 
     # Browser hooks
 

@@ -166,7 +166,7 @@ def test_three_notes_added_in_a_row_get_their_media_while_the_add_window_stays_r
         added.append(add_in_window(anki_app, mw, add_window, word))
         waited.append(added[-1] in auto.fills.waiting)
         typing_until = time.monotonic() + 0.1
-        busy.measure(anki_app, lambda: time.monotonic() >= typing_until, what="the next word")
+        busy.measure(anki_app, lambda until=typing_until: time.monotonic() >= until, what="the next word")
     assert auto.fills.busy, "the added notes are not being filled"
     busy.measure(anki_app, lambda: all(filled(mw, n) == (True, True) for n in added), what="the media")
     wait_until_idle(anki_app, mw, addon)
@@ -179,9 +179,10 @@ def test_three_notes_added_in_a_row_get_their_media_while_the_add_window_stays_r
     after = fakes.counts()
     assert (after["speech"] - counts_before["speech"], after["images"] - counts_before["images"]) == (3, 3)
     last = auto.fills.last_job
-    assert last.report.filled == 4 and last.report.failed == 0
+    fields = 2 * len(batches[-1])  # a sound and a picture per note of the last job
+    assert last.report.filled == fields and last.report.failed == 0
     assert last.progress_window is None, "the job window appeared though nothing went wrong"
-    assert "filled 4 fields" in auto.fills.status
+    assert f"filled {fields} fields" in auto.fills.status
     print(
         f"longest main-thread stall: {busy.longest * 1000:.0f} ms (idle, just before: {idle.longest * 1000:.0f} ms); "
         f"the add hook took at most {max(hook_s) * 1000:.0f} ms"
@@ -297,3 +298,21 @@ def test_an_empty_saved_search_runs_nothing(
     pump(anki_app, lambda: mw._background_op_count == 0, what="background operations")
     assert [filled(mw, n) for n in new] == [(False, False)] * 2
     assert fakes.counts() == counts_before
+
+
+def test_the_rule_editor_check_box_sets_fill_on_add_and_leaves_a_rule_without_it_alone(mw: Any) -> None:
+    from addon.ui.fill.rule_form import RuleForm
+    from addon.ui.fill.target_editor import NO_CHOICES
+
+    rule = {"note_type": ENGLISH_TYPE, "targets": [SOUND_AND_PICTURE[0]]}
+    form = RuleForm(None)
+    form.load(rule, fields=["Front", "Back", "Picture", "Audio"], choices=NO_CHOICES)
+    assert not form.fill_on_add.isChecked() and form.fill_on_add.text() == "Fill when a note is added"
+    assert form.rule() == rule, "a rule without fill_on_add gained it"
+    form.fill_on_add.setChecked(True)
+    assert form.rule() == {**rule, "fill_on_add": True}
+    form.load({**rule, "fill_on_add": True}, fields=["Front", "Audio"], choices=NO_CHOICES)
+    assert form.fill_on_add.isChecked()
+    form.fill_on_add.setChecked(False)
+    assert form.rule() == {**rule, "fill_on_add": False}
+    form.deleteLater()

@@ -110,8 +110,8 @@ class AutoFill:
     def _search_failed(self, search: str, exc: Exception) -> None:
         self.searching = self._search_again = False
         self.fills.say(
-            f"Media Fill's saved search “{search}” did not run ({exc}); correct it under Tools → Media Fill → "
-            "Settings… (Fill new notes found by this search)."
+            f"Media Fill's saved search “{search}” did not run ({exc}); correct it under "
+            "Tools → Media Fill → Settings… (Fill new notes found by this search)."
         )
 
     def _config(self) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ Thread safety: main thread only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import aqt
@@ -71,6 +71,11 @@ class FillMediaController:
         self.editor_fills: EditorFills | None = None  # the editor's Fill Media button
         # Tools → Media Fill → Jobs… and the offer to finish an interrupted job at profile open.
         self.jobs = JobsFeature(mw, state_dir=lambda: user_files_dir(self.addon_module, mw=self.mw), actions=self)
+        # Called after each job has ended (the background fills start their next job then).
+        self.idle_listeners: list[Callable[[], None]] = []
+        # The background fills (an `auto_fill.AutoFill`, set by `ui.setup`; typed loosely, as it
+        # imports this module).
+        self.auto_fill: object | None = None
 
     # Browser hooks
 
@@ -238,13 +243,19 @@ class FillMediaController:
         config: dict[str, Any],
         *,
         options: JobOptions | None = None,
+        quiet: bool = False,
+        on_done: Callable[[FillJob], bool] | None = None,
     ) -> FillJob | None:
         """Remember ``config``'s rules, then run a job over ``note_ids`` (or, with ``options``, redo
-        an earlier job's failures); returns the job, or None when one is running already."""
+        an earlier job's failures); returns the job, or None when one is running already. A
+        ``quiet`` job (a background fill) remembers no rules and shows its windows only on
+        problems; ``on_done`` then says whether its report window is shown."""
         if self.job is not None and self.job.running:
-            tooltip("A Fill Media job is already running.", parent=parent)
+            if not quiet:
+                tooltip("A Fill Media job is already running.", parent=parent)
             return None
-        self._remember_rules(config.get("rules", []))
+        if not quiet:
+            self._remember_rules(config.get("rules", []))
         try:
             registry = self._registry_for(config)
         except ConfigError as exc:
@@ -260,8 +271,9 @@ class FillMediaController:
             note_ids=note_ids,
             registry=registry,
             state_dir=user_files_dir(self.addon_module, mw=self.mw),
-            on_finished=self._job_finished,
+            on_finished=lambda job: self._job_finished(job, on_done=on_done),
             options=options or JobOptions(),
+            quiet=quiet,
         )
         self.job.start()
         return self.job
@@ -356,19 +368,27 @@ class FillMediaController:
             log_file=user_files_dir(self.addon_module, mw=self.mw) / LOG_FILE_NAME,
         )
 
-    def _job_finished(self, job: FillJob) -> None:
+    def _job_finished(self, job: FillJob, *, on_done: Callable[[FillJob], bool] | None = None) -> None:
         self.last_job = job
         if self.job is job:
             self.job = None
-        if job.report is not None and not job.saved_on_quit:
-            self.report_window = show_report(
-                job.live_parent(),
-                job.report,
-                note_labels=job.note_labels(),
-                on_show_notes=self.show_notes,
-                on_retry_failed=(lambda: self._retry_later(job)) if job.session.job_id else None,
-                on_open_settings=lambda place: self.open_settings(focus=place),
-            )
+        wanted = on_done(job) if on_done is not None else True
+        if job.report is not None and not job.saved_on_quit and wanted:
+            self.show_job_report(job)
+        for listener in list(self.idle_listeners):
+            listener()
+
+    def show_job_report(self, job: FillJob) -> None:
+        """The report window of ``job`` (which has ended with a report)."""
+        assert job.report is not None
+        self.report_window = show_report(
+            job.live_parent(),
+            job.report,
+            note_labels=job.note_labels(),
+            on_show_notes=self.show_notes,
+            on_retry_failed=(lambda: self._retry_later(job)) if job.session.job_id else None,
+            on_open_settings=lambda place: self.open_settings(focus=place),
+        )
 
     def _retry_later(self, job: FillJob) -> None:
         # After the report window has closed, so the new job's windows come up over the Browser.

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from addon.ui.auto_fill import LAST_RUN_ACTION_TEXT
 from addon.ui.controller import IMPORT_ACTION_TEXT, JOBS_ACTION_TEXT, MENU_TITLE, SETTINGS_ACTION_TEXT
 
 REPO = Path(__file__).resolve().parents[2]
@@ -19,7 +20,7 @@ def _texts() -> list[tuple[Path, str]]:
 
 
 def test_every_path_into_the_media_fill_menu_names_one_of_its_items() -> None:
-    items = {SETTINGS_ACTION_TEXT, IMPORT_ACTION_TEXT, JOBS_ACTION_TEXT}
+    items = {SETTINGS_ACTION_TEXT, IMPORT_ACTION_TEXT, JOBS_ACTION_TEXT, LAST_RUN_ACTION_TEXT}
     wrong = []
     found = 0
     for path, text in _texts():

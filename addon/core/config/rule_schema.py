@@ -77,6 +77,7 @@ RULE_SCHEMA: dict[str, Any] = {
     "properties": {
         "note_type": {"type": "string", "minLength": 1},
         "targets": {"type": "array", "items": TARGET_SCHEMA},
+        "fill_on_add": {"type": "boolean"},
         **_SHARED,
         # The older shape (before targets), still read.
         "source_field": {"type": "string", "minLength": 1},

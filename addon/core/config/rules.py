@@ -32,13 +32,15 @@ WILDCARD_NOTE_TYPE = "*"
 @dataclass(frozen=True)
 class Rule:
     """How to fill notes of one note type (``*`` matches any note type): its targets, and the
-    defaults they were read with (``language``, ``mode``, ``attribution_field``)."""
+    defaults they were read with (``language``, ``mode``, ``attribution_field``); ``fill_on_add``:
+    fill a note's empty targets when it is added in Anki's Add window."""
 
     note_type: str
     targets: tuple[FieldTarget, ...] = ()
     language: str = ""
     mode: FillMode = FillMode.SKIP
     attribution_field: str = ""
+    fill_on_add: bool = False
 
     def targets_of(self, kind: MediaKind) -> tuple[FieldTarget, ...]:
         return tuple(t for t in self.targets if t.kind is kind)
@@ -63,6 +65,7 @@ def parse_rule(raw: Mapping[str, Any], *, image_output: ImageOutput | None = Non
         language=raw.get("language", ""),
         mode=FillMode(raw.get("mode", FillMode.SKIP.value)),
         attribution_field=raw.get("attribution_field", ""),
+        fill_on_add=bool(raw.get("fill_on_add", False)),
     )
 
 

@@ -39,6 +39,8 @@ GENERAL_PROPERTIES: dict[str, Any] = {
     },
     "health_check_timeout_s": {"type": "number", "exclusiveMinimum": 0, "maximum": 300},
     "budget_usd": {"type": ["number", "null"], "minimum": 0},
+    # A saved search filled in the background at profile open and after each sync ("": off).
+    "auto_fill_search": {"type": "string"},
     "reuse_media": {"type": "boolean"},
     "tag_notes": {"type": "boolean"},
     "max_media_mb": {"type": "number", "exclusiveMinimum": 0, "maximum": 500},

@@ -9,6 +9,9 @@
    "Fill Media"); the Browser refreshes through ``operation_did_execute``;
 4. a last `CollectionOp` ends the job; the controller then shows the report window.
 
+A quiet job (a background fill, `ui.auto_fill`) opens no window unless a request fails; its
+progress goes to ``on_progress``.
+
 The generate step deliberately does not use `QueryOp`: a running QueryOp counts as a blocking
 backend operation, which stops the Browser's table from redrawing for the whole (possibly long)
 job.
@@ -72,8 +75,13 @@ class FillJob:
         state_dir: Path | None,
         on_finished: Callable[[FillJob], None],
         options: JobOptions | None = None,
+        quiet: bool = False,
+        on_progress: Callable[[JobProgress], None] | None = None,
     ) -> None:
         self.mw = mw
+        # A quiet job (a background fill) opens its window only once a request has failed.
+        self.quiet = quiet
+        self.on_progress = on_progress
         self.parent = parent
         self.note_ids = list(note_ids)
         self.registry = registry
@@ -119,11 +127,8 @@ class FillJob:
             self._outcome = GenerationOutcome()
             self._pump()
             return
-        # Shown over the Browser the job came from; if the user closes the Browser, the window goes
-        # with it and the job carries on, ending with its report window.
-        window = JobProgressWindow(self.live_parent(), total=len(work), on_cancel=self.cancel)
-        self.progress_window = window
-        window.show()
+        if not self.quiet:
+            self._open_window(len(work))
         relay = ProgressRelay(self.mw.taskman.run_on_main, self._show_progress)
         self._generation = self.mw.taskman.run_in_background(
             lambda: self.session.generate(cancel=self.cancel_event, on_progress=relay, sink=self._stream),
@@ -134,10 +139,21 @@ class FillJob:
         self._timer.timeout.connect(self._pump)
         self._timer.start(_STORE_EVERY_MS)
 
+    def _open_window(self, total: int) -> None:
+        # Shown over the Browser the job came from; if the user closes the Browser, the window goes
+        # with it and the job carries on, ending with its report window.
+        window = JobProgressWindow(self.live_parent(), total=total, on_cancel=self.cancel)
+        self.progress_window = window
+        window.show()
+
     def live_parent(self) -> QWidget:
         return self.mw if sip.isdeleted(self.parent) else self.parent
 
     def _show_progress(self, progress: JobProgress) -> None:
+        if self.on_progress is not None and self.running:
+            self.on_progress(progress)
+        if self.quiet and progress.failed and self.progress_window is None and self._step is _Step.GENERATING:
+            self._open_window(progress.total)
         window = self.progress_window
         if window is not None and not sip.isdeleted(window):
             window.show_progress(progress)

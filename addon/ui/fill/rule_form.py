@@ -1,7 +1,7 @@
 """The form for one note type's rule in the Fill Media dialog: the note type's defaults (language,
-fill mode) and its targets — a list (add a sound or a picture, remove, move up and down) and the
-editor of the selected one (`target_editor`), with a live "what will be read" sample from the
-first selected note.
+fill mode, fill when a note is added) and its targets — a list (add a sound or a picture, remove,
+move up and down) and the editor of the selected one (`target_editor`), with a live "what will be
+read" sample from the first selected note.
 
 `RuleForm.rule()` gives back the rule as shown, in the targets shape; keys of the rule it does not
 show (its text rules, cloze, credit field) are kept as they were.
@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from aqt.qt import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGroupBox,
@@ -65,9 +66,14 @@ class RuleForm(QWidget):
         for mode, text in MODE_TEXTS.items():
             self.mode.addItem(text, mode.value)
         self.mode.currentIndexChanged.connect(lambda _index: self._edited())
+        self.fill_on_add = QCheckBox("Fill when a note is added", self)
+        self.fill_on_add.setObjectName("fill_on_add")
+        self.fill_on_add.setToolTip("Fill a new note's empty fields in the background as the Add window adds it")
+        self.fill_on_add.toggled.connect(lambda _on: self._edited())
         defaults = QFormLayout()
         defaults.addRow("Language", self.language)
         defaults.addRow("Fields already filled", self.mode)
+        defaults.addRow("", self.fill_on_add)
 
         self.targets = QListWidget(self)
         self.targets.setObjectName("targets")
@@ -134,6 +140,7 @@ class RuleForm(QWidget):
             self._sample = sample
             self.language.setText(str(rule.get("language", "")))
             self.mode.setCurrentIndex(max(self.mode.findData(str(rule.get("mode", FillMode.SKIP.value))), 0))
+            self.fill_on_add.setChecked(bool(rule.get("fill_on_add", False)))
             self.targets.clear()
             for target in self._targets:
                 self.targets.addItem(target_title(target))
@@ -150,6 +157,8 @@ class RuleForm(QWidget):
         mode = str(self.mode.currentData())
         if mode != FillMode.SKIP.value or "mode" in rule:
             rule["mode"] = mode
+        if self.fill_on_add.isChecked() or "fill_on_add" in rule:
+            rule["fill_on_add"] = self.fill_on_add.isChecked()
         rule["targets"] = copy.deepcopy(self._targets)
         return rule
 

@@ -1,6 +1,7 @@
 """The General page of the settings window, generated from the general keys' schemas
-(`GENERAL_PROPERTIES`): log level, budget, reuse of media, file size, audio format, picture size,
-format and quality, the Browser shortcut, the connection test timeout and the circuit breaker.
+(`GENERAL_PROPERTIES`): log level, budget, the saved search filled by itself, reuse of media, file
+size, audio format, picture size, format and quality, the Browser shortcut, the connection test
+timeout and the circuit breaker.
 ``rules`` and ``provider_modules`` are not edited here; ``provider_order`` is set on the kinds' pages.
 
 Thread safety: Qt widgets, main thread only.
@@ -25,6 +26,7 @@ from .schema_field import SchemaField
 PREFERRED_ORDER = (
     "log_level",
     "budget_usd",
+    "auto_fill_search",
     "reuse_media",
     "tag_notes",
     "max_media_mb",

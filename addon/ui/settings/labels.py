@@ -17,6 +17,7 @@ _LABELS = {
     "max_concurrency": "Requests at once",
     "price_per_request": "Price per request (US dollars)",
     "budget_usd": "Budget per job (US dollars)",
+    "auto_fill_search": "Fill new notes found by this search",
     "max_media_mb": "Largest media file (MB)",
     "reuse_media": "Reuse media made before",
     "tag_notes": "Tag filled notes with the provider",

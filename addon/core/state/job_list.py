@@ -4,7 +4,9 @@ jobs with their counts) and for the offer, at profile open, to finish a job that
 A job is *interrupted* when its journal's last run has no ``end`` record: the process that ran it
 quit or was killed mid-way. A job whose journal is locked is *running* (in this or another
 process) and is never called interrupted. A job the user discarded (`journal_writer.mark_discarded`)
-is listed but not offered again.
+is listed but not offered again. `prune_finished_jobs` keeps the folder from growing without end
+(a job per added note with fill on add): it deletes the journals of finished jobs beyond the newest
+`KEEP_FINISHED_JOBS`, never one interrupted or running.
 
 Counts are targets (a note's field): ``total`` is how many the job set out to fill (unknown in
 journals written before that was recorded). For a job that ended, ``failed`` is its last run's
@@ -13,7 +15,8 @@ failed targets and ``done`` the rest of ``total`` that was not left undone; for 
 journalling it leaves that chunk uncounted: the resume skips those fields as filled) and ``failed``
 the requests whose last attempt failed.
 
-Thread safety: pure reads of the folder (plus a lock probe that is let go at once); any thread.
+Thread safety: reads of the folder (plus a lock probe that is let go at once), and the deletes of
+`prune_finished_jobs`; any thread.
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ from ..base.file_lock import try_lock
 from .job_ids import JournalError, journal_path, recent_jobs
 from .journal_records import JournalState, read_journal
 
-__all__ = ["JobSummary", "interrupted_jobs", "list_jobs", "summarize"]
+__all__ = ["KEEP_FINISHED_JOBS", "JobSummary", "interrupted_jobs", "list_jobs", "prune_finished_jobs", "summarize"]
+
+# How many finished jobs keep their journal (for Jobs…, Open report and Retry failed).
+KEEP_FINISHED_JOBS = 100
 
 
 @dataclass(frozen=True)
@@ -119,3 +125,24 @@ def is_running(state_dir: Path, job_id: str) -> bool:
         return True
     lock.release()
     return False
+
+
+def prune_finished_jobs(state_dir: Path, *, keep: int = KEEP_FINISHED_JOBS) -> list[str]:
+    """Delete the journal (and lock file) of every job that ended, beyond the ``keep`` newest
+    jobs; an interrupted, running or unreadable job is kept. Returns the ids deleted."""
+    deleted = []
+    for job_id in recent_jobs(state_dir, limit=10**9)[keep:]:
+        try:
+            ended = read_journal(state_dir, job_id).ended
+        except (JournalError, OSError, ValueError):
+            continue
+        if not ended or is_running(state_dir, job_id):
+            continue
+        path = journal_path(state_dir, job_id)
+        try:
+            path.unlink()
+            path.with_suffix(".lock").unlink(missing_ok=True)
+        except OSError:
+            continue
+        deleted.append(job_id)
+    return deleted

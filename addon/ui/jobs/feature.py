@@ -24,7 +24,7 @@ from PyQt6 import sip
 from ...core.base.log import get_logger
 from ...core.job.journal_report import report_from_journal
 from ...core.state.job_ids import JournalError, journal_path
-from ...core.state.job_list import JobSummary, interrupted_jobs, list_jobs
+from ...core.state.job_list import JobSummary, interrupted_jobs, list_jobs, prune_finished_jobs
 from ...core.state.journal_records import read_journal
 from ...core.state.journal_writer import mark_discarded
 from ..fill import JobReportDialog, show_report
@@ -68,9 +68,12 @@ class JobsFeature:
     def on_profile_did_open(self) -> None:
         """Look for interrupted jobs of this collection in the background; offer the newest."""
         collection, state_dir = self.collection_path(), self._state_dir()
-        self.mw.taskman.run_in_background(
-            lambda: interrupted_jobs(state_dir, collection=collection), self._offer, uses_collection=False
-        )
+
+        def look() -> list[JobSummary]:
+            prune_finished_jobs(state_dir)
+            return interrupted_jobs(state_dir, collection=collection)
+
+        self.mw.taskman.run_in_background(look, self._offer, uses_collection=False)
 
     def _offer(self, future: Future[list[JobSummary]]) -> None:
         try:

@@ -1,6 +1,6 @@
 """`make screenshots`: the Fill Media dialog, the job window, the report, the settings, the word
-list import and the editor's Fill Media button, captured from the real Anki (headless, offscreen) driving the real add-on against the
-test fakes of OpenAI's image and speech APIs on loopback. No key, no network. Saves PNGs to
+list import, the editor's Fill Media button and its Choose… window, captured from the real Anki (headless, offscreen) driving the real add-on against the
+test fakes of OpenAI's image and speech APIs and of Openverse on loopback. No key, no network. Saves PNGs to
 docs/screenshots/.
 
 Usage: ``python -m devtools.screenshots [--out docs/screenshots]``.
@@ -9,6 +9,7 @@ Usage: ``python -m devtools.screenshots [--out docs/screenshots]``.
 from __future__ import annotations
 
 import argparse
+import importlib
 import shutil
 import sys
 import tempfile
@@ -137,6 +138,7 @@ def capture(out: Path) -> None:
 
         capture_import(app, addon, out, words=base / "spanish-words.csv")
         capture_editor(app, mw, addon, out, config=config_for(images, speech))
+        capture_choose(app, mw, addon, out)
         browser.close()
         settle(app)
 
@@ -204,6 +206,58 @@ def capture_editor(app: Any, mw: Any, addon: Any, out: Path, *, config: dict[str
     pump(app, lambda: fills.last is not None and not fills.last.running, what="the editor's fill")
     settle(app, 1.0)
     grab(app, window, out / "editor.png")
+    editor.set_note(None)
+    window._close()
+
+
+def capture_choose(app: Any, mw: Any, addon: Any, out: Path) -> None:
+    """The Choose… window of the Add window's picture field: six Openverse pictures side by side,
+    with their credit and licence, the third picked."""
+    from tests.fakes.openverse_fake import serve_openverse
+
+    with serve_openverse(others="empty") as pictures:
+        _capture_choose(app, mw, addon, out, pictures=pictures)
+
+
+def _capture_choose(app: Any, mw: Any, addon: Any, out: Path, *, pictures: Any) -> None:
+    import aqt
+
+    from tests.fakes.openverse_fake import FakeImage
+    from tests.support.media_samples import png_bytes
+
+    colours = [(220, 60, 50), (240, 170, 40), (70, 160, 80), (60, 120, 200), (150, 80, 180), (120, 120, 120)]
+    licences = ["by", "by-sa", "cc0", "by", "pdm", "by-sa"]
+    pictures.add(
+        "lighthouse",
+        *(
+            FakeImage(title=f"Lighthouse {n + 1}", creator=f"Photographer {n + 1}", license=licences[n],
+                      thumb=png_bytes(160, 120, colours[n]))
+            for n in range(6)
+        ),
+    )  # fmt: skip
+    rule = {
+        "note_type": ENGLISH_TYPE,
+        "language": "en",
+        "targets": [{"field": "Picture", "kind": "image", "source": "{Front}", "providers": ["openverse"]}],
+    }
+    providers = {"image": {"openverse": {"enabled": True, "base_url": pictures.url, "requests_per_minute": 6000}}}
+    mw.addonManager.writeConfig(ADDON_PACKAGE, {"rules": [rule], "providers": providers})
+    window = aqt.dialogs.open("AddCards", mw)
+    model = mw.col.models.by_name(ENGLISH_TYPE)
+    window.set_note_type(model["id"])
+    editor = window.editor
+    pump(app, lambda: editor.note is not None and editor.note.mid == model["id"], what="the Add window")
+    editor.note["Front"] = "lighthouse"
+    editor.loadNote()
+    fills = addon.controller.editor_fills
+    kinds = importlib.import_module(f"{ADDON_PACKAGE}.core.media.types").MediaKind  # the loaded add-on's
+    chooser = fills.choose(editor, field="Picture", kind=kinds.IMAGE)
+    assert chooser is not None
+    pump(app, lambda: not chooser.asking and len(chooser.results) == 6, what="the candidates")
+    chooser.pick(2)
+    settle(app, 0.5)
+    grab(app, chooser, out / "choose.png")
+    chooser.reject()
     editor.set_note(None)
     window._close()
 

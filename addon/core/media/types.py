@@ -86,6 +86,9 @@ class MediaResult:
     attempts: int = 1
     elapsed_s: float = 0.0
     attribution: Attribution | None = None
+    # What sets this result apart among several candidates for one request (a voice, a speaker's
+    # votes), shown where the user chooses among them; "" for a plain result.
+    caption: str = ""
 
     @property
     def ok(self) -> bool:

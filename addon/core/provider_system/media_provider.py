@@ -317,6 +317,13 @@ class MediaProvider(abc.ABC):
                 )
         return results
 
+    def candidates(self, request: MediaRequest, *, limit: int) -> list[MediaResult]:
+        """Up to ``limit`` different media for ``request`` to choose among (several search results,
+        every recording, several voices), best first; raises a `ProviderError` when there is none.
+        The default is the one result of `generate`; providers with more to offer override it.
+        Blocks on the network like `generate`."""
+        return [self.generate(request)]
+
     def result(
         self,
         request: MediaRequest,
@@ -325,6 +332,7 @@ class MediaProvider(abc.ABC):
         extension: str,
         started: float,
         attribution: Attribution | None = None,
+        caption: str = "",
     ) -> MediaResult:
         """The result of ``request``: ``data`` (checked already) as a file of ``extension``, made in
         the time since ``started`` (a `time.monotonic` reading)."""
@@ -336,6 +344,7 @@ class MediaProvider(abc.ABC):
             mime_type=mime_type(extension),
             elapsed_s=time.monotonic() - started,
             attribution=attribution,
+            caption=caption,
         )
 
     @abc.abstractmethod

@@ -39,14 +39,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any, ClassVar
 
 import requests
 
-from ...core.base.errors import AuthError, ConfigError, PermanentError, ProviderError
+from ...core.base.errors import AuthError, ConfigError, PermanentError, ProviderError, QuotaError
 from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
-from ...core.media.voice_choice import target_voice, valid_requested_voice
+from ...core.media.voice_choice import VOICE_OPTION, requested_voice, target_voice, valid_requested_voice
 from ...core.provider_system.media_provider import AudioProvider
 from ...core.text.languages import ENGLISH_NAMES
 from ..openai_api import MODEL_SCHEMA, ApiError, OpenAIProvider
@@ -70,6 +71,8 @@ MAX_INSTRUCTIONS_CHARS = 4096
 RESPONSE_FORMATS = ("mp3", "opus", "flac", "wav")
 # §2.2: models that refuse (or ignore) ``instructions``.
 _NO_INSTRUCTIONS_PREFIXES = ("tts-1",)
+# §2.2: the built-in voices every speech model has (tts-1 included), offered to choose among.
+BUILT_IN_VOICES = ("alloy", "ash", "coral", "echo", "fable", "nova", "onyx", "sage", "shimmer")
 # A custom voice is sent as {"id": ...} (§2.2).
 _CUSTOM_VOICE_PREFIX = "voice_"
 # What the ``voice`` setting (and a target's voice) may be: a name or ID without spaces.
@@ -169,6 +172,31 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
         return body
 
     # --- generation -----------------------------------------------------------------------------
+
+    def candidates(self, request: MediaRequest, *, limit: int) -> list[MediaResult]:
+        """The text spoken in up to ``limit`` voices (OpenAI's voices speak every language): the
+        voice `generate` would use first, then the other built-in voices, each captioned with its
+        name. A voice that fails is left out; a failure of the key or the account ends the list."""
+        first, _ = self.voice_for(request.language, requested=requested_voice(request, self.name))
+        voices = list(dict.fromkeys((first, *BUILT_IN_VOICES)))[: max(1, limit)]
+        chosen = request.options.get(VOICE_OPTION)
+        others = dict(chosen) if isinstance(chosen, Mapping) else {}
+        results: list[MediaResult] = []
+        failure: ProviderError | None = None
+        for voice in voices:
+            asked = replace(request, options={**request.options, VOICE_OPTION: {**others, self.name: voice}})
+            try:
+                made = self.generate(asked)
+            except (AuthError, ConfigError, QuotaError):
+                raise
+            except ProviderError as exc:
+                failure = failure or exc
+                continue
+            results.append(replace(made, request=request, caption=f"voice {voice}"))
+        if not results:
+            assert failure is not None
+            raise failure
+        return results
 
     def generate(self, request: MediaRequest) -> MediaResult:
         """Speech for ``request.text`` in ``request.language``. Blocks on the network: call it from

@@ -65,8 +65,42 @@ def first_acceptable(
     at once (maybe another one, e.g. a quota that the file's host announced), or None to try the next
     candidate. ``before_each`` runs before each try, outside all this: what it raises ends the
     request (a budget of requests, such as Forvo's daily count)."""
+    return all_acceptable(
+        candidates,
+        fetch,
+        provider=provider,
+        what=what,
+        limit=1,
+        max_tries=max_tries,
+        describe=describe,
+        ends_request=ends_request,
+        before_each=before_each,
+    )[0]
+
+
+def all_acceptable(
+    candidates: Sequence[C],
+    fetch: Callable[[C], tuple[bytes, str]],
+    *,
+    provider: str,
+    what: str,
+    limit: int,
+    max_tries: int | None = None,
+    describe: Callable[[C], str] = str,
+    ends_request: Callable[[ProviderError], ProviderError | None] = ends_on_rate_limit,
+    before_each: Callable[[], None] | None = None,
+) -> list[Chosen[C]]:
+    """Like `first_acceptable`, for choosing among several: every one of ``candidates`` that
+    ``fetch`` turns into real media, in order, until ``limit`` are found, trying at most
+    ``max_tries`` (default: twice ``limit``); a candidate that fails is passed over. An error that
+    ends the request ends it at once, unless some were found already (those are returned). None
+    found → the error `first_acceptable` gives up with."""
+    chosen: list[Chosen[C]] = []
     errors: list[ProviderError] = []
-    for candidate in candidates[:max_tries]:
+    tries = 2 * limit if max_tries is None else max_tries
+    for candidate in candidates[:tries]:
+        if len(chosen) >= limit:
+            break
         if before_each is not None:
             before_each()
         try:
@@ -74,14 +108,18 @@ def first_acceptable(
         except ProviderError as exc:
             final = ends_request(exc)
             if final is not None:
+                if chosen:  # what came already is still worth showing
+                    break
                 if final is exc:
                     raise
                 raise final from None
             log.info("%s: %s passed over: %s", provider, describe(candidate), exc.message)
             errors.append(exc)
             continue
-        return Chosen(candidate, data, extension)
-    raise give_up(errors, provider=provider, what=what)
+        chosen.append(Chosen(candidate, data, extension))
+    if not chosen:
+        raise give_up(errors, provider=provider, what=what)
+    return chosen
 
 
 def give_up(errors: Sequence[ProviderError], *, provider: str, what: str) -> ProviderError:

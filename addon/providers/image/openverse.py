@@ -40,7 +40,7 @@ from ...core.base.errors import (
 from ...core.base.log import get_logger
 from ...core.media.types import Attribution, MediaRequest, MediaResult
 from ...core.provider_system.media_provider import Capabilities, HealthReport, ImageProvider, KeyUse, Setting
-from ..http.candidates import first_acceptable
+from ..http.candidates import all_acceptable
 from ..http.client import json_body, json_or_none, status_error
 from ..http.download import display_url
 from ..http.health_probe import probe_health
@@ -157,30 +157,43 @@ class OpenverseImages(HttpProvider, ImageProvider):
         )
 
     def generate(self, request: MediaRequest) -> MediaResult:
+        return self._pictures(request, limit=1, page_size=self.page_size)[0]
+
+    def candidates(self, request: MediaRequest, *, limit: int) -> list[MediaResult]:
+        """Up to ``limit`` pictures of one search (a page of at least ``limit`` results, at most
+        the anonymous maximum), each downloaded as `generate` downloads one."""
+        page_size = min(max(self.page_size, limit), MAX_ANONYMOUS_PAGE_SIZE)
+        return self._pictures(request, limit=limit, page_size=page_size)
+
+    def _pictures(self, request: MediaRequest, *, limit: int, page_size: int) -> list[MediaResult]:
         query = " ".join(request.text.split())
         if not query:
             raise NotFoundError("there is no text to search pictures for", provider=self.name)
         started = time.monotonic()
-        response = self._search(query, page_size=self.page_size)
+        response = self._search(query, page_size=page_size)
         results = self._results(response)
         candidates = [result for result in results if self._usable(result)]
         if not candidates:
             raise NotFoundError(self._nothing_found(query, found=len(results)), provider=self.name)
-        chosen = first_acceptable(
+        chosen = all_acceptable(
             candidates,
             lambda result: self.download(self._file_url(result)),
             provider=self.name,
             what="the picture",
-            max_tries=MAX_DOWNLOAD_TRIES,
+            limit=limit,
+            max_tries=max(MAX_DOWNLOAD_TRIES, limit + MAX_DOWNLOAD_TRIES - 1),
             describe=lambda result: f"picture {result.get('id', '?')}",
         )
-        return self.result(
-            request,
-            data=chosen.data,
-            extension=chosen.extension,
-            started=started,
-            attribution=self._attribution(chosen.candidate),
-        )
+        return [
+            self.result(
+                request,
+                data=each.data,
+                extension=each.extension,
+                started=started,
+                attribution=self._attribution(each.candidate),
+            )
+            for each in chosen
+        ]
 
     def _nothing_found(self, query: str, *, found: int) -> str:
         shown = query if len(query) <= 60 else query[:59] + "…"

@@ -2,7 +2,9 @@
 window, Edit Current, the Browser's editor), command ``media_fill``, with a tooltip and the
 shortcut ``editor_shortcut``; and **Fill this field** in the context menu of a field that the note
 type's rule fills. Both fill the editor's note in the background (`run.EditorFill`), empty
-targets only (a filled field is left as it is and the tooltip says so).
+targets only (a filled field is left as it is and the tooltip says so). **Choose…** in the same
+menu opens `choose.ChooseWindow`: the target's candidates side by side, the one taken stored like
+any fill (it replaces what the field holds).
 
 A note type with no rule: for a note of the collection the Fill Media dialog opens on it, where
 its rule is set; the Add window's unsaved note gets a tooltip saying how to set one up.
@@ -23,23 +25,27 @@ from aqt.main import AnkiQt
 from aqt.qt import QMenu, QWidget
 from aqt.utils import tooltip
 
+from ...collection.choose import ChooseSession
 from ...collection.note_fill import NoteFillSession, note_type_name, rules_for_note, targets_for_field
 from ...core.base.errors import ConfigError
+from ...core.media.types import MediaKind
 from ...core.provider_system.registry import ProviderRegistry
 from ..addon_config import load_addon_config
+from ..choose import ChooseWindow
 from .run import EditorFill
 
 if TYPE_CHECKING:
     from aqt.editor import NewEditor  # Anki 26's experimental editor (not in 25.07)
 
 
-__all__ = ["BUTTON_COMMAND", "DEFAULT_EDITOR_SHORTCUT", "FILL_FIELD_TEXT", "EditorFills", "setup_editor"]
+__all__ = ["BUTTON_COMMAND", "CHOOSE_TEXT", "DEFAULT_EDITOR_SHORTCUT", "FILL_FIELD_TEXT", "EditorFills", "setup_editor"]
 
 BUTTON_COMMAND = "media_fill"
 BUTTON_LABEL = "Fill Media"
 # Used by no shortcut of Anki's editor, Add window, Browser (nor this add-on's Ctrl+Alt+M there).
 DEFAULT_EDITOR_SHORTCUT = "Ctrl+Alt+Shift+F"
 FILL_FIELD_TEXT = "Fill this field"
+CHOOSE_TEXT = "Choose…"
 
 
 class FillMediaController(Protocol):
@@ -60,6 +66,7 @@ class EditorFills:
         self.controller = controller
         self.runs: dict[int, EditorFill] = {}
         self.last: EditorFill | None = None
+        self.chooser: ChooseWindow | None = None
 
     # Hooks
 
@@ -86,7 +93,8 @@ class EditorFills:
         if index is None or not 0 <= index < len(names):
             return
         config = self._config()
-        if config is None or not targets_for_field(config, note_type_name(note), names[index]):
+        targets = targets_for_field(config, note_type_name(note), names[index]) if config is not None else []
+        if not targets:
             return
         action = menu.addAction(FILL_FIELD_TEXT)
         if action is not None:
@@ -97,6 +105,17 @@ class EditorFills:
                     lambda: self.fill(editor, field=field), keepFocus=True
                 )
             )
+        kinds = list(dict.fromkeys(target.kind for target in targets))
+        for kind in kinds:
+            text = CHOOSE_TEXT if len(kinds) == 1 else f"Choose {kind.word}…"
+            choose = menu.addAction(text)
+            if choose is not None:
+                choose.setObjectName(f"media_fill_choose_{kind.value}_action")
+                choose.triggered.connect(
+                    lambda _checked=False, kind=kind: editor.call_after_note_saved(
+                        lambda: self.choose(editor, field=names[index], kind=kind), keepFocus=True
+                    )
+                )
 
     # Actions
 
@@ -136,6 +155,28 @@ class EditorFills:
         self.runs[id(editor)] = self.last = run
         run.start()
         return run
+
+    def choose(self, editor: Editor, *, field: str, kind: MediaKind) -> ChooseWindow | None:
+        """Open the Choose… window for the target filling ``field`` with ``kind``; returns it, or
+        None after a tooltip saying why there is none."""
+        parent = editor.parentWindow
+        note = getattr(editor, "note", None)
+        if note is None:
+            tooltip("Fill Media works in Anki's classic editor: open a note in it first.", parent=parent)
+            return None
+        loaded = self.controller._load_config(parent)
+        if loaded is None:
+            return None
+        config, registry = loaded
+        try:
+            session = ChooseSession(note=note, config=config, registry=registry, field=field, kind=kind)
+        except ConfigError as exc:
+            tooltip(str(exc), parent=parent)
+            return None
+        window = ChooseWindow(mw=self.controller.mw, editor=editor, session=session)
+        self.chooser = window
+        window.start()
+        return window
 
     def _done(self, run: EditorFill) -> None:
         if self.runs.get(id(run.editor)) is run:

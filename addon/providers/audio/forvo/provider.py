@@ -47,7 +47,7 @@ from typing import Any, ClassVar
 from ....core.base.errors import ConfigError, NotFoundError, PermanentError, ProviderError, QuotaError, TransientError
 from ....core.media.types import Attribution, MediaRequest, MediaResult
 from ....core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse, Setting
-from ...http.candidates import first_acceptable
+from ...http.candidates import all_acceptable
 from ...http.health_probe import probe_health
 from ...http.service import HttpProvider
 from .answers import LIMIT_REACHED, ORDERS, SEXES, lookup_items, ranked
@@ -172,6 +172,14 @@ class ForvoPronunciations(HttpProvider, AudioProvider):
     # -- generate ---------------------------------------------------------------------------------
 
     def generate(self, request: MediaRequest) -> MediaResult:
+        return self._pronunciations(request, limit=1, max_tries=MAX_DOWNLOAD_TRIES)[0]
+
+    def candidates(self, request: MediaRequest, *, limit: int) -> list[MediaResult]:
+        """Up to ``limit`` pronunciations of the word, ranked as for `generate`, each captioned with
+        its speaker, country and votes. Every download counts against the daily limit."""
+        return self._pronunciations(request, limit=limit, max_tries=limit + MAX_DOWNLOAD_TRIES - 1)
+
+    def _pronunciations(self, request: MediaRequest, *, limit: int, max_tries: int) -> list[MediaResult]:
         word = " ".join(request.text.split())
         if not word:
             raise NotFoundError("there is no word to look up on Forvo", provider=self.name)
@@ -192,23 +200,28 @@ class ForvoPronunciations(HttpProvider, AudioProvider):
         )
         if not candidates:
             raise NotFoundError(self._nothing_found(word, language, found=len(items)), provider=self.name)
-        chosen = first_acceptable(
+        chosen = all_acceptable(
             candidates,
             lambda item: self.download(self._file_url(item)),
             provider=self.name,
             what="the pronunciation's file",
-            max_tries=MAX_DOWNLOAD_TRIES,
+            limit=limit,
+            max_tries=max_tries,
             describe=lambda item: f"pronunciation {item.get('id', '?')}",
             ends_request=self._ends_request,
             before_each=self._count_request,
         )
-        return self.result(
-            request,
-            data=chosen.data,
-            extension=chosen.extension,
-            started=started,
-            attribution=self._attribution(chosen.candidate, word, language),
-        )
+        return [
+            self.result(
+                request,
+                data=each.data,
+                extension=each.extension,
+                started=started,
+                attribution=self._attribution(each.candidate, word, language),
+                caption=_caption(each.candidate),
+            )
+            for each in chosen
+        ]
 
     def _lookup(self, word: str, language: str, *, extra: Sequence[tuple[str, str]] = ()) -> list[Mapping[str, Any]]:
         """One word-pronunciations call: its items (maybe none), or the error it means."""
@@ -310,3 +323,22 @@ class ForvoPronunciations(HttpProvider, AudioProvider):
             f"the API key works; {self.counter.used()} of {self.daily_limit} requests used since the last reset "
             f"(next {until_text(self._clock())})"
         )
+
+
+def _caption(item: Mapping[str, Any]) -> str:
+    """ "maria (Spain), 3 votes, rated 2": who recorded a pronunciation and how others rated it."""
+    user = str(item.get("username") or "someone")
+    country = str(item.get("country") or "")
+    votes = _whole(item.get("num_votes"))
+    rate = _whole(item.get("rate"))
+    parts = [f"{user} ({country})" if country else user, f"{votes} vote{'' if votes == 1 else 's'}"]
+    if votes:
+        parts.append(f"rated {rate}")
+    return ", ".join(parts)
+
+
+def _whole(value: Any) -> int:
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return 0

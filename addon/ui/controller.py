@@ -32,6 +32,7 @@ from .fill import FillJob, FillMediaDialog, JobReportDialog, show_report
 from .import_dialog import ImportWordListDialog
 from .jobs import JobsFeature
 from .remove_dialog import RemoveMediaDialog
+from .review import ReviewFeature
 from .settings.links import settings_plain
 
 if TYPE_CHECKING:
@@ -71,6 +72,7 @@ class FillMediaController:
         self.editor_fills: EditorFills | None = None  # the editor's Fill Media button
         # Tools → Media Fill → Jobs… and the offer to finish an interrupted job at profile open.
         self.jobs = JobsFeature(mw, state_dir=lambda: user_files_dir(self.addon_module, mw=self.mw), actions=self)
+        self.review = ReviewFeature(mw, controller=self)  # the report's Review…
 
     # Browser hooks
 
@@ -368,6 +370,7 @@ class FillMediaController:
                 on_show_notes=self.show_notes,
                 on_retry_failed=(lambda: self._retry_later(job)) if job.session.job_id else None,
                 on_open_settings=lambda place: self.open_settings(focus=place),
+                on_review=lambda ids: self.review.review(ids, parent=job.live_parent()),
             )
 
     def _retry_later(self, job: FillJob) -> None:

@@ -1,5 +1,5 @@
 """`make screenshots` keeps working: it starts its own headless Anki (a separate process), drives
-the add-on against the fakes and saves the seven pictures the README shows."""
+the add-on against the fakes and saves the pictures the README shows."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ PICTURES = (
     "import.png",
     "ready_note_type.png",
     "editor.png",
+    "review.png",
 )
 
 
@@ -29,7 +30,7 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def test_make_screenshots_saves_the_eight_windows(tmp_path: Path) -> None:
+def test_make_screenshots_saves_the_nine_windows(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if key != "ANKI_SINGLE_INSTANCE_KEY"}
     # Anything but the loopback fakes would go through a proxy that refuses: it must not be tried.
     env.update(HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="127.0.0.1,localhost")

@@ -129,6 +129,7 @@ def capture(out: Path) -> None:
         pump(app, lambda: not job.running, what="the job")
         pump(app, lambda: addon.controller.report_window is not None, what="the report")
         grab(app, addon.controller.report_window, out / "report.png")
+        capture_review(app, addon, out)
         addon.controller.report_window.close()
 
         settings = addon.controller.open_settings()
@@ -177,6 +178,17 @@ def capture_import(app: Any, addon: Any, out: Path, *, words: Path) -> None:
     pump(app, lambda: importer.check is not None, what="the word list check")
     grab(app, importer, out / "import.png")
     importer.reject()
+
+
+def capture_review(app: Any, addon: Any, out: Path) -> None:
+    """The report's Review…: the first filled note, its picture shown and its fields listed."""
+    review = addon.controller.review
+    review.player = lambda name: None  # no speakers here
+    addon.controller.report_window.review_button.click()
+    pump(app, lambda: review.window is not None, what="the Review window")
+    settle(app, 0.5)
+    grab(app, review.window, out / "review.png")
+    review.window.close()
 
 
 def capture_editor(app: Any, mw: Any, addon: Any, out: Path, *, config: dict[str, Any]) -> None:

@@ -32,6 +32,7 @@ from .fill import FillJob, FillMediaDialog, JobReportDialog, show_report
 from .import_dialog import ImportWordListDialog
 from .jobs import JobsFeature
 from .remove_dialog import RemoveMediaDialog
+from .review import ReviewFeature
 from .settings.links import settings_plain
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class FillMediaController:
         # The background fills (an `auto_fill.AutoFill`, set by `ui.setup`; typed loosely, as it
         # imports this module).
         self.auto_fill: object | None = None
+        self.review = ReviewFeature(mw, controller=self)  # the report's Review…
 
     # Browser hooks
 
@@ -388,6 +390,7 @@ class FillMediaController:
             on_show_notes=self.show_notes,
             on_retry_failed=(lambda: self._retry_later(job)) if job.session.job_id else None,
             on_open_settings=lambda place: self.open_settings(focus=place),
+            on_review=lambda ids: self.review.review(ids, parent=job.live_parent()),
         )
 
     def _retry_later(self, job: FillJob) -> None:

@@ -1,5 +1,5 @@
 """`make screenshots` keeps working: it starts its own headless Anki (a separate process), drives
-the add-on against the fakes and saves the seven pictures the README shows."""
+the add-on against the fakes and saves the pictures the README shows."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ PICTURES = (
     "ready_note_type.png",
     "editor.png",
     "choose.png",
+    "review.png",
 )
 
 

@@ -43,7 +43,7 @@ from ...core.job.report import JobReport, TargetError
 from ...core.text.cleaning import fold_whitespace
 from ..settings.links import SettingsPlace, parse_settings_link, settings_plain
 from ..widgets import plain_label
-from .report_links import named_settings_html, not_used_lines, settings_link_label
+from .report_links import advice_lines, named_settings_html, not_used_lines, settings_link_label
 
 WINDOW_TITLE = "Fill Media — report"
 # The failures table shows at most this many rows; Copy report has every failure the report kept.
@@ -147,7 +147,8 @@ class JobReportDialog(QDialog):
     order), or the filled notes (in the order they were filled) when nothing failed;
     ``on_retry_failed`` (None: the Retry failed button stays disabled) is called once, after which
     the window closes. ``on_open_settings`` (None: settings are named, not linked) opens the
-    settings window at a setting a reason names. All are called on the main thread.
+    settings window at a setting a reason names; ``on_review`` (None: Review… stays disabled) gets
+    the filled notes' ids for the Review window. All are called on the main thread.
     """
 
     silentlyClose = True  # Anki may close it on profile unload without complaint
@@ -161,6 +162,7 @@ class JobReportDialog(QDialog):
         on_show_notes: Callable[[list[int]], None],
         on_retry_failed: Callable[[], None] | None,
         on_open_settings: Callable[[SettingsPlace], object] | None = None,
+        on_review: Callable[[list[int]], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("media_fill_report")
@@ -172,10 +174,11 @@ class JobReportDialog(QDialog):
         self._on_show_notes = on_show_notes
         self._on_retry_failed = on_retry_failed
         self._on_open_settings = on_open_settings
+        self._on_review = on_review
 
         layout = QVBoxLayout(self)
         layout.addWidget(_heading_label(headline(report)))
-        for line in _advice_lines(report):
+        for line in advice_lines(report):
             layout.addWidget(_label("advice", line, wrap=True))
         layout.addLayout(self._count_boxes())
         if money := money_line(report):
@@ -324,6 +327,9 @@ class JobReportDialog(QDialog):
         self.retry_button = _button(box, "retry_failed", "Retry failed", self.retry_failed)
         self.retry_button.setEnabled(has_failures and self._on_retry_failed is not None)
         self.copy_button = _button(box, "copy_report", "Copy report", self.copy_report)
+        self.review_button = _button(box, "review", "Review…", self.review)
+        self.review_button.setEnabled(bool(self.report.filled_note_ids) and self._on_review is not None)
+        self.review_button.setToolTip("Go through the notes this job filled: keep, redo or remove each")
         close = box.addButton(QDialogButtonBox.StandardButton.Close)
         assert close is not None
         close.setObjectName("close_report")
@@ -360,6 +366,10 @@ class JobReportDialog(QDialog):
         self._on_retry_failed()
         self.accept()
 
+    def review(self) -> None:
+        if self._on_review is not None and self.report.filled_note_ids:
+            self._on_review(list(self.report.filled_note_ids))
+
     def copy_report(self) -> None:
         clipboard = QApplication.clipboard()
         assert clipboard is not None
@@ -383,6 +393,7 @@ def show_report(
     on_show_notes: Callable[[list[int]], None],
     on_retry_failed: Callable[[], None] | None,
     on_open_settings: Callable[[SettingsPlace], object] | None = None,
+    on_review: Callable[[list[int]], object] | None = None,
 ) -> JobReportDialog:
     """Create the report window, show it (non-modal) and return it. Main thread only."""
     dialog = JobReportDialog(
@@ -392,23 +403,10 @@ def show_report(
         on_show_notes=on_show_notes,
         on_retry_failed=on_retry_failed,
         on_open_settings=on_open_settings,
+        on_review=on_review,
     )
     dialog.show()
     return dialog
-
-
-def _advice_lines(report: JobReport) -> list[str]:
-    lines = []
-    if report.budget_reached:
-        lines.append(
-            "To make the rest, raise the budget in Tools → Media Fill → Settings… → General and run Fill Media again."
-        )
-    elif report.cancelled:
-        lines.append("What was made before the cancel is kept.")
-    if report.notes_changed:
-        noun = "note" if report.notes_changed == 1 else "notes"
-        lines.append(f"{report.notes_changed} {noun} changed; Edit → Undo Fill Media in the Browser takes it back.")
-    return lines
 
 
 def _heading_label(text: str) -> QLabel:

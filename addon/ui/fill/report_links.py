@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from aqt.qt import QLabel, Qt
 
+from ...core.job.report import JobReport
 from ...core.media.types import MediaKind
 from ...core.provider_system.catalog import known_title
 from ...core.text.cleaning import fold_whitespace
@@ -59,3 +60,17 @@ def settings_link_label(object_name: str, rich_text: str, *, on_link: Callable[[
     )
     label.linkActivated.connect(on_link)
     return label
+
+
+def advice_lines(report: JobReport) -> list[str]:
+    lines = []
+    if report.budget_reached:
+        lines.append(
+            "To make the rest, raise the budget in Tools → Media Fill → Settings… → General and run Fill Media again."
+        )
+    elif report.cancelled:
+        lines.append("What was made before the cancel is kept.")
+    if report.notes_changed:
+        noun = "note" if report.notes_changed == 1 else "notes"
+        lines.append(f"{report.notes_changed} {noun} changed; Edit → Undo Fill Media in the Browser takes it back.")
+    return lines

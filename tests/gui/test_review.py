@@ -1,0 +1,190 @@
+"""The report's Review… in the real Anki, against the OpenAI picture and speech fakes: a job's filled
+notes one by one (the picture shown, the sound asked to play, Enter to the next), R making a target
+again (a fake that answers differently the second time: new bytes, the field naming the new file,
+one undo back to the old), and Delete taking a target's media out of its field, undoably."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from aqt.qt import Qt
+from PyQt6.QtTest import QTest
+
+from devtools.sample_deck import ENGLISH_TYPE
+from tests.fakes.openai_fake import TEST_KEY as IMAGE_KEY
+from tests.fakes.openai_fake import serve_openai
+from tests.fakes.openai_tts_fake import TEST_KEY as SPEECH_KEY
+from tests.fakes.openai_tts_fake import serve_openai_tts
+from tests.support.harness import pump, set_addon_config
+from tests.support.media_samples import silent_mp3
+
+FAST = {"requests_per_minute": 6000, "retry_attempts": 0}
+RULE = {
+    "note_type": ENGLISH_TYPE,
+    "language": "en",
+    "mode": "skip",
+    "targets": [
+        {"field": "Audio", "kind": "audio", "source": "{Front}", "providers": ["openai_tts"]},
+        {"field": "Picture", "kind": "image", "source": "{Front}", "providers": ["openai"]},
+    ],
+}
+NOTES = 3
+
+
+@pytest.fixture(scope="module")
+def fakes() -> Iterator[tuple[Any, Any]]:
+    with serve_openai() as images, serve_openai_tts() as speech:
+        yield images, speech
+
+
+@pytest.fixture
+def review_config(mw: Any, sample_notes: dict[str, list[int]], fakes: tuple[Any, Any]) -> dict[str, Any]:
+    images, speech = fakes
+    images.reset()
+    speech.reset()
+    config = {
+        "rules": [RULE],
+        "providers": {
+            "image": {"openai": {"enabled": True, "api_key": IMAGE_KEY, "base_url": images.url, **FAST}},
+            "audio": {"openai_tts": {"enabled": True, "api_key": SPEECH_KEY, "base_url": speech.url, **FAST}},
+        },
+    }
+    set_addon_config(mw, config)
+    return config
+
+
+@pytest.fixture
+def review(
+    mw: Any, anki_app: Any, addon: ModuleType, review_config: dict[str, Any], sample_notes: dict[str, list[int]]
+) -> Iterator[tuple[Any, list[str], list[int]]]:
+    """Runs a job over the first English notes, presses the report's Review… and yields the Review
+    window, the names it asked to play and the job's notes."""
+    controller = addon.controller
+    note_ids = sample_notes[ENGLISH_TYPE][:NOTES]
+    played: list[str] = []
+    controller.review.player = played.append
+    controller.report_window = None
+    job = controller.start_job(mw, note_ids, review_config)
+    assert job is not None
+    pump(anki_app, lambda: not job.running and controller.report_window is not None, timeout=60, what="the job")
+    report_window = controller.report_window
+    assert report_window.report.filled == 2 * NOTES, report_window.report.summary()
+    assert report_window.review_button.isEnabled()
+    report_window.review_button.click()
+    pump(anki_app, lambda: controller.review.window is not None, what="the Review window")
+    window = controller.review.window
+    pump(anki_app, window.isVisible, what="the Review window to show")
+    yield window, played, note_ids
+    if controller.review.window is not None:
+        controller.review.window.close()
+    report_window.close()
+    pump(anki_app, lambda: mw._background_op_count == 0, what="background operations")
+
+
+def field_file(mw: Any, value: str) -> str:
+    if 'src="' in value:
+        return value.split('src="')[1].split('"', maxsplit=1)[0]
+    return value.removeprefix("[sound:").split("]", maxsplit=1)[0]
+
+
+def media_bytes(mw: Any, name: str) -> bytes:
+    return (Path(mw.col.media.dir()) / name).read_bytes()
+
+
+def select(window: Any, field: str) -> None:
+    row = next(i for i, target in enumerate(window.note.targets) if target.field == field)
+    window.targets.setCurrentRow(row)
+
+
+def press(window: Any, key: Qt.Key) -> None:
+    """A key pressed in the window, as the user does (the window handles its keys itself)."""
+    clicker: Any = QTest.keyClick
+    clicker(window, key)
+
+
+def wait_idle(app: Any, mw: Any, window: Any) -> None:
+    pump(app, lambda: not window.busy and mw._background_op_count == 0, timeout=30, what="the review step")
+
+
+def test_review_walks_the_filled_notes_showing_the_picture_and_playing_the_sound(
+    mw: Any, anki_app: Any, review: tuple[Any, list[str], list[int]]
+) -> None:
+    window, played, note_ids = review
+    seen = []
+    for step in range(NOTES):
+        note = window.note
+        seen.append(note.note_id)
+        assert window.heading.text().endswith(f"note {step + 1} of {NOTES}")
+        assert {(t.field, t.kind.word) for t in note.targets} == {("Audio", "sound"), ("Picture", "picture")}
+        pixmap = window.picture.pixmap()
+        assert pixmap is not None and not pixmap.isNull(), "the picture is not shown"
+        sound = field_file(mw, mw.col.get_note(note.note_id)["Audio"])
+        assert played[-1] == sound, "the note's sound was not played"
+        press(window, Qt.Key.Key_Return)
+    assert sorted(seen) == sorted(note_ids), "not every filled note was shown once"
+    pump(anki_app, lambda: not window.isVisible(), what="the window to close after the last note")
+
+
+def test_r_makes_the_sound_again_and_one_undo_restores_the_old(
+    mw: Any, anki_app: Any, review: tuple[Any, list[str], list[int]], fakes: tuple[Any, Any]
+) -> None:
+    window, played, _note_ids = review
+    _images, speech = fakes
+    note_id = window.note.note_id
+    before = mw.col.get_note(note_id)
+    old_name = field_file(mw, before["Audio"])
+    old_bytes = media_bytes(mw, old_name)
+    asked = len(speech.speech_requests())
+    speech.payload = silent_mp3(frames=17)  # the provider answers differently the second time
+    select(window, "Audio")
+
+    press(window, Qt.Key.Key_R)
+    wait_idle(anki_app, mw, window)
+
+    after = mw.col.get_note(note_id)
+    new_name = field_file(mw, after["Audio"])
+    assert len(speech.speech_requests()) == asked + 1, "the provider was not asked again"
+    assert new_name != old_name, window.status.text()
+    assert after["Audio"] == f"[sound:{new_name}]", "the old sound is still in the field"
+    assert media_bytes(mw, new_name) == silent_mp3(frames=17) != old_bytes
+    assert after["Picture"] == before["Picture"], "another field changed"
+    assert played[-1] == new_name, "the new sound was not played"
+    assert new_name in window.note.targets[0].files + window.note.targets[1].files
+
+    assert mw.col.undo_status().undo == "Fill Media"
+    mw.col.undo()
+    assert mw.col.get_note(note_id)["Audio"] == before["Audio"]
+
+
+def test_delete_takes_the_picture_out_of_its_field_undoably(
+    mw: Any, anki_app: Any, review: tuple[Any, list[str], list[int]]
+) -> None:
+    window, _played, _note_ids = review
+    press(window, Qt.Key.Key_Return)  # the second note
+    note_id = window.note.note_id
+    before = mw.col.get_note(note_id)
+    assert before["Picture"].startswith("<img")
+    select(window, "Picture")
+
+    press(window, Qt.Key.Key_Delete)
+    wait_idle(anki_app, mw, window)
+
+    after = mw.col.get_note(note_id)
+    assert after["Picture"] == "", window.status.text()
+    assert after["Audio"] == before["Audio"]
+    assert [t.field for t in window.note.targets] == ["Audio"], "the window still lists the picture"
+    assert mw.col.undo_status().undo == "Remove Filled Media"
+    mw.col.undo()
+    assert mw.col.get_note(note_id)["Picture"] == before["Picture"]
+
+
+def test_c_is_a_hook_that_does_nothing_yet(mw: Any, anki_app: Any, review: tuple[Any, list[str], list[int]]) -> None:
+    window, _played, _note_ids = review
+    fields = list(mw.col.get_note(window.note.note_id).fields)
+    press(window, Qt.Key.Key_C)
+    assert "Choose… is not available" in window.status.text()
+    assert list(mw.col.get_note(window.note.note_id).fields) == fields

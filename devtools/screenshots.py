@@ -132,16 +132,20 @@ def capture(out: Path) -> None:
         capture_review(app, addon, out)
         addon.controller.report_window.close()
 
-        settings = addon.controller.open_settings()
-        settle(app, 0.5)
-        grab(app, settings, out / "settings.png")
-        settings.close()
-
+        capture_settings(app, addon, out)
         capture_import(app, addon, out, words=base / "spanish-words.csv")
         capture_editor(app, mw, addon, out, config=config_for(images, speech))
         capture_choose(app, mw, addon, out)
         browser.close()
         settle(app)
+
+
+def capture_settings(app: Any, addon: Any, out: Path) -> None:
+    """Tools → Media Fill → Settings…"""
+    settings = addon.controller.open_settings()
+    settle(app, 0.5)
+    grab(app, settings, out / "settings.png")
+    settings.close()
 
 
 def capture_first_run(app: Any, mw: Any, addon: Any, browser: Any, out: Path) -> None:

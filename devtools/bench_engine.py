@@ -4,17 +4,19 @@ baseline or target measured in the same run, written to ``bench/results.md``.
 * Throughput: 600 requests to a fake speech server that lets R = 20 requests/s through (more get
   429 + Retry-After) with 250 ms latency; once with the provider configured at R, once at 2R.
   Baseline: the loop of the original design, one request at a time sleeping 1/R between them.
-* Engine overhead: 5,000 notes end to end (plan, generate with an instant provider, validate,
-  store, update) against the raw cost of ``write_data`` + ``update_notes`` for the same files.
-* Memory: peak RSS growth over a 5,000-note job with 200 KB media each (in a child process).
-* Memory when every request fails (a provider whose key is refused): peak RSS growth over a
-  20,000-note job (about 10 s here; issue 19 sets the target at 100,000 notes, a longer run:
-  ``--failing-notes 100000``), and the report keeps the first ``REPORT_FAILURE_LIMIT`` failures.
+* Engine overhead: 5,000 notes end to end (plan, generate with instant providers, validate,
+  store, update), every note with the targets of `BENCH_TARGETS`, against the raw cost of
+  ``get_note`` + ``write_data`` + ``update_notes`` (in chunks, one undo entry) for the same files.
+* Memory: peak RSS growth over a 5,000-note job with 200 KB sound each (in a child process).
+* At scale (issue 19): 100,000 notes (``--notes``), engine against raw, each in its own child
+  process (time and peak RSS growth), and the same notes when every request fails (providers
+  whose key is refused): the report keeps the first ``REPORT_FAILURE_LIMIT`` failures.
 * Cancel latency: how long `generate_all` takes to return after a cancel with 20 slow requests in
   flight.
 
-Run: ``python -m devtools.bench_engine [--quick] [--failing-notes N]`` (``--quick`` shrinks every
-size, for a smoke run).
+Run: ``python -m devtools.bench_engine [--quick] [--notes N]`` (``--quick`` shrinks every size, for
+a smoke run, and writes nothing). The full run takes long at 100,000 notes (raw alone writes 300,000
+files): run it with nohup. It replaces its own section of ``bench/results.md`` and keeps the others.
 """
 
 from __future__ import annotations

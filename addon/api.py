@@ -19,7 +19,7 @@
 
 The class is checked against the interface at once (`ProviderInterfaceError` names what is
 missing) and a taken name is refused (`DuplicateProviderError`). Users then list ``"my_voices"`` in
-a rule's ``audio_providers`` and set ``providers.audio.my_voices`` like any built-in provider. A
+a sound target's ``providers`` and set ``providers.audio.my_voices`` like any built-in provider. A
 provider can also be named by module path in the config's ``provider_modules``, which is how the
 command line loads one.
 

@@ -256,18 +256,19 @@ def _refused_as_unfillable(config: dict[str, Any], note_type: str) -> bool:
     """Whether ``import --fill`` must import nothing, as it could not fill notes of ``note_type`` (a
     kind whose every provider in the note type's rule has a setup problem); says why on stderr."""
     from .core.config.rules import parse_rules, rule_for_note_type
-    from .core.media.types import MediaKind
 
     rule = rule_for_note_type(parse_rules(config), note_type)
     if rule is None:
         return False
     registry = ProviderRegistry(config)
     try:
-        for kind in MediaKind:
-            names = rule.providers_for(kind) if rule.target_field(kind) else ()
+        for target in rule.targets:
+            kind, names = target.kind, target.providers
             problems = [(name, registry.setup_problem(kind, name)) for name in names]
             if names and all(why is not None for _name, why in problems):
-                why = f"no {kind.word} provider of the rule can run: " + "; ".join(f"{n} {w}" for n, w in problems)
+                why = f"no {kind.word} provider of {target.field} can run: " + "; ".join(
+                    f"{n} {w}" for n, w in problems
+                )
                 print(f"media-fill: nothing was imported, as the new notes could not be filled: {why}", file=sys.stderr)
                 return True
     finally:

@@ -225,30 +225,26 @@ class BenchTarget:
         return mp3_body(text, size=size), "mp3"
 
 
-# The targets of every bench note. Until the targets model lands the rule below is the older shape
-# (one source field, a picture field and a sound field: two targets); with it, add
-# BenchTarget("SentenceAudio", AUDIO, "Back") here and build the rule's "targets" from this list
-# (`bench_rule`).
+# The targets of every bench note: word audio, sentence audio and a picture of the word.
 BENCH_TARGETS = (
-    BenchTarget("Picture", MediaKind.IMAGE, "Front"),
     BenchTarget("Audio", AUDIO, "Front"),
+    BenchTarget("SentenceAudio", AUDIO, "Back"),
+    BenchTarget("Picture", MediaKind.IMAGE, "Front"),
 )
 NOTE_FIELDS = ("Front", "Back", "Audio", "SentenceAudio", "Picture")
 
 
 def bench_rule(*, refused: bool) -> dict[str, Any]:
     """The rule every bench note falls under: `BENCH_TARGETS`, by the instant (or refusing) providers."""
-    audio, image = ("refused_speech", "refused_picture") if refused else ("instant_speech", "instant_picture")
-    return {
-        "note_type": "*",
-        "source_field": "Front",
-        "image_field": "Picture",
-        "audio_field": "Audio",
-        "audio_providers": [audio],
-        "image_providers": [image],
-        "language": "en",
-        "mode": "skip",
+    providers = {
+        AUDIO: "refused_speech" if refused else "instant_speech",
+        MediaKind.IMAGE: "refused_picture" if refused else "instant_picture",
     }
+    targets = [
+        {"field": t.field, "kind": t.kind.value, "source": "{" + t.source + "}", "providers": [providers[t.kind]]}
+        for t in BENCH_TARGETS
+    ]
+    return {"note_type": "*", "language": "en", "mode": "skip", "targets": targets}
 
 
 @contextmanager

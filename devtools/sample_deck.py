@@ -49,19 +49,15 @@ PREFILLED = ("la casa", "house", "[sound:casa_grabada.mp3]")
 DEMO_RULES: list[dict[str, Any]] = [
     {
         "note_type": SPANISH_TYPE,
-        "source_field": "Palabra",
-        "audio_field": "Audio",
-        "audio_providers": ["espeak"],
         "language": "es",
         "mode": "skip",
+        "targets": [{"field": "Audio", "kind": "audio", "source": "{Palabra}", "providers": ["espeak"]}],
     },
     {
         "note_type": ENGLISH_TYPE,
-        "source_field": "Front",
-        "audio_field": "Audio",
-        "audio_providers": ["espeak"],
         "language": "en",
         "mode": "skip",
+        "targets": [{"field": "Audio", "kind": "audio", "source": "{Front}", "providers": ["espeak"]}],
     },
 ]
 

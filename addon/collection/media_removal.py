@@ -206,8 +206,7 @@ def _targets(
     rule = rule_for_note_type(rules, note_type)
     if rule is None:
         return []
-    found = [(rule.target_field(kind), kind) for kind in kinds]
-    return [(name, kind) for name, kind in found if name and name in note]
+    return [(t.field, t.kind) for t in rule.targets if t.kind in kinds and t.field in note]
 
 
 def _untag_providers_gone(note: Note, providers: list[str]) -> int:

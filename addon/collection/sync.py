@@ -30,6 +30,7 @@ from anki.notes import Note, NoteId
 from ..core.base.errors import InvalidResponseError, ProviderError
 from ..core.base.log import get_logger
 from ..core.config.rules import FillMode
+from ..core.config.targets import source_fields
 from ..core.engine.planner import field_already_filled
 from ..core.job.outcome import Finished, GenerationOutcome
 from ..core.job.plan import Plan, Target
@@ -40,7 +41,8 @@ from ..core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
 from ..core.provider_system.sync_provider import StoreOptions, SyncProvider
 from ..core.state.journal_records import WritingEntry
 from ..core.state.reuse_index import ReuseRow, reuse_key
-from ..core.text.cleaning import clean_source_text, printable_text
+from ..core.text.cleaning import printable_text
+from ..core.text.source_template import render_source
 
 log = get_logger(__name__)
 
@@ -86,8 +88,13 @@ def _why_not_now(note: Note | None, target: Target, reference: str) -> str | Non
     while the job ran, or already holding this very media), or None when it may."""
     if note is None or target.field not in note:
         return "note was deleted or changed while the job ran"
-    if target.source_field in note and clean_source_text(note[target.source_field], pauses=True) != target.source_text:
-        return f"{target.source_field} was edited while the job ran"
+    names = source_fields(target.source)
+    if (
+        names
+        and all(name in note for name in names)
+        and render_source(target.source, dict(note.items()), cloze=target.cloze) != target.source_text
+    ):
+        return f"{' or '.join(names)} was edited while the job ran"
     if reference in note[target.field]:
         return f"{target.field} already holds this {target.kind.word}"
     if target.mode is FillMode.SKIP and field_already_filled(target.kind, note[target.field]):

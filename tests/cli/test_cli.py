@@ -117,7 +117,7 @@ def test_default_config_fills_notes_with_a_front_field(collection: Path) -> None
         pytest.param(
             '{"rules": [{"note_type": "*", "source_field": "Front", "audio_field": "Audio", '
             '"audio_providers": ["polly"]}]}',
-            ("rules[0].audio_providers", "'polly'"),
+            ("rules[0].targets[0].providers", "'polly'"),
             id="unknown-provider",
         ),
     ],

@@ -195,3 +195,40 @@ def test_dry_run_needs_a_search_not_a_job_to_resume(tmp_path: Path) -> None:
     completed = run_cli("fill", "--collection", collection, "--resume", "abc", "--dry-run")
     assert completed.returncode == 2
     assert "--dry-run plans a new job" in completed.stderr
+
+
+def test_a_dry_run_of_a_rule_with_targets_says_per_target_what_it_would_make(
+    tmp_path: Path, fakes: tuple[Any, Any]
+) -> None:
+    images, speech = fakes
+    collection = tmp_path / "deck" / "collection.anki2"
+    build_sample_collection(collection)
+    config = json.loads(write_config(tmp_path, fakes).read_text(encoding="utf-8"))
+    config["rules"] = [
+        {
+            "note_type": ENGLISH_TYPE,
+            "language": "en",
+            "targets": [
+                {
+                    "field": "Audio",
+                    "kind": "audio",
+                    "source": "{Front}",
+                    "providers": ["openai_tts"],
+                    "mode": "overwrite",
+                },
+                {"field": "Picture", "kind": "image", "source": "{Front}: {Back}", "providers": ["openai"]},
+            ],
+        }
+    ]
+    path = tmp_path / "targets" / "config.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(config), encoding="utf-8")
+
+    dry = fill(collection, path, tmp_path / "state", f'"note:{ENGLISH_TYPE}"', "--dry-run", "--json")
+
+    assert dry.returncode == 0, dry.stderr
+    plan = json.loads(dry.stdout)
+    rows = {(t["field"], t["kind"]): (t["make"], t["skipped"]) for t in plan["targets"]}
+    assert rows == {("Audio", "audio"): (12, 0), ("Picture", "image"): (12, 0)}
+    assert plan["providers"] == {"openai": {"requests": 12, "usd": 0.48}, "openai_tts": {"requests": 12, "usd": 0.18}}
+    assert (len(images.requests), len(speech.requests)) == (0, 0)

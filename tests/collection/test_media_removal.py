@@ -51,7 +51,8 @@ def back(col: Collection, note_id: int) -> str:
 
 
 def fill_sounds(col: Collection, ids: list[int], config: dict[str, Any]) -> None:
-    config = {**config, "rules": [{**config["rules"][0], "image_field": ""}]}
+    rule = config["rules"][0]
+    config = {**config, "rules": [{**rule, "targets": [t for t in rule["targets"] if t["kind"] == "audio"]}]}
     report = run_headless(col, ids, config)
     assert report.filled == len(ids), report.summary()
 

@@ -57,5 +57,5 @@ def test_lists_math_pictures_and_paragraphs_as_a_voice_should_read_them(col: Col
     assert report.skip_reasons == {
         "Front holds only math, which is not read aloud; write in words what to say": 1,
         "Front holds only a picture": 1,
-        "Front is too long for a card's sound (over 300 characters); put the part to say in a field of its own": 1,
+        "Front is too long for a card's sound (over 300 characters); put the part to say in a field of its own, or raise max_chars of Audio": 1,
     }

@@ -278,7 +278,7 @@ def test_every_providers_settings_round_trip_and_only_overrides_are_saved(
 
     saved = stored(mw)
     assert saved["rules"] == RULES, "the rules were changed"
-    assert saved["config_version"] == 2
+    assert saved["config_version"] == 3
     assert saved["provider_order"]["image"] == image_order
     defaults = load_default_config()
     only_changes = {**config_overrides(defaults, merge_config(defaults, saved)), "config_version": 2}
@@ -421,7 +421,7 @@ def leaf_values(data: Any) -> list[Any]:
     return [data]
 
 
-def test_old_settings_are_shown_migrated_and_saved_as_version_2_with_nothing_lost(
+def test_old_settings_are_shown_migrated_and_saved_as_version_3_with_nothing_lost(
     mw: Any, addon: Any, clean_config: None
 ) -> None:
     mw.addonManager.writeConfig(ADDON, OLD_CONFIG)
@@ -431,6 +431,7 @@ def test_old_settings_are_shown_migrated_and_saved_as_version_2_with_nothing_los
     assert "older version" in notice
     assert "providers.openai to providers.image.openai" in notice
     assert "lang is now called language" in notice
+    assert "Rule 1 (Basic): its fields are now a list of targets (a sound into Back from {Front})" in notice
     assert "rules[0].color" in notice and "theme" in notice and "legacy_settings" in notice
     assert "sk-legacy" not in notice
     assert dialog.fields["image.openai.model"].read() == "dall-e-3"
@@ -440,24 +441,24 @@ def test_old_settings_are_shown_migrated_and_saved_as_version_2_with_nothing_los
     click(dialog, "settings_save")
     assert not dialog.isVisible(), problems_shown(dialog)
     saved = stored(mw)
-    assert saved["config_version"] == 2
+    assert saved["config_version"] == 3
     assert saved["providers"]["image"]["openai"] == {"model": "dall-e-3", "api_key": "sk-legacy-0123456789"}
     assert saved["providers"]["audio"]["openai_tts"] == {"api_key": "sk-legacy-0123456789"}
     assert saved["providers"]["audio"]["forvo"] == {"daily_limit": 77}
     assert saved["rules"] == [
         {
             "note_type": "Basic",
-            "source_field": "Front",
-            "audio_field": "Back",
-            "audio_providers": ["espeak"],
             "language": "es",
             "mode": "overwrite",
+            "targets": [{"field": "Back", "kind": "audio", "source": "{Front}", "providers": ["espeak"]}],
         }
     ]
     assert saved["legacy_settings"] == {"rules[0].color": "red", "theme": "dark"}
     found = leaf_values(saved)
     for value in leaf_values(OLD_CONFIG):
-        assert value in found or value is True, f"{value!r} was lost"  # overwrite: true became a mode
+        # overwrite: true became a mode; source_field "Front" became the source "{Front}"
+        assert value in found or value is True or value == "Front", f"{value!r} was lost"
+    assert "{Front}" in found
     assert "openai_api_key" not in saved and "theme" not in saved
 
     dialog = open_window(addon)

@@ -22,7 +22,7 @@ import unicodedata
 
 import pytest
 
-from addon.core.config.rules import FillMode, Rule
+from addon.core.config.rules import parse_rules
 from addon.core.engine.planner import plan_notes
 from addon.core.job.plan import Plan, SourceNote
 from addon.core.media.naming import media_file_name
@@ -34,16 +34,26 @@ from addon.core.text.spoken import spoken_text
 from tests.hostile.hostile_checks import assert_clean_text, assert_safe_name
 from tests.hostile.hostile_corpus import CASES, Case
 
-RULE = Rule(
-    note_type="Hostile",
-    source_field="Front",
-    image_field="Picture",
-    audio_field="Back",
-    image_providers=("openverse",),
-    audio_providers=("espeak",),
-    language="en",
-    image_prompt="A picture of {text}",
-    mode=FillMode.SKIP,
+(RULE,) = parse_rules(
+    {
+        "rules": [
+            {
+                "note_type": "Hostile",
+                "language": "en",
+                "mode": "skip",
+                "targets": [
+                    {
+                        "field": "Picture",
+                        "kind": "image",
+                        "source": "{Front}",
+                        "providers": ["openverse"],
+                        "prompt": "A picture of {text}",
+                    },
+                    {"field": "Back", "kind": "audio", "source": "{Front}", "providers": ["espeak"]},
+                ],
+            }
+        ]
+    }
 )
 CASE_PARAMS = [pytest.param(case, id=case.id) for case in CASES]
 
@@ -112,7 +122,8 @@ def test_the_planner_asks_for_the_cleaned_text_or_skips(case: Case) -> None:
     if len(spoken) > SOUND_MAX_CHARS:
         assert audio is None
         assert by_kind[MediaKind.AUDIO].skip_reason == (
-            "Front is too long for a card's sound (over 300 characters); put the part to say in a field of its own"
+            "Front is too long for a card's sound (over 300 characters); put the part to say in a field of its own, "
+            "or raise max_chars of Back"
         )
         return
     assert audio is not None

@@ -26,7 +26,6 @@ from anki.collection import Collection
 from anki.notes import NoteId
 
 from addon.collection.fill import run_headless
-from addon.core.engine import planner
 from addon.core.job.report import JobReport
 from addon.core.media.checks import sniff_audio
 from addon.core.media.naming import media_file_name
@@ -35,7 +34,7 @@ from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.registry import ProviderRegistry
 from addon.core.text.cleaning import clean_source_text
 from addon.core.text.formulas import without_math
-from addon.core.text.reading import TextOptions, is_fragment, what_else_it_holds
+from addon.core.text.reading import is_fragment, what_else_it_holds
 from addon.core.text.spoken import spoken_text
 from tests.hostile.hostile_checks import assert_clean_text, assert_safe_name
 from tests.hostile.hostile_corpus import CASES, Case
@@ -211,10 +210,8 @@ def corpus_job(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Job]:
     )
     # No length limit: the size-scaled cases must reach the store step (too long for a card's sound
     # by default, see the planner's tests).
-    unlimited = {**planner.DEFAULT_TEXT_OPTIONS, MediaKind.AUDIO: TextOptions(max_chars=10**9)}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(planner, "DEFAULT_TEXT_OPTIONS", unlimited)
-        job = run_job(tmp_path_factory.mktemp("corpus"), config, {"Basic": {c.id: c.field for c in STORED_CASES}})
+    config["rules"][0]["targets"][0]["max_chars"] = 1_000_000
+    job = run_job(tmp_path_factory.mktemp("corpus"), config, {"Basic": {c.id: c.field for c in STORED_CASES}})
     try:
         yield job
     finally:

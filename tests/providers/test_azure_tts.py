@@ -58,6 +58,7 @@ from tests.fakes.azure_tts_fake import (
 from tests.support.job_fakes import Backup, Lookup
 from tests.support.media_samples import SNDFILE_OPUS
 from tests.support.shipped import shipped_slice
+from tests.support.target_voice import assert_keys_follow_the_voice, refused_target_voice, voiced
 
 # The block proposed for config.json's providers.audio.azure_tts (checked against the schema below).
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "azure_tts")
@@ -492,3 +493,36 @@ def test_the_fake_answers_a_failure_then_recovers(fake: AzureTTSFake) -> None:
     fake.fail(bad_request())
     assert post(fake, GOOD_SSML).status_code == 400
     assert post(fake, GOOD_SSML).status_code == 200
+
+
+# --- the target's voice (options["voice"]) ----------------------------------------------------------------
+
+
+def test_the_targets_voice_comes_before_the_voices_setting_and_the_defaults(fake: AzureTTSFake) -> None:
+    provider = make(fake, voices={"de": "de-DE-ConradNeural"})
+    provider.generate(voiced(speech(), azure_tts="es-ES-AlvaroNeural"))
+    provider.generate(voiced(speech(), google_tts="de-DE-Wavenet-B", openai_tts="nova"))  # not ours
+    provider.generate(voiced(speech(language="fr"), azure_tts=" de-DE-KatjaNeural "))
+    provider.generate(speech(language="fr"))
+    assert [(s.voice, s.lang) for s in fake.syntheses] == [
+        ("es-ES-AlvaroNeural", "es-ES"),  # the SSML's language is the voice's
+        ("de-DE-ConradNeural", "de-DE"),
+        ("de-DE-KatjaNeural", "de-DE"),
+        ("fr-FR-DeniseNeural", "fr-FR"),
+    ]
+    assert_keys_follow_the_voice(speech(), "azure_tts", "es-ES-AlvaroNeural", "de-DE-ConradNeural")
+
+
+def test_a_target_voice_the_region_has_not_fails_that_request_naming_the_targets_voice(fake: AzureTTSFake) -> None:
+    provider = make(fake, voices={"de": "de-DE-ConradNeural"})
+    error = refused_target_voice(provider, voiced(speech(), azure_tts="de-DE-NoSuchNeural"))
+    assert "'de-DE-NoSuchNeural'" in error.message
+    assert "providers.audio.azure_tts.voices" not in error.message
+    assert provider.generate(speech()).ok
+
+
+def test_a_target_voice_that_is_not_an_azure_voice_name_is_refused_before_anything_is_sent(
+    fake: AzureTTSFake,
+) -> None:
+    refused_target_voice(make(fake), voiced(speech(), azure_tts='x"/><voice name="en-US-GuyNeural'))
+    assert fake.requests == []

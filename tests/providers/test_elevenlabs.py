@@ -48,6 +48,7 @@ from tests.fakes.elevenlabs_fake import (
 from tests.support.job_fakes import Backup, Lookup
 from tests.support.media_samples import silent_wav
 from tests.support.shipped import shipped_slice
+from tests.support.target_voice import assert_keys_follow_the_voice, refused_target_voice, voiced
 
 # The block proposed for config.json's providers.audio.elevenlabs (checked against the schema below).
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "elevenlabs")
@@ -487,3 +488,33 @@ def test_the_fake_checks_the_key_and_the_method(fake: ElevenLabsFake, mp3_bytes:
     ok = post(fake, {"text": "hola"})  # no output_format: mp3_44100_128, no model_id: multilingual v2
     assert ok.status_code == 200 and ok.content == mp3_bytes
     assert ok.headers["Content-Type"] == "audio/mpeg" and ok.headers["character-cost"] == "4"
+
+
+# --- the target's voice (options["voice"]) ----------------------------------------------------------------
+
+
+def test_the_targets_voice_comes_before_the_voices_setting_and_voice_id(fake: ElevenLabsFake) -> None:
+    provider = make(fake, voice_id=GEORGE, voices={"es": RACHEL})
+    provider.generate(voiced(speech(), elevenlabs=ADAM))
+    provider.generate(voiced(speech(), openai_tts="nova", azure_tts="es-ES-AlvaroNeural"))  # not ours
+    provider.generate(voiced(speech(language="fr"), elevenlabs=f" {RACHEL} "))
+    provider.generate(speech(language="fr"))
+    assert [r.path for r in fake.requests] == [f"/v1/text-to-speech/{v}" for v in (ADAM, RACHEL, RACHEL, GEORGE)]
+    assert_keys_follow_the_voice(speech(), "elevenlabs", ADAM, RACHEL)
+
+
+def test_a_target_voice_the_account_has_not_fails_that_request_naming_the_targets_voice(
+    fake: ElevenLabsFake,
+) -> None:
+    provider = make(fake, voices={"es": RACHEL})
+    error = refused_target_voice(provider, voiced(speech(), elevenlabs="NoSuchVoice0000000000"))
+    assert "'NoSuchVoice0000000000'" in error.message and ".voices[" not in error.message
+    assert provider.generate(speech()).ok
+
+
+@pytest.mark.parametrize("voice", ["two words", "../v1/voices", "Adam?x=1"])
+def test_a_target_voice_that_is_not_a_voice_id_is_refused_before_anything_is_sent(
+    fake: ElevenLabsFake, voice: str
+) -> None:
+    refused_target_voice(make(fake), voiced(speech(), elevenlabs=voice))
+    assert fake.requests == []

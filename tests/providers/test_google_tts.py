@@ -56,6 +56,7 @@ from tests.support.fake_http import Reply
 from tests.support.job_fakes import Backup, Lookup
 from tests.support.media_samples import ogg_opus_bytes, silent_mp3_24k, silent_wav
 from tests.support.shipped import shipped_slice
+from tests.support.target_voice import assert_keys_follow_the_voice, refused_target_voice, voiced
 
 # The block proposed for config.json's providers.audio.google_tts (checked against the schema below).
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "google_tts")
@@ -554,3 +555,34 @@ def test_the_fake_checks_the_credentials(fake: GoogleTTSFake) -> None:
 def test_the_fake_lists_voices_by_language(fake: GoogleTTSFake) -> None:
     response = requests.get(fake.url + VOICES_PATH, params={"languageCode": "no", "key": TEST_KEY}, timeout=5)
     assert [v["name"] for v in response.json()["voices"]] == ["nb-NO-Standard-A"]
+
+
+# --- the target's voice (options["voice"]) ----------------------------------------------------------------
+
+
+def test_the_targets_voice_comes_before_the_voices_setting_with_its_own_language(fake: GoogleTTSFake) -> None:
+    provider = make(fake, voices={"de": "de-DE-Wavenet-B"})
+    provider.generate(voiced(speech(), google_tts="es-ES-Standard-A"))
+    provider.generate(voiced(speech(), openai_tts="nova", elevenlabs="JBFqnCBsd6RMkjVDRZzb"))  # not ours
+    provider.generate(voiced(speech(language="fr"), google_tts=" en-GB-Standard-A "))
+    assert [r.json()["voice"] for r in fake.synthesize_requests()] == [
+        {"languageCode": "es-ES", "name": "es-ES-Standard-A"},  # the language comes from the voice's name
+        {"languageCode": "de-DE", "name": "de-DE-Wavenet-B"},
+        {"languageCode": "en-GB", "name": "en-GB-Standard-A"},
+    ]
+    assert_keys_follow_the_voice(speech(), "google_tts", "es-ES-Standard-A", "de-DE-Wavenet-B")
+
+
+def test_a_target_voice_google_has_not_fails_that_request_naming_the_targets_voice(fake: GoogleTTSFake) -> None:
+    provider = make(fake, voices={"de": "de-DE-Wavenet-B"})
+    error = refused_target_voice(provider, voiced(speech(), google_tts="de-DE-Bogus-Z"))
+    assert type(error) is PermanentError, "not a missing language: the next provider need not take over"
+    assert "'de-DE-Bogus-Z'" in error.message and "voices['de']" not in error.message
+    assert provider.generate(speech()).ok
+
+
+def test_a_target_voice_that_is_not_a_google_voice_name_is_refused_before_anything_is_sent(
+    fake: GoogleTTSFake,
+) -> None:
+    refused_target_voice(make(fake), voiced(speech(), google_tts="nova"))
+    assert fake.requests == []

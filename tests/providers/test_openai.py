@@ -214,7 +214,7 @@ def test_a_refused_download_does_not_stop_the_provider(fake: OpenAIFake) -> None
 
 def test_an_empty_prompt_is_refused_before_any_request(fake: OpenAIFake) -> None:
     provider = make(fake)
-    with pytest.raises(PermanentError, match="image_prompt"):
+    with pytest.raises(PermanentError, match="picture target's prompt"):
         provider.generate(image_request("   "))
     assert fake.requests == []
 
@@ -267,12 +267,12 @@ def test_a_safety_rejection_fails_this_prompt_only(fake: OpenAIFake) -> None:
     error = generation_error(fake, safety_rejection())
     assert type(error) is PermanentError and not error.provider_wide
     assert "rejected by the safety system" in error.message  # the server's words
-    assert "image_prompt" in error.message  # what the user can change
+    assert "picture target's prompt" in error.message  # what the user can change
 
 
 def test_a_dall_e_content_policy_rejection_fails_this_prompt_only(fake: OpenAIFake) -> None:
     error = generation_error(fake, content_policy_violation(), model="dall-e-3")
-    assert type(error) is PermanentError and "safety" in error.message and "image_prompt" in error.message
+    assert type(error) is PermanentError and "safety" in error.message and "picture target's prompt" in error.message
     assert ".." not in error.message
 
 

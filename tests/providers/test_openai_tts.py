@@ -50,6 +50,7 @@ from tests.support.job_fakes import Backup
 from tests.support.job_fakes import Lookup as EngineLookup
 from tests.support.media_samples import LIBFLAC_FLAC, SNDFILE_OPUS, silent_wav
 from tests.support.shipped import shipped_slice
+from tests.support.target_voice import assert_keys_follow_the_voice, refused_target_voice, voiced
 
 # The block proposed for config.json's providers.audio.openai_tts (checked against the schema below).
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "openai_tts")
@@ -498,3 +499,29 @@ def test_the_fake_answers_with_chunked_audio_and_checks_the_key(fake: OpenAITTSF
     assert refused.status_code == 401
     message = refused.json()["error"]["message"]
     assert WRONG_KEY not in message and WRONG_KEY[-4:] in message
+
+
+# --- the target's voice (options["voice"]) ----------------------------------------------------------------
+
+
+def test_the_targets_voice_comes_before_the_languages_voice_and_the_default(fake: OpenAITTSFake) -> None:
+    provider = make(fake, voice="coral", voices={"de": "onyx"})
+    provider.generate(voiced(speech(), openai_tts=" nova "))
+    provider.generate(voiced(speech(), google_tts="de-DE-Wavenet-B", espeak="de"))  # other providers' voices
+    provider.generate(voiced(speech(language="fr"), openai_tts="voice_1234"))  # a custom voice, as {"id"}
+    provider.generate(speech(language="fr"))
+    assert [sent_body(fake, i)["voice"] for i in range(4)] == ["nova", "onyx", {"id": "voice_1234"}, "coral"]
+    assert_keys_follow_the_voice(speech(), "openai_tts", "nova", "onyx")
+
+
+def test_a_target_voice_openai_refuses_fails_that_request_naming_the_targets_voice(fake: OpenAITTSFake) -> None:
+    provider = make(fake, voices={"de": "onyx"})
+    error = refused_target_voice(provider, voiced(speech(), openai_tts="bogus"))
+    assert "OpenAI refused the voice 'bogus'" in error.message
+    assert "voices.de" not in error.message
+    assert provider.generate(speech()).ok  # the provider's own voices keep working
+
+
+def test_a_target_voice_with_spaces_is_refused_before_anything_is_sent(fake: OpenAITTSFake) -> None:
+    refused_target_voice(make(fake), voiced(speech(), openai_tts="two words"))
+    assert fake.requests == []

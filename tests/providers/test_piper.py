@@ -45,6 +45,7 @@ from addon.core.provider_system.media_provider import KeyUse
 from addon.providers.audio.piper import PiperSpeech
 from tests.support.job_fakes import Backup, Lookup
 from tests.support.shipped import shipped_slice
+from tests.support.target_voice import assert_keys_follow_the_voice, assert_target_voice_failure, voiced
 
 # The slice proposed for config.json; the tests build the provider from it.
 SHIPPED: dict[str, Any] = shipped_slice("audio", "piper")
@@ -493,3 +494,54 @@ def test_test_connection_reports_a_program_that_does_not_run(joe_model: Path, tm
     report = provider_for(binary=str(script.path), voices={"en": str(joe_model)}).test_connection()
     assert not report.ok and "exit 2" in report.message and "broken install" in report.message
     assert script.args == ["--help"]  # the cheapest call: no speech is made
+
+
+# --- the target's voice (options["voice"]) ---------------------------------------------------------------
+
+
+def test_the_targets_voice_model_comes_before_voices_and_model(
+    joe_model: Path, copying_piper: Script, tmp_path: Path
+) -> None:
+    models = tmp_path / "voices"
+    models.mkdir()
+    usual, chosen = voice_copy(models, joe_model, "usual.onnx"), voice_copy(models, joe_model, "chosen.onnx")
+    provider = provider_for(binary=str(copying_piper.path), voices={"en": str(usual)}, model=str(usual))
+    used = []
+    for request in (
+        voiced(speech(), piper=f" {chosen} "),
+        voiced(speech(), espeak="en-us", openai_tts="nova"),  # other providers' voices
+        voiced(speech("bonjour", "fr"), piper=str(chosen)),  # no voice for French: the target's is used
+    ):
+        assert provider.generate(request).ok
+        used.append(copying_piper.args[1])
+    assert used == [str(chosen), str(usual), str(chosen)]
+    assert_keys_follow_the_voice(speech(), "piper", str(chosen), str(usual))
+
+
+def test_a_missing_target_voice_fails_that_request_only_naming_the_targets_voice(
+    joe_model: Path, copying_piper: Script, tmp_path: Path
+) -> None:
+    provider = provider_for(binary=str(copying_piper.path), voices={"en": str(joe_model)})
+    missing = tmp_path / "gone.onnx"
+    lonely = tmp_path / "lonely.onnx"  # no .onnx.json beside it
+    lonely.symlink_to(joe_model)
+    for voice, words in ((str(missing), "does not exist"), (str(lonely), "has no lonely.onnx.json"), ("a.onnx", "")):
+        error = error_of(provider, voiced(speech(), piper=voice))
+        assert type(error) is PermanentError
+        assert_target_voice_failure(error, provider="piper")
+        assert words in error.message and "named by providers.audio.piper" not in error.message
+    assert copying_piper.runs == 0
+
+    work = [WorkItem(voiced(speech("one"), piper=str(missing)), ("piper",)), WorkItem(speech("two"), ("piper",))]
+    outcome = generate_all(work, providers=Lookup(provider), cancel=threading.Event(), retry_sleep=lambda s: None)
+    first, second = (outcome.results[item.key] for item in work)
+    assert not first.ok and second.ok and second.provider == "piper"
+    assert outcome.provider_problems == {}, "the provider keeps working for the other targets"
+
+
+def test_a_target_voice_piper_cannot_load_names_the_targets_voice(joe_model: Path, tmp_path: Path) -> None:
+    broken = Script(tmp_path, 'echo "Load model from $2 failed: INVALID_PROTOBUF" >&2\nexit 1')
+    provider = provider_for(binary=str(broken.path), voices={"en": str(joe_model)})
+    error = error_of(provider, voiced(speech(), piper=str(joe_model)))
+    assert type(error) is PermanentError and "could not load the voice model" in error.message
+    assert_target_voice_failure(error, provider="piper")

@@ -227,7 +227,7 @@ def test_batch_through_the_engine_goes_out_as_one_http_request(fake: RunwareFake
     assert type(results[2].error) is PermanentError
     assert "content policy" in results[2].error.message
     assert type(results[9].error) is PermanentError
-    assert "image_prompt" in results[9].error.message
+    assert "picture target's prompt" in results[9].error.message
     for result in results:
         if result.ok:
             assert result.data == fake.served[result.request.text]

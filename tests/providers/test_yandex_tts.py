@@ -52,6 +52,7 @@ from tests.fakes.yandex_tts_fake import (
 from tests.support.job_fakes import Backup, Lookup
 from tests.support.media_samples import ogg_opus_bytes
 from tests.support.shipped import shipped_slice
+from tests.support.target_voice import assert_keys_follow_the_voice, refused_target_voice, voiced
 
 # The block proposed for config.json's providers.audio.yandex_tts (checked against the schema below).
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("audio", "yandex_tts")
@@ -464,3 +465,34 @@ def test_the_fake_refuses_a_missing_key_and_a_json_body(fake: YandexTTSFake) -> 
     assert no_text.status_code == 400 and no_text.json()["error_code"] == "BAD_REQUEST"
     other_path = requests.post(fake.url + "/speech/v3/tts", data={"text": "a"}, timeout=5)
     assert other_path.status_code == 404
+
+
+# --- the target's voice (options["voice"]) ----------------------------------------------------------------
+
+
+def test_the_targets_voice_comes_before_the_voices_setting(fake: YandexTTSFake) -> None:
+    provider = make(fake, voices={"ru": "alena", "en": "john"})
+    provider.generate(voiced(speech(), yandex_tts="filipp"))
+    provider.generate(voiced(speech(), openai_tts="nova", espeak="ru"))  # not ours
+    provider.generate(voiced(speech("bonjour", "fr"), yandex_tts=" john "))  # no "fr" entry: the target's voice
+    sent = [form(r) for r in fake.synthesis_requests()]
+    assert [(f["voice"], f["lang"]) for f in sent] == [
+        (["filipp"], ["ru-RU"]),
+        (["alena"], ["ru-RU"]),
+        (["john"], ["en-US"]),  # the voice's own language
+    ]
+    assert_keys_follow_the_voice(speech(), "yandex_tts", "filipp", "alena")
+
+
+def test_a_target_voice_yandex_has_not_fails_that_request_naming_the_targets_voice(fake: YandexTTSFake) -> None:
+    provider = make(fake)
+    error = refused_target_voice(provider, voiced(speech(), yandex_tts="nobody"))
+    assert "providers.audio.yandex_tts.voices" not in error.message
+    assert provider.generate(speech()).ok
+
+
+def test_a_target_voice_that_is_not_a_yandex_voice_name_is_refused_before_anything_is_sent(
+    fake: YandexTTSFake,
+) -> None:
+    refused_target_voice(make(fake), voiced(speech(), yandex_tts="alena&emotion=evil"))
+    assert fake.requests == []

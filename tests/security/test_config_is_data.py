@@ -190,7 +190,7 @@ def test_code_in_the_config_is_never_run_and_reaches_the_provider_as_text(
             },
         }
     )
-    assert config["rules"][0]["image_prompt"] == template, "load_config keeps the text as written"
+    assert config["rules"][0]["targets"][0]["prompt"] == template, "load_config keeps the text as written"
 
     (tmp_path / "profile").mkdir()
     col = Collection(str(tmp_path / "profile" / "collection.anki2"))

@@ -19,7 +19,7 @@ from addon.core.config.files import (
     provider_settings,
     read_config_file,
 )
-from addon.core.config.rules import FillMode, Rule, parse_rules, rule_for_note_type
+from addon.core.config.rules import FieldTarget, FillMode, Rule, parse_rules, rule_for_note_type
 from addon.core.config.schema import validate_config
 from addon.core.media.types import MediaKind
 
@@ -48,13 +48,10 @@ def test_shipped_rules_parse(default_config: dict[str, Any]) -> None:
     (rule,) = parse_rules(default_config)
     assert rule == Rule(
         note_type="*",
-        source_field="Front",
-        image_field="",
-        audio_field="Audio",
-        image_providers=(),
-        audio_providers=("espeak",),
+        targets=(
+            FieldTarget(field="Audio", kind=MediaKind.AUDIO, source="{Front}", providers=("espeak",), language="en"),
+        ),
         language="en",
-        image_prompt="{text}",
         mode=FillMode.SKIP,
     )
 
@@ -95,6 +92,30 @@ def _rule(**changes: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _older_rule(**changes: Any) -> Callable[[dict[str, Any]], None]:
+    """The first rule in the older shape (before targets), with ``changes``."""
+
+    def change(config: dict[str, Any]) -> None:
+        older = {"note_type": "*", "source_field": "Front", "audio_field": "Audio", "audio_providers": ["espeak"]}
+        config["rules"][0] = {**older, **changes}
+
+    return change
+
+
+def _target(**changes: Any) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config["rules"][0]["targets"][0].update(changes)
+
+    return change
+
+
+def _add_target(target: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def change(config: dict[str, Any]) -> None:
+        config["rules"][0]["targets"].append(target)
+
+    return change
+
+
 def _espeak(**changes: Any) -> Callable[[dict[str, Any]], None]:
     def change(config: dict[str, Any]) -> None:
         config["providers"]["audio"]["espeak"].update(changes)
@@ -109,8 +130,8 @@ def _set(key: str, value: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
-def _drop_source_field(config: dict[str, Any]) -> None:
-    del config["rules"][0]["source_field"]
+def _drop_targets(config: dict[str, Any]) -> None:
+    del config["rules"][0]["targets"]
 
 
 def _add_provider(config: dict[str, Any]) -> None:
@@ -140,18 +161,68 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, ...]]] = [
     ("bad-output-format", _espeak(output_format="ogg"), ("providers.audio.espeak.output_format:", "'ogg'")),
     ("bad-voice-value", _espeak(voices={"en": "en; rm -rf /"}), ("providers.audio.espeak.voices.en:",)),
     ("bad-mode", _rule(mode="sometimes"), ("rules[0].mode:", "'sometimes'", "skip")),
-    ("rule-missing-source-field", _drop_source_field, ("rules[0]:", "'source_field' is a required property")),
+    ("rule-without-targets", _drop_targets, ("rules[0]:", "no targets")),
+    ("older-rule-without-source-field", _older_rule(source_field=None), ("rules[0].source_field:", "None")),
+    ("older-keys-beside-targets", _rule(audio_field="Audio"), ("rules[0].audio_field:", "move this older setting")),
+    ("target-without-source", _target(source=""), ("rules[0].targets[0].source:",)),
+    (
+        "target-reads-its-own-field",
+        _target(source="{Front} {Audio}"),
+        ("rules[0].targets[0].source:", "cannot be its source"),
+    ),
+    ("target-source-names-no-field", _target(source="hello"), ("rules[0].targets[0].source:", "names no field")),
+    ("target-bad-kind", _target(kind="video"), ("rules[0].targets[0].kind:", "'video'")),
+    ("target-unknown-provider", _target(providers=["polly"]), ("rules[0].targets[0].providers:", "'polly'")),
+    (
+        "target-picture-provider-for-sound",
+        _target(providers=["openverse"]),
+        ("rules[0].targets[0].providers:", "'openverse'"),
+    ),
+    ("target-without-providers", _target(providers=[]), ("rules[0].targets[0].providers:", "no sound provider")),
+    ("target-voice-of-unknown-provider", _target(voice={"polly": "Joanna"}), ("rules[0].targets[0].voice:", "'polly'")),
+    ("target-bad-mode", _target(mode="never"), ("rules[0].targets[0].mode:", "'never'")),
+    ("target-bad-cloze", _target(cloze="hints"), ("rules[0].targets[0].cloze:", "'hints'")),
+    ("target-zero-max-chars", _target(max_chars=0), ("rules[0].targets[0].max_chars:",)),
+    ("target-unknown-key", _target(colour="red"), ("rules[0].targets[0]:", "unknown key", "'colour'")),
+    (
+        "target-invalid-pattern",
+        _target(text_rules=[{"find": "(to", "replace": "", "regex": True}]),
+        ("rules[0].targets[0].text_rules[0].find:", "not a valid regular expression"),
+    ),
+    (
+        "rule-invalid-pattern",
+        _rule(text_rules=[{"find": "x", "replace": "[", "regex": False}, {"find": "[a-", "regex": True}]),
+        ("rules[0].text_rules[1].find:", "'[a-'"),
+    ),
+    (
+        "target-replacement-names-a-missing-group",
+        _target(text_rules=[{"find": "(a)", "replace": r"\2", "regex": True}]),
+        ("rules[0].targets[0].text_rules[0].find:", "group"),
+    ),
+    (
+        "two-targets-fill-one-field",
+        _add_target({"field": "Audio", "kind": "audio", "source": "{Back}", "providers": ["espeak"]}),
+        ("rules[0].targets[1].field:", "Audio gets a sound from targets[0] already"),
+    ),
     ("rule-empty-note-type", _rule(note_type=""), ("rules[0].note_type:",)),
     ("rule-unknown-key", _rule(deck="Spanish"), ("rules[0]:", "unknown key", "'deck'")),
-    ("rule-unknown-audio-provider", _rule(audio_providers=["polly"]), ("rules[0].audio_providers:", "'polly'")),
+    ("rule-unknown-audio-provider", _older_rule(audio_providers=["polly"]), ("rules[0].audio_providers:", "'polly'")),
     (
         "rule-unknown-image-provider",
-        _rule(image_field="Picture", image_providers=["dalle"]),
+        _older_rule(image_field="Picture", image_providers=["dalle"]),
         ("rules[0].image_providers:", "'dalle'"),
     ),
-    ("rule-audio-field-without-providers", _rule(audio_providers=[]), ("rules[0].audio_providers:", "no provider")),
-    ("rule-image-field-without-providers", _rule(image_field="Picture"), ("rules[0].image_providers:", "no provider")),
-    ("rule-providers-not-a-list", _rule(audio_providers="espeak"), ("rules[0].audio_providers:",)),
+    (
+        "rule-audio-field-without-providers",
+        _older_rule(audio_providers=[]),
+        ("rules[0].audio_providers:", "no provider"),
+    ),
+    (
+        "rule-image-field-without-providers",
+        _older_rule(image_field="Picture"),
+        ("rules[0].image_providers:", "no provider"),
+    ),
+    ("rule-providers-not-a-list", _older_rule(audio_providers="espeak"), ("rules[0].audio_providers:",)),
     ("bad-language", _rule(language="english!"), ("rules[0].language:", "'english!'")),
     ("too-short-language", _rule(language="e"), ("rules[0].language:", "'e'")),
     ("second-rule-bad-mode", _add_second_bad_rule, ("rules[1].mode:", "'never'")),
@@ -248,10 +319,62 @@ def test_rule_for_note_type_without_wildcard() -> None:
 def test_parse_rules_fills_in_defaults() -> None:
     (rule,) = parse_rules({"rules": [{"note_type": "Basic", "source_field": "Front", "image_field": "Back"}]})
     assert rule.mode is FillMode.SKIP
-    assert rule.audio_field == ""
-    assert rule.image_prompt == "{text}"
-    assert rule.target_field(MediaKind.IMAGE) == "Back"
-    assert rule.target_field(MediaKind.AUDIO) == ""
+    (target,) = rule.targets
+    assert (target.field, target.kind, target.source, target.prompt) == ("Back", MediaKind.IMAGE, "{Front}", "{text}")
+    assert rule.targets_of(MediaKind.AUDIO) == ()
+
+
+def test_a_target_takes_what_it_does_not_say_from_its_rule() -> None:
+    config = {
+        "image_max_px": 640,
+        "rules": [
+            {
+                "note_type": "Vocab",
+                "language": "es",
+                "mode": "skip",
+                "attribution_field": "Credit",
+                "cloze": "answers",
+                "text_rules": [{"find": "sth.", "replace": ""}],
+                "targets": [
+                    {"field": "Audio", "kind": "audio", "source": "{Word}", "providers": ["espeak"]},
+                    {
+                        "field": "SentenceAudio",
+                        "kind": "audio",
+                        "source": "{Sentence}",
+                        "providers": ["google_tts"],
+                        "language": "es-MX",
+                        "mode": "overwrite",
+                        "cloze": "full",
+                        "voice": {"google_tts": "es-US-Neural2-A", "espeak": " "},
+                        "text_rules": [{"find": "\\(.*?\\)", "regex": True}],
+                        "max_chars": 120,
+                    },
+                    {
+                        "field": "Picture",
+                        "kind": "image",
+                        "source": "{Word}",
+                        "providers": ["openverse"],
+                        "image_format": "webp",
+                    },
+                ],
+            }
+        ],
+    }
+    (rule,) = parse_rules(config)
+    word, sentence, picture = rule.targets
+    assert (word.language, word.mode, word.cloze, word.max_chars) == ("es", FillMode.SKIP, "answers", 300)
+    assert word.attribution_field == "", "a sound has no credit"
+    assert [r.find for r in word.text_rules] == ["sth."]
+    assert (sentence.language, sentence.mode, sentence.cloze, sentence.max_chars) == (
+        "es-MX",
+        FillMode.OVERWRITE,
+        "full",
+        120,
+    )
+    assert dict(sentence.voice) == {"google_tts": "es-US-Neural2-A"}, "an empty voice means the provider's own"
+    assert [r.find for r in sentence.text_rules] == ["sth.", "\\(.*?\\)"], "the rule's text rules run first"
+    assert (picture.attribution_field, picture.max_chars, picture.prompt) == ("Credit", 200, "{text}")
+    assert (picture.image_output.max_px, picture.image_output.format) == (640, "webp"), "own format, top-level size"
 
 
 def test_provider_settings_is_the_providers_own_slice(default_config: dict[str, Any]) -> None:

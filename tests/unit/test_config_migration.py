@@ -29,6 +29,19 @@ def rule(**changes: Any) -> dict[str, Any]:
     return {"note_type": "Basic", "source_field": "Front", "audio_field": "Back", **changes}
 
 
+def sound(field: str = "Back", providers: tuple[str, ...] = (), source: str = "{Front}") -> dict[str, Any]:
+    return {"field": field, "kind": "audio", "source": source, "providers": list(providers)}
+
+
+def picture(field: str, providers: tuple[str, ...] = (), source: str = "{Front}", **more: Any) -> dict[str, Any]:
+    return {"field": field, "kind": "image", "source": source, "providers": list(providers), **more}
+
+
+def migrated_rule(*targets: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A rule as version 3 writes it: the older keys gone, the targets in their place."""
+    return {"note_type": "Basic", **changes, "targets": list(targets)}
+
+
 # A version-1 config with every old shape at once (and keys no migration knows).
 OLD: dict[str, Any] = {
     "openai_api_key": "sk-old-0123456789",
@@ -102,22 +115,27 @@ def test_the_old_openai_key_goes_to_both_openai_providers_where_empty(known: dic
 
 def test_rule_keys_get_their_new_names(known: dict[MediaKind, list[str]]) -> None:
     first, second = migrate_config(OLD, known=known).config["rules"]
-    assert first == rule(
-        image_field="Picture", image_providers=["openai"], audio_providers=["forvo"], language="es", mode="overwrite"
+    assert first == migrated_rule(
+        picture("Picture", ("openai",)), sound("Back", ("forvo",)), language="es", mode="overwrite"
     )
-    assert second == rule(note_type="Other", audio_providers=["espeak"], language="de", mode="skip", color="red")
+    assert second == migrated_rule(
+        sound("Back", ("espeak",)), note_type="Other", language="de", mode="skip", color="red"
+    )
 
 
 @pytest.mark.parametrize(
     ("old", "new"),
     [
-        (rule(audio_provider="forvo", audio_providers=["espeak"]), rule(audio_providers=["forvo", "espeak"])),
-        (rule(audio_provider="espeak", audio_providers=["espeak"]), rule(audio_providers=["espeak"])),
-        (rule(image_provider=""), rule(image_providers=[])),
-        (rule(lang="es", language="es"), rule(language="es")),
-        (rule(lang="es", language="de"), rule(lang="es", language="de")),  # clash: both kept
-        (rule(overwrite=True, mode="append"), rule(overwrite=True, mode="append")),  # clash: both kept
-        (rule(overwrite="yes"), rule(overwrite="yes")),  # not a switch: kept for validation
+        (rule(audio_provider="forvo", audio_providers=["espeak"]), migrated_rule(sound(providers=("forvo", "espeak")))),
+        (rule(audio_provider="espeak", audio_providers=["espeak"]), migrated_rule(sound(providers=("espeak",)))),
+        (rule(image_provider=""), migrated_rule(sound())),
+        (rule(lang="es", language="es"), migrated_rule(sound(), language="es")),
+        (rule(lang="es", language="de"), migrated_rule(sound(), lang="es", language="de")),  # clash: both kept
+        (
+            rule(overwrite=True, mode="append"),
+            migrated_rule(sound(), overwrite=True, mode="append"),
+        ),  # clash: both kept
+        (rule(overwrite="yes"), migrated_rule(sound(), overwrite="yes")),  # not a switch: kept for validation
     ],
 )
 def test_rule_migrations_never_overwrite(
@@ -130,17 +148,17 @@ def test_the_input_is_not_changed_and_the_version_is_stamped(known: dict[MediaKi
     before = copy.deepcopy(OLD)
     migrated = migrate_config(OLD, known=known).config
     assert before == OLD
-    assert migrated["config_version"] == CURRENT_CONFIG_VERSION == 2
+    assert migrated["config_version"] == CURRENT_CONFIG_VERSION == 3
 
 
 def test_a_config_with_nothing_old_notes_nothing(known: dict[MediaKind, list[str]]) -> None:
     migration = migrate_config({"log_level": "DEBUG"}, known=known)
-    assert migration.config == {"log_level": "DEBUG", "config_version": 2}
+    assert migration.config == {"log_level": "DEBUG", "config_version": 3}
     assert (migration.notes, migration.changed) == ([], False)
 
 
 def test_a_current_or_unreadable_version_is_left_alone(known: dict[MediaKind, list[str]]) -> None:
-    current = {"config_version": 2, "rules": [rule(lang="es")]}
+    current = {"config_version": 3, "rules": [rule(lang="es")]}
     assert migrate_config(current, known=known).config == current
     odd = {"config_version": "two", "rules": [rule(lang="es")]}
     assert migrate_config(odd, known=known).config == odd
@@ -159,7 +177,14 @@ def test_no_value_of_the_input_is_lost(known: dict[MediaKind, list[str]], schema
     defaults = load_default_config()
     config, moved = set_aside_unknown_keys(merge_config(defaults, migrated), schemas)
     found = leaf_values(config)
-    translated = {("rules", 0, "overwrite"), ("rules", 1, "overwrite")}  # became mode values
+    # overwrite became mode values; source_field became each target's source template.
+    translated = {
+        ("rules", 0, "overwrite"),
+        ("rules", 1, "overwrite"),
+        ("rules", 0, "source_field"),
+        ("rules", 1, "source_field"),
+    }
+    assert "{Front}" in found
     for path, value in leaves(OLD):
         if path not in translated:
             assert value in found, f"{path} = {value!r} was lost"
@@ -190,7 +215,7 @@ def test_load_config_migrates_what_it_reads_and_still_names_unknown_keys() -> No
     old_rule = rule(audio_provider="espeak", lang="es", overwrite=True)
     config = load_config({"providers": {"openai": {"model": "dall-e-3"}}, "rules": [old_rule]})
     assert config["providers"]["image"]["openai"]["model"] == "dall-e-3"
-    assert config["rules"] == [rule(audio_providers=["espeak"], language="es", mode="overwrite")]
+    assert config["rules"] == [migrated_rule(sound(providers=("espeak",)), language="es", mode="overwrite")]
     with pytest.raises(ConfigError, match=r"rules\[0\]: unknown key .*color"):
         load_config({"rules": [rule(audio_providers=["espeak"], color="red")]})
 
@@ -212,3 +237,79 @@ def test_config_overrides_keep_only_what_differs() -> None:
     }
     assert merge_config(defaults, overrides) == config
     assert config_overrides(defaults, defaults) == {}
+
+
+def test_a_version_2_rule_becomes_targets_with_a_note(known: dict[MediaKind, list[str]]) -> None:
+    stored = {
+        "config_version": 2,
+        "rules": [
+            {
+                "note_type": "Vocab",
+                "source_field": "Word",
+                "image_field": "Picture",
+                "audio_field": "Audio",
+                "image_providers": ["openverse", "openai"],
+                "audio_providers": ["openai_tts", "espeak"],
+                "image_prompt": "A clear picture of {text}, no text",
+                "language": "es",
+                "mode": "skip",
+                "attribution_field": "Credit",
+            },
+            {"note_type": "Leave alone", "source_field": "Front", "image_field": "", "audio_field": ""},
+            {"note_type": "Half", "source_field": "Front", "audio_field": "", "audio_providers": ["forvo"]},
+        ],
+    }
+    migration = migrate_config(stored, known=known)
+    vocab, alone, half = migration.config["rules"]
+    assert vocab == {
+        "note_type": "Vocab",
+        "language": "es",
+        "mode": "skip",
+        "attribution_field": "Credit",
+        "targets": [
+            picture("Picture", ("openverse", "openai"), "{Word}", prompt="A clear picture of {text}, no text"),
+            sound("Audio", ("openai_tts", "espeak"), "{Word}"),
+        ],
+    }
+    assert alone == {"note_type": "Leave alone", "targets": []}, "a rule that filled nothing still fills nothing"
+    assert half == {"note_type": "Half", "targets": []}
+    assert migration.config["legacy_settings"] == {"rules[2].audio_providers": ["forvo"]}, "nothing is dropped"
+    assert migration.config["config_version"] == 3
+    assert any("Rule 1 (Vocab): its fields are now a list of targets" in note for note in migration.notes)
+    assert any("Rule 3 (Half): audio_providers named no field" in note for note in migration.notes)
+
+
+def test_a_migrated_rule_plans_what_the_older_rule_planned(known: dict[MediaKind, list[str]]) -> None:
+    from addon.core.config.rules import parse_rules
+    from addon.core.engine.planner import plan_notes
+    from addon.core.job.plan import SourceNote
+
+    older = {
+        "note_type": "Basic",
+        "source_field": "Front",
+        "image_field": "Picture",
+        "audio_field": "Back",
+        "image_providers": ["openverse"],
+        "audio_providers": ["espeak"],
+        "image_prompt": "a photo of {text}",
+        "language": "fr",
+    }
+    note = SourceNote(1, "Basic", {"Front": "<b>la pomme</b>", "Back": "", "Picture": ""})
+    migrated = migrate_config({"rules": [older]}, known=known).config
+
+    def requests(config: dict[str, Any]) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+        plan = plan_notes([note], parse_rules(config))
+        return [
+            (t.field, t.kind.value, t.work.request.text, t.work.request.language, t.work.providers)
+            for t in plan.targets
+            if t.work is not None
+        ]
+
+    assert (
+        requests({"rules": [older]})
+        == requests(migrated)
+        == [
+            ("Picture", "image", "a photo of la pomme", "fr", ("openverse",)),
+            ("Back", "audio", "la pomme", "fr", ("espeak",)),
+        ]
+    )

@@ -12,6 +12,7 @@ from addon.core.media.checks import sniff_audio
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.registry import ProviderRegistry
 from addon.providers.audio.espeak import EspeakSpeech
+from tests.support.target_voice import assert_keys_follow_the_voice, refused_target_voice, voiced
 
 
 def _provider(default_config: dict[str, Any], **changes: Any) -> EspeakSpeech:
@@ -193,3 +194,39 @@ def test_slow_espeak_times_out_as_transient(default_config: dict[str, Any], tmp_
     fake.chmod(0o755)
     with pytest.raises(TransientError, match=r"took longer than 0\.2 s"):
         _provider(default_config, binary=str(fake), timeout_s=0.2).generate(_request())
+
+
+# --- the target's voice (options["voice"]) ----------------------------------------------------------------
+
+
+def test_the_targets_voice_comes_before_the_voices_setting(default_config: dict[str, Any]) -> None:
+    provider = _provider(default_config, output_format="wav", voices={"es": "es-419"})
+    spanish = _request("casa", language="es")
+    english = provider.generate(_request("casa", language="en")).data
+    usual = provider.generate(spanish).data
+    assert provider.generate(voiced(spanish, espeak=" en ")).data == english
+    assert provider.generate(voiced(spanish, openai_tts="nova", piper="/v/en.onnx")).data == usual  # not ours
+    assert english != usual
+    assert_keys_follow_the_voice(spanish, "espeak", "en", "es-419")
+
+
+def test_a_target_voice_espeak_has_not_fails_that_request_naming_the_targets_voice(
+    default_config: dict[str, Any],
+) -> None:
+    provider = _provider(default_config)
+    error = refused_target_voice(provider, voiced(_request(), espeak="xx-nothing"))
+    assert "'xx-nothing'" in error.message and "espeak-ng --voices" in error.message
+    assert "providers.audio.espeak.voices" not in error.message
+    assert provider.generate(_request()).ok
+
+
+@pytest.mark.parametrize("voice", ["-w/tmp/x", "en us", "en;rm"])
+def test_a_target_voice_that_is_not_an_espeak_voice_name_is_refused_before_espeak_runs(
+    default_config: dict[str, Any], tmp_path: Path, voice: str
+) -> None:
+    marker = tmp_path / "ran"
+    fake = tmp_path / "espeak-ng"
+    fake.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    fake.chmod(0o755)
+    refused_target_voice(_provider(default_config, binary=str(fake)), voiced(_request(), espeak=voice))
+    assert not marker.exists()

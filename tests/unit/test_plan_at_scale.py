@@ -41,6 +41,6 @@ def test_a_work_item_makes_its_key_once() -> None:
 
 def test_the_values_a_plan_holds_per_target_have_no_instance_dict() -> None:
     item = WorkItem(_request("apple"), ("openverse",))
-    target = Target(1, "Picture", MediaKind.IMAGE, FillMode.SKIP, work=item, source_field="Front", source_text="apple")
+    target = Target(1, "Picture", MediaKind.IMAGE, FillMode.SKIP, work=item, source="{Front}", source_text="apple")
     for value in (target, item, item.request):
         assert not hasattr(value, "__dict__"), type(value).__name__

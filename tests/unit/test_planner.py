@@ -10,7 +10,6 @@ from addon.core.config.rules import FillMode, Rule, parse_rules
 from addon.core.engine.planner import plan_notes
 from addon.core.job.plan import Plan, SourceNote
 from addon.core.media.types import MediaKind
-from addon.core.text.reading import TextOptions
 
 AUDIO = MediaKind.AUDIO
 IMAGE = MediaKind.IMAGE
@@ -27,6 +26,19 @@ def _rule(**changes: Any) -> Rule:
     }
     raw.update(changes)
     (rule,) = parse_rules({"rules": [raw]})
+    return rule
+
+
+def _sound_rule(**target: Any) -> Rule:
+    """A rule in the targets shape: Front read aloud into Audio, with the target's ``target`` settings."""
+    audio = {"field": "Audio", "kind": "audio", "source": "{Front}", "providers": ["espeak"], **target}
+    (rule,) = parse_rules({"rules": [{"note_type": "Basic", "language": "es", "targets": [audio]}]})
+    return rule
+
+
+def _picture_rule(**target: Any) -> Rule:
+    picture = {"field": "Picture", "kind": "image", "source": "{Front}", "providers": ["pics"], **target}
+    (rule,) = parse_rules({"rules": [{"note_type": "Basic", "targets": [picture]}]})
     return rule
 
 
@@ -245,8 +257,7 @@ def test_math_is_not_sent_to_a_voice_or_a_picture_search() -> None:
 
 def test_math_kept_when_the_options_say_keep() -> None:
     front = r"The expectation \(\mathbb{E}_p\)"
-    options = {AUDIO: TextOptions(math="keep")}
-    (target,) = plan_notes([_note(1, front)], [_rule()], text_options=options).targets
+    (target,) = plan_notes([_note(1, front)], [_sound_rule(math="keep")]).targets
     assert target.work is not None
     assert target.work.request.text == front
 
@@ -266,20 +277,20 @@ def test_a_sound_longer_than_max_chars_is_skipped_with_the_fix() -> None:
     plan = plan_notes([_note(1, LONG_ANSWER), _note(2, "x" * 300), _note(3, "y" * 301)], [_rule()])
     assert [t.work is not None for t in plan.targets] == [False, True, False]
     assert plan.skip_reasons() == {
-        "Front is too long for a card's sound (over 300 characters); put the part to say in a field of its own": 2
+        "Front is too long for a card's sound (over 300 characters); put the part to say in a field of its own, "
+        "or raise max_chars of Audio": 2
     }
 
 
 def test_max_chars_is_an_option() -> None:
-    options = {AUDIO: TextOptions(max_chars=3000)}
-    (target,) = plan_notes([_note(1, LONG_ANSWER)], [_rule()], text_options=options).targets
+    (target,) = plan_notes([_note(1, LONG_ANSWER)], [_sound_rule(max_chars=3000)]).targets
     assert target.work is not None
     assert target.work.request.text == LONG_ANSWER
-    options = {AUDIO: TextOptions(max_chars=5)}
-    (target,) = plan_notes([_note(1, "perros")], [_rule()], text_options=options).targets
+    (target,) = plan_notes([_note(1, "perros")], [_sound_rule(max_chars=5)]).targets
     assert (
         target.skip_reason
-        == "Front is too long for a card's sound (over 5 characters); put the part to say in a field of its own"
+        == "Front is too long for a card's sound (over 5 characters); put the part to say in a field of its own, "
+        "or raise max_chars of Audio"
     )
 
 
@@ -290,7 +301,7 @@ def test_a_long_picture_query_is_cut_at_a_word() -> None:
     query = target.work.request.text.removeprefix("Photo: ")
     assert len(query) <= 200
     assert LONG_ANSWER.startswith(query) and LONG_ANSWER[len(query)] == " "
-    options = {IMAGE: TextOptions(max_chars=20)}
-    (target,) = plan_notes([_note(1, LONG_ANSWER, Picture="")], [rule], text_options=options).targets
+    rule = _picture_rule(max_chars=20, prompt="Photo: {text}")
+    (target,) = plan_notes([_note(1, LONG_ANSWER, Picture="")], [rule]).targets
     assert target.work is not None
     assert target.work.request.text == "Photo: The algorithm"

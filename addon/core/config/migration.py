@@ -7,6 +7,9 @@ change of shape since version 1 (a config without ``config_version``):
 * a rule's single ``image_provider`` / ``audio_provider`` becomes the list ``image_providers`` /
   ``audio_providers``; a rule's ``lang`` becomes ``language``; ``overwrite: true/false`` becomes
   ``mode: "overwrite"/"skip"``;
+* (version 3) a rule's one ``source_field`` with its ``image_field`` and ``audio_field`` (and their
+  providers and ``image_prompt``) becomes its list of ``targets``: a picture target, then a sound
+  target, each reading ``{source_field}``;
 * a top-level ``openai_api_key`` moves to the ``api_key`` of the ``openai`` image provider and the
   ``openai_tts`` speech provider (where those are empty).
 
@@ -30,8 +33,9 @@ import jsonschema
 from ..media.types import MediaKind
 from .files import same_json
 from .schema import SliceSchemas, config_schema, key_path
+from .targets import LEGACY_RULE_KEYS, legacy_targets
 
-CURRENT_CONFIG_VERSION = 2
+CURRENT_CONFIG_VERSION = 3
 VERSION_KEY = "config_version"
 LEGACY_KEY = "legacy_settings"
 
@@ -62,7 +66,7 @@ def migrate_config(stored: Mapping[str, Any], *, known: Mapping[MediaKind, Colle
     version = stored_version(config)
     if version is None or version >= CURRENT_CONFIG_VERSION:
         return Migration(config)
-    notes = _provider_slices_by_kind(config, known) + _openai_api_key(config) + _rules(config)
+    notes = _provider_slices_by_kind(config, known) + _openai_api_key(config) + _rules(config) + _targets(config)
     config[VERSION_KEY] = CURRENT_CONFIG_VERSION
     return Migration(config, notes, changed=bool(notes))
 
@@ -149,6 +153,45 @@ def _rules(config: dict[str, Any]) -> list[str]:
                 rule["mode"] = mode
                 notes.append(f'{label}: overwrite: {str(overwrite).lower()} became mode "{mode}".')
     return notes
+
+
+def _targets(config: dict[str, Any]) -> list[str]:
+    rules = config.get("rules")
+    if not isinstance(rules, list):
+        return []
+    notes = []
+    for index, rule in enumerate(rules):
+        if not isinstance(rule, dict) or "targets" in rule or not isinstance(rule.get("source_field"), str):
+            continue  # already targets, or not a rule this can read: left for validation to name
+        if not all(isinstance(rule.get(f"{kind.value}_field", ""), str) for kind in MediaKind):
+            continue
+        targets = legacy_targets(rule)
+        label = f"Rule {index + 1}" + (f" ({rule['note_type']})" if isinstance(rule.get("note_type"), str) else "")
+        unused = _unused_legacy_values(rule, targets)
+        if unused:  # providers chosen for a kind with no field: kept, by their old key path
+            legacy = config.setdefault(LEGACY_KEY, {})
+            for key, value in unused.items():
+                legacy[_free_name(legacy, f"rules[{index}].{key}")] = value
+            notes.append(f"{label}: {', '.join(unused)} named no field to fill; kept under {LEGACY_KEY}.")
+        for key in LEGACY_RULE_KEYS:
+            rule.pop(key, None)
+        rule["targets"] = targets
+        made = " and ".join(f"a {MediaKind(t['kind']).word} into {t['field']}" for t in targets) or "nothing"
+        source = f" from {targets[0]['source']}" if targets else ""
+        notes.append(f"{label}: its fields are now a list of targets ({made}{source}); each can have its own source.")
+    return notes
+
+
+def _unused_legacy_values(rule: Mapping[str, Any], targets: list[dict[str, Any]]) -> dict[str, Any]:
+    """The older keys with a value no target carries (empty values and the default prompt aside)."""
+    made = {target["kind"] for target in targets}
+    unused = {}
+    for kind in MediaKind:
+        if kind.value not in made and rule.get(f"{kind.value}_providers"):
+            unused[f"{kind.value}_providers"] = rule[f"{kind.value}_providers"]
+    if MediaKind.IMAGE.value not in made and rule.get("image_prompt", "{text}") not in ("", "{text}"):
+        unused["image_prompt"] = rule["image_prompt"]
+    return unused
 
 
 def _single_provider_to_list(rule: dict[str, Any], kind: MediaKind) -> bool:

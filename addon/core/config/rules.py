@@ -1,83 +1,69 @@
-"""Rules: per note type, which field is read and which fields are filled, by which providers.
+"""Rules: per note type, the targets to fill (each one field, from a source template, by its
+providers in fallback order) and the defaults its targets fall back to.
 
 Thread safety: immutable data and pure functions; call from any thread.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..media.image_output import ImageOutput
 from ..media.types import MediaKind
+from .rule_schema import LANGUAGE_PATTERN
+from .targets import FieldTarget, FillMode, parse_target, raw_targets
 
-# A rule's language: a code like en, es, pt-BR or zh_Hant, or empty for the provider's default.
-LANGUAGE_PATTERN = r"^([A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*)?$"
+__all__ = [
+    "LANGUAGE_PATTERN",
+    "WILDCARD_NOTE_TYPE",
+    "FieldTarget",
+    "FillMode",
+    "Rule",
+    "parse_rules",
+    "rule_for_note_type",
+]
 
 
 WILDCARD_NOTE_TYPE = "*"
 
 
-class FillMode(str, enum.Enum):
-    """What to do with a target field.
-
-    SKIP leaves a field that already holds media of its kind alone (other text in it is kept and the
-    media appended); OVERWRITE replaces the field with the new media; APPEND adds the new media
-    after whatever the field holds.
-    """
-
-    SKIP = "skip"
-    OVERWRITE = "overwrite"
-    APPEND = "append"
-
-
 @dataclass(frozen=True)
 class Rule:
-    """How to fill notes of one note type (``*`` matches any note type)."""
+    """How to fill notes of one note type (``*`` matches any note type): its targets, and the
+    defaults they were read with (``language``, ``mode``, ``attribution_field``)."""
 
     note_type: str
-    source_field: str
-    image_field: str
-    audio_field: str
-    image_providers: tuple[str, ...]
-    audio_providers: tuple[str, ...]
-    language: str
-    image_prompt: str
-    mode: FillMode
-    # Where a found image's credit goes: a field's name, or "" for an HTML comment after the image.
+    targets: tuple[FieldTarget, ...] = ()
+    language: str = ""
+    mode: FillMode = FillMode.SKIP
     attribution_field: str = ""
-    # How its pictures are stored (the config's top-level ``image_max_px``, ``image_format`` and
-    # ``image_quality``, which a rule's own setting may one day override).
-    image_output: ImageOutput = field(default_factory=ImageOutput)
 
-    def target_field(self, kind: MediaKind) -> str:
-        return self.image_field if kind is MediaKind.IMAGE else self.audio_field
+    def targets_of(self, kind: MediaKind) -> tuple[FieldTarget, ...]:
+        return tuple(t for t in self.targets if t.kind is kind)
 
-    def providers_for(self, kind: MediaKind) -> tuple[str, ...]:
-        return self.image_providers if kind is MediaKind.IMAGE else self.audio_providers
+    def target_for(self, field_name: str) -> FieldTarget | None:
+        """The target that fills ``field_name``, or None."""
+        return next((t for t in self.targets if t.field == field_name), None)
 
 
 def parse_rules(config: Mapping[str, Any]) -> list[Rule]:
-    """Typed rules from a validated config (its top-level picture settings go to every rule)."""
+    """Typed rules from a validated config (its top-level picture settings go to every picture
+    target that does not set its own)."""
     image_output = ImageOutput.from_config(config)
-    return [
-        Rule(
-            note_type=raw["note_type"],
-            source_field=raw["source_field"],
-            image_field=raw.get("image_field", ""),
-            audio_field=raw.get("audio_field", ""),
-            image_providers=tuple(raw.get("image_providers", ())),
-            audio_providers=tuple(raw.get("audio_providers", ())),
-            language=raw.get("language", ""),
-            image_prompt=raw.get("image_prompt", "{text}"),
-            mode=FillMode(raw.get("mode", FillMode.SKIP.value)),
-            attribution_field=raw.get("attribution_field", ""),
-            image_output=image_output,
-        )
-        for raw in config.get("rules", [])
-    ]
+    return [parse_rule(raw, image_output=image_output) for raw in config.get("rules", [])]
+
+
+def parse_rule(raw: Mapping[str, Any], *, image_output: ImageOutput | None = None) -> Rule:
+    output = image_output or ImageOutput()
+    return Rule(
+        note_type=raw["note_type"],
+        targets=tuple(parse_target(t, raw, image_output=output) for t in raw_targets(raw)),
+        language=raw.get("language", ""),
+        mode=FillMode(raw.get("mode", FillMode.SKIP.value)),
+        attribution_field=raw.get("attribution_field", ""),
+    )
 
 
 def rule_for_note_type(rules: Sequence[Rule], note_type: str) -> Rule | None:

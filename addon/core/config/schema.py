@@ -17,26 +17,7 @@ import jsonschema
 from ..base.errors import ConfigError
 from ..media.image_output import IMAGE_FORMATS, MAX_MAX_PX, MIN_MAX_PX
 from ..media.types import MediaKind
-from .rules import LANGUAGE_PATTERN, FillMode
-
-_RULE_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "additionalProperties": False,
-    "required": ["note_type", "source_field"],
-    "properties": {
-        "note_type": {"type": "string", "minLength": 1},
-        "source_field": {"type": "string", "minLength": 1},
-        "image_field": {"type": "string"},
-        "audio_field": {"type": "string"},
-        "image_providers": {"type": "array", "items": {"type": "string", "minLength": 1}},
-        "audio_providers": {"type": "array", "items": {"type": "string", "minLength": 1}},
-        "language": {"type": "string", "pattern": LANGUAGE_PATTERN},
-        "image_prompt": {"type": "string"},
-        "mode": {"enum": [m.value for m in FillMode]},
-        "attribution_field": {"type": "string"},
-    },
-}
-
+from .rule_schema import RULE_SCHEMA, rule_problems
 
 _MODULE_TARGET = {
     "type": "string",
@@ -115,7 +96,7 @@ def config_schema(slice_schemas: SliceSchemas) -> dict[str, Any]:
         "required": ["providers", "rules"],
         "properties": {
             "providers": {"type": "object", "additionalProperties": False, "properties": kinds},
-            "rules": {"type": "array", "items": _RULE_SCHEMA},
+            "rules": {"type": "array", "items": RULE_SCHEMA},
             **GENERAL_PROPERTIES,
         },
     }
@@ -190,22 +171,5 @@ def _url_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
 
 
 def _rule_problems(config: Mapping[str, Any], provider_schemas: SliceSchemas) -> list[tuple[str, str]]:
-    problems = []
-    for index, rule in enumerate(config.get("rules", [])):
-        # A rule naming neither field is allowed: it leaves its note type alone (the Fill Media
-        # dialog saves one when the user sets both fields to "(none)"; it beats the "*" rule).
-        for kind in MediaKind:
-            for name in rule.get(f"{kind.value}_providers", []):
-                if name not in provider_schemas.get(kind, {}):
-                    known = ", ".join(sorted(provider_schemas.get(kind, {}))) or "none yet"
-                    problems.append(
-                        (
-                            f"rules[{index}].{kind.value}_providers",
-                            f"unknown {kind.value} provider {name!r} (known: {known})",
-                        )
-                    )
-            if rule.get(f"{kind.value}_field") and not rule.get(f"{kind.value}_providers"):
-                problems.append(
-                    (f"rules[{index}].{kind.value}_providers", f"{kind.value}_field is set but no provider is listed")
-                )
-    return problems
+    known = {kind: list(provider_schemas.get(kind, {})) for kind in MediaKind}
+    return rule_problems(config.get("rules", []), known)

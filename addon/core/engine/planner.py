@@ -1,8 +1,10 @@
-"""From source notes and rules to the plan of a job: which field of which note gets what, and which
-targets are skipped and why (what the source field holds instead of text: only a picture, only
-math…); what text is sent (`TextOptions` per kind: math dropped, block elements read as sentence
-breaks, sound over ``max_chars`` skipped, picture queries cut at a word); and, once the plan is made, the work no provider of its rule can do
-(every provider has a setup problem: off, no key, a program missing), which refuses the job.
+"""From source notes and rules to the plan of a job: which target field of which note gets what,
+and which targets are skipped and why (what the source holds instead of text: only a picture, only
+math…); what text is sent (per target: the source template rendered and cleaned, its cloze reading,
+its text rules, math dropped, block elements read as sentence breaks, sound over ``max_chars``
+skipped, picture queries cut at a word); and, once the plan is made, the work no provider of its
+rule can do (every provider has a setup problem: off, no key, a program missing), which refuses the
+job.
 
 Thread safety: pure functions over immutable data.
 """
@@ -11,20 +13,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 
-from ..config.rules import FillMode, Rule, rule_for_note_type
+from ..config.rules import FieldTarget, FillMode, Rule, rule_for_note_type
+from ..config.targets import apply_text_rules
 from ..job.plan import Plan, SourceNote, Target, WorkItem
 from ..media.types import MediaKind, MediaRequest
 from ..text.cleaning import clean_source_text, field_has_image, field_has_sound
-from ..text.reading import PICTURE_MAX_CHARS, TextOptions, cut_at_word, is_fragment, math_as_set, what_else_it_holds
+from ..text.reading import cut_at_word, is_fragment, math_as_set, what_else_it_holds
+from ..text.source_template import render_source
 from ..text.spoken import spoken_text
-
-# What is sent when no setting says otherwise: math dropped, sound up to 300 characters, picture
-# queries cut at 200.
-DEFAULT_TEXT_OPTIONS: Mapping[MediaKind, TextOptions] = {
-    MediaKind.AUDIO: TextOptions(),
-    MediaKind.IMAGE: TextOptions(max_chars=PICTURE_MAX_CHARS),
-}
 
 
 def field_already_filled(kind: MediaKind, value: str) -> bool:
@@ -32,14 +30,9 @@ def field_already_filled(kind: MediaKind, value: str) -> bool:
 
 
 def plan_notes(
-    notes: Iterable[SourceNote],
-    rules: Sequence[Rule],
-    *,
-    kinds: Iterable[MediaKind] = tuple(MediaKind),
-    text_options: Mapping[MediaKind, TextOptions] | None = None,
+    notes: Iterable[SourceNote], rules: Sequence[Rule], *, kinds: Iterable[MediaKind] = tuple(MediaKind)
 ) -> Plan:
-    """Apply each note type's rule to each note; ``text_options`` say, per kind, what of the source
-    text is sent (`DEFAULT_TEXT_OPTIONS` for a kind they leave out)."""
+    """Apply each note type's rule to each note: one `Target` per rule target of a wanted kind."""
     wanted = tuple(kinds)
     plan = Plan()
     for note in notes:
@@ -48,61 +41,129 @@ def plan_notes(
             reason = f"no rule for note type {note.note_type!r}"
             plan.targets.append(Target(note.note_id, "", wanted[0], FillMode.SKIP, skip_reason=reason))
             continue
-        for kind in wanted:
-            if target_field := rule.target_field(kind):
-                options = (text_options or {}).get(kind) or DEFAULT_TEXT_OPTIONS[kind]
-                plan.targets.append(_plan_target(note, rule, kind, target_field, options))
+        for spec in rule.targets:
+            if spec.kind in wanted:
+                plan.targets.append(plan_target(note, spec))
     return plan
 
 
-def _plan_target(note: SourceNote, rule: Rule, kind: MediaKind, target_field: str, options: TextOptions) -> Target:
-    def skip(reason: str) -> Target:
-        return Target(note.note_id, target_field, kind, rule.mode, skip_reason=reason)
+@dataclass(frozen=True)
+class Reading:
+    """What a target would send for one note: the cleaned source (``source_text``, before text
+    rules), the text sent (``text``: after the rules, as the request carries it; a picture's prompt
+    filled in), or why nothing is sent (``skip_reason``)."""
 
-    source = rule.source_field
-    for name in (source, target_field):
+    source_text: str = ""
+    text: str = ""
+    skip_reason: str | None = None
+
+
+def what_will_be_read(fields: Mapping[str, str], target: FieldTarget) -> tuple[str, str | None]:
+    """The text ``target`` would send for a note with ``fields`` ("" and the reason when it would
+    skip the note): the rule editor's "what will be read" sample. Whether the target field is
+    already filled is not looked at."""
+    reading = read_source(fields, target)
+    return reading.text, reading.skip_reason
+
+
+def read_source(fields: Mapping[str, str], target: FieldTarget) -> Reading:
+    """See `Reading`."""
+    names = target.source_fields
+    missing = [name for name in names if name not in fields]
+    if missing:
+        return Reading(skip_reason=f"the note has no field {missing[0]!r}, which the source of {target.field} names")
+    source = _source_label(names)
+    source_text = render_source(target.source, fields, cloze=target.cloze)
+    if not source_text or (
+        not _is_one_field(target.source, names) and not any(clean_source_text(fields[n]) for n in names)
+    ):
+        held = [what_else_it_holds(fields[n]) for n in names]
+        what = next((h for h in held if h), "")
+        holds = "hold" if len(names) > 1 else "holds"
+        return Reading(skip_reason=f"{source} {holds} only {what}" if what else f"{source} {_is_are(names)} empty")
+    kind = target.kind
+    ruled = apply_text_rules(source_text, target.text_rules)
+    if not ruled:
+        return Reading(source_text, skip_reason=f"nothing of {source} is left after the text rules of {target.field}")
+    text, formulas = math_as_set(ruled, target.math)
+    if text != ruled and is_fragment(text):
+        sent = "read aloud" if kind is MediaKind.AUDIO else "sent for a picture"
+        return Reading(
+            source_text,
+            skip_reason=f"{source} holds only math, which is not {sent}; write in words what to {_verb(kind)}",
+        )
+    if kind is MediaKind.IMAGE:
+        text = cut_at_word(text, target.max_chars, formulas=formulas)
+        if not text:
+            return Reading(
+                source_text, skip_reason=f"{source} starts with math too long for a picture query; set math to drop"
+            )
+        return Reading(source_text, _render_prompt(target.prompt, text, fields, target))
+    text = spoken_text(text)  # here, so the request's cache key (and reuse) follows what is said
+    if not text:
+        return Reading(
+            source_text, skip_reason=f"{source} holds only emoji or symbols, which are not spoken; write the word there"
+        )
+    if len(text) > target.max_chars:
+        return Reading(
+            source_text,
+            skip_reason=f"{source} is too long for a card's sound (over {target.max_chars:,} characters); "
+            f"put the part to say in a field of its own, or raise max_chars of {target.field}",
+        )
+    return Reading(source_text, text)
+
+
+def plan_target(note: SourceNote, spec: FieldTarget) -> Target:
+    """One target of one note: its work, or why it is skipped."""
+
+    def skip(reason: str) -> Target:
+        return Target(note.note_id, spec.field, spec.kind, spec.mode, skip_reason=reason)
+
+    for name in (*spec.source_fields, spec.field):
         if name not in note.fields:
             return skip(f"note type {note.note_type!r} has no field {name!r}")
-    if rule.mode is FillMode.SKIP and field_already_filled(kind, note.fields[target_field]):
-        return skip(f"{target_field} already has a {kind.word}")
-    # Block elements read as sentence breaks: "…case of EM</li><li>EM is harder" is not "EM EM".
-    source_text = clean_source_text(note.fields[source], pauses=True)
-    if not source_text:
-        held = what_else_it_holds(note.fields[source])
-        return skip(f"{source} holds only {held}" if held else f"{source} is empty")
-    text, formulas = math_as_set(source_text, options.math)
-    if text != source_text and is_fragment(text):
-        sent = "read aloud" if kind is MediaKind.AUDIO else "sent for a picture"
-        return skip(f"{source} holds only math, which is not {sent}; write in words what to {_verb(kind)}")
-    if kind is MediaKind.IMAGE:
-        text = cut_at_word(text, options.max_chars, formulas=formulas)
-        if not text:
-            return skip(f"{source} starts with math too long for a picture query; set math to drop")
-        text = _render_prompt(rule.image_prompt, text, note.fields, options)
-    else:  # speech: here, so the request's cache key (and reuse) follows what is said
-        text = spoken_text(text)
-        if not text:
-            return skip(f"{source} holds only emoji or symbols, which are not spoken; write the word there")
-        if len(text) > options.max_chars:
-            return skip(
-                f"{source} is too long for a card's sound (over {options.max_chars:,} characters); "
-                "put the part to say in a field of its own"
-            )
-    # A picture's output settings are options: they change what is stored, so they are in the
-    # cache key and the reuse key, and the job's picture step reads them from the request.
-    output = rule.image_output.options() if kind is MediaKind.IMAGE else {}
-    request = MediaRequest(kind=kind, text=text, language=rule.language, options=output)
-    work = WorkItem(request, rule.providers_for(kind))
+    if spec.mode is FillMode.SKIP and field_already_filled(spec.kind, note.fields[spec.field]):
+        return skip(f"{spec.field} already has a {spec.kind.word}")
+    reading = read_source(note.fields, spec)
+    if reading.skip_reason is not None:
+        return skip(reading.skip_reason)
+    request = MediaRequest(kind=spec.kind, text=reading.text, language=spec.language, options=_request_options(spec))
     return Target(
         note.note_id,
-        target_field,
-        kind,
-        rule.mode,
-        work=work,
-        source_field=source,
-        source_text=source_text,
-        attribution_field=rule.attribution_field if kind is MediaKind.IMAGE else "",
+        spec.field,
+        spec.kind,
+        spec.mode,
+        work=WorkItem(request, spec.providers),
+        source=spec.source,
+        source_text=reading.source_text,
+        cloze=spec.cloze,
+        attribution_field=spec.attribution_field,
     )
+
+
+def _request_options(spec: FieldTarget) -> dict[str, object]:
+    """What else changes the output, so it is in the cache key and the reuse key: a picture's
+    output settings (the job's picture step reads them from the request), a sound's voices."""
+    if spec.kind is MediaKind.IMAGE:
+        return dict(spec.image_output.options())
+    voices = {name: spec.voice[name] for name in spec.providers if spec.voice.get(name)}
+    return {"voice": voices} if voices else {}
+
+
+def _is_one_field(template: str, names: Sequence[str]) -> bool:
+    return len(names) == 1 and template == "{" + names[0] + "}"
+
+
+def _source_label(names: Sequence[str]) -> str:
+    if not names:
+        return "the source"
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _is_are(names: Sequence[str]) -> str:
+    return "are" if len(names) > 1 else "is"
 
 
 def _verb(kind: MediaKind) -> str:
@@ -112,7 +173,7 @@ def _verb(kind: MediaKind) -> str:
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
-def _render_prompt(template: str, text: str, fields: Mapping[str, str], options: TextOptions) -> str:
+def _render_prompt(template: str, text: str, fields: Mapping[str, str], target: FieldTarget) -> str:
     """Fill ``{text}`` and ``{FieldName}`` in one pass, so braces inside the values are left alone;
     unknown placeholders stay as written. A field's value is made ready as ``text`` was."""
 
@@ -122,8 +183,8 @@ def _render_prompt(template: str, text: str, fields: Mapping[str, str], options:
             return text
         if name not in fields:
             return match.group(0)
-        cleaned, formulas = math_as_set(clean_source_text(fields[name], pauses=True), options.math)
-        return cut_at_word(cleaned, options.max_chars, formulas=formulas)
+        cleaned, formulas = math_as_set(clean_source_text(fields[name], pauses=True), target.math)
+        return cut_at_word(cleaned, target.max_chars, formulas=formulas)
 
     return _PLACEHOLDER.sub(value, template)
 

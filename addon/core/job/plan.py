@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from ..config.rules import FillMode
+from ..config.targets import FillMode
 from ..media.types import Attribution, MediaKind, MediaRequest
 from ..state.journal_records import FailedEntry
 
@@ -51,10 +51,11 @@ class Target:
     mode: FillMode
     work: WorkItem | None = None
     skip_reason: str | None = None
-    # The cleaned source text the request was made from (`clean_source_text` with pauses), so the
-    # store step can tell when the source field was edited while the job ran.
-    source_field: str = ""
+    # The target's source template and the cleaned text it gave (`render_source`, before text
+    # rules), so the store step can tell when a source field was edited while the job ran.
+    source: str = ""
     source_text: str = ""
+    cloze: str = "full"
     # Where a found image's credit goes (see `Rule.attribution_field`).
     attribution_field: str = ""
 

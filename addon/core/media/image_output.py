@@ -51,6 +51,10 @@ class ImageOutput:
             quality=int(config.get("image_quality", DEFAULT_QUALITY)),
         )
 
+    def to_config(self) -> dict[str, Any]:
+        """The settings as the config writes them (``image_max_px``, ``image_format``, ``image_quality``)."""
+        return {"image_max_px": self.max_px, "image_format": self.format, "image_quality": self.quality}
+
     def options(self) -> dict[str, Any]:
         """These settings as a picture request's options (they change what is stored)."""
         return {"image_max_px": self.max_px, "image_format": self.format, "image_quality": self.quality}

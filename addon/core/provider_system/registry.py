@@ -180,8 +180,10 @@ class ProviderRegistry:
         return [i for i in self.infos(kind) if not enabled_only or self.is_enabled(kind, i.name)]
 
     def providers_for(self, rule: Rule, kind: MediaKind, *, enabled_only: bool = False) -> list[str]:
-        """The rule's providers of ``kind`` in its priority order (known ones; enabled ones when asked)."""
-        names = [name for name in rule.providers_for(kind) if (kind, name) in self.catalog]
+        """The providers the rule's targets of ``kind`` name, each once, in the targets' fallback
+        order (known ones; enabled ones when asked)."""
+        listed = dict.fromkeys(name for target in rule.targets_of(kind) for name in target.providers)
+        names = [name for name in listed if (kind, name) in self.catalog]
         return [n for n in names if self.is_enabled(kind, n)] if enabled_only else names
 
     def setup_problem(self, kind: MediaKind, name: str) -> str | None:

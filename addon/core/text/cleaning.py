@@ -196,6 +196,26 @@ def _unwrap_clozes(text: str) -> str:
     return "".join(kept)
 
 
+def cloze_answers(value: str) -> list[str]:
+    """The answers of a field's outermost clozes, in order, as written (a nested cloze stays inside
+    its answer, for cleaning to unwrap); [] when the field has none."""
+    if "{{c" not in value:
+        return []
+    open_clozes: list[list[int]] = []  # per open cloze: [opener end, hint start or -1]
+    answers: list[str] = []
+    for token in _CLOZE_TOKEN.finditer(value):
+        if token.group().startswith("{{"):
+            open_clozes.append([token.end(), -1])
+        elif token.group() == "::":
+            if open_clozes and open_clozes[-1][1] < 0:
+                open_clozes[-1][1] = token.start()
+        elif open_clozes:
+            opener_end, hint = open_clozes.pop()
+            if not open_clozes:
+                answers.append(value[opener_end : hint if hint >= 0 else token.start()])
+    return answers
+
+
 def _without_comments(text: str) -> str:
     """``text`` without its HTML comments, ended as a browser ends them (``-->``, ``--!>``, and the
     empty ``<!-->`` and ``<!--->``); a comment never closed hides the rest of the field. Python's

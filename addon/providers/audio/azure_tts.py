@@ -12,7 +12,8 @@ Where: a key works only in its resource's region, so the address is built from `
 (``https://{region}.tts.speech.microsoft.com``, the shipped ``base_url`` template). A ``base_url``
 without ``{region}`` replaces the whole address (a proxy, a sovereign cloud, the tests' fake).
 
-Voice: ``voices`` maps a language (``en``, ``pt-BR``, ``zh-Hant``…) to an Azure voice name; the most
+Voice: the target's voice for ``azure_tts`` when the request names one (`requested_voice`, checked
+against `VOICE_NAME_PATTERN`); else ``voices`` maps a language (``en``, ``pt-BR``, ``zh-Hant``…) to an Azure voice name; the most
 specific entry wins (``en-GB`` before ``en``), the user's before the built-in `DEFAULT_VOICES` at each
 level. A language with no voice either way is `NotFoundError` for that note (the rule's next
 provider is used), with a message saying what to add.
@@ -20,7 +21,7 @@ provider is used), with a message saying what to add.
 Errors (§7.3):
 
 * 400 (an unknown voice, an output format the service refuses; the body is often empty) →
-  `PermanentError` for this request, naming the voice and ``voices``;
+  `PermanentError` for this request, naming the voice and ``voices`` (or the target's voice);
 * 401 (a bad key, or a key of another region) → `AuthError` naming ``api_key`` and ``region``;
 * 403 "Out of call volume quota" (a free F0 resource that used its quota) → `QuotaError`, never
   retried; any other 403 (the resource's network rules) → `AuthError`;
@@ -58,6 +59,7 @@ from ...core.base.errors import (
 )
 from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
+from ...core.media.voice_choice import target_voice, valid_requested_voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_or_none
 from ..http.download import display_url
@@ -278,9 +280,12 @@ class AzureSpeech(HttpProvider, AudioProvider):
             )
         return super().setup_problem()
 
-    def voice_for(self, language: str) -> str | None:
-        """The voice for ``language``: the most specific entry of the user's ``voices`` or of
-        `DEFAULT_VOICES` (the user's first at each level); None when neither has one."""
+    def voice_for(self, language: str, *, requested: str | None = None) -> str | None:
+        """The voice for ``language``: ``requested`` (the target's voice), else the most specific
+        entry of the user's ``voices`` or of `DEFAULT_VOICES` (the user's first at each level); None
+        when neither has one."""
+        if requested:
+            return requested
         configured = self.settings.get("voices") or {}
         own = {str(k).replace("_", "-").lower(): str(v) for k, v in configured.items() if v}
         for key in _language_keys(language):
@@ -298,7 +303,10 @@ class AzureSpeech(HttpProvider, AudioProvider):
         """Speak ``request.text`` in the voice of ``request.language``. Blocks on the network: call it
         from a worker thread. Raises a `ProviderError` subclass as the module docstring says."""
         text = text_to_speak(_NOT_XML.sub("", request.text), provider=self.name)
-        voice = self.voice_for(request.language)
+        requested = valid_requested_voice(
+            request, self.name, pattern=VOICE_NAME_PATTERN, what='an Azure voice name like "en-US-JennyNeural"'
+        )
+        voice = self.voice_for(request.language, requested=requested)
         if voice is None:
             language = request.language.strip() or "en"
             raise NotFoundError(
@@ -319,7 +327,7 @@ class AzureSpeech(HttpProvider, AudioProvider):
             headers=headers,
             data=ssml(text, voice=voice).encode("utf-8"),
             max_body_bytes=self.max_media_bytes,
-            error=lambda answer: self._api_error(answer, voice=voice),
+            error=lambda answer: self._api_error(answer, voice=voice, requested=requested is not None),
         )
         data = response.content
         extension = sniff_audio(data) or ""
@@ -328,8 +336,9 @@ class AzureSpeech(HttpProvider, AudioProvider):
 
     # --- errors ---------------------------------------------------------------------------------
 
-    def _api_error(self, response: requests.Response, *, voice: str | None) -> ProviderError:
-        """The error for a non-2xx answer (§7.3); bodies are empty or ``{"statusCode", "message"}``."""
+    def _api_error(self, response: requests.Response, *, voice: str | None, requested: bool = False) -> ProviderError:
+        """The error for a non-2xx answer (§7.3); bodies are empty or ``{"statusCode", "message"}``.
+        ``requested``: ``voice`` is the target's voice (messages name it, not ``voices``)."""
         status = response.status_code
         body = response.text[:ERROR_BODY_CHARS]
         quoted = quoted_excerpt(body)
@@ -355,9 +364,10 @@ class AzureSpeech(HttpProvider, AudioProvider):
                 provider=self.name,
             )
         if status == 400 and voice is not None:
+            source = target_voice(self.name) if requested else self.setting_path("voices")
             return PermanentError(
                 f"Azure refused to speak with the voice {voice!r} {where} ({label}){quoted}. Set "
-                f"{self.setting_path('voices')} to a voice your region offers (the connection test checks them) and "
+                f"{source} to a voice your region offers (the connection test checks them) and "
                 f"{self.setting_path('output_format')} to a format Azure knows",
                 provider=self.name,
             )

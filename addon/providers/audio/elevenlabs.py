@@ -9,9 +9,10 @@ so it is not sent to them. The answer is the audio itself; its extension is what
 are (`sniff_audio`), not what was asked for. MP3 (``mp3_44100_128``) is asked for by default:
 Anki plays it everywhere, phones included.
 
-The voice is chosen per request language: ``voices`` maps a language ("pt-BR", or just "pt") to a
-voice ID; languages without an entry use ``voice_id`` (a premade multilingual voice by default, which
-speaks every language the model knows).
+The voice is the target's voice ID for ``elevenlabs`` when the request names one
+(`requested_voice`), else chosen per request language: ``voices`` maps a language ("pt-BR", or just
+"pt") to a voice ID; languages without an entry use ``voice_id`` (a premade multilingual voice by
+default, which speaks every language the model knows).
 
 Errors (§5.5, the envelope ``{"detail": {"status", "message"}}``, FastAPI's ``{"detail": [{"loc",
 "msg", "type"}]}`` for 422):
@@ -22,8 +23,9 @@ Errors (§5.5, the envelope ``{"detail": {"status", "message"}}``, FastAPI's ``{
 * 429 (``too_many_concurrent_requests``, ``system_busy``) → `RateLimitError` with the server's
   ``Retry-After`` when it sends one; 5xx (also the bare ``{"status", "message"}`` body) →
   `TransientError`;
-* 404 ``voice_not_found`` → `ConfigError` naming the voice ID and the setting it came from; any
-  other 404 → `ConfigError` about ``base_url``;
+* 404 ``voice_not_found`` → `ConfigError` naming the voice ID and the setting it came from (a
+  `PermanentError` naming the target's voice when it came from the request: other targets keep
+  working); any other 404 → `ConfigError` about ``base_url``;
 * 400 ``max_character_limit_exceeded`` → `PermanentError` for this text only; a model that does not
   exist (400 "A model with model ID … does not exist") → `ConfigError` naming ``model_id``; any other
   400 → `PermanentError` with the server's message;
@@ -65,6 +67,7 @@ from ...core.base.errors import (
 )
 from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
+from ...core.media.voice_choice import target_voice, valid_requested_voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 from ..http.client import address_error, failure, json_body, json_or_none
 from ..http.health_probe import probe_health
@@ -80,6 +83,7 @@ DEFAULT_OUTPUT_FORMAT = "mp3_44100_128"
 DEFAULT_STABILITY = 0.5
 DEFAULT_SIMILARITY_BOOST = 0.75
 DEFAULT_SPEED = 1.0
+VOICE_ID_PATTERN = r"^[A-Za-z0-9]{1,64}$"
 
 # §5.2. Raw PCM, µ-law and A-law have no container, and Opus could not be checked here: only MP3
 # and WAV are offered.
@@ -147,10 +151,12 @@ def _validation_entry(entry: Mapping[str, Any]) -> tuple[tuple[str, ...], str]:
 
 @dataclass(frozen=True)
 class VoiceChoice:
-    """The voice for a request and the setting it came from (for messages)."""
+    """The voice for a request and the setting it came from (for messages); ``requested`` when it
+    is the target's voice."""
 
     voice_id: str
     setting: str
+    requested: bool = False
 
 
 class ElevenLabsSpeech(HttpProvider, AudioProvider):
@@ -163,11 +169,11 @@ class ElevenLabsSpeech(HttpProvider, AudioProvider):
     priority = 200
     probe_timeout_cap_s = 15.0
     settings_schema: ClassVar[Mapping[str, Any]] = {
-        "voice_id": {"type": "string", "pattern": r"^[A-Za-z0-9]{1,64}$"},
+        "voice_id": {"type": "string", "pattern": VOICE_ID_PATTERN},
         "voices": {
             "type": "object",
             "propertyNames": {"pattern": r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{1,8})*$"},
-            "additionalProperties": {"type": "string", "pattern": r"^[A-Za-z0-9]{1,64}$"},
+            "additionalProperties": {"type": "string", "pattern": VOICE_ID_PATTERN},
         },
         "model_id": {"type": "string", "pattern": r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"},
         "output_format": {"enum": list(OUTPUT_FORMATS)},
@@ -190,9 +196,11 @@ class ElevenLabsSpeech(HttpProvider, AudioProvider):
     def default_voice_id(self) -> str:
         return str(self.settings.get("voice_id") or DEFAULT_VOICE_ID).strip()
 
-    def voice_for(self, language: str) -> VoiceChoice:
-        """The voice for ``language``: ``voices`` by the whole tag ("pt-BR", any case, "_" or "-"),
-        then by its language ("pt"), else ``voice_id``."""
+    def voice_for(self, language: str, *, requested: str | None = None) -> VoiceChoice:
+        """The voice for ``language``: ``requested`` (the target's voice ID), else ``voices`` by the
+        whole tag ("pt-BR", any case, "_" or "-"), then by its language ("pt"), else ``voice_id``."""
+        if requested:
+            return VoiceChoice(requested, target_voice(self.name), requested=True)
         voices = self.settings.get("voices") or {}
         by_tag = {_normal_tag(str(tag)): (str(tag), str(voice)) for tag, voice in voices.items() if voice}
         tag = _normal_tag(language)
@@ -239,7 +247,10 @@ class ElevenLabsSpeech(HttpProvider, AudioProvider):
         text = request.text.strip()
         if not any(ch.isalnum() for ch in text):
             raise NotFoundError("there is no text to speak (no letters or digits)", provider=self.name)
-        voice = self.voice_for(request.language)
+        requested = valid_requested_voice(
+            request, self.name, pattern=VOICE_ID_PATTERN, what="an ElevenLabs voice ID (letters and digits)"
+        )
+        voice = self.voice_for(request.language, requested=requested)
         started = time.monotonic()
         response = self._http.send(
             "POST",
@@ -298,7 +309,9 @@ class ElevenLabsSpeech(HttpProvider, AudioProvider):
             )
         if status == 404:
             if error.status == "voice_not_found" and voice is not None:
-                return ConfigError(
+                # A target's voice is wrong for that target only; a setting's for every request.
+                kind = PermanentError if voice.requested else ConfigError
+                return kind(
                     f"ElevenLabs has no voice with the ID {voice.voice_id!r} for this account ({label}){quoted}. "
                     f"Set {voice.setting} to a voice ID from {_VOICES_URL} (a voice's menu → Copy voice ID)",
                     provider=self.name,

@@ -5,6 +5,9 @@ argument list); the WAV it writes is converted to MP3 with ``lame`` when ``outpu
 ``mp3`` and ``lame`` is on PATH, else kept as WAV under a ``.wav`` name. Without ``espeak-ng`` (the
 ``binary`` setting) the provider has a setup problem, found when the plan is made.
 
+The voice (``-v``) is the target's voice for ``espeak`` when the request names one
+(`requested_voice`), else the ``voices`` entry of the request's language, else the language itself.
+
 Thread safety: `generate` may run on several worker threads at once; each call uses its own
 temporary folder and processes.
 """
@@ -22,6 +25,7 @@ from ...core.base.errors import PermanentError, ProviderError, ProviderUnavailab
 from ...core.base.log import get_logger
 from ...core.media.checks import require_audio
 from ...core.media.types import MediaRequest, MediaResult
+from ...core.media.voice_choice import target_voice, valid_requested_voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, Program
 
 log = get_logger(__name__)
@@ -32,6 +36,10 @@ INSTALL_HINT = (
     "or set providers.audio.espeak.binary to its full path"
 )
 ESPEAK = Program(setting="binary", default="espeak-ng", label="espeak-ng", install_hint=INSTALL_HINT)
+# An espeak-ng voice ("en-us", "es-419", "en+f3", "mb/mb-de4"); a target's voice may not start with
+# "-" (it is one argument, but it must never look like an option).
+VOICE_PATTERN = r"^[A-Za-z0-9_+\-/]+$"
+TARGET_VOICE_PATTERN = r"^[A-Za-z0-9_+/][A-Za-z0-9_+\-/]*$"
 
 
 class EspeakSpeech(AudioProvider):
@@ -44,7 +52,7 @@ class EspeakSpeech(AudioProvider):
     settings_schema: ClassVar[Mapping[str, Any]] = {
         "binary": {"type": "string", "minLength": 1},
         "lame_binary": {"type": "string", "minLength": 1},
-        "voices": {"type": "object", "additionalProperties": {"type": "string", "pattern": r"^[A-Za-z0-9_+\-/]+$"}},
+        "voices": {"type": "object", "additionalProperties": {"type": "string", "pattern": VOICE_PATTERN}},
         "speed_wpm": {"type": "integer", "minimum": 80, "maximum": 450},
         "pitch": {"type": "integer", "minimum": 0, "maximum": 99},
         "output_format": {"enum": ["mp3", "wav"]},
@@ -68,14 +76,24 @@ class EspeakSpeech(AudioProvider):
             return None
         return self.which(str(self.settings.get("lame_binary", "lame")))
 
-    def voice_for(self, language: str) -> str:
+    def voice_for(self, language: str, *, requested: str | None = None) -> str:
+        """``requested`` (the target's voice), else the ``voices`` entry of ``language`` (then of its
+        base language), else the language itself as an espeak-ng voice."""
+        if requested:
+            return requested
         voices: Mapping[str, str] = self.settings.get("voices", {})
         lang = language or "en"
         return voices.get(lang) or voices.get(lang.split("-")[0].split("_")[0]) or lang.replace("_", "-").lower()
 
     def generate(self, request: MediaRequest) -> MediaResult:
         binary = self._binary()
-        voice = self.voice_for(request.language)
+        requested = valid_requested_voice(
+            request,
+            self.name,
+            pattern=TARGET_VOICE_PATTERN,
+            what="an espeak-ng voice name like en-us (see 'espeak-ng --voices')",
+        )
+        voice = self.voice_for(request.language, requested=requested)
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="media-fill-espeak-") as tmp:
             wav = Path(tmp) / "speech.wav"
@@ -85,7 +103,13 @@ class EspeakSpeech(AudioProvider):
                 "-p", str(self.settings.get("pitch", 50)),
                 "-w", str(wav), "--stdin",
             ]  # fmt: skip
-            self._run(command, stdin=request.text.encode("utf-8"), what="espeak-ng", voice=voice)
+            self._run(
+                command,
+                stdin=request.text.encode("utf-8"),
+                what="espeak-ng",
+                voice=voice,
+                requested=requested is not None,
+            )
             if not wav.is_file():
                 raise ProviderError("espeak-ng produced no sound for this text", provider=self.name)
             data, extension = wav.read_bytes(), "wav"
@@ -102,7 +126,7 @@ class EspeakSpeech(AudioProvider):
                     log.warning("espeak: MP3 conversion failed (%s); keeping WAV", exc)
         return self.result(request, data=data, extension=extension, started=started)
 
-    def _run(self, command: list[str], *, stdin: bytes, what: str, voice: str) -> None:
+    def _run(self, command: list[str], *, stdin: bytes, what: str, voice: str, requested: bool = False) -> None:
         try:
             completed = subprocess.run(command, input=stdin, capture_output=True, timeout=self.timeout_s, check=False)
         except subprocess.TimeoutExpired:
@@ -113,6 +137,12 @@ class EspeakSpeech(AudioProvider):
             ) from None
         if completed.returncode != 0:
             stderr = completed.stderr.decode("utf-8", "replace").strip()
+            if "voice does not exist" in stderr and requested:
+                raise PermanentError(
+                    f"espeak-ng has no voice {voice!r}; set {target_voice(self.name)} to a voice listed by "
+                    "'espeak-ng --voices'",
+                    provider=self.name,
+                )
             if "voice does not exist" in stderr:
                 raise PermanentError(
                     f"espeak-ng has no voice {voice!r}; set the rule's language or providers.audio.espeak.voices "

@@ -3,7 +3,8 @@ a server that speaks the same API (set ``base_url``).
 
 Wire format: ``../shared/provider_apis.md`` §2. The JSON body names ``model``, ``input`` (the note's
 text, at most `MAX_INPUT_CHARS` characters, checked before anything is sent) and ``voice`` (the
-``voices`` entry of the request's language, else ``voice``; a custom voice ID ``voice_…`` is sent as
+target's voice for ``openai_tts`` when the request names one (`requested_voice`), else the ``voices``
+entry of the request's language, else ``voice``; a custom voice ID ``voice_…`` is sent as
 ``{"id": …}``); ``response_format`` (MP3 unless set: Anki plays it everywhere), ``speed`` when it is
 not 1, and ``instructions`` (with ``{language}`` replaced by the language's name) only for models
 that take them (not ``tts-1`` / ``tts-1-hd``, §2.2). The answer's body is the raw audio: it is
@@ -16,7 +17,8 @@ Errors (§2.4, the envelope and cases of §1.4-1.5):
 * 400/404 about the model (``model_not_found`` or ``param: model``) → `ConfigError` naming
   ``model``; a 400 about ``response_format``, ``speed`` or ``instructions`` → `ConfigError` naming
   that setting; about ``voice`` → `ConfigError` naming ``voice``, or a `PermanentError` naming the
-  ``voices`` entry when the voice came from there (other languages keep working); any other 400
+  ``voices`` entry or the target's voice when the voice came from there (other languages and
+  targets keep working); any other 400
   (e.g. about ``input``) → `PermanentError` with the server's message;
 * 401 → `AuthError`; 403 → `AuthError` with the server's words (a restricted key, a project
   without the model, a country OpenAI does not serve);
@@ -44,6 +46,7 @@ import requests
 from ...core.base.errors import AuthError, ConfigError, PermanentError, ProviderError
 from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
+from ...core.media.voice_choice import target_voice, valid_requested_voice
 from ...core.provider_system.media_provider import AudioProvider
 from ...core.text.languages import ENGLISH_NAMES
 from ..openai_api import MODEL_SCHEMA, ApiError, OpenAIProvider
@@ -69,6 +72,8 @@ RESPONSE_FORMATS = ("mp3", "opus", "flac", "wav")
 _NO_INSTRUCTIONS_PREFIXES = ("tts-1",)
 # A custom voice is sent as {"id": ...} (§2.2).
 _CUSTOM_VOICE_PREFIX = "voice_"
+# What the ``voice`` setting (and a target's voice) may be: a name or ID without spaces.
+VOICE_PATTERN = r"^\S{1,200}$"
 
 
 def takes_instructions(model: str) -> bool:
@@ -123,9 +128,12 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
     def response_format(self) -> str:
         return str(self.settings.get("response_format") or DEFAULT_RESPONSE_FORMAT).strip().lower()
 
-    def voice_for(self, language: str) -> tuple[str, str]:
-        """The voice for ``language`` and the setting it came from: the ``voices`` entry of the
-        language (exact, then its base language: "pt-BR", then "pt"), else ``voice``."""
+    def voice_for(self, language: str, *, requested: str | None = None) -> tuple[str, str]:
+        """The voice for ``language`` and the setting it came from: ``requested`` (the target's
+        voice, `requested_voice`; its setting is ""), else the ``voices`` entry of the language
+        (exact, then its base language: "pt-BR", then "pt"), else ``voice``."""
+        if requested:
+            return requested, ""
         voices: Mapping[str, Any] = self.settings.get("voices") or {}
         by_code = {str(code).replace("_", "-").lower(): (str(code), str(voice)) for code, voice in voices.items()}
         code = language.strip().replace("_", "-").lower()
@@ -142,9 +150,10 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
         template = str(self.settings.get("instructions", DEFAULT_INSTRUCTIONS) or "").strip()
         return template.replace("{language}", language_name(language))
 
-    def request_body(self, text: str, *, language: str) -> dict[str, Any]:
-        """The JSON body of one speech request for ``text`` in ``language`` under the current settings."""
-        voice, _ = self.voice_for(language)
+    def request_body(self, text: str, *, language: str, voice: str | None = None) -> dict[str, Any]:
+        """The JSON body of one speech request for ``text`` in ``language`` under the current settings
+        (``voice``: the target's voice, before the settings')."""
+        voice, _ = self.voice_for(language, requested=voice)
         body: dict[str, Any] = {
             "model": self.model,
             "input": text,
@@ -171,7 +180,8 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
                 "request; shorten the note's source field",
                 provider=self.name,
             )
-        body = self.request_body(text, language=request.language)
+        requested = valid_requested_voice(request, self.name, pattern=VOICE_PATTERN, what="an OpenAI voice name or ID")
+        body = self.request_body(text, language=request.language, voice=requested)
         if len(body.get("instructions", "")) > MAX_INSTRUCTIONS_CHARS:
             raise ConfigError(
                 f"the instructions are longer than {MAX_INSTRUCTIONS_CHARS:,} characters; shorten "
@@ -187,7 +197,7 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
             headers=self._headers("application/octet-stream"),
             json=body,
             max_body_bytes=self.max_media_bytes,
-            error=lambda answer: self._api_error(answer, language=request.language),
+            error=lambda answer: self._speech_error(answer, language=request.language, requested=requested),
         )
         data = response.content
         asked = self.response_format
@@ -197,6 +207,29 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
         return self.result(request, data=data, extension=extension, started=started)
 
     # --- errors ---------------------------------------------------------------------------------
+
+    def _speech_error(self, response: requests.Response, *, language: str, requested: str | None) -> ProviderError:
+        """The error for a non-2xx answer to a speech request: a refused target's voice is this
+        request's failure (`PermanentError` naming the target's voice), the rest as `_api_error`."""
+        if requested is not None:
+            found = self._voice_error(response, ApiError.of(response), voice=requested, source="")
+            if found is not None:
+                return found
+        return self._api_error(response, language=language)
+
+    def _voice_error(
+        self, response: requests.Response, error: ApiError, *, voice: str, source: str
+    ) -> ProviderError | None:
+        """A refused voice (400 ``param: voice``), naming where it came from (``source`` "" is
+        the target's voice); None for any other answer."""
+        if response.status_code not in (400, 422) or error.param != "voice":
+            return None
+        what = f"OpenAI refused the voice {voice!r} for the model {self.model!r} (HTTP {response.status_code}){error.quoted()}. "
+        if not source:  # only this target's voice is wrong: the others keep working
+            return PermanentError(what + f"Change {target_voice(self.name)}", provider=self.name)
+        if source != "voice":  # only this language's voice is wrong: the others keep working
+            return PermanentError(what + f"Change {self.setting_path(source)}", provider=self.name)
+        return ConfigError(what + f"Change {self.setting_path('voice')}", provider=self.name)
 
     def _request_error(self, response: requests.Response, error: ApiError, *, language: str) -> ProviderError | None:
         """A refused request (403) or voice (400 ``param: voice``); see the module docstring."""
@@ -213,10 +246,5 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
                 f"{self.setting_path('model')} to a model it may use",
                 provider=self.name,
             )
-        if response.status_code in (400, 422) and error.param == "voice":
-            voice, source = self.voice_for(language)
-            what = f"OpenAI refused the voice {voice!r} for the model {self.model!r} ({label}){quoted}. "
-            if source != "voice":  # only this language's voice is wrong: the others keep working
-                return PermanentError(what + f"Change {self.setting_path(source)}", provider=self.name)
-            return ConfigError(what + f"Change {self.setting_path('voice')}", provider=self.name)
-        return None
+        voice, source = self.voice_for(language)
+        return self._voice_error(response, error, voice=voice, source=source)

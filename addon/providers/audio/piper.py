@@ -15,6 +15,9 @@ A voice is a ``.onnx`` model with its ``.onnx.json`` beside it. ``voices`` maps 
 paths (``{"en": "/voices/en_US-lessac-medium.onnx"}``); ``model`` is one voice for every language
 without an entry whose language its ``.onnx.json`` names (or any language when it names none). A
 request whose language has no voice raises `NotFoundError`, so the rule's next provider speaks it.
+A target's voice for ``piper`` (`requested_voice`: the full path of a ``.onnx`` model) comes before
+both; when its files are missing or unusable that request fails (`PermanentError` naming the target's
+voice) and the provider keeps speaking for other targets.
 
 Thread safety: `generate` may run on several worker threads at once; each call has its own
 temporary folder (also the program's working directory) and its own process, and the provider
@@ -49,6 +52,7 @@ from ...core.base.errors import (
 )
 from ...core.media.checks import require_audio
 from ...core.media.types import MediaRequest, MediaResult
+from ...core.media.voice_choice import requested_voice, target_voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse, Program
 
 INSTALL_HINT = (
@@ -78,8 +82,8 @@ _BROKEN_INSTALL = re.compile(r"ModuleNotFoundError|ImportError|error while loadi
 
 @dataclass(frozen=True)
 class VoiceModel:
-    """One usable voice: the model file, the setting that named it, and the language its
-    ``.onnx.json`` names ("" when it names none)."""
+    """One usable voice: the model file, the setting that named it ("" for the target's voice),
+    and the language its ``.onnx.json`` names ("" when it names none)."""
 
     model: Path
     setting: str
@@ -158,22 +162,26 @@ class PiperSpeech(AudioProvider):
             pairs.append(("model", model))
         return pairs
 
+    def _where(self, setting: str) -> str:
+        """What messages call the place a voice came from (``setting`` "" is the target's voice)."""
+        return self.setting_path(setting) if setting else target_voice(self.name)
+
     def _voice(self, setting: str, raw_path: str) -> VoiceModel:
-        """Check the model and its ``.onnx.json`` named by ``setting``; raise `ConfigError` naming
-        the setting when either is missing or unreadable."""
-        where = self.setting_path(setting)
+        """Check the model and its ``.onnx.json`` named by ``setting`` ("" for the target's voice);
+        raise `ConfigError` naming the setting (`PermanentError` naming the target's voice: only its
+        requests fail) when either is missing or unreadable."""
+        where = self._where(setting)
+        error = ConfigError if setting else PermanentError
         path = Path(os.path.expanduser(raw_path.strip()))
         if not path.is_absolute():
-            raise ConfigError(
+            raise error(
                 f"{where} must be the full path of a Piper voice model (.onnx), not {raw_path!r}", provider=self.name
             )
         if not path.is_file():
-            raise ConfigError(
-                f"the voice model {path} named by {where} does not exist; {VOICES_HINT}", provider=self.name
-            )
+            raise error(f"the voice model {path} named by {where} does not exist; {VOICES_HINT}", provider=self.name)
         config = path.with_name(path.name + ".json")
         if not config.is_file():
-            raise ConfigError(
+            raise error(
                 f"the voice model {path} named by {where} has no {config.name} beside it (Piper needs both files); "
                 f"{VOICES_HINT}",
                 provider=self.name,
@@ -181,24 +189,25 @@ class PiperSpeech(AudioProvider):
         try:
             settings = json.loads(config.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            raise ConfigError(
+            raise error(
                 f"the voice configuration {config} (for {where}) cannot be read ({exc}); download it again with "
                 "its .onnx file",
                 provider=self.name,
             ) from None
         if not isinstance(settings, dict):
-            raise ConfigError(
-                f"the voice configuration {config} (for {where}) is not a Piper voice's", provider=self.name
-            )
+            raise error(f"the voice configuration {config} (for {where}) is not a Piper voice's", provider=self.name)
         language = settings.get("language")
         code = language.get("code") if isinstance(language, dict) else None
         return VoiceModel(model=path, setting=setting, language=str(code or ""))
 
-    def voice_for(self, language: str) -> VoiceModel:
-        """The voice for a request's language: its ``voices`` entry (exact tag, then the language
-        alone: "pt-BR", then "pt"), else ``model`` when its own language matches. Raises
-        `ConfigError` when no voice is set or the chosen one's files are unusable, `NotFoundError`
-        when none speaks ``language``."""
+    def voice_for(self, language: str, *, requested: str | None = None) -> VoiceModel:
+        """The voice for a request's language: ``requested`` (the target's voice, a model path;
+        `PermanentError` when its files are unusable), else its ``voices`` entry (exact tag, then
+        the language alone: "pt-BR", then "pt"), else ``model`` when its own language matches.
+        Raises `ConfigError` when no voice is set or the chosen one's files are unusable,
+        `NotFoundError` when none speaks ``language``."""
+        if requested:
+            return self._voice("", requested)
         configured = self._configured()
         if not configured:
             raise ConfigError(f"has no voice; {VOICES_HINT}", provider=self.name)
@@ -255,7 +264,7 @@ class PiperSpeech(AudioProvider):
         if not text:
             raise NotFoundError("there is no text to speak", provider=self.name)
         binary = self._binary()
-        voice = self.voice_for(request.language)
+        voice = self.voice_for(request.language, requested=requested_voice(request, self.name))
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="media-fill-piper-") as tmp:
             folder = Path(tmp)
@@ -316,8 +325,9 @@ class PiperSpeech(AudioProvider):
                 "piper made no sound for this text (it holds nothing a voice can say)", provider=self.name
             )
         if _MODEL_UNUSABLE.search(stderr):
-            return ConfigError(
-                f"piper could not load the voice model {voice.model} named by {self.setting_path(voice.setting)} "
+            error = ConfigError if voice.setting else PermanentError  # a target's voice fails only its requests
+            return error(
+                f"piper could not load the voice model {voice.model} named by {self._where(voice.setting)} "
                 f"({detail}); download the voice again or choose another",
                 provider=self.name,
             )

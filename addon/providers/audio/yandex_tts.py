@@ -10,7 +10,8 @@ player opens, so it is not offered) and ``folderId``. Authentication: ``Authoriz
 ``iam_token``; a user account's token needs ``folder_id``, and IAM tokens last at most 12 hours).
 The answer is the audio file itself; its extension follows the bytes that came.
 
-Voices: ``voices`` maps a language (``ru``, ``en``…, or ``pt-BR`` style) to a Yandex voice; API v1
+Voices: the target's voice for ``yandex_tts`` when the request names one (`requested_voice`); else
+``voices`` maps a language (``ru``, ``en``…, or ``pt-BR`` style) to a Yandex voice; API v1
 has voices for Russian, English, German, Kazakh and Uzbek. A language without a voice is "nothing
 here" (`NotFoundError`, before any request), so the rule's next provider speaks it. The ``lang``
 sent is the voice's own language for the voices API v1 documents, else the request's.
@@ -18,7 +19,8 @@ sent is the voice's own language for the voices API v1 documents, else the reque
 Errors come as ``{"error_code", "error_message"}`` with the gRPC status inside the message
 (``rpc error: code = Unauthenticated desc = …``):
 
-* 400 about a voice, language, role, speed or format → `ConfigError` naming the setting; about the
+* 400 about a voice, language, role, speed or format → `ConfigError` naming the setting (about the
+  target's voice: `PermanentError` naming it, other targets keep working); about the
   folder (``folderId`` of another folder than the service account's) → `ConfigError` naming
   ``folder_id``; any other 400 → `PermanentError` with the server's words;
 * 401 → `AuthError` (a user's IAM token without ``folderId`` → `ConfigError` naming ``folder_id``);
@@ -48,6 +50,7 @@ import requests
 from ...core.base.errors import AuthError, ConfigError, NotFoundError, PermanentError, ProviderError, QuotaError
 from ...core.media.checks import require_audio, sniff_audio
 from ...core.media.types import MediaRequest, MediaResult
+from ...core.media.voice_choice import target_voice, valid_requested_voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_or_none
 from ..http.health_probe import probe_health
@@ -64,6 +67,7 @@ HEALTH_CHECK_TEXT = "1"
 DEFAULT_VOICES: Mapping[str, str] = {"ru": "alena", "en": "john", "de": "lea", "kk": "madi", "uz": "nigora"}
 DEFAULT_OUTPUT_FORMAT = "mp3"
 DEFAULT_SPEED = 1.0
+VOICE_PATTERN = r"^[A-Za-z0-9_]{1,64}$"
 # What each output format is called as a file, when the bytes cannot say.
 _FORMAT_EXTENSIONS = {"mp3": "mp3", "oggopus": "opus"}
 
@@ -160,7 +164,7 @@ class YandexSpeech(HttpProvider, AudioProvider):
         "voices": {
             "type": "object",
             "propertyNames": {"pattern": r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$"},
-            "additionalProperties": {"type": "string", "pattern": r"^[A-Za-z0-9_]{1,64}$"},
+            "additionalProperties": {"type": "string", "pattern": VOICE_PATTERN},
         },
         "emotion": {"enum": ["", "neutral", "good", "evil", "friendly", "strict", "whisper"]},
         "speed": {"type": "number", "minimum": 0.1, "maximum": 3.0},
@@ -187,13 +191,13 @@ class YandexSpeech(HttpProvider, AudioProvider):
         voices = DEFAULT_VOICES if configured is None else configured
         return {str(lang).lower().replace("_", "-"): str(voice) for lang, voice in voices.items() if voice}
 
-    def voice_for(self, language: str) -> tuple[str, str | None]:
-        """The voice and the ``lang`` code (None: not sent) for a request's language; raises
-        `NotFoundError` when ``voices`` has none for it."""
+    def voice_for(self, language: str, *, requested: str | None = None) -> tuple[str, str | None]:
+        """The voice and the ``lang`` code (None: not sent) for a request's language: ``requested``
+        (the target's voice), else the ``voices`` entry; raises `NotFoundError` when there is none."""
         wanted = (language or "en").strip().lower().replace("_", "-")
         base = wanted.split("-")[0]
         voices = self.voices()
-        voice = voices.get(wanted) or voices.get(base)
+        voice = requested or voices.get(wanted) or voices.get(base)
         if not voice:
             raise NotFoundError(
                 f"has no voice for the language {language or 'en'!r} (Yandex SpeechKit speaks Russian, English, "
@@ -207,9 +211,10 @@ class YandexSpeech(HttpProvider, AudioProvider):
         region = wanted.split("-")[1] if "-" in wanted else ""
         return voice, f"{base}-{region.upper()}" if region else None
 
-    def form_fields(self, text: str, language: str) -> dict[str, str]:
-        """The form fields of one synthesis of ``text`` in ``language`` under the current settings."""
-        voice, lang = self.voice_for(language)
+    def form_fields(self, text: str, language: str, *, voice: str | None = None) -> dict[str, str]:
+        """The form fields of one synthesis of ``text`` in ``language`` under the current settings
+        (``voice``: the target's voice, before ``voices``)."""
+        voice, lang = self.voice_for(language, requested=voice)
         fields = {"text": text}
         if lang:
             fields["lang"] = lang
@@ -242,19 +247,23 @@ class YandexSpeech(HttpProvider, AudioProvider):
         """Speech for ``request.text`` in ``request.language``. Blocks on the network: call it from
         a worker thread. Raises a `ProviderError` subclass as the module docstring says."""
         text = text_to_speak(request.text, provider=self.name)
+        requested = valid_requested_voice(
+            request, self.name, pattern=VOICE_PATTERN, what="a Yandex voice name like alena"
+        )
         started = time.monotonic()
-        data, extension = self._synthesize(text, request.language, timeout_s=self.timeout_s)
+        data, extension = self._synthesize(text, request.language, timeout_s=self.timeout_s, voice=requested)
         return self.result(request, data=data, extension=extension, started=started)
 
-    def _synthesize(self, text: str, language: str, *, timeout_s: float) -> tuple[bytes, str]:
-        """One synthesis: the audio bytes and their real extension."""
+    def _synthesize(self, text: str, language: str, *, timeout_s: float, voice: str | None = None) -> tuple[bytes, str]:
+        """One synthesis (``voice``: the target's voice, if any): the audio bytes and their real
+        extension."""
         if len(text) > MAX_TEXT_CHARS:
             raise PermanentError(
                 f"the text is {len(text):,} characters long; Yandex SpeechKit speaks at most {MAX_TEXT_CHARS:,} "
                 "at once. Shorten the note's text",
                 provider=self.name,
             )
-        fields = self.form_fields(text, language)
+        fields = self.form_fields(text, language, voice=voice)
         size = len(urllib.parse.urlencode(fields))
         if size > MAX_BODY_BYTES:
             raise PermanentError(
@@ -269,7 +278,7 @@ class YandexSpeech(HttpProvider, AudioProvider):
             headers=self._headers(),
             data=fields,
             max_body_bytes=self.max_media_bytes,
-            error=self._api_error,
+            error=lambda answer: self._api_error(answer, requested=voice is not None),
         )
         data = response.content
         extension = sniff_audio(data) or _FORMAT_EXTENSIONS[self.output_format]
@@ -278,8 +287,9 @@ class YandexSpeech(HttpProvider, AudioProvider):
 
     # --- errors ---------------------------------------------------------------------------------
 
-    def _api_error(self, response: requests.Response) -> ProviderError:
-        """The error for a non-2xx answer, read from Yandex's error envelope."""
+    def _api_error(self, response: requests.Response, *, requested: bool = False) -> ProviderError:
+        """The error for a non-2xx answer, read from Yandex's error envelope; ``requested``: the
+        request named the target's voice."""
         status = response.status_code
         error = ApiError.of(response)
         quoted = quoted_excerpt(error.message)
@@ -320,6 +330,12 @@ class YandexSpeech(HttpProvider, AudioProvider):
             )
         if status == 400:
             for pattern, key in _SETTING_WORDS:
+                if pattern.search(error.message) and requested and key == "voices":
+                    return PermanentError(
+                        f"Yandex SpeechKit refused the voice or language ({label}){quoted}. "
+                        f"Check {target_voice(self.name)}",
+                        provider=self.name,
+                    )
                 if pattern.search(error.message):
                     return ConfigError(
                         f"Yandex SpeechKit refused the request's settings ({label}){quoted}. Check {setting}.{key}",

@@ -134,7 +134,7 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
         prompt = request.text.strip()
         if not prompt:
             raise PermanentError(
-                "the picture's description is empty; check the rule's image_prompt", provider=self.name
+                "the picture's description is empty; check the picture target's prompt", provider=self.name
             )
         started = time.monotonic()
         response = self._http.send(
@@ -200,7 +200,7 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
         ):
             return PermanentError(
                 f"OpenAI's safety system refused this prompt ({label}){error.quoted()}. "
-                "Change the note's text or the rule's image_prompt",
+                "Change the note's text or the picture target's prompt",
                 provider=self.name,
             )
         return None

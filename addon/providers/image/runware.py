@@ -183,7 +183,7 @@ class RunwareImages(HttpProvider, ImageProvider):
                 tasks[index] = self._task(request)
             else:
                 outcomes[index] = PermanentError(
-                    "the picture's prompt is empty; check the rule's source field and image_prompt", provider=self.name
+                    "the picture's prompt is empty; check the target's source and prompt", provider=self.name
                 )
         if tasks:
             found = self._run(list(tasks.values()))
@@ -333,7 +333,7 @@ class RunwareImages(HttpProvider, ImageProvider):
         if low == "invalidpositiveprompt" or parameter == "positivePrompt":
             return PermanentError(
                 f"Runware refused this prompt{detail}; it takes prompts of 4 to 2000 characters: change the "
-                "rule's image_prompt (e.g. 'a picture of {text}' for short words)",
+                "picture target's prompt (e.g. 'a picture of {text}' for short words)",
                 provider=self.name,
             )
         return PermanentError(f"Runware rejected this request{detail}", provider=self.name)

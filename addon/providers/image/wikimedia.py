@@ -186,7 +186,7 @@ class WikimediaCommons(HttpProvider, ImageProvider):
         pages = _ranked_pages(body)
         if not pages:
             raise NotFoundError(
-                f"Wikimedia Commons has no file for {_quoted(words)}; try other words in the rule's image_prompt",
+                f"Wikimedia Commons has no file for {_quoted(words)}; try other words in the picture target's prompt",
                 provider=self.name,
             )
         candidate = self._choose(pages, words=words)
@@ -234,7 +234,7 @@ class WikimediaCommons(HttpProvider, ImageProvider):
             )
         raise NotFoundError(
             f"Wikimedia Commons found {_count(len(pages), 'file')} for {_quoted(words)} but no picture with a "
-            "thumbnail among them (only documents, video or sound); try other words in the rule's image_prompt",
+            "thumbnail among them (only documents, video or sound); try other words in the picture target's prompt",
             provider=self.name,
         )
 

@@ -3,8 +3,8 @@
 
 * 400 ``API_KEY_INVALID``, 401 ``UNAUTHENTICATED``, 403 ``PERMISSION_DENIED`` (API not enabled,
   key restricted) → `AuthError` saying what to change; 403 ``BILLING_DISABLED`` → `QuotaError`;
-* 400 ``INVALID_ARGUMENT`` about a configured voice or an audio setting → `ConfigError`; about a
-  voice derived from the rule's language (Google has none for it) → `NotFoundError`, so the next
+* 400 ``INVALID_ARGUMENT`` about a configured voice or an audio setting → `ConfigError`; about the
+  target's voice → `PermanentError` naming it (other targets keep working); about a voice derived from the rule's language (Google has none for it) → `NotFoundError`, so the next
   provider speaks it; any other 400 (text too long, bad SSML…) → `PermanentError` with Google's words;
 * 429 ``RESOURCE_EXHAUSTED`` → `RateLimitError` waiting ``Retry-After`` or the ``RetryInfo``
   ``retryDelay``; when the quota that ran out is a daily/monthly one → `QuotaError` (never retried);
@@ -35,6 +35,7 @@ from ....core.base.errors import (
     RateLimitError,
     TransientError,
 )
+from ....core.media.voice_choice import target_voice
 from ...http.client import ERROR_BODY_CHARS, address_error, error_object, failure
 from ...http.status import parse_retry_after, quoted_excerpt, server_excerpt, wait_text
 from .voices import Voice
@@ -263,6 +264,12 @@ def _invalid_argument(
         )
     if voice is not None and ("voice" in lowered or "language code" in lowered or "language_code" in lowered):
         asked = f"{voice.name!r} ({voice.language_code})" if voice.name else f"for {voice.language_code!r}"
+        if voice.requested:
+            return PermanentError(
+                f"Google refused the voice {asked} ({label}){quoted}. Fix {target_voice(provider.name)}; "
+                f"GET {DEFAULT_BASE_URL}/v1/voices lists the voices",
+                provider=provider.name,
+            )
         if voice.entry:
             return ConfigError(
                 f"Google refused the voice {asked} ({label}){quoted}. Fix {setting}.voices[{voice.entry!r}]; "

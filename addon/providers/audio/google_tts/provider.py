@@ -5,8 +5,8 @@ Wire format: ``../shared/provider_apis.md`` §6. One request per text: ``{"input
 {"languageCode", "name"?, "ssmlGender"?}, "audioConfig": {"audioEncoding", "speakingRate"?,
 "pitch"?}}``; the answer's ``audioContent`` is the whole audio file in base64. MP3 is asked for by
 default (Anki plays it everywhere); the file's extension follows the bytes that really came. The
-voice comes from the ``voices`` setting or the request's language (`voices`); error answers are
-read as `errors` says.
+voice comes from the target's voice (`requested_voice`), the ``voices`` setting or the request's
+language (`voices`); error answers are read as `errors` says.
 
 Authentication (§6.1), by the ``auth`` setting: ``"api_key"`` (default) sends the key as the
 ``key`` query parameter; ``"bearer"`` sends ``api_key`` as an OAuth access token in
@@ -35,6 +35,7 @@ import requests
 from ....core.base.errors import InvalidResponseError, PermanentError
 from ....core.media.checks import require_audio, sniff_audio
 from ....core.media.types import MediaRequest, MediaResult
+from ....core.media.voice_choice import valid_requested_voice
 from ....core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 from ...http.client import json_answer_limit, json_body
 from ...http.download import display_url
@@ -42,7 +43,7 @@ from ...http.health_probe import probe_health
 from ...http.service import HttpProvider
 from ..speech import text_to_speak
 from .errors import DEFAULT_BASE_URL, api_error
-from .voices import VOICES_SCHEMA, Voice, voice_for
+from .voices import VOICE_NAME_PATTERN, VOICES_SCHEMA, Voice, voice_for
 
 AUTH_MODES = ("api_key", "bearer")
 # What the provider lets users ask for; Google's MULAW/ALAW are telephone formats, of no use on cards.
@@ -100,9 +101,10 @@ class GoogleSpeech(HttpProvider, AudioProvider):
             )
         return None
 
-    def voice_for(self, language: str) -> Voice:
-        """The voice for a request's language (see `voices.voice_for`)."""
-        return voice_for(self.settings.get("voices"), language)
+    def voice_for(self, language: str, *, requested: str | None = None) -> Voice:
+        """The voice for a request's language, or the target's voice ``requested`` (see
+        `voices.voice_for`)."""
+        return voice_for(self.settings.get("voices"), language, requested=requested)
 
     def request_body(self, text: str, voice: Voice) -> dict[str, Any]:
         """The JSON body of one synthesis request (§6.2). ``speakingRate`` and ``pitch`` are sent
@@ -139,7 +141,10 @@ class GoogleSpeech(HttpProvider, AudioProvider):
                 f"{MAX_INPUT_BYTES:,} bytes per request; shorten the note's text or the rule's template",
                 provider=self.name,
             )
-        voice = self.voice_for(request.language)
+        requested = valid_requested_voice(
+            request, self.name, pattern=VOICE_NAME_PATTERN, what='a Google voice name like "de-DE-Wavenet-B"'
+        )
+        voice = self.voice_for(request.language, requested=requested)
         started = time.monotonic()
         response = self._http.send(
             "POST",

@@ -1,5 +1,6 @@
-"""Which voice ``google_tts`` asks Google for: the ``voices`` setting, else a language code derived
-from the request's language.
+"""Which voice ``google_tts`` asks Google for: the target's voice (a voice name the request names,
+`requested_voice`), else the ``voices`` setting, else a language code derived from the request's
+language.
 
 The ``voices`` setting maps a language (``"de"``, or ``"pt-BR"`` before ``"pt"``) to
 ``{"languageCode", "name", "ssmlGender"}`` (each optional) or to a voice name alone
@@ -31,12 +32,15 @@ _DEFAULT_REGIONS: Mapping[str, str] = {
 _LANGUAGE_ALIASES: Mapping[str, str] = {"no": "nb", "iw": "he", "in": "id", "tl": "fil", "zh": "cmn"}
 _CANTONESE_REGIONS = frozenset({"HK", "MO"})
 
+# A voice name alone: its language code, then the voice ("de-DE-Wavenet-B").
+VOICE_NAME_PATTERN = r"^[A-Za-z]{2,3}-[A-Za-z0-9]{2,4}-[A-Za-z0-9\-]+$"
+
 # The JSON Schema of the ``voices`` setting.
 VOICES_SCHEMA: Mapping[str, Any] = {
     "type": "object",
     "additionalProperties": {
         "oneOf": [
-            {"type": "string", "pattern": r"^[A-Za-z]{2,3}-[A-Za-z0-9]{2,4}-[A-Za-z0-9\-]+$"},
+            {"type": "string", "pattern": VOICE_NAME_PATTERN},
             {
                 "type": "object",
                 "additionalProperties": False,
@@ -82,12 +86,14 @@ def _language_of_voice(name: str) -> str:
 @dataclass(frozen=True)
 class Voice:
     """The ``voice`` object of one request, and which ``voices`` entry it came from ("" when the
-    language code was derived from the request's language)."""
+    language code was derived from the request's language); ``requested`` when it is the target's
+    voice."""
 
     language_code: str
     name: str = ""
     ssml_gender: str = ""
     entry: str = ""
+    requested: bool = False
 
     def to_json(self) -> dict[str, str]:
         voice = {"languageCode": self.language_code}
@@ -98,10 +104,13 @@ class Voice:
         return voice
 
 
-def voice_for(voices: Any, language: str) -> Voice:
-    """The voice for a request's language under the ``voices`` setting: its entry for the whole tag
+def voice_for(voices: Any, language: str, *, requested: str | None = None) -> Voice:
+    """The voice for a request's language: ``requested`` (the target's voice name, whose language
+    code is its first two parts), else under the ``voices`` setting its entry for the whole tag
     (``pt-BR``), else for its language (``pt``), else only a language code derived from it."""
     derived = language_code(language)
+    if requested:
+        return Voice(_language_of_voice(requested) or derived, name=requested, requested=True)
     entries = {_key(k): (k, v) for k, v in voices.items()} if isinstance(voices, Mapping) else {}
     tag = _key(language)
     found = entries.get(tag) or entries.get(tag.split("-")[0])

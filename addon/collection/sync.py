@@ -89,17 +89,35 @@ def _why_not_now(note: Note | None, target: Target, reference: str) -> str | Non
     if note is None or target.field not in note:
         return "note was deleted or changed while the job ran"
     names = source_fields(target.source)
-    if (
-        names
-        and all(name in note for name in names)
-        and render_source(target.source, dict(note.items()), cloze=target.cloze) != target.source_text
-    ):
+    if not all(name in note for name in names):
+        return "note was deleted or changed while the job ran"
+    if names and render_source(target.source, dict(note.items()), cloze=target.cloze) != target.source_text:
         return f"{' or '.join(names)} was edited while the job ran"
     if reference in note[target.field]:
         return f"{target.field} already holds this {target.kind.word}"
     if target.mode is FillMode.SKIP and field_already_filled(target.kind, note[target.field]):
         return f"{target.field} already has a {target.kind.word}"
     return None
+
+
+def shared_fields(targets: Iterable[Target]) -> dict[tuple[int, str], int]:
+    """(note id, field) -> how many of ``targets`` fill it, for each field more than one fills (a
+    picture and a sound). A note's targets come together in a plan, so only one note's fields are
+    counted at a time (a job of 100,000 notes keeps no count per target)."""
+    shared: dict[tuple[int, str], int] = {}
+    note_id = 0
+    counts: dict[str, int] = {}
+
+    def keep_shared() -> None:
+        shared.update(((note_id, name), n) for name, n in counts.items() if n > 1)
+
+    for target in targets:
+        if target.note_id != note_id:
+            keep_shared()
+            note_id, counts = target.note_id, {}
+        counts[target.field] = counts.get(target.field, 0) + 1
+    keep_shared()
+    return shared
 
 
 def expected_file_name(media_dir: str, desired: str, *, sha1: str) -> str | None:
@@ -149,6 +167,9 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._reuse_rows: list[ReuseRow] = []
         self._changed_ids: set[int] = set()  # a note may change in several chunks: counted once
         self._filled_ids: set[int] = set()
+        # (note id, field) -> targets still to store there, for a field two targets fill (a picture
+        # and a sound): the journal says a field is done only once both are in it.
+        self._shared: dict[tuple[int, str], int] = {}
         self._undo_position: int | None = None
         self._last_changes = OpChanges()
         self.report = JobReport()
@@ -188,6 +209,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._reuse_rows = []
         self._changed_ids = set()
         self._filled_ids = set()
+        self._shared = shared_fields(plan.to_generate)
         self._undo_position = None
         self._last_changes = OpChanges()
         self.report = JobReport(skipped=len(plan.skipped))
@@ -308,6 +330,8 @@ class CollectionSync(SyncProvider[OpChanges]):
         if stale is not None:
             self.report.skipped += 1
             self.report.skip_reasons[stale] += 1
+            if note is not None and target.field in note and reference in note[target.field]:
+                self._field_done(target, done)  # stored by an earlier run of the job
             return
         assert note is not None  # _why_not_now gives a reason for a missing note
         credit = printable_text(attribution.text()) if attribution is not None else ""
@@ -319,7 +343,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         note[target.field] = apply_mode(note[target.field], reference, target.mode)
         if self._options.tag_notes and provider:  # stored with the fields, in the same undo step
             note.add_tag(provider_tag(provider))
-        done.append((target.note_id, target.field))
+        self._field_done(target, done)
         if target.note_id not in self._filled_ids:
             self._filled_ids.add(target.note_id)
             self.report.filled_note_ids.append(target.note_id)
@@ -327,6 +351,17 @@ class CollectionSync(SyncProvider[OpChanges]):
             self.report.reused += 1
         else:
             self.report.filled += 1
+
+    def _field_done(self, target: Target, done: list[tuple[int, str]]) -> None:
+        """Count ``target`` as stored; its (note id, field) goes to the journal's done list once
+        every target filling that field of the note is stored (a resumed job skips what is listed)."""
+        pair = (target.note_id, target.field)
+        left = self._shared.get(pair, 1) - 1
+        if left > 0:
+            self._shared[pair] = left
+            return
+        self._shared.pop(pair, None)
+        done.append(pair)
 
     def _update_in_undo_entry(self, changed: list[Note]) -> OpChanges:
         """Update ``changed`` and merge the step into the job's undo entry. When the user did

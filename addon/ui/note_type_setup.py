@@ -11,6 +11,7 @@ Thread safety: main thread only (the plan reads the note type on the main thread
 
 from __future__ import annotations
 
+import copy
 import html
 from collections.abc import Callable
 
@@ -29,8 +30,7 @@ from aqt.utils import showWarning, tooltip
 
 from ..collection.note_type_setup import CollectionNoteTypes
 from ..core.base.errors import MediaFillError
-from ..core.config.rule_drafts import RawRule, field_key, providers_key
-from ..core.media.types import MediaKind
+from ..core.config.rule_drafts import RawRule, target_kind, targets_of
 from ..core.provider_system.note_type_setup import (
     READY_NOTE_TYPE,
     NoteTypeChange,
@@ -57,14 +57,11 @@ def fields_link_text(note_type: str, change: NoteTypeChange) -> str:
 
 
 def with_new_media_fields(draft: RawRule, fresh: RawRule) -> RawRule:
-    """``draft`` with the picture or sound field (and its providers) of ``fresh`` — a draft made
-    for the note type as it is now — where ``draft`` fills nothing of that kind."""
-    merged = dict(draft)
-    for kind in MediaKind:
-        if not merged.get(field_key(kind)) and fresh.get(field_key(kind)):
-            merged[field_key(kind)] = fresh[field_key(kind)]
-            merged[providers_key(kind)] = list(fresh.get(providers_key(kind), []))
-    return merged
+    """``draft`` with the picture or sound targets of ``fresh`` — a draft made for the note type
+    as it is now — of each kind ``draft`` has no target of."""
+    kinds = {target_kind(t) for t in targets_of(draft)}
+    added = [copy.deepcopy(t) for t in targets_of(fresh) if target_kind(t) not in kinds]
+    return {**draft, "targets": [*targets_of(draft), *added]}
 
 
 class NoteTypeSetupDialog(QDialog):

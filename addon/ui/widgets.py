@@ -6,7 +6,9 @@ Thread safety: `plain_label` makes a Qt widget (main thread only); the rest is p
 
 from __future__ import annotations
 
-from aqt.qt import QLabel, Qt
+from collections.abc import Sequence
+
+from aqt.qt import QHBoxLayout, QLabel, QPushButton, Qt, QVBoxLayout, QWidget
 
 PROBLEM_COLOR = "#b00020"
 PROBLEM_STYLE = f"color: {PROBLEM_COLOR};"
@@ -27,3 +29,18 @@ def plain_label(object_name: str, text: str, *, wrap: bool = False, selectable: 
     if selectable:
         label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return label
+
+
+def with_buttons(main: QWidget, buttons: Sequence[QPushButton], *, parent: QWidget | None = None) -> QHBoxLayout:
+    """``main`` (a list or table) with ``buttons`` in a column on its right; set on ``parent``
+    without margins when it is given."""
+    column = QVBoxLayout()
+    for button in buttons:
+        column.addWidget(button)
+    column.addStretch(1)
+    row = QHBoxLayout(parent) if parent is not None else QHBoxLayout()
+    if parent is not None:
+        row.setContentsMargins(0, 0, 0, 0)
+    row.addWidget(main, 1, Qt.AlignmentFlag.AlignTop)
+    row.addLayout(column)
+    return row

@@ -66,7 +66,9 @@ def test_no_provider_can_run_exits_2_naming_the_fix_and_writes_nothing(
 
 
 def test_the_rules_next_provider_makes_the_sound_when_espeak_is_missing(collection: Path, tmp_path: Path) -> None:
-    rules = [{**rule, "audio_providers": ["espeak", "instant_speech"]} for rule in DEMO_RULES]
+    rules = [
+        {**rule, "targets": [{**rule["targets"][0], "providers": ["espeak", "instant_speech"]}]} for rule in DEMO_RULES
+    ]
     config = write_json(
         tmp_path / "config.json",
         {

@@ -187,7 +187,9 @@ def test_no_key_reaches_any_output_even_when_the_server_echoes_it(
 ) -> None:
     collection = tmp_path / "profile" / "collection.anki2"
     build_sample_collection(collection)
-    rules = [{**rule, "audio_providers": ["echo_speech", "espeak"]} for rule in DEMO_RULES]
+    rules = [
+        {**rule, "targets": [{**rule["targets"][0], "providers": ["echo_speech", "espeak"]}]} for rule in DEMO_RULES
+    ]
     config = write_config(
         tmp_path, {**echo_config(key_echoing_server.url, api_key=TEST_KEY, api_key_env="MF_TEST_KEY"), "rules": rules}
     )

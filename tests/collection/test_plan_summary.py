@@ -56,8 +56,8 @@ def test_media_an_earlier_job_made_counts_as_reused(col: Collection, tmp_path: P
 def test_cost_per_first_provider_budget_and_note_types_left_alone(col: Collection, tmp_path: Path) -> None:
     ids = add_sample_notes(col)
     rules = [
-        {**DEMO_RULES[1], "audio_providers": ["openai_tts", "espeak"]},
-        {"note_type": SPANISH_TYPE, "source_field": "Palabra", "image_field": "", "audio_field": ""},
+        {**DEMO_RULES[1], "targets": [{**DEMO_RULES[1]["targets"][0], "providers": ["openai_tts", "espeak"]}]},
+        {"note_type": SPANISH_TYPE, "targets": []},
     ]
     config = load_config({
         "rules": rules,

@@ -117,6 +117,22 @@ def test_a_note_deleted_between_plan_and_store_is_skipped(col: Collection) -> No
     assert col.find_notes(f"nid:{ids[0]}") == []
 
 
+def test_a_note_whose_source_field_was_renamed_while_the_job_ran_is_skipped(col: Collection) -> None:
+    ids = add_basic(col, "apple")
+    config = make_config()
+    plan = plan_job(col, ids, config)
+    model = col.models.by_name("Basic")
+    assert model is not None
+    col.models.rename_field(model, col.models.field_map(model)["Front"][1], "Word")
+    col.models.update_dict(model)
+
+    outcome = generate_job(plan, ProviderRegistry(config), cancel=threading.Event())
+    report = store_job(col, plan, outcome).report
+    assert (report.filled, report.skipped) == (0, 1), "no sound for a text the note no longer has"
+    assert report.skip_reasons == {"note was deleted or changed while the job ran": 1}
+    assert back(col, ids[0]) == ""
+
+
 def test_a_deleted_note_in_the_selection_is_passed_over(col: Collection) -> None:
     ids = add_basic(col, "apple", "pear")
     col.remove_notes([NoteId(ids[0])])

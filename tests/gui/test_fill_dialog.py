@@ -65,16 +65,18 @@ def wait_for_job(app: Any, job: Any, addon: ModuleType) -> Any:
 
 
 def choose_providers(dialog: Any, note_type: str, *, image: list[str], audio: list[str], language: str = "") -> None:
-    """In the dialog, for ``note_type``: tick exactly ``image`` and ``audio`` (in that order)."""
+    """In the dialog, for ``note_type``: tick exactly ``image`` in its picture target and ``audio``
+    in its sound target (in that order)."""
     dialog.select_note_type(note_type)
     form = dialog.rule_form
     for kind, wanted in (("image", image), ("audio", audio)):
-        picker = form.pickers[kinds()(kind)]
-        for row in range(picker.list.count()):
-            name = picker.list.item(row).data(Qt.ItemDataRole.UserRole)
-            picker.set_checked(name, name in wanted)
-        for position, name in enumerate(wanted):
-            picker.move_provider(name, to_row=position)
+        for field in target_fields(form, kind):
+            picker = select_target(form, field).providers
+            for row in range(picker.list.count()):
+                name = picker.list.item(row).data(Qt.ItemDataRole.UserRole)
+                picker.set_checked(name, name in wanted)
+            for position, name in enumerate(wanted):
+                picker.move_provider(name, to_row=position)
     if language:
         form.language.setText(language)
         form.language.textEdited.emit(language)
@@ -89,10 +91,45 @@ def kinds() -> Any:
 
 
 def select_field(combo: Any, name: str) -> None:
-    """Choose ``name`` ("" for none) in one of the rule form's field pickers."""
+    """Choose ``name`` in one of the rule form's field pickers."""
     index = combo.findData(name)
     assert index >= 0, f"{combo.objectName()} offers no {name!r}"
     combo.setCurrentIndex(index)
+
+
+def target_fields(form: Any, kind: str | None = None) -> list[str]:
+    """The fields the rule form's targets (of ``kind``) fill, in order."""
+    return [t["field"] for t in form.rule()["targets"] if kind is None or t["kind"] == kind]
+
+
+def select_target(form: Any, field: str) -> Any:
+    """Select the target that fills ``field``; returns the target editor showing it."""
+    form.targets.setCurrentRow(target_fields(form).index(field))
+    assert form.editor.field.currentData() == field
+    return form.editor
+
+
+def picker_of(form: Any, kind: str) -> Any:
+    """The provider picker of the rule's (first) target of ``kind``."""
+    return select_target(form, target_fields(form, kind)[0]).providers
+
+
+def remove_targets(form: Any, kind: str | None = None) -> None:
+    """Remove the rule's targets (of ``kind``) with the form's Remove button."""
+    for field in target_fields(form, kind):
+        select_target(form, field)
+        form.remove_button.click()
+    assert not target_fields(form, kind)
+
+
+def add_target(form: Any, kind: str, *, field: str | None = None) -> Any:
+    """Add a target of ``kind`` with the form's buttons (filling ``field`` when given); returns the
+    target editor showing it."""
+    (form.add_picture if kind == "image" else form.add_sound).click()
+    editor = form.editor
+    if field is not None:
+        select_field(editor.field, field)
+    return editor
 
 
 def plan_rows(dialog: Any) -> dict[tuple[str, str], str]:
@@ -109,8 +146,8 @@ def set_rules_for_both(app: Any, dialog: Any) -> None:
     dialog.select_note_type(SPANISH_TYPE)
     form = dialog.rule_form
     # Guessed from the field names, with the providers that are set up.
-    fields = (form.source_field.currentData(), form.image_field.currentData(), form.audio_field.currentData())
-    assert fields == ("Palabra", "Imagen", "Audio")
+    targets = [(t["field"], t["kind"], t["source"]) for t in form.rule()["targets"]]
+    assert targets == [("Imagen", "image", "{Palabra}"), ("Audio", "audio", "{Palabra}")]
     choose_providers(dialog, SPANISH_TYPE, image=["openai"], audio=["openai_tts"], language="es")
     choose_providers(dialog, ENGLISH_TYPE, image=["openai"], audio=["openai_tts"], language="en")
     wait_for_plan(app, dialog)
@@ -235,22 +272,28 @@ def test_rules_are_remembered_per_note_type(
     browser = open_browser(sample_notes[ENGLISH_TYPE][:3] + sample_notes[SPANISH_TYPE][:3])
     dialog = open_fill_dialog(anki_app, browser, addon)
     set_rules_for_both(anki_app, dialog)
-    dialog.rule_form.image_prompt.setText("a photo of {text}")
-    dialog.rule_form.image_prompt.textEdited.emit("a photo of {text}")
+    dialog.select_note_type(ENGLISH_TYPE)
+    select_target(dialog.rule_form, "Picture").prompt.setText("a photo of {text}")
     job = start_from_dialog(anki_app, dialog, addon)
     wait_for_job(anki_app, job, addon)
 
     saved = {rule["note_type"]: rule for rule in mw.addonManager.getConfig(ADDON)["rules"]}
-    assert saved[SPANISH_TYPE]["language"] == "es" and saved[SPANISH_TYPE]["image_providers"] == ["openai"]
-    assert saved[ENGLISH_TYPE]["audio_providers"] == ["openai_tts"]
-    assert saved[ENGLISH_TYPE]["image_prompt"] == "a photo of {text}"
+    assert saved[SPANISH_TYPE]["language"] == "es"
+    assert saved[SPANISH_TYPE]["targets"][0] == {
+        "field": "Imagen", "kind": "image", "source": "{Palabra}", "providers": ["openai"]
+    }  # fmt: skip
+    assert saved[ENGLISH_TYPE]["targets"][1]["providers"] == ["openai_tts"]
+    assert saved[ENGLISH_TYPE]["targets"][0]["prompt"] == "a photo of {text}"
+    assert not {"source_field", "image_field", "audio_field"} & {key for rule in saved.values() for key in rule}, (
+        "the dialog saves the targets shape"
+    )
 
     again = open_fill_dialog(anki_app, browser, addon)
     again.select_note_type(SPANISH_TYPE)
     assert again.rule_form.language.text() == "es"
-    assert again.rule_form.pickers[kinds().AUDIO].chosen() == ["openai_tts"]
+    assert picker_of(again.rule_form, "audio").chosen() == ["openai_tts"]
     again.select_note_type(ENGLISH_TYPE)
-    assert again.rule_form.image_prompt.text() == "a photo of {text}"
+    assert select_target(again.rule_form, "Picture").prompt.text() == "a photo of {text}"
     assert plan_rows(again) == {(t, f): "0" for t, f in plan_rows(again)}, "a second run would make nothing"
     assert not again.start_button.isEnabled() and "Nothing to fill" in again.problems_label.text()
     again.reject()
@@ -272,12 +315,12 @@ def test_start_is_disabled_with_the_reason_and_a_link_to_the_provider_settings(
     browser = open_browser(sample_notes[ENGLISH_TYPE][:3])
     dialog = open_fill_dialog(anki_app, browser, addon)
     form = dialog.rule_form
-    assert form.image_field.currentData() == "Picture", "the picture field is guessed even with pictures off"
+    assert target_fields(form, "image") == ["Picture"], "the picture target is guessed even with pictures off"
     assert not dialog.start_button.isEnabled()
     offer = dialog.problems_label.text()
     assert "no picture provider is ticked" in offer and 'href="enable:image:wikimedia"' in offer, offer
     assert "commons.wikimedia.org" in offer and 'href="enable:image:openverse"' in offer, offer
-    select_field(form.image_field, "")
+    remove_targets(form, "image")
     wait_for_plan(anki_app, dialog)
     assert dialog.start_button.isEnabled(), dialog.problems_label.text()
     assert (
@@ -286,11 +329,11 @@ def test_start_is_disabled_with_the_reason_and_a_link_to_the_provider_settings(
         and "over the budget" in dialog.cost_label.text()
     )
 
-    select_field(form.image_field, "Picture")
+    assert add_target(form, "image").field.currentData() == "Picture", "a new picture target takes Picture"
     assert not dialog.start_button.isEnabled()
     assert "no picture provider is ticked" in dialog.problems_label.text()
 
-    form.pickers[kinds().IMAGE].set_checked("openai", True)
+    picker_of(form, "image").set_checked("openai", True)
     assert not dialog.start_button.isEnabled()
     reason = dialog.problems_label.text()
     assert "openai is disabled in the settings" in reason and 'href="settings:image:openai"' in reason
@@ -307,14 +350,13 @@ def test_start_is_disabled_with_the_reason_and_a_link_to_the_provider_settings(
     addon.controller._settings_saved(addon.controller._load_config(mw)[0])
     wait_for_plan(anki_app, dialog)
     assert dialog.start_button.isEnabled(), dialog.problems_label.text()
-    assert form.pickers[kinds().IMAGE].chosen() == ["openai"]
+    assert picker_of(form, "image").chosen() == ["openai"]
 
-    select_field(form.image_field, "")
-    select_field(form.audio_field, "")
+    remove_targets(form)
     assert not dialog.start_button.isEnabled()
-    assert "Choose a picture field or a sound field" in dialog.problems_label.text()
-    select_field(form.audio_field, "Front")
-    assert "the sound field cannot be the field the words come from" in dialog.problems_label.text()
+    assert "Add a sound or a picture to the rule" in dialog.problems_label.text()
+    add_target(form, "audio", field="Front")
+    assert "a field cannot be read to fill itself" in dialog.problems_label.text()
     dialog.reject()
 
 
@@ -358,9 +400,10 @@ def test_a_wildcard_rule_starts_each_note_type_with_its_own_fields(
     browser = open_browser(sample_notes[ENGLISH_TYPE][:2] + sample_notes[SPANISH_TYPE][:2])
     dialog = open_fill_dialog(anki_app, browser, addon)
     dialog.select_note_type(SPANISH_TYPE)
-    assert dialog.rule_form.source_field.currentData() == "Palabra", "guessed: the note type has no Front"
-    select_field(dialog.rule_form.audio_field, "")
-    select_field(dialog.rule_form.image_field, "")
+    assert {t["source"] for t in dialog.rule_form.rule()["targets"]} == {"{Palabra}"}, (
+        "guessed: the note type has no Front"
+    )
+    remove_targets(dialog.rule_form)
     wait_for_plan(anki_app, dialog)
     rows = plan_rows(dialog)
     assert rows[(ENGLISH_TYPE, "Audio (sound)")] == "2"
@@ -414,7 +457,7 @@ def test_pictures_off_are_offered_in_one_click_with_what_is_sent_where(
     dialog = open_fill_dialog(anki_app, browser, addon)
     form = dialog.rule_form
     dialog.select_note_type(ENGLISH_TYPE)
-    assert form.image_field.currentData() == "Picture"
+    assert target_fields(form, "image") == ["Picture"]
     assert not dialog.start_button.isEnabled()
     offer = dialog.problems_label.text()
     assert offer.count('href="enable:image:wikimedia"') == 1, "the offer once, for both note types"
@@ -429,7 +472,7 @@ def test_pictures_off_are_offered_in_one_click_with_what_is_sent_where(
     saved = addon.controller._load_config(mw)[0]
     assert saved["providers"]["image"]["wikimedia"]["enabled"] is True
     assert saved["providers"]["image"]["openverse"]["enabled"] is False, "only the chosen one is turned on"
-    assert form.pickers[kinds().IMAGE].chosen() == ["wikimedia"]
+    assert picker_of(form, "image").chosen() == ["wikimedia"]
     assert dialog.start_button.isEnabled(), dialog.problems_label.text()
     assert "enable:" not in dialog.problems_label.text()
     rows = plan_rows(dialog)
@@ -449,13 +492,12 @@ def test_preview_is_off_with_the_reason_when_the_rule_fills_nothing(
     set_addon_config(mw, fake_config)
     browser = open_browser(sample_notes[ENGLISH_TYPE][:2])
     dialog = open_fill_dialog(anki_app, browser, addon)
-    select_field(dialog.rule_form.image_field, "")
-    select_field(dialog.rule_form.audio_field, "")
+    remove_targets(dialog.rule_form)
     wait_for_plan(anki_app, dialog)
     assert not dialog.preview_button.isEnabled()
     assert "this rule fills no field" in dialog.preview_button.toolTip()
     assert "this rule fills no field" in dialog.preview_panel.status.text()
-    select_field(dialog.rule_form.audio_field, "Audio")
+    assert add_target(dialog.rule_form, "audio").field.currentData() == "Audio"
     wait_for_plan(anki_app, dialog)
     assert dialog.preview_button.isEnabled()
     assert "writes nothing" in dialog.preview_panel.status.text()
@@ -481,7 +523,7 @@ def test_preview_prefers_a_note_with_empty_fields_and_speaks_only_of_what_the_ru
     browser = open_browser(notes)
     dialog = open_fill_dialog(anki_app, browser, addon)
     choose_providers(dialog, ENGLISH_TYPE, image=[], audio=["openai_tts"])
-    select_field(dialog.rule_form.image_field, "")
+    remove_targets(dialog.rule_form, "image")
     record_playing(monkeypatch)
     speech.fail(server_error(500), times=5)
 
@@ -515,8 +557,7 @@ def test_a_setup_problem_names_the_setting_by_its_label_and_links_to_the_field(
     keyless = {**fake_config["providers"]["image"]["openai"], "api_key": ""}
     set_addon_config(mw, {**fake_config, "providers": {**fake_config["providers"], "image": {"openai": keyless}}})
     dialog = open_fill_dialog(anki_app, open_browser(sample_notes[ENGLISH_TYPE][:2]), addon)
-    select_field(dialog.rule_form.image_field, "Picture")
-    dialog.rule_form.pickers[kinds().IMAGE].set_checked("openai", True)
+    picker_of(dialog.rule_form, "image").set_checked("openai", True)
     reason = dialog.problems_label.text()
     link = '<a href="settings:image:openai:api_key">OpenAI (pictures) → API key</a>'
     assert link in reason and "providers.image.openai" not in reason, reason

@@ -23,8 +23,10 @@ from tests.gui.test_fill_dialog import (  # noqa: F401 (fixtures)
     fields_of,
     kinds,
     media_names,
+    picker_of,
     plan_rows,
-    select_field,
+    remove_targets,
+    target_fields,
     wait_for_job,
 )
 from tests.support.harness import open_fill_dialog, pump, set_addon_config, start_from_dialog, wait_for_plan
@@ -56,9 +58,8 @@ def test_a_missing_program_disables_start_with_a_link_unless_the_next_provider_c
     before, media_before = fields_of(mw, notes), media_names(mw)
     browser = open_browser(notes)
     dialog = open_fill_dialog(anki_app, browser, addon)
-    form = dialog.rule_form
-    select_field(form.image_field, "")
-    select_field(form.audio_field, "Audio")
+    remove_targets(dialog.rule_form, "image")
+    assert target_fields(dialog.rule_form) == ["Audio"]
 
     # espeak alone: it cannot run, so Start is off, saying why, with a link to its settings.
     check_blocked_by_espeak(anki_app, dialog, addon, monkeypatch, how=how)
@@ -119,7 +120,7 @@ def check_blocked_by_espeak(
     else:
         assert "espeak-ng is not installed" in reason
     assert "espeak:" not in dialog.cost_label.text(), "no requests are promised to a provider that cannot run"
-    picker = form.pickers[kinds().AUDIO]
+    picker = picker_of(form, "audio")
     rows = [picker.list.item(r) for r in range(picker.list.count())]
     espeak_row = next(row for row in rows if row.data(Qt.ItemDataRole.UserRole) == "espeak")
     assert espeak_row.text().startswith("eSpeak NG — "), "the picker shows its title and marks it as not set up"

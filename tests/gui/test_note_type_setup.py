@@ -145,7 +145,7 @@ def test_fill_offers_a_picture_and_an_audio_field_previews_and_applies(
     offer = dialog.setup_offer
     assert offer.isVisible() and offer.text().count("<a ") == 1
     assert f"Add a Picture and an Audio field to {name}…" in offer.text()
-    assert dialog.rule_form.rule()["image_field"] == "" and not dialog.start_button.isEnabled()
+    assert dialog.rule_form.rule()["targets"] == [] and not dialog.start_button.isEnabled()
 
     offer.linkActivated.emit(FIELDS_LINK)
     preview = offer.preview
@@ -161,8 +161,11 @@ def test_fill_offers_a_picture_and_an_audio_field_previews_and_applies(
     pump(anki_app, lambda: "Picture" in dialog.groups[0].fields, what="the fields to be reloaded")
     assert [f["name"] for f in mw.col.models.by_name(name)["flds"]] == ["Front", "Back", "Picture", "Audio"]
     assert mw.col.undo_status().undo == "Add Media Fields"
-    rule = dialog.rule_form.rule()
-    assert rule["image_field"] == "Picture" and rule["audio_field"] == "Audio"
+    targets = dialog.rule_form.rule()["targets"]
+    assert [(t["field"], t["kind"], t["source"]) for t in targets] == [
+        ("Picture", "image", "{Front}"),
+        ("Audio", "audio", "{Front}"),
+    ]
     assert not offer.isVisible()
     pump(anki_app, dialog.start_button.isEnabled, what="Start to be enabled")
     assert mw.col.get_note(note_ids[0])["Front"] == "sol"

@@ -24,11 +24,9 @@ from tests.support.harness import ADDON, pump
 RULES: list[dict[str, Any]] = [
     {
         "note_type": "Basic",
-        "source_field": "Front",
-        "audio_field": "Back",
-        "audio_providers": ["espeak"],
         "language": "en",
         "mode": "append",
+        "targets": [{"field": "Back", "kind": "audio", "source": "{Front}", "providers": ["espeak"]}],
     }
 ]
 MISSING = object()  # no value shown yet
@@ -255,7 +253,7 @@ def test_every_providers_settings_round_trip_and_only_overrides_are_saved(
     dialog = open_window(addon)
     click(dialog, "settings_save")
     assert not dialog.isVisible(), "saving nothing new did not close the window"
-    assert stored(mw) == {"rules": RULES, "config_version": 2}, "an unchanged window saved more than the rules"
+    assert stored(mw) == {"rules": RULES, "config_version": 3}, "an unchanged window saved more than the rules"
 
     dialog = open_window(addon)
     page = dialog.provider_page(MediaKind.AUDIO, third_party)
@@ -281,7 +279,7 @@ def test_every_providers_settings_round_trip_and_only_overrides_are_saved(
     assert saved["config_version"] == 3
     assert saved["provider_order"]["image"] == image_order
     defaults = load_default_config()
-    only_changes = {**config_overrides(defaults, merge_config(defaults, saved)), "config_version": 2}
+    only_changes = {**config_overrides(defaults, merge_config(defaults, saved)), "config_version": 3}
     # A paid provider switched on got a suggested budget, which the field's new value cleared: "no
     # cap" is then saved on purpose, so it is not suggested again.
     assert saved.pop("budget_usd") is None

@@ -6,7 +6,8 @@
 * `SpeechServer` — a `fake_http` handler speaking EchoSpeech's wire format that counts the requests
   per text, answers 400 to the texts in ``failing`` and may take ``delay_s`` per answer;
 * `InstantSpeech` — a keyless in-process audio provider with no limits worth the name (big jobs);
-* `GatedSpeech` — a keyless in-process audio provider whose ``held`` texts wait for ``gate``.
+* `GatedSpeech` — a keyless in-process audio provider whose ``held`` texts wait for ``gate``;
+* `InstantPictures` — a keyless in-process image provider that counts the texts it is asked for.
 
 Load the providers through the config's ``provider_modules`` (``streaming_fakes:InstantSpeech``);
 ``tests/support`` is importable in pytest and in the CLI subprocesses.
@@ -21,8 +22,15 @@ from typing import Any, ClassVar
 
 from addon.core.base.errors import NotFoundError
 from addon.core.media.types import MediaRequest, MediaResult
-from addon.core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
+from addon.core.provider_system.media_provider import (
+    AudioProvider,
+    Capabilities,
+    HealthReport,
+    ImageProvider,
+    KeyUse,
+)
 from tests.support.fake_http import Recorded, Reply
+from tests.support.media_samples import png_bytes
 
 # MPEG-1 Layer III, 128 kbit/s, 44.1 kHz: a frame header `require_media` takes for MP3.
 MP3_FRAME_HEADER = b"\xff\xfb\x90\x64"
@@ -132,6 +140,32 @@ class GatedSpeech(AudioProvider):
             raise NotFoundError("the test never opened the gate", provider=self.name)
         return MediaResult(
             request=request, provider=self.name, data=mp3_for(request.text), extension="mp3", mime_type="audio/mpeg"
+        )
+
+    def test_connection(self) -> HealthReport:
+        return HealthReport(self.name, True, 0.0, "ok")
+
+
+class InstantPictures(ImageProvider):
+    """Answers every request at once with a small PNG; ``asked`` (class-wide, thread-safe) counts
+    the texts asked for, across the instances jobs make (tests clear it first)."""
+
+    name = "instant_pictures"
+    description = "Test pictures made in process, at once."
+    capabilities = Capabilities(key=KeyUse.NONE)
+    default_settings: ClassVar[dict[str, Any]] = {
+        "max_concurrency": 4,
+        "requests_per_minute": 100000,
+        "retry_attempts": 0,
+    }
+    asked: ClassVar[Counter[str]] = Counter()
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def generate(self, request: MediaRequest) -> MediaResult:
+        with self._lock:
+            self.asked[request.text] += 1
+        return MediaResult(
+            request=request, provider=self.name, data=png_bytes(4, 4), extension="png", mime_type="image/png"
         )
 
     def test_connection(self) -> HealthReport:

@@ -168,8 +168,15 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, ...]]] = [
     (
         "target-reads-its-own-field",
         _target(source="{Front} {Audio}"),
-        ("rules[0].targets[0].source:", "cannot be its source"),
+        ("rules[0].targets[0].source:", "cannot be its source", "read another field, or fill another one"),
     ),
+    (
+        "target-source-in-double-braces",
+        _target(source="{{Front}}"),
+        ("rules[0].targets[0].source:", "not part of a field name", "one brace on each side"),
+    ),
+    ("target-source-empty-braces", _target(source="{Front} {}"), ("rules[0].targets[0].source:", "brace")),
+    ("target-source-unclosed-brace", _target(source="{Front} {Back"), ("rules[0].targets[0].source:", "brace")),
     ("target-source-names-no-field", _target(source="hello"), ("rules[0].targets[0].source:", "names no field")),
     ("target-bad-kind", _target(kind="video"), ("rules[0].targets[0].kind:", "'video'")),
     ("target-unknown-provider", _target(providers=["polly"]), ("rules[0].targets[0].providers:", "'polly'")),
@@ -198,6 +205,11 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, ...]]] = [
         "target-replacement-names-a-missing-group",
         _target(text_rules=[{"find": "(a)", "replace": r"\2", "regex": True}]),
         ("rules[0].targets[0].text_rules[0].find:", "group"),
+    ),
+    (
+        "target-replacement-with-a-bad-escape",
+        _target(text_rules=[{"find": "/", "replace": r"C:\path", "regex": True}]),
+        ("rules[0].targets[0].text_rules[0].find:", "bad escape", "write a backslash as"),
     ),
     (
         "two-targets-fill-one-field",

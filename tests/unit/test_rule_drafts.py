@@ -44,94 +44,157 @@ def test_guess_field(fields: list[str], kind: MediaKind, expected: str) -> None:
     assert guess_field(fields, kind) == expected
 
 
-def test_a_saved_rule_for_the_note_type_comes_back_as_saved() -> None:
+def sound(field: str, source: str, *providers: str, **more: Any) -> dict[str, Any]:
+    return {"field": field, "kind": "audio", "source": source, "providers": list(providers), **more}
+
+
+def picture(field: str, source: str, *providers: str, **more: Any) -> dict[str, Any]:
+    return {"field": field, "kind": "image", "source": source, "providers": list(providers), **more}
+
+
+VOCAB_FIELDS = ["Word", "Sentence", "Audio", "SentenceAudio", "Picture", "Credit"]
+VOCAB: dict[str, Any] = {
+    "note_type": "Vocab",
+    "language": "es",
+    "mode": "skip",
+    "targets": [
+        sound("Audio", "{Word}", "openai_tts", "espeak"),
+        sound("SentenceAudio", "{Sentence}", "google_tts", language="es", mode="overwrite"),
+        picture("Picture", "{Word}", "openverse", "openai", prompt="A clear picture of {Word}, no text",
+                attribution_field="Credit"),
+    ],
+}  # fmt: skip
+
+
+def test_a_saved_targets_rule_comes_back_exactly_as_saved() -> None:
+    saved = [{"note_type": "*", "targets": [sound("Audio", "{Front}", "espeak")]}, VOCAB]
+    rule = draft_rule("Vocab", VOCAB_FIELDS, saved_rules=saved, default_order=ORDER, usable=usable_only())
+    assert rule == VOCAB
+    rule["targets"][0]["providers"].append("x")
+    assert VOCAB["targets"][0]["providers"] == ["openai_tts", "espeak"], "the draft shares nothing with the config"
+
+
+def test_a_saved_rule_of_the_older_shape_is_drafted_as_its_targets() -> None:
     saved = [
         {"note_type": "*", "source_field": "Front", "audio_field": "Audio", "audio_providers": ["espeak"]},
-        {"note_type": "Vocab", "source_field": "Word", "audio_field": "Sound", "audio_providers": ["forvo"]},
-    ]
-    rule = draft_rule("Vocab", ["Word", "Sound"], saved_rules=saved, default_order=ORDER, usable=usable_only())
-    assert rule["source_field"] == "Word" and rule["audio_providers"] == ["forvo"]
-    assert rule["image_field"] == "" and rule["mode"] == "skip" and rule["image_prompt"] == "{text}"
+        {"note_type": "Vocab", "source_field": "Word", "audio_field": "Sound", "audio_providers": ["forvo"],
+         "image_field": "Pic", "image_providers": ["openai"], "image_prompt": "a {text}", "language": "es"},
+    ]  # fmt: skip
+    rule = draft_rule("Vocab", ["Word", "Sound", "Pic"], saved_rules=saved, default_order=ORDER, usable=usable_only())
+    assert rule == {
+        "note_type": "Vocab",
+        "language": "es",
+        "targets": [picture("Pic", "{Word}", "openai", prompt="a {text}"), sound("Sound", "{Word}", "forvo")],
+    }, "no older key is left: the dialog saves the targets shape"
 
 
 def test_the_wildcard_rule_is_adapted_to_the_note_type_fields() -> None:
-    saved = [{"note_type": "*", "source_field": "Front", "image_field": "Pic", "audio_field": "Audio",
-              "image_providers": ["openai"], "audio_providers": ["espeak"], "language": "en"}]  # fmt: skip
+    saved = [{"note_type": "*", "language": "en",
+              "targets": [picture("Pic", "{Front}", "openai"), sound("Audio", "{Front}", "espeak")]}]  # fmt: skip
     rule = draft_rule("Basic", ["Front", "Back", "Audio"], saved_rules=saved, default_order=ORDER, usable=usable_only())
-    assert rule["note_type"] == "Basic"
-    assert rule["audio_field"] == "Audio" and rule["image_field"] == "", "a field the note type lacks is dropped"
-    assert rule["language"] == "en"
+    assert rule == {"note_type": "Basic", "language": "en", "targets": [sound("Audio", "{Front}", "espeak")]}, (
+        "a target whose field the note type lacks is dropped"
+    )
 
 
-def test_the_shipped_wildcard_rule_still_gets_a_picture_field_guessed_by_name() -> None:
+def test_the_shipped_wildcard_rule_still_gets_a_picture_target_guessed_by_name() -> None:
     """A new user's Basic-like note type with a Picture field: the shipped "*" rule fills sound only,
-    and the picture field is guessed (with the usable picture providers, none yet here)."""
+    and a picture target is guessed (with the usable picture providers, none yet here)."""
     shipped = [{"note_type": "*", "source_field": "Front", "image_field": "", "audio_field": "Audio",
                 "image_providers": [], "audio_providers": ["espeak"], "language": ""}]  # fmt: skip
     fields = ["Front", "Back", "Picture", "Audio"]
     rule = draft_rule("Basic", fields, saved_rules=shipped, default_order=ORDER, usable=usable_only("espeak"))
-    assert (rule["image_field"], rule["image_providers"]) == ("Picture", [])
-    assert (rule["audio_field"], rule["audio_providers"]) == ("Audio", ["espeak"])
+    assert rule["targets"] == [sound("Audio", "{Front}", "espeak"), picture("Picture", "{Front}")]
     rule = draft_rule("Basic", fields, saved_rules=shipped, default_order=ORDER, usable=usable_only("wikimedia"))
-    assert (rule["image_field"], rule["image_providers"]) == ("Picture", ["wikimedia"])
+    assert rule["targets"] == [sound("Audio", "{Front}", "espeak"), picture("Picture", "{Front}", "wikimedia")]
 
 
-def test_without_a_saved_rule_fields_and_usable_providers_are_guessed() -> None:
+def test_a_wildcard_rule_whose_source_the_note_type_lacks_gives_way_to_a_guess() -> None:
+    saved = [{"note_type": "*", "targets": [sound("Audio", "{Front}", "espeak")]}]
+    rule = draft_rule("Palabras", ["Palabra", "Audio"], saved_rules=saved, default_order=ORDER, usable=usable_only())
+    assert rule["targets"] == [sound("Audio", "{Palabra}")]
+
+
+def test_without_a_saved_rule_a_picture_and_a_sound_target_are_guessed_from_the_first_field() -> None:
     rule = draft_rule(
         "Mine", ["Word", "Meaning", "Picture", "Audio"], saved_rules=[], default_order=ORDER,
         usable=usable_only("wikimedia", "espeak"),
     )  # fmt: skip
-    assert rule["source_field"] == "Word"
-    assert (rule["image_field"], rule["image_providers"]) == ("Picture", ["wikimedia"])
-    assert (rule["audio_field"], rule["audio_providers"]) == ("Audio", ["espeak"])
+    assert rule == {
+        "note_type": "Mine",
+        "language": "",
+        "mode": "skip",
+        "targets": [picture("Picture", "{Word}", "wikimedia"), sound("Audio", "{Word}", "espeak")],
+    }
+    assert "source_field" not in rule and "image_field" not in rule and "audio_field" not in rule
 
 
-def test_a_kind_without_a_usable_provider_still_gets_its_field_and_a_problem_naming_the_kind() -> None:
-    """A new user's pictures are off: the Picture field is still guessed, and the problem says no
-    picture provider is ticked (the dialog offers a free one there) instead of hiding the field."""
-    rule = draft_rule(
-        "Mine", ["Word", "Picture", "Audio"], saved_rules=[], default_order=ORDER, usable=usable_only("espeak")
-    )
-    assert rule["image_field"] == "Picture" and rule["image_providers"] == []
-    assert rule["audio_field"] == "Audio" and rule["audio_providers"] == ["espeak"]
-    problems = rule_problems(rule, ["Word", "Picture", "Audio"], setup_problem=lambda kind, name: None)
-    assert [(p.missing_kind, p.message) for p in problems] == [
-        (MediaKind.IMAGE, "no picture provider is ticked: tick one, or set “Picture into” to (none)")
+def test_a_kind_without_a_usable_provider_still_gets_its_target_and_a_problem_naming_the_kind() -> None:
+    """A new user's pictures are off: the picture target is still guessed, and the problem says no
+    picture provider is ticked (the dialog offers a free one there) instead of hiding the target."""
+    fields = ["Word", "Picture", "Audio"]
+    rule = draft_rule("Mine", fields, saved_rules=[], default_order=ORDER, usable=usable_only("espeak"))
+    assert rule["targets"] == [picture("Picture", "{Word}"), sound("Audio", "{Word}", "espeak")]
+    problems = rule_problems(rule, fields, setup_problem=no_problem)
+    assert [(p.missing_kind, p.path, p.message) for p in problems] == [
+        (
+            MediaKind.IMAGE,
+            "targets[0].providers",
+            "no picture provider is ticked for Picture: tick one, or remove the target",
+        )
     ]
 
 
-def test_problems_name_the_field_and_the_provider_to_set_up() -> None:
-    rule = {"note_type": "T", "source_field": "Word", "image_field": "Word", "audio_field": "Audio",
-            "image_providers": [], "audio_providers": ["forvo"], "language": "english!"}  # fmt: skip
+def test_problems_name_the_target_by_its_key_path_and_the_provider_to_set_up() -> None:
+    rule = {"note_type": "T", "language": "english!", "targets": [
+        picture("Word", "{Word}"),
+        sound("Audio", "{Word}", "forvo", language="e s"),
+        sound("Audio2", "{Gone} and {Word}", "espeak", text_rules=[{"find": "(", "replace": "", "regex": True}]),
+        sound("Audio", "the word", "espeak", attribution_field="Nope"),
+    ]}  # fmt: skip
 
     def setup(kind: MediaKind, name: str) -> str | None:
         return "needs an API key" if name == "forvo" else None
 
-    problems = rule_problems(rule, ["Word", "Audio"], setup_problem=setup)
-    messages = [p.message for p in problems]
-    assert any("cannot be the field the words come from" in m for m in messages)
-    assert any("no picture provider is ticked" in m for m in messages)
-    assert any("not a language code" in m for m in messages)
-    forvo = [p for p in problems if p.provider is not None]
-    assert [(p.provider, p.message) for p in forvo] == [((MediaKind.AUDIO, "forvo"), "forvo needs an API key")]
+    problems = rule_problems(rule, ["Word", "Audio", "Audio2"], setup_problem=setup)
+    paths = [p.path for p in problems]
+    assert paths == [
+        "language",
+        "targets[0].source",  # a field read to fill itself
+        "targets[0].providers",
+        "targets[1].providers",
+        "targets[1].language",
+        "targets[2].source",
+        "targets[2].text_rules[0].find",
+        "targets[3].field",  # Audio twice
+        "targets[3].source",  # names no field
+        "targets[3].attribution_field",
+    ], [(p.path, p.message) for p in problems]
+    by_path = {p.path: p for p in problems}
+    assert "not a language code" in by_path["language"].message
+    assert by_path["targets[1].providers"].provider == (MediaKind.AUDIO, "forvo")
+    assert by_path["targets[1].providers"].message == "forvo needs an API key"
+    assert "'Gone'" in by_path["targets[2].source"].message
+    assert "not a valid regular expression" in by_path["targets[2].text_rules[0].find"].message
+    assert "another target fills Audio" in by_path["targets[3].field"].message
     assert all(p.note_type == "T" for p in problems)
 
 
 def test_a_rule_that_fills_nothing_has_no_problems_and_a_good_rule_none_either() -> None:
-    nothing = {"note_type": "T", "source_field": "Gone", "image_field": "", "audio_field": ""}
+    nothing = {"note_type": "T", "language": "???", "targets": []}
     assert not fills_something(nothing)
     assert rule_problems(nothing, ["Word"], setup_problem=no_problem) == []
-    good = {"note_type": "T", "source_field": "Word", "audio_field": "Audio", "audio_providers": ["espeak"],
-            "language": "pt-BR"}  # fmt: skip
-    assert rule_problems(good, ["Word", "Audio"], setup_problem=no_problem) == []
+    assert rule_problems(VOCAB, VOCAB_FIELDS, setup_problem=no_problem) == []
+    assert fills_something(VOCAB)
 
 
-def test_missing_fields_are_problems() -> None:
-    rule = {"note_type": "T", "source_field": "Gone", "audio_field": "Sound", "audio_providers": ["espeak"],
-            "attribution_field": "Credit"}  # fmt: skip
-    messages = [p.message for p in rule_problems(rule, ["Word", "Audio"], setup_problem=no_problem)]
-    assert len(messages) == 3
-    assert "'Gone'" in messages[0] and "'Sound'" in messages[1] and "'Credit'" in messages[2]
+def test_a_missing_field_is_a_problem_of_its_target() -> None:
+    rule = {"note_type": "T", "attribution_field": "Credit", "targets": [sound("Sound", "{Word}", "espeak")]}
+    problems = rule_problems(rule, ["Word", "Audio"], setup_problem=no_problem)
+    assert [(p.path, "'Sound'" in p.message or "'Credit'" in p.message) for p in problems] == [
+        ("attribution_field", True),
+        ("targets[0].field", True),
+    ]
 
 
 def test_rules_with_replaces_in_place_keeps_others_and_appends_new() -> None:
@@ -141,11 +204,15 @@ def test_rules_with_replaces_in_place_keeps_others_and_appends_new() -> None:
         {"note_type": "B", "source_field": "y"},
         {"note_type": "B", "source_field": "dead duplicate"},
     ]
-    drafts = {"B": {"note_type": "B", "source_field": "new"}, "C": {"note_type": "C", "source_field": "z"}}
+    drafts: dict[str, dict[str, Any]] = {
+        "B": {"note_type": "B", "targets": [sound("S", "{new}")]},
+        "C": {"note_type": "C", "targets": []},
+    }
     out = rules_with(saved, drafts)
-    assert [(r["note_type"], r["source_field"]) for r in out] == [("A", "x"), ("*", "Front"), ("B", "new"), ("C", "z")]
-    out[2]["source_field"] = "changed"
-    assert drafts["B"]["source_field"] == "new", "the result shares nothing with the drafts"
+    assert [r["note_type"] for r in out] == ["A", "*", "B", "C"]
+    assert out[2] == drafts["B"] and out[3] == drafts["C"]
+    out[2]["targets"][0]["source"] = "changed"
+    assert drafts["B"]["targets"][0]["source"] == "{new}", "the result shares nothing with the drafts"
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,9 @@ import pytest
 
 from addon.core.config.rules import Rule, parse_rules
 from addon.core.config.targets import TextRule, apply_text_rules, source_fields
-from addon.core.engine.planner import plan_notes, what_will_be_read
-from addon.core.job.plan import SourceNote
-from addon.core.media.types import MediaKind
+from addon.core.engine.planner import plan_notes, what_will_be_read, work_no_provider_can_do
+from addon.core.job.plan import SourceNote, WorkItem
+from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.text.cleaning import cloze_answers
 from addon.core.text.source_template import render_source
 
@@ -191,6 +191,46 @@ def test_what_will_be_read_is_the_text_sent_or_the_reason() -> None:
     assert what_will_be_read({"Word": "", "Audio": ""}, target) == ("", "Word is empty")
     text, reason = what_will_be_read({"Audio": ""}, target)
     assert text == "" and reason is not None and "Word" in reason
+
+
+def test_field_names_with_spaces_and_unicode_and_braces_in_values() -> None:
+    (target,) = _rule(_sound(source="{Mot français} – {例文}")).targets
+    assert target.source_fields == ("Mot français", "例文")
+    fields = {"Mot français": "le {chien}", "例文": "<i>犬です</i>", "Audio": ""}
+    assert what_will_be_read(fields, target) == ("le {chien} – 犬です", None), "braces in a value are text"
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        ("{{c1::Paris::city}} is in {{c2::France}}", "Paris, France"),
+        ("{{c1::la {{c2::gran}} ciudad::hint}} duerme", "la gran ciudad"),
+        ("sin cloze", "sin cloze"),
+    ],
+)
+def test_cloze_answers_leave_out_hints_and_unwrap_nested_clozes(value: str, read: str) -> None:
+    (target,) = _rule(_sound(cloze="answers")).targets
+    assert what_will_be_read({"Word": value, "Audio": ""}, target) == (read, None)
+
+
+def test_text_rules_that_leave_only_whitespace_skip_the_note() -> None:
+    (target,) = _rule(_sound(text_rules=[{"find": "[a-z]", "replace": " ", "regex": True}])).targets
+    assert what_will_be_read({"Word": "hola", "Audio": ""}, target) == (
+        "",
+        "nothing of Word is left after the text rules of Audio",
+    )
+
+
+def test_a_plain_replacement_keeps_backslashes_as_written() -> None:
+    (target,) = _rule(_sound(text_rules=[{"find": "/", "replace": r" \1 "}])).targets
+    assert what_will_be_read({"Word": "a/b", "Audio": ""}, target) == (r"a \1 b", None)
+
+
+def test_work_without_providers_names_the_targets_providers_as_the_fix() -> None:
+    item = WorkItem(MediaRequest(kind=MediaKind.AUDIO, text="apple"), ())
+    assert work_no_provider_can_do([item], lambda kind, name: None) == [
+        "no sound provider is chosen for 1 sound request; add one to the providers of its target"
+    ]
 
 
 # --- config.md's text-rule recipes do what config.md says --------------------------------------------

@@ -15,7 +15,15 @@ from typing import Any
 
 from ..media.image_output import IMAGE_FORMATS, MAX_MAX_PX, MIN_MAX_PX
 from ..media.types import MediaKind
-from .targets import CLOZE_READINGS, LEGACY_RULE_KEYS, MATH_MODES, FillMode, source_fields, text_rule_problem
+from .targets import (
+    CLOZE_READINGS,
+    LEGACY_RULE_KEYS,
+    MATH_MODES,
+    FillMode,
+    source_fields,
+    template_problem,
+    text_rule_problem,
+)
 
 # A language: a code like en, es, pt-BR or zh_Hant, or empty for the provider's default.
 LANGUAGE_PATTERN = r"^([A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*)?$"
@@ -122,13 +130,20 @@ def _target_problems(target: Mapping[str, Any], at: str, names: Mapping[MediaKin
     if not target.get("providers"):
         problems.append((f"{at}.providers", f"no {kind.word} provider is listed; add one"))
     read = source_fields(target["source"])
-    if not read:
+    stray = template_problem(target["source"])
+    if stray:
+        problems.append((f"{at}.source", stray))
+    elif not read:
         problems.append(
             (f"{at}.source", f"{target['source']!r} names no field; write the field to read in braces, like {{Word}}")
         )
     elif target["field"] in read:
         problems.append(
-            (f"{at}.source", f"{target['field']} is the field this target fills, so it cannot be its source")
+            (
+                f"{at}.source",
+                f"{target['field']} is the field this target fills, so it cannot be its source; "
+                "read another field, or fill another one",
+            )
         )
     problems += _unknown_providers(target.get("voice", {}), MediaKind.AUDIO, f"{at}.voice", names)
     problems += _text_rules_problems(target.get("text_rules", ()), f"{at}.text_rules")

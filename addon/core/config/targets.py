@@ -88,8 +88,27 @@ def text_rule_problem(raw: Mapping[str, Any]) -> str | None:
         )
     try:
         re.sub(str(raw.get("find", "")), str(raw.get("replace", "")), "")
-    except (re.error, IndexError) as exc:
-        return f"the replacement {raw.get('replace')!r} names a group the pattern does not have ({exc})"
+    except IndexError as exc:
+        return f"the replacement {raw.get('replace')!r} names a group the pattern does not have ({exc}); fix the name"
+    except re.error as exc:
+        if "group" in str(exc):
+            return f"the replacement {raw.get('replace')!r} names a group the pattern does not have ({exc}); fix it"
+        return (
+            f"the replacement {raw.get('replace')!r} is not valid with regex true ({exc}); "
+            "write a backslash as \\\\ (in the JSON file: four)"
+        )
+    return None
+
+
+def template_problem(template: str) -> str | None:
+    """Why a source template cannot be read: a brace that does not belong to a ``{Field}`` (braces
+    only ever name a field; there is no way to send one), or None."""
+    stray = _FIELD_NAME.sub("", template)
+    if "{" in stray or "}" in stray:
+        return (
+            f"{template!r} has a brace that is not part of a field name; write each field with one brace "
+            "on each side, like {Word}, and remove any other brace"
+        )
     return None
 
 

@@ -209,9 +209,7 @@ def work_no_provider_can_do(work: Iterable[WorkItem], setup_problem: SetupProble
     for (kind, names), count in blocked.items():
         requests = f"{count} {kind.word} request{'s' if count != 1 else ''}"
         if not names:
-            messages.append(
-                f"no {kind.word} provider is chosen for {requests}; add one to the rule's {kind.value}_providers"
-            )
+            messages.append(f"no {kind.word} provider is chosen for {requests}; add one to the providers of its target")
             continue
         why = "; ".join(f"{name} {problems[kind, name]}" for name in names)
         messages.append(f"no {kind.word} provider of the rule can make its {requests}: {why}")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from anki.notes import NoteId
 from anki.utils import html_to_text_line
 from aqt.main import AnkiQt
 from aqt.operations import QueryOp
@@ -25,6 +26,7 @@ from aqt.qt import (
     QLabel,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QSplitter,
     Qt,
     QTimer,
@@ -38,14 +40,13 @@ from ...core.config.rule_drafts import (
     RawRule,
     RuleProblem,
     draft_rule,
-    field_key,
     fills_something,
-    providers_key,
     rule_problems,
     rules_with,
+    target_kind,
+    targets_of,
 )
 from ...core.media.types import MediaKind
-from ...core.provider_system.order import default_provider_order
 from ...core.provider_system.registry import ProviderRegistry
 from ..note_type_setup import NoteTypeOffer, with_new_media_fields
 from ..settings.links import SettingsPlace, parse_settings_link, settings_html
@@ -54,6 +55,7 @@ from ..widgets import problem_html
 from .free_offers import offer_html, passed_over_lines
 from .plan_view import PlanTable, cost_text
 from .preview import PreviewPanel, PreviewResult, PreviewRunner
+from .provider_choices import ProviderChoices, provider_choices
 from .rule_form import RuleForm
 
 # Start hands over the config with the edited rules and the notes to fill.
@@ -123,11 +125,14 @@ class FillMediaDialog(QDialog):
         self.note_types.currentRowChanged.connect(self._show_note_type)
         self.rule_form = RuleForm(self)
         self.rule_form.changed.connect(self._rule_edited)
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.rule_form)
         splitter = QSplitter(self)
         splitter.addWidget(self.note_types)
-        splitter.addWidget(self.rule_form)
+        splitter.addWidget(scroll)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([230, 530])
+        splitter.setSizes([180, 640])
 
         self._build_plan_area()
         self.preview_panel = PreviewPanel(self, runner=self.preview)
@@ -142,7 +147,7 @@ class FillMediaDialog(QDialog):
         layout.addWidget(self.setup_offer)
         layout.addWidget(self.preview_panel)
         layout.addWidget(buttons)
-        self.resize(760, 720)
+        self.resize(820, 860)
         self._replan_timer = QTimer(self)
         self._replan_timer.setSingleShot(True)
         self._replan_timer.setInterval(_REPLAN_DELAY_MS)
@@ -177,24 +182,23 @@ class FillMediaDialog(QDialog):
 
     # Rules
 
-    def _order(self) -> dict[MediaKind, list[str]]:
-        return {kind: default_provider_order(self.config, self.registry.infos(kind), kind) for kind in MediaKind}
+    def _choices(self) -> ProviderChoices:
+        return provider_choices(self.config, self.registry)
 
-    def _remarks(self) -> dict[MediaKind, dict[str, str]]:
-        remarks: dict[MediaKind, dict[str, str]] = {}
-        for kind, names in self._order().items():
-            for name in names:
-                problem = self.registry.setup_problem(kind, name)
-                if problem is not None:
-                    remark = "off" if not self.registry.is_enabled(kind, name) else "not set up"
-                    remarks.setdefault(kind, {})[name] = remark
-        return remarks
+    def _order(self) -> Mapping[MediaKind, Sequence[str]]:
+        return self._choices().order
 
-    def _titles(self) -> dict[MediaKind, dict[str, str]]:
-        return {kind: {info.name: info.title for info in self.registry.infos(kind)} for kind in MediaKind}
+    def _titles(self) -> Mapping[MediaKind, Mapping[str, str]]:
+        return self._choices().titles
 
     def _usable(self, kind: MediaKind, name: str) -> bool:
         return self.registry.setup_problem(kind, name) is None
+
+    def _sample(self, group: NoteTypeGroup) -> dict[str, str] | None:
+        """The first selected note's fields (what "what will be read" is shown with)."""
+        if self.mw.col is None or not group.note_ids:
+            return None
+        return dict(self.mw.col.get_note(NoteId(group.note_ids[0])).items())
 
     def _draft_all(self) -> None:
         order = self._order()
@@ -215,11 +219,7 @@ class FillMediaDialog(QDialog):
             self.preview.clear()  # a preview of another note type's rule would mislead
         self._current = group.name
         self.rule_form.load(
-            self.drafts[group.name],
-            fields=group.fields,
-            order=self._order(),
-            remarks=self._remarks(),
-            titles=self._titles(),
+            self.drafts[group.name], fields=group.fields, choices=self._choices(), sample=self._sample(group)
         )
         self.setup_offer.show_for(group.name, offer_ready=False)
 
@@ -328,7 +328,7 @@ class FillMediaDialog(QDialog):
         if not self._current:
             return "Choose a note type to preview."
         if not fills_something(self.drafts.get(self._current, {})):
-            return "Preview is off: this rule fills no field. Choose a picture field or a sound field to preview."
+            return "Preview is off: this rule fills no field. Add a sound or a picture to preview."
         if self._problems_of(self._current):
             return "Preview is off until the problems above are fixed."
         return None
@@ -354,7 +354,7 @@ class FillMediaDialog(QDialog):
                 lines.append(line)
             return "<br>".join(lines)
         if not any(fills_something(rule) for rule in self.drafts.values()):
-            return "Choose a picture field or a sound field for at least one note type."
+            return "Add a sound or a picture to the rule of at least one note type."
         summary = self.summary
         if summary is None:
             return self._plan_error or "Planning…"
@@ -367,8 +367,8 @@ class FillMediaDialog(QDialog):
         return "" if self._on_enable_provider is None else offer_html(self.registry, kind, link_prefix=_ENABLE_LINK)
 
     def enable_provider(self, kind: MediaKind, name: str) -> None:
-        """Turn provider ``name`` on in the saved settings and tick it in every rule that has a
-        ``kind`` field and no provider of that kind (the offer's one click)."""
+        """Turn provider ``name`` on in the saved settings and tick it in every target of ``kind``
+        that has no provider (the offer's one click)."""
         if self._on_enable_provider is None:
             return
         saved = self._on_enable_provider(kind, name)
@@ -376,8 +376,9 @@ class FillMediaDialog(QDialog):
             return
         config, registry = saved
         for draft in self.drafts.values():
-            if draft.get(field_key(kind)) and not draft.get(providers_key(kind)):
-                draft[providers_key(kind)] = [name]
+            for target in targets_of(draft):
+                if target_kind(target) is kind and not target.get("providers"):
+                    target["providers"] = [name]
         self.settings_changed(config, registry)
 
     def _link_activated(self, link: str) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from ...core.config.rule_drafts import field_key, providers_key
+from ...core.config.rule_drafts import target_kind, targets_of
 from ...core.media.types import MediaKind
 from ...core.provider_system.media_provider import KeyUse
 from ...core.provider_system.registry import ProviderRegistry
@@ -72,17 +72,20 @@ def passed_over_lines(
     titles: Mapping[MediaKind, Mapping[str, str]],
     link_prefix: str,
 ) -> list[str]:
-    """Per (note type, rule): each ticked provider of a filled kind that cannot run, as rich text
+    """Per (note type, rule): each provider ticked for a target that cannot run, once, as rich text
     with a settings link (``link_prefix``kind:name). Only called when the rules can run, so another
     ticked provider of that kind can."""
     lines = []
     for note_type, rule in rules:
-        for kind in MediaKind:
-            if not rule.get(field_key(kind)):
+        said: set[tuple[MediaKind, str]] = set()
+        for target in targets_of(rule):
+            kind = target_kind(target)
+            if kind is None or not target.get("field"):
                 continue
-            for name in rule.get(providers_key(kind), ()):
+            for name in target.get("providers", ()):
                 why = registry.setup_problem(kind, name)
-                if why is not None:
+                if why is not None and (kind, name) not in said:
+                    said.add((kind, name))
                     title = html.escape(titles.get(kind, {}).get(name, name))
                     lines.append(
                         f"{html.escape(note_type)}: {html.escape(name)} {settings_html(why)}; the next ticked "

@@ -27,7 +27,7 @@ from aqt.operations import QueryOp
 from aqt.qt import QHBoxLayout, QLabel, QPixmap, QPushButton, Qt, QVBoxLayout, QWidget
 
 from ...collection.notes_source import CollectionNotes
-from ...core.config.rule_drafts import field_key
+from ...core.config.rule_drafts import target_kind, targets_of
 from ...core.config.rules import FillMode, parse_rules
 from ...core.engine.generation import generate_all
 from ...core.engine.planner import plan_notes
@@ -73,8 +73,19 @@ class PreviewWork:
 
 
 def rule_kinds(rule: Mapping[str, Any]) -> tuple[MediaKind, ...]:
-    """The kinds ``rule`` fills (those with a target field)."""
-    return tuple(kind for kind in MediaKind if rule.get(field_key(kind)))
+    """The kinds ``rule`` fills (those it has a target of)."""
+    kinds = {target_kind(t) for t in targets_of(rule) if t.get("field")}
+    return tuple(kind for kind in MediaKind if kind in kinds)
+
+
+def previewed_rule(rule: Mapping[str, Any], mode: FillMode) -> dict[str, Any]:
+    """``rule`` with its first target of each kind (a preview shows one picture and one sound),
+    each set to fill in ``mode``."""
+    firsts: dict[MediaKind | None, Mapping[str, Any]] = {}
+    for target in targets_of(rule):
+        if target.get("field"):
+            firsts.setdefault(target_kind(target), target)
+    return {**rule, "mode": mode.value, "targets": [{**t, "mode": mode.value} for t in firsts.values()]}
 
 
 def preview_work(col: Collection, note_ids: Sequence[int], rule: Mapping[str, Any]) -> PreviewWork:
@@ -83,8 +94,8 @@ def preview_work(col: Collection, note_ids: Sequence[int], rule: Mapping[str, An
     fields were empty: a preview shows what a job would make, and says which fields are filled
     already. Needs the collection."""
     kinds = rule_kinds(rule)
-    as_empty = parse_rules({"rules": [{**rule, "mode": FillMode.OVERWRITE.value}]})
-    as_is = parse_rules({"rules": [{**rule, "mode": FillMode.SKIP.value}]})
+    as_empty = parse_rules({"rules": [previewed_rule(rule, FillMode.OVERWRITE)]})
+    as_is = parse_rules({"rules": [previewed_rule(rule, FillMode.SKIP)]})
     best: tuple[int, PreviewWork] | None = None
     for note in CollectionNotes(col, note_ids[:PREVIEW_CANDIDATES]).notes():
         plan = plan_notes([note], as_empty, kinds=kinds or tuple(MediaKind))

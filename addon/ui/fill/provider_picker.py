@@ -10,15 +10,15 @@ from collections.abc import Mapping, Sequence
 
 from aqt.qt import (
     QAbstractItemView,
-    QHBoxLayout,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     Qt,
-    QVBoxLayout,
     QWidget,
     pyqtSignal,
 )
+
+from ..widgets import with_buttons
 
 _NAME_ROLE = Qt.ItemDataRole.UserRole
 
@@ -49,14 +49,7 @@ class ProviderPicker(QWidget):
             button.setToolTip(tip)
             button.setMinimumWidth(64)
             button.clicked.connect(lambda _checked=False, step=step: self.move_current(step))
-        buttons = QVBoxLayout()
-        buttons.addWidget(self.up_button)
-        buttons.addWidget(self.down_button)
-        buttons.addStretch(1)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.list, 1)
-        layout.addLayout(buttons)
+        with_buttons(self.list, [self.up_button, self.down_button], parent=self)
 
     def set_providers(
         self,

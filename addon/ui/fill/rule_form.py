@@ -1,30 +1,44 @@
-"""The form for one note type's rule in the Fill Media dialog: which field the words come from,
-which fields get a picture and a sound, the providers of each in priority order, the language,
-the picture prompt, the fill mode and where picture credits go.
+"""The form for one note type's rule in the Fill Media dialog: the note type's defaults (language,
+fill mode) and its targets — a list (add a sound or a picture, remove, move up and down) and the
+editor of the selected one (`target_editor`), with a live "what will be read" sample from the
+first selected note.
+
+`RuleForm.rule()` gives back the rule as shown, in the targets shape; keys of the rule it does not
+show (its text rules, cloze, credit field) are kept as they were.
 
 Thread safety: main thread only.
 """
 
 from __future__ import annotations
 
+import copy
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aqt.qt import QComboBox, QFormLayout, QLineEdit, QWidget, pyqtSignal
+from aqt.qt import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+    pyqtSignal,
+)
 
-from ...core.config.rule_drafts import RawRule, field_key, providers_key
-from ...core.config.rules import FillMode
+from ...core.config.rule_drafts import RawRule, guess_field, new_target, rule_problems, target_kind, targets_of
+from ...core.config.rules import FillMode, parse_rule
+from ...core.config.targets import source_fields
+from ...core.engine.planner import what_will_be_read
 from ...core.media.types import MediaKind
-from .provider_picker import ProviderPicker
+from .provider_choices import ProviderChoices
+from .target_editor import MODE_TEXTS, NO_CHOICES, TargetEditor
 
-NONE_FIELD = "(none)"
-NOTE_COMMENT = "(a comment after the picture)"
-
-MODE_TEXTS: Mapping[FillMode, str] = {
-    FillMode.SKIP: "Skip fields that already have media",
-    FillMode.OVERWRITE: "Replace what the field holds",
-    FillMode.APPEND: "Add after what the field holds",
-}
+NO_TARGETS = "This rule fills no field of the note type: add a sound or a picture."
 
 
 class RuleForm(QWidget):
@@ -35,53 +49,70 @@ class RuleForm(QWidget):
     def __init__(self, parent: QWidget | None) -> None:
         super().__init__(parent)
         self.setObjectName("rule_form")
-        self._note_type = ""
         self._loading = False
-        self.source_field = self._combo("source_field")
-        self.image_field = self._combo("image_field")
-        self.audio_field = self._combo("audio_field")
-        self.attribution_field = self._combo("attribution_field")
-        self.pickers = {
-            kind: ProviderPicker(self, object_name=f"{kind.value}_providers")
-            for kind in (MediaKind.IMAGE, MediaKind.AUDIO)
-        }
-        for picker in self.pickers.values():
-            picker.changed.connect(self._edited)
+        self._rule: RawRule = {}
+        self._targets: list[dict[str, Any]] = []
+        self._fields: list[str] = []
+        self._sample: Mapping[str, str] | None = None
+        self._choices = NO_CHOICES
         self.language = QLineEdit(self)
         self.language.setObjectName("language")
         self.language.setPlaceholderText("e.g. en, es, pt-BR")
-        self.language.setToolTip("The language of the words, for speech (leave empty for the provider's default)")
-        self.image_prompt = QLineEdit(self)
-        self.image_prompt.setObjectName("image_prompt")
-        self.image_prompt.setToolTip(
-            "What a picture is made or searched from: {text} is the word; {FieldName} is another field"
-        )
+        self.language.setToolTip("The language of the notes, for speech (empty: each provider's default)")
+        self.language.textEdited.connect(lambda _text: self._edited())
         self.mode = QComboBox(self)
         self.mode.setObjectName("mode")
         for mode, text in MODE_TEXTS.items():
             self.mode.addItem(text, mode.value)
-        for line in (self.language, self.image_prompt):
-            line.textEdited.connect(lambda _text: self._edited())
         self.mode.currentIndexChanged.connect(lambda _index: self._edited())
-        form = QFormLayout(self)
-        form.addRow("Words from", self.source_field)
-        form.addRow("Picture into", self.image_field)
-        form.addRow("Picture providers", self.pickers[MediaKind.IMAGE])
-        form.addRow("Picture prompt", self.image_prompt)
-        form.addRow("Picture credits into", self.attribution_field)
-        form.addRow("Sound into", self.audio_field)
-        form.addRow("Sound providers", self.pickers[MediaKind.AUDIO])
-        form.addRow("Language", self.language)
-        form.addRow("Fields already filled", self.mode)
+        defaults = QFormLayout()
+        defaults.addRow("Language", self.language)
+        defaults.addRow("Fields already filled", self.mode)
 
-    def _combo(self, name: str) -> QComboBox:
-        combo = QComboBox(self)
-        combo.setObjectName(name)
-        combo.currentIndexChanged.connect(lambda _index: self._edited())
-        return combo
+        self.targets = QListWidget(self)
+        self.targets.setObjectName("targets")
+        self.targets.setMaximumHeight(72)
+        self.targets.currentRowChanged.connect(self._show_target)
+        target_buttons = QHBoxLayout()
+        for button in self._target_buttons():
+            target_buttons.addWidget(button)
+        target_buttons.addStretch(1)
+        self.no_targets = QLabel(NO_TARGETS, self)
+        self.no_targets.setObjectName("no_targets")
+        self.editor = TargetEditor(self)
+        self.editor.changed.connect(self._target_edited)
+        box = QGroupBox("Fields to fill", self)
+        inside = QVBoxLayout(box)
+        inside.addWidget(self.targets)
+        inside.addLayout(target_buttons)
+        inside.addWidget(self.no_targets)
+        inside.addWidget(self.editor)
+        layout = QVBoxLayout(self)
+        layout.addLayout(defaults)
+        layout.addWidget(box, 1)
+
+    def _target_buttons(self) -> list[QPushButton]:
+        self.add_sound = self._button("Add sound", "add_sound", "Fill one more field with a sound")
+        self.add_picture = self._button("Add picture", "add_picture", "Fill one more field with a picture")
+        self.remove_button = self._button("Remove", "remove_target", "Stop filling the selected field")
+        self.up_button = self._button("Up", "target_up", "Move the selected field up")
+        self.down_button = self._button("Down", "target_down", "Move the selected field down")
+        self.add_sound.clicked.connect(lambda: self.add_target(MediaKind.AUDIO))
+        self.add_picture.clicked.connect(lambda: self.add_target(MediaKind.IMAGE))
+        self.remove_button.clicked.connect(self.remove_target)
+        self.up_button.clicked.connect(lambda: self.move_target(-1))
+        self.down_button.clicked.connect(lambda: self.move_target(1))
+        return [self.add_sound, self.add_picture, self.remove_button, self.up_button, self.down_button]
+
+    def _button(self, text: str, name: str, tip: str) -> QPushButton:
+        button = QPushButton(text, self)
+        button.setObjectName(name)
+        button.setToolTip(tip)
+        return button
 
     def _edited(self) -> None:
         if not self._loading:
+            self._show_sample()
             self.changed.emit()
 
     def load(
@@ -89,69 +120,149 @@ class RuleForm(QWidget):
         rule: Mapping[str, Any],
         *,
         fields: Sequence[str],
-        order: Mapping[MediaKind, Sequence[str]],
-        remarks: Mapping[MediaKind, Mapping[str, str]],
-        titles: Mapping[MediaKind, Mapping[str, str]] | None = None,
+        choices: ProviderChoices,
+        sample: Mapping[str, str] | None = None,
     ) -> None:
-        """Show ``rule`` for a note type with ``fields``; ``order`` lists each kind's providers,
-        ``remarks`` says which cannot run as set up and ``titles`` what each is shown as."""
+        """Show ``rule`` for a note type with ``fields``; ``choices`` are the providers each kind
+        offers; ``sample`` is the first selected note's fields (for "what will be read")."""
         self._loading = True
         try:
-            self._note_type = str(rule.get("note_type", ""))
-            _fill_combo(self.source_field, fields, str(rule.get("source_field", "")), none_text=None)
-            _fill_combo(self.image_field, fields, str(rule.get("image_field", "")), none_text=NONE_FIELD)
-            _fill_combo(self.audio_field, fields, str(rule.get("audio_field", "")), none_text=NONE_FIELD)
-            _fill_combo(self.attribution_field, fields, str(rule.get("attribution_field", "")), none_text=NOTE_COMMENT)
-            for kind, picker in self.pickers.items():
-                chosen = [str(name) for name in rule.get(providers_key(kind), ())]
-                picker.set_providers(
-                    order=order.get(kind, ()),
-                    chosen=chosen,
-                    notes=remarks.get(kind, {}),
-                    titles=(titles or {}).get(kind),
-                )
+            self._rule = copy.deepcopy(dict(rule))
+            self._targets = copy.deepcopy(targets_of(rule))
+            self._fields = list(fields)
+            self._choices = choices
+            self._sample = sample
             self.language.setText(str(rule.get("language", "")))
-            self.image_prompt.setText(str(rule.get("image_prompt", "{text}")))
-            index = self.mode.findData(str(rule.get("mode", FillMode.SKIP.value)))
-            self.mode.setCurrentIndex(max(index, 0))
+            self.mode.setCurrentIndex(max(self.mode.findData(str(rule.get("mode", FillMode.SKIP.value))), 0))
+            self.targets.clear()
+            for target in self._targets:
+                self.targets.addItem(target_title(target))
         finally:
             self._loading = False
-        self._update_enabled()
+        self._select(0 if self._targets else -1)
 
     def rule(self) -> RawRule:
-        """The rule as shown."""
-        self._update_enabled()
-        rule: RawRule = {
-            "note_type": self._note_type,
-            "source_field": _combo_value(self.source_field),
-            "image_field": _combo_value(self.image_field),
-            "audio_field": _combo_value(self.audio_field),
-            "language": self.language.text().strip(),
-            "image_prompt": self.image_prompt.text() or "{text}",
-            "mode": str(self.mode.currentData()),
-            "attribution_field": _combo_value(self.attribution_field),
-        }
-        for kind, picker in self.pickers.items():
-            rule[providers_key(kind)] = picker.chosen() if rule[field_key(kind)] else []
+        """The rule as shown (see the module docstring)."""
+        rule = copy.deepcopy(self._rule)
+        language = self.language.text().strip()
+        if language or "language" in rule:
+            rule["language"] = language
+        mode = str(self.mode.currentData())
+        if mode != FillMode.SKIP.value or "mode" in rule:
+            rule["mode"] = mode
+        rule["targets"] = copy.deepcopy(self._targets)
         return rule
 
-    def _update_enabled(self) -> None:
-        has_image = bool(_combo_value(self.image_field))
-        for widget in (self.pickers[MediaKind.IMAGE], self.image_prompt, self.attribution_field):
-            widget.setEnabled(has_image)
-        self.pickers[MediaKind.AUDIO].setEnabled(bool(_combo_value(self.audio_field)))
+    # Targets
+
+    def current_target(self) -> int:
+        return self.targets.currentRow()
+
+    def _select(self, row: int) -> None:
+        self.targets.setCurrentRow(row)
+        self._show_target(row)
+
+    def _show_target(self, row: int) -> None:
+        shown = 0 <= row < len(self._targets)
+        self.editor.setVisible(shown)
+        self.no_targets.setVisible(not self._targets)
+        self.remove_button.setEnabled(shown)
+        self.up_button.setEnabled(shown and row > 0)
+        self.down_button.setEnabled(shown and row < len(self._targets) - 1)
+        if shown:
+            self.editor.load(self._targets[row], fields=self._fields, rule=self.rule(), choices=self._choices)
+            self._show_sample()
+
+    def _target_edited(self) -> None:
+        row = self.current_target()
+        if not 0 <= row < len(self._targets):
+            return
+        self._targets[row] = self.editor.target()
+        item = self.targets.item(row)
+        if item is not None:
+            item.setText(target_title(self._targets[row]))
+        self._show_target_buttons()
+        self._edited()
+
+    def _show_target_buttons(self) -> None:
+        row = self.current_target()
+        self.up_button.setEnabled(row > 0)
+        self.down_button.setEnabled(0 <= row < len(self._targets) - 1)
+
+    def add_target(self, kind: MediaKind) -> None:
+        """A new target of ``kind`` at the end: a field named for ``kind`` that no target fills or
+        reads yet (else the first such field), reading what the first target reads."""
+        taken = {str(t.get("field", "")) for t in self._targets}
+        first_source = str(self._targets[0].get("source", "")) if self._targets else ""
+        read = source_fields(first_source)
+        source_field = read[0] if read else (self._fields[0] if self._fields else "")
+        free = [name for name in self._fields if name not in taken and name not in {*read, source_field}]
+        field = guess_field(free, kind) or (free[0] if free else "")
+        target = new_target(
+            kind, field=field, source_field=source_field, providers=self._choices.defaults.get(kind, ())
+        )
+        if first_source:
+            target["source"] = first_source
+        self._targets.append(target)
+        self.targets.addItem(target_title(target))
+        self._select(len(self._targets) - 1)
+        self._edited()
+
+    def remove_target(self) -> None:
+        row = self.current_target()
+        if not 0 <= row < len(self._targets):
+            return
+        del self._targets[row]
+        self._loading = True
+        try:
+            self.targets.takeItem(row)
+        finally:
+            self._loading = False
+        self._select(min(row, len(self._targets) - 1))
+        self._edited()
+
+    def move_target(self, step: int) -> None:
+        row = self.current_target()
+        to = row + step
+        if not (0 <= row < len(self._targets) and 0 <= to < len(self._targets)):
+            return
+        self._targets.insert(to, self._targets.pop(row))
+        self._loading = True
+        try:
+            item = self.targets.takeItem(row)
+            self.targets.insertItem(to, item)
+        finally:
+            self._loading = False
+        self._select(to)
+        self._edited()
+
+    def _show_sample(self) -> None:
+        row = self.current_target()
+        if 0 <= row < len(self._targets):
+            self.editor.show_sample(sample_text(self.rule(), row, self._fields, self._sample))
 
 
-def _fill_combo(combo: QComboBox, fields: Sequence[str], current: str, *, none_text: str | None) -> None:
-    combo.clear()
-    if none_text is not None:
-        combo.addItem(none_text, "")
-    for name in fields:
-        combo.addItem(name, name)
-    index = combo.findData(current)
-    combo.setCurrentIndex(max(index, 0))
+def target_title(target: Mapping[str, Any]) -> str:
+    """How the list shows a target, e.g. "SentenceAudio ← {Sentence} (sound)"."""
+    kind = target_kind(target)
+    return f"{target.get('field') or '(no field)'} ← {target.get('source') or '?'} ({kind.word if kind else '?'})"
 
 
-def _combo_value(combo: QComboBox) -> str:
-    value = combo.currentData()
-    return str(value) if value is not None else ""
+def sample_text(rule: Mapping[str, Any], index: int, fields: Sequence[str], sample: Mapping[str, str] | None) -> str:
+    """What target ``index`` of ``rule`` reads from the ``sample`` note's fields, or why nothing,
+    as a line for the form."""
+    if sample is None:
+        return "No selected note to show it with."
+    one = {**rule, "targets": [rule["targets"][index]]}
+    problems = [p for p in rule_problems(one, fields, setup_problem=lambda kind, name: None) if not p.missing_kind]
+    source_problem = next((p for p in problems if "source" in p.path or "text_rules" in p.path), None)
+    if source_problem is not None:
+        return f"Nothing yet: {source_problem.message}."
+    try:
+        (target,) = parse_rule(one).targets
+        text, skip = what_will_be_read(dict(sample), target)
+    except (KeyError, TypeError, ValueError, re.error) as exc:
+        return f"Nothing yet: {exc}."
+    if skip is not None:
+        return f"Nothing, for the first selected note: {skip}."
+    return f"“{text}” (the first selected note)"

@@ -1,0 +1,306 @@
+"""The editor of one target of a rule in the Fill Media dialog: the field it fills, whether it
+makes a sound or a picture, what is read (a source template, with a button per field of the note
+type that inserts ``{Field}``), its providers in fallback order, a voice per ticked provider
+(sounds), the language and fill mode (empty: the note type's), the picture prompt and credit field
+(pictures), text rules, and cloze reading.
+
+`TargetEditor.target()` gives back the target dict as shown: a setting left to the note type is
+not written, and the target's settings this editor does not show (``max_chars``, ``math``, picture
+sizes) are kept as they were.
+
+Thread safety: main thread only.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from aqt.qt import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+    pyqtSignal,
+)
+
+from ...core.config.rules import FillMode
+from ...core.media.types import MediaKind
+from .provider_choices import ProviderChoices
+from .provider_picker import ProviderPicker
+from .text_rules_table import TextRulesTable
+
+MODE_TEXTS: Mapping[FillMode, str] = {
+    FillMode.SKIP: "Skip fields that already have media",
+    FillMode.OVERWRITE: "Replace what the field holds",
+    FillMode.APPEND: "Add after what the field holds",
+}
+CLOZE_TEXTS: Mapping[str, str] = {
+    "full": "The whole text, with the answers filled in",
+    "answers": "Only the cloze answers",
+}
+AS_NOTE_TYPE = "As the note type"
+NOTE_COMMENT = "(a comment after the picture)"
+# Settings only a picture target has.
+_PICTURE_KEYS = ("prompt", "attribution_field", "image_max_px", "image_format", "image_quality")
+
+
+NO_CHOICES = ProviderChoices()
+
+
+class VoiceEditor(QWidget):
+    """A voice name per ticked provider (``{provider: voice}``); empty is the provider's own setting
+    for the language."""
+
+    changed = pyqtSignal()
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setObjectName("voices")
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.lines: dict[str, QLineEdit] = {}
+
+    def show_providers(self, providers: Sequence[str], voices: Mapping[str, str], titles: Mapping[str, str]) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.lines = {}
+        for name in providers:
+            line = QLineEdit(str(voices.get(name, "")), self)
+            line.setObjectName(f"voice:{name}")
+            line.setPlaceholderText("the provider's voice for the language")
+            line.textChanged.connect(lambda _text: self.changed.emit())
+            self.form.addRow(titles.get(name) or name, line)
+            self.lines[name] = line
+
+    def voices(self) -> dict[str, str]:
+        return {name: line.text().strip() for name, line in self.lines.items() if line.text().strip()}
+
+
+class TargetEditor(QWidget):
+    """Edits one target dict; emits ``changed`` on every edit."""
+
+    changed = pyqtSignal()
+
+    def __init__(self, parent: QWidget | None) -> None:
+        super().__init__(parent)
+        self.setObjectName("target_editor")
+        self._loading = False
+        self._original: dict[str, Any] = {}
+        self._choices = NO_CHOICES
+        self._kind_shown: MediaKind | None = None
+        self.field = self._combo("target_field")
+        self.kind = self._combo("target_kind")
+        for kind in (MediaKind.AUDIO, MediaKind.IMAGE):
+            self.kind.addItem(kind.word, kind.value)
+        self.kind.currentIndexChanged.connect(lambda _index: self._kind_changed())
+        self.source = self._line("target_source", "What is read: fields in braces, e.g. {Word} or {Word}, {Sentence}")
+        self.field_buttons = QWidget(self)
+        self.field_buttons.setObjectName("field_buttons")
+        QHBoxLayout(self.field_buttons).setContentsMargins(0, 0, 0, 0)
+        self.providers = ProviderPicker(self, object_name="target_providers")
+        self.providers.changed.connect(self._providers_changed)
+        self.voices = VoiceEditor(self)
+        self.voices.changed.connect(self._edited)
+        self.language = self._line("target_language", "The language of the text (empty: the note type's)")
+        self.mode = self._combo("target_mode")
+        self.mode.addItem(AS_NOTE_TYPE, "")
+        for mode, text in MODE_TEXTS.items():
+            self.mode.addItem(text, mode.value)
+        self.prompt = self._line(
+            "target_prompt", "What a picture is made or searched from: {text} is the text read; {Field} a field"
+        )
+        self.prompt.setPlaceholderText("{text}")
+        self.attribution = self._combo("target_attribution")
+        self.text_rules = TextRulesTable(self)
+        self.text_rules.changed.connect(self._edited)
+        self.cloze = self._combo("target_cloze")
+        self.cloze.addItem(AS_NOTE_TYPE, "")
+        for value, text in CLOZE_TEXTS.items():
+            self.cloze.addItem(text, value)
+        self.sample = QLabel(self)
+        self.sample.setObjectName("target_sample")
+        self.sample.setWordWrap(True)
+        self.form = QFormLayout(self)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        for label, widget in (
+            ("Fills", self.field),
+            ("Makes a", self.kind),
+            ("Reads", self.source),
+            ("Insert a field", self.field_buttons),
+            ("Providers", self.providers),
+            ("Voices", self.voices),
+            ("Language", self.language),
+            ("Fields already filled", self.mode),
+            ("Picture prompt", self.prompt),
+            ("Picture credits into", self.attribution),
+            ("Text rules", self.text_rules),
+            ("Cloze", self.cloze),
+            ("What will be read", self.sample),
+        ):
+            self.form.addRow(label, widget)
+
+    def _combo(self, name: str) -> QComboBox:
+        combo = QComboBox(self)
+        combo.setObjectName(name)
+        combo.currentIndexChanged.connect(lambda _index: self._edited())
+        return combo
+
+    def _line(self, name: str, tip: str) -> QLineEdit:
+        line = QLineEdit(self)
+        line.setObjectName(name)
+        line.setToolTip(tip)
+        line.textChanged.connect(lambda _text: self._edited())
+        return line
+
+    def _edited(self) -> None:
+        if not self._loading:
+            self.changed.emit()
+
+    def load(
+        self,
+        target: Mapping[str, Any],
+        *,
+        fields: Sequence[str],
+        rule: Mapping[str, Any],
+        choices: ProviderChoices,
+    ) -> None:
+        """Show ``target`` of ``rule`` for a note type with ``fields``."""
+        self._loading = True
+        try:
+            self._original = copy.deepcopy(dict(target))
+            self._choices = choices
+            _fill_combo(self.field, fields, str(target.get("field", "")))
+            self.kind.setCurrentIndex(max(self.kind.findData(str(target.get("kind", ""))), 0))
+            self.source.setText(str(target.get("source", "")))
+            self._field_buttons(fields)
+            self._show_providers(self.current_kind(), [str(p) for p in target.get("providers", ())])
+            self.voices.show_providers(
+                self.providers.chosen(), target.get("voice") or {}, choices.titles.get(MediaKind.AUDIO, {})
+            )
+            self.language.setText(str(target.get("language", "")))
+            self.language.setPlaceholderText(f"{AS_NOTE_TYPE}: {rule.get('language') or 'the provider’s default'}")
+            _select(self.mode, str(target.get("mode", "")))
+            self.prompt.setText(str(target.get("prompt", "")))
+            note_type_credit = str(rule.get("attribution_field", ""))
+            none = f"{AS_NOTE_TYPE}: {note_type_credit}" if note_type_credit else NOTE_COMMENT
+            _fill_combo(self.attribution, fields, str(target.get("attribution_field", "")), none_text=none)
+            self.text_rules.set_rules(target.get("text_rules") or [])
+            _select(self.cloze, str(target.get("cloze", "")))
+        finally:
+            self._loading = False
+        self._show_kind_rows()
+
+    def _field_buttons(self, fields: Sequence[str]) -> None:
+        layout = self.field_buttons.layout()
+        assert isinstance(layout, QHBoxLayout)
+        while layout.count():
+            item = layout.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for name in fields:
+            button = QPushButton(name, self.field_buttons)
+            button.setObjectName(f"insert_field:{name}")
+            button.setToolTip(f"Insert {{{name}}} into what is read")
+            button.clicked.connect(lambda _checked=False, name=name: self.insert_field(name))
+            layout.addWidget(button)
+        layout.addStretch(1)
+
+    def insert_field(self, name: str) -> None:
+        """Put ``{name}`` into the source at the cursor (replacing the selection)."""
+        self.source.insert("{" + name + "}")
+        self.source.setFocus()
+
+    def current_kind(self) -> MediaKind:
+        return MediaKind(str(self.kind.currentData()))
+
+    def _show_providers(self, kind: MediaKind, chosen: Sequence[str]) -> None:
+        self._kind_shown = kind
+        self.providers.set_providers(
+            order=self._choices.order.get(kind, ()),
+            chosen=chosen,
+            notes=self._choices.remarks.get(kind, {}),
+            titles=self._choices.titles.get(kind),
+        )
+
+    def _kind_changed(self) -> None:
+        if self._loading or self.current_kind() is self._kind_shown:
+            return
+        kind = self.current_kind()
+        self._show_providers(kind, self._choices.defaults.get(kind, ()))
+        self._providers_changed()
+        self._show_kind_rows()
+
+    def _providers_changed(self) -> None:
+        if self._loading:
+            return
+        voices = {**(self._original.get("voice") or {}), **self.voices.voices()}
+        self.voices.show_providers(self.providers.chosen(), voices, self._choices.titles.get(MediaKind.AUDIO, {}))
+        self._show_kind_rows()
+        self.changed.emit()
+
+    def _show_kind_rows(self) -> None:
+        picture = self.current_kind() is MediaKind.IMAGE
+        for widget in (self.prompt, self.attribution):
+            self.form.setRowVisible(widget, picture)
+        self.form.setRowVisible(self.voices, not picture and bool(self.providers.chosen()))
+
+    def show_sample(self, text: str) -> None:
+        self.sample.setText(text)
+
+    def target(self) -> dict[str, Any]:
+        """The target as shown (see the module docstring)."""
+        kind = self.current_kind()
+        target = copy.deepcopy(self._original)
+        target.update(
+            field=_combo_value(self.field),
+            kind=kind.value,
+            source=self.source.text(),
+            providers=self.providers.chosen(),
+        )
+        _set_or_drop(target, "language", self.language.text().strip())
+        _set_or_drop(target, "mode", _combo_value(self.mode))
+        _set_or_drop(target, "cloze", _combo_value(self.cloze))
+        _set_or_drop(target, "text_rules", self.text_rules.rules())
+        if kind is MediaKind.IMAGE:
+            target.pop("voice", None)
+            _set_or_drop(target, "prompt", self.prompt.text())
+            _set_or_drop(target, "attribution_field", _combo_value(self.attribution))
+        else:
+            for key in _PICTURE_KEYS:
+                target.pop(key, None)
+            _set_or_drop(target, "voice", self.voices.voices())
+        return target
+
+
+def _set_or_drop(target: dict[str, Any], key: str, value: Any) -> None:
+    if value:
+        target[key] = value
+    else:
+        target.pop(key, None)
+
+
+def _select(combo: QComboBox, value: str) -> None:
+    combo.setCurrentIndex(max(combo.findData(value), 0))
+
+
+def _fill_combo(combo: QComboBox, fields: Sequence[str], current: str, *, none_text: str | None = None) -> None:
+    """``fields`` (a ``current`` field the note type lacks is shown as missing, so it is not lost)."""
+    combo.clear()
+    if none_text is not None:
+        combo.addItem(none_text, "")
+    for name in fields:
+        combo.addItem(name, name)
+    if current and current not in fields:
+        combo.addItem(f"{current} (not in this note type)", current)
+    _select(combo, current)
+
+
+def _combo_value(combo: QComboBox) -> str:
+    value = combo.currentData()
+    return str(value) if value is not None else ""

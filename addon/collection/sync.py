@@ -43,6 +43,7 @@ from ..core.state.journal_records import WritingEntry
 from ..core.state.reuse_index import ReuseRow, reuse_key
 from ..core.text.cleaning import printable_text
 from ..core.text.source_template import render_source
+from .pending_targets import PendingTargets
 
 log = get_logger(__name__)
 
@@ -159,9 +160,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._col = col
         self._plan = Plan()
         self._options = StoreOptions()
-        # The targets of each work item not stored yet (one target, or a list when several share
-        # it): a big job holds hundreds of thousands, so each goes once it is stored.
-        self._pending: dict[str, Target | list[Target]] = {}
+        self._pending = PendingTargets()
         self._file_names: dict[str, str] = {}
         self._ready_stored = False
         self._reuse_rows: list[ReuseRow] = []
@@ -196,14 +195,7 @@ class CollectionSync(SyncProvider[OpChanges]):
     def begin(self, plan: Plan, *, options: StoreOptions | None = None) -> None:
         self._plan = plan
         self._options = options or StoreOptions()
-        self._pending = {}
-        for target in plan.to_generate:
-            assert target.work is not None
-            earlier = self._pending.setdefault(target.work.key, target)
-            if earlier is not target:
-                if isinstance(earlier, Target):
-                    self._pending[target.work.key] = earlier = [earlier]
-                earlier.append(target)
+        self._pending = PendingTargets(plan.to_generate)
         self._file_names = {key: ready.file_name for key, ready in plan.ready.items()}
         self._ready_stored = False
         self._reuse_rows = []
@@ -226,7 +218,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         keys_now = [] if self._ready_stored else list(self._plan.ready)
         self._ready_stored = True
         for key in keys_now:
-            for target in self._take_targets(key):
+            for target in self._pending.take(key):
                 self._fill(
                     target,
                     self._file_names[key],
@@ -252,11 +244,6 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._reuse_rows = []
         return self._last_changes if changed else OpChanges()
 
-    def _take_targets(self, key: str) -> list[Target]:
-        """The targets of work item ``key`` not stored yet; none once they have been."""
-        targets = self._pending.pop(key, [])
-        return [targets] if isinstance(targets, Target) else targets
-
     def _store_result(
         self,
         key: str,
@@ -266,7 +253,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         originals: dict[int, list[str]],
         done: list[tuple[int, str]],
     ) -> None:
-        targets = self._take_targets(key)
+        targets = self._pending.take(key)
         if not result.ok:
             journal = self._options.journal
             if journal is not None and result.error is not None:
@@ -390,9 +377,9 @@ class CollectionSync(SyncProvider[OpChanges]):
         report.budget_reached = outcome.budget_reached
         report.spent_usd = outcome.spent_usd
         report.rate_cuts = dict(outcome.rate_cuts)
-        for key in list(self._pending):
+        for key in self._pending.waiting():
             carried = self._plan.carried_failures.get(key)
-            for target in self._take_targets(key):
+            for target in self._pending.take(key):
                 if carried is not None:
                     report.add_failure(TargetError(target.note_id, target.field, carried.provider, carried.message))
                 else:

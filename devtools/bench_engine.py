@@ -4,22 +4,25 @@ baseline or target measured in the same run, written to ``bench/results.md``.
 * Throughput: 600 requests to a fake speech server that lets R = 20 requests/s through (more get
   429 + Retry-After) with 250 ms latency; once with the provider configured at R, once at 2R.
   Baseline: the loop of the original design, one request at a time sleeping 1/R between them.
-* Engine overhead: 5,000 notes end to end (plan, generate with an instant provider, validate,
-  store, update) against the raw cost of ``write_data`` + ``update_notes`` for the same files.
-* Memory: peak RSS growth over a 5,000-note job with 200 KB media each (in a child process).
-* Memory when every request fails (a provider whose key is refused): peak RSS growth over a
-  20,000-note job (about 10 s here; issue 19 sets the target at 100,000 notes, a longer run:
-  ``--failing-notes 100000``), and the report keeps the first ``REPORT_FAILURE_LIMIT`` failures.
+* Engine overhead: 5,000 notes end to end (plan, generate with instant providers, validate,
+  store, update), every note with the targets of `BENCH_TARGETS`, against the raw cost of
+  ``get_note`` + ``write_data`` + ``update_notes`` (in chunks, one undo entry) for the same files.
+* Memory: peak RSS growth over a 5,000-note job with 200 KB sound each (in a child process).
+* At scale (issue 19): 100,000 notes (``--notes``), engine against raw, each in its own child
+  process (time and peak RSS growth), and the same notes when every request fails (providers
+  whose key is refused): the report keeps the first ``REPORT_FAILURE_LIMIT`` failures.
 * Cancel latency: how long `generate_all` takes to return after a cancel with 20 slow requests in
   flight.
 
-Run: ``python -m devtools.bench_engine [--quick] [--failing-notes N]`` (``--quick`` shrinks every
-size, for a smoke run).
+Run: ``python -m devtools.bench_engine [--quick] [--notes N]`` (``--quick`` shrinks every size, for
+a smoke run, and writes nothing). The full run takes long at 100,000 notes (raw alone writes 300,000
+files): run it with nohup. It replaces its own section of ``bench/results.md`` and keeps the others.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -27,7 +30,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,23 +42,30 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-from anki.collection import Collection  # noqa: E402
+from anki.collection import AddNoteRequest, Collection  # noqa: E402
+from anki.notes import NoteId  # noqa: E402
 
-from addon.collection.fill import JobOptions, run_headless  # noqa: E402
+from addon.collection.fill import CHUNK_ITEMS, JobOptions, run_headless  # noqa: E402
 from addon.core.base.errors import AuthError  # noqa: E402
 from addon.core.engine.generation import generate_all  # noqa: E402
 from addon.core.job.plan import WorkItem  # noqa: E402
 from addon.core.job.report import REPORT_FAILURE_LIMIT  # noqa: E402
 from addon.core.media.types import MediaKind, MediaRequest, MediaResult  # noqa: E402
 from addon.core.provider_system.config_loading import load_config  # noqa: E402
-from addon.core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport  # noqa: E402
+from addon.core.provider_system.media_provider import (  # noqa: E402
+    AudioProvider,
+    Capabilities,
+    HealthReport,
+    ImageProvider,
+)
 from addon.core.provider_system.registry import ProviderRegistry  # noqa: E402
 from tests.support.rate_limited_server import serve_rate_limited  # noqa: E402
 
 RESULTS = REPO / "bench" / "results.md"
-# The every-request-fails memory run: 20,000 notes take about a minute; issue 19's target is set at
-# 100,000 (``--failing-notes 100000``, a longer run).
-FAILING_NOTES = 20_000
+# Notes in the runs at scale (issue 19's benchmarks): engine against raw, and every request failing.
+SCALE_NOTES = 100_000
+QUICK_SCALE_NOTES = 2_000
+HEADING = "# Engine benchmarks"
 AUDIO = MediaKind.AUDIO
 
 
@@ -164,54 +174,125 @@ class RefusedSpeech(InstantSpeech):
         raise AuthError("the key was refused (HTTP 401); put a valid key in its settings", provider=self.name)
 
 
+@functools.cache
+def small_jpeg() -> bytes:
+    """A 64×64 JPEG (about 2 KB): small enough and in the default format, so the picture step
+    keeps it as it is (the engine's own cost, no resizing)."""
+    from tests.support.picture_samples import encode, photo
+
+    return encode(photo(64, 64), "jpeg", quality=80)
+
+
+class InstantPicture(ImageProvider):
+    """Answers at once with the same small JPEG for every text."""
+
+    name = "instant_picture"
+    description = "Benchmark provider: an instant small picture."
+    capabilities = Capabilities()
+    default_settings: ClassVar[dict[str, Any]] = {"requests_per_minute": 100_000, "max_concurrency": 4}
+
+    def generate(self, request: MediaRequest) -> MediaResult:
+        return MediaResult(
+            request=request, provider=self.name, data=small_jpeg(), extension="jpg", mime_type="image/jpeg"
+        )
+
+    def test_connection(self) -> HealthReport:
+        return HealthReport(self.name, ok=True, latency_s=0.0)
+
+
+class RefusedPicture(InstantPicture):
+    """Refuses its key on every request."""
+
+    name = "refused_picture"
+    description = "Benchmark provider: every key refused."
+
+    def generate(self, request: MediaRequest) -> MediaResult:
+        raise AuthError("the key was refused (HTTP 401); put a valid key in its settings", provider=self.name)
+
+
+@dataclass(frozen=True)
+class BenchTarget:
+    """One field every bench note gets filled: ``field`` from ``source`` by a ``kind`` provider."""
+
+    field: str
+    kind: MediaKind
+    source: str
+
+    def body(self, text: str, *, size: int) -> tuple[bytes, str]:
+        """The bytes and extension the instant provider makes for ``text`` (the raw baseline writes these)."""
+        if self.kind is MediaKind.IMAGE:
+            return small_jpeg(), "jpg"
+        return mp3_body(text, size=size), "mp3"
+
+
+# The targets of every bench note: word audio, sentence audio and a picture of the word.
+BENCH_TARGETS = (
+    BenchTarget("Audio", AUDIO, "Front"),
+    BenchTarget("SentenceAudio", AUDIO, "Back"),
+    BenchTarget("Picture", MediaKind.IMAGE, "Front"),
+)
+NOTE_FIELDS = ("Front", "Back", "Audio", "SentenceAudio", "Picture")
+
+
+def bench_rule(*, refused: bool) -> dict[str, Any]:
+    """The rule every bench note falls under: `BENCH_TARGETS`, by the instant (or refusing) providers."""
+    providers = {
+        AUDIO: "refused_speech" if refused else "instant_speech",
+        MediaKind.IMAGE: "refused_picture" if refused else "instant_picture",
+    }
+    targets = [
+        {"field": t.field, "kind": t.kind.value, "source": "{" + t.source + "}", "providers": [providers[t.kind]]}
+        for t in BENCH_TARGETS
+    ]
+    return {"note_type": "*", "language": "en", "mode": "skip", "targets": targets}
+
+
 @contextmanager
 def collection_with_notes(count: int) -> Iterator[Collection]:
+    """A new collection with ``count`` Basic notes (``word<i>`` on the front, a sentence on the
+    back) and the empty fields of `NOTE_FIELDS` to fill."""
     with tempfile.TemporaryDirectory(prefix="mf-bench-") as folder:
         col = Collection(os.path.join(folder, "collection.anki2"))
         try:
             model = col.models.by_name("Basic")
             assert model is not None
             fields = [f["name"] for f in model["flds"]]
-            if "Audio" not in fields:
-                col.models.add_field(model, col.models.new_field("Audio"))
-                col.models.update_dict(model)
+            for name in NOTE_FIELDS:
+                if name not in fields:
+                    col.models.add_field(model, col.models.new_field(name))
+            col.models.update_dict(model)
             deck = col.decks.id("Bench")
             assert deck is not None
-            notes = []
-            for i in range(count):
-                note = col.new_note(model)
-                note["Front"] = f"word{i}"
-                notes.append(note)
-            from anki.collection import AddNoteRequest
-
-            col.add_notes([AddNoteRequest(note=n, deck_id=deck) for n in notes])
+            for start in range(0, count, 10_000):  # notes made a batch at a time: flat memory
+                requests = []
+                for i in range(start, min(count, start + 10_000)):
+                    note = col.new_note(model)
+                    note["Front"] = f"word{i}"
+                    note["Back"] = f"A sentence with word{i} in it."
+                    requests.append(AddNoteRequest(note=note, deck_id=deck))
+                col.add_notes(requests)
             yield col
         finally:
             col.close()
 
 
-def instant_config(size: int, *, provider: str = "instant_speech") -> dict[str, Any]:
-    """Every note's Front read aloud into Audio by ``provider`` (``instant_speech`` or
-    ``refused_speech``)."""
+def instant_config(size: int, *, refused: bool = False) -> dict[str, Any]:
+    """Every bench note's `BENCH_TARGETS` filled by the instant providers (or, ``refused``, by
+    providers that refuse every key)."""
     return load_config(
         {
             "provider_modules": {
                 "audio": {
                     "instant_speech": "devtools.bench_engine:InstantSpeech",
                     "refused_speech": "devtools.bench_engine:RefusedSpeech",
-                }
+                },
+                "image": {
+                    "instant_picture": "devtools.bench_engine:InstantPicture",
+                    "refused_picture": "devtools.bench_engine:RefusedPicture",
+                },
             },
-            "providers": {"audio": {provider: {"size": size}}},
-            "rules": [
-                {
-                    "note_type": "*",
-                    "source_field": "Front",
-                    "audio_field": "Audio",
-                    "audio_providers": [provider],
-                    "language": "en",
-                    "mode": "skip",
-                }
-            ],
+            "providers": {"audio": {"refused_speech" if refused else "instant_speech": {"size": size}}},
+            "rules": [bench_rule(refused=refused)],
         }
     )
 
@@ -223,24 +304,33 @@ def engine_end_to_end(count: int, *, size: int) -> float:
         started = time.perf_counter()
         report = run_headless(col, ids, config, state_dir=Path(state), options=JobOptions())
         seconds = time.perf_counter() - started
-        assert report.filled == count, report.summary()
+        assert report.filled == count * len(BENCH_TARGETS), report.summary()
         return seconds
 
 
+def raw_store_notes(col: Collection, ids: Sequence[int], *, size: int) -> None:
+    """The least any add-on must do: read each note, write each target's file, and update the notes
+    a chunk at a time (as the engine does), all in one undo entry."""
+    position = col.add_custom_undo_entry("Raw")
+    for start in range(0, len(ids), CHUNK_ITEMS):
+        notes = []
+        for note_id in ids[start : start + CHUNK_ITEMS]:
+            note = col.get_note(NoteId(note_id))
+            for target in BENCH_TARGETS:
+                text = note[target.source]
+                data, extension = target.body(text, size=size)
+                name = col.media.write_data(f"raw_{target.field}_{text}.{extension}", data)
+                note[target.field] = f"[sound:{name}]" if target.kind is AUDIO else f'<img src="{name}">'
+            notes.append(note)
+        col.update_notes(notes)
+        col.merge_undo_entries(position)
+
+
 def raw_store(count: int, *, size: int) -> float:
-    """The least any add-on must do: write each file and update the notes (one undo entry)."""
     with collection_with_notes(count) as col:
         ids = list(col.find_notes(""))
         started = time.perf_counter()
-        notes = []
-        for note_id in ids:
-            note = col.get_note(note_id)
-            name = col.media.write_data(f"raw_{note['Front']}.mp3", mp3_body(note["Front"], size=size))
-            note["Audio"] = f"[sound:{name}]"
-            notes.append(note)
-        position = col.add_custom_undo_entry("Raw")
-        col.update_notes(notes)
-        col.merge_undo_entries(position)
+        raw_store_notes(col, ids, size=size)
         return time.perf_counter() - started
 
 
@@ -252,36 +342,49 @@ def _rss_kb(field: str) -> int:
     return 0
 
 
-def memory_child(count: int, size: int, *, refused: bool = False) -> None:
-    """In a child process: the RSS growth (peak during the job minus before it), as JSON. With
-    ``refused`` every request fails (a refused key)."""
+def _reset_peak() -> None:
+    """Reset the RSS high-water mark, so the next peak is the job's own (Linux)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
+def child_run(what: str, count: int, size: int) -> None:
+    """In a child process: ``what`` ("engine", "raw" or "refused") over ``count`` new notes, with its
+    time and RSS growth (peak during the run minus before it), as JSON on the last line."""
+    small_jpeg()  # Qt loaded before the measure, as it is in Anki
     with collection_with_notes(count) as col, tempfile.TemporaryDirectory(prefix="mf-state-") as state:
         ids = list(col.find_notes(""))
-        config = instant_config(size, provider="refused_speech" if refused else "instant_speech")
+        config = instant_config(size, refused=what == "refused")
         before = _rss_kb("VmRSS")
-        try:  # reset the high-water mark, so the peak is the job's own
-            with open("/proc/self/clear_refs", "w") as refs:
-                refs.write("5")
-        except OSError:
-            pass
-        report = run_headless(col, ids, config, state_dir=Path(state), options=JobOptions())
+        _reset_peak()
+        started = time.perf_counter()
+        result: dict[str, Any] = {}
+        if what == "raw":
+            raw_store_notes(col, ids, size=size)
+            result = {"filled": count * len(BENCH_TARGETS), "failed": 0, "failures_kept": 0}
+        else:
+            report = run_headless(col, ids, config, state_dir=Path(state), options=JobOptions())
+            result = {"filled": report.filled, "failed": report.failed, "failures_kept": len(report.errors)}
+        seconds = time.perf_counter() - started
         peak = _rss_kb("VmHWM")
-        result = {"before_kb": before, "peak_kb": peak, "filled": report.filled, "failed": report.failed}
-        print(json.dumps({**result, "failures_kept": len(report.errors)}))
+        print(json.dumps({**result, "seconds": seconds, "before_kb": before, "peak_kb": peak}))
 
 
 @dataclass
-class MemoryRun:
+class ChildRun:
+    seconds: float
     growth_mb: float
     filled: int
     failed: int
     failures_kept: int
 
 
-def memory_growth(count: int, size: int, *, refused: bool = False) -> MemoryRun:
-    flag = ["--refused"] if refused else []
+def run_child(what: str, count: int, size: int) -> ChildRun:
     completed = subprocess.run(
-        [sys.executable, "-m", "devtools.bench_engine", "--memory-child", str(count), str(size), *flag],
+        [sys.executable, "-m", "devtools.bench_engine", "--child", what, str(count), str(size)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -290,7 +393,9 @@ def memory_growth(count: int, size: int, *, refused: bool = False) -> MemoryRun:
     )
     data = json.loads(completed.stdout.strip().splitlines()[-1])
     growth = (data["peak_kb"] - data["before_kb"]) / 1024
-    return MemoryRun(growth, int(data["filled"]), int(data["failed"]), int(data["failures_kept"]))
+    return ChildRun(
+        float(data["seconds"]), growth, int(data["filled"]), int(data["failed"]), int(data["failures_kept"])
+    )
 
 
 def cancel_latency(*, in_flight: int) -> tuple[float, int]:
@@ -321,25 +426,36 @@ def _wait_for(condition: Callable[[], bool], timeout_s: float) -> None:
         time.sleep(0.01)
 
 
+def write_section(text: str) -> None:
+    """Put ``text`` at the top of the results file in place of the engine's part, keeping the other
+    sections (``## Pictures sized for sync``, written by `devtools.bench_pictures`)."""
+    old = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    others = old.find("\n## ") if old.startswith(HEADING) else (0 if old.strip() else -1)
+    rest = old[others:].lstrip("\n") if others >= 0 else ""
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(text.rstrip("\n") + "\n" + ("\n" + rest if rest else ""), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument(
-        "--failing-notes",
+        "--notes",
         type=int,
         default=None,
-        help=f"notes in the every-request-fails memory run (default {FAILING_NOTES:,}; issue 19's target is 100,000)",
+        help=f"notes in the runs at scale (default {SCALE_NOTES:,}, as issue 19 sets; --quick: {QUICK_SCALE_NOTES:,})",
     )
-    parser.add_argument("--memory-child", nargs=2, type=int, help=argparse.SUPPRESS)
-    parser.add_argument("--refused", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.memory_child:
-        memory_child(*args.memory_child, refused=args.refused)
+    if args.child:
+        child_run(args.child[0], int(args.child[1]), int(args.child[2]))
         return 0
     quick = args.quick
     rate, latency = 20.0, 0.25
     count = 120 if quick else 600
     notes = 500 if quick else 5000
+    scale = args.notes or (QUICK_SCALE_NOTES if quick else SCALE_NOTES)
+    targets = len(BENCH_TARGETS)
     rows: list[tuple[str, str, str, bool]] = []
 
     at_r = throughput(
@@ -375,32 +491,53 @@ def main(argv: list[str] | None = None) -> int:
     overhead = raw_s / engine_s
     rows.append(
         (
-            f"engine speed / raw write_data + update_notes ({notes} notes, instant provider)",
+            f"engine speed / raw get_note + write_data + update_notes ({notes:,} notes × {targets} targets, "
+            "instant providers)",
             f"{overhead:.2f} (engine {engine_s:.2f} s, raw {raw_s:.2f} s)",
             "≥ 0.5",
             overhead >= 0.5,
         )
     )
 
-    memory = memory_growth(notes, 200 * 1024)
+    memory = run_child("engine", notes, 200 * 1024)
     rows.append(
         (
-            f"peak RSS growth, {notes} notes × 200 KB",
-            f"{memory.growth_mb:.1f} MB ({memory.filled} filled)",
+            f"peak RSS growth, {notes:,} notes × {targets} targets, sound 200 KB",
+            f"{memory.growth_mb:.1f} MB ({memory.filled:,} filled)",
             "≤ 100 MB",
-            memory.growth_mb <= 100 and memory.filled == notes,
+            memory.growth_mb <= 100 and memory.filled == notes * targets,
         )
     )
-    failing = args.failing_notes or (2_000 if quick else FAILING_NOTES)
-    refused = memory_growth(failing, 2048, refused=True)
+
+    engine = run_child("engine", scale, 2048)
+    raw = run_child("raw", scale, 2048)
+    ratio = raw.seconds / engine.seconds
     rows.append(
         (
-            f"peak RSS growth, {failing:,} notes, every request fails (key refused)",
-            f"{refused.growth_mb:.1f} MB ({refused.failed:,} failed, {refused.failures_kept:,} kept in the report)",
+            f"engine speed / raw, {scale:,} notes × {targets} targets (instant providers)",
+            f"{ratio:.2f} (engine {engine.seconds:.1f} s, raw {raw.seconds:.1f} s; {engine.filled:,} filled)",
+            "≥ 0.9",
+            ratio >= 0.9 and engine.filled == scale * targets,
+        )
+    )
+    rows.append(
+        (
+            f"peak RSS growth, {scale:,} notes × {targets} targets",
+            f"{engine.growth_mb:.1f} MB (raw: {raw.growth_mb:.1f} MB)",
+            "≤ 150 MB",
+            engine.growth_mb <= 150,
+        )
+    )
+    refused = run_child("refused", scale, 2048)
+    rows.append(
+        (
+            f"peak RSS growth, {scale:,} notes × {targets} targets, every request fails (key refused)",
+            f"{refused.growth_mb:.1f} MB ({refused.failed:,} failed, {refused.failures_kept:,} kept in the report; "
+            f"{refused.seconds:.1f} s)",
             f"≤ 150 MB, report keeps ≤ {REPORT_FAILURE_LIMIT:,}",
             refused.growth_mb <= 150
-            and refused.failed == failing
-            and refused.failures_kept == min(failing, REPORT_FAILURE_LIMIT),
+            and refused.failed == scale * targets
+            and refused.failures_kept == min(scale * targets, REPORT_FAILURE_LIMIT),
         )
     )
 
@@ -410,7 +547,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     lines = [
-        "# Engine benchmarks",
+        HEADING,
         "",
         f"`make bench` ({'quick' if quick else 'full'} run), {time.strftime('%Y-%m-%d %H:%M')}, "
         f"Python {sys.version.split()[0]}, {os.cpu_count()} cores. Fake server: R = {rate:g} req/s, "
@@ -424,8 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     text = "\n".join(lines)
     print(text)
     if not quick:
-        RESULTS.parent.mkdir(exist_ok=True)
-        RESULTS.write_text(text, encoding="utf-8")
+        write_section(text)
     return 0 if all(ok for *_, ok in rows) else 1
 
 

@@ -9,7 +9,7 @@ and no text but the media reference ever goes into a field.
 
 With a journal, every file written and every chunk of notes updated is recorded (so an interrupted
 job resumes without asking for that media again); with a reuse index, every file written is
-remembered for later jobs.
+remembered for later jobs (one index transaction per chunk).
 
 Thread safety: call `CollectionSync` where the collection may be used (a `CollectionOp`'s worker,
 or a headless script), one call at a time. It makes no network calls and never sleeps.
@@ -40,9 +40,10 @@ from ..core.media.naming import media_file_name
 from ..core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
 from ..core.provider_system.sync_provider import StoreOptions, SyncProvider
 from ..core.state.journal_records import WritingEntry
-from ..core.state.reuse_index import reuse_key
+from ..core.state.reuse_index import ReuseRow, reuse_key
 from ..core.text.cleaning import printable_text
 from ..core.text.source_template import render_source
+from .pending_targets import PendingTargets
 
 log = get_logger(__name__)
 
@@ -159,9 +160,10 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._col = col
         self._plan = Plan()
         self._options = StoreOptions()
-        self._targets: dict[str, list[Target]] = {}
+        self._pending = PendingTargets()
         self._file_names: dict[str, str] = {}
-        self._handled: set[str] = set()
+        self._ready_stored = False
+        self._reuse_rows: list[ReuseRow] = []
         self._changed_ids: set[int] = set()  # a note may change in several chunks: counted once
         self._filled_ids: set[int] = set()
         # (note id, field) -> targets still to store there, for a field two targets fill (a picture
@@ -193,9 +195,10 @@ class CollectionSync(SyncProvider[OpChanges]):
     def begin(self, plan: Plan, *, options: StoreOptions | None = None) -> None:
         self._plan = plan
         self._options = options or StoreOptions()
-        self._targets = plan.targets_by_key()
+        self._pending = PendingTargets(plan.to_generate)
         self._file_names = {key: ready.file_name for key, ready in plan.ready.items()}
-        self._handled = set()
+        self._ready_stored = False
+        self._reuse_rows = []
         self._changed_ids = set()
         self._filled_ids = set()
         self._shared = shared_fields(plan.to_generate)
@@ -212,10 +215,10 @@ class CollectionSync(SyncProvider[OpChanges]):
         notes: dict[int, Note | None] = {}
         originals: dict[int, list[str]] = {}
         done: list[tuple[int, str]] = []
-        keys_now = [key for key in self._plan.ready if key not in self._handled]
+        keys_now = [] if self._ready_stored else list(self._plan.ready)
+        self._ready_stored = True
         for key in keys_now:
-            self._handled.add(key)
-            for target in self._targets.get(key, []):
+            for target in self._pending.take(key):
                 self._fill(
                     target,
                     self._file_names[key],
@@ -228,7 +231,6 @@ class CollectionSync(SyncProvider[OpChanges]):
                 )
         for finished in chunk:
             key = finished.item.key
-            self._handled.add(key)
             self._store_result(key, finished.item.request, finished.result, notes, originals, done)
         changed = [note for note in notes.values() if note is not None and note.fields != originals[note.id]]
         self._changed_ids.update(int(note.id) for note in changed)
@@ -237,6 +239,9 @@ class CollectionSync(SyncProvider[OpChanges]):
             self._last_changes = self._update_in_undo_entry(changed)
         if done and self._options.journal is not None:
             self._options.journal.record_targets_done(done)
+        if self._reuse_rows and self._options.reuse is not None:  # one transaction per chunk
+            self._options.reuse.record_many(self._reuse_rows)
+        self._reuse_rows = []
         return self._last_changes if changed else OpChanges()
 
     def _store_result(
@@ -248,7 +253,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         originals: dict[int, list[str]],
         done: list[tuple[int, str]],
     ) -> None:
-        targets = self._targets.get(key, [])
+        targets = self._pending.take(key)
         if not result.ok:
             journal = self._options.journal
             if journal is not None and result.error is not None:
@@ -363,7 +368,7 @@ class CollectionSync(SyncProvider[OpChanges]):
 
     def finish(self, outcome: GenerationOutcome) -> tuple[OpChanges, JobReport]:
         """Count what never came (not started) and the failures carried over; the final report."""
-        if any(key not in self._handled for key in self._plan.ready):
+        if not self._ready_stored and self._plan.ready:
             self.store_chunk([])  # no chunk came (nothing was asked for): fill the media that was ready
         report = self.report
         report.cancelled = outcome.cancelled
@@ -372,11 +377,9 @@ class CollectionSync(SyncProvider[OpChanges]):
         report.budget_reached = outcome.budget_reached
         report.spent_usd = outcome.spent_usd
         report.rate_cuts = dict(outcome.rate_cuts)
-        for key, targets in self._targets.items():
-            if key in self._handled:
-                continue
+        for key in self._pending.waiting():
             carried = self._plan.carried_failures.get(key)
-            for target in targets:
+            for target in self._pending.take(key):
                 if carried is not None:
                     report.add_failure(TargetError(target.note_id, target.field, carried.provider, carried.message))
                 else:
@@ -418,18 +421,20 @@ class CollectionSync(SyncProvider[OpChanges]):
         if journal is not None:
             journal.record_stored(key=key, file_name=file_name, provider=result.provider)
         if reuse is not None and fingerprint is not None:
-            reuse.record(
-                key=reuse_key(
+            self._reuse_rows.append(
+                ReuseRow(
+                    key=reuse_key(
+                        provider=result.provider,
+                        cache_key=request.cache_key,
+                        fingerprint=fingerprint(request.kind, result.provider),
+                    ),
+                    file_name=file_name,
                     provider=result.provider,
-                    cache_key=request.cache_key,
-                    fingerprint=fingerprint(request.kind, result.provider),
-                ),
-                file_name=file_name,
-                provider=result.provider,
-                kind=request.kind.value,
-                size=len(data),
-                sha1=sha1,
-                attribution=result.attribution,
+                    kind=request.kind.value,
+                    size=len(data),
+                    sha1=sha1,
+                    attribution=result.attribution,
+                )
             )
         return file_name
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from addon.core.state import best_effort_db
-from addon.core.state.reuse_index import LOOKUP_CHUNK, SCHEMA_VERSION, ReuseEntry, ReuseIndex, reuse_key
+from addon.core.state.reuse_index import LOOKUP_CHUNK, SCHEMA_VERSION, ReuseEntry, ReuseIndex, ReuseRow, reuse_key
 
 REPO = Path(__file__).resolve().parents[2]
 SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709"
@@ -332,3 +332,18 @@ def test_recording_5000_entries_is_fast(db_path: Path) -> None:
         assert len(index.lookup(keys)) == 5000
     print(f"5000 reuse-index records: {elapsed:.3f}s")
     assert elapsed < 2.0
+
+
+def test_record_many_writes_its_entries_in_one_transaction(db_path: Path) -> None:
+    rows = [ReuseRow(f"k{i}", f"k{i}.mp3", "espeak", "audio", 10 + i, SHA1) for i in range(5)]
+    with ReuseIndex(db_path, collection_id="c1") as index:
+        _record(index, "first")  # opens the file
+        statements: list[str] = []
+        connection = index._db._conn
+        assert connection is not None
+        connection.set_trace_callback(statements.append)
+        index.record_many(rows)
+        index.record_many([])
+        assert [s for s in statements if s.split()[0].upper() in ("BEGIN", "COMMIT")] == ["BEGIN IMMEDIATE", "COMMIT"]
+        found = index.lookup(row.key for row in rows)
+        assert {key: entry.size for key, entry in found.items()} == {row.key: row.size for row in rows}

@@ -23,6 +23,7 @@ on a UI thread. `close` may be called from any thread once the steps are over.
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -163,7 +164,7 @@ class JobSession(Generic[ChangesT]):
             options=StoreOptions(
                 journal=self.journal,
                 reuse=self.reuse,
-                fingerprint=self.registry.output_fingerprint,
+                fingerprint=functools.cache(self.registry.output_fingerprint),  # settings hold for the job
                 max_media_bytes=self.max_media_bytes,
                 tag_notes=bool(self.config.get("tag_notes", False)),
             ),
@@ -244,7 +245,7 @@ def reuse_earlier_media(plan: Plan, *, sync: SyncProvider[Any], index: ReuseInde
     return apply_reuse(
         plan,
         index=index,
-        fingerprint=registry.output_fingerprint,
+        fingerprint=functools.cache(registry.output_fingerprint),  # once per provider, not per request
         exists=lambda name, size: sync.has_media(name, size=size),
     )
 

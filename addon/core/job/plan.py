@@ -28,19 +28,20 @@ class SourceNote:
     fields: Mapping[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkItem:
-    """One unique request with the providers to try, in order."""
+    """One unique request with the providers to try, in order; ``key`` is made once (a big job
+    holds hundreds of thousands)."""
 
     request: MediaRequest
     providers: tuple[str, ...]
+    key: str = field(init=False, repr=False, compare=False)
 
-    @property
-    def key(self) -> str:
-        return self.request.cache_key + "|" + ",".join(self.providers)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "key", self.request.cache_key + "|" + ",".join(self.providers))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """One field of one note to fill (``work`` set) or to leave alone (``skip_reason`` set)."""
 

@@ -1,7 +1,8 @@
 """The value types that flow through a job: what to make (`MediaRequest`) and what came back
 (`MediaResult`).
 
-Thread safety: all types are immutable and safe to pass between threads.
+Thread safety: all types are immutable and safe to pass between threads. The table of shared
+request options is only added to (two threads making equal options at once may each keep their own).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from ..base.errors import ProviderError
@@ -29,13 +31,16 @@ class MediaKind(str, enum.Enum):
 _KIND_WORDS: Mapping[MediaKind, str] = {MediaKind.IMAGE: "picture", MediaKind.AUDIO: "sound"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class MediaRequest:
     """One thing to produce.
 
     ``text`` is the cleaned source text (or, for images, the prompt); ``options`` holds anything
     else that changes the output. Two requests with the same ``cache_key`` produce the same media,
     so a job makes them once.
+
+    A job holds one request per target (hundreds of thousands in a big job), so requests are
+    slotted and equal ``options`` of plain values are shared, read-only (`_shared_options`).
     """
 
     kind: MediaKind
@@ -43,6 +48,9 @@ class MediaRequest:
     language: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
     trace_id: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "options", _shared_options(self.options))
 
     @property
     def cache_key(self) -> str:
@@ -53,6 +61,27 @@ class MediaRequest:
             default=str,
         )
         return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+# Read-only options shared by the requests that carry equal ones (a job's pictures all carry the
+# same output settings); bounded, so odd options never make it grow without end.
+_SHARED_OPTIONS: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
+_SHARED_OPTIONS_LIMIT = 256
+
+
+def _shared_options(options: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A read-only mapping equal to ``options``, the same object for equal options of hashable
+    values; ``options`` as given when a value cannot be hashed (a nested mapping)."""
+    try:
+        key = tuple(sorted(options.items()))
+        shared = _SHARED_OPTIONS.get(key)
+    except TypeError:  # a value that cannot be hashed, or keys that do not sort
+        return options
+    if shared is None:
+        shared = MappingProxyType(dict(options))
+        if len(_SHARED_OPTIONS) < _SHARED_OPTIONS_LIMIT:
+            _SHARED_OPTIONS[key] = shared
+    return shared
 
 
 @dataclass(frozen=True)

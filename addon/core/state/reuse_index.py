@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from ..base.closing import Closeable
 from ..base.log import get_logger
@@ -67,6 +68,23 @@ def reuse_key(*, provider: str, cache_key: str, fingerprint: str) -> str:
     """
     text = json.dumps([provider, cache_key, fingerprint], ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+class ReuseRow(NamedTuple):
+    """What `ReuseIndex.record_many` remembers of one file."""
+
+    key: str
+    file_name: str
+    provider: str
+    kind: str
+    size: int
+    sha1: str
+    attribution: Attribution | None = None
+
+
+def _credit(attribution: Attribution | None) -> str:
+    """An entry's credit column: JSON of the `Attribution`, or "" without one."""
+    return json.dumps(dataclasses.asdict(attribution), ensure_ascii=False) if attribution is not None else ""
 
 
 @dataclass(frozen=True)
@@ -157,12 +175,33 @@ class ReuseIndex(Closeable):
 
         Committed before returning. Does nothing (but log) when the file is unusable.
         """
-        credit = json.dumps(dataclasses.asdict(attribution), ensure_ascii=False) if attribution is not None else ""
-        row = (self.collection_id, key, file_name, provider, kind, int(size), sha1, float(self._clock()), credit)
+        self.record_many([ReuseRow(key, file_name, provider, kind, size, sha1, attribution)])
+
+    def record_many(self, entries: Iterable[ReuseRow]) -> None:
+        """`record` each of ``entries``, in one transaction (a job records a chunk of files at once)."""
+        now = float(self._clock())
+        rows = [
+            (
+                self.collection_id,
+                e.key,
+                e.file_name,
+                e.provider,
+                e.kind,
+                int(e.size),
+                e.sha1,
+                now,
+                _credit(e.attribution),
+            )
+            for e in entries
+        ]
+        if not rows:
+            return
 
         def run(conn: sqlite3.Connection) -> None:
             with transaction(conn):
-                conn.execute(f"INSERT OR REPLACE INTO entries (collection, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", row)
+                conn.executemany(
+                    f"INSERT OR REPLACE INTO entries (collection, {_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", rows
+                )
 
         self._db.run("record reusable media", run, default=None)
 

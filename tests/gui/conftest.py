@@ -175,3 +175,19 @@ def open_browser(mw: Any, anki_app: Any) -> Iterator[Callable[[list[int]], Any]]
         if not sip.isdeleted(browser):
             browser.close()
     pump(anki_app, lambda: aqt.dialogs._dialogs["Browser"][1] is None, what="the Browser to close")
+
+
+@pytest.fixture
+def add_window(mw: Any, anki_app: Any) -> Iterator[Any]:
+    """The Add window on the English sample note type, its editor loaded."""
+    import aqt
+
+    from devtools.sample_deck import ENGLISH_TYPE
+
+    window = aqt.dialogs.open("AddCards", mw)
+    model = mw.col.models.by_name(ENGLISH_TYPE)
+    window.set_note_type(model["id"])
+    pump(anki_app, lambda: window.editor.note is not None and window.editor.note.mid == model["id"], what="note type")
+    yield window
+    window.editor.set_note(None)
+    window._close()

@@ -63,19 +63,6 @@ def choose_config(mw: Any, sample_notes: Any, fakes: tuple[Any, Any], tmp_path: 
     return config
 
 
-@pytest.fixture
-def add_window(mw: Any, anki_app: Any) -> Iterator[Any]:
-    import aqt
-
-    window = aqt.dialogs.open("AddCards", mw)
-    model = mw.col.models.by_name(ENGLISH_TYPE)
-    window.set_note_type(model["id"])
-    pump(anki_app, lambda: window.editor.note is not None and window.editor.note.mid == model["id"], what="note type")
-    yield window
-    window.editor.set_note(None)
-    window._close()
-
-
 def media_file(mw: Any, value: str) -> bytes:
     found = re.search(r'src="([^"]+)"|\[sound:([^\]]+)\]', value)
     assert found is not None, value

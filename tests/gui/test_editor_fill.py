@@ -15,13 +15,11 @@ from aqt.qt import QAction, QKeySequence, QMenu, QShortcut
 
 from addon.core.media.checks import sniff_audio, sniff_image
 from devtools.sample_deck import ENGLISH_TYPE
-from tests.fakes.openai_fake import TEST_KEY as IMAGE_KEY
 from tests.fakes.openai_fake import invalid_api_key, serve_openai
-from tests.fakes.openai_tts_fake import TEST_KEY as SPEECH_KEY
 from tests.fakes.openai_tts_fake import serve_openai_tts
 from tests.support.harness import pump, set_addon_config
+from tests.support.openai_fill import openai_fill_config
 
-FAST = {"requests_per_minute": 6000, "retry_attempts": 0}
 RULE = {
     "note_type": ENGLISH_TYPE,
     "language": "en",
@@ -42,31 +40,9 @@ def fakes() -> Iterator[tuple[Any, Any]]:
 @pytest.fixture
 def editor_config(mw: Any, sample_notes: dict[str, list[int]], fakes: tuple[Any, Any]) -> dict[str, Any]:
     images, speech = fakes
-    images.reset()
-    speech.reset()
-    config = {
-        "rules": [RULE],
-        "providers": {
-            "image": {"openai": {"enabled": True, "api_key": IMAGE_KEY, "base_url": images.url, **FAST}},
-            "audio": {"openai_tts": {"enabled": True, "api_key": SPEECH_KEY, "base_url": speech.url, **FAST}},
-        },
-    }
+    config = openai_fill_config(images, speech, [RULE])
     set_addon_config(mw, config)
     return config
-
-
-@pytest.fixture
-def add_window(mw: Any, anki_app: Any) -> Iterator[Any]:
-    """The Add window on the English sample note type, its editor loaded."""
-    import aqt
-
-    window = aqt.dialogs.open("AddCards", mw)
-    model = mw.col.models.by_name(ENGLISH_TYPE)
-    window.set_note_type(model["id"])
-    pump(anki_app, lambda: window.editor.note is not None and window.editor.note.mid == model["id"], what="note type")
-    yield window
-    window.editor.set_note(None)
-    window._close()
 
 
 def media_file(mw: Any, value: str) -> bytes:

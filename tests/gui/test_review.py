@@ -15,14 +15,12 @@ from aqt.qt import Qt
 from PyQt6.QtTest import QTest
 
 from devtools.sample_deck import ENGLISH_TYPE
-from tests.fakes.openai_fake import TEST_KEY as IMAGE_KEY
 from tests.fakes.openai_fake import serve_openai
-from tests.fakes.openai_tts_fake import TEST_KEY as SPEECH_KEY
 from tests.fakes.openai_tts_fake import serve_openai_tts
 from tests.support.harness import pump, set_addon_config
 from tests.support.media_samples import silent_mp3
+from tests.support.openai_fill import openai_fill_config
 
-FAST = {"requests_per_minute": 6000, "retry_attempts": 0}
 RULE = {
     "note_type": ENGLISH_TYPE,
     "language": "en",
@@ -44,15 +42,7 @@ def fakes() -> Iterator[tuple[Any, Any]]:
 @pytest.fixture
 def review_config(mw: Any, sample_notes: dict[str, list[int]], fakes: tuple[Any, Any]) -> dict[str, Any]:
     images, speech = fakes
-    images.reset()
-    speech.reset()
-    config = {
-        "rules": [RULE],
-        "providers": {
-            "image": {"openai": {"enabled": True, "api_key": IMAGE_KEY, "base_url": images.url, **FAST}},
-            "audio": {"openai_tts": {"enabled": True, "api_key": SPEECH_KEY, "base_url": speech.url, **FAST}},
-        },
-    }
+    config = openai_fill_config(images, speech, [RULE])
     set_addon_config(mw, config)
     return config
 

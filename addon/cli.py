@@ -362,8 +362,8 @@ def _print_report(report: JobReport, *, media_dir: str, as_json: bool) -> None:
     print(report.summary())
     for line in report.details():
         print(f"  {line}")
-    if report.media_files:
-        print(f"{len(report.media_files)} new media files in {media_dir}")
+    if report.media_written:
+        print(f"{report.media_written} new media files in {media_dir}")
     if report.job_id and (report.cancelled or report.not_started or report.budget_reached):
         print(f"job {report.job_id}: finish it with --resume {report.job_id}")
     elif report.job_id and report.failed:

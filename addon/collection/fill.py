@@ -23,7 +23,7 @@ not run on the UI thread.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from anki.collection import Collection, OpChanges
 
 from ..core.config.rules import parse_rules
 from ..core.engine.generation import ProgressCallback, generate_all
+from ..core.engine.job_parts import PART_NOTES
 from ..core.engine.job_session import JobOptions, JobSession
 from ..core.engine.planner import plan_notes
 from ..core.engine.result_stream import ResultStream
@@ -94,6 +95,15 @@ class FillSession:
         notes = CollectionNotes(col, earlier if earlier is not None else (note_ids or ()))
         return self.job.plan(notes, CollectionSync(col))
 
+    def plan_parts(
+        self, col: Collection, note_ids: Iterable[int] | None, *, part_notes: int = PART_NOTES
+    ) -> Iterator[Plan]:
+        """Step 1 a part of the notes at a time (`JobSession.plan_parts`): generate and store each
+        part before taking the next, so a job of any size holds one part's plan."""
+        earlier = self.job.earlier_note_ids()
+        notes = CollectionNotes(col, earlier if earlier is not None else (note_ids or ()))
+        return self.job.plan_parts(notes, CollectionSync(col), note_ids=notes.note_ids, part_notes=part_notes)
+
     def generate(
         self, *, cancel: threading.Event, on_progress: ProgressCallback | None = None, sink: ResultStream | None = None
     ) -> GenerationOutcome:
@@ -153,39 +163,53 @@ def run_headless(
     registry: ProviderRegistry | None = None,
     state_dir: Path | None = None,
     options: JobOptions | None = None,
+    part_notes: int = PART_NOTES,
 ) -> JobReport:
-    """Every step for scripts and the CLI (which own the collection): results are stored while
-    the rest are still being made. Uses ``registry`` when given (and leaves it open), else one of
-    its own for this job."""
+    """Every step for scripts and the CLI (which own the collection), ``part_notes`` notes at a
+    time (`FillSession.plan_parts`): results are stored while the rest are still being made. Uses
+    ``registry`` when given (and leaves it open), else one of its own for this job."""
     own = registry is None
     active = ProviderRegistry(config, state_dir=state_dir) if registry is None else registry
     session = FillSession(config=config, registry=active, state_dir=state_dir, options=options or JobOptions())
     try:
-        session.plan(col, note_ids)
-        stream = ResultStream()
-        box: list[GenerationOutcome] = []
-        errors: list[BaseException] = []
-
-        def generate() -> None:
-            try:
-                box.append(session.generate(cancel=cancel or threading.Event(), on_progress=on_progress, sink=stream))
-            except BaseException as exc:  # handed to the calling thread
-                errors.append(exc)
-                stream.close()
-
-        worker = threading.Thread(target=generate, name="media-fill-job", daemon=True)
-        worker.start()
-        while True:
-            chunk = stream.take(max_items=CHUNK_ITEMS, timeout_s=0.5)
-            if chunk:
-                session.store_chunk(chunk)
-            elif stream.drained:
+        stop = cancel or threading.Event()
+        outcome = GenerationOutcome()
+        for _part in session.plan_parts(col, note_ids, part_notes=part_notes):
+            outcome = _generate_and_store(session, cancel=stop, on_progress=on_progress)
+            if stop.is_set() or outcome.budget_reached:
                 break
-        worker.join()
-        if errors:
-            raise errors[0]
-        return session.finish(box[0]).report
+        return session.finish(outcome).report
     finally:
         session.close()
         if own:
             active.close()
+
+
+def _generate_and_store(
+    session: FillSession, *, cancel: threading.Event, on_progress: ProgressCallback | None
+) -> GenerationOutcome:
+    """Generate the session's current plan (or part) on a worker thread while this thread stores
+    the results as they come, a chunk at a time."""
+    stream = ResultStream()
+    box: list[GenerationOutcome] = []
+    errors: list[BaseException] = []
+
+    def generate() -> None:
+        try:
+            box.append(session.generate(cancel=cancel, on_progress=on_progress, sink=stream))
+        except BaseException as exc:  # handed to the calling thread
+            errors.append(exc)
+            stream.close()
+
+    worker = threading.Thread(target=generate, name="media-fill-job", daemon=True)
+    worker.start()
+    while True:
+        chunk = stream.take(max_items=CHUNK_ITEMS, timeout_s=0.5)
+        if chunk:
+            session.store_chunk(chunk)
+        elif stream.drained:
+            break
+    worker.join()
+    if errors:
+        raise errors[0]
+    return box[0]

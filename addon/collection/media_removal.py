@@ -34,13 +34,13 @@ from ..core.config.rules import Rule, parse_rules, rule_for_note_type
 from ..core.media.naming import is_own_media_name, provider_of_media_name
 from ..core.media.types import MediaKind
 from ..core.provider_system.config_loading import catalog_for
-from .sync import PROVIDER_TAG_PREFIX
+from .field_markup import PROVIDER_TAG_PREFIX
 
 REMOVE_UNDO_NAME = "Remove Filled Media"
 
 _IMG = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))[^>]*>""", re.IGNORECASE)
 _SOUND = re.compile(r"\[sound:([^\]]+)\]")
-# `sync.attribution_comment`: nothing in it can end the comment early, so it holds no "<" or ">".
+# `field_markup.attribution_comment`: nothing in it can end the comment early, so it holds no "<" or ">".
 _CREDIT = re.compile(r"<!--(?:(?!-->)[^<>])*-->")
 
 
@@ -121,7 +121,7 @@ def strip_own_media(value: str, kind: MediaKind) -> tuple[str, list[str]]:
         start, end = match.span()
         if kind is MediaKind.IMAGE and (credit := _CREDIT.match(value, end)):
             end = credit.end()
-        if start > last and value[start - 1] == " ":  # the space `sync.apply_mode` put before it
+        if start > last and value[start - 1] == " ":  # the space `field_markup.apply_mode` put before it
             start -= 1
         elif end < len(value) and value[end] == " ":
             end += 1

@@ -33,55 +33,23 @@ from ..core.config.rules import FillMode
 from ..core.config.targets import source_fields
 from ..core.engine.planner import field_already_filled
 from ..core.job.outcome import Finished, GenerationOutcome
-from ..core.job.plan import Plan, Target
+from ..core.job.plan import Plan, ReadyMedia, Target
 from ..core.job.report import JobReport, TargetError
 from ..core.media.checks import require_media
 from ..core.media.naming import media_file_name
-from ..core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
+from ..core.media.types import Attribution, MediaRequest, MediaResult
 from ..core.provider_system.sync_provider import StoreOptions, SyncProvider
 from ..core.state.journal_records import WritingEntry
 from ..core.state.reuse_index import ReuseRow, reuse_key
 from ..core.text.cleaning import printable_text
 from ..core.text.source_template import render_source
+from .field_markup import apply_mode, attribution_comment, media_reference, printable_attribution, provider_tag
+from .media_files import expected_file_name, remove_partial_writes
 from .pending_targets import PendingTargets
 
 log = get_logger(__name__)
 
 UNDO_NAME = "Fill Media"
-# With ``tag_notes`` on, a filled note gets this tag plus the name of the provider that made its media.
-PROVIDER_TAG_PREFIX = "media_fill::"
-
-
-def provider_tag(provider: str) -> str:
-    """The tag of notes filled by ``provider`` (``media_fill::openai_tts``)."""
-    return PROVIDER_TAG_PREFIX + provider
-
-
-def media_reference(kind: MediaKind, file_name: str) -> str:
-    """The field markup that shows or plays a media file."""
-    if kind is MediaKind.IMAGE:
-        return f'<img src="{html.escape(file_name, quote=True)}">'
-    return f"[sound:{file_name}]"
-
-
-def attribution_comment(credit: str) -> str:
-    """An image's credit as an HTML comment to put after it (nothing in it can end the comment)."""
-    safe = credit.replace("--", "–").replace("<", "‹").replace(">", "›")
-    return f"<!-- {safe} -->"
-
-
-def _printable_attribution(attribution: Attribution | None) -> Attribution | None:
-    """``attribution`` with every part made printable (`printable_text`)."""
-    if attribution is None:
-        return None
-    parts = {field.name: printable_text(getattr(attribution, field.name)) for field in dataclasses.fields(attribution)}
-    return Attribution(**parts)
-
-
-def apply_mode(current: str, reference: str, mode: FillMode) -> str:
-    if mode is FillMode.OVERWRITE or not current.strip():
-        return reference
-    return f"{current} {reference}"
 
 
 def _why_not_now(note: Note | None, target: Target, reference: str) -> str | None:
@@ -121,37 +89,6 @@ def shared_fields(targets: Iterable[Target]) -> dict[tuple[int, str], int]:
     return shared
 
 
-def expected_file_name(media_dir: str, desired: str, *, sha1: str) -> str | None:
-    """The name ``write_data`` will write the bytes under: ``desired`` when it is free, None when
-    it already holds these very bytes (nothing is written), else Anki's ``<stem>-<sha1>.<ext>``."""
-    path = os.path.join(media_dir, desired)
-    if not os.path.exists(path):
-        return desired
-    with open(path, "rb") as existing:
-        if hashlib.sha1(existing.read()).hexdigest() == sha1:
-            return None
-    stem, dot, extension = desired.rpartition(".")
-    return f"{stem}-{sha1}{dot}{extension}" if dot else f"{desired}-{sha1}"
-
-
-def remove_partial_writes(media_dir: str, writing: Iterable[WritingEntry]) -> list[str]:
-    """Delete the files a killed job left half-written: a journalled write whose file exists but
-    does not hold the bytes that were being written. Returns the names removed."""
-    removed = []
-    for entry in writing:
-        path = os.path.join(media_dir, entry.desired_name)
-        try:
-            with open(path, "rb") as existing:
-                content = existing.read()
-        except FileNotFoundError:
-            continue
-        if len(content) != entry.size or hashlib.sha1(content).hexdigest() != entry.sha1:
-            os.remove(path)
-            removed.append(entry.desired_name)
-            log.warning("removed %s, left half-written by an interrupted job", entry.desired_name)
-    return removed
-
-
 class CollectionSync(SyncProvider[OpChanges]):
     """Stores one job's results in ``col``: `begin`, then `store_chunk` as results arrive, then
     `finish`."""
@@ -171,6 +108,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._shared: dict[tuple[int, str], int] = {}
         self._undo_position: int | None = None
         self._last_changes = OpChanges()
+        self._made: dict[str, ReadyMedia] = {}  # with ``remember_made``: what the job wrote, by work item
         self.report = JobReport()
 
     # The target
@@ -193,19 +131,48 @@ class CollectionSync(SyncProvider[OpChanges]):
         return remove_partial_writes(self._col.media.dir(), writing)
 
     def begin(self, plan: Plan, *, options: StoreOptions | None = None) -> None:
-        self._plan = plan
         self._options = options or StoreOptions()
-        self._pending = PendingTargets(plan.to_generate)
-        self._file_names = {key: ready.file_name for key, ready in plan.ready.items()}
-        self._ready_stored = False
         self._reuse_rows = []
         self._changed_ids = set()
         self._filled_ids = set()
-        self._shared = shared_fields(plan.to_generate)
+        self._made = {}
         self._undo_position = None
         self._last_changes = OpChanges()
-        self.report = JobReport(skipped=len(plan.skipped))
+        self.report = JobReport()
+        self._add(plan)
+
+    def extend(self, plan: Plan) -> None:
+        self._close_part()
+        self._add(plan)
+
+    def made_in_job(self, keys: Iterable[str]) -> dict[str, ReadyMedia]:
+        return {key: self._made[key] for key in keys if key in self._made}
+
+    def _add(self, plan: Plan) -> None:
+        """Take ``plan`` (the job's, or its next part's) as what the next chunks store."""
+        self._plan = plan
+        self._pending = PendingTargets(plan.to_generate)
+        self._file_names = {key: ready.file_name for key, ready in plan.ready.items()}
+        self._ready_stored = False
+        self._shared = shared_fields(plan.to_generate)
+        self.report.skipped += len(plan.skipped)
         self.report.skip_reasons.update(plan.skip_reasons())
+
+    def _close_part(self) -> None:
+        """Store what was ready when no chunk came; count the failures carried over and the
+        targets never started of the plan (or part) being stored."""
+        if not self._ready_stored and self._plan.ready:
+            self.store_chunk([])  # no chunk came (nothing was asked for): fill the media that was ready
+        for key in self._pending.waiting():
+            carried = self._plan.carried_failures.get(key)
+            for target in self._pending.take(key):
+                if carried is not None:
+                    self.report.add_failure(
+                        TargetError(target.note_id, target.field, carried.provider, carried.message)
+                    )
+                else:
+                    self.report.not_started += 1
+        self._file_names = {}
 
     # Streaming
 
@@ -280,9 +247,9 @@ class CollectionSync(SyncProvider[OpChanges]):
             return
         # A server's credit line may hold controls, bidi overrides or a lone surrogate, which no
         # note and no index can store: made printable before it reaches either.
-        result = dataclasses.replace(result, attribution=_printable_attribution(result.attribution))
+        result = dataclasses.replace(result, attribution=printable_attribution(result.attribution))
         file_name = self._write_media(key, request, result)
-        self.report.media_files.append(file_name)
+        self.report.add_media_file(file_name)
         for index, target in enumerate(targets):
             self._fill(
                 target,
@@ -368,22 +335,15 @@ class CollectionSync(SyncProvider[OpChanges]):
 
     def finish(self, outcome: GenerationOutcome) -> tuple[OpChanges, JobReport]:
         """Count what never came (not started) and the failures carried over; the final report."""
-        if not self._ready_stored and self._plan.ready:
-            self.store_chunk([])  # no chunk came (nothing was asked for): fill the media that was ready
+        self._close_part()
         report = self.report
+        report.not_started += outcome.not_planned
         report.cancelled = outcome.cancelled
         report.provider_problems = dict(outcome.provider_problems)
         report.trace_id = outcome.trace_id
         report.budget_reached = outcome.budget_reached
         report.spent_usd = outcome.spent_usd
         report.rate_cuts = dict(outcome.rate_cuts)
-        for key in self._pending.waiting():
-            carried = self._plan.carried_failures.get(key)
-            for target in self._pending.take(key):
-                if carried is not None:
-                    report.add_failure(TargetError(target.note_id, target.field, carried.provider, carried.message))
-                else:
-                    report.not_started += 1
         if self._options.journal is not None:
             self._options.journal.record_end(cancelled=report.cancelled, counts=report.counts())
         return self._last_changes, report
@@ -418,6 +378,8 @@ class CollectionSync(SyncProvider[OpChanges]):
                 journal.record_writing(key=key, desired_name=expected, size=len(data), sha1=sha1)
         file_name = self._col.media.write_data(desired, data)
         self._file_names[key] = file_name
+        if self._options.remember_made:
+            self._made[key] = ReadyMedia(file_name, result.provider, source="job", attribution=result.attribution)
         if journal is not None:
             journal.record_stored(key=key, file_name=file_name, provider=result.provider)
         if reuse is not None and fingerprint is not None:

@@ -11,6 +11,7 @@ from typing import Any
 from anki.collection import Collection
 from anki.notes import NoteId
 
+from addon.collection.field_markup import attribution_comment, media_reference
 from addon.collection.fill import run_headless
 from addon.collection.media_removal import (
     REMOVE_UNDO_NAME,
@@ -19,7 +20,7 @@ from addon.collection.media_removal import (
     remove_filled_media,
     strip_own_media,
 )
-from addon.collection.sync import UNDO_NAME, attribution_comment, media_reference
+from addon.collection.sync import UNDO_NAME
 from addon.core.media.naming import media_file_name
 from addon.core.media.types import MediaKind
 from tests.support.notes_helpers import add_basic, make_config

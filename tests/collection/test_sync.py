@@ -11,8 +11,9 @@ import pytest
 from anki.collection import Collection
 from anki.notes import NoteId
 
+from addon.collection.field_markup import apply_mode, media_reference
 from addon.collection.fill import generate_job, plan_job, store_job
-from addon.collection.sync import UNDO_NAME, CollectionSync, apply_mode, media_reference
+from addon.collection.sync import UNDO_NAME, CollectionSync
 from addon.core.config.rules import FillMode
 from addon.core.engine.generation import JobProgress
 from addon.core.job.outcome import Finished, GenerationOutcome

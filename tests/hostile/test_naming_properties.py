@@ -24,7 +24,7 @@ from anki.collection import Collection
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from addon.collection.sync import expected_file_name
+from addon.collection.media_files import expected_file_name
 from addon.core.media.naming import media_file_name
 from addon.core.media.types import MediaKind, MediaRequest
 from tests.hostile.hostile_checks import assert_safe_name

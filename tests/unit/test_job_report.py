@@ -75,3 +75,13 @@ def test_distinct_reasons_past_their_limit_are_counted_together(monkeypatch: pyt
     assert len(report.failure_reasons) == 3
     assert report.failure_reasons[OTHER_REASONS] == 8
     assert sum(report.failure_reasons.values()) == 10
+
+
+def test_the_report_names_the_first_media_files_and_counts_every_one() -> None:
+    report = JobReport()
+    for number in range(REPORT_FAILURE_LIMIT + 5):
+        report.add_media_file(f"file{number}.mp3")
+
+    assert report.media_written == REPORT_FAILURE_LIMIT + 5
+    assert report.media_files == [f"file{number}.mp3" for number in range(REPORT_FAILURE_LIMIT)]
+    assert report.to_json()["media_written"] == REPORT_FAILURE_LIMIT + 5

@@ -24,18 +24,19 @@ on a UI thread. `close` may be called from any thread once the steps are over.
 from __future__ import annotations
 
 import functools
+import itertools
 import threading
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Generic
 
 from ..base.errors import ConfigError
 from ..config.files import media_cap_bytes
-from ..config.rules import parse_rules
-from ..job.outcome import Finished, GenerationOutcome
-from ..job.plan import Plan
+from ..config.rules import Rule, parse_rules
+from ..job.outcome import Finished, GenerationOutcome, merge_outcomes
+from ..job.plan import Plan, SourceNote
 from ..job.report import JobReport
 from ..media.audio_convert import AudioOutput
 from ..media.image_output import ImageOutput
@@ -48,6 +49,7 @@ from ..state.journal_records import RESUME, RETRY_FAILED, JobHeader, JournalStat
 from ..state.journal_writer import JobJournal
 from ..state.reuse_index import ReuseIndex
 from .generation import ProgressCallback, ResultTransform, generate_all
+from .job_parts import PART_NOTES, CountedNotes, JobParts
 from .plan_reuse import apply_journal, apply_reuse
 from .planner import plan_notes, work_no_provider_can_do
 from .result_stream import ResultStream
@@ -91,6 +93,12 @@ class JobSession(Generic[ChangesT]):
         self.job_id = ""
         self.estimated_usd = 0.0
         self._earlier: JournalState | None = None
+        self._rules_config: Mapping[str, Any] = config
+        self._rules: Sequence[Rule] = ()
+        self._fresh = options.fresh
+        # A job planned in parts (`plan_parts`): where it is, and its outcome over the parts so far.
+        self._parts: JobParts | None = None
+        self._job_outcome = GenerationOutcome()
 
     @property
     def max_media_bytes(self) -> int:
@@ -113,8 +121,44 @@ class JobSession(Generic[ChangesT]):
         return list(self._earlier.header.note_ids)
 
     def plan(self, source: DataProvider, sync: SyncProvider[ChangesT]) -> Plan:
-        """Plan the job over ``source``'s notes and begin ``sync``'s store (a resumed job must be
-        given the notes of `earlier_note_ids`)."""
+        """Plan the whole job over ``source``'s notes at once and begin ``sync``'s store (a resumed
+        job must be given the notes of `earlier_note_ids`). The Browser's job shows this plan."""
+        plan = self._plan_first(source.notes(), sync)
+        self._start(plan, sync, note_ids=list(dict.fromkeys(target.note_id for target in plan.targets)))
+        return plan
+
+    def plan_parts(
+        self,
+        source: DataProvider,
+        sync: SyncProvider[ChangesT],
+        *,
+        note_ids: Sequence[int],
+        part_notes: int = PART_NOTES,
+    ) -> Iterator[Plan]:
+        """Plan the job ``part_notes`` notes at a time, so what it holds stays bounded however many
+        notes it has: each part is yielded to be generated and stored before the next is planned
+        (`extend`ed into ``sync``'s store). The first part is planned and the job begun (journal,
+        ``sync.begin``) before it is yielded; a refused job (`ConfigError`) writes nothing. A
+        caller that stops early (cancel, budget) just stops iterating: `finish` counts the targets
+        of the notes never planned as not started. ``note_ids`` are the job's notes, for its journal."""
+        counted = CountedNotes(source.notes())
+        self._parts = JobParts(notes=counted, total_notes=len(note_ids), part_notes=part_notes)
+        first = self._plan_first(itertools.islice(counted, part_notes), sync)
+        self._start(first, sync, note_ids=list(note_ids), remember_made=self.reuse is None or self._fresh)
+        self._parts.requests += len(first.requests_to_make())
+        yield first
+        while True:
+            batch = list(itertools.islice(counted, part_notes))
+            if not batch:
+                self._parts.exhausted = True
+                return
+            plan = self._plan_next(batch, sync)
+            self._parts.requests += len(plan.requests_to_make())
+            yield plan
+
+    def _plan_first(self, notes: Iterable[SourceNote], sync: SyncProvider[ChangesT]) -> Plan:
+        """The first (or only) plan of the job: earlier runs folded in, reuse looked up, and the job
+        refused when some request has no provider that can run (before anything is written)."""
         self.earlier_note_ids()
         state = self._earlier
         rules_config: Mapping[str, Any] = self.config
@@ -129,11 +173,12 @@ class JobSession(Generic[ChangesT]):
             # The journal's rules, with today's picture settings (the journal does not keep them).
             rules_config = {**_image_settings(self.config), "rules": [dict(rule) for rule in state.header.rules]}
             fresh = state.header.fresh
-        plan = plan_notes(source.notes(), parse_rules(rules_config))
+        self._rules_config, self._fresh = rules_config, fresh
+        self._rules = parse_rules(rules_config)
+        plan = plan_notes(notes, self._rules)
         if state is not None:
             sync.discard_partial_writes(state.writing.values())
-            mode = RESUME if self.options.resume else RETRY_FAILED
-            apply_journal(plan, state, mode=mode, exists=sync.has_media)
+            apply_journal(plan, state, mode=self._resume_mode, exists=sync.has_media)
         index_path = self.state_dir / REUSE_INDEX_FILE_NAME if self.state_dir is not None else None
         reuse_on = index_path is not None and bool(self.config.get("reuse_media", True))
         may_reuse = reuse_on and not fresh and index_path is not None and index_path.exists()
@@ -145,18 +190,24 @@ class JobSession(Generic[ChangesT]):
                 reuse_earlier_media(plan, sync=sync, index=self.reuse, registry=self.registry)
         if may_reuse:  # what earlier jobs made needs no provider
             self._refuse_work_no_provider_can_do(plan)
+        return plan
+
+    def _start(
+        self, plan: Plan, sync: SyncProvider[ChangesT], *, note_ids: list[int], remember_made: bool = False
+    ) -> None:
+        """Open the journal of a new job and begin ``sync``'s store of ``plan``."""
         if self.journal is None and self.state_dir is not None:
             header = JobHeader(
                 job_id=new_job_id(),
                 created=time.time(),
-                note_ids=list(dict.fromkeys(target.note_id for target in plan.targets)),
-                rules=list(rules_config.get("rules", [])),
+                note_ids=note_ids,
+                rules=list(self._rules_config.get("rules", [])),
                 kinds=[kind.value for kind in MediaKind],
-                fresh=fresh,
+                fresh=self._fresh,
                 collection=sync.target_id,
             )
             self.journal = JobJournal.create(self.state_dir, header)
-            self.journal.record_planned(targets=sum(1 for target in plan.targets if target.work is not None))
+            self._record_planned(plan)
         self.job_id = self.journal.job_id if self.journal is not None else ""
         self.estimated_usd = plan.estimate(self._price, usable=self._usable).total_usd
         sync.begin(
@@ -167,11 +218,42 @@ class JobSession(Generic[ChangesT]):
                 fingerprint=functools.cache(self.registry.output_fingerprint),  # settings hold for the job
                 max_media_bytes=self.max_media_bytes,
                 tag_notes=bool(self.config.get("tag_notes", False)),
+                remember_made=remember_made,
             ),
         )
         self.sync = sync
         self.planned = plan
+
+    def _plan_next(self, notes: Iterable[SourceNote], sync: SyncProvider[ChangesT]) -> Plan:
+        """A later part of a job planned in parts: as the first, and what earlier parts made for
+        the same requests is used as it is (from the reuse index, or remembered by ``sync`` when
+        the index is not read), so no request is made twice in one job."""
+        plan = self._plan_of(notes, sync)
+        if self.reuse is not None and not self._fresh:
+            reuse_earlier_media(plan, sync=sync, index=self.reuse, registry=self.registry)
+        wanted = {item.key for item in plan.requests_to_make()}
+        plan.ready.update(sync.made_in_job(wanted))
+        if self._earlier is None:
+            self._record_planned(plan)
+        self.estimated_usd += plan.estimate(self._price, usable=self._usable).total_usd
+        sync.extend(plan)
+        self.planned = plan
         return plan
+
+    def _plan_of(self, notes: Iterable[SourceNote], sync: SyncProvider[ChangesT]) -> Plan:
+        """``notes`` planned under the job's rules, with its earlier runs folded in."""
+        plan = plan_notes(notes, self._rules)
+        if self._earlier is not None:
+            apply_journal(plan, self._earlier, mode=self._resume_mode, exists=sync.has_media)
+        return plan
+
+    def _record_planned(self, plan: Plan) -> None:
+        if self.journal is not None:
+            self.journal.record_planned(targets=sum(1 for target in plan.targets if target.work is not None))
+
+    @property
+    def _resume_mode(self) -> str:
+        return RESUME if self.options.resume else RETRY_FAILED
 
     def _price(self, kind: MediaKind, name: str) -> float:
         return price_per_request(self.registry, kind, name)
@@ -197,20 +279,29 @@ class JobSession(Generic[ChangesT]):
         sink: ResultStream | None = None,
     ) -> GenerationOutcome:
         """Make the plan's media with the registry's providers (the caller owns and closes the
-        registry, so breakers and health outlive the job). Never touches the target."""
+        registry, so breakers and health outlive the job). Never touches the target. A job planned
+        in parts calls this once per part: the budget, the trace id and the progress run across
+        the parts."""
         assert self.planned is not None, "plan first"
         budget = self.config.get("budget_usd")
-        return generate_all(
+        so_far = self._job_outcome
+        parts = self._parts
+        outcome = generate_all(
             self.planned.requests_to_make(),
             providers=self.registry,
             cancel=cancel,
-            on_progress=on_progress,
+            on_progress=parts.progress(on_progress) if parts is not None and on_progress is not None else on_progress,
+            trace_id=so_far.trace_id or None,
             sink=sink,
-            budget_usd=float(budget) if budget is not None else None,
+            budget_usd=max(float(budget) - so_far.spent_usd, 0.0) if budget is not None else None,
             max_media_bytes=self.max_media_bytes,
             audio_output=AudioOutput.from_config(self.config),
             transform=self.transform,
         )
+        if parts is not None:
+            parts.part_generated(outcome.finished)
+        self._job_outcome = merge_outcomes(so_far, outcome)
+        return outcome
 
     # Step 3
 
@@ -221,6 +312,8 @@ class JobSession(Generic[ChangesT]):
     def finish(self, outcome: GenerationOutcome) -> tuple[ChangesT, JobReport]:
         """Store what is left in ``outcome`` (results not streamed) and end the job."""
         assert self.sync is not None and self.planned is not None, "plan first"
+        if self._parts is not None:  # every part's outcome, and the notes never planned
+            outcome = replace(self._job_outcome, not_planned=self._targets_not_planned())
         if outcome.results:
             changes, report = self.sync.store(self.planned, outcome)
         else:
@@ -230,6 +323,15 @@ class JobSession(Generic[ChangesT]):
         report.estimated_usd = self.estimated_usd
         self.close()
         return changes, report
+
+    def _targets_not_planned(self) -> int:
+        """The targets with work among the notes a job planned in parts never reached (it was
+        cancelled or stopped at its budget): planned now only to be counted as not started."""
+        parts = self._parts
+        if parts is None or parts.exhausted or self.sync is None:
+            return 0
+        parts.exhausted = True
+        return len(self._plan_of(parts.notes, self.sync).to_generate)
 
     def close(self) -> None:
         """Close the journal and the index (safe to call twice)."""

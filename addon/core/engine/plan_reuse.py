@@ -64,12 +64,14 @@ def apply_journal(plan: Plan, state: JournalState, *, mode: str, exists: Callabl
     """Fold an earlier run of the job into ``plan`` (see the module docstring)."""
     if mode not in (RESUME, RETRY_FAILED):
         raise ValueError(f"unknown mode {mode!r}")
-    for key, stored in state.stored.items():
+    wanted = {item.key for item in plan.unique_work()}  # a part of a job takes only its own
+    for key in wanted & state.stored.keys():
+        stored = state.stored[key]
         if exists(stored.file_name):
             plan.ready[key] = ReadyMedia(file_name=stored.file_name, provider=stored.provider, source="journal")
     if mode == RESUME:
-        for key, failed in state.failed.items():
-            plan.carried_failures.setdefault(key, failed)
+        for key in wanted & state.failed.keys():
+            plan.carried_failures.setdefault(key, state.failed[key])
     targets = []
     for target in plan.targets:
         if target.work is None:

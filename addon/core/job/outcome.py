@@ -6,6 +6,7 @@ Thread safety: filled by the generation step on the thread that runs it; read af
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ..media.types import MediaResult
@@ -31,6 +32,25 @@ class GenerationOutcome:
     spent_usd: float = 0.0
     rate_cuts: dict[str, int] = field(default_factory=dict)
     finished: int = 0
+    # Targets of notes a job planned in parts never planned (it stopped early): not started.
+    not_planned: int = 0
+
+
+def merge_outcomes(first: GenerationOutcome, then: GenerationOutcome) -> GenerationOutcome:
+    """Two runs of one job's generation (two parts of it) as one outcome; results are not kept
+    (parts stream theirs to the store step)."""
+    cuts = Counter(first.rate_cuts)
+    cuts.update(then.rate_cuts)
+    return GenerationOutcome(
+        cancelled=first.cancelled or then.cancelled,
+        provider_problems={**first.provider_problems, **then.provider_problems},
+        trace_id=first.trace_id or then.trace_id,
+        budget_reached=first.budget_reached or then.budget_reached,
+        spent_usd=first.spent_usd + then.spent_usd,
+        rate_cuts=dict(cuts),
+        finished=first.finished + then.finished,
+        not_planned=first.not_planned + then.not_planned,
+    )
 
 
 @dataclass(frozen=True)

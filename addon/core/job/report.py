@@ -49,7 +49,9 @@ class JobReport:
     failed_note_ids: list[int] = field(default_factory=list)
     journal_path: str = ""
     skip_reasons: Counter[str] = field(default_factory=Counter)
+    # The first REPORT_FAILURE_LIMIT media files written, in order; `media_written` counts them all.
     media_files: list[str] = field(default_factory=list)
+    media_written: int = 0
     notes_changed: int = 0
     provider_problems: dict[str, str] = field(default_factory=dict)
     trace_id: str = ""
@@ -77,6 +79,13 @@ class JobReport:
             self.errors.append(error)
         else:
             self.errors_left_out += 1
+
+    def add_media_file(self, name: str) -> None:
+        """Count one media file written; keep its name while fewer than `REPORT_FAILURE_LIMIT` are
+        kept (a job of 100,000 notes writes 300,000; the journal names them all)."""
+        self.media_written += 1
+        if len(self.media_files) < REPORT_FAILURE_LIMIT:
+            self.media_files.append(name)
 
     def left_out_sentence(self) -> str:
         """``"… and 18000 more failures, not listed here; the journal <path> lists them all."``;
@@ -116,6 +125,7 @@ class JobReport:
             "notes_changed": self.notes_changed,
             "skip_reasons": dict(self.skip_reasons),
             "media_files": list(self.media_files),
+            "media_written": self.media_written,
             "provider_problems": dict(self.provider_problems),
             "trace_id": self.trace_id,
             "job_id": self.job_id,

@@ -13,12 +13,12 @@ that holds it), one call at a time; it never calls the network or sleeps.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from ..job.outcome import Finished, GenerationOutcome
-from ..job.plan import Plan
+from ..job.plan import Plan, ReadyMedia
 from ..job.report import JobReport
 from ..media.types import MediaKind
 from ..state.journal_records import WritingEntry
@@ -43,6 +43,9 @@ class StoreOptions:
     fingerprint: Fingerprint | None = None
     max_media_bytes: int | None = None
     tag_notes: bool = False
+    # Remember what the job wrote (`SyncProvider.made_in_job`), for a job planned in parts whose
+    # reuse index is not read (fresh, or reuse off): a later part then asks for none of it again.
+    remember_made: bool = False
 
 
 class SyncProvider(abc.ABC, Generic[ChangesT]):
@@ -72,6 +75,15 @@ class SyncProvider(abc.ABC, Generic[ChangesT]):
     def begin(self, plan: Plan, *, options: StoreOptions | None = None) -> None:
         """Start storing ``plan``'s results, kept as ``options`` says (`StoreOptions`; None: its
         defaults)."""
+
+    def extend(self, plan: Plan) -> None:
+        """A job planned in parts: the last part is over (what it left is counted as `finish`
+        counts it), and ``plan``'s results come next."""
+        raise NotImplementedError(f"{type(self).__name__} stores only jobs planned at once")
+
+    def made_in_job(self, keys: Collection[str]) -> dict[str, ReadyMedia]:
+        """The media this job already wrote for work items ``keys`` (with ``remember_made``)."""
+        return {}
 
     @abc.abstractmethod
     def store_chunk(self, chunk: Sequence[Finished]) -> ChangesT:

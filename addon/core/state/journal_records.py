@@ -106,7 +106,7 @@ class JournalState:
     ``stored`` removes its key from ``writing`` and ``failed``; a failure recorded after a key was
     stored leaves it in both (the stored file is still there). ``runs`` counts the starts of the job
     (1 + resumes and retries); ``ended`` and ``end_counts`` describe the last run only.
-    ``planned`` is how many targets the job set out to fill (None in a journal written before
+    ``planned`` is how many targets the job set out to fill (summed over its parts; None in a journal written before
     that was recorded); ``discarded`` is True once the user declined to finish it (a later run
     clears it).
     """
@@ -212,8 +212,10 @@ def fold_record(state: JournalState, record: Mapping[str, Any]) -> None:
         state.end_counts = {}
         state.discarded = False
     elif kind == "planned":
-        if state.planned is None:  # the job's first plan; a resume plans only what is left
-            state.planned = _integer(record, "targets")
+        # Summed over the first run (a job planned a part at a time records each part); a
+        # resume plans only what is left.
+        if state.runs == 1:
+            state.planned = (state.planned or 0) + _integer(record, "targets")
     elif kind == "discarded":
         state.discarded = True
     elif kind == "end":

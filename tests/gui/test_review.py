@@ -6,6 +6,7 @@ back), and Delete taking a target's media out of its field, undoably."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -150,6 +151,26 @@ def test_r_makes_the_sound_again_and_one_undo_restores_the_old(
     assert mw.col.undo_status().undo == "Fill Media"
     mw.col.undo()
     assert mw.col.get_note(note_id)["Audio"] == before["Audio"]
+
+
+def test_r_on_a_single_provider_with_voices_goes_to_the_next_voice_each_time(
+    mw: Any, anki_app: Any, review: tuple[Any, list[str], list[int]], fakes: tuple[Any, Any]
+) -> None:
+    window, _played, _note_ids = review
+    _images, speech = fakes
+    speech.voice_payloads = {voice: silent_mp3(frames=40 + n) for n, voice in enumerate(VOICES)}
+    note_id = window.note.note_id
+    select(window, "Audio")
+    asked = len(speech.speech_requests())
+    for voice in ("alloy", "ash"):  # the job spoke in coral, the provider's first voice
+        press(window, Qt.Key.Key_R)
+        wait_idle(anki_app, mw, window)
+        sent = json.loads(speech.speech_requests()[-1].body)
+        assert sent["voice"] == voice, window.status.text()
+        stored = field_file(mw, mw.col.get_note(note_id)["Audio"])
+        assert media_bytes(mw, stored) == speech.voice_payloads[voice], "not the next voice's sound"
+        assert f"in the voice {voice}" in window.status.text()
+    assert len(speech.speech_requests()) == asked + 2
 
 
 def test_delete_takes_the_picture_out_of_its_field_undoably(

@@ -55,6 +55,7 @@ class ReviewFeature:
         self.window: ReviewWindow | None = None
         self.chooser: ChooseWindow | None = None
         self.redo_run: RedoRun | None = None
+        self._voices: dict[tuple[int, str], str] = {}  # the voice of the last redo per note and field
         self._config: Mapping[str, Any] = {}
         self._registry: ProviderRegistry | None = None
 
@@ -99,16 +100,24 @@ class ReviewFeature:
 
     def redo(self, note_id: int, target: ReviewTarget, on_done: Callable[[str, bool], None]) -> None:
         assert self._registry is not None
-        self.redo_run = RedoRun(
+        key = (note_id, target.field)
+
+        def done(message: str, changed: bool) -> None:
+            if changed and run.voice is not None:
+                self._voices[key] = run.voice
+            on_done(message, changed)
+
+        self.redo_run = run = RedoRun(
             mw=self.mw,
             parent=self.window or self.mw,
             note_id=note_id,
             target=target,
             config=self._config,
             registry=self._registry,
-            on_done=on_done,
+            on_done=done,
+            last_voice=self._voices.get(key),
         )
-        self.redo_run.start()
+        run.start()
 
     def choose(self, note_id: int, target: ReviewTarget, on_done: Callable[[str, bool], None]) -> None:
         assert self._registry is not None

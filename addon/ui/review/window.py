@@ -2,8 +2,9 @@
 shown, the sound played), and keys to act on the selected target:
 
 - Enter keeps the note as it is and goes to the next one (Left goes back);
-- R redoes the selected target with the next provider of its list (the same one for a target with
-  one provider), one undo step;
+- R redoes the selected target with the next provider of its list (for a target with one provider
+  that has voices, such as OpenAI speech, the same provider in its next voice; else the same one
+  again), one undo step;
 - Delete removes the selected target's Media Fill media from the field (the user's own media
   stays), one undo step;
 - Space plays the note's sound again; Up and Down select another target of the note;
@@ -43,7 +44,7 @@ from ..widgets import plain_label
 WINDOW_TITLE = "Fill Media — review"
 PICTURE_SIZE = 320
 HELP_TEXT = (
-    "Enter keeps this note and goes to the next · R makes the selected field again with the next provider · "
+    "Enter keeps this note and goes to the next · R makes the selected field again with the next provider or voice · "
     "C chooses among candidates · Delete takes its media out · Space plays the sound · ↑↓ select a field · ← goes back"
 )
 

@@ -6,7 +6,8 @@ Review window's keys, with no Qt:
   (`media_removal.strip_own_media`) and returns a `NoteFillSession` that fills that one target
   again, after whatever else the field holds, with the next provider of the target's list (the
   same one again for a single-provider target: a `NoteFillSession` keeps no reuse index, so the
-  provider is asked anew). Nothing is saved until the new media is stored, and then the removal and
+  provider is asked anew; when that one provider has voices to choose among, `redo_voice` names
+  the next voice, which the redo asks for as the target's voice). Nothing is saved until the new media is stored, and then the removal and
   the new media are one undo step ("Fill Media"); a failed redo leaves the note as it was;
 - remove one target's media: `remove_target_media`, one undo step ("Remove Filled Media"), only
   references to files Media Fill named (`naming.is_own_media_name`), the user's own media stays.
@@ -26,7 +27,7 @@ from anki.collection import Collection
 from anki.errors import NotFoundError
 from anki.notes import Note, NoteId
 
-from ..core.base.errors import ConfigError
+from ..core.base.errors import ConfigError, MediaFillError
 from ..core.config.rules import FieldTarget, FillMode, parse_rules, rule_for_note_type
 from ..core.config.targets import raw_targets
 from ..core.media.naming import provider_of_media_name
@@ -41,6 +42,7 @@ __all__ = [
     "ReviewTarget",
     "redo_providers",
     "redo_session",
+    "redo_voice",
     "remove_target_media",
     "review_notes",
     "review_target",
@@ -114,12 +116,41 @@ def redo_providers(providers: Sequence[str], current: str) -> tuple[str, ...]:
     return others or (current,)
 
 
+def redo_voice(
+    note: Note, target: ReviewTarget, *, config: Mapping[str, Any], registry: ProviderRegistry, last: str | None
+) -> str | None:
+    """The voice a redo of ``target`` asks for: for a target with one provider that has voices
+    to choose among (`MediaProvider.voice_choices`), the one after ``last`` (the voice of the
+    previous redo; else the target's voice, else the provider's first); None otherwise."""
+    if len(target.providers) != 1:
+        return None
+    name = target.providers[0]
+    rule = rule_for_note_type(parse_rules(config), note_type_name(note))
+    spec = next((t for t in rule.targets if t.field == target.field and t.kind is target.kind), None) if rule else None
+    if spec is None:
+        return None
+    try:
+        choices = registry.get(target.kind, name).voice_choices(spec.language)
+    except MediaFillError:
+        return None
+    if len(choices) < 2:
+        return None
+    current = last or spec.voice.get(name) or choices[0]
+    return choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
+
+
 def redo_session(
-    note: Note, target: ReviewTarget, *, config: Mapping[str, Any], registry: ProviderRegistry
+    note: Note,
+    target: ReviewTarget,
+    *,
+    config: Mapping[str, Any],
+    registry: ProviderRegistry,
+    voice: str | None = None,
 ) -> NoteFillSession:
     """A fill of ``target`` alone on ``note`` (read from the collection by the caller), its Media
-    Fill media taken out of the field in memory first; the session's store step saves the note in
-    one undo step. Raises `ConfigError` when the note type has no rule for the target any more."""
+    Fill media taken out of the field in memory first, asking its provider for ``voice`` when
+    given (`redo_voice`); the session's store step saves the note in one undo step. Raises
+    `ConfigError` when the note type has no rule for the target any more."""
     rules = rules_for_note(config, note_type_name(note), field=target.field)
     if rules is None:
         raise ConfigError(f"note type {note_type_name(note)!r} has no rule any more; set one in Fill Media…")
@@ -133,6 +164,8 @@ def redo_session(
     if not chosen:
         raise ConfigError(f"the rule no longer fills {target.field}; review it in Fill Media…")
     note[target.field], _removed = strip_own_media(note[target.field], target.kind)
+    if voice is not None:
+        chosen[0]["voice"] = {**(chosen[0].get("voice") or {}), target.providers[0]: voice}
     redo_config = {**rules, "rules": [{**raw_rule, "targets": chosen[:1]}]}
     return NoteFillSession(note=note, config=redo_config, registry=registry)
 

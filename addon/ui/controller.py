@@ -25,9 +25,11 @@ from ..collection.fill import JobOptions
 from ..collection.selection import NoteTypeGroup, group_by_note_type
 from ..core.base.errors import ConfigError
 from ..core.base.log import LOG_FILE_NAME, configure_logging, get_logger
+from ..core.job.report import TargetError
 from ..core.media.types import MediaKind
 from ..core.provider_system.registry import ProviderRegistry
 from .addon_config import addon_folder_name, load_addon_config, save_overrides, stored_overrides, user_files_dir
+from .choose import ChooseWindow, choose_for_note
 from .fill import FillJob, FillMediaDialog, JobReportDialog, show_report
 from .import_dialog import ImportWordListDialog
 from .jobs import JobsFeature
@@ -65,6 +67,7 @@ class FillMediaController:
         self.fill_dialog: FillMediaDialog | None = None
         self.import_dialog: ImportWordListDialog | None = None
         self.report_window: JobReportDialog | None = None
+        self.chooser: ChooseWindow | None = None  # the last Choose… opened from a report
         self.remove_dialog: RemoveMediaDialog | None = None
         self.last_job: FillJob | None = None
         # Kept across jobs so circuit breakers and health counters outlive a job.
@@ -391,6 +394,24 @@ class FillMediaController:
             on_retry_failed=(lambda: self._retry_later(job)) if job.session.job_id else None,
             on_open_settings=lambda place: self.open_settings(focus=place),
             on_review=lambda ids: self.review.review(ids, parent=job.live_parent()),
+            on_choose=self.choose_for_failure,
+        )
+
+    def choose_for_failure(self, error: TargetError) -> None:
+        """Choose… for a failed row of the report: its note's field among candidates."""
+        parent = self.report_window or self.mw
+        loaded = self._load_config(parent)
+        if loaded is None:
+            return
+        config, registry = loaded
+        self.chooser = choose_for_note(
+            self.mw,
+            note_id=error.note_id,
+            field=error.field,
+            provider=error.provider,
+            config=config,
+            registry=registry,
+            parent=parent,
         )
 
     def _retry_later(self, job: FillJob) -> None:

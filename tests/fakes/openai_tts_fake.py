@@ -40,6 +40,7 @@ What the fake can be told (attributes and methods of `OpenAITTSFake`):
 * `hang` (``times=N`` or always): no answer at all until ``hang_s`` passes or the fake stops;
   ``stall``: send the headers and the first chunk of audio, then nothing more (same release);
   ``cut_short``: send the first chunk, then close the connection without ending the body;
+* ``voice_payloads``: per voice name, the bytes served for it (before ``payload``; other voices as usual);
 * ``payload``: serve these exact bytes as the audio (e.g. `HTML_PAGE`), with ``content_type``
   (default: the one of the format asked for); ``serve_format``: serve this format's audio
   (e.g. ``"wav"``) whatever was asked;
@@ -300,6 +301,7 @@ class OpenAITTSFake(ScriptedFailures):
         self.custom_voices: list[str] = ["voice_1234"]
         self.unknown_model_status = 404
         self.payload: bytes | None = None
+        self.voice_payloads: dict[str, bytes] = {}
         self.content_type: str | None = None
         self.serve_format: str | None = None
         self.stall = False
@@ -402,7 +404,9 @@ class OpenAITTSFake(ScriptedFailures):
             return problem.reply()
         asked = str(body.get("response_format", "mp3"))
         served = self.serve_format or asked
-        data = self.payload if self.payload is not None else self.audio[served]
+        data = self.voice_payloads.get(str(body.get("voice")))
+        if data is None:
+            data = self.payload if self.payload is not None else self.audio[served]
         return _Audio(data, self.content_type or CONTENT_TYPES[served])
 
     @staticmethod

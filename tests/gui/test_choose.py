@@ -1,7 +1,8 @@
 """Choose… (issue 20 item 3) in the real Anki, against the Openverse and Forvo fakes: the editor's
 field menu offers it on a target only; the window shows the candidates side by side; keys 1–9 pick,
 Space plays, Enter takes; the third taken is the third stored (bytes compared with what the fake
-served), with its credit, in one undo step for a saved note."""
+served), with its credit, in one undo step for a saved note. The job report's failed rows offer
+Choose… for their note and field too (no editor: the note is stored in the collection)."""
 
 from __future__ import annotations
 
@@ -101,7 +102,7 @@ def take_with_keys(app: Any, window: Any, number: int) -> None:
     assert window.picked == number - 1
     press(window, Qt.Key.Key_Return)
     pump(app, lambda: window.session.report is not None, timeout=30, what="the chosen one to be stored")
-    pump(app, lambda: window.editor.mw._background_op_count == 0, what="background operations")
+    pump(app, lambda: window.mw._background_op_count == 0, what="background operations")
 
 
 def test_forvo_pronunciations_side_by_side_keys_pick_play_and_take_the_third(
@@ -177,3 +178,56 @@ def test_openverse_pictures_take_the_third_in_a_saved_note_in_one_undo_step(
     assert mw.col.undo_status().undo == "Fill Media"
     browser.form.actionUndo.trigger()
     pump(anki_app, lambda: list(mw.col.get_note(note_id).fields) == before, what="one undo to revert the choice")
+
+
+def test_choose_on_a_failed_row_of_the_job_report_stores_the_third_picture_in_one_undo_step(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    choose_config: dict[str, Any],
+    sample_notes: Any,
+    fakes: tuple[Any, Any],
+) -> None:
+    pictures, _sounds = fakes
+    controller = addon.controller
+    note_id = sample_notes[ENGLISH_TYPE][2]
+    word = re.sub("<[^>]*>", "", mw.col.get_note(note_id)["Front"])  # the sample's words are in bold
+    before = list(mw.col.get_note(note_id).fields)
+    controller.report_window = controller.chooser = None
+    job = controller.start_job(mw, [note_id], choose_config)
+    assert job is not None
+    pump(anki_app, lambda: not job.running and controller.report_window is not None, timeout=60, what="the job")
+    report = controller.report_window
+    table = report.table
+    row = next(r for r in range(table.rowCount()) if table.item(r, 1).text() == "Picture")
+    assert report.report.filled == 0 and not report.choose_button.isEnabled()
+    images = pictures.add(
+        word,
+        *(FakeImage(title=f"Shot {n}", creator=f"Maker {n}", thumb=jpeg_bytes(30 + n, 12)) for n in range(5)),
+    )
+
+    report._row_menu(table.visualRect(table.model().index(row, 0)).center())  # right-click the row
+    assert report.choose_button.isEnabled() and report.chosen_error().field == "Picture"
+    (action,) = report.row_menu.actions()
+    assert action.text() == "Choose…"
+    action.trigger()
+    pump(
+        anki_app,
+        lambda: controller.chooser is not None and not controller.chooser.asking,
+        timeout=30,
+        what="candidates",
+    )
+    window = controller.chooser
+    assert len(window.results) == 5, (window.status.text(), window.problems)
+    assert window.editor is None and window.isVisible()
+    take_with_keys(anki_app, window, 3)
+
+    assert window.session.report.filled == 1, window.message
+    saved = mw.col.get_note(note_id)
+    assert media_file(mw, saved["Picture"]) == images[2].thumb, "not the third picture"
+    assert "Maker 2" in saved["Back"], "the credit is not in the attribution field"
+    assert saved.fields[0] == before[0] and not window.isVisible()
+    assert mw.col.undo_status().undo == "Fill Media"
+    mw.col.undo()
+    assert list(mw.col.get_note(note_id).fields) == before, "one undo did not revert the choice"
+    report.close()

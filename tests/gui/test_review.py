@@ -1,17 +1,19 @@
 """The report's Review… in the real Anki, against the OpenAI picture and speech fakes: a job's filled
 notes one by one (the picture shown, the sound asked to play, Enter to the next), R making a target
 again (a fake that answers differently the second time: new bytes, the field naming the new file,
-one undo back to the old), and Delete taking a target's media out of its field, undoably."""
+one undo back to the old), C opening Choose… (the third voice taken is stored and shown, one undo
+back), and Delete taking a target's media out of its field, undoably."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-from aqt.qt import Qt
+from aqt.qt import QPushButton, Qt
 from PyQt6.QtTest import QTest
 
 from devtools.sample_deck import ENGLISH_TYPE
@@ -31,6 +33,7 @@ RULE = {
     ],
 }
 NOTES = 3
+VOICES = ("coral", "alloy", "ash", "echo", "fable", "nova", "onyx", "sage", "shimmer")
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +153,26 @@ def test_r_makes_the_sound_again_and_one_undo_restores_the_old(
     assert mw.col.get_note(note_id)["Audio"] == before["Audio"]
 
 
+def test_r_on_a_single_provider_with_voices_goes_to_the_next_voice_each_time(
+    mw: Any, anki_app: Any, review: tuple[Any, list[str], list[int]], fakes: tuple[Any, Any]
+) -> None:
+    window, _played, _note_ids = review
+    _images, speech = fakes
+    speech.voice_payloads = {voice: silent_mp3(frames=40 + n) for n, voice in enumerate(VOICES)}
+    note_id = window.note.note_id
+    select(window, "Audio")
+    asked = len(speech.speech_requests())
+    for voice in ("alloy", "ash"):  # the job spoke in coral, the provider's first voice
+        press(window, Qt.Key.Key_R)
+        wait_idle(anki_app, mw, window)
+        sent = json.loads(speech.speech_requests()[-1].body)
+        assert sent["voice"] == voice, window.status.text()
+        stored = field_file(mw, mw.col.get_note(note_id)["Audio"])
+        assert media_bytes(mw, stored) == speech.voice_payloads[voice], "not the next voice's sound"
+        assert f"in the voice {voice}" in window.status.text()
+    assert len(speech.speech_requests()) == asked + 2
+
+
 def test_delete_takes_the_picture_out_of_its_field_undoably(
     mw: Any, anki_app: Any, review: tuple[Any, list[str], list[int]]
 ) -> None:
@@ -172,9 +195,39 @@ def test_delete_takes_the_picture_out_of_its_field_undoably(
     assert mw.col.get_note(note_id)["Picture"] == before["Picture"]
 
 
-def test_c_is_a_hook_that_does_nothing_yet(mw: Any, anki_app: Any, review: tuple[Any, list[str], list[int]]) -> None:
-    window, _played, _note_ids = review
-    fields = list(mw.col.get_note(window.note.note_id).fields)
+def test_c_opens_choose_and_the_third_voice_taken_is_stored_shown_and_undone_in_one_step(
+    mw: Any, anki_app: Any, addon: ModuleType, review: tuple[Any, list[str], list[int]], fakes: tuple[Any, Any]
+) -> None:
+    window, played, _note_ids = review
+    _images, speech = fakes
+    speech.voice_payloads = {voice: silent_mp3(frames=30 + n) for n, voice in enumerate(VOICES)}
+    note_id = window.note.note_id
+    before = list(mw.col.get_note(note_id).fields)
+    features = addon.controller.review
+    features.chooser = None
+    select(window, "Audio")
+
     press(window, Qt.Key.Key_C)
-    assert "Choose… is not available" in window.status.text()
-    assert list(mw.col.get_note(window.note.note_id).fields) == fields
+    pump(anki_app, lambda: features.chooser is not None and not features.chooser.asking, what="the candidates")
+    chooser = features.chooser
+    chooser.findChild(QPushButton, "media_fill_ask_openai_tts").click()  # a paid provider: asked on request
+    pump(anki_app, lambda: not chooser.asking, what="the voices")
+    assert len(chooser.results) >= 3 and chooser.editor is None, chooser.problems
+    assert window.busy, "the Review window does not wait for Choose…"
+    voice = chooser.results[2].caption.removeprefix("voice ")
+    chooser.play_file = lambda path: None
+    press(chooser, Qt.Key.Key_3)
+    press(chooser, Qt.Key.Key_Return)
+    wait_idle(anki_app, mw, window)
+
+    after = mw.col.get_note(note_id)
+    new_name = field_file(mw, after["Audio"])
+    assert media_bytes(mw, new_name) == speech.voice_payloads[voice], "not the third candidate's sound"
+    assert after["Audio"] == f"[sound:{new_name}]" and after["Picture"] == before[list(after.keys()).index("Picture")]
+    audio = next(t for t in window.note.targets if t.field == "Audio")
+    assert audio.files == (new_name,), "the Review window does not show the new sound"
+    assert played[-1] == new_name, "the new sound was not played"
+    assert "the chosen sound is in" in window.status.text()
+    assert mw.col.undo_status().undo == "Fill Media"
+    mw.col.undo()
+    assert list(mw.col.get_note(note_id).fields) == before, "one undo did not revert the choice"

@@ -324,6 +324,11 @@ class MediaProvider(abc.ABC):
         Blocks on the network like `generate`."""
         return [self.generate(request)]
 
+    def voice_choices(self, language: str) -> list[str]:
+        """The voices a redo may go through in turn for ``language`` (the one `generate` uses
+        first); empty for a provider with no voices to choose among (the default)."""
+        return []
+
     def result(
         self,
         request: MediaRequest,

@@ -146,6 +146,10 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
                 return voice.strip(), f"voices.{key}"
         return str(self.settings.get("voice") or DEFAULT_VOICE).strip(), "voice"
 
+    def voice_choices(self, language: str) -> list[str]:
+        """The voice `generate` uses for ``language``, then the other built-in voices."""
+        return list(dict.fromkeys((self.voice_for(language)[0], *BUILT_IN_VOICES)))
+
     def instructions_for(self, language: str) -> str:
         """The ``instructions`` for ``language`` ("" when the model takes none or the setting is empty)."""
         if not takes_instructions(self.model):
@@ -178,7 +182,7 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
         voice `generate` would use first, then the other built-in voices, each captioned with its
         name. A voice that fails is left out; a failure of the key or the account ends the list."""
         first, _ = self.voice_for(request.language, requested=requested_voice(request, self.name))
-        voices = list(dict.fromkeys((first, *BUILT_IN_VOICES)))[: max(1, limit)]
+        voices = list(dict.fromkeys((first, *self.voice_choices(request.language))))[: max(1, limit)]
         chosen = request.options.get(VOICE_OPTION)
         others = dict(chosen) if isinstance(chosen, Mapping) else {}
         results: list[MediaResult] = []

@@ -10,6 +10,10 @@ providers are asked in a plain background task (no collection), so Anki stays us
 candidate is stored in a `CollectionOp` (`ChooseSession.store`: the store step of every fill, one
 undo entry for a saved note), after which the editor shows the note again.
 
+Without an editor (the job report's rows, the Review window) the window works on a note of the
+collection: its fields are read again just before the store, so what changed meanwhile is kept,
+and whoever opened it learns the outcome from ``on_done`` (``window.taken``, ``window.message``).
+
 Thread safety: main thread only; only `ChooseSession.gather` runs on a worker.
 """
 
@@ -134,17 +138,20 @@ def _describe(result: MediaResult) -> str:
 
 
 class ChooseWindow(QDialog):
-    """Candidates for ``session``'s target in ``editor``; see the module docstring."""
+    """Candidates for ``session``'s target, in ``editor`` when given (else for a saved note of the
+    collection, the window over ``parent``); see the module docstring. ``on_done`` is called once
+    the window has closed, taken or not."""
 
     def __init__(
         self,
         *,
         mw: AnkiQt,
-        editor: Editor,
         session: ChooseSession,
+        editor: Editor | None = None,
+        parent: QWidget | None = None,
         on_done: Callable[[ChooseWindow], None] = lambda window: None,
     ) -> None:
-        super().__init__(editor.parentWindow or mw)
+        super().__init__(editor.parentWindow if editor is not None else parent or mw)
         self.mw = mw
         self.editor = editor
         self.session = session
@@ -297,9 +304,14 @@ class ChooseWindow(QDialog):
         self._storing = True
         self.taken = self.results[self.picked]
         taken = self.taken
-        CollectionOp(self, lambda col: self.session.store(taken)).success(self._stored).failure(
-            self._fail
-        ).run_in_background(initiator=self.editor)
+        CollectionOp(self, lambda col: self._store(taken)).success(self._stored).failure(self._fail).run_in_background(
+            initiator=self.editor
+        )
+
+    def _store(self, taken: MediaResult) -> OpChanges:
+        if self.editor is None and self.session.note.id:
+            self.session.note.load()  # a saved note as it is now: only the target's field changes
+        return self.session.store(taken)
 
     def _stored(self, changes: OpChanges) -> None:
         self._storing = False
@@ -310,9 +322,11 @@ class ChooseWindow(QDialog):
             self.message = f"{self.session.field} was not changed: {report.errors[0].message}."
         else:
             self.message = f"{self.session.field} was not changed; choose again."
-        if not sip.isdeleted(self.editor.widget) and self.editor.note is self.session.note:
-            self.editor.loadNoteKeepingFocus()
-        tooltip(html.escape(self.message), parent=self.editor.parentWindow or self.mw)
+        editor = self.editor
+        if editor is not None and not sip.isdeleted(editor.widget) and editor.note is self.session.note:
+            editor.loadNoteKeepingFocus()
+        parent = self.parentWidget()
+        tooltip(html.escape(self.message), parent=parent if parent is not None and not sip.isdeleted(parent) else None)
         self.accept()
 
     def _fail(self, exc: Exception) -> None:

@@ -25,13 +25,12 @@ from aqt.main import AnkiQt
 from aqt.qt import QMenu, QWidget
 from aqt.utils import tooltip
 
-from ...collection.choose import ChooseSession
 from ...collection.note_fill import NoteFillSession, note_type_name, rules_for_note, targets_for_field
 from ...core.base.errors import ConfigError
 from ...core.media.types import MediaKind
 from ...core.provider_system.registry import ProviderRegistry
 from ..addon_config import load_addon_config
-from ..choose import ChooseWindow
+from ..choose import ChooseWindow, open_choose
 from .run import EditorFill
 
 if TYPE_CHECKING:
@@ -168,14 +167,17 @@ class EditorFills:
         if loaded is None:
             return None
         config, registry = loaded
-        try:
-            session = ChooseSession(note=note, config=config, registry=registry, field=field, kind=kind)
-        except ConfigError as exc:
-            tooltip(str(exc), parent=parent)
-            return None
-        window = ChooseWindow(mw=self.controller.mw, editor=editor, session=session)
-        self.chooser = window
-        window.start()
+        window = open_choose(
+            self.controller.mw,
+            note=note,
+            field=field,
+            kind=kind,
+            config=config,
+            registry=registry,
+            parent=parent,
+            editor=editor,
+        )
+        self.chooser = window or self.chooser
         return window
 
     def _done(self, run: EditorFill) -> None:

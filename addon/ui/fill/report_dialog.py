@@ -30,6 +30,8 @@ from aqt.qt import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMenu,
+    QPoint,
     QPushButton,
     Qt,
     QTableWidget,
@@ -44,6 +46,13 @@ from ...core.text.cleaning import fold_whitespace
 from ..settings.links import SettingsPlace, parse_settings_link, settings_plain
 from ..widgets import plain_label
 from .report_links import advice_lines, named_settings_html, not_used_lines, settings_link_label
+from .report_text import (
+    failure_count,
+    headline,
+    money_line,
+    note_label,
+    report_text,
+)
 
 WINDOW_TITLE = "Fill Media — report"
 # The failures table shows at most this many rows; Copy report has every failure the report kept.
@@ -52,88 +61,8 @@ MAX_TABLE_ROWS = 2000
 MAX_SKIP_REASONS = 5
 COLUMNS = ("Note", "Field", "Provider", "Reason")
 _NOTE_ID_ROLE = Qt.ItemDataRole.UserRole
-
-
-# The report as text
-
-
-def headline(report: JobReport) -> str:
-    """How the job ended (`JobReport.headline`: failed, partly failed, done…), as
-    `JobReport.summary` starts."""
-    return report.headline()
-
-
-def note_label(note_id: int, note_labels: Mapping[int, str]) -> str:
-    """The note's short text (its source word), or ``"note <id>"`` when unknown or empty."""
-    return fold_whitespace(note_labels.get(note_id, "")) or f"note {note_id}"
-
-
-def usd(amount: float) -> str:
-    """``"$0.12"``; amounts under a cent read ``"less than $0.01"``."""
-    if 0 < amount < 0.005:
-        return "less than $0.01"
-    return f"${amount:.2f}"
-
-
-def money_line(report: JobReport) -> str:
-    """``"Spent $0.12 of an estimated $0.30"``; empty when both are zero."""
-    if not report.spent_usd and not report.estimated_usd:
-        return ""
-    if not report.estimated_usd:
-        return f"Spent {usd(report.spent_usd)}"
-    return f"Spent {usd(report.spent_usd)} of an estimated {usd(report.estimated_usd)}"
-
-
-def count_line(report: JobReport) -> str:
-    parts = [
-        f"{report.filled} filled",
-        f"{report.skipped} skipped",
-        f"{report.reused} reused",
-        f"{report.failed} failed",
-    ]
-    if report.not_started:
-        parts.append(f"{report.not_started} not started")
-    return " · ".join(parts)
-
-
-def failure_line(error: TargetError, *, note_labels: Mapping[int, str]) -> str:
-    """``"apple (1234) · Picture · openai · reason"`` on one line."""
-    provider = error.provider or "no provider"
-    label = note_label(error.note_id, note_labels)
-    return f"{label} ({error.note_id}) · {error.field} · {provider} · {fold_whitespace(error.message)}"
-
-
-def failure_count(report: JobReport) -> int:
-    """Every failure: those the report lists and those it only counts."""
-    return len(report.errors) + report.errors_left_out
-
-
-def report_text(report: JobReport, *, note_labels: Mapping[int, str]) -> str:
-    """The whole report as plain text (for Copy report): headline, counts, cost, providers not used,
-    skip reasons, and EVERY failure as 'note label (id) · field · provider · reason'."""
-    lines = [headline(report), count_line(report)]
-    if money := money_line(report):
-        lines.append(money)
-    if report.notes_changed:
-        lines.append(f"Notes changed: {report.notes_changed}")
-    if report.provider_problems:
-        lines += ["", "Providers not used:"]
-        lines += [f"  {name}: {fold_whitespace(problem)}" for name, problem in report.provider_problems.items()]
-    if report.skip_reasons:
-        lines += ["", "Skipped:"]
-        lines += [f"  {n}× {fold_whitespace(reason)}" for reason, n in report.skip_reasons.most_common()]
-    if report.rate_cuts:
-        lines += ["", "Slowed down after rate limits:"]
-        lines += [f"  {name}: {n}×" for name, n in sorted(report.rate_cuts.items())]
-    if report.errors or report.errors_left_out:
-        lines += ["", f"Failures ({failure_count(report)}):"]
-        lines += [f"  {failure_line(error, note_labels=note_labels)}" for error in report.errors]
-        if left_out := report.left_out_sentence():
-            lines.append(f"  {left_out}")
-    ids = [f"job {report.job_id}" if report.job_id else "", f"trace {report.trace_id}" if report.trace_id else ""]
-    if any(ids):
-        lines += ["", " · ".join(part for part in ids if part)]
-    return "\n".join(lines) + "\n"
+_ERROR_ROLE = Qt.ItemDataRole.UserRole + 1  # the row's index in `JobReport.errors`
+CHOOSE_TEXT = "Choose…"
 
 
 # The window
@@ -141,14 +70,16 @@ def report_text(report: JobReport, *, note_labels: Mapping[int, str]) -> str:
 
 class JobReportDialog(QDialog):
     """The report window; non-modal, deletes itself when closed (keep a reference only while it is
-    open, and one at all when ``parent`` is None).
+        open, and one at all when ``parent`` is None).
 
-    ``on_show_notes`` gets note ids to show in the Browser: the failed notes (deduplicated, in table
-    order), or the filled notes (in the order they were filled) when nothing failed;
-    ``on_retry_failed`` (None: the Retry failed button stays disabled) is called once, after which
-    the window closes. ``on_open_settings`` (None: settings are named, not linked) opens the
-    settings window at a setting a reason names; ``on_review`` (None: Review… stays disabled) gets
-    the filled notes' ids for the Review window. All are called on the main thread.
+        ``on_show_notes`` gets note ids to show in the Browser: the failed notes (deduplicated, in table
+        order), or the filled notes (in the order they were filled) when nothing failed;
+        ``on_retry_failed`` (None: the Retry failed button stays disabled) is called once, after which
+        the window closes. ``on_open_settings`` (None: settings are named, not linked) opens the
+        settings window at a setting a reason names; ``on_review`` (None: Review… stays disabled) gets
+        the filled notes' ids for the Review window; ``on_choose`` (None: Choose… stays disabled) gets the
+    failure of the selected row (its **Choose…** button, or the row's context menu) to choose media
+    for that note's field among candidates. All are called on the main thread.
     """
 
     silentlyClose = True  # Anki may close it on profile unload without complaint
@@ -163,6 +94,7 @@ class JobReportDialog(QDialog):
         on_retry_failed: Callable[[], None] | None,
         on_open_settings: Callable[[SettingsPlace], object] | None = None,
         on_review: Callable[[list[int]], object] | None = None,
+        on_choose: Callable[[TargetError], object] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("media_fill_report")
@@ -175,6 +107,8 @@ class JobReportDialog(QDialog):
         self._on_retry_failed = on_retry_failed
         self._on_open_settings = on_open_settings
         self._on_review = on_review
+        self._on_choose = on_choose
+        self.row_menu: QMenu | None = None
 
         layout = QVBoxLayout(self)
         layout.addWidget(_heading_label(headline(report)))
@@ -298,16 +232,19 @@ class JobReportDialog(QDialog):
         for column, width in enumerate((160, 90, 120)):
             table.setColumnWidth(column, width)
         for row, error in enumerate(shown):
-            for column, item in enumerate(self._row_items(error)):
+            for column, item in enumerate(self._row_items(error, index=row)):
                 table.setItem(row, column, item)
         header.setSortIndicator(-1, Qt.SortOrder.AscendingOrder)  # keep the report's order until a click
         table.setSortingEnabled(True)
         table.cellDoubleClicked.connect(self._on_double_click)
+        table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        table.customContextMenuRequested.connect(self._row_menu)
         return table
 
-    def _row_items(self, error: TargetError) -> list[QTableWidgetItem]:
+    def _row_items(self, error: TargetError, *, index: int) -> list[QTableWidgetItem]:
         note = QTableWidgetItem(note_label(error.note_id, self._note_labels))
         note.setData(_NOTE_ID_ROLE, error.note_id)
+        note.setData(_ERROR_ROLE, index)
         note.setToolTip(f"Note id {error.note_id}")
         reason = QTableWidgetItem(settings_plain(fold_whitespace(error.message)))
         reason.setToolTip(_rich_tooltip(settings_plain(error.message)))
@@ -330,6 +267,12 @@ class JobReportDialog(QDialog):
         self.review_button = _button(box, "review", "Review…", self.review)
         self.review_button.setEnabled(bool(self.report.filled_note_ids) and self._on_review is not None)
         self.review_button.setToolTip("Go through the notes this job filled: keep, redo or remove each")
+        self.choose_button = _button(box, "choose", CHOOSE_TEXT, self.choose)
+        self.choose_button.setEnabled(False)
+        self.choose_button.setToolTip("Choose the media of the selected failure's field among candidates")
+        model = self.table.selectionModel()
+        if model is not None:
+            model.selectionChanged.connect(lambda *_args: self._update_choose())
         close = box.addButton(QDialogButtonBox.StandardButton.Close)
         assert close is not None
         close.setObjectName("close_report")
@@ -370,6 +313,37 @@ class JobReportDialog(QDialog):
         if self._on_review is not None and self.report.filled_note_ids:
             self._on_review(list(self.report.filled_note_ids))
 
+    def chosen_error(self) -> TargetError | None:
+        """The failure of the one selected row (None: no row, or several)."""
+        model = self.table.selectionModel()
+        rows = {index.row() for index in model.selectedRows()} if model is not None else set()
+        if len(rows) != 1:
+            return None
+        item = self.table.item(rows.pop(), 0)
+        return self.report.errors[int(item.data(_ERROR_ROLE))] if item is not None else None
+
+    def _update_choose(self) -> None:
+        self.choose_button.setEnabled(self._on_choose is not None and self.chosen_error() is not None)
+
+    def choose(self) -> None:
+        """Choose… for the selected row's note and field."""
+        error = self.chosen_error()
+        if error is not None and self._on_choose is not None:
+            self._on_choose(error)
+
+    def _row_menu(self, pos: QPoint) -> None:
+        row = self.table.rowAt(pos.y())
+        if row < 0 or self._on_choose is None:
+            return
+        self.table.selectRow(row)
+        menu = QMenu(self)
+        menu.setObjectName("failure_menu")
+        action = menu.addAction(CHOOSE_TEXT)
+        assert action is not None
+        action.triggered.connect(lambda _checked=False: self.choose())
+        self.row_menu = menu
+        menu.popup(self.table.viewport().mapToGlobal(pos))  # type: ignore[union-attr]
+
     def copy_report(self) -> None:
         clipboard = QApplication.clipboard()
         assert clipboard is not None
@@ -394,6 +368,7 @@ def show_report(
     on_retry_failed: Callable[[], None] | None,
     on_open_settings: Callable[[SettingsPlace], object] | None = None,
     on_review: Callable[[list[int]], object] | None = None,
+    on_choose: Callable[[TargetError], object] | None = None,
 ) -> JobReportDialog:
     """Create the report window, show it (non-modal) and return it. Main thread only."""
     dialog = JobReportDialog(
@@ -404,6 +379,7 @@ def show_report(
         on_retry_failed=on_retry_failed,
         on_open_settings=on_open_settings,
         on_review=on_review,
+        on_choose=on_choose,
     )
     dialog.show()
     return dialog

@@ -1,10 +1,9 @@
 """Review what a job made: the report's **Review…** opens `ReviewWindow` over the job's filled
-notes (those that still hold Media Fill media), and carries out its redo and remove steps
-(`redo.RedoRun`, `collection.review.remove_target_media`), each one undo step.
+notes (those that still hold Media Fill media), and carries out its redo, choose and remove steps
+(`redo.RedoRun`, the Choose… window `choose.choose_for_note`,
+`collection.review.remove_target_media`), each one undo step.
 
 Sounds are played through Anki's ``av_player`` (``ReviewFeature.player``, replaceable).
-``ReviewFeature.on_choose`` is the hook for Choose… (C in the window); None until a Choose…
-window is wired in.
 
 Thread safety: main thread only.
 """
@@ -24,6 +23,7 @@ from aqt.utils import tooltip
 from ...collection.media_removal import RemovalResult
 from ...collection.review import ReviewNote, ReviewTarget, remove_target_media, review_notes
 from ...core.provider_system.registry import ProviderRegistry
+from ..choose import ChooseWindow, choose_for_note
 from ..user_messages import explain
 from .redo import RedoRun
 from .window import ReviewWindow
@@ -52,9 +52,10 @@ class ReviewFeature:
         self.mw = mw
         self.controller = controller
         self.player: Callable[[str], None] = _anki_play
-        self.on_choose: Callable[[int, ReviewTarget], None] | None = None
         self.window: ReviewWindow | None = None
+        self.chooser: ChooseWindow | None = None
         self.redo_run: RedoRun | None = None
+        self._voices: dict[tuple[int, str], str] = {}  # the voice of the last redo per note and field
         self._config: Mapping[str, Any] = {}
         self._registry: ProviderRegistry | None = None
 
@@ -77,7 +78,7 @@ class ReviewFeature:
             return
         if self.window is not None:
             self.window.close()
-        window = ReviewWindow(self.mw, notes, actions=self, play=self.player, on_choose=self.on_choose)
+        window = ReviewWindow(self.mw, notes, actions=self, play=self.player)
         window.finished.connect(lambda _result: self._closed(window))
         self.window = window
         window.show()
@@ -99,16 +100,47 @@ class ReviewFeature:
 
     def redo(self, note_id: int, target: ReviewTarget, on_done: Callable[[str, bool], None]) -> None:
         assert self._registry is not None
-        self.redo_run = RedoRun(
+        key = (note_id, target.field)
+
+        def done(message: str, changed: bool) -> None:
+            if changed and run.voice is not None:
+                self._voices[key] = run.voice
+            on_done(message, changed)
+
+        self.redo_run = run = RedoRun(
             mw=self.mw,
             parent=self.window or self.mw,
             note_id=note_id,
             target=target,
             config=self._config,
             registry=self._registry,
-            on_done=on_done,
+            on_done=done,
+            last_voice=self._voices.get(key),
         )
-        self.redo_run.start()
+        run.start()
+
+    def choose(self, note_id: int, target: ReviewTarget, on_done: Callable[[str, bool], None]) -> None:
+        assert self._registry is not None
+
+        def closed(window: ChooseWindow) -> None:
+            report = window.session.report
+            if report is not None and report.filled:
+                on_done(f"{window.message} Edit → Undo Fill Media takes it back.", True)
+            else:
+                on_done(window.message or f"Nothing was chosen; {target.field} is as it was.", False)
+
+        self.chooser = choose_for_note(
+            self.mw,
+            note_id=note_id,
+            field=target.field,
+            kind=target.kind,
+            config=self._config,
+            registry=self._registry,
+            parent=self.window or self.mw,
+            on_done=closed,
+        )
+        if self.chooser is None:
+            on_done(f"There is nothing to choose from for {target.field}; press R to make it again instead.", False)
 
     def remove(self, note_id: int, target: ReviewTarget, on_done: Callable[[str, bool], None]) -> None:
         config = self._config

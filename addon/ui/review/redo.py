@@ -2,7 +2,8 @@
 `ui.editor.run`, for a note of the collection):
 
 1. plan — a `QueryOp` (short, no network): the note read, its target's Media Fill media taken out
-   in memory, the one target planned with the provider a redo asks (`collection.review`);
+   in memory, the one target planned with the provider a redo asks, or, for a target with one
+   provider that has voices, with the voice after the last redo's (`collection.review`);
 2. generate — a plain background task (``taskman.run_in_background(uses_collection=False)``);
 3. store — one `CollectionOp`: the file written, the note saved in one undo step "Fill Media"
    (the old media out, the new in). A failed redo stores nothing: the note keeps its media.
@@ -25,7 +26,7 @@ from aqt.operations import CollectionOp, QueryOp
 from aqt.qt import QWidget
 
 from ...collection.note_fill import NoteFillSession
-from ...collection.review import ReviewTarget, redo_session
+from ...collection.review import ReviewTarget, redo_session, redo_voice
 from ...core.base.log import get_logger
 from ...core.job.outcome import GenerationOutcome
 from ...core.job.plan import Plan
@@ -37,11 +38,12 @@ from ..user_messages import explain
 log = get_logger(__name__)
 
 
-def redo_message(report: JobReport, target: ReviewTarget) -> str:
-    """What the window says once a redo is over: done, or why not and what to do."""
+def redo_message(report: JobReport, target: ReviewTarget, *, voice: str | None = None) -> str:
+    """What the window says once a redo is over: done (in which voice), or why not and what to do."""
     what = target.kind.word
     if report.filled:
-        return f"Made a new {what} for {target.field}; Edit → Undo Fill Media takes it back."
+        spoken = f" in the voice {voice}" if voice else ""
+        return f"Made a new {what} for {target.field}{spoken}; Edit → Undo Fill Media takes it back."
     reasons = [settings_plain(f"{e.provider}: {e.message}" if e.provider else e.message) for e in report.errors]
     reasons += [f"{name}: {settings_plain(problem)}" for name, problem in report.provider_problems.items()]
     reasons += list(report.skip_reasons)
@@ -65,6 +67,7 @@ class RedoRun:
         config: Mapping[str, Any],
         registry: ProviderRegistry,
         on_done: Callable[[str, bool], None],
+        last_voice: str | None = None,
     ) -> None:
         self.mw = mw
         self.parent = parent
@@ -75,6 +78,8 @@ class RedoRun:
         self.cancel_event = threading.Event()
         self.session: NoteFillSession | None = None
         self.report: JobReport | None = None
+        self.last_voice = last_voice
+        self.voice: str | None = None  # the voice this redo asks for (None: the provider's choice)
         self._on_done = on_done
 
     def start(self) -> None:
@@ -82,7 +87,8 @@ class RedoRun:
 
     def _plan(self, col: Collection) -> Plan:
         note = col.get_note(NoteId(self.note_id))
-        self.session = redo_session(note, self.target, config=self.config, registry=self.registry)
+        self.voice = redo_voice(note, self.target, config=self.config, registry=self.registry, last=self.last_voice)
+        self.session = redo_session(note, self.target, config=self.config, registry=self.registry, voice=self.voice)
         return self.session.plan(col)
 
     def _generate(self, plan: Plan) -> None:
@@ -118,7 +124,7 @@ class RedoRun:
 
     def _stored(self, changes: OpChanges) -> None:
         assert self.report is not None
-        self._on_done(redo_message(self.report, self.target), bool(self.report.filled))
+        self._on_done(redo_message(self.report, self.target, voice=self.voice), bool(self.report.filled))
 
     def _fail(self, exc: Exception) -> None:
         log.info("Redo in the review stopped: %s", exc)

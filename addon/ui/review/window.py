@@ -2,13 +2,14 @@
 shown, the sound played), and keys to act on the selected target:
 
 - Enter keeps the note as it is and goes to the next one (Left goes back);
-- R redoes the selected target with the next provider of its list (the same one for a target with
-  one provider), one undo step;
+- R redoes the selected target with the next provider of its list (for a target with one provider
+  that has voices, such as OpenAI speech, the same provider in its next voice; else the same one
+  again), one undo step;
 - Delete removes the selected target's Media Fill media from the field (the user's own media
   stays), one undo step;
 - Space plays the note's sound again; Up and Down select another target of the note;
-- C is the hook for "Choose…" (`ReviewWindow.on_choose`); until a Choose… window is wired in, the
-  window says Choose… is not available here yet.
+- C opens Choose… for the selected target (the candidates side by side; the one taken replaces the
+  media, one undo step); the window shows the note again once Choose… closes.
 
 The window holds no collection: reading a note again, redoing and removing go through the
 callbacks its opener gives (`ReviewActions`).
@@ -34,6 +35,7 @@ from aqt.qt import (
     QVBoxLayout,
     QWidget,
 )
+from PyQt6 import sip
 
 from ...collection.review import ReviewNote, ReviewTarget
 from ...core.media.types import MediaKind
@@ -42,8 +44,8 @@ from ..widgets import plain_label
 WINDOW_TITLE = "Fill Media — review"
 PICTURE_SIZE = 320
 HELP_TEXT = (
-    "Enter keeps this note and goes to the next · R makes the selected field again with the next provider · "
-    "Delete takes its media out · Space plays the sound · ↑↓ select a field · ← goes back"
+    "Enter keeps this note and goes to the next · R makes the selected field again with the next provider or voice · "
+    "C chooses among candidates · Delete takes its media out · Space plays the sound · ↑↓ select a field · ← goes back"
 )
 
 
@@ -60,6 +62,10 @@ class ReviewActions(Protocol):
 
     def remove(self, note_id: int, target: ReviewTarget, on_done: Callable[[str, bool], None]) -> None:
         """Start removing the target's media; ``on_done(message, changed)`` once it is over."""
+        ...
+
+    def choose(self, note_id: int, target: ReviewTarget, on_done: Callable[[str, bool], None]) -> None:
+        """Open Choose… for the target; ``on_done(message, changed)`` once it has closed."""
         ...
 
     def file_path(self, name: str) -> str:
@@ -80,7 +86,6 @@ class ReviewWindow(QDialog):
         *,
         actions: ReviewActions,
         play: Callable[[str], None],
-        on_choose: Callable[[int, ReviewTarget], None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("media_fill_review")
@@ -92,7 +97,6 @@ class ReviewWindow(QDialog):
         self.index = 0
         self.busy = False
         self.played: list[str] = []
-        self.on_choose = on_choose
         self._actions = actions
         self._play = play
 
@@ -121,6 +125,7 @@ class ReviewWindow(QDialog):
         buttons = QHBoxLayout()
         self.keep_button = self._button(buttons, "review_keep", "Keep (Enter)", self.keep)
         self.redo_button = self._button(buttons, "review_redo", "Redo (R)", self.redo)
+        self.choose_button = self._button(buttons, "review_choose", "Choose… (C)", self.choose)
         self.remove_button = self._button(buttons, "review_remove", "Remove (Delete)", self.remove)
         self.play_button = self._button(buttons, "review_play", "Play (Space)", self.play_sound)
         buttons.addStretch(1)
@@ -191,6 +196,7 @@ class ReviewWindow(QDialog):
     def _update_buttons(self) -> None:
         has_target = self.target is not None and not self.busy
         self.redo_button.setEnabled(has_target)
+        self.choose_button.setEnabled(has_target)
         self.remove_button.setEnabled(has_target)
         self.keep_button.setEnabled(not self.busy and self.note is not None)
         note = self.note
@@ -244,13 +250,7 @@ class ReviewWindow(QDialog):
         self._act("Taking it out…", self._actions.remove)
 
     def choose(self) -> None:
-        note, target = self.note, self.target
-        if self.busy or note is None or target is None:
-            return
-        if self.on_choose is None:
-            self.status.setText("Choose… is not available here yet: press R to make it again instead.")
-            return
-        self.on_choose(note.note_id, target)
+        self._act("Choosing among candidates…", self._actions.choose)
 
     def _act(self, doing: str, start: Callable[[int, ReviewTarget, Callable[[str, bool], None]], None]) -> None:
         note, target = self.note, self.target
@@ -262,6 +262,8 @@ class ReviewWindow(QDialog):
         start(note.note_id, target, self._done)
 
     def _done(self, message: str, changed: bool) -> None:
+        if sip.isdeleted(self):  # closed while the step ran
+            return
         self.busy = False
         self.status.setText(message)
         note = self.note

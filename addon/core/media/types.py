@@ -48,19 +48,23 @@ class MediaRequest:
     language: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
     trace_id: str = ""
+    # `cache_key`, made on first use (the store step asks for it several times per request).
+    _cache_key: str = field(default="", init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "options", _shared_options(self.options))
 
     @property
     def cache_key(self) -> str:
-        payload = json.dumps(
-            [self.kind.value, self.text, self.language.lower(), dict(self.options)],
-            sort_keys=True,
-            ensure_ascii=False,
-            default=str,
-        )
-        return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+        if not self._cache_key:
+            payload = json.dumps(
+                [self.kind.value, self.text, self.language.lower(), dict(self.options)],
+                sort_keys=True,
+                ensure_ascii=False,
+                default=str,
+            )
+            object.__setattr__(self, "_cache_key", hashlib.sha1(payload.encode("utf-8")).hexdigest())
+        return self._cache_key
 
 
 # Read-only options shared by the requests that carry equal ones (a job's pictures all carry the

@@ -164,6 +164,7 @@ def test_the_cost_shown_is_the_price_times_the_pictures_asked_for_and_one_failur
     assert asks == {"openai": PaidAsk(0.04, 3), "runware": PaidAsk(0.0006, 5)}
     assert asks["openai"].describe("picture") == "about $0.12 for 3 pictures"
     assert PaidAsk(0.04, 1).describe("picture") == "about $0.04 for a picture"
+    assert PaidAsk(0.0002, 9).describe("sound") == "less than $0.01 for 9 sounds", "never 'about $0.00'"
     assert [result.data for result in free.results] == [image.thumb for image in searched]
     assert "about $0.12 for 3 pictures" in free.problems["openai"]
     assert asked_unpaid == 0, "nothing paid was asked before its button"

@@ -128,6 +128,7 @@ def test_openai_speech_offers_the_text_in_several_voices_its_own_first() -> None
     assert voices == list(dict.fromkeys((first, *BUILT_IN_VOICES)))[:4]
     assert [result.caption for result in offered] == [f"voice {voice}" for voice in voices]
     assert all(result.request is request for result in offered), "a candidate answers the planned request"
+    assert provider.candidate_count(limit=4) == 4, "each voice is one paid request: the cost shown counts them"
 
 
 class _OnePicture(ImageProvider):

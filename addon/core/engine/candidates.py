@@ -54,9 +54,11 @@ class PaidAsk:
         return self.price * self.count
 
     def describe(self, word: str) -> str:
-        """ "about $0.16 for 4 pictures" (``word``: what one medium is called, e.g. "picture")."""
+        """ "about $0.16 for 4 pictures", "less than $0.01 for 9 sounds" (``word``: what one medium is
+        called, e.g. "picture")."""
         what = f"a {word}" if self.count == 1 else f"{self.count} {word}s"
-        return f"about ${self.total:.2f} for {what}"
+        cost = f"about ${self.total:.2f}" if self.total >= 0.005 else "less than $0.01"
+        return f"{cost} for {what}"
 
 
 @dataclass

@@ -26,7 +26,7 @@ from anki.notes import Note
 
 from ..core.base.errors import ConfigError
 from ..core.config.targets import FillMode
-from ..core.engine.candidates import CandidateList, gather_candidates, paid_providers
+from ..core.engine.candidates import CandidateList, PaidAsk, gather_candidates, paid_providers
 from ..core.job.outcome import Finished, GenerationOutcome
 from ..core.job.plan import WorkItem
 from ..core.job.report import JobReport
@@ -84,8 +84,8 @@ class ChooseSession:
         self.item = work[0]
         return self.item
 
-    def paid(self) -> dict[str, float]:
-        """The target's providers that charge per request, with their price (USD)."""
+    def paid(self) -> dict[str, PaidAsk]:
+        """The target's providers that charge per request, with what asking each costs."""
         assert self.item is not None, "plan first"
         return paid_providers(self.item, self.registry)
 

@@ -44,6 +44,8 @@ What the fake can be told (attributes and methods of `GoogleTTSFake`):
   MP3 was asked for; ``audio``: the bytes per encoding (set ``audio["MP3"]`` to real speech);
 * ``reply_instead``: answer synthesis with this raw `Reply` (a 200 that is not JSON, no audioContent…);
 * ``voices``: the voice catalogue (names and language codes it knows);
+* ``speak_per_voice``: MP3 asked of a named voice is that voice's own sound (`voice_mp3`: a
+  different length per voice of the catalogue), so a test can tell which voice spoke;
 * `reset`: back to the state ``serve_google_tts`` gave, for one server shared by several tests.
 
 Thread safety: the server answers on its own daemon threads; the switches may be set from the test
@@ -142,6 +144,12 @@ _AUDIO_FIELDS = {
     "sampleRateHertz", "sample_rate_hertz", "effectsProfileId", "effects_profile_id",
 }  # fmt: skip
 _PROTO_NAMES = {"input": "input", "voice": "voice", "audioConfig": "audio_config", "audio_config": "audio_config"}
+
+
+def voice_mp3(voices: Sequence[Voice], name: str) -> bytes:
+    """The MP3 the fake's voice ``name`` speaks with ``speak_per_voice`` (its own length)."""
+    index = next(i for i, voice in enumerate(voices) if voice.name == name)
+    return silent_mp3_24k(frames=41 + index)
 
 
 def _primary(code: str) -> str:
@@ -398,6 +406,7 @@ class GoogleTTSFake(ScriptedFailures):
         self.payload: bytes | None = None
         self.bad_base64 = False
         self.reply_instead: Reply | None = None
+        self.speak_per_voice = False
         self._failures.stop_failing()
 
     def reset(self) -> None:
@@ -484,6 +493,9 @@ class GoogleTTSFake(ScriptedFailures):
         audio_config: dict[str, Any] = body.get("audioConfig", body.get("audio_config")) or {}
         encoding = str(audio_config.get("audioEncoding", audio_config.get("audio_encoding")))
         data = self.payload if self.payload is not None else self.audio[encoding]
+        voice = body.get("voice") or {}
+        if self.speak_per_voice and self.payload is None and encoding == "MP3" and voice.get("name"):
+            data = voice_mp3(self.voices, str(voice["name"]))
         if encoding == "LINEAR16" and self.payload is None:
             rate = audio_config.get("sampleRateHertz", audio_config.get("sample_rate_hertz"))
             if rate:

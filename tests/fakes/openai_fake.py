@@ -13,7 +13,8 @@ Where each shape comes from (``../shared/provider_apis.md``):
   is dall-e-2, which is retired (§1.7) and so unknown here unless listed in ``models``).
 * Success — §1.3: GPT image models answer ``{"created", "background", "data": [{"b64_json"}],
   "output_format", "quality", "size", "usage"}``; dall-e models answer ``{"created", "data":
-  [{"url", "revised_prompt"}]}`` (``revised_prompt`` dall-e-3 only) or ``b64_json`` when asked. URLs
+  [{"url", "revised_prompt"}]}`` (``revised_prompt`` dall-e-3 only) or ``b64_json`` when asked.
+  ``data`` has ``n`` entries (§1.3), each a different picture (`variant`), as a real model draws. URLs
   point at this server, ``/files/<id>.png?st=…&se=…&sig=…`` (a signed, 60-minute blob URL, §1.3).
   Headers ``x-request-id``, ``openai-processing-ms``, ``openai-version`` (§1.1 [OBS]).
 * Errors — §1.4 envelope ``{"error": {"message", "type", "param", "code"}}`` and the cases of §1.5:
@@ -32,6 +33,9 @@ What the fake can be told (attributes and methods of `OpenAIFake`):
   ``response_format: b64_json``), ``"b64_json"`` or ``"url"`` (any model; a compatible server);
 * ``image_format``: serve this format (``png``/``jpeg``/``webp``) whatever was asked; ``payload``:
   serve these exact bytes as the image (e.g. an HTML page or a cut-short PNG);
+* ``new_picture_each_request``: each request's pictures differ from every earlier request's too (as a
+  real model draws anew each time; dall-e-3 makes one picture a request), instead of starting again
+  from `IMAGES`;
 * `fail` (a `Failure`, ``times=N``) and `fail_always` / `stop_failing`; ``on="generations"``
   (default), ``"models"`` or ``"any"`` says which API requests the failure answers;
 * `hang` (``times=N`` or always): the request gets no answer until ``hang_s`` passes or the fake
@@ -61,7 +65,7 @@ from typing import Any
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
 from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
-from tests.support.media_samples import PILLOW_JPEG, PILLOW_WEBP, png_bytes
+from tests.support.media_samples import PILLOW_JPEG, PILLOW_WEBP, jpeg_bytes, png_bytes, webp_bytes
 
 TEST_KEY = "sk-test-openai-4f7c2a9d1e8b"
 
@@ -101,6 +105,19 @@ _SIZE = re.compile(r"^(\d+)x(\d+)$")
 # Pillow's JPEG and WebP (real encoder output) and a hand-made PNG.
 IMAGES = {"png": png_bytes(), "jpeg": PILLOW_JPEG, "webp": PILLOW_WEBP}
 _FILE_TYPES = {"png": ("png", "image/png"), "jpeg": ("jpg", "image/jpeg"), "webp": ("webp", "image/webp")}
+
+
+def variant(image_format: str, index: int) -> bytes:
+    """The ``index``-th picture of one request (0: `IMAGES`; the others differ from it and from
+    each other: a PNG's colour, a JPEG's width, a WebP's XMP note)."""
+    if index == 0:
+        return IMAGES[image_format]
+    if image_format == "png":
+        return png_bytes(rgb=(200, 30, (30 + 20 * index) % 256))
+    if image_format == "jpeg":
+        return jpeg_bytes(8 * (index + 1), 8)
+    return webp_bytes(note=f"variation {index}".encode())
+
 
 HTML_PAGE = (
     b"<!DOCTYPE html>\n<html><head><title>Sign in</title></head><body><h1>Sign in to continue</h1>"
@@ -301,6 +318,8 @@ class OpenAIFake(ScriptedFailures):
         self.answer = self._initial_answer
         self.image_format: str | None = None
         self.payload: bytes | None = None
+        self.new_picture_each_request = False
+        self._pictures_made = 0
         self.files_html = False
         self.file_failure: Failure | None = None
         # Seconds each API answer waits, as a busy real server does (a slow server, not a hang).
@@ -399,13 +418,15 @@ class OpenAIFake(ScriptedFailures):
         n = int(body.get("n", 1))
         asked_format = str(body.get("output_format", "png")) if family in ("gpt", "other") else "png"
         served_format = self.image_format or asked_format
-        data = self.payload if self.payload is not None else IMAGES[served_format]
         if self.answer == "auto":
             as_url = family != "gpt" and body.get("response_format") != "b64_json"
         else:
             as_url = self.answer == "url"
         items: list[dict[str, Any]] = []
-        for _ in range(n):
+        first = self._pictures_made if self.new_picture_each_request else 0
+        self._pictures_made += n
+        for index in range(first, first + n):
+            data = self.payload if self.payload is not None else variant(served_format, index)
             item: dict[str, Any] = (
                 {"url": self._file_url(data, served_format)}
                 if as_url

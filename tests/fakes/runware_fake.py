@@ -9,7 +9,8 @@ Where each shape comes from (``../shared/provider_apis.md``, section 4):
   fake knows (else ``unknownModel``), ``positivePrompt`` 4–2000 characters (``invalidPositivePrompt``),
   ``width``/``height`` 512–2048 and divisible by 64 (``invalidParameter`` naming the parameter),
   ``outputType`` ``URL``/``base64Data``/``dataURI``, ``outputFormat`` ``JPG``/``PNG``/``WEBP``.
-* Success (§4.3): ``{"data": [...]}``, one item per image with ``taskType``, ``taskUUID``,
+* Success (§4.3): ``{"data": [...]}``, one item per image (``numberResults`` items per task, each a
+  different picture with the task's ``taskUUID`` and its own ``imageUUID``) with ``taskType``, ``taskUUID``,
   ``imageUUID``, ``seed``, ``NSFWContent``, ``cost`` (with ``includeCost``) and the image as
   ``imageURL`` (served by this fake at ``/files/<imageUUID>.<ext>``), ``imageBase64Data`` or
   ``imageDataURI``. The ``authentication`` task answers ``{"taskType": "authentication",
@@ -38,7 +39,8 @@ What a test can tell the fake (attributes of the yielded `RunwareFake`, changeab
 * ``models``: the model AIR ids the fake knows;
 * `reset` (method): all of the above back to a healthy fake, and the recorded requests cleared.
 
-``served`` holds, by prompt, the bytes of the last picture made for it.
+``served`` holds, by prompt, the bytes of the last picture made for it (the first of its task);
+``served_all`` every picture of the prompt's last task.
 
 Images are real, minimal files from `tests.support.media_samples` (a PNG coloured by the prompt, a
 baseline greyscale JPEG as wide as the prompt says, a lossless WebP).
@@ -83,16 +85,17 @@ HTML_PAGE = (
 )
 
 
-def image_bytes(output_format: str, prompt: str) -> bytes:
-    """The picture "made" for ``prompt``: PNGs differ in colour and JPEGs in width by prompt, so a test
-    can tell which prompt a picture was made for."""
+def image_bytes(output_format: str, prompt: str, index: int = 0) -> bytes:
+    """The ``index``-th picture "made" for ``prompt`` by one task: PNGs differ in colour and JPEGs in
+    width by prompt, so a test can tell which prompt a picture was made for; the pictures of one
+    task (``numberResults``, at most 16) differ from each other as well."""
     fmt = output_format.upper()
     digest = hashlib.sha1(prompt.encode("utf-8")).digest()
     if fmt == "PNG":
-        return png_bytes(rgb=(digest[0], digest[1], digest[2]))
+        return png_bytes(rgb=(digest[0], digest[1], (digest[2] + index) % 256))
     if fmt == "WEBP":
-        return webp_bytes()
-    return jpeg_bytes(w=8 * (1 + digest[0] % 16))
+        return webp_bytes(note=f"{index}".encode() if index else b"")
+    return jpeg_bytes(w=8 * (1 + (digest[0] + index) % 16))
 
 
 # --- switches --------------------------------------------------------------------------------
@@ -166,6 +169,7 @@ class RunwareFake(ScriptedFailures):
         self.reverse_data = False
         self.bad_images: dict[str, bytes] = {}
         self.served: dict[str, bytes] = {}
+        self.served_all: dict[str, list[bytes]] = {}
         self.files: dict[str, tuple[bytes, str]] = {}
         self._failures.reset()
         if self._server is not None:
@@ -247,7 +251,15 @@ class RunwareFake(ScriptedFailures):
             if failure is not None:
                 errors.append(_item(failure.code, failure.message, failure.parameter, task))
             elif prompt not in self.drop_prompts:
-                data.append(self._image_item(task))
+                fmt = str(task.get("outputFormat", "JPG")).upper()
+                pictures = [
+                    self.bad_images.get(prompt) or image_bytes(fmt, prompt, index)
+                    for index in range(task.get("numberResults", 1))
+                ]
+                data.extend(self._image_item(task, picture) for picture in pictures)
+                with self._lock:
+                    self.served[prompt] = pictures[0]
+                    self.served_all[prompt] = pictures
         if self.reverse_data:
             data.reverse()
         images = [d for d in data if d.get("taskType") == "imageInference"]
@@ -304,12 +316,8 @@ class RunwareFake(ScriptedFailures):
             return _item("invalidParameter", "Invalid value for 'steps' parameter.", "steps", task)
         return None
 
-    def _image_item(self, task: Mapping[str, Any]) -> dict[str, Any]:
-        fmt = str(task.get("outputFormat", "JPG")).upper()
-        extension, mime = _FORMATS[fmt]
-        data = self.bad_images.get(task["positivePrompt"]) or image_bytes(fmt, task["positivePrompt"])
-        with self._lock:
-            self.served[task["positivePrompt"]] = data
+    def _image_item(self, task: Mapping[str, Any], data: bytes) -> dict[str, Any]:
+        extension, mime = _FORMATS[str(task.get("outputFormat", "JPG")).upper()]
         image_uuid = str(uuid.uuid4())
         item: dict[str, Any] = {
             "taskType": "imageInference",

@@ -2,10 +2,13 @@
 field menu offers it on a target only; the window shows the candidates side by side; keys 1–9 pick,
 Space plays, Enter takes; the third taken is the third stored (bytes compared with what the fake
 served), with its credit, in one undo step for a saved note. The job report's failed rows offer
-Choose… for their note and field too (no editor: the note is stored in the collection)."""
+Choose… for their note and field too (no editor: the note is stored in the collection). AI pictures
+(the OpenAI fake) come only by their own button, which shows the cost of all the variations first."""
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,11 +16,13 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from aqt.qt import QApplication, QEvent, QKeyEvent, QMenu, Qt
+from aqt.qt import QApplication, QEvent, QKeyEvent, QMenu, QPushButton, Qt
 
 from devtools.sample_deck import ENGLISH_TYPE
 from tests.fakes.forvo_fake import TEST_KEY as FORVO_KEY
 from tests.fakes.forvo_fake import FakePronunciation, serve_forvo
+from tests.fakes.openai_fake import TEST_KEY as OPENAI_KEY
+from tests.fakes.openai_fake import serve_openai, variant
 from tests.fakes.openverse_fake import FakeImage, serve_openverse
 from tests.support.harness import pump, set_addon_config
 from tests.support.media_samples import jpeg_bytes, silent_mp3
@@ -231,3 +236,40 @@ def test_choose_on_a_failed_row_of_the_job_report_stores_the_third_picture_in_on
     mw.col.undo()
     assert list(mw.col.get_note(note_id).fields) == before, "one undo did not revert the choice"
     report.close()
+
+
+def test_ai_pictures_are_asked_only_by_their_button_which_shows_the_cost_of_all_variations(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    choose_config: dict[str, Any],
+    sample_notes: Any,
+    open_browser: Any,
+    fakes: tuple[Any, Any],
+) -> None:
+    pictures, _sounds = fakes
+    with serve_openai() as ai:
+        config = copy.deepcopy(choose_config)
+        config["rules"][0]["targets"][1]["providers"] = ["openverse", "openai"]
+        config["providers"]["image"]["openai"] = {
+            "enabled": True, "api_key": OPENAI_KEY, "base_url": ai.url, "price_per_request": 0.04, "variations": 3,
+            **FAST,
+        }  # fmt: skip
+        set_addon_config(mw, config)
+        note_id = sample_notes[ENGLISH_TYPE][1]
+        word = mw.col.get_note(note_id)["Front"]
+        pictures.add(word, *(FakeImage(thumb=jpeg_bytes(12 + n, 12)) for n in range(2)))
+        browser = open_browser([note_id])
+        pump(anki_app, lambda: browser.editor.note is not None, what="the Browser's editor")
+
+        window = open_choose(anki_app, addon, browser.editor, "Picture", count=2)
+        button = window.findChild(QPushButton, "media_fill_ask_openai")
+        assert button is not None and "about $0.12 for 3 pictures" in button.text(), button and button.text()
+        assert ai.generation_requests() == [], "an AI picture is paid: asked only when its button is pressed"
+        button.click()
+        pump(anki_app, lambda: not window.asking and len(window.results) == 5, timeout=30, what="the AI pictures")
+        assert [json.loads(request.body)["n"] for request in ai.generation_requests()] == [3]
+        take_with_keys(anki_app, window, 4)  # the second AI picture
+
+        assert window.session.report.filled == 1, window.message
+        assert media_file(mw, mw.col.get_note(note_id)["Picture"]) == variant("jpeg", 1), "not the picture taken"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from addon.core.base.errors import NotFoundError
-from addon.core.engine.candidates import gather_candidates, paid_providers
+from addon.core.engine.candidates import PaidAsk, gather_candidates, paid_providers
 from addon.core.job.plan import WorkItem
 from addon.core.media.types import MediaKind, MediaRequest, MediaResult
 from addon.core.provider_system.config_loading import load_config
@@ -128,6 +128,7 @@ def test_openai_speech_offers_the_text_in_several_voices_its_own_first() -> None
     assert voices == list(dict.fromkeys((first, *BUILT_IN_VOICES)))[:4]
     assert [result.caption for result in offered] == [f"voice {voice}" for voice in voices]
     assert all(result.request is request for result in offered), "a candidate answers the planned request"
+    assert provider.candidate_count(limit=4) == 4, "each voice is one paid request: the cost shown counts them"
 
 
 class _OnePicture(ImageProvider):
@@ -159,11 +160,11 @@ def test_gathering_checks_each_candidate_and_keeps_paid_providers_for_their_butt
     registry = ProviderRegistry(load_config({"providers": providers}), state_dir=tmp_path)
     item = WorkItem(MediaRequest(kind=MediaKind.IMAGE, text="apple"), ("openai", "openverse"))
     try:
-        assert paid_providers(item, registry) == {"openai": 0.04}
+        assert paid_providers(item, registry) == {"openai": PaidAsk(0.04, 4)}, "4 variations by default"
         found = gather_candidates(item, registry=registry, config={}, limit=9, cancel=threading.Event())
     finally:
         registry.close()
 
     assert [result.data for result in found.results] == [image.thumb for image in images], found.problems
     assert {result.provider for result in found.results} == {"openverse"}
-    assert "0.04" in found.problems["openai"] and "button" in found.problems["openai"]
+    assert "$0.16 for 4 pictures" in found.problems["openai"] and "button" in found.problems["openai"]

@@ -101,14 +101,15 @@ def gif_bytes() -> bytes:
 _VP8L_1X1 = base64.b64decode("UklGRhoAAABXRUJQVlA4TA0AAAAvAAAAEAcQERGIiP4HAA==")[12:]
 
 
-def webp_bytes() -> bytes:
-    """Extended WebP: VP8X (alpha + XMP flags), the 1x1 VP8L image, an XMP chunk."""
+def webp_bytes(*, note: bytes = b"") -> bytes:
+    """Extended WebP: VP8X (alpha + XMP flags), the 1x1 VP8L image, an XMP chunk (holding ``note``:
+    the same picture with another note is other bytes)."""
 
     def chunk(kind: bytes, payload: bytes) -> bytes:
         return kind + struct.pack("<I", len(payload)) + payload + b"\x00" * (len(payload) % 2)
 
     vp8x = chunk(b"VP8X", bytes([0x14, 0, 0, 0]) + (0).to_bytes(3, "little") * 2)
-    xmp = chunk(b"XMP ", b'<x:xmpmeta xmlns:x="adobe:ns:meta/"/>')
+    xmp = chunk(b"XMP ", b'<x:xmpmeta xmlns:x="adobe:ns:meta/"/>' + note)
     body = b"WEBP" + vp8x + _VP8L_1X1 + xmp
     return b"RIFF" + struct.pack("<I", len(body)) + body
 

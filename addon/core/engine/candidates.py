@@ -5,7 +5,9 @@ audio format and passed through the job's ``transform`` (picture fitting), so wh
 would be stored.
 
 Providers that cost money per request (``price_per_request`` above 0, e.g. AI pictures) are not
-asked unless named in ``paid``: the caller shows their price first (`paid_providers`).
+asked unless named in ``paid``: the caller shows their cost first (`paid_providers`): the price
+times the media the provider makes for the list (`MediaProvider.candidate_count`: 4 AI variations
+cost 4 pictures, 9 voices 9 requests).
 
 A provider that cannot run (`ProviderRegistry.setup_problem`) or fails is not an error of the whole
 list: its reason is kept in `CandidateList.problems` for the window to show. Unlike a job, the
@@ -23,7 +25,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ..base.errors import ProviderError
+from ..base.errors import ConfigError, ProviderError
 from ..base.log import get_logger
 from ..config.files import media_cap_bytes
 from ..job.plan import WorkItem
@@ -40,6 +42,25 @@ log = get_logger(__name__)
 DEFAULT_LIMIT = 9
 
 
+@dataclass(frozen=True)
+class PaidAsk:
+    """What asking a paid provider for candidates costs: ``count`` media at ``price`` USD each."""
+
+    price: float
+    count: int
+
+    @property
+    def total(self) -> float:
+        return self.price * self.count
+
+    def describe(self, word: str) -> str:
+        """ "about $0.16 for 4 pictures", "less than $0.01 for 9 sounds" (``word``: what one medium is
+        called, e.g. "picture")."""
+        what = f"a {word}" if self.count == 1 else f"{self.count} {word}s"
+        cost = f"about ${self.total:.2f}" if self.total >= 0.005 else "less than $0.01"
+        return f"{cost} for {what}"
+
+
 @dataclass
 class CandidateList:
     """What the providers of ``item`` offered, in the rule's provider order, and why the others
@@ -50,10 +71,21 @@ class CandidateList:
     problems: dict[str, str] = field(default_factory=dict)
 
 
-def paid_providers(item: WorkItem, registry: ProviderRegistry) -> dict[str, float]:
-    """The providers of ``item`` that charge per request, with their price in USD."""
-    prices = {name: price_per_request(registry, item.request.kind, name) for name in item.providers}
-    return {name: price for name, price in prices.items() if price > 0}
+def paid_providers(item: WorkItem, registry: ProviderRegistry, *, limit: int = DEFAULT_LIMIT) -> dict[str, PaidAsk]:
+    """The providers of ``item`` that charge per request, with what asking each for ``limit``
+    candidates costs."""
+    kind = item.request.kind
+    asks: dict[str, PaidAsk] = {}
+    for name in item.providers:
+        price = price_per_request(registry, kind, name)
+        if price <= 0:
+            continue
+        try:
+            count = max(1, registry.get(kind, name).candidate_count(limit=limit))
+        except ConfigError:  # it cannot be built: asking it fails at once, for nothing
+            count = 1
+        asks[name] = PaidAsk(price, count)
+    return asks
 
 
 def gather_candidates(
@@ -73,14 +105,15 @@ def gather_candidates(
     kind = item.request.kind
     max_bytes = media_cap_bytes(config)
     audio_output = AudioOutput.from_config(config)
-    charging = paid_providers(item, registry)
+    charging = paid_providers(item, registry, limit=limit)
     for name in item.providers:
         if cancel is not None and cancel.is_set():
             break
         if only is not None and name not in only:
             continue
         if name in charging and name not in paid:
-            found.problems[name] = f"costs about ${charging[name]:.2f} a request: ask it with its own button"
+            cost = charging[name].describe(kind.word)
+            found.problems[name] = f"costs {cost}: ask it with its own button"
             continue
         problem = registry.setup_problem(kind, name)
         if problem is not None:

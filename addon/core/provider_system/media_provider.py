@@ -178,8 +178,9 @@ class MediaProvider(abc.ABC):
     # The service's address when the settings name none (HTTP providers).
     default_base_url: ClassVar[str] = ""
     # Own settings that never change what the provider makes: media made before a change of one of
-    # these is still reused (limits, keys and URLs are never counted either).
-    settings_not_changing_output: ClassVar[frozenset[str]] = frozenset({"batch_size", "user_agent"})
+    # these is still reused (limits, keys and URLs are never counted either; ``variations`` is how
+    # many pictures Choose… asks an AI provider for).
+    settings_not_changing_output: ClassVar[frozenset[str]] = frozenset({"batch_size", "user_agent", "variations"})
     default_max_concurrency: ClassVar[int] = 1
     priority: ClassVar[int] = 100  # default order among providers of a kind: lower first
     # The largest media file a job takes (the config's ``max_media_mb``), set by the registry when
@@ -328,6 +329,12 @@ class MediaProvider(abc.ABC):
         """The voices a redo may go through in turn for ``language`` (the one `generate` uses
         first); empty for a provider with no voices to choose among (the default)."""
         return []
+
+    def candidate_count(self, *, limit: int) -> int:
+        """How many media `candidates` makes for ``limit``, each paid like one request (9 voices
+        are 9 requests, 4 AI variations 4 pictures): the cost shown before asking is this times
+        ``price_per_request``. 1 by default (one `generate`)."""
+        return 1
 
     def result(
         self,

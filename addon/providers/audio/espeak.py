@@ -7,6 +7,9 @@ argument list); the WAV it writes is converted to MP3 with ``lame`` when ``outpu
 
 The voice (``-v``) is the target's voice for ``espeak`` when the request names one
 (`requested_voice`), else the ``voices`` entry of the request's language, else the language itself.
+For "Choose…", `candidates` speaks the text in that voice and then in espeak-ng's voice variants of
+the same language (``de+f2``, ``de+m3``…: `VARIANTS`, shipped with every espeak-ng), each captioned
+with its voice; a variant that fails is left out.
 
 Thread safety: `generate` may run on several worker threads at once; each call uses its own
 temporary folder and processes.
@@ -40,6 +43,8 @@ ESPEAK = Program(setting="binary", default="espeak-ng", label="espeak-ng", insta
 # "-" (it is one argument, but it must never look like an option).
 VOICE_PATTERN = r"^[A-Za-z0-9_+\-/]+$"
 TARGET_VOICE_PATTERN = r"^[A-Za-z0-9_+/][A-Za-z0-9_+\-/]*$"
+# espeak-ng's classic voice variants (espeak-ng-data/voices/!v), women and men in turn, for "Choose…".
+VARIANTS = ("f2", "m3", "f3", "m2", "f4", "m4", "f1", "m7", "f5", "m5", "m6")
 
 
 class EspeakSpeech(AudioProvider):
@@ -85,15 +90,43 @@ class EspeakSpeech(AudioProvider):
         lang = language or "en"
         return voices.get(lang) or voices.get(lang.split("-")[0].split("_")[0]) or lang.replace("_", "-").lower()
 
-    def generate(self, request: MediaRequest) -> MediaResult:
-        binary = self._binary()
+    def _voice(self, request: MediaRequest) -> tuple[str, bool]:
+        """The voice of ``request`` and whether the target named it."""
         requested = valid_requested_voice(
             request,
             self.name,
             pattern=TARGET_VOICE_PATTERN,
             what="an espeak-ng voice name like en-us (see 'espeak-ng --voices')",
         )
-        voice = self.voice_for(request.language, requested=requested)
+        return self.voice_for(request.language, requested=requested), requested is not None
+
+    def generate(self, request: MediaRequest) -> MediaResult:
+        voice, requested = self._voice(request)
+        return self._speak(request, voice, requested=requested)
+
+    def candidate_count(self, *, limit: int) -> int:
+        return max(1, min(limit, 1 + len(VARIANTS)))
+
+    def candidates(self, request: MediaRequest, *, limit: int) -> list[MediaResult]:
+        """The text in the request's voice, then in its variants (see the module docstring), up to
+        ``limit``, each captioned "voice de+f2"; raises the first voice's error when none speaks."""
+        voice, requested = self._voice(request)
+        base = voice.split("+")[0]
+        voices = list(dict.fromkeys([voice, *(f"{base}+{variant}" for variant in VARIANTS)]))
+        results: list[MediaResult] = []
+        first_error: ProviderError | None = None
+        for each in voices[: self.candidate_count(limit=limit)]:
+            try:
+                results.append(self._speak(request, each, requested=requested, caption=f"voice {each}"))
+            except ProviderError as exc:
+                log.info("espeak: the voice %s was left out: %s", each, exc.message)
+                first_error = first_error or exc
+        if not results and first_error is not None:
+            raise first_error
+        return results
+
+    def _speak(self, request: MediaRequest, voice: str, *, requested: bool, caption: str = "") -> MediaResult:
+        binary = self._binary()
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="media-fill-espeak-") as tmp:
             wav = Path(tmp) / "speech.wav"
@@ -108,7 +141,7 @@ class EspeakSpeech(AudioProvider):
                 stdin=request.text.encode("utf-8"),
                 what="espeak-ng",
                 voice=voice,
-                requested=requested is not None,
+                requested=requested,
             )
             if not wav.is_file():
                 raise ProviderError("espeak-ng produced no sound for this text", provider=self.name)
@@ -124,7 +157,7 @@ class EspeakSpeech(AudioProvider):
                     data, extension = mp3_data, "mp3"
                 except (ProviderError, OSError) as exc:
                     log.warning("espeak: MP3 conversion failed (%s); keeping WAV", exc)
-        return self.result(request, data=data, extension=extension, started=started)
+        return self.result(request, data=data, extension=extension, started=started, caption=caption)
 
     def _run(self, command: list[str], *, stdin: bytes, what: str, voice: str, requested: bool = False) -> None:
         try:

@@ -177,6 +177,10 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
 
     # --- generation -----------------------------------------------------------------------------
 
+    def candidate_count(self, *, limit: int) -> int:
+        """One paid request per voice, at most every built-in voice and the configured one."""
+        return max(1, min(limit, len(BUILT_IN_VOICES) + 1))
+
     def candidates(self, request: MediaRequest, *, limit: int) -> list[MediaResult]:
         """The text spoken in up to ``limit`` voices (OpenAI's voices speak every language): the
         voice `generate` would use first, then the other built-in voices, each captioned with its

@@ -2,7 +2,10 @@
 server that speaks the same API (set ``base_url``).
 
 Wire format: ``../shared/provider_apis.md`` §1. The request always names the ``model`` (the API's own
-default, dall-e-2, is retired) and asks for one image (``n: 1``). GPT image models (``gpt-image-*``,
+default, dall-e-2, is retired) and asks for one image (``n: 1``), except for "Choose…": `candidates`
+makes ``variations`` pictures of one prompt, in one request (``n``) for the models that take ``n``
+above 1 (GPT image models and dall-e-2, up to 10, §1.2/§1.8), one request each for dall-e-3 (``n=1``
+only) and for compatible servers (whether they take ``n`` is not known). GPT image models (``gpt-image-*``,
 ``chatgpt-image-*``) answer with base64 only and reject ``response_format``, so it is never sent;
 they also get ``quality``, ``output_format`` and, for JPEG/WebP, ``output_compression``. Older models
 (dall-e-*) and compatible servers may answer with a URL instead: it is downloaded with
@@ -61,6 +64,8 @@ DEFAULT_SIZE = "1024x1024"
 DEFAULT_QUALITY = "medium"
 DEFAULT_OUTPUT_FORMAT = "jpeg"
 DEFAULT_OUTPUT_COMPRESSION = 80
+DEFAULT_VARIATIONS = 4
+MAX_N = 10  # §1.2: ``n`` is 1–10
 
 GPT_IMAGE_PREFIXES = ("gpt-image", "chatgpt-image")
 # dall-e models know only these qualities; the GPT image ones are translated or left out.
@@ -95,14 +100,15 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
         "quality": {"enum": ["low", "medium", "high", "auto", "standard", "hd"]},
         "output_format": {"enum": ["png", "jpeg", "webp"]},
         "output_compression": {"type": "integer", "minimum": 0, "maximum": 100},
+        "variations": {"type": "integer", "minimum": 1, "maximum": MAX_N},
     }
 
     # --- settings -------------------------------------------------------------------------------
 
-    def request_body(self, prompt: str) -> dict[str, Any]:
-        """The JSON body of one generation request for ``prompt`` under the current settings."""
+    def request_body(self, prompt: str, *, n: int = 1) -> dict[str, Any]:
+        """The JSON body of one request for ``n`` pictures of ``prompt`` under the current settings."""
         model = self.model
-        body: dict[str, Any] = {"model": model, "prompt": prompt, "n": 1}
+        body: dict[str, Any] = {"model": model, "prompt": prompt, "n": n}
         size = str(self.settings.get("size", DEFAULT_SIZE) or "")
         if size:
             body["size"] = size
@@ -131,30 +137,69 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
     def generate(self, request: MediaRequest) -> MediaResult:
         """One picture for ``request.text`` (the prompt). Blocks on the network: call it from a
         worker thread. Raises a `ProviderError` subclass as the module docstring says."""
+        started = time.monotonic()
+        data, extension = self._image_bytes(self._images(request, n=1)[0])
+        return self.result(request, data=data, extension=extension, started=started)
+
+    def takes_several(self) -> bool:
+        """Whether the model makes several pictures in one request (``n`` above 1, §1.2)."""
+        model = self.model.strip().lower()
+        return is_gpt_image_model(model) or model.startswith("dall-e-2")
+
+    def candidate_count(self, *, limit: int) -> int:
+        """The ``variations`` setting (at most ``limit``): each is a picture paid for."""
+        wanted = int(self.settings.get("variations") or DEFAULT_VARIATIONS)
+        return max(1, min(limit, wanted, MAX_N))
+
+    def candidates(self, request: MediaRequest, *, limit: int) -> list[MediaResult]:
+        """`candidate_count` different pictures of one prompt (see the module docstring); a
+        picture that cannot be read is a failed result among the others. Raises the error of the
+        first request when no picture came at all."""
+        count = self.candidate_count(limit=limit)
+        started = time.monotonic()
+        items: list[Mapping[str, Any]] = []
+        if self.takes_several():
+            items = self._images(request, n=count)[:count]
+        else:
+            for _ in range(count):
+                try:
+                    items.extend(self._images(request, n=1)[:1])
+                except ProviderError:
+                    if not items:
+                        raise
+                    break  # keep the pictures already made (and paid for)
+        results = []
+        for item in items:
+            try:
+                data, extension = self._image_bytes(item)
+            except ProviderError as exc:
+                results.append(MediaResult.failure(request, exc, provider=self.name))
+                continue
+            results.append(self.result(request, data=data, extension=extension, started=started))
+        return results
+
+    def _images(self, request: MediaRequest, *, n: int) -> list[Mapping[str, Any]]:
+        """The ``data`` entries of one request for ``n`` pictures of ``request.text``."""
         prompt = request.text.strip()
         if not prompt:
             raise PermanentError(
                 "the picture's description is empty; check the picture target's prompt", provider=self.name
             )
-        started = time.monotonic()
         response = self._http.send(
             "POST",
             f"{self.base_url}/images/generations",
             timeout_s=self.timeout_s,
             headers=self._headers(),
-            json=self.request_body(prompt),
-            max_body_bytes=json_answer_limit(self.max_media_bytes),
+            json=self.request_body(prompt, n=n),
+            max_body_bytes=json_answer_limit(self.max_media_bytes, media_count=n),
             error=self._api_error,
         )
-        data, extension = self._image_bytes(self._first_image(response))
-        return self.result(request, data=data, extension=extension, started=started)
-
-    def _first_image(self, response: requests.Response) -> Mapping[str, Any]:
         body = json_body(response, provider=self.name, hint="check base_url")
         data = body.get("data") if isinstance(body, Mapping) else None
-        if not isinstance(data, list) or not data or not isinstance(data[0], Mapping):
+        items = [item for item in data if isinstance(item, Mapping)] if isinstance(data, list) else []
+        if not items:
             raise InvalidResponseError("answered without a picture (no 'data' entries)", provider=self.name)
-        return data[0]
+        return items
 
     def _image_bytes(self, item: Mapping[str, Any]) -> tuple[bytes, str]:
         """The picture's bytes and their real extension, from ``b64_json`` or by downloading ``url``."""

@@ -7,6 +7,8 @@ becomes that request's result and never fails the others; an error of the whole 
 key, spent credit, "too many requests", a server error, a timeout) is raised from `generate_batch`
 so the job handles it once for the batch. Images come back as base64 in the answer or as URLs that
 are then downloaded (``output_type``); every image's bytes are checked before they are returned.
+For "Choose…", `candidates` sends one task with ``numberResults`` set to the ``variations``
+setting: the answer has one item per picture, all with the task's UUID (§4.3).
 
 Wire format: ``../shared/provider_apis.md`` §4 (endpoint and auth §4.1, task fields §4.2, success
 §4.3, errors §4.5, batching §4.7).
@@ -60,6 +62,8 @@ OUTPUT_TYPES = ("base64Data", "URL", "dataURI")
 OUTPUT_FORMATS = {"JPG": "jpg", "PNG": "png", "WEBP": "webp"}
 DEFAULT_STEPS = 4  # what FLUX.1 schnell is made for; other models want more (or null: the model's own)
 MESSAGE_CHARS = 200
+DEFAULT_VARIATIONS = 4
+MAX_VARIATIONS = 10
 # Statuses that concern the request as a whole whatever its body says (5xx too): the key, credit,
 # the rate, "try again later".
 WHOLE_REQUEST_STATUSES = frozenset({401, 402, 403, 408, 409, 425, 429})
@@ -108,6 +112,7 @@ class RunwareImages(HttpProvider, ImageProvider):
         "output_format": {"enum": list(OUTPUT_FORMATS)},
         "batch_size": {"type": "integer", "minimum": 1, "maximum": 50},
         "negative_prompt": {"type": "string", "maxLength": 2000},
+        "variations": {"type": "integer", "minimum": 1, "maximum": MAX_VARIATIONS},
     }
 
     # --- settings
@@ -188,27 +193,44 @@ class RunwareImages(HttpProvider, ImageProvider):
         if tasks:
             found = self._run(list(tasks.values()))
             for index, task in tasks.items():
-                outcomes[index] = found[task.uuid]
+                outcomes[index] = found[task.uuid][0]
         elapsed = time.monotonic() - started
-        results = []
-        for index, request in enumerate(requests):
-            outcome = outcomes[index]
-            if isinstance(outcome, ProviderError):
-                results.append(MediaResult.failure(request, outcome, provider=self.name))
-            else:
-                results.append(
-                    MediaResult(
-                        request=request,
-                        provider=self.name,
-                        data=outcome.data,
-                        extension=outcome.extension,
-                        mime_type=mime_type(outcome.extension),
-                        elapsed_s=elapsed,
-                    )
-                )
-        return results
+        return [self._result(request, outcomes[index], elapsed) for index, request in enumerate(requests)]
 
-    def _task(self, request: MediaRequest) -> _Task:
+    def candidate_count(self, *, limit: int) -> int:
+        """The ``variations`` setting (at most ``limit``): each is a picture paid for."""
+        wanted = int(self.settings.get("variations") or DEFAULT_VARIATIONS)
+        return max(1, min(limit, wanted, MAX_VARIATIONS))
+
+    def candidates(self, request: MediaRequest, *, limit: int) -> list[MediaResult]:
+        """`candidate_count` pictures of one prompt from one task (``numberResults``); a picture
+        that cannot be read is a failed result among the others. Raises like `generate_batch`, and
+        the task's own error when it made no picture."""
+        self._check_settings()
+        if not request.text.strip():
+            raise PermanentError(
+                "the picture's prompt is empty; check the target's source and prompt", provider=self.name
+            )
+        started = time.monotonic()
+        task = self._task(request, count=self.candidate_count(limit=limit))
+        made = self._run([task], keep=task.body["numberResults"])[task.uuid]
+        if len(made) == 1 and isinstance(made[0], ProviderError):
+            raise made[0]
+        return [self._result(request, outcome, time.monotonic() - started) for outcome in made]
+
+    def _result(self, request: MediaRequest, outcome: _Image | ProviderError, elapsed: float) -> MediaResult:
+        if isinstance(outcome, ProviderError):
+            return MediaResult.failure(request, outcome, provider=self.name)
+        return MediaResult(
+            request=request,
+            provider=self.name,
+            data=outcome.data,
+            extension=outcome.extension,
+            mime_type=mime_type(outcome.extension),
+            elapsed_s=elapsed,
+        )
+
+    def _task(self, request: MediaRequest, *, count: int = 1) -> _Task:
         body: dict[str, Any] = {
             "taskType": "imageInference",
             "taskUUID": str(uuid.uuid4()),
@@ -216,7 +238,7 @@ class RunwareImages(HttpProvider, ImageProvider):
             "positivePrompt": request.text,
             "width": self._setting("width", 512),
             "height": self._setting("height", 512),
-            "numberResults": 1,
+            "numberResults": count,
             "outputType": self._setting("output_type", "base64Data"),
             "outputFormat": str(self._setting("output_format", "JPG")).upper(),
         }
@@ -228,8 +250,9 @@ class RunwareImages(HttpProvider, ImageProvider):
             body["negativePrompt"] = negative
         return _Task(uuid=body["taskUUID"], request=request, body=body)
 
-    def _run(self, tasks: list[_Task]) -> dict[str, _Image | ProviderError]:
-        """Send the tasks in one request; each task's picture or its own error, by task UUID."""
+    def _run(self, tasks: list[_Task], *, keep: int = 1) -> dict[str, list[_Image | ProviderError]]:
+        """Send the tasks in one request; by task UUID, up to ``keep`` pictures of each task (a
+        picture that cannot be read is its error), or the task's own error alone."""
         log.debug("runware: %d tasks in one request", len(tasks))
         response = self._http.send(
             "POST",
@@ -237,11 +260,11 @@ class RunwareImages(HttpProvider, ImageProvider):
             timeout_s=self.timeout_s,
             json=[t.body for t in tasks],
             headers=self._headers(),
-            max_body_bytes=json_answer_limit(self.max_media_bytes, media_count=len(tasks)),
+            max_body_bytes=json_answer_limit(self.max_media_bytes, media_count=len(tasks) * keep),
         )
         data, errors = self._answer(response)
         ours = {t.uuid for t in tasks}
-        found: dict[str, _Image | ProviderError] = {}
+        found: dict[str, list[_Image | ProviderError]] = {}
         unscoped: list[ProviderError] = []
         for item in errors:
             error = self._task_error(item, response.headers)
@@ -249,25 +272,25 @@ class RunwareImages(HttpProvider, ImageProvider):
                 raise error  # the key, the credit, a setting, the rate: no task of the batch can succeed
             task_uuid = item.get("taskUUID")
             if isinstance(task_uuid, str) and task_uuid in ours:
-                found.setdefault(task_uuid, error)
+                found.setdefault(task_uuid, [error])
             else:
                 unscoped.append(error)
-        images: dict[str, Mapping[str, Any]] = {}
+        images: dict[str, list[Mapping[str, Any]]] = {}
         for item in data:
             task_uuid = item.get("taskUUID")
             if isinstance(task_uuid, str) and task_uuid in ours and task_uuid not in found:
-                images.setdefault(task_uuid, item)  # numberResults is 1: a second image is not ours to keep
+                images.setdefault(task_uuid, []).append(item)  # one item per picture (§4.3)
         if not images and unscoped:
             raise unscoped[0]  # the request as a whole failed
-        for task_uuid, item in images.items():
-            found[task_uuid] = self._image(item)
+        for task_uuid, items in images.items():
+            found[task_uuid] = [self._image(item) for item in items[:keep]]  # more than asked: not ours to keep
         for task in tasks:
             if task.uuid not in found:
-                found[task.uuid] = (
+                found[task.uuid] = [
                     unscoped[0]
                     if unscoped
                     else InvalidResponseError("Runware's answer had no picture for this prompt", provider=self.name)
-                )
+                ]
         return found
 
     def _answer(self, response: requests.Response) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:

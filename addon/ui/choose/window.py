@@ -3,7 +3,8 @@ licence, sounds with their speaker, votes or voice, each with Play), numbered 1â
 
 Keys: 1â€“9 pick a candidate (a sound is played as it is picked), Space plays the picked sound,
 Enter takes the picked one; a click picks, a double click takes. Providers that charge per request
-(AI pictures) are not asked at once: a button names each with its price, and asks it when pressed.
+(AI pictures) are not asked at once: a button names each with what asking it costs (its price times
+the pictures it makes, e.g. 4 variations), and asks it when pressed.
 
 Steps, on the right threads: the target is planned in a `QueryOp` (collection, no network); the
 providers are asked in a plain background task (no collection), so Anki stays usable; the taken
@@ -218,8 +219,8 @@ class ChooseWindow(QDialog):
         QueryOp(parent=self, op=self.session.plan, success=self._planned).failure(self._fail).run_in_background()
 
     def _planned(self, item: WorkItem) -> None:
-        for name, price in self.session.paid().items():
-            button = self._button(f"Ask {name} (about ${price:.2f} a {self.session.kind.word})", lambda: None)
+        for name, ask in self.session.paid().items():
+            button = self._button(f"Ask {name} ({ask.describe(self.session.kind.word)})", lambda: None)
             button.setObjectName(f"media_fill_ask_{name}")
             button.clicked.disconnect()
             button.clicked.connect(lambda _checked=False, name=name, button=button: self._ask_paid(name, button))

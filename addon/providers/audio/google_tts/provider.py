@@ -15,6 +15,13 @@ string (`display_url`) and the server's words are scrubbed of the key before the
 
 A text over 5,000 bytes in UTF-8 (§6.2/§6.5, not adjustable) is refused before anything is sent.
 
+For "Choose…", `candidates` lists the voices of the request's language (``GET
+{base_url}/v1/voices?languageCode=…``, §6.1, Google's ListVoicesResponse ``{"voices": [{"languageCodes",
+"name", "ssmlGender", "naturalSampleRateHertz"}]}``) and speaks the text in up to ``limit`` of them:
+the voice a fill would use first (when it has a name), then those of the exact language code, then
+the language's other regions, each captioned with its name and gender. A voice that fails is left
+out; when none speaks, the first error is raised.
+
 `test_connection` makes the cheapest call the API has, ``GET {base_url}/v1/voices?languageCode=en-US``
 (free), which checks the server, the key and that the API is enabled.
 
@@ -32,7 +39,8 @@ from typing import Any, ClassVar
 
 import requests
 
-from ....core.base.errors import InvalidResponseError, PermanentError
+from ....core.base.errors import InvalidResponseError, PermanentError, ProviderError
+from ....core.base.log import get_logger
 from ....core.media.checks import require_audio, sniff_audio
 from ....core.media.types import MediaRequest, MediaResult
 from ....core.media.voice_choice import valid_requested_voice
@@ -44,6 +52,8 @@ from ...http.service import HttpProvider
 from ..speech import text_to_speak
 from .errors import DEFAULT_BASE_URL, api_error
 from .voices import VOICE_NAME_PATTERN, VOICES_SCHEMA, Voice, voice_for
+
+log = get_logger(__name__)
 
 AUTH_MODES = ("api_key", "bearer")
 # What the provider lets users ask for; Google's MULAW/ALAW are telephone formats, of no use on cards.
@@ -133,6 +143,67 @@ class GoogleSpeech(HttpProvider, AudioProvider):
     def generate(self, request: MediaRequest) -> MediaResult:
         """Speech for ``request.text`` in ``request.language``. Blocks on the network: call it from
         a worker thread. Raises a `ProviderError` subclass as the `errors` module says."""
+        text, voice = self._text_and_voice(request)
+        return self._synthesize(request, text, voice)
+
+    def candidate_count(self, *, limit: int) -> int:
+        """At most ``limit`` voices, each one paid request."""
+        return max(1, limit)
+
+    def candidates(self, request: MediaRequest, *, limit: int) -> list[MediaResult]:
+        """The text in up to ``limit`` voices of its language (see the module docstring)."""
+        text, voice = self._text_and_voice(request)
+        voices = self._language_voices(voice)
+        if voice.name:
+            voices = [voice, *(each for each in voices if each.name != voice.name)]
+        results: list[MediaResult] = []
+        first_error: ProviderError | None = None
+        for each in voices[:limit] or [voice]:
+            caption = f"voice {each.name}" + (f" ({each.ssml_gender.lower()})" if each.ssml_gender else "")
+            try:
+                results.append(self._synthesize(request, text, each, caption=caption if each.name else ""))
+            except ProviderError as exc:
+                if exc.provider_wide:
+                    raise
+                log.info("google_tts: the voice %s was left out: %s", each.name, exc.message)
+                first_error = first_error or exc
+        if not results and first_error is not None:
+            raise first_error
+        return results
+
+    def _language_voices(self, voice: Voice) -> list[Voice]:
+        """Google's voices of ``voice``'s language: those of its exact code first, then its other regions."""
+        response = self._http.send(
+            "GET",
+            f"{self.api_root}/v1/voices",
+            timeout_s=self.timeout_s,
+            error=lambda answer: api_error(self, answer, voice=None),
+            **self._auth({"languageCode": voice.language_code}),
+        )
+        body = json_body(response, provider=self.name)
+        listed = body.get("voices") if isinstance(body, Mapping) else None
+        code = voice.language_code.lower()
+        primary = code.split("-")[0]
+        exact: list[Voice] = []
+        related: list[Voice] = []
+        for item in listed if isinstance(listed, list) else []:
+            codes = [str(c) for c in item.get("languageCodes") or ()] if isinstance(item, Mapping) else []
+            name = str(item.get("name") or "") if isinstance(item, Mapping) else ""
+            if not name or not codes:
+                continue
+            found = Voice(
+                codes[0],
+                name=name,
+                ssml_gender=str(item.get("ssmlGender") or "").replace("SSML_VOICE_GENDER_UNSPECIFIED", ""),
+            )
+            if any(c.lower() == code for c in codes):
+                exact.append(found)
+            elif any(c.lower().split("-")[0] == primary for c in codes):
+                related.append(found)
+        return exact + related
+
+    def _text_and_voice(self, request: MediaRequest) -> tuple[str, Voice]:
+        """The text to speak (checked against the size limit) and the voice a fill uses."""
         text = text_to_speak(request.text, provider=self.name)
         size = len(text.encode("utf-8"))
         if size > MAX_INPUT_BYTES:
@@ -144,7 +215,9 @@ class GoogleSpeech(HttpProvider, AudioProvider):
         requested = valid_requested_voice(
             request, self.name, pattern=VOICE_NAME_PATTERN, what='a Google voice name like "de-DE-Wavenet-B"'
         )
-        voice = self.voice_for(request.language, requested=requested)
+        return text, self.voice_for(request.language, requested=requested)
+
+    def _synthesize(self, request: MediaRequest, text: str, voice: Voice, *, caption: str = "") -> MediaResult:
         started = time.monotonic()
         response = self._http.send(
             "POST",
@@ -158,7 +231,7 @@ class GoogleSpeech(HttpProvider, AudioProvider):
         data = self._audio_content(response)
         extension = sniff_audio(data) or ""
         require_audio(data, expected=extension, provider=self.name)
-        return self.result(request, data=data, extension=extension, started=started)
+        return self.result(request, data=data, extension=extension, started=started, caption=caption)
 
     def _audio_content(self, response: requests.Response) -> bytes:
         body = json_body(response, provider=self.name)

@@ -6,8 +6,10 @@ request, the credit into the rule's attribution field, the field set on the edit
 a note of the collection one undo entry "Fill Media".
 
 The chosen media replaces what the field holds (the target is planned in overwrite mode whatever
-the rule's mode: choosing is asking for other media). Like the editor's fill, no journal and no
-reuse index are kept for one note.
+the rule's mode: choosing is asking for other media). Like the editor's fill, no journal is kept
+for one note; the file taken goes into the reuse index (with ``reuse_media`` on) under the request
+and provider that made it, so a later job asking that provider for the same text uses the user's
+choice instead of asking again.
 
 Thread safety: `ChooseSession.plan` and `store` need the collection (the main thread or an
 operation's worker), one at a time; `gather` makes network calls and must run on a worker, never
@@ -16,6 +18,7 @@ the UI thread.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections.abc import Collection as Names
 from collections.abc import Mapping
@@ -27,11 +30,14 @@ from anki.notes import Note
 from ..core.base.errors import ConfigError
 from ..core.config.targets import FillMode
 from ..core.engine.candidates import CandidateList, PaidAsk, gather_candidates, paid_providers
+from ..core.engine.job_session import REUSE_INDEX_FILE_NAME
 from ..core.job.outcome import Finished, GenerationOutcome
 from ..core.job.plan import WorkItem
 from ..core.job.report import JobReport
 from ..core.media.types import MediaKind, MediaResult
 from ..core.provider_system.registry import ProviderRegistry
+from ..core.state.reuse_index import ReuseIndex, ReuseRow, reuse_key
+from .field_markup import printable_attribution
 from .note_fill import NoteFillSession, note_type_name, rules_for_note
 
 __all__ = ["ChooseSession", "choose_config"]
@@ -110,7 +116,34 @@ class ChooseSession:
         assert self.item is not None, "plan first"
         changes = self.fill.store_chunk([Finished(self.item, result)])
         self.report = self.fill.finish(GenerationOutcome())
+        if self.report.filled and self.report.media_files and result.data is not None:
+            self._remember(result, file_name=self.report.media_files[0], data=result.data)
         return changes
+
+    def _remember(self, result: MediaResult, *, file_name: str, data: bytes) -> None:
+        """Put the file taken into the reuse index, as a job's store step would."""
+        assert self.item is not None and self.fill.job.sync is not None
+        if not self.config.get("reuse_media", True):
+            return
+        request = self.item.request
+        row = ReuseRow(
+            key=reuse_key(
+                provider=result.provider,
+                cache_key=request.cache_key,
+                fingerprint=self.registry.output_fingerprint(request.kind, result.provider),
+            ),
+            file_name=file_name,
+            provider=result.provider,
+            kind=request.kind.value,
+            size=len(data),
+            sha1=hashlib.sha1(data).hexdigest(),
+            attribution=printable_attribution(result.attribution),
+        )
+        index = ReuseIndex(self.registry.state_dir / REUSE_INDEX_FILE_NAME, collection_id=self.fill.job.sync.target_id)
+        try:
+            index.record_many([row])
+        finally:
+            index.close()
 
     def close(self) -> None:
         self.fill.close()

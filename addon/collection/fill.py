@@ -32,7 +32,6 @@ from anki.collection import Collection, OpChanges
 
 from ..core.config.rules import parse_rules
 from ..core.engine.generation import ProgressCallback, generate_all
-from ..core.engine.job_parts import PART_NOTES
 from ..core.engine.job_session import JobOptions, JobSession
 from ..core.engine.planner import plan_notes
 from ..core.engine.result_stream import ResultStream
@@ -96,7 +95,7 @@ class FillSession:
         return self.job.plan(notes, CollectionSync(col))
 
     def plan_parts(
-        self, col: Collection, note_ids: Iterable[int] | None, *, part_notes: int = PART_NOTES
+        self, col: Collection, note_ids: Iterable[int] | None, *, part_notes: int | None = None
     ) -> Iterator[Plan]:
         """Step 1 a part of the notes at a time (`JobSession.plan_parts`): generate and store each
         part before taking the next, so a job of any size holds one part's plan."""
@@ -114,9 +113,10 @@ class FillSession:
         """Step 3, as results arrive."""
         return self.job.store_chunk(chunk)
 
-    def finish(self, outcome: GenerationOutcome) -> StoreResult:
-        """Store what is left in ``outcome`` (results not streamed) and end the job."""
-        changes, report = self.job.finish(outcome)
+    def finish(self, outcome: GenerationOutcome, *, count_rest: bool = True) -> StoreResult:
+        """Store what is left in ``outcome`` (results not streamed) and end the job (see
+        `JobSession.finish` for ``count_rest``)."""
+        changes, report = self.job.finish(outcome, count_rest=count_rest)
         return StoreResult(changes=changes, report=report)
 
     def close(self) -> None:
@@ -163,10 +163,10 @@ def run_headless(
     registry: ProviderRegistry | None = None,
     state_dir: Path | None = None,
     options: JobOptions | None = None,
-    part_notes: int = PART_NOTES,
+    part_notes: int | None = None,
 ) -> JobReport:
     """Every step for scripts and the CLI (which own the collection), ``part_notes`` notes at a
-    time (`FillSession.plan_parts`): results are stored while the rest are still being made. Uses
+    time (`FillSession.plan_parts`; `job_parts.PART_NOTES` by default): results are stored while the rest are still being made. Uses
     ``registry`` when given (and leaves it open), else one of its own for this job."""
     own = registry is None
     active = ProviderRegistry(config, state_dir=state_dir) if registry is None else registry

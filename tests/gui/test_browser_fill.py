@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import pytest
 from aqt.qt import QAction, QKeySequence, QMenu, QPoint, QShortcut, QTimer
 
 from addon.core.media.checks import sniff_audio
@@ -88,9 +90,23 @@ def test_menu_entry_shortcut_and_context_menu(
     browser.on_table_state_changed(False)
 
 
+def plan_in_parts_of(monkeypatch: Any, addon: ModuleType, part_notes: int | None) -> None:
+    """Jobs plan ``part_notes`` notes at a time (None: the add-on's own part size)."""
+    if part_notes is not None:
+        monkeypatch.setattr(sys.modules[f"{addon.__name__}.core.engine.job_parts"], "PART_NOTES", part_notes)
+
+
+@pytest.mark.parametrize("part_notes", [None, 2], ids=["one-part", "parts-of-2"])
 def test_fill_five_notes_then_one_undo_restores_them(
-    mw: Any, anki_app: Any, addon: ModuleType, sample_notes: dict[str, list[int]], open_browser: OpenBrowser
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    sample_notes: dict[str, list[int]],
+    open_browser: OpenBrowser,
+    monkeypatch: Any,
+    part_notes: int | None,
 ) -> None:
+    plan_in_parts_of(monkeypatch, addon, part_notes)
     five = sample_notes[ENGLISH_TYPE][:3] + sample_notes[SPANISH_TYPE][:2]
     before = {nid: list(mw.col.get_note(nid).fields) for nid in five}
     browser = open_browser(five)
@@ -99,6 +115,7 @@ def test_fill_five_notes_then_one_undo_restores_them(
 
     assert job.report is not None and job.error is None
     assert (job.report.filled, job.report.failed, job.report.skipped) == (5, 0, 0)
+    assert set(job.note_labels()) == set(five), "the report has every part's notes"
     media_dir = Path(mw.col.media.dir())
     for note_id, name in audio_field_files(mw, five).items():
         assert name, f"note {note_id} has no sound tag"
@@ -112,6 +129,7 @@ def test_fill_five_notes_then_one_undo_restores_them(
     assert mw.col.undo_status().undo != "Fill Media"
 
 
+@pytest.mark.parametrize("part_notes", [None, 3], ids=["one-part", "parts-of-3"])
 def test_cancel_mid_job_keeps_what_was_done(
     mw: Any,
     anki_app: Any,
@@ -119,7 +137,10 @@ def test_cancel_mid_job_keeps_what_was_done(
     sample_notes: dict[str, list[int]],
     open_browser: OpenBrowser,
     slow_espeak: Path,
+    monkeypatch: Any,
+    part_notes: int | None,
 ) -> None:
+    plan_in_parts_of(monkeypatch, addon, part_notes)
     set_addon_config(mw, slow_config(slow_espeak))
     notes = sample_notes[ENGLISH_TYPE]
     media_dir = Path(mw.col.media.dir())

@@ -48,8 +48,9 @@ from ..state.job_ids import new_job_id
 from ..state.journal_records import RESUME, RETRY_FAILED, JobHeader, JournalState
 from ..state.journal_writer import JobJournal
 from ..state.reuse_index import ReuseIndex
+from . import job_parts
 from .generation import ProgressCallback, ResultTransform, generate_all
-from .job_parts import PART_NOTES, CountedNotes, JobParts
+from .job_parts import CountedNotes, JobParts
 from .plan_reuse import apply_journal, apply_reuse
 from .planner import plan_notes, work_no_provider_can_do
 from .result_stream import ResultStream
@@ -133,14 +134,16 @@ class JobSession(Generic[ChangesT]):
         sync: SyncProvider[ChangesT],
         *,
         note_ids: Sequence[int],
-        part_notes: int = PART_NOTES,
+        part_notes: int | None = None,
     ) -> Iterator[Plan]:
         """Plan the job ``part_notes`` notes at a time, so what it holds stays bounded however many
         notes it has: each part is yielded to be generated and stored before the next is planned
         (`extend`ed into ``sync``'s store). The first part is planned and the job begun (journal,
         ``sync.begin``) before it is yielded; a refused job (`ConfigError`) writes nothing. A
         caller that stops early (cancel, budget) just stops iterating: `finish` counts the targets
-        of the notes never planned as not started. ``note_ids`` are the job's notes, for its journal."""
+        of the notes never planned as not started. ``note_ids`` are the job's notes, for its journal;
+        ``part_notes`` defaults to `job_parts.PART_NOTES` (read at the call)."""
+        part_notes = part_notes or job_parts.PART_NOTES
         counted = CountedNotes(source.notes())
         self._parts = JobParts(notes=counted, total_notes=len(note_ids), part_notes=part_notes)
         first = self._plan_first(itertools.islice(counted, part_notes), sync)
@@ -309,11 +312,17 @@ class JobSession(Generic[ChangesT]):
         assert self.sync is not None, "plan first"
         return self.sync.store_chunk(chunk)
 
-    def finish(self, outcome: GenerationOutcome) -> tuple[ChangesT, JobReport]:
-        """Store what is left in ``outcome`` (results not streamed) and end the job."""
+    def finish(self, outcome: GenerationOutcome, *, count_rest: bool = True) -> tuple[ChangesT, JobReport]:
+        """Store what is left in ``outcome`` (results not streamed) and end the job. A job planned
+        in parts and stopped early counts the targets of the notes it never planned as not
+        started, planning them now (no request); ``count_rest`` False skips that (Anki closing)."""
         assert self.sync is not None and self.planned is not None, "plan first"
         if self._parts is not None:  # every part's outcome, and the notes never planned
-            outcome = replace(self._job_outcome, not_planned=self._targets_not_planned())
+            rest, notes_left = self._targets_not_planned() if count_rest else (0, not self._parts.exhausted)
+            job = self._job_outcome
+            # Stopped before its last part without reaching the budget: the job was cancelled.
+            cancelled = job.cancelled or outcome.cancelled or (notes_left and not job.budget_reached)
+            outcome = replace(job, not_planned=rest, cancelled=cancelled)
         if outcome.results:
             changes, report = self.sync.store(self.planned, outcome)
         else:
@@ -324,14 +333,17 @@ class JobSession(Generic[ChangesT]):
         self.close()
         return changes, report
 
-    def _targets_not_planned(self) -> int:
+    def _targets_not_planned(self) -> tuple[int, bool]:
         """The targets with work among the notes a job planned in parts never reached (it was
-        cancelled or stopped at its budget): planned now only to be counted as not started."""
+        cancelled or stopped at its budget), planned now only to be counted as not started; and
+        whether there were such notes."""
         parts = self._parts
         if parts is None or parts.exhausted or self.sync is None:
-            return 0
+            return 0, False
         parts.exhausted = True
-        return len(self._plan_of(parts.notes, self.sync).to_generate)
+        taken = parts.notes.taken
+        targets = len(self._plan_of(parts.notes, self.sync).to_generate)
+        return targets, parts.notes.taken > taken
 
     def close(self) -> None:
         """Close the journal and the index (safe to call twice)."""

@@ -1,6 +1,8 @@
 """One Fill Media job started from the Browser, run on the right threads:
 
-1. plan — a `QueryOp` reads the notes in the background and opens the job's journal;
+1. plan — a `QueryOp` reads the notes in the background and opens the job's journal; the job is
+   planned a part of the notes at a time (`FillSession.plan_parts`), so a big selection holds one
+   part's plan: each part is generated and stored (steps 2 and 3) before the next is read;
 2. generate — a plain background task (``taskman.run_in_background(uses_collection=False)``), so the
    collection stays free and the Browser keeps redrawing while media is made; progress goes to a
    non-modal `JobProgressWindow` with Cancel;
@@ -24,12 +26,12 @@ from __future__ import annotations
 
 import enum
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 
-from anki.collection import OpChanges
+from anki.collection import Collection, OpChanges
 from aqt.main import AnkiQt
 from aqt.operations import CollectionOp, QueryOp
 from aqt.qt import QTimer, QWidget
@@ -97,6 +99,8 @@ class FillJob:
         self._stream = ResultStream()
         self._outcome: GenerationOutcome | None = None
         self._generation: Future[GenerationOutcome] | None = None
+        self._parts: Iterator[Plan] | None = None
+        self._labels: dict[int, str] = {}
         self._storing = False
         self._timer: QTimer | None = None
         self._step = _Step.PLANNING
@@ -108,8 +112,24 @@ class FillJob:
         return self._step is not _Step.DONE
 
     def start(self) -> None:
+        QueryOp(parent=self.parent, op=self._plan_first, success=self._generate).failure(self._fail).run_in_background()
+
+    def _plan_first(self, col: Collection) -> Plan:
+        self._parts = self.session.plan_parts(col, self.note_ids)
+        return next(self._parts)
+
+    def _plan_next(self, outcome: GenerationOutcome) -> None:
+        """A part is generated and stored: read the next part, or end the job when there is none
+        (or it was cancelled, or reached its budget)."""
+        parts = self._parts
+        if parts is None or self.cancel_event.is_set() or outcome.budget_reached:
+            self._finish_job(outcome)
+            return
+        self._step = _Step.PLANNING
         QueryOp(
-            parent=self.parent, op=lambda col: self.session.plan(col, self.note_ids), success=self._generate
+            parent=self.live_parent(),
+            op=lambda col: next(parts, None),
+            success=lambda plan: self._finish_job(outcome) if plan is None else self._generate(plan),
         ).failure(self._fail).run_in_background()
 
     def cancel(self) -> None:
@@ -120,6 +140,11 @@ class FillJob:
         if self._step is not _Step.PLANNING:
             return  # the profile closed while the notes were read
         self._step = _Step.GENERATING
+        self._stream = ResultStream()
+        self._outcome = None
+        for target in plan.targets:
+            if target.source_text:
+                self._labels.setdefault(target.note_id, target.source_text)
         work = plan.requests_to_make()
         if not work:
             # Nothing to request (all skipped, reused or carried over): store what is ready.
@@ -127,17 +152,19 @@ class FillJob:
             self._outcome = GenerationOutcome()
             self._pump()
             return
-        if not self.quiet:
+        if not self.quiet and self.progress_window is None:
             self._open_window(len(work))
         relay = ProgressRelay(self.mw.taskman.run_on_main, self._show_progress)
+        stream = self._stream
         self._generation = self.mw.taskman.run_in_background(
-            lambda: self.session.generate(cancel=self.cancel_event, on_progress=relay, sink=self._stream),
+            lambda: self.session.generate(cancel=self.cancel_event, on_progress=relay, sink=stream),
             self._on_generated,
             uses_collection=False,
         )
-        self._timer = QTimer(self.mw)
-        self._timer.timeout.connect(self._pump)
-        self._timer.start(_STORE_EVERY_MS)
+        if self._timer is None:
+            self._timer = QTimer(self.mw)
+            self._timer.timeout.connect(self._pump)
+            self._timer.start(_STORE_EVERY_MS)
 
     def _open_window(self, total: int) -> None:
         # Shown over the Browser the job came from; if the user closes the Browser, the window goes
@@ -187,7 +214,20 @@ class FillJob:
             ).run_in_background()
             return
         if self._outcome is not None and self._stream.drained:
-            self._finish_job(self._outcome)
+            self._end_part(self._outcome)
+
+    def _end_part(self, outcome: GenerationOutcome) -> None:
+        """Store what was ready before the part (when no chunk came to store it), then go on."""
+        self._step = _Step.FINISHING
+        self._storing = True
+
+        def stored(_changes: OpChanges) -> None:
+            self._storing = False
+            self._plan_next(outcome)
+
+        CollectionOp(self.mw, lambda col: self.session.store_chunk([])).success(stored).failure(
+            self._fail
+        ).run_in_background()
 
     def _chunk_stored(self, changes: OpChanges) -> None:
         self._storing = False
@@ -211,12 +251,7 @@ class FillJob:
 
     def note_labels(self) -> dict[int, str]:
         """Each planned note's words (its cleaned source text), for the report."""
-        plan = self.session.planned
-        labels: dict[int, str] = {}
-        for target in plan.targets if plan is not None else ():
-            if target.source_text:
-                labels.setdefault(target.note_id, target.source_text)
-        return labels
+        return dict(self._labels)
 
     def _fail(self, exc: Exception) -> None:
         log.exception("Fill Media job failed", exc_info=exc)
@@ -265,5 +300,6 @@ class FillJob:
             return
         while chunk := self._stream.take(max_items=CHUNK_ITEMS, timeout_s=0):
             self.session.store_chunk(chunk)
-        result: StoreResult = self.session.finish(outcome or GenerationOutcome(cancelled=True))
+        # No counting of the notes never planned while Anki closes: resuming the job reads them.
+        result: StoreResult = self.session.finish(outcome or GenerationOutcome(cancelled=True), count_rest=False)
         self.report = result.report

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -139,6 +140,7 @@ class FieldTarget:
         return source_fields(self.source)
 
 
+@functools.lru_cache(maxsize=1024)  # a job asks for each target's few templates once per note
 def source_fields(template: str) -> tuple[str, ...]:
     """The field names a source template names, in order, each once."""
     return tuple(dict.fromkeys(m.group(1) for m in _FIELD_NAME.finditer(template)))

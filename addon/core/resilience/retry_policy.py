@@ -67,7 +67,27 @@ class RetryPolicy:
         label: str = "",
     ) -> T:
         """Run ``fn`` with retries; re-raises its last error when retries are spent, or raises
-        `Cancelled` when ``cancel`` is set during a wait. ``sleep`` replaces the wait (tests)."""
+        `Cancelled` when ``cancel`` is set during a wait. ``sleep`` replaces the wait (tests).
+
+        The first attempt runs without the retry machinery (most requests succeed at once, and a
+        big job makes hundreds of thousands); its error, when retryable, is handed to the same
+        retry loop as its first attempt, so the waits and counts are as if the loop had made it."""
+        try:
+            return fn()
+        except BaseException as error:
+            if not _retryable(error):
+                raise
+            first_error = error
+        replayed = [first_error]
+
+        def attempt() -> T:
+            if replayed:
+                raise replayed.pop()
+            return fn()
+
+        return self._retrying(cancel=cancel, sleep=sleep, label=label)(attempt)
+
+    def _retrying(self, *, cancel: threading.Event, sleep: Callable[[float], None] | None, label: str) -> Retrying:
         stop = _Stop(self)
 
         def wait(state: RetryCallState) -> float:
@@ -83,7 +103,7 @@ class RetryPolicy:
             named = not label or error.startswith(f"{label}: ")  # a provider's error names it already
             log.info("%s; retrying in %.1f s", error if named else f"{label}: {error}", delay)
 
-        retrying = Retrying(
+        return Retrying(
             sleep=sleep or _cancellable_sleep(cancel),
             stop=stop,
             wait=wait,
@@ -91,7 +111,6 @@ class RetryPolicy:
             before_sleep=before_sleep,
             reraise=True,
         )
-        return retrying(fn)
 
 
 def retry_delay(*, attempt: int, retry_after: float | None) -> float:

@@ -18,6 +18,7 @@ Thread safety: pure functions.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 from .cleaning import fold_whitespace
@@ -41,6 +42,8 @@ _VARIATION_SELECTORS = ((0xFE00, 0xFE0F), (0xE0100, 0xE01EF))
 def spoken_text(text: str) -> str:
     """``text`` (already cleaned: `cleaning.clean_source_text`) without the symbols a voice would
     read by name (see the module docstring), whitespace folded again; "" when nothing else is left."""
+    if text.isascii() or all(map(_plain, text)):  # the common case: nothing to drop
+        return fold_whitespace(text)
     kept: list[str] = []
     after_dropped = False  # the last character that is not a mark was dropped
     last = len(text) - 1
@@ -56,6 +59,17 @@ def spoken_text(text: str) -> str:
         if not after_dropped:
             kept.append(char)
     return fold_whitespace("".join(kept))
+
+
+@functools.lru_cache(maxsize=8192)
+def _plain(char: str) -> bool:
+    """``char`` is never dropped, and never makes a character next to it dropped."""
+    return not (
+        _is_pictograph(char)
+        or char in (_ZWJ, _EMOJI_PRESENTATION)
+        or _in(char, _VARIATION_SELECTORS)
+        or unicodedata.category(char) == "Me"
+    )
 
 
 def _is_pictograph(char: str) -> bool:

@@ -15,6 +15,7 @@ from addon.core.media.types import MediaKind
 from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.registry import ProviderRegistry
 from devtools.sample_deck import DEMO_RULES, ENGLISH_TYPE, SPANISH_TYPE, add_sample_notes
+from tests.support.notes_helpers import add_basic
 
 
 def counts(summary: Any) -> dict[tuple[str, MediaKind, str], tuple[int, int, int]]:
@@ -70,3 +71,32 @@ def test_cost_per_first_provider_budget_and_note_types_left_alone(col: Collectio
     assert round(summary.total_usd, 6) == 0.18
     assert summary.budget_usd == 0.1 and summary.over_budget
     assert summary.left_alone == {SPANISH_TYPE: "its rule fills no field"}
+
+
+def test_a_summary_planned_in_parts_counts_as_one_made_at_once(col: Collection, tmp_path: Path) -> None:
+    ids = add_sample_notes(col)
+    # The same words again, so a later part asks for what an earlier one did; their note type's
+    # only provider has no key, so its requests are blocked.
+    again = add_basic(col, "apple", "pear", "apple", "plum", "pear")
+    rules = [
+        *DEMO_RULES,
+        {"note_type": "Basic", "language": "en", "targets": [
+            {"field": "Back", "kind": "audio", "source": "{Front}", "providers": ["openai_tts"]},
+        ]},
+    ]  # fmt: skip
+    config = load_config({"rules": rules})
+    registry = ProviderRegistry(config)
+    everything = ids[ENGLISH_TYPE] + again + ids[SPANISH_TYPE]
+
+    whole = summarize_plan(col, everything, config, registry=registry, state_dir=None, part_notes=10_000)
+    parts = summarize_plan(col, everything, config, registry=registry, state_dir=None, part_notes=2)
+
+    assert counts(parts) == counts(whole)
+    assert (parts.notes, parts.requests, parts.usd, parts.left_alone) == (
+        whole.notes,
+        whole.requests,
+        whole.usd,
+        whole.left_alone,
+    )
+    assert parts.blocked == whole.blocked and "3 sound requests" in whole.blocked[0], whole.blocked
+    assert counts(whole)[("Basic", MediaKind.AUDIO, "Back")] == (5, 0, 0)

@@ -12,6 +12,7 @@ Thread safety: pure functions over immutable data.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -196,15 +197,31 @@ def work_no_provider_can_do(work: Iterable[WorkItem], setup_problem: SetupProble
     """One sentence per rule's provider list (of a kind) whose every provider has a setup problem,
     naming each provider's problem and fix; empty when every request has a provider that can run.
     Each provider is asked once."""
-    problems: dict[tuple[MediaKind, str], str | None] = {}
-    blocked: dict[tuple[MediaKind, tuple[str, ...]], int] = {}
+    problems: Problems = {}
+    return blocked_messages(blocked_work(work, setup_problem, problems=problems), problems)
+
+
+# Each provider's setup problem (None: it can run), asked once per provider.
+Problems = dict[tuple[MediaKind, str], "str | None"]
+Blocked = Counter[tuple[MediaKind, tuple[str, ...]]]
+
+
+def blocked_work(work: Iterable[WorkItem], setup_problem: SetupProblem, *, problems: Problems) -> Blocked:
+    """How many of ``work``'s requests each provider list can make with none of its providers;
+    ``problems`` keeps each provider's answer (pass the same one for several parts of a job)."""
+    blocked: Blocked = Counter()
     for item in work:
         kind = item.request.kind
         for name in item.providers:
             if (kind, name) not in problems:
                 problems[kind, name] = setup_problem(kind, name)
         if all(problems[kind, name] is not None for name in item.providers):
-            blocked[kind, item.providers] = blocked.get((kind, item.providers), 0) + 1
+            blocked[kind, item.providers] += 1
+    return blocked
+
+
+def blocked_messages(blocked: Blocked, problems: Problems) -> list[str]:
+    """The sentences of `work_no_provider_can_do` for counts made by `blocked_work`."""
     messages = []
     for (kind, names), count in blocked.items():
         requests = f"{count} {kind.word} request{'s' if count != 1 else ''}"

@@ -11,7 +11,7 @@ handing it on.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from ..config.targets import FillMode
@@ -83,6 +83,34 @@ class CostEstimate:
         return sum(self.usd.values())
 
 
+def estimate_work(
+    work: Iterable[WorkItem],
+    price_of: Callable[[MediaKind, str], float],
+    *,
+    usable: Callable[[MediaKind, str], bool] | None = None,
+) -> CostEstimate:
+    """`Plan.estimate` over ``work`` (unique requests)."""
+    requests: Counter[str] = Counter()
+    usd: dict[str, float] = {}
+    known: dict[tuple[MediaKind, str], bool] = {}
+
+    def can_run(kind: MediaKind, name: str) -> bool:
+        if usable is None:
+            return True
+        if (kind, name) not in known:
+            known[kind, name] = usable(kind, name)
+        return known[kind, name]
+
+    for item in work:
+        kind = item.request.kind
+        name = next((n for n in item.providers if can_run(kind, n)), None)
+        if name is None:
+            continue
+        requests[name] += 1
+        usd[name] = usd.get(name, 0.0) + price_of(item.request.kind, name)
+    return CostEstimate(requests=dict(requests), usd=usd)
+
+
 @dataclass
 class Plan:
     targets: list[Target] = field(default_factory=list)
@@ -114,25 +142,7 @@ class Plan:
     ) -> CostEstimate:
         """Requests and dollars per provider, counting each request at its first provider that is
         ``usable`` (set up: the job skips the others); a request no provider can make is left out."""
-        requests: Counter[str] = Counter()
-        usd: dict[str, float] = {}
-        known: dict[tuple[MediaKind, str], bool] = {}
-
-        def can_run(kind: MediaKind, name: str) -> bool:
-            if usable is None:
-                return True
-            if (kind, name) not in known:
-                known[kind, name] = usable(kind, name)
-            return known[kind, name]
-
-        for item in self.requests_to_make():
-            kind = item.request.kind
-            name = next((n for n in item.providers if can_run(kind, n)), None)
-            if name is None:
-                continue
-            requests[name] += 1
-            usd[name] = usd.get(name, 0.0) + price_of(item.request.kind, name)
-        return CostEstimate(requests=dict(requests), usd=usd)
+        return estimate_work(self.requests_to_make(), price_of, usable=usable)
 
     @property
     def skipped(self) -> list[Target]:

@@ -21,7 +21,7 @@ import dataclasses
 import hashlib
 import html
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from anki.collection import Collection, OpChanges
 from anki.errors import NotFoundError as AnkiNotFoundError
@@ -52,6 +52,25 @@ log = get_logger(__name__)
 UNDO_NAME = "Fill Media"
 
 
+class _FieldsOf(Mapping[str, str]):
+    """A note's fields as a read-only mapping, read where asked (no copy of every field per target)."""
+
+    def __init__(self, note: Note) -> None:
+        self._note = note
+
+    def __getitem__(self, name: str) -> str:
+        return self._note[name]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._note
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._note.keys())
+
+    def __len__(self) -> int:
+        return len(self._note.keys())
+
+
 def _why_not_now(note: Note | None, target: Target, reference: str) -> str | None:
     """Why ``target`` must not be written to the note as it is now (deleted, edited, or filled
     while the job ran, or already holding this very media), or None when it may."""
@@ -60,7 +79,7 @@ def _why_not_now(note: Note | None, target: Target, reference: str) -> str | Non
     names = source_fields(target.source)
     if not all(name in note for name in names):
         return "note was deleted or changed while the job ran"
-    if names and render_source(target.source, dict(note.items()), cloze=target.cloze) != target.source_text:
+    if names and render_source(target.source, _FieldsOf(note), cloze=target.cloze) != target.source_text:
         return f"{' or '.join(names)} was edited while the job ran"
     if reference in note[target.field]:
         return f"{target.field} already holds this {target.kind.word}"

@@ -158,6 +158,15 @@ def test_writing_then_stored_is_no_longer_writing(tmp_path: Path) -> None:
     assert set(state.stored) == {"a"}
 
 
+def test_a_lone_surrogate_in_a_message_is_replaced_and_the_journal_stays_readable(tmp_path: Path) -> None:
+    with JobJournal.create(tmp_path, _header()) as journal:
+        journal.record_failed(key="k", provider="x", error_class="InvalidResponseError", message="bad \udc80 byte é")
+        journal.record_stored(key="s", file_name="café.mp3", provider="espeak")
+    state = read_journal(tmp_path, journal.job_id)
+    assert state.failed["k"].message == "bad ? byte é"
+    assert state.stored["s"].file_name == "café.mp3"
+
+
 def test_failure_messages_are_redacted(tmp_path: Path) -> None:
     secret = "sk-live-abcdefghijklmnopqrstuvwxyz0123456789"
     remember_secrets(secret)

@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from ..base.closing import Closeable
 from ..base.file_lock import FileLock, try_lock
 from ..base.log import redact_secrets
@@ -197,7 +199,10 @@ class JobJournal(Closeable):
                 self._job_lock = None
 
     def _append(self, record: Mapping[str, Any], *, sync: bool = False) -> None:
-        line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "replace")
+        try:  # orjson (Anki bundles it): a big job appends two records per file
+            line = orjson.dumps(record) + b"\n"
+        except TypeError:  # e.g. a lone surrogate in a server's message: replaced, as json does
+            line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8", "replace")
         with self._lock:
             if self._fd is None:
                 raise ValueError(f"the journal of job {self._job_id} is closed")

@@ -11,7 +11,8 @@ Where each shape comes from (``../shared/provider_apis.md`` §7):
 * ``POST /cognitiveservices/v1`` — §7.1 [OFFICIAL]: auth by ``Ocp-Apim-Subscription-Key`` (a
   ``Authorization: Bearer`` token is not issued by this fake, so it is refused like a wrong key),
   ``Content-Type: application/ssml+xml``, ``X-Microsoft-OutputFormat`` (one of §7.2), ``User-Agent``
-  (< 255 characters), an SSML body ``<speak version xml:lang><voice name>…</voice></speak>``.
+  (< 255 characters), an SSML body ``<speak version xmlns xml:lang><voice name>…</voice></speak>``
+  (``xmlns`` the W3C synthesis namespace, required by the SSML reference; without it: 400).
 * Success — §7.3 [OFFICIAL]: 200 and the audio file in the requested format (MP3 for ``*-mp3``,
   Ogg Opus for ``ogg-*-opus``, WAV for ``riff-*``, headerless samples for ``raw-*`` and the other
   streaming formats). The ``Content-Type`` values are [UNCONFIRMED].
@@ -71,6 +72,9 @@ SYNTHESIS_PATH = "/cognitiveservices/v1"
 VOICES_PATH = "/cognitiveservices/voices/list"
 
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+# speech-synthesis-markup-structure.md [OFFICIAL]: <speak> has the required attributes version,
+# xml:lang and xmlns="http://www.w3.org/2001/10/synthesis".
+SSML_NAMESPACE = "http://www.w3.org/2001/10/synthesis"
 _MAX_USER_AGENT = 255
 
 # §7.2 [OFFICIAL]: every value X-Microsoft-OutputFormat may take.
@@ -382,8 +386,8 @@ class AzureTTSFake(ScriptedFailures):
         except ElementTree.ParseError:
             return None
         lang = root.get(_XML_LANG, "")
-        if _local(root.tag) != "speak" or root.get("version") != "1.0" or not lang:
-            return None
+        if root.tag != f"{{{SSML_NAMESPACE}}}speak" or root.get("version") != "1.0" or not lang:
+            return None  # <speak> needs version, xml:lang and the W3C synthesis namespace
         voices = [element for element in root if _local(element.tag) == "voice"]
         if len(voices) != 1:  # the provider sends one voice; several are allowed by the API but unused here
             return None

@@ -8,9 +8,10 @@ Where each shape comes from (``../shared/provider_apis.md`` §5):
 
 * ``POST /v1/text-to-speech/{voice_id}?output_format=…`` — §5.1 (``xi-api-key`` header, JSON body),
   §5.2 (the ``output_format`` values; ``mp3_44100_128`` when none is given), §5.3 (``text`` required;
-  ``model_id`` defaults to ``eleven_multilingual_v2``; ``language_code`` is ignored by
-  multilingual v2; ``voice_settings``), character limits per model (§5.3: multilingual v2 10,000,
-  flash/turbo v2.5 40,000).
+  ``model_id`` defaults to ``eleven_multilingual_v2``; ``language_code`` only for Turbo/Flash v2.5,
+  any other model answers 400 to it (the API reference; status name and wording [UNCONFIRMED]);
+  ``voice_settings``), character limits per model (§5.3: multilingual v2 10,000, flash/turbo v2.5
+  40,000).
 * Success — §5.4: the audio bytes, ``Content-Type: audio/mpeg`` for MP3, headers ``request-id``,
   ``character-cost``, ``x-trace-id``, ``current-concurrent-requests``, ``maximum-concurrent-requests``.
 * Errors — §5.5: ``{"detail": {"status", "message"}}`` with 400 ``max_character_limit_exceeded``,
@@ -71,7 +72,10 @@ DEFAULT_VOICES: Mapping[str, str] = {
     "21m00Tcm4TlvDq8ikWAM": "Rachel",
     "pNInz6obpgDQGcFmaJgB": "Adam",
 }
-DEFAULT_MODELS = ("eleven_multilingual_v2", "eleven_flash_v2_5", "eleven_turbo_v2_5", "eleven_v3")
+DEFAULT_MODELS = (
+    "eleven_multilingual_v2", "eleven_flash_v2_5", "eleven_turbo_v2_5", "eleven_v3",
+    "eleven_turbo_v2", "eleven_flash_v2", "eleven_multilingual_v1",
+)  # fmt: skip
 DEFAULT_MODEL = "eleven_multilingual_v2"  # §5.3 [3P]
 DEFAULT_OUTPUT_FORMAT = "mp3_44100_128"  # §5.2 [3P]
 TTS_PREFIX = "/v1/text-to-speech/"
@@ -87,8 +91,10 @@ OUTPUT_FORMATS = frozenset(
 # §5.3: per-request character limits; models not listed get the multilingual v2 limit.
 CHARACTER_LIMITS = {"eleven_multilingual_v2": 10_000, "eleven_flash_v2_5": 40_000, "eleven_turbo_v2_5": 40_000}
 _DEFAULT_CHARACTER_LIMIT = 10_000
-# Models that ignore language_code (§5.3).
-_NO_LANGUAGE_CODE = ("eleven_multilingual_v2",)
+# The models that take language_code (§5.3; ElevenLabs' API reference: "Currently only Turbo v2.5
+# supports language enforcement. For other models, an error will be returned if language code is
+# provided", later pages add Flash v2.5 and say multilingual v2 does not support it).
+LANGUAGE_CODE_MODELS = frozenset({"eleven_turbo_v2_5", "eleven_flash_v2_5"})
 _ID = re.compile(r"^[A-Za-z0-9]+$")
 _QUOTA = 10_000  # §5.5's example quota
 
@@ -394,6 +400,12 @@ class ElevenLabsFake(ScriptedFailures):
             )
         if voice_id not in self.voices:
             return voice_not_found(voice_id)
+        if body.get("language_code") is not None and model not in LANGUAGE_CODE_MODELS:
+            return detail_failure(
+                400,
+                "unsupported_language_code",
+                f"The model {model} does not support language_code; only {', '.join(sorted(LANGUAGE_CODE_MODELS))} do.",
+            )
         settings = body.get("voice_settings")
         if settings is not None:
             if not isinstance(settings, dict):

@@ -44,6 +44,11 @@ What the fake can be told (attributes and methods of `GoogleTTSFake`):
   MP3 was asked for; ``audio``: the bytes per encoding (set ``audio["MP3"]`` to real speech);
 * ``reply_instead``: answer synthesis with this raw `Reply` (a 200 that is not JSON, no audioContent…);
 * ``voices``: the voice catalogue (names and language codes it knows);
+* ``quota_projects``: when set, a bearer token is a user's own token, which Google bills to the
+  project in ``x-goog-user-project``: a token request without that header is refused with Google's
+  "requires a quota project" 403 [OBS, the answer gcloud users quote for user credentials], one
+  naming a project not in the set with ``USER_PROJECT_DENIED`` 403 [UNCONFIRMED wording]; the
+  header is documented in Google's "System parameters" page (``X-Goog-User-Project``);
 * ``speak_per_voice``: MP3 asked of a named voice is that voice's own sound (`voice_mp3`: a
   different length per voice of the catalogue), so a test can tell which voice spoke;
 * `reset`: back to the state ``serve_google_tts`` gave, for one server shared by several tests.
@@ -241,6 +246,30 @@ def invalid_token(reason: str = "ACCESS_TOKEN_TYPE_UNSUPPORTED") -> Failure:
     )
 
 
+def quota_project_required() -> Failure:
+    """403 for a user's own access token sent without ``x-goog-user-project`` ([OBS] the message
+    users of gcloud's user credentials quote; the ErrorInfo reason is [UNCONFIRMED])."""
+    return google_error(
+        403,
+        "PERMISSION_DENIED",
+        "Your application is authenticating by using local Application Default Credentials. The "
+        "texttospeech.googleapis.com API requires a quota project, which is not set by default. To learn how to "
+        "set your quota project, see https://cloud.google.com/docs/authentication/adc-troubleshooting/user-creds .",
+        details=[error_info("SERVICE_DISABLED", consumer="projects/764086051850")],
+    )
+
+
+def user_project_denied(project: str) -> Failure:
+    """403 for an ``x-goog-user-project`` the caller may not use ([UNCONFIRMED] wording)."""
+    return google_error(
+        403,
+        "PERMISSION_DENIED",
+        f"Caller does not have required permission to use project {project}. Grant the caller the roles/"
+        "serviceusage.serviceUsageConsumer role, or a custom role with the serviceusage.services.use permission.",
+        details=[error_info("USER_PROJECT_DENIED", consumer=f"projects/{project}")],
+    )
+
+
 def service_disabled(project: str = PROJECT) -> Failure:
     """403: the API is not enabled in the key's project (§6.4 table; wording [OBS])."""
     url = f"https://console.developers.google.com/apis/api/texttospeech.googleapis.com/overview?project={project}"
@@ -407,6 +436,7 @@ class GoogleTTSFake(ScriptedFailures):
         self.bad_base64 = False
         self.reply_instead: Reply | None = None
         self.speak_per_voice = False
+        self.quota_projects: set[str] | None = None
         self._failures.stop_failing()
 
     def reset(self) -> None:
@@ -466,8 +496,18 @@ class GoogleTTSFake(ScriptedFailures):
         header = request.headers.get("authorization", "")
         if header:
             scheme, _, token = header.partition(" ")
-            return None if scheme.lower() == "bearer" and token == self.token else invalid_token()
+            if scheme.lower() != "bearer" or token != self.token:
+                return invalid_token()
+            return self._check_quota_project(request.headers.get("x-goog-user-project"))
         return missing_credentials()
+
+    def _check_quota_project(self, project: str | None) -> Failure | None:
+        """A user's token needs a quota project it may use (see ``quota_projects``)."""
+        if self.quota_projects is None:
+            return None
+        if project is None:
+            return quota_project_required()
+        return None if project in self.quota_projects else user_project_denied(project)
 
     def _list_voices(self, request: Recorded) -> Reply:
         wanted = (request.query.get("languageCode") or request.query.get("language_code") or [""])[-1]

@@ -7,6 +7,7 @@ Where each shape comes from (``../shared/provider_apis.md``, section 4):
   documented ``invalidApiKey`` error (§4.5).
 * ``imageInference`` fields and their rules (§4.2): ``taskUUID`` a UUID v4, ``model`` an AIR id the
   fake knows (else ``unknownModel``), ``positivePrompt`` 4–2000 characters (``invalidPositivePrompt``),
+  ``negativePrompt`` 2–3000 characters when sent (Runware's API reference; ``invalidNegativePrompt``),
   ``width``/``height`` 512–2048 and divisible by 64 (``invalidParameter`` naming the parameter),
   ``outputType`` ``URL``/``base64Data``/``dataURI``, ``outputFormat`` ``JPG``/``PNG``/``WEBP``.
 * Success (§4.3): ``{"data": [...]}``, one item per image (``numberResults`` items per task, each a
@@ -293,6 +294,15 @@ class RunwareFake(ScriptedFailures):
                 "invalidPositivePrompt",
                 "Invalid value for 'positivePrompt' parameter. It must be between 4 and 2000 characters.",
                 "positivePrompt",
+                task,
+            )
+        negative = task.get("negativePrompt")
+        if negative is not None and (not isinstance(negative, str) or not 2 <= len(negative) <= 3000):
+            # The API reference: "between 2 and 3000 characters" (code name and wording [UNCONFIRMED]).
+            return _item(
+                "invalidNegativePrompt",
+                "Invalid value for 'negativePrompt' parameter. It must be between 2 and 3000 characters.",
+                "negativePrompt",
                 task,
             )
         for side in ("width", "height"):

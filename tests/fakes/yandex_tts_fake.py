@@ -1,5 +1,6 @@
-"""A fake of Yandex SpeechKit's API v1 speech synthesis (``POST /speech/v1/tts:synthesize``) on
-127.0.0.1, for the ``yandex_tts`` audio provider's tests.
+"""A fake of Yandex SpeechKit's speech synthesis, API v1 (``POST /speech/v1/tts:synthesize``) and API
+v3 over REST (``POST /tts/v3/utteranceSynthesis``), on 127.0.0.1, for the ``yandex_tts`` audio
+provider's tests.
 
 ``with serve_yandex_tts(mp3=...) as fake:`` starts it; point the provider's ``base_url`` at
 ``fake.url`` and use ``TEST_KEY`` (an API key) or ``TEST_IAM_TOKEN`` (an IAM token) as its key.
@@ -43,6 +44,17 @@ in 2026) or from answers users captured, tagged as in provider_apis.md:
   cloud '<id>' is inactive" (a cloud suspended for an unpaid balance) and ``INVALID_ARGUMENT``
   "Specified folder ID '<a>' does not match with service account folder ID '<b>'".
 * [OBS, API v3] yandex-cloud/docs issue #734: "Unknown role '<role>' for '<voice>' voice".
+* [OFFICIAL] API v3 REST (``speechkit/tts-v3/api-ref/Synthesizer/utteranceSynthesis``):
+  ``POST /tts/v3/utteranceSynthesis`` with a JSON body ``{"text", "hints": [{"voice"} | {"role"} |
+  {"speed"} …, one field each], "outputAudioSpec": {"containerAudio": {"containerAudioType": "WAV" |
+  "OGG_OPUS" | "MP3"}}}``; the language follows the voice; the answer is a stream of
+  ``{"audioChunk": {"data"}, "textChunk", "startMs", "lengthMs"}`` messages, "multiple audio
+  fragments … merging all the received fragments" (``speechkit/tts/index``). This fake serves the
+  voices of API v1 and those only v3 has (`V3_ONLY_VOICES`: Hebrew ``naomi`` and some newer ones),
+  answers one JSON object per line wrapped as ``{"result": …}`` (the REST gateway's streaming form
+  [UNCONFIRMED]), the audio split in two chunks, and takes the folder from the ``x-folder-id``
+  header. Its errors use the gateway's ``{"error": {"grpcCode", "httpCode", "message",
+  "httpStatus", "details"}}`` [UNCONFIRMED]; scripted failures keep the v1 envelope.
 * [UNCONFIRMED] the ``error_code`` names of 403/503/504 (``FORBIDDEN``, ``SERVICE_UNAVAILABLE``,
   ``GATEWAY_TIMEOUT``, by analogy with 401's ``UNAUTHORIZED``), the ``desc`` wording of the
   invalid-argument, bad-key and missing-key answers, the success ``Content-Type`` values, the
@@ -72,6 +84,7 @@ thread at any time (the failure queue is guarded by a lock).
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.parse
 import uuid
@@ -81,12 +94,13 @@ from contextlib import contextmanager
 from tests.support.failure_script import ANY, FailureScript, ScriptedFailures
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
-from tests.support.media_samples import ogg_opus_bytes, raw_pcm, silent_mp3
+from tests.support.media_samples import ogg_opus_bytes, raw_pcm, silent_mp3, silent_wav
 
 TEST_KEY = "sk-test-yandex-7d1e0c4b9a62f3e8"
 TEST_IAM_TOKEN = "sk-test-yandex-iam-t1.9euelZq0c2f8a"
 SERVICE_ACCOUNT_FOLDER = "b1gtestfolder0sa00001"
 SYNTHESIZE_PATH = "/speech/v1/tts:synthesize"
+V3_PATH = "/tts/v3/utteranceSynthesis"
 
 MAX_TEXT_CHARS = 5000  # request.md: "Maximum string length: 5,000 characters"
 MAX_BODY_BYTES = 15 * 1024  # request.md: "The maximum size of the POST request body is 15 KB"
@@ -108,6 +122,15 @@ V1_VOICES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "madi_ru": ("ru-RU", ()),
     "nigora": ("uz-UZ", ()),
 }
+# voices.md: voices API v1 does not serve (only API v3), their language and roles ([UNCONFIRMED]
+# for the roles of the newer voices).
+V3_ONLY_VOICES: Mapping[str, tuple[str, tuple[str, ...]]] = {
+    "naomi": ("he-IL", ("modern", "classic")),
+    "dasha": ("ru-RU", ("neutral", "friendly", "strict")),
+    "saule": ("kk-KK", ()),
+    "zamira": ("uz-UZ", ()),
+}
+V3_CONTAINERS = {"MP3": "mp3", "OGG_OPUS": "oggopus", "WAV": "wav"}
 DEFAULT_VOICE = "marina"
 # The language codes voices.md names ("kk-KK or kk-KZ").
 V1_LANGUAGES = frozenset({"ru-RU", "en-US", "de-DE", "kk-KK", "kk-KZ", "uz-UZ"})
@@ -224,6 +247,21 @@ def html_gateway_error(status: int = 502) -> Failure:
 HANG = Failure(hang=True)
 
 
+def v3_error(status: int, grpc_code: str, message: str) -> Reply:
+    """An API v3 REST error in the gateway's envelope ([UNCONFIRMED] field names and wording)."""
+    codes = {"InvalidArgument": 3, "Unauthenticated": 16, "PermissionDenied": 7}
+    body = {
+        "error": {
+            "grpcCode": codes.get(grpc_code, 2),
+            "httpCode": status,
+            "message": message,
+            "httpStatus": {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden"}.get(status, "Error"),
+            "details": [],
+        }
+    }
+    return Reply(status, json.dumps(body).encode(), {"Content-Type": "application/json", **_trace_headers()})
+
+
 def _not_found() -> Reply:
     """[UNCONFIRMED] Go's default answer for a path the server does not have."""
     return Reply(404, b"404 page not found\n", {"Content-Type": "text/plain; charset=utf-8"})
@@ -282,7 +320,12 @@ class YandexTTSFake(ScriptedFailures):
         return self._server.requests
 
     def synthesis_requests(self) -> list[Recorded]:
+        """The API v1 synthesis requests."""
         return [r for r in self.requests if r.path == SYNTHESIZE_PATH]
+
+    def v3_requests(self) -> list[Recorded]:
+        """The API v3 synthesis requests."""
+        return [r for r in self.requests if r.path == V3_PATH]
 
     def audio(self, audio_format: str, *, sample_rate: int = 48000) -> bytes:
         """The bytes a successful synthesis in ``audio_format`` answers with."""
@@ -290,12 +333,14 @@ class YandexTTSFake(ScriptedFailures):
             return self._mp3
         if audio_format == "oggopus":
             return ogg_opus_bytes()
+        if audio_format == "wav":  # API v3's WAV container
+            return silent_wav()
         return raw_pcm(rate=sample_rate)
 
     # --- serving ---
 
     def handle(self, request: Recorded) -> Reply:
-        if request.path != SYNTHESIZE_PATH:
+        if request.path not in (SYNTHESIZE_PATH, V3_PATH):
             return _not_found()
         if request.method != "POST":
             # [UNCONFIRMED] the gateway's answer to another method on the synthesis path.
@@ -303,6 +348,8 @@ class YandexTTSFake(ScriptedFailures):
         failure = self._failures.next_failure()
         if failure is not None:
             return self._failures.answer(failure, hang_s=self.hang_s)
+        if request.path == V3_PATH:
+            return self._v3(request)
         fields = self._fields(request)
         refused = self._check_auth(request, fields)
         if refused is not None:
@@ -381,6 +428,62 @@ class YandexTTSFake(ScriptedFailures):
         if len(fields.get("folderId", "")) > MAX_FOLDER_ID_CHARS:
             return bad_request("folderId is longer than 50 characters")
         return None
+
+    # --- API v3 ---
+
+    def _v3(self, request: Recorded) -> Reply:
+        """``utteranceSynthesis`` over REST: JSON in, the audio in base64 chunks out, one JSON per line."""
+        refused = self._check_auth(request, {"folderId": request.headers.get("x-folder-id", "")})
+        if refused is not None:
+            return refused.reply()
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            return v3_error(400, "InvalidArgument", "Syntax error: the body is not JSON")
+        problem = self._v3_problem(body) if isinstance(body, dict) else "the body is not a JSON object"
+        if problem is not None:
+            return v3_error(400, "InvalidArgument", problem)
+        headers = {"Content-Type": "application/json", **_trace_headers()}
+        if self.payload is not None:
+            return Reply(200, self.payload, {**headers, "Content-Type": self.payload_type})
+        container = body["outputAudioSpec"]["containerAudio"]["containerAudioType"]
+        audio = self.audio(self.serve_format or V3_CONTAINERS[container])
+        half = len(audio) // 2
+        lines = [
+            {"result": {"audioChunk": {"data": base64.b64encode(part).decode()}, "startMs": "0", "lengthMs": "0"}}
+            for part in (audio[:half], audio[half:])
+        ]
+        return Reply(200, "\n".join(json.dumps(line) for line in lines).encode() + b"\n", headers)
+
+    def _v3_problem(self, body: Mapping[str, object]) -> str | None:
+        """What API v3 refuses in a synthesis body (wordings [UNCONFIRMED]), or None."""
+        text = body.get("text")
+        if not isinstance(text, str) or not text.strip():
+            return "text must be specified"
+        if len(text) > MAX_TEXT_CHARS:
+            return f"Too long text: {len(text)} characters, the limit is {MAX_TEXT_CHARS}"
+        hints = body.get("hints", [])
+        if not isinstance(hints, list) or not all(isinstance(h, dict) and len(h) == 1 for h in hints):
+            return "each hint must set exactly one field"
+        given = {key: value for hint in hints for key, value in hint.items()}
+        voice = given.get("voice", DEFAULT_VOICE)
+        known = {**self.voices, **V3_ONLY_VOICES}
+        if not isinstance(voice, str) or voice not in known:
+            return f"Unknown voice '{voice}'"
+        role = given.get("role")
+        if role is not None and role not in known[voice][1]:
+            return f"Unknown role '{role}' for '{voice}' voice"
+        speed = given.get("speed", 1.0)
+        if not isinstance(speed, (int, float, str)) or not 0.1 <= float(speed) <= 3.0:
+            return f"invalid speed '{speed}': must be from 0.1 to 3.0"
+        spec = body.get("outputAudioSpec")
+        container = spec.get("containerAudio") if isinstance(spec, dict) else None
+        kind = container.get("containerAudioType") if isinstance(container, dict) else None
+        if kind not in V3_CONTAINERS:
+            return f"unsupported containerAudioType '{kind}'"
+        return None
+
+    # --- API v1 ---
 
     def _synthesize(self, fields: Mapping[str, str]) -> Reply:
         headers = _trace_headers()

@@ -116,7 +116,7 @@ def schema_types(schema: Mapping[str, Any]) -> list[str]:
     return [raw] if isinstance(raw, str) else list(raw)
 
 
-STRING_CANDIDATES = ["abc", "x", "en-US-Standard-A", "http://127.0.0.1:8765/v2", "Alpha_1", "zz"]
+STRING_CANDIDATES = ["abc", "x", "en-US-Standard-A", "http://127.0.0.1:8765/v2", "Alpha_1", "zz", "my-project-1"]
 
 
 def valid(schema: Mapping[str, Any], value: Any) -> bool:

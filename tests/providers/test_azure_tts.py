@@ -175,7 +175,8 @@ def test_sends_the_documented_request_and_returns_the_audio_as_sent(fake: AzureT
     [synthesis] = fake.syntheses
     assert (synthesis.voice, synthesis.lang, synthesis.text) == ("de-DE-KatjaNeural", "de-DE", WORD)
     assert sent.body.decode("utf-8") == (
-        '<speak version="1.0" xml:lang="de-DE"><voice name="de-DE-KatjaNeural">Guten Morgen</voice></speak>'
+        '<speak version="1.0" xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="de-DE">'
+        '<voice name="de-DE-KatjaNeural">Guten Morgen</voice></speak>'
     )
 
 
@@ -453,7 +454,8 @@ def post(fake: AzureTTSFake, body: bytes, **headers: str) -> requests.Response:
     return requests.post(fake.url + SYNTHESIS_PATH, data=body, headers=sent, timeout=5)
 
 
-GOOD_SSML = b'<speak version="1.0" xml:lang="en-US"><voice name="en-US-JennyNeural">hi</voice></speak>'
+NS = b'xmlns="http://www.w3.org/2001/10/synthesis"'
+GOOD_SSML = b'<speak version="1.0" ' + NS + b' xml:lang="en-US"><voice name="en-US-JennyNeural">hi</voice></speak>'
 
 
 @pytest.mark.parametrize(
@@ -463,9 +465,11 @@ GOOD_SSML = b'<speak version="1.0" xml:lang="en-US"><voice name="en-US-JennyNeur
         (GOOD_SSML, {"X_Microsoft_OutputFormat": "mp3"}, 400),
         (GOOD_SSML, {"Content_Type": "text/plain"}, 415),
         (GOOD_SSML, {"User_Agent": "x" * 300}, 400),
-        (b'<speak version="1.0" xml:lang="en-US"><voice name="en-US-JennyNeural">a & b</voice></speak>', {}, 400),
-        (b'<speak version="1.0" xml:lang="en-US"><voice name="en-US-Nobody">hi</voice></speak>', {}, 400),
-        (b'<speak version="1.0"><voice name="en-US-JennyNeural">hi</voice></speak>', {}, 400),
+        (GOOD_SSML.replace(b">hi<", b">a & b<"), {}, 400),
+        (GOOD_SSML.replace(b"JennyNeural", b"Nobody"), {}, 400),
+        (GOOD_SSML.replace(b' xml:lang="en-US"', b""), {}, 400),
+        (GOOD_SSML.replace(b" " + NS, b""), {}, 400),  # no W3C synthesis namespace
+        (GOOD_SSML.replace(b"2001/10/synthesis", b"2001/10/other"), {}, 400),
         (GOOD_SSML, {"Ocp_Apim_Subscription_Key": WRONG_KEY}, 401),
     ],
 )

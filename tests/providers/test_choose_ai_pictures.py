@@ -83,7 +83,7 @@ def test_a_gpt_image_model_makes_the_variations_in_one_request_and_the_second_is
 
 def test_dall_e_3_takes_n_1_only_so_each_variation_is_its_own_request(openai: OpenAIFake) -> None:
     openai.new_picture_each_request = True
-    provider = openai_images(openai, model="dall-e-3", variations=3)
+    provider = openai_images(openai, model="dall-e-3", quality="standard", variations=3)
 
     offered = provider.candidates(APPLE, limit=9)
 
@@ -93,7 +93,7 @@ def test_dall_e_3_takes_n_1_only_so_each_variation_is_its_own_request(openai: Op
 
 
 def test_a_failure_after_a_picture_keeps_it_and_a_failure_before_any_is_raised(openai: OpenAIFake) -> None:
-    provider = openai_images(openai, model="dall-e-3", variations=3)
+    provider = openai_images(openai, model="dall-e-3", quality="standard", variations=3)
     openai.fail(server_error(500), times=1)
     with pytest.raises(TransientError):
         provider.candidates(APPLE, limit=9)

@@ -8,6 +8,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -31,7 +32,7 @@ from addon.core.media.checks import require_media
 from addon.core.media.types import MediaKind, MediaRequest, MediaResult
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.core.provider_system.media_provider import MediaProvider
-from addon.providers.audio.elevenlabs import ElevenLabsSpeech
+from addon.providers.audio.elevenlabs import HIGHER_PLAN_FORMATS, ElevenLabsSpeech
 from tests.fakes.elevenlabs_fake import (
     GEORGE,
     HTML_PAGE,
@@ -45,6 +46,7 @@ from tests.fakes.elevenlabs_fake import (
     too_many_concurrent_requests,
     validation_error,
 )
+from tests.fakes.elevenlabs_fake import OUTPUT_FORMATS as FAKE_OUTPUT_FORMATS
 from tests.support.job_fakes import Backup, Lookup
 from tests.support.media_samples import silent_wav
 from tests.support.shipped import shipped_slice
@@ -57,6 +59,7 @@ ADAM = "pNInz6obpgDQGcFmaJgB"
 WRONG_KEY = "sk-test-wrong-e4a1c9d07b52"
 TTS = f"/v1/text-to-speech/{GEORGE}"
 SECRETS = (TEST_KEY, WRONG_KEY)
+CONFIG_MD = Path(__file__).resolve().parents[2] / "config.md"
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +203,11 @@ def test_voice_id_setting_replaces_the_default_voice(fake: ElevenLabsFake) -> No
         ("eleven_flash_v2_5", "", None),
         ("eleven_flash_v2_5", "fil", None),  # not ISO 639-1
         ("eleven_multilingual_v2", "pt-BR", None),
+        # only Turbo/Flash v2.5 take it (the API reference); the others answer an error to it
+        ("eleven_v3", "pt-BR", None),
+        ("eleven_turbo_v2", "en", None),
+        ("eleven_flash_v2", "en", None),
+        ("eleven_multilingual_v1", "de", None),
     ],
 )
 def test_language_code_is_sent_to_models_that_use_it(
@@ -210,6 +218,31 @@ def test_language_code_is_sent_to_models_that_use_it(
     assert body.get("language_code") == code
     assert body["model_id"] == model
     assert body["voice_settings"] == {"stability": 0.3, "similarity_boost": 0.9, "speed": 0.8}
+
+
+def test_the_fake_refuses_language_code_for_a_model_that_does_not_take_it(fake: ElevenLabsFake) -> None:
+    refused = post(fake, {"text": "hola", "model_id": "eleven_v3", "language_code": "es"})
+    assert refused.status_code == 400 and "language_code" in refused.json()["detail"]["message"]
+    assert post(fake, {"text": "hola", "model_id": "eleven_flash_v2_5", "language_code": "es"}).status_code == 200
+
+
+def test_only_output_formats_the_api_lists_are_offered_and_higher_plans_are_named() -> None:
+    offered = set(slice_schema(ElevenLabsSpeech)["properties"]["output_format"]["enum"])
+    assert offered and offered <= FAKE_OUTPUT_FORMATS  # the API's own list
+    assert set(HIGHER_PLAN_FORMATS) <= offered
+    assert HIGHER_PLAN_FORMATS == {"mp3_44100_192": "Creator", "wav_44100": "Pro"}
+    with open(CONFIG_MD, encoding="utf-8") as file:
+        row = next(line for line in file if line.startswith("| `output_format` | `mp3_<rate>_<kbps>`"))
+    assert "`mp3_44100_192`" in row and "Creator" in row and "`wav_44100`" in row and "Pro" in row
+
+
+def test_a_format_refused_for_the_plan_names_the_plan_it_needs(fake: ElevenLabsFake) -> None:
+    refusal = validation_error((["query", "output_format"], "not available on your subscription", "value_error"))
+    error = generation_error(fake, refusal, output_format="mp3_44100_192")
+    assert isinstance(error, ConfigError)
+    assert "providers.audio.elevenlabs.output_format" in error.message and "Creator plan" in error.message
+    plain = generation_error(fake, refusal, output_format="mp3_44100_64")
+    assert "plan" not in plain.message
 
 
 def test_a_wav_format_is_asked_for_and_returned_as_wav(fake: ElevenLabsFake) -> None:

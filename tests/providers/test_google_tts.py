@@ -178,6 +178,38 @@ def test_a_bearer_token_goes_in_the_authorization_header_and_not_in_the_url(fake
     [sent] = fake.requests
     assert sent.headers["authorization"] == f"Bearer {TEST_TOKEN}"
     assert sent.query == {}
+    assert "x-goog-user-project" not in sent.headers  # no quota_project set
+
+
+def test_a_bearer_token_carries_the_quota_project_when_one_is_set(fake: GoogleTTSFake) -> None:
+    fake.quota_projects = {"my-anki-tts"}  # a user's own token: Google bills it to a quota project
+    provider = make(fake, auth="bearer", api_key=TEST_TOKEN, quota_project=" my-anki-tts ")
+    assert provider.generate(speech()).ok
+    assert provider.test_connection().ok
+    assert [r.headers.get("x-goog-user-project") for r in fake.requests] == ["my-anki-tts", "my-anki-tts"]
+
+
+def test_an_api_key_never_sends_the_quota_project(fake: GoogleTTSFake) -> None:
+    assert make(fake, quota_project="my-anki-tts").generate(speech()).ok
+    assert "x-goog-user-project" not in fake.requests[0].headers
+
+
+def test_a_token_refused_for_want_of_a_quota_project_names_the_setting(fake: GoogleTTSFake) -> None:
+    fake.quota_projects = {"my-anki-tts"}
+    error = generation_error(fake, auth="bearer", api_key=TEST_TOKEN)
+    assert isinstance(error, ConfigError) and error.provider_wide
+    assert "403" in error.message and "providers.audio.google_tts.quota_project" in error.message
+    other = generation_error(fake, auth="bearer", api_key=TEST_TOKEN, quota_project="someone-elses")
+    assert isinstance(other, ConfigError) and "quota_project" in other.message
+
+
+def test_the_quota_project_setting_is_a_project_id() -> None:
+    schema = slice_schema(GoogleSpeech)
+    for good in ("", "my-anki-tts", "example.com:my-project"):
+        jsonschema.validate({**SHIPPED_BLOCK, "quota_project": good}, schema)
+    for bad in ("My Project", "x", "-leading", "a" * 40):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate({**SHIPPED_BLOCK, "quota_project": bad}, schema)
 
 
 @pytest.mark.parametrize(

@@ -177,7 +177,7 @@ def test_a_cut_short_image_is_rejected(fake: OpenAIFake) -> None:
 
 def test_a_url_answer_is_downloaded_without_the_key(fake: OpenAIFake) -> None:
     fake.answer = "url"  # a compatible server that answers with URLs
-    result = make(fake, model="dall-e-3", quality="high", size="1024x1792").generate(image_request())
+    result = make(fake, model="dall-e-3", quality="hd", size="1024x1792").generate(image_request())
     assert (result.data, result.extension, result.mime_type) == (PNG_BYTES, "png", "image/png")
     api, download = fake.requests
     body = api.json()
@@ -188,11 +188,44 @@ def test_a_url_answer_is_downloaded_without_the_key(fake: OpenAIFake) -> None:
 
 
 def test_dall_e_answers_with_a_url_by_default_and_gets_no_gpt_only_fields(fake: OpenAIFake) -> None:
-    result = make(fake, model="dall-e-3", quality="medium").generate(image_request())
+    result = make(fake, model="dall-e-3", quality="standard").generate(image_request())
     assert result.data == PNG_BYTES
     body = fake.generation_requests()[0].json()
-    assert not {"quality", "output_format", "output_compression", "response_format"} & set(body)
+    assert body["quality"] == "standard"
+    assert not {"output_format", "output_compression", "response_format"} & set(body)
     assert len(fake.file_requests()) == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "quality", "valid"),
+    [
+        ("dall-e-3", "medium", "standard, hd"),  # the shipped quality, for a dall-e model
+        ("dall-e-3", "high", "standard, hd"),
+        ("dall-e-2", "hd", "standard"),
+        ("gpt-image-2", "hd", "low, medium, high, auto"),
+        ("gpt-image-2", "standard", "low, medium, high, auto"),
+        ("chatgpt-image-latest", "ultra", "low, medium, high, auto"),
+    ],
+)
+def test_a_quality_the_model_does_not_take_is_refused_when_the_settings_are_checked(
+    fake: OpenAIFake, model: str, quality: str, valid: str
+) -> None:
+    provider = make(fake, model=model, quality=quality)
+    problem = provider.setup_problem()
+    assert problem is not None
+    assert "providers.image.openai.quality" in problem and valid in problem and repr(quality) in problem
+    with pytest.raises(ConfigError) as caught:
+        provider.generate(image_request())
+    assert caught.value.message == problem
+    assert fake.requests == []  # refused before anything is sent
+
+
+@pytest.mark.parametrize(
+    ("model", "quality"),
+    [("dall-e-3", "hd"), ("dall-e-3", "standard"), ("dall-e-2", "standard"), ("gpt-image-2", "auto"), ("x", "hd")],
+)
+def test_a_quality_the_model_takes_passes_the_check(fake: OpenAIFake, model: str, quality: str) -> None:
+    assert make(fake, model=model, quality=quality).setup_problem() is None
 
 
 def test_a_url_that_serves_an_html_page_is_rejected(fake: OpenAIFake) -> None:
@@ -271,7 +304,7 @@ def test_a_safety_rejection_fails_this_prompt_only(fake: OpenAIFake) -> None:
 
 
 def test_a_dall_e_content_policy_rejection_fails_this_prompt_only(fake: OpenAIFake) -> None:
-    error = generation_error(fake, content_policy_violation(), model="dall-e-3")
+    error = generation_error(fake, content_policy_violation(), model="dall-e-3", quality="standard")
     assert type(error) is PermanentError and "safety" in error.message and "picture target's prompt" in error.message
     assert ".." not in error.message
 

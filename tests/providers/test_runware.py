@@ -10,7 +10,9 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema
 import pytest
+import requests
 
 from addon.core.base.errors import (
     AuthError,
@@ -320,6 +322,40 @@ def test_sizes_outside_runwares_rule_are_refused_before_sending(fake: RunwareFak
         provider.generate_batch([req("a red apple")])
     assert f"providers.image.runware.{key}" in caught.value.message
     assert fake.requests == []
+
+
+@pytest.mark.parametrize("negative", ["x", " y ", "n" * 3001])
+def test_a_negative_prompt_outside_runwares_bounds_is_refused_before_sending(fake: RunwareFake, negative: str) -> None:
+    provider = make(fake, negative_prompt=negative)
+    problem = provider.setup_problem()
+    assert problem is not None
+    assert "providers.image.runware.negative_prompt" in problem and "2 to 3,000 characters" in problem
+    with pytest.raises(ConfigError) as caught:
+        provider.generate_batch([req("a red apple")])
+    assert caught.value.message == problem
+    assert fake.requests == []
+
+
+@pytest.mark.parametrize("negative", ["x", " y ", "n" * 3001])
+def test_the_settings_schema_refuses_a_negative_prompt_outside_the_bounds(negative: str) -> None:
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"negative_prompt": negative}, slice_schema(RunwareImages))
+
+
+@pytest.mark.parametrize("negative", ["", "   ", "no", " a b ", "n" * 3000])
+def test_a_negative_prompt_within_the_bounds_or_none_is_sent_as_it_is(fake: RunwareFake, negative: str) -> None:
+    jsonschema.validate({"negative_prompt": negative}, slice_schema(RunwareImages))
+    provider = make(fake, negative_prompt=negative)
+    assert provider.setup_problem() is None
+    assert provider.generate(req("a red apple")).ok
+    assert tasks_of(fake)[0].get("negativePrompt") == (negative.strip() or None)
+
+
+def test_the_fake_refuses_a_negative_prompt_runware_would_refuse(fake: RunwareFake) -> None:
+    for negative, ok in (("x", False), ("no", True), ("n" * 3001, False)):
+        task = {**make(fake)._task(req("a red apple")).body, "negativePrompt": negative}
+        answer = requests.post(fake.url, json=[task], headers={"Authorization": f"Bearer {KEY}"}, timeout=5).json()
+        assert ("errors" not in answer) == ok, answer
 
 
 def test_no_key_is_refused_before_sending(fake: RunwareFake) -> None:

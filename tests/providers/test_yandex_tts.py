@@ -313,9 +313,85 @@ def test_an_api_key_with_another_folder_is_a_config_error_naming_folder_id(fake:
 
 
 def test_an_unknown_voice_is_a_config_error_naming_voices(fake: YandexTTSFake) -> None:
-    error = generation_error(fake, voices={"ru": "oksana"})  # withdrawn from the v1 list
+    del fake.voices["zahar"]  # withdrawn from the v1 list
+    error = generation_error(fake, voices={"ru": "zahar"})
+    assert isinstance(error, ConfigError) and ".voices" in error.message and "zahar" in error.message
+    assert sent_fields(fake)["voice"] == ["zahar"]
+
+
+def test_a_voice_neither_api_has_is_a_config_error_naming_voices(fake: YandexTTSFake) -> None:
+    error = generation_error(fake, voices={"ru": "oksana"})  # withdrawn: not a v1 voice, unknown to v3
     assert isinstance(error, ConfigError) and ".voices" in error.message and "oksana" in error.message
-    assert sent_fields(fake)["voice"] == ["oksana"]
+    [sent] = fake.v3_requests()
+    assert sent.json()["hints"][0] == {"voice": "oksana"}
+
+
+# --- API v3 for the voices API v1 does not serve ----------------------------------------------------------
+
+
+def test_hebrew_goes_through_api_v3_and_its_chunks_are_joined(fake: YandexTTSFake, mp3_bytes: bytes) -> None:
+    result = make(fake).generate(speech("שלום", "he"))  # the shipped voices: he → naomi
+    assert result.ok and (result.data, result.extension) == (mp3_bytes, "mp3")
+    assert fake.synthesis_requests() == []  # API v1 has no Hebrew
+    [sent] = fake.v3_requests()
+    assert (sent.method, sent.headers["authorization"]) == ("POST", f"Api-Key {TEST_KEY}")
+    assert sent.headers["content-type"] == "application/json" and "x-folder-id" not in sent.headers
+    assert sent.json() == {
+        "text": "שלום",
+        "hints": [{"voice": "naomi"}, {"speed": 1.0}],
+        "outputAudioSpec": {"containerAudio": {"containerAudioType": "MP3"}},
+    }
+
+
+def test_a_newer_russian_voice_goes_through_v3_with_its_role_speed_format_and_folder(fake: YandexTTSFake) -> None:
+    provider = make(
+        fake,
+        auth="iam_token",
+        api_key=TEST_IAM_TOKEN,
+        folder_id="b1guserfolder0000001",
+        voices={"ru": "dasha"},
+        emotion="friendly",
+        speed=1.3,
+        output_format="oggopus",
+    )
+    result = provider.generate(speech())
+    assert result.ok and result.data == ogg_opus_bytes()
+    [sent] = fake.v3_requests()
+    assert sent.headers["authorization"] == f"Bearer {TEST_IAM_TOKEN}"
+    assert sent.headers["x-folder-id"] == "b1guserfolder0000001"
+    assert sent.json()["hints"] == [{"voice": "dasha"}, {"role": "friendly"}, {"speed": 1.3}]
+    assert sent.json()["outputAudioSpec"] == {"containerAudio": {"containerAudioType": "OGG_OPUS"}}
+
+
+@pytest.mark.parametrize(("language", "voice"), [("ru", "alena"), ("en", "john"), ("de", "lea"), ("uz", "nigora")])
+def test_the_voices_api_v1_serves_stay_on_api_v1(fake: YandexTTSFake, language: str, voice: str) -> None:
+    assert make(fake).generate(speech("x", language)).ok
+    assert sent_fields(fake)["voice"] == [voice] and fake.v3_requests() == []
+
+
+def test_a_role_a_v3_voice_lacks_is_a_config_error_naming_emotion(fake: YandexTTSFake) -> None:
+    error = generation_error(fake, voices={"ru": "dasha"}, emotion="whisper")
+    assert isinstance(error, ConfigError) and ".emotion" in error.message and "dasha" in error.message
+
+
+def test_a_v3_error_line_or_an_answer_without_audio_fails_this_request(fake: YandexTTSFake) -> None:
+    fake.payload, fake.payload_type = b'{"error": {"message": "synthesis failed"}}\n', "application/json"
+    error = generation_error(fake, request=speech("שלום", "he"))
+    assert type(error) is PermanentError and "synthesis failed" in error.message
+    fake.payload = b'{"result": {"textChunk": {"text": "x"}}}\n'
+    assert isinstance(generation_error(fake, request=speech("שלום", "he")), InvalidResponseError)
+    fake.payload, fake.payload_type = HTML_PAGE, "text/html"
+    assert isinstance(generation_error(fake, request=speech("שלום", "he")), InvalidResponseError)
+
+
+def test_the_fake_refuses_a_v3_only_voice_on_api_v1(fake: YandexTTSFake) -> None:
+    answer = requests.post(
+        fake.url + SYNTHESIZE_PATH,
+        data={"text": "שלום", "lang": "he-IL", "voice": "naomi", "format": "mp3"},
+        headers={"Authorization": f"Api-Key {TEST_KEY}"},
+        timeout=5,
+    )
+    assert answer.status_code == 400
 
 
 def test_a_role_the_voice_lacks_is_a_config_error_naming_emotion(fake: YandexTTSFake) -> None:

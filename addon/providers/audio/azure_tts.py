@@ -2,7 +2,8 @@
 (``POST https://{region}.tts.speech.microsoft.com/cognitiveservices/v1``).
 
 Wire format: ``../shared/provider_apis.md`` §7. The key of a Speech resource goes in
-``Ocp-Apim-Subscription-Key``; the body is SSML, ``<speak version="1.0" xml:lang="…"><voice
+``Ocp-Apim-Subscription-Key``; the body is SSML, ``<speak version="1.0"
+xmlns="http://www.w3.org/2001/10/synthesis" xml:lang="…"><voice
 name="…">text</voice></speak>``, with the text XML-escaped (``< & > " '`` survive as entities;
 characters XML cannot carry are dropped); ``X-Microsoft-OutputFormat`` asks for MP3 by default
 (``output_format``). The answer's body is the audio itself: its extension follows the bytes that
@@ -192,18 +193,24 @@ LANGUAGE_KEY_PATTERN = r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{1,8})*$"
 # Characters XML 1.0 cannot carry at all (C0 controls but tab/newline/return, lone surrogates,
 # U+FFFE/U+FFFF): the service would refuse the SSML, so they are dropped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The W3C SSML 1.0 namespace: Azure's SSML reference requires it on <speak> ("xmlns … required").
+SSML_NAMESPACE = "http://www.w3.org/2001/10/synthesis"
 # What Azure's gateway says when a free resource's quota is spent (§7.3 [OBS]).
 _SPENT_QUOTA = ("out of call volume quota", "quota will be replenished", "exceeded its free quota", "ran out of quota")
 _SPEECH_RESOURCES_URL = "https://portal.azure.com/#browse/Microsoft.CognitiveServices%2Faccounts"
 
 
 def ssml(text: str, *, voice: str) -> str:
-    """The SSML document that speaks ``text`` with ``voice``: the text is XML-escaped (quotes too)
-    and characters XML cannot carry are dropped; ``xml:lang`` is the voice's locale."""
+    """The SSML document that speaks ``text`` with ``voice``: ``<speak>`` in the W3C synthesis
+    namespace (`SSML_NAMESPACE`, as Azure's SSML reference requires), the text XML-escaped (quotes
+    too) and characters XML cannot carry dropped; ``xml:lang`` is the voice's locale."""
     clean = _NOT_XML.sub("", text)
     escaped = escape(clean, {'"': "&quot;", "'": "&apos;"})
     lang = quoteattr(voice_locale(voice))
-    return f'<speak version="1.0" xml:lang={lang}><voice name={quoteattr(voice)}>{escaped}</voice></speak>'
+    return (
+        f'<speak version="1.0" xmlns="{SSML_NAMESPACE}" xml:lang={lang}>'
+        f"<voice name={quoteattr(voice)}>{escaped}</voice></speak>"
+    )
 
 
 def voice_locale(voice: str) -> str:

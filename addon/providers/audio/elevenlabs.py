@@ -3,11 +3,16 @@
 
 Wire format: ``../shared/provider_apis.md`` §5. The key goes in the ``xi-api-key`` header; the body
 is JSON with ``text``, ``model_id`` and ``voice_settings`` (``stability``, ``similarity_boost``,
-``speed``), plus ``language_code`` (ISO 639-1, from the request's language) for models that use it:
-the multilingual v1/v2 and monolingual models find the language themselves and ignore it (§5.3),
-so it is not sent to them. The answer is the audio itself; its extension is what the bytes really
-are (`sniff_audio`), not what was asked for. MP3 (``mp3_44100_128``) is asked for by default:
-Anki plays it everywhere, phones included.
+``speed``), plus ``language_code`` (ISO 639-1, from the request's language) only for the models
+ElevenLabs documents as taking it, Turbo v2.5 and Flash v2.5 (`LANGUAGE_CODE_MODELS`): its API
+reference says other models answer an error to it or ignore it (multilingual v2 "does not support"
+it), so any other model (multilingual v1/v2, monolingual, turbo/flash v2, v3, a model this module
+does not know) finds the language itself. The answer is the audio itself; its extension is what
+the bytes really are (`sniff_audio`), not what was asked for. MP3 (``mp3_44100_128``) is asked
+for by default: Anki plays it everywhere, phones included. Only formats the API's
+``output_format`` lists are offered (MP3 and WAV; §5.2 and the SDK's current list); two need a
+higher plan than the free one (`HIGHER_PLAN_FORMATS`: MP3 at 192 kbps Creator, WAV at 44.1 kHz
+Pro), which config.md says beside the setting.
 
 The voice is the target's voice ID for ``elevenlabs`` when the request names one
 (`requested_voice`), else chosen per request language: ``voices`` maps a language ("pt-BR", or just
@@ -31,7 +36,8 @@ Errors (§5.5, the envelope ``{"detail": {"status", "message"}}``, FastAPI's ``{
   400 → `PermanentError` with the server's message;
 * 422 → `PermanentError` with the field and the validation message; when the field comes from a
   setting (``output_format``, ``model_id``, ``voice_settings.*``) it is a `ConfigError` naming that
-  setting, since no request can succeed until it is changed.
+  setting, since no request can succeed until it is changed (for a format of `HIGHER_PLAN_FORMATS`
+  it also names the plan the format needs).
 
 A text with nothing to say (no letter or digit) is `NotFoundError` before any request, so the
 rule's next provider may try and no credit is spent.
@@ -85,16 +91,22 @@ DEFAULT_SIMILARITY_BOOST = 0.75
 DEFAULT_SPEED = 1.0
 VOICE_ID_PATTERN = r"^[A-Za-z0-9]{1,64}$"
 
-# §5.2. Raw PCM, µ-law and A-law have no container, and Opus could not be checked here: only MP3
-# and WAV are offered.
+# §5.2 and the API reference's current list (the SDK's ConvertTextToSpeechRequestOutputFormat). Raw
+# PCM, µ-law and A-law have no container, and Opus could not be checked here: only MP3 and WAV are
+# offered.
 MP3_FORMATS = (
     "mp3_22050_32", "mp3_24000_48", "mp3_44100_32", "mp3_44100_64", "mp3_44100_96", "mp3_44100_128", "mp3_44100_192",
 )  # fmt: skip
 WAV_FORMATS = ("wav_8000", "wav_16000", "wav_22050", "wav_24000", "wav_32000", "wav_44100", "wav_48000")
 OUTPUT_FORMATS = MP3_FORMATS + WAV_FORMATS
+# Formats the free plan may not ask for, and the plan that may (the API reference: "MP3 with 192kbps
+# bitrate requires you to be subscribed to Creator tier or above. PCM and WAV formats with 44.1kHz
+# sample rate requires you to be subscribed to Pro tier or above").
+HIGHER_PLAN_FORMATS: Mapping[str, str] = {"mp3_44100_192": "Creator", "wav_44100": "Pro"}
 
-# Models that find the language themselves and take no language_code (§5.3).
-_NO_LANGUAGE_CODE_PREFIXES = ("eleven_multilingual_v", "eleven_monolingual_v")
+# The models ElevenLabs documents as taking language_code (§5.3 and the API reference); every other
+# model gets none.
+LANGUAGE_CODE_MODELS = frozenset({"eleven_turbo_v2_5", "eleven_flash_v2_5"})
 _KEYS_URL = "https://elevenlabs.io/app/settings/api-keys"
 _SUBSCRIPTION_URL = "https://elevenlabs.io/app/subscription"
 _VOICES_URL = "https://elevenlabs.io/app/voice-library"
@@ -212,7 +224,7 @@ class ElevenLabsSpeech(HttpProvider, AudioProvider):
 
     def language_code(self, language: str) -> str | None:
         """The ISO 639-1 code sent as ``language_code``, or None (no code, or a model that takes none)."""
-        if self.model_id.lower().startswith(_NO_LANGUAGE_CODE_PREFIXES):
+        if self.model_id.lower() not in LANGUAGE_CODE_MODELS:
             return None
         primary = _normal_tag(language).split("-")[0]
         return primary if len(primary) == 2 and primary.isalpha() else None
@@ -347,12 +359,20 @@ class ElevenLabsSpeech(HttpProvider, AudioProvider):
             if setting is not None:
                 return ConfigError(
                     f"ElevenLabs refused the setting {setting} ({label}): {server_excerpt(fields)}. "
-                    f"Change {self.setting_path()}.{setting}",
+                    f"Change {self.setting_path()}.{setting}{self._plan_note(setting)}",
                     provider=self.name,
                 )
         return PermanentError(
             f"ElevenLabs rejected the request ({label}): {server_excerpt(fields)}", provider=self.name
         )
+
+    def _plan_note(self, setting: str) -> str:
+        """For the ``output_format`` setting naming a format the free plan may not use: which plan
+        it needs (`HIGHER_PLAN_FORMATS`); else nothing."""
+        plan = HIGHER_PLAN_FORMATS.get(self.output_format) if setting == "output_format" else None
+        if plan is None:
+            return ""
+        return f" ({self.output_format} needs the {plan} plan or higher; {DEFAULT_OUTPUT_FORMAT} works on every plan)"
 
     # --- health ---------------------------------------------------------------------------------
 

@@ -1,4 +1,6 @@
-"""``yandex_tts``: speech from Yandex SpeechKit's API v1 (``POST {base_url}/speech/v1/tts:synthesize``).
+"""``yandex_tts``: speech from Yandex SpeechKit: API v1 (``POST {base_url}/speech/v1/tts:synthesize``)
+for the voices it serves, API v3 (``POST {base_url}/tts/v3/utteranceSynthesis``, `yandex_v3`) for the
+others.
 
 Wire format (Yandex Cloud's documentation; ``../shared/provider_apis.md`` has no section on it, the
 sources are listed in ``tests/fakes/yandex_tts_fake.py``): a form-encoded body with ``text`` (at most
@@ -11,13 +13,17 @@ player opens, so it is not offered) and ``folderId``. Authentication: ``Authoriz
 The answer is the audio file itself; its extension follows the bytes that came.
 
 Voices: the target's voice for ``yandex_tts`` when the request names one (`requested_voice`); else
-``voices`` maps a language (``ru``, ``en``…, or ``pt-BR`` style) to a Yandex voice; API v1
-has voices for Russian, English, German, Kazakh and Uzbek. A language without a voice is "nothing
-here" (`NotFoundError`, before any request), so the rule's next provider speaks it. The ``lang``
-sent is the voice's own language for the voices API v1 documents, else the request's.
+``voices`` maps a language (``ru``, ``en``…, or ``pt-BR`` style) to a Yandex voice. API v1 serves
+the voices of `VOICE_LANGUAGES` (Russian, English, German, Kazakh, Uzbek; Yandex's voice list marks
+which voices API v1 has) and stays their API; every other voice (Hebrew ``naomi``, the newer
+Russian, Kazakh and Uzbek voices, a voice this module does not know) is API v3 only, so it goes
+through API v3, where the language follows the voice and the emotion is the ``role`` hint. A
+language without a voice is "nothing here" (`NotFoundError`, before any request), so the rule's next
+provider speaks it. The ``lang`` sent to API v1 is the voice's own language.
 
 Errors come as ``{"error_code", "error_message"}`` with the gRPC status inside the message
-(``rpc error: code = Unauthenticated desc = …``):
+(``rpc error: code = Unauthenticated desc = …``; API v3's REST gateway: ``{"error": {"message"}}``),
+read the same way for both APIs:
 
 * 400 about a voice, language, role, speed or format → `ConfigError` naming the setting (about the
   target's voice: `PermanentError` naming it, other targets keep working); about the
@@ -52,11 +58,12 @@ from ...core.media.checks import require_audio, sniff_audio
 from ...core.media.types import MediaRequest, MediaResult
 from ...core.media.voice_choice import target_voice, valid_requested_voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
-from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_or_none
+from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_answer_limit, json_or_none
 from ..http.health_probe import probe_health
 from ..http.service import HttpProvider
 from ..http.status import quoted_excerpt, server_excerpt
 from .speech import text_to_speak
+from .yandex_v3 import V3_PATH, v3_audio, v3_body, v3_headers
 
 DEFAULT_BASE_URL = "https://tts.api.cloud.yandex.net"
 SYNTHESIZE_PATH = "/speech/v1/tts:synthesize"
@@ -64,14 +71,17 @@ MAX_TEXT_CHARS = 5000
 MAX_BODY_BYTES = 15 * 1024
 HEALTH_CHECK_TEXT = "1"
 
-DEFAULT_VOICES: Mapping[str, str] = {"ru": "alena", "en": "john", "de": "lea", "kk": "madi", "uz": "nigora"}
+DEFAULT_VOICES: Mapping[str, str] = {
+    "ru": "alena", "en": "john", "de": "lea", "kk": "madi", "uz": "nigora", "he": "naomi",
+}  # fmt: skip
 DEFAULT_OUTPUT_FORMAT = "mp3"
 DEFAULT_SPEED = 1.0
 VOICE_PATTERN = r"^[A-Za-z0-9_]{1,64}$"
 # What each output format is called as a file, when the bytes cannot say.
 _FORMAT_EXTENSIONS = {"mp3": "mp3", "oggopus": "opus"}
 
-# The voices API v1 serves and their language (speechkit/tts/voices.md).
+# The voices API v1 serves and their language (speechkit/tts/voices.md); any other voice goes
+# through API v3.
 VOICE_LANGUAGES: Mapping[str, str] = {
     "lea": "de-DE",
     "john": "en-US",
@@ -149,8 +159,8 @@ class YandexSpeech(HttpProvider, AudioProvider):
     title = "Yandex SpeechKit"
     default_base_url = DEFAULT_BASE_URL
     description = (
-        "Natural speech from Yandex SpeechKit (Russian, English, German, Kazakh, Uzbek; needs a Yandex Cloud "
-        "API key, paid per character)."
+        "Natural speech from Yandex SpeechKit (Russian, English, German, Kazakh, Uzbek, Hebrew; needs a Yandex "
+        "Cloud API key, paid per character)."
     )
     capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
     default_max_concurrency = 4
@@ -201,7 +211,8 @@ class YandexSpeech(HttpProvider, AudioProvider):
         if not voice:
             raise NotFoundError(
                 f"has no voice for the language {language or 'en'!r} (Yandex SpeechKit speaks Russian, English, "
-                f"German, Kazakh and Uzbek); add one to {self.setting_path()}.voices or let another provider speak it",
+                f"German, Kazakh, Uzbek and Hebrew); add one to {self.setting_path()}.voices or let another provider "
+                "speak it",
                 provider=self.name,
             )
         if voice in VOICE_LANGUAGES:
@@ -263,6 +274,17 @@ class YandexSpeech(HttpProvider, AudioProvider):
                 "at once. Shorten the note's text",
                 provider=self.name,
             )
+        voice_name, lang = self.voice_for(language, requested=voice)
+        if voice_name in VOICE_LANGUAGES:
+            data = self._synthesize_v1(text, language, timeout_s=timeout_s, voice=voice)
+        else:
+            data = self._synthesize_v3(text, voice_name, lang, timeout_s=timeout_s, requested=voice is not None)
+        extension = sniff_audio(data) or _FORMAT_EXTENSIONS[self.output_format]
+        require_audio(data, expected=extension, provider=self.name)
+        return data, extension
+
+    def _synthesize_v1(self, text: str, language: str, *, timeout_s: float, voice: str | None) -> bytes:
+        """One API v1 synthesis (a form; a voice of `VOICE_LANGUAGES`): the audio bytes."""
         fields = self.form_fields(text, language, voice=voice)
         size = len(urllib.parse.urlencode(fields))
         if size > MAX_BODY_BYTES:
@@ -280,10 +302,29 @@ class YandexSpeech(HttpProvider, AudioProvider):
             max_body_bytes=self.max_media_bytes,
             error=lambda answer: self._api_error(answer, requested=voice is not None),
         )
-        data = response.content
-        extension = sniff_audio(data) or _FORMAT_EXTENSIONS[self.output_format]
-        require_audio(data, expected=extension, provider=self.name)
-        return data, extension
+        return response.content
+
+    def _synthesize_v3(self, text: str, voice: str, lang: str | None, *, timeout_s: float, requested: bool) -> bytes:
+        """One API v3 synthesis (JSON, `yandex_v3`) of ``text`` with ``voice``, a voice API v1 does
+        not serve: the audio chunks joined. The emotion goes as the ``role`` hint, for Russian only."""
+        emotion = str(self.settings.get("emotion") or "")
+        body = v3_body(
+            text,
+            voice=voice,
+            role=emotion if emotion and lang == "ru-RU" else None,
+            speed=float(self.settings.get("speed", DEFAULT_SPEED)),
+            output_format=self.output_format,
+        )
+        response = self._http.send(
+            "POST",
+            f"{self.base_url}{V3_PATH}",
+            timeout_s=timeout_s,
+            headers=v3_headers(authorization=self._headers()["Authorization"], folder_id=self.folder_id),
+            json=body,
+            max_body_bytes=json_answer_limit(self.max_media_bytes),
+            error=lambda answer: self._api_error(answer, requested=requested),
+        )
+        return v3_audio(response.text, provider=self.name)
 
     # --- errors ---------------------------------------------------------------------------------
 

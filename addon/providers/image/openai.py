@@ -7,7 +7,10 @@ makes ``variations`` pictures of one prompt, in one request (``n``) for the mode
 above 1 (GPT image models and dall-e-2, up to 10, §1.2/§1.8), one request each for dall-e-3 (``n=1``
 only) and for compatible servers (whether they take ``n`` is not known). GPT image models (``gpt-image-*``,
 ``chatgpt-image-*``) answer with base64 only and reject ``response_format``, so it is never sent;
-they also get ``quality``, ``output_format`` and, for JPEG/WebP, ``output_compression``. Older models
+they also get ``quality``, ``output_format`` and, for JPEG/WebP, ``output_compression``. A
+``quality`` the model does not take (§1.2: ``low``/``medium``/``high``/``auto`` for GPT image
+models, ``standard``/``hd`` for dall-e-3, ``standard`` for dall-e-2) is refused when the settings
+are checked (`setup_problem`, naming the values it takes), before any request. Older models
 (dall-e-*) and compatible servers may answer with a URL instead: it is downloaded with
 `download_media` (https only, or the provider's own loopback server), without the key. Either way
 the file's extension follows the bytes that came, not the format asked for.
@@ -44,6 +47,7 @@ import requests
 
 from ...core.base.errors import (
     AuthError,
+    ConfigError,
     InvalidResponseError,
     NotFoundError,
     PermanentError,
@@ -68,8 +72,11 @@ DEFAULT_VARIATIONS = 4
 MAX_N = 10  # §1.2: ``n`` is 1–10
 
 GPT_IMAGE_PREFIXES = ("gpt-image", "chatgpt-image")
-# dall-e models know only these qualities; the GPT image ones are translated or left out.
-_DALL_E_QUALITIES = frozenset({"standard", "hd"})
+# The ``quality`` values each model family takes (§1.2): the GPT image models low/medium/high/auto,
+# dall-e-3 standard/hd, dall-e-2 standard only. A compatible server's model is not known: its
+# ``quality`` is sent as set.
+GPT_IMAGE_QUALITIES = ("low", "medium", "high", "auto")
+DALL_E_QUALITIES: Mapping[str, tuple[str, ...]] = {"dall-e-3": ("standard", "hd"), "dall-e-2": ("standard",)}
 _SAFETY_CODES = frozenset({"content_policy_violation", "moderation_blocked"})
 _VERIFY_URL = "https://platform.openai.com/settings/organization/general"
 
@@ -77,6 +84,14 @@ _VERIFY_URL = "https://platform.openai.com/settings/organization/general"
 def is_gpt_image_model(model: str) -> bool:
     """Whether ``model`` is one of OpenAI's GPT image models (base64 answers, no ``response_format``)."""
     return model.strip().lower().startswith(GPT_IMAGE_PREFIXES)
+
+
+def valid_qualities(model: str) -> tuple[str, ...] | None:
+    """The ``quality`` values ``model`` takes, or None for a model of a compatible server."""
+    name = model.strip().lower()
+    if is_gpt_image_model(name):
+        return GPT_IMAGE_QUALITIES
+    return next((qualities for prefix, qualities in DALL_E_QUALITIES.items() if name.startswith(prefix)), None)
 
 
 class OpenAIImages(OpenAIProvider, ImageProvider):
@@ -105,6 +120,21 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
 
     # --- settings -------------------------------------------------------------------------------
 
+    def quality_problem(self) -> str | None:
+        """Why the ``quality`` setting cannot work with the model (naming the values it takes), or
+        None: an unset quality, a value the model takes, or a compatible server's model."""
+        quality = str(self.settings.get("quality") or "")
+        valid = valid_qualities(self.model)
+        if not quality or valid is None or quality in valid:
+            return None
+        return (
+            f"cannot ask the model {self.model!r} for the quality {quality!r}: set "
+            f"{self.setting_path('quality')} to one of {', '.join(valid)} (the qualities that model takes)"
+        )
+
+    def setup_problem(self) -> str | None:
+        return super().setup_problem() or self.quality_problem()
+
     def request_body(self, prompt: str, *, n: int = 1) -> dict[str, Any]:
         """The JSON body of one request for ``n`` pictures of ``prompt`` under the current settings."""
         model = self.model
@@ -113,6 +143,7 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
         if size:
             body["size"] = size
         quality = str(self.settings.get("quality", DEFAULT_QUALITY) or "")
+        valid = valid_qualities(model)
         if is_gpt_image_model(model):
             if quality:
                 body["quality"] = quality
@@ -123,10 +154,8 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
                     body["output_compression"] = int(
                         self.settings.get("output_compression", DEFAULT_OUTPUT_COMPRESSION)
                     )
-        elif model.lower().startswith("dall-e"):
-            if quality == "high":
-                body["quality"] = "hd"
-            elif quality in _DALL_E_QUALITIES:
+        elif valid is not None:  # dall-e: only a quality it takes (`quality_problem` refuses others)
+            if quality in valid:
                 body["quality"] = quality
         elif quality:  # a compatible server: the user sets what it accepts
             body["quality"] = quality
@@ -180,6 +209,9 @@ class OpenAIImages(OpenAIProvider, ImageProvider):
 
     def _images(self, request: MediaRequest, *, n: int) -> list[Mapping[str, Any]]:
         """The ``data`` entries of one request for ``n`` pictures of ``request.text``."""
+        problem = self.quality_problem()
+        if problem is not None:
+            raise ConfigError(problem, provider=self.name)
         prompt = request.text.strip()
         if not prompt:
             raise PermanentError(

@@ -62,6 +62,11 @@ OUTPUT_TYPES = ("base64Data", "URL", "dataURI")
 OUTPUT_FORMATS = {"JPG": "jpg", "PNG": "png", "WEBP": "webp"}
 DEFAULT_STEPS = 4  # what FLUX.1 schnell is made for; other models want more (or null: the model's own)
 MESSAGE_CHARS = 200
+# Runware's API reference (image inference, negativePrompt): "The length of the prompt must be
+# between 2 and 3000 characters".
+NEGATIVE_PROMPT_CHARS = (2, 3000)
+# Empty (none), or at least two characters once the spaces around are trimmed.
+NEGATIVE_PROMPT_PATTERN = r"^(\s*|\s*\S[\s\S]*\S\s*)$"
 DEFAULT_VARIATIONS = 4
 MAX_VARIATIONS = 10
 # Statuses that concern the request as a whole whatever its body says (5xx too): the key, credit,
@@ -111,7 +116,11 @@ class RunwareImages(HttpProvider, ImageProvider):
         "output_type": {"enum": list(OUTPUT_TYPES)},
         "output_format": {"enum": list(OUTPUT_FORMATS)},
         "batch_size": {"type": "integer", "minimum": 1, "maximum": 50},
-        "negative_prompt": {"type": "string", "maxLength": 2000},
+        "negative_prompt": {
+            "type": "string",
+            "maxLength": NEGATIVE_PROMPT_CHARS[1],
+            "pattern": NEGATIVE_PROMPT_PATTERN,
+        },
         "variations": {"type": "integer", "minimum": 1, "maximum": MAX_VARIATIONS},
     }
 
@@ -145,6 +154,14 @@ class RunwareImages(HttpProvider, ImageProvider):
             return f"set {where}.output_format to one of {', '.join(OUTPUT_FORMATS)}"
         if not str(self._setting("model", DEFAULT_MODEL)).strip():
             return f"set {where}.model to a Runware model id such as {DEFAULT_MODEL}"
+        negative = str(self._setting("negative_prompt", "")).strip()
+        shortest, longest = NEGATIVE_PROMPT_CHARS
+        if negative and not shortest <= len(negative) <= longest:
+            return (
+                f"Runware takes a negative prompt of {shortest} to {longest:,} characters, and "
+                f"{where}.negative_prompt has {len(negative):,}; write what the pictures should not show "
+                f"(e.g. text, watermark) in {shortest} to {longest:,} characters, or leave it empty for none"
+            )
         return None
 
     def setup_problem(self) -> str | None:

@@ -1,6 +1,8 @@
 """Google Cloud Text-to-Speech's error answers (§6.4, ``{"error": {"code", "message", "status",
 "details"}}``) read and turned into the add-on's errors:
 
+* 403 asking for a quota project (a user's access token without ``x-goog-user-project``, or one
+  the user may not use) → `ConfigError` naming ``quota_project``;
 * 400 ``API_KEY_INVALID``, 401 ``UNAUTHENTICATED``, 403 ``PERMISSION_DENIED`` (API not enabled,
   key restricted) → `AuthError` saying what to change; 403 ``BILLING_DISABLED`` → `QuotaError`;
 * 400 ``INVALID_ARGUMENT`` about a configured voice or an audio setting → `ConfigError`; about the
@@ -167,6 +169,13 @@ def api_error(
         else:
             advice = f'Check {setting}.api_key; for an OAuth access token set {setting}.auth to "bearer"'
         return AuthError(f"Google did not accept the credentials ({label}){quoted}. {advice}", provider=name)
+    if status == 403 and ("quota project" in lowered or error.has_reason("USER_PROJECT_DENIED")):
+        return ConfigError(
+            f"Google wants a quota project for this access token ({label}){quoted}. Set "
+            f"{setting}.quota_project to the ID of a Google Cloud project where the Cloud Text-to-Speech API is "
+            f"enabled and you may use it (its usage is billed there)",
+            provider=name,
+        )
     if error.has_reason("SERVICE_DISABLED") or "has not been used in project" in lowered:
         url = next((u for u in error.help_urls if u.startswith("https://console.")), ENABLE_API_URL)
         return AuthError(

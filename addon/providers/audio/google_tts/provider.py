@@ -10,8 +10,12 @@ language (`voices`); error answers are read as `errors` says.
 
 Authentication (§6.1), by the ``auth`` setting: ``"api_key"`` (default) sends the key as the
 ``key`` query parameter; ``"bearer"`` sends ``api_key`` as an OAuth access token in
-``Authorization: Bearer``. The URL then holds the key, so no message ever quotes a URL's query
-string (`display_url`) and the server's words are scrubbed of the key before they are shown.
+``Authorization: Bearer``, with the ``quota_project`` setting (when set) as the
+``x-goog-user-project`` header: Google bills a user's token to that project and refuses tokens of
+user credentials without one ("requires a quota project"; Google's "System parameters" page names
+the header). An API key carries its own project, so the header goes with a token only. The URL
+holds the key, so no message ever quotes a URL's query string (`display_url`) and the server's words
+are scrubbed of the key before they are shown.
 
 A text over 5,000 bytes in UTF-8 (§6.2/§6.5, not adjustable) is refused before anything is sent.
 
@@ -56,6 +60,9 @@ from .voices import VOICE_NAME_PATTERN, VOICES_SCHEMA, Voice, voice_for
 log = get_logger(__name__)
 
 AUTH_MODES = ("api_key", "bearer")
+# A Google Cloud project ID (6–30 lower-case letters, digits and hyphens, starting with a letter; old
+# ones may have a "domain.com:" prefix), or empty for none.
+PROJECT_ID_PATTERN = r"^(([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9])?$"
 # What the provider lets users ask for; Google's MULAW/ALAW are telephone formats, of no use on cards.
 AUDIO_ENCODINGS = ("MP3", "OGG_OPUS", "LINEAR16")
 DEFAULT_AUDIO_ENCODING = "MP3"
@@ -74,9 +81,12 @@ class GoogleSpeech(HttpProvider, AudioProvider):
     capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
     default_max_concurrency = 4
     priority = 300
-    settings_not_changing_output: ClassVar[frozenset[str]] = frozenset({"batch_size", "user_agent", "auth"})
+    settings_not_changing_output: ClassVar[frozenset[str]] = frozenset(
+        {"batch_size", "user_agent", "auth", "quota_project"}
+    )
     settings_schema: ClassVar[Mapping[str, Any]] = {
         "auth": {"enum": list(AUTH_MODES)},
+        "quota_project": {"type": "string", "pattern": PROJECT_ID_PATTERN},
         "voices": VOICES_SCHEMA,
         "audio_encoding": {"enum": list(AUDIO_ENCODINGS)},
         "speaking_rate": {"type": "number", "minimum": 0.25, "maximum": 4.0},
@@ -88,6 +98,11 @@ class GoogleSpeech(HttpProvider, AudioProvider):
     @property
     def auth(self) -> str:
         return str(self.settings.get("auth") or "api_key")
+
+    @property
+    def quota_project(self) -> str:
+        """The project a bearer token's requests are billed to (``x-goog-user-project``); "" for none."""
+        return str(self.settings.get("quota_project") or "").strip()
 
     @property
     def audio_encoding(self) -> str:
@@ -134,6 +149,8 @@ class GoogleSpeech(HttpProvider, AudioProvider):
         query = dict(params or {})
         if self.auth == "bearer":
             headers["Authorization"] = f"Bearer {self.api_key}"
+            if self.quota_project:
+                headers["x-goog-user-project"] = self.quota_project
         else:
             query["key"] = self.api_key
         return {"headers": headers, "params": query}

@@ -11,6 +11,10 @@ For "Choose…", `candidates` speaks the text in that voice and then in espeak-n
 the same language (``de+f2``, ``de+m3``…: `VARIANTS`, shipped with every espeak-ng), each captioned
 with its voice; a variant that fails is left out.
 
+`fetch_voices` runs ``espeak-ng --voices`` and reads its table (`voice_lists.espeak_voices`): the
+voices espeak-ng itself speaks (MBROLA voices, which need the separate ``mbrola`` program, are not
+in it); the language filter is applied by `list_voices`.
+
 Thread safety: `generate` may run on several worker threads at once; each call uses its own
 temporary folder and processes.
 """
@@ -29,7 +33,9 @@ from ...core.base.log import get_logger
 from ...core.media.checks import require_audio
 from ...core.media.types import MediaRequest, MediaResult
 from ...core.media.voice_choice import target_voice, valid_requested_voice
+from ...core.media.voice_list import Voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, Program
+from .voice_lists import espeak_voices
 
 log = get_logger(__name__)
 
@@ -183,6 +189,24 @@ class EspeakSpeech(AudioProvider):
                     provider=self.name,
                 )
             raise ProviderError(f"{what} failed (exit {completed.returncode}): {stderr[:200]}", provider=self.name)
+
+    def fetch_voices(self) -> list[Voice]:
+        """The voices of ``espeak-ng --voices``; runs the program (raises with the install hint
+        when it is missing)."""
+        try:
+            completed = subprocess.run(
+                [self._binary(), "--voices"], capture_output=True, timeout=self.timeout_s, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ProviderUnavailableError(
+                f"cannot list espeak-ng's voices ({exc}); {INSTALL_HINT}", provider=self.name
+            ) from None
+        if completed.returncode != 0:
+            stderr = completed.stderr.decode("utf-8", "replace").strip()[:200]
+            raise ProviderError(
+                f"espeak-ng --voices failed (exit {completed.returncode}): {stderr}", provider=self.name
+            )
+        return espeak_voices(completed.stdout.decode("utf-8", "replace"), provider=self.name)
 
     def test_connection(self) -> HealthReport:
         started = time.monotonic()

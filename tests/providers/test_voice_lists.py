@@ -201,7 +201,8 @@ def test_elevenlabs_key_that_may_not_read_voices_says_which_permission(eleven_fa
     eleven_fake.restricted.add("voices")
     with pytest.raises(AuthError) as caught:
         eleven_provider(eleven_fake).list_voices()
-    assert "voices_read" in caught.value.message and "api-keys" in caught.value.message
+    assert "may not read voices (voices_read)" in caught.value.message and "api-keys" in caught.value.message
+    assert "Text to Speech" not in caught.value.message  # not the permission speaking needs
 
 
 # --- openai_tts and yandex_tts: the vendors' documented lists -------------------------------------

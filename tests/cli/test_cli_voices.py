@@ -46,9 +46,12 @@ def test_text_lists_one_voice_a_line_with_a_count(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].split() == ["id", "gender", "languages", "name"]
-    german = [line for line in lines if line.startswith("de ")]
-    assert len(german) == 1 and "male" in german[0] and german[0].rstrip().endswith("German")
+    german = [line.split() for line in lines if line.startswith("de ")]
+    assert german == [["de", "male", "de", "German"]]  # id, gender, languages, name
     assert lines[-1] == f"{len(lines) - 2} voices of espeak that speak 'de'; a target's voice takes the id."
+    openai = run_cli("voices", "openai_tts", "--language", "ja")  # a documented list: no key needed
+    assert openai.returncode == 0, openai.stderr
+    assert ["nova", "-", "any", "Nova"] in [line.split() for line in openai.stdout.splitlines()]
 
 
 def test_no_voice_of_the_language_is_said_not_an_error() -> None:

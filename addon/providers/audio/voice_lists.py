@@ -11,9 +11,8 @@ turned into `Voice` values, and the fixed lists of the vendors that publish one 
   voice with no verified language speaks whatever the multilingual models speak.
 * OpenAI TTS (§2.2): the built-in voices per model, which speak every language the model knows.
 * Yandex SpeechKit API v1 (Yandex's ``speechkit/tts/voices.md``): its voices, language and gender.
-* espeak-ng, ``espeak-ng --voices`` (§9.1): a table ``Pty Language Age/Gender VoiceName File
-  Other Languages``; the language column is the id (``-v es-419``), or the voice file when another
-  voice has the same language (``sit/yue-Latn-jyutping``).
+* espeak-ng: read in `espeak.espeak_voices` (the espeak module imports nothing else of the
+  providers).
 * Piper: a voice is a ``.onnx`` model with its ``.onnx.json``, whose ``language.code`` says what
   it speaks; the model's full path is the id (what a target's ``voice`` takes).
 
@@ -24,7 +23,6 @@ Thread safety: pure functions and immutable data.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -47,9 +45,6 @@ YANDEX_GENDERS: Mapping[str, str] = {
     "zamira_ru": "female", "zhanar_ru": "female", "yulduz_ru": "female", "nigora": "female", "zamira": "female",
     "yulduz": "female",
 }  # fmt: skip
-
-_ESPEAK_ROW = re.compile(r"^\s*(\d+)\s+(\S+)\s+(\S+)\s+(.+?)\s+(\S+)\s*((?:\([^)]*\)\s*)*)$")
-_ESPEAK_OTHER = re.compile(r"\(([^\s)]+)\s+\d+\)")
 
 
 def _text(value: Any) -> str:
@@ -131,24 +126,6 @@ def yandex_voices(voice_languages: Mapping[str, str], *, provider: str) -> list[
         Voice(name, name.replace("_", " ").title(), _tags([tag]), YANDEX_GENDERS.get(name, ""), provider)
         for name, tag in voice_languages.items()
     ]
-
-
-def espeak_voices(table: str, *, provider: str) -> list[Voice]:
-    """The voices of ``espeak-ng --voices`` output (its header line and anything else that is not a
-    voice row are skipped)."""
-    voices: list[Voice] = []
-    taken: set[str] = set()
-    for line in table.splitlines():
-        row = _ESPEAK_ROW.match(line)
-        if row is None or row.group(2).lower() == "variant":
-            continue
-        language, age_gender, name, file, others = row.group(2, 3, 4, 5, 6)
-        voice_id = language if language.lower() not in taken else file
-        taken.add(language.lower())
-        languages = _tags([language, *_ESPEAK_OTHER.findall(others)])
-        gender = normal_gender(age_gender.rpartition("/")[2])
-        voices.append(Voice(voice_id, name.replace("_", " "), languages, gender, provider))
-    return voices
 
 
 def piper_voice(model: Path, language: str, *, provider: str) -> Voice:

@@ -63,7 +63,7 @@ from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.media.voice_choice import target_voice, valid_requested_voice
 from ...core.media.voice_list import Voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
-from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_body, json_or_none
+from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_or_none
 from ..http.download import display_url
 from ..http.health_probe import probe_health
 from ..http.service import HttpProvider
@@ -398,15 +398,9 @@ class AzureSpeech(HttpProvider, AudioProvider):
 
     def fetch_voices(self) -> list[Voice]:
         """Every voice of the region (``GET …/cognitiveservices/voices/list``); blocks on the network."""
-        self.require_access()
-        response = self._http.send(
-            "GET",
-            f"{self.base_url}{VOICES_PATH}",
-            timeout_s=self.timeout_s,
-            headers=self._headers(),
-            error=lambda answer: self._api_error(answer, voice=None),
-        )
-        return azure_voices(json_body(response, provider=self.name, hint="check base_url"), provider=self.name)
+        url, headers = f"{self.base_url}{VOICES_PATH}", self._headers()
+        body = self.get_json(url, headers=headers, error=lambda answer: self._api_error(answer, voice=None))
+        return azure_voices(body, provider=self.name)
 
     # --- health ---------------------------------------------------------------------------------
 

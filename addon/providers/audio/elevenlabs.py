@@ -360,15 +360,9 @@ class ElevenLabsSpeech(HttpProvider, AudioProvider):
 
     def fetch_voices(self) -> list[Voice]:
         """The account's voices (``GET {base_url}/v1/voices``); blocks on the network."""
-        self.require_access()
-        response = self._http.send(
-            "GET",
-            f"{self.base_url}/v1/voices",
-            timeout_s=self.timeout_s,
-            headers=self._headers(accept="application/json"),
-            error=self._voices_error,
-        )
-        return elevenlabs_voices(json_body(response, provider=self.name, hint="check base_url"), provider=self.name)
+        headers = self._headers(accept="application/json")
+        body = self.get_json(f"{self.base_url}/v1/voices", headers=headers, error=self._voices_error)
+        return elevenlabs_voices(body, provider=self.name)
 
     def _voices_error(self, response: requests.Response) -> ProviderError:
         if response.status_code == 401 and ApiError.of(response).status == "missing_permissions":

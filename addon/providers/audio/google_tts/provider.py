@@ -252,15 +252,9 @@ class GoogleSpeech(HttpProvider, AudioProvider):
 
     def fetch_voices(self) -> list[ListedVoice]:
         """Every voice Google offers (``GET {base_url}/v1/voices``); blocks on the network."""
-        self.require_access()
-        response = self._http.send(
-            "GET",
-            f"{self.api_root}/v1/voices",
-            timeout_s=self.timeout_s,
-            error=lambda answer: api_error(self, answer, voice=None),
-            **self._auth(),
-        )
-        return google_voices(json_body(response, provider=self.name, hint="check base_url"), provider=self.name)
+        url = f"{self.api_root}/v1/voices"
+        body = self.get_json(url, error=lambda answer: api_error(self, answer, voice=None), **self._auth())
+        return google_voices(body, provider=self.name)
 
     # --- health ---------------------------------------------------------------------------------
 

@@ -27,7 +27,9 @@ An HTTP provider maps a response it does not understand itself with
 ``error_for_status(status, provider=..., headers=..., body_text=...)`` (429 becomes a
 `RateLimitError` carrying the server's ``Retry-After``, which makes the job slow that provider
 down), and may set ``capabilities.batch`` and override ``generate_batch`` to get requests in
-batches of its ``batch_size`` setting.
+batches of its ``batch_size`` setting. A sound provider with voices to choose among overrides
+``fetch_voices`` to return them as `Voice` values (``Voice(id, name, languages, gender, provider,
+sample_url=None)``); ``list_voices`` keeps and filters them, and ``python -m addon voices`` shows them.
 
 Thread safety: call `register_provider` on Anki's main thread.
 """
@@ -48,6 +50,7 @@ from .core.base.errors import (
     TransientError,
 )
 from .core.media.types import MediaKind, MediaRequest, MediaResult
+from .core.media.voice_list import Voice
 from .core.provider_system.catalog import register_provider, unregister_provider
 from .core.provider_system.media_provider import (
     AudioProvider,
@@ -80,6 +83,7 @@ __all__ = [
     "QuotaError",
     "RateLimitError",
     "TransientError",
+    "Voice",
     "error_for_status",
     "parse_retry_after",
     "register_provider",

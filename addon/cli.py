@@ -23,6 +23,9 @@
 * ``remove --collection PATH --search QUERY [--field F …] [--kind image|audio] [--config FILE]
   [--json]`` takes the pictures and sounds Media Fill made out of the notes' target fields in one
   undo step, leaving the files for Anki's Check Media (`cli_commands.remove`).
+* ``voices PROVIDER [--language LANG] [--config FILE] [--json]`` lists the voices of a sound provider
+  (their ids are what a target's ``voice`` takes), those of one language with ``--language``
+  (`cli_commands.voices`). Exit 0; 1 when the provider failed to answer; 2 when it has none to list.
 * ``check [--config FILE] [--json]`` runs every enabled provider's health check at once; exit 1
   when one is unhealthy, else 0 (2 on bad config).
 
@@ -48,6 +51,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from .cli_commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from .cli_commands.remove import add_remove_parser, run_remove
+from .cli_commands.voices import add_voices_parser, run_voices
 from .core.base.errors import MediaFillError
 from .core.base.log import LOG_FILE_NAME, add_redacting_handler, configure_logging, get_logger
 from .core.config.files import package_dir, read_config_file
@@ -104,7 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     providers = commands.add_parser("providers", help="list every known provider and whether it is ready")
     check = commands.add_parser("check", help="test every enabled provider's connection")
     remove = add_remove_parser(commands)
-    for command in (fill, word_import, providers, check, remove):
+    voices = add_voices_parser(commands)
+    for command in (fill, word_import, providers, check, remove, voices):
         if command not in (fill, word_import):
             command.add_argument("--config", type=Path, help="a JSON file of settings laid over the defaults")
             command.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -131,7 +136,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     if not args.verbose:
         get_logger(_PACKAGE).setLevel(str(config.get("log_level", "INFO")))
-    commands = {"fill": _fill, "import": _import, "providers": _providers, "check": _check, "remove": run_remove}
+    commands = {
+        "fill": _fill,
+        "import": _import,
+        "providers": _providers,
+        "check": _check,
+        "remove": run_remove,
+        "voices": run_voices,
+    }
     return commands[str(args.command)](args, config)
 
 

@@ -1,5 +1,6 @@
 """Commands of the headless entry point (`addon.cli`) kept in modules of their own:
-``fill --dry-run`` (`dry_run`) and ``remove`` (`remove`); and the exit codes every command shares.
+``fill --dry-run`` (`dry_run`), ``remove`` (`remove`) and ``voices`` (`voices`); and the exit codes
+every command shares.
 
 Importing this package (or `remove`) never imports ``anki``: each command imports the collection
 modules when it runs, so ``python -m addon --help`` works without Anki.

@@ -26,12 +26,21 @@ Where each shape comes from (``../shared/provider_apis.md`` §5):
   answer to a request without a key [OBS, issue threads], 401 ``missing_permissions`` for a key
   restricted from an endpoint [OBS, issue threads], the unknown-model 400 ("A model with model ID …
   does not exist." [OBS]; status code and ``status`` [UNCONFIRMED]), ``GET /v1/voices/{voice_id}``
-  and ``GET /v1/voices`` (the SDK's ``voices.get`` / ``voices.get_all``), FastAPI's 404
-  ``{"detail": "Not Found"}`` and 405 ``{"detail": "Method Not Allowed"}``.
+  (the SDK's ``voices.get``), FastAPI's 404 ``{"detail": "Not Found"}`` and 405 ``{"detail":
+  "Method Not Allowed"}``.
+* ``GET /v1/voices`` — §5.8 [SDK]: ``{"voices": [Voice]}``, each voice with ``voice_id``,
+  ``name``, ``category``, ``labels`` (``gender``, ``accent``, ``age``…), ``description``,
+  ``preview_url`` (here a URL on the fake, ``/previews/{voice_id}.mp3``, served without a key as
+  the vendor's public sample files are), ``verified_languages``
+  (``{"language", "model_id", "accent", "locale", "preview_url"}``), ``available_for_tiers``,
+  ``settings``, ``high_quality_base_model_ids``; the same voice object answers
+  ``GET /v1/voices/{voice_id}``. The voices' labels and languages are `VOICE_DETAILS`.
 
 What the fake can be told (attributes and methods of `ElevenLabsFake`):
 
-* ``voices``: the voice IDs the account has ({id: name}); ``models``: the model IDs it knows;
+* ``voices``: the voice IDs the account has ({id: name}), described by ``voice_details`` ({id:
+  (gender, accent, [locale…])}, `VOICE_DETAILS`; a voice without an entry has no labels and no
+  verified language); ``models``: the model IDs it knows;
 * ``credits``: characters left (None: unlimited); a text longer than that gets 401 ``quota_exceeded``;
 * ``restricted``: endpoints ("tts", "voices") the key may not use → 401 ``missing_permissions``;
 * `fail` (a `Failure`, ``times=N``), `fail_always`, `stop_failing`; ``on="tts"`` (default),
@@ -72,6 +81,12 @@ DEFAULT_VOICES: Mapping[str, str] = {
     "21m00Tcm4TlvDq8ikWAM": "Rachel",
     "pNInz6obpgDQGcFmaJgB": "Adam",
 }
+# §5.8: (gender label, accent label, verified locales) of the default voices ([UNCONFIRMED] values).
+VOICE_DETAILS: Mapping[str, tuple[str, str, tuple[str, ...]]] = {
+    GEORGE: ("male", "british", ("en-GB",)),
+    "21m00Tcm4TlvDq8ikWAM": ("female", "american", ("en-US", "es-ES")),
+    "pNInz6obpgDQGcFmaJgB": ("male", "american", ("en-US",)),
+}
 DEFAULT_MODELS = (
     "eleven_multilingual_v2", "eleven_flash_v2_5", "eleven_turbo_v2_5", "eleven_v3",
     "eleven_turbo_v2", "eleven_flash_v2", "eleven_multilingual_v1",
@@ -79,6 +94,7 @@ DEFAULT_MODELS = (
 DEFAULT_MODEL = "eleven_multilingual_v2"  # §5.3 [3P]
 DEFAULT_OUTPUT_FORMAT = "mp3_44100_128"  # §5.2 [3P]
 TTS_PREFIX = "/v1/text-to-speech/"
+PREVIEW_PREFIX = "/previews/"  # where this fake serves the voices' preview_url (§5.8), without a key
 
 # §5.2
 OUTPUT_FORMATS = frozenset(
@@ -243,6 +259,7 @@ class ElevenLabsFake(ScriptedFailures):
 
     def _set_defaults(self) -> None:
         self.voices: dict[str, str] = dict(self._initial_voices)
+        self.voice_details: dict[str, tuple[str, str, tuple[str, ...]]] = dict(VOICE_DETAILS)
         self.models: list[str] = list(self._initial_models)
         self.credits: int | None = self._initial_credits
         self.audio: dict[str, bytes] = dict(self._initial_audio)
@@ -278,6 +295,11 @@ class ElevenLabsFake(ScriptedFailures):
     # --- serving ---
 
     def handle(self, request: Recorded) -> Reply:
+        if request.path.startswith(PREVIEW_PREFIX) and request.method == "GET":  # public, like the real ones
+            voice_id = request.path.removeprefix(PREVIEW_PREFIX).removesuffix(".mp3")
+            if voice_id not in self.voices:
+                return Reply(404, b"", {})
+            return Reply(200, self.audio["mp3"], {"Content-Type": "audio/mpeg"})
         if request.path.startswith(TTS_PREFIX):
             endpoint, method = "tts", "POST"
         elif request.path == "/v1/voices" or request.path.startswith("/v1/voices/"):
@@ -314,15 +336,34 @@ class ElevenLabsFake(ScriptedFailures):
         return Reply.of_json(self._voice_object(voice_id))
 
     def _voice_object(self, voice_id: str) -> dict[str, Any]:
+        """A voice as §5.8 describes it (the SDK's ``Voice``: only ``voice_id`` is required)."""
+        gender, accent, locales = self.voice_details.get(voice_id, ("", "", ()))
+        preview = f"{self.url}{PREVIEW_PREFIX}{voice_id}.mp3"
         return {
             "voice_id": voice_id,
             "name": self.voices[voice_id],
+            "samples": None,
             "category": "premade",
-            "labels": {"accent": "british", "gender": "male", "use_case": "narration"},
+            "fine_tuning": None,
+            "labels": {"accent": accent, "gender": gender, "age": "middle_aged"} if gender else {},
             "description": "",
-            "preview_url": None,
+            "preview_url": preview,
             "available_for_tiers": [],
             "settings": None,
+            "sharing": None,
+            "high_quality_base_model_ids": ["eleven_multilingual_v2", "eleven_flash_v2_5"],
+            "verified_languages": [
+                {
+                    "language": locale.split("-")[0],
+                    "model_id": "eleven_multilingual_v2",
+                    "accent": accent,
+                    "locale": locale,
+                    "preview_url": preview,
+                }
+                for locale in locales
+            ],
+            "is_owner": False,
+            "is_legacy": False,
         }
 
     def _speak(self, request: Recorded) -> Reply:

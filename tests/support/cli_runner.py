@@ -36,7 +36,7 @@ def run_cli(*args: str | Path, env: Mapping[str, str] | None = None) -> subproce
     if argv[:1] in (["fill"], ["import"]) and "--state-dir" not in argv:
         argv += ["--state-dir", _fresh_folder("media-fill-state-")]
     if (
-        argv[:1] in (["fill"], ["import"], ["providers"], ["check"], ["remove"])
+        argv[:1] in (["fill"], ["import"], ["providers"], ["check"], ["remove"], ["voices"])
         and "--log-file" not in argv
         and "-h" not in argv
     ):

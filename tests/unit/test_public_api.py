@@ -27,6 +27,7 @@ PINNED = [
     "QuotaError",
     "RateLimitError",
     "TransientError",
+    "Voice",
     "error_for_status",
     "parse_retry_after",
     "register_provider",

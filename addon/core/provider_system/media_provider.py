@@ -14,9 +14,14 @@ so the rule's next provider is used, or the job is refused before anything is wr
 program up only searches PATH (no program is run); the answer is kept for `PROGRAM_RECHECK_S`, per
 provider instance (the registry builds a new one when the provider's settings change) and per PATH.
 
+A sound provider may list its voices (`list_voices`, by overriding `fetch_voices`): the list is
+fetched once per provider instance and kept (the registry builds a new instance when the
+provider's settings change); ``refresh=True`` fetches it again.
+
 Thread safety: the job runner calls ``generate`` from worker threads, at most ``max_concurrency``
 at a time per provider; implementations must be safe for that. ``close`` is called once, after
-every ``generate`` has returned. `which` may be called from any thread (its cache has a lock).
+every ``generate`` has returned. `which` and `list_voices` may be called from any thread (their
+caches have locks; a second caller waits while the voice list is fetched).
 """
 
 from __future__ import annotations
@@ -32,10 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Generic, TypeVar, overload
 
-from ..base.errors import ProviderError
+from ..base.errors import ConfigError, ProviderError
 from ..media.audio_convert import AudioOutput, conversion_problem
 from ..media.checks import DEFAULT_MAX_MEDIA_BYTES, mime_type
 from ..media.types import Attribution, MediaKind, MediaRequest, MediaResult
+from ..media.voice_list import Voice, filter_voices
 
 
 class KeyUse(str, enum.Enum):
@@ -198,6 +204,8 @@ class MediaProvider(abc.ABC):
         self.api_key = resolve_api_key(self.settings, environ=environ)
         self._found: dict[tuple[str, str], tuple[float, str | None]] = {}
         self._found_lock = threading.Lock()
+        self._voices: tuple[Voice, ...] | None = None
+        self._voices_lock = threading.Lock()
 
     enabled = _generic("enabled", bool)
     timeout_s = _generic("timeout_s", float)
@@ -233,6 +241,18 @@ class MediaProvider(abc.ABC):
         job starts, before any request), naming the setting to fix; None when it can. Covers a
         missing key or server address, a missing program (`programs`), and audio the job must
         convert with no program to do it (`output_audio_format`). Never contains a key; runs nothing."""
+        problem = self.access_problem()
+        if problem is not None:
+            return problem
+        made_as = self.output_audio_format()
+        if made_as is not None and self.audio_output is not None:
+            return conversion_problem(made_as, self.audio_output, which=self.which)
+        return None
+
+    def access_problem(self) -> str | None:
+        """The part of `setup_problem` that keeps the provider from being asked anything at all (a
+        voice list too): a missing key or server address, or a missing program; None when it can be
+        asked. Never contains a key; runs nothing."""
         if self.capabilities.needs_key and not self.api_key:
             env = self.settings.get("api_key_env")
             where = f"api_key, or the environment variable {env}" if env else "api_key (or name an api_key_env)"
@@ -242,10 +262,14 @@ class MediaProvider(abc.ABC):
         for program in self.programs():
             if self.find_program(program) is None:
                 return self.missing_program_problem(program)
-        made_as = self.output_audio_format()
-        if made_as is not None and self.audio_output is not None:
-            return conversion_problem(made_as, self.audio_output, which=self.which)
         return None
+
+    def require_access(self) -> None:
+        """Raise `ConfigError` with `access_problem` when there is one (before asking the service
+        for something that is not a request, like its voice list)."""
+        problem = self.access_problem()
+        if problem is not None:
+            raise ConfigError(problem, provider=self.name)
 
     # Programs on this computer
 
@@ -329,6 +353,29 @@ class MediaProvider(abc.ABC):
         """The voices a redo may go through in turn for ``language`` (the one `generate` uses
         first); empty for a provider with no voices to choose among (the default)."""
         return []
+
+    # Voices
+
+    @classmethod
+    def lists_voices(cls) -> bool:
+        """Whether the provider can list its voices (its class overrides `fetch_voices`)."""
+        return cls.fetch_voices is not MediaProvider.fetch_voices
+
+    def fetch_voices(self) -> Sequence[Voice]:
+        """Every voice the provider offers, asked of the service or the computer each time (may
+        block on the network or run a program); raises a `ProviderError` naming the fix when it
+        cannot. The default: none (the provider has no voices to list). Call `list_voices`."""
+        return ()
+
+    def list_voices(self, language: str | None = None, *, refresh: bool = False) -> list[Voice]:
+        """The voices that speak ``language`` (every voice for None; `voice_list.speaks` says which
+        match), from the list `fetch_voices` gave the first time, or fetched again with
+        ``refresh``. Empty for a provider without a voice list. A failure is raised, never kept."""
+        with self._voices_lock:
+            if self._voices is None or refresh:
+                self._voices = tuple(dict((voice.id, voice) for voice in self.fetch_voices()).values())
+            voices = self._voices
+        return filter_voices(voices, language)
 
     def candidate_count(self, *, limit: int) -> int:
         """How many media `candidates` makes for ``limit``, each paid like one request (9 voices

@@ -30,7 +30,8 @@ Errors (§7.3):
 * 429 → `RateLimitError` with the server's ``Retry-After``; 5xx → `TransientError`; 415 and other
   4xx → `PermanentError` with the server's words.
 
-`test_connection` makes the cheapest call the API has: ``GET …/cognitiveservices/voices/list``,
+`fetch_voices` lists the region's voices (``GET …/cognitiveservices/voices/list``, as
+`voice_lists.azure_voices` reads it). `test_connection` makes the cheapest call the API has, the same,
 which synthesizes nothing, checks the key and the region at once, and lets the voices the user set
 be checked against what the region offers.
 
@@ -61,6 +62,7 @@ from ...core.base.errors import (
 from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.media.voice_choice import target_voice, valid_requested_voice
+from ...core.media.voice_list import Voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_or_none
 from ..http.download import display_url
@@ -68,6 +70,7 @@ from ..http.health_probe import probe_health
 from ..http.service import HttpProvider
 from ..http.status import parse_retry_after, quoted_excerpt, wait_text
 from .speech import text_to_speak
+from .voice_lists import azure_voices
 
 DEFAULT_REGION = "eastus"
 REGION_PLACEHOLDER = "{region}"
@@ -278,14 +281,14 @@ class AzureSpeech(HttpProvider, AudioProvider):
     def output_format(self) -> str:
         return str(self.settings.get("output_format") or DEFAULT_OUTPUT_FORMAT)
 
-    def setup_problem(self) -> str | None:
+    def access_problem(self) -> str | None:
         """A key is needed, and a region (or a ``base_url`` without ``{region}``)."""
         if self.api_key and not self.base_url:
             return (
                 f"has no region: set {self.setting_path('region')} to the region of your Speech resource "
                 f"(e.g. {DEFAULT_REGION}, as the Azure portal shows it), or {self.setting_path('base_url')} to its address"
             )
-        return super().setup_problem()
+        return super().access_problem()
 
     def voice_for(self, language: str, *, requested: str | None = None) -> str | None:
         """The voice for ``language``: ``requested`` (the target's voice), else the most specific
@@ -399,6 +402,12 @@ class AzureSpeech(HttpProvider, AudioProvider):
 
     def _base_template(self) -> str:
         return str(self.settings.get("base_url") or "").strip() or DEFAULT_BASE_URL
+
+    def fetch_voices(self) -> list[Voice]:
+        """Every voice of the region (``GET …/cognitiveservices/voices/list``); blocks on the network."""
+        url, headers = f"{self.base_url}{VOICES_PATH}", self._headers()
+        body = self.get_json(url, headers=headers, error=lambda answer: self._api_error(answer, voice=None))
+        return azure_voices(body, provider=self.name)
 
     # --- health ---------------------------------------------------------------------------------
 

@@ -42,6 +42,8 @@ Errors (§5.5, the envelope ``{"detail": {"status", "message"}}``, FastAPI's ``{
 A text with nothing to say (no letter or digit) is `NotFoundError` before any request, so the
 rule's next provider may try and no credit is spent.
 
+`fetch_voices` lists the account's voices (``GET {base_url}/v1/voices``, §5.8).
+
 `test_connection` makes the cheapest call: ``GET {base_url}/v1/voices/{voice_id}`` (free; not in §5
 of the spec, from ElevenLabs' SDK ``voices.get``). It checks the key and the default voice without
 spending credits. Keys restricted to text to speech may not read voices: ElevenLabs then answers
@@ -74,11 +76,13 @@ from ...core.base.errors import (
 from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.media.voice_choice import target_voice, valid_requested_voice
+from ...core.media.voice_list import Voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 from ..http.client import address_error, failure, json_body, json_or_none
 from ..http.health_probe import probe_health
 from ..http.service import HttpProvider
 from ..http.status import parse_retry_after, quoted_excerpt, server_excerpt, wait_text
+from .voice_lists import elevenlabs_voices
 
 DEFAULT_BASE_URL = "https://api.elevenlabs.io"
 # "George", a premade voice every account has (the voice of provider_apis.md §5.7 and of the SDK's
@@ -373,6 +377,21 @@ class ElevenLabsSpeech(HttpProvider, AudioProvider):
         if plan is None:
             return ""
         return f" ({self.output_format} needs the {plan} plan or higher; {DEFAULT_OUTPUT_FORMAT} works on every plan)"
+
+    def fetch_voices(self) -> list[Voice]:
+        """The account's voices (``GET {base_url}/v1/voices``); blocks on the network."""
+        headers = self._headers(accept="application/json")
+        body = self.get_json(f"{self.base_url}/v1/voices", headers=headers, error=self._voices_error)
+        return elevenlabs_voices(body, provider=self.name)
+
+    def _voices_error(self, response: requests.Response) -> ProviderError:
+        if response.status_code == 401 and ApiError.of(response).status == "missing_permissions":
+            return AuthError(
+                f"the ElevenLabs API key may not read voices (voices_read). Give the key 'Voices' read access at "
+                f"{_KEYS_URL}, or use another key in {self.setting_path('api_key')}",
+                provider=self.name,
+            )
+        return self._api_error(response, voice=None)
 
     # --- health ---------------------------------------------------------------------------------
 

@@ -11,12 +11,19 @@ For "Choose…", `candidates` speaks the text in that voice and then in espeak-n
 the same language (``de+f2``, ``de+m3``…: `VARIANTS`, shipped with every espeak-ng), each captioned
 with its voice; a variant that fails is left out.
 
+`fetch_voices` runs ``espeak-ng --voices`` and reads its table (`espeak_voices`, §9.1: ``Pty
+Language Age/Gender VoiceName File Other Languages``): the voices espeak-ng itself speaks (MBROLA
+voices, which need the separate ``mbrola`` program, are not in it), each by its language column
+(``-v es-419``), or by its voice file when another voice has the same language
+(``sit/yue-Latn-jyutping``), with its other languages; `list_voices` applies the language filter.
+
 Thread safety: `generate` may run on several worker threads at once; each call uses its own
 temporary folder and processes.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 import time
@@ -29,6 +36,7 @@ from ...core.base.log import get_logger
 from ...core.media.checks import require_audio
 from ...core.media.types import MediaRequest, MediaResult
 from ...core.media.voice_choice import target_voice, valid_requested_voice
+from ...core.media.voice_list import Voice, normal_gender, normal_tag
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, Program
 
 log = get_logger(__name__)
@@ -45,6 +53,27 @@ VOICE_PATTERN = r"^[A-Za-z0-9_+\-/]+$"
 TARGET_VOICE_PATTERN = r"^[A-Za-z0-9_+/][A-Za-z0-9_+\-/]*$"
 # espeak-ng's classic voice variants (espeak-ng-data/voices/!v), women and men in turn, for "Choose…".
 VARIANTS = ("f2", "m3", "f3", "m2", "f4", "m4", "f1", "m7", "f5", "m5", "m6")
+# A row of ``espeak-ng --voices``: priority, language, age/gender, name, file, "(other-language priority)"….
+_VOICE_ROW = re.compile(r"^\s*(\d+)\s+(\S+)\s+(\S+)\s+(.+?)\s+(\S+)\s*((?:\([^)]*\)\s*)*)$")
+_OTHER_LANGUAGE = re.compile(r"\(([^\s)]+)\s+\d+\)")
+
+
+def espeak_voices(table: str, *, provider: str) -> list[Voice]:
+    """The voices of ``espeak-ng --voices`` output (see the module docstring); the header and any
+    line that is not a voice row are skipped."""
+    voices: list[Voice] = []
+    taken: set[str] = set()
+    for line in table.splitlines():
+        row = _VOICE_ROW.match(line)
+        if row is None or row.group(2).lower() == "variant":
+            continue
+        language, age_gender, name, file, others = row.group(2, 3, 4, 5, 6)
+        voice_id = language if language.lower() not in taken else file
+        taken.add(language.lower())
+        languages = tuple(dict.fromkeys(normal_tag(tag) for tag in [language, *_OTHER_LANGUAGE.findall(others)]))
+        gender = normal_gender(age_gender.rpartition("/")[2])
+        voices.append(Voice(voice_id, name.replace("_", " "), languages, gender, provider))
+    return voices
 
 
 class EspeakSpeech(AudioProvider):
@@ -183,6 +212,24 @@ class EspeakSpeech(AudioProvider):
                     provider=self.name,
                 )
             raise ProviderError(f"{what} failed (exit {completed.returncode}): {stderr[:200]}", provider=self.name)
+
+    def fetch_voices(self) -> list[Voice]:
+        """The voices of ``espeak-ng --voices``; runs the program (raises with the install hint
+        when it is missing)."""
+        try:
+            completed = subprocess.run(
+                [self._binary(), "--voices"], capture_output=True, timeout=self.timeout_s, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise ProviderUnavailableError(
+                f"cannot list espeak-ng's voices ({exc}); {INSTALL_HINT}", provider=self.name
+            ) from None
+        if completed.returncode != 0:
+            stderr = completed.stderr.decode("utf-8", "replace").strip()[:200]
+            raise ProviderError(
+                f"espeak-ng --voices failed (exit {completed.returncode}): {stderr}", provider=self.name
+            )
+        return espeak_voices(completed.stdout.decode("utf-8", "replace"), provider=self.name)
 
     def test_connection(self) -> HealthReport:
         started = time.monotonic()

@@ -27,6 +27,8 @@ Errors (§2.4, the envelope and cases of §1.4-1.5):
 * 404 without ``model_not_found`` → `ConfigError` about ``base_url`` (speech has no "nothing
   found" answer: every text can be spoken, so this provider never raises `NotFoundError`).
 
+`fetch_voices` is OpenAI's documented list of built-in voices of the ``model`` (§2.2; no request).
+
 `test_connection` makes the cheapest call the API has: ``GET {base_url}/models/{model}`` (free;
 OpenAI's "retrieve model", documented in its OpenAPI file), which checks the server, the key and the
 model without paying for speech.
@@ -48,10 +50,12 @@ from ...core.base.errors import AuthError, ConfigError, PermanentError, Provider
 from ...core.media.checks import require_media, sniff_audio
 from ...core.media.types import MediaKind, MediaRequest, MediaResult
 from ...core.media.voice_choice import VOICE_OPTION, requested_voice, target_voice, valid_requested_voice
+from ...core.media.voice_list import Voice
 from ...core.provider_system.media_provider import AudioProvider
 from ...core.text.languages import ENGLISH_NAMES
 from ..openai_api import MODEL_SCHEMA, ApiError, OpenAIProvider
 from .speech import text_to_speak
+from .voice_lists import openai_voices
 
 # §2.2: the current TTS model (its 2025-03-20 snapshot is gone, §2.5); a setting, this is only the
 # fallback when the config names none.
@@ -149,6 +153,10 @@ class OpenAISpeech(OpenAIProvider, AudioProvider):
     def voice_choices(self, language: str) -> list[str]:
         """The voice `generate` uses for ``language``, then the other built-in voices."""
         return list(dict.fromkeys((self.voice_for(language)[0], *BUILT_IN_VOICES)))
+
+    def fetch_voices(self) -> list[Voice]:
+        """The built-in voices of the ``model`` setting (`voice_lists.openai_voices`); asks nothing."""
+        return openai_voices(self.model, provider=self.name)
 
     def instructions_for(self, language: str) -> str:
         """The ``instructions`` for ``language`` ("" when the model takes none or the setting is empty)."""

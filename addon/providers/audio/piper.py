@@ -19,6 +19,12 @@ A target's voice for ``piper`` (`requested_voice`: the full path of a ``.onnx`` 
 both; when its files are missing or unusable that request fails (`PermanentError` naming the target's
 voice) and the provider keeps speaking for other targets.
 
+`fetch_voices` lists the voices it knows: those the settings name (``voices``, then ``model``) and
+the models (with their ``.onnx.json``) in ``piper-voices/`` of the add-on's user_files
+(`INSTALLED_VOICES_FOLDER`, where downloaded voices go), each by its full path (the target's voice
+takes it) and the language its ``.onnx.json`` names; a file that is missing or unreadable is left
+out. Listing runs nothing.
+
 Thread safety: `generate` may run on several worker threads at once; each call has its own
 temporary folder (also the program's working directory) and its own process, and the provider
 keeps no state between calls.
@@ -53,7 +59,9 @@ from ...core.base.errors import (
 from ...core.media.checks import require_audio
 from ...core.media.types import MediaRequest, MediaResult
 from ...core.media.voice_choice import requested_voice, target_voice
+from ...core.media.voice_list import Voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse, Program
+from .voice_lists import piper_models, piper_voice
 
 INSTALL_HINT = (
     "install Piper with 'pip install piper-tts' (Python 3.9 or later) or download a build from the "
@@ -68,6 +76,8 @@ VOICES_HINT = (
 )
 
 DEFAULT_BINARY = "piper"
+# The folder of the add-on's user_files/ that holds the Piper voices installed from the settings.
+INSTALLED_VOICES_FOLDER = "piper-voices"
 PIPER = Program(setting="binary", default=DEFAULT_BINARY, label="Piper", install_hint=INSTALL_HINT)
 # The program's last words kept in an error message.
 _DETAIL_CHARS = 300
@@ -233,6 +243,20 @@ class PiperSpeech(AudioProvider):
             f"has no voice for the language {language or '(none)'!r}; add one to {self.setting_path('voices')}",
             provider=self.name,
         )
+
+    def fetch_voices(self) -> list[Voice]:
+        """The usable voices of the settings, then those in `INSTALLED_VOICES_FOLDER` (see the
+        module docstring); reads files only."""
+        folder = self.state_dir / INSTALLED_VOICES_FOLDER if self.state_dir is not None else None
+        found = [*self._configured(), *(("", str(path)) for path in piper_models(folder))]
+        voices = []
+        for setting, path in found:
+            try:
+                model = self._voice(setting, path)
+            except ProviderError:
+                continue
+            voices.append(piper_voice(model.model, model.language, provider=self.name))
+        return voices
 
     def setup_problem(self) -> str | None:
         """No voice set, or a voice file missing or unreadable: found when a job starts."""

@@ -35,6 +35,8 @@ read the same way for both APIs:
 * 429 (the folder's requests-per-second quota) → `RateLimitError` with ``Retry-After`` when sent;
   5xx → `TransientError`; 404 → `ConfigError` about ``base_url``.
 
+`fetch_voices` is the list of voices Yandex documents for API v1 (`VOICE_LANGUAGES`; no request).
+
 `test_connection`: API v1 has no free call (no voice list, no key check), so it synthesizes the
 one character "1", billed as one character (about a thousandth of a US cent).
 
@@ -57,12 +59,14 @@ from ...core.base.errors import AuthError, ConfigError, NotFoundError, Permanent
 from ...core.media.checks import require_audio, sniff_audio
 from ...core.media.types import MediaRequest, MediaResult
 from ...core.media.voice_choice import target_voice, valid_requested_voice
+from ...core.media.voice_list import Voice
 from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_answer_limit, json_or_none
 from ..http.health_probe import probe_health
 from ..http.service import HttpProvider
 from ..http.status import quoted_excerpt, server_excerpt
 from .speech import text_to_speak
+from .voice_lists import yandex_voices
 from .yandex_v3 import V3_PATH, v3_audio, v3_body, v3_headers
 
 DEFAULT_BASE_URL = "https://tts.api.cloud.yandex.net"
@@ -221,6 +225,10 @@ class YandexSpeech(HttpProvider, AudioProvider):
             return voice, LANGUAGE_CODES[base]
         region = wanted.split("-")[1] if "-" in wanted else ""
         return voice, f"{base}-{region.upper()}" if region else None
+
+    def fetch_voices(self) -> list[Voice]:
+        """The voices Yandex documents for API v1, with their language and gender; asks nothing."""
+        return yandex_voices(VOICE_LANGUAGES, provider=self.name)
 
     def form_fields(self, text: str, language: str, *, voice: str | None = None) -> dict[str, str]:
         """The form fields of one synthesis of ``text`` in ``language`` under the current settings

@@ -12,13 +12,14 @@ Thread safety: ``download`` and the client may be used from any number of worker
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import requests
 
+from ...core.base.errors import ProviderError
 from ...core.provider_system.media_provider import MediaProvider
-from .client import HttpClient
+from .client import HttpClient, json_body
 from .download import download_media
 
 
@@ -50,6 +51,14 @@ class HttpProvider(MediaProvider, abc.ABC):
         """A connection test's ``GET url``: `HttpClient.send` waiting at most `probe_timeout_s`
         (``kwargs`` as ``send`` takes them: headers, params, ``error``…)."""
         return self._http.send("GET", url, timeout_s=self.probe_timeout_s, **kwargs)
+
+    def get_json(self, url: str, *, error: Callable[[requests.Response], ProviderError], **kwargs: Any) -> Any:
+        """The JSON answer of ``GET url`` for something that is not a request (a voice list):
+        `require_access` first (no key, no call), then ``error(answer)`` raised for a non-2xx
+        answer; ``kwargs`` as `HttpClient.send` takes them. Blocks on the network."""
+        self.require_access()
+        response = self._http.send("GET", url, timeout_s=self.timeout_s, error=error, **kwargs)
+        return json_body(response, provider=self.name, hint="check base_url")
 
     def download(self, url: str) -> tuple[bytes, str]:
         """``(data, extension)`` of the media at ``url`` (of this provider's kind), checked as

@@ -26,6 +26,9 @@ the voice a fill would use first (when it has a name), then those of the exact l
 the language's other regions, each captioned with its name and gender. A voice that fails is left
 out; when none speaks, the first error is raised.
 
+`fetch_voices` lists every voice (``GET {base_url}/v1/voices`` without a ``languageCode``: the
+whole catalogue once, kept by `list_voices`, which filters it by language itself).
+
 `test_connection` makes the cheapest call the API has, ``GET {base_url}/v1/voices?languageCode=en-US``
 (free), which checks the server, the key and that the API is enabled.
 
@@ -48,12 +51,14 @@ from ....core.base.log import get_logger
 from ....core.media.checks import require_audio, sniff_audio
 from ....core.media.types import MediaRequest, MediaResult
 from ....core.media.voice_choice import valid_requested_voice
+from ....core.media.voice_list import Voice as ListedVoice
 from ....core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
 from ...http.client import json_answer_limit, json_body
 from ...http.download import display_url
 from ...http.health_probe import probe_health
 from ...http.service import HttpProvider
 from ..speech import text_to_speak
+from ..voice_lists import google_voices
 from .errors import DEFAULT_BASE_URL, api_error
 from .voices import VOICE_NAME_PATTERN, VOICES_SCHEMA, Voice, voice_for
 
@@ -261,6 +266,12 @@ class GoogleSpeech(HttpProvider, AudioProvider):
             raise InvalidResponseError(
                 "answered with audioContent that is not valid base64; nothing was saved", provider=self.name
             ) from None
+
+    def fetch_voices(self) -> list[ListedVoice]:
+        """Every voice Google offers (``GET {base_url}/v1/voices``); blocks on the network."""
+        url = f"{self.api_root}/v1/voices"
+        body = self.get_json(url, error=lambda answer: api_error(self, answer, voice=None), **self._auth())
+        return google_voices(body, provider=self.name)
 
     # --- health ---------------------------------------------------------------------------------
 

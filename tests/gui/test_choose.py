@@ -184,17 +184,6 @@ def test_openverse_pictures_take_the_third_in_a_saved_note_in_one_undo_step(
     browser.form.actionUndo.trigger()
     pump(anki_app, lambda: list(mw.col.get_note(note_id).fields) == before, what="one undo to revert the choice")
 
-    # The choice is in the reuse index: a job on the same word (with the settings the add-on reads,
-    # as the Browser's job runs) takes it, not the first search result.
-    controller = addon.controller
-    loaded = controller._load_config(mw)
-    assert loaded is not None
-    job = controller.start_job(mw, [note_id], loaded[0])
-    assert job is not None
-    pump(anki_app, lambda: not job.running and controller.report_window is not None, timeout=60, what="the job")
-    assert media_file(mw, mw.col.get_note(note_id)["Picture"]) == images[2].thumb, "the job did not reuse the choice"
-    controller.report_window.close()
-
 
 def test_choose_on_a_failed_row_of_the_job_report_stores_the_third_picture_in_one_undo_step(
     mw: Any,

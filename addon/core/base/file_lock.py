@@ -8,7 +8,9 @@ no stale lock behind: the next resume takes it at once.
 POSIX: ``fcntl.flock`` on the lock file (held per open file, so a second open in the same process
 is refused too). Windows: ``msvcrt.locking`` on the file's first byte.
 
-Thread safety: a `FileLock` is released once, by its owner; `try_lock` may run on any thread.
+Thread safety: a `FileLock` is released once, by its owner; `try_lock` and `is_locked` may run on
+any thread. `is_locked` takes the lock for a moment to look; within one process it and `try_lock`
+take turns (a process-wide mutex), so a look never makes a real attempt on another thread fail.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from pathlib import Path
 
 _FLAGS = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+# Held while this process tries a lock, or looks at one (see the module docstring).
+_ATTEMPTS = threading.Lock()
 
 
 class FileLock:
@@ -43,6 +48,22 @@ class FileLock:
 def try_lock(path: Path) -> FileLock | None:
     """Lock ``path`` (created if missing) at once, or None when another holder has it.
     OSError when the file cannot be made or opened."""
+    with _ATTEMPTS:
+        return _try_lock(path)
+
+
+def is_locked(path: Path) -> bool:
+    """Whether some holder (this process included) has ``path`` locked. OSError when the file
+    cannot be made or opened."""
+    with _ATTEMPTS:
+        lock = _try_lock(path)
+        if lock is None:
+            return True
+        lock.release()
+        return False
+
+
+def _try_lock(path: Path) -> FileLock | None:
     fd = os.open(path, _FLAGS, 0o644)
     try:
         if not _lock(fd):

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..base.file_lock import try_lock
+from ..base.file_lock import is_locked
 from .job_ids import JournalError, journal_path, recent_jobs
 from .journal_records import JournalState, read_journal
 
@@ -118,13 +118,9 @@ def interrupted_jobs(state_dir: Path, *, collection: str, limit: int = 30) -> li
 def is_running(state_dir: Path, job_id: str) -> bool:
     """Whether some process (this one included) holds the job's lock: it is running there."""
     try:
-        lock = try_lock(journal_path(state_dir, job_id).with_suffix(".lock"))
+        return is_locked(journal_path(state_dir, job_id).with_suffix(".lock"))
     except OSError:
         return False
-    if lock is None:
-        return True
-    lock.release()
-    return False
 
 
 def prune_finished_jobs(state_dir: Path, *, keep: int = KEEP_FINISHED_JOBS) -> list[str]:

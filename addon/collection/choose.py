@@ -18,6 +18,7 @@ the UI thread.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 from collections.abc import Collection as Names
@@ -36,9 +37,10 @@ from ..core.job.plan import WorkItem
 from ..core.job.report import JobReport
 from ..core.media.types import MediaKind, MediaResult
 from ..core.provider_system.registry import ProviderRegistry
-from ..core.state.reuse_index import ReuseIndex, ReuseRow, reuse_key
+from ..core.state.reuse_index import ReuseIndex
 from .field_markup import printable_attribution
 from .note_fill import NoteFillSession, note_type_name, rules_for_note
+from .sync import reuse_row
 
 __all__ = ["ChooseSession", "choose_config"]
 
@@ -126,18 +128,13 @@ class ChooseSession:
         if not self.config.get("reuse_media", True):
             return
         request = self.item.request
-        row = ReuseRow(
-            key=reuse_key(
-                provider=result.provider,
-                cache_key=request.cache_key,
-                fingerprint=self.registry.output_fingerprint(request.kind, result.provider),
-            ),
+        row = reuse_row(
+            request,
+            dataclasses.replace(result, attribution=printable_attribution(result.attribution)),
             file_name=file_name,
-            provider=result.provider,
-            kind=request.kind.value,
             size=len(data),
             sha1=hashlib.sha1(data).hexdigest(),
-            attribution=printable_attribution(result.attribution),
+            fingerprint=self.registry.output_fingerprint(request.kind, result.provider),
         )
         index = ReuseIndex(self.registry.state_dir / REUSE_INDEX_FILE_NAME, collection_id=self.fill.job.sync.target_id)
         try:

@@ -71,6 +71,22 @@ class _FieldsOf(Mapping[str, str]):
         return len(self._note.keys())
 
 
+def reuse_row(
+    request: MediaRequest, result: MediaResult, *, file_name: str, size: int, sha1: str, fingerprint: str
+) -> ReuseRow:
+    """What the reuse index remembers of ``file_name``, made by ``result`` for ``request`` (its
+    provider's output ``fingerprint``)."""
+    return ReuseRow(
+        key=reuse_key(provider=result.provider, cache_key=request.cache_key, fingerprint=fingerprint),
+        file_name=file_name,
+        provider=result.provider,
+        kind=request.kind.value,
+        size=size,
+        sha1=sha1,
+        attribution=result.attribution,
+    )
+
+
 def _why_not_now(note: Note | None, target: Target, reference: str) -> str | None:
     """Why ``target`` must not be written to the note as it is now (deleted, edited, or filled
     while the job ran, or already holding this very media), or None when it may."""
@@ -403,18 +419,13 @@ class CollectionSync(SyncProvider[OpChanges]):
             journal.record_stored(key=key, file_name=file_name, provider=result.provider)
         if reuse is not None and fingerprint is not None:
             self._reuse_rows.append(
-                ReuseRow(
-                    key=reuse_key(
-                        provider=result.provider,
-                        cache_key=request.cache_key,
-                        fingerprint=fingerprint(request.kind, result.provider),
-                    ),
+                reuse_row(
+                    request,
+                    result,
                     file_name=file_name,
-                    provider=result.provider,
-                    kind=request.kind.value,
                     size=len(data),
                     sha1=sha1,
-                    attribution=result.attribution,
+                    fingerprint=fingerprint(request.kind, result.provider),
                 )
             )
         return file_name

@@ -44,7 +44,6 @@ class JobParts:
 
     notes: CountedNotes
     total_notes: int
-    part_notes: int = PART_NOTES
     requests: int = 0
     exhausted: bool = False
     done: int = 0

@@ -145,7 +145,7 @@ class JobSession(Generic[ChangesT]):
         ``part_notes`` defaults to `job_parts.PART_NOTES` (read at the call)."""
         part_notes = part_notes or job_parts.PART_NOTES
         counted = CountedNotes(source.notes())
-        self._parts = JobParts(notes=counted, total_notes=len(note_ids), part_notes=part_notes)
+        self._parts = JobParts(notes=counted, total_notes=len(note_ids))
         first = self._plan_first(itertools.islice(counted, part_notes), sync)
         self._start(first, sync, note_ids=list(note_ids), remember_made=self.reuse is None or self._fresh)
         self._parts.requests += len(first.requests_to_make())

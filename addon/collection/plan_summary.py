@@ -22,6 +22,7 @@ from ..core.config.rules import parse_rules
 from ..core.engine import job_parts
 from ..core.engine.job_session import REUSE_INDEX_FILE_NAME, price_per_request, reuse_earlier_media
 from ..core.engine.planner import Blocked, Problems, blocked_messages, blocked_work, plan_notes
+from ..core.engine.voice_turns import VoiceTurns
 from ..core.job.plan import Plan, SourceNote, estimate_work
 from ..core.media.types import MediaKind
 from ..core.provider_system.registry import ProviderRegistry
@@ -86,9 +87,10 @@ def summarize_plan(
     notes = iter(CollectionNotes(col, note_ids).notes())
     part = part_notes or job_parts.PART_NOTES
     counts = _Counts()
+    turns = VoiceTurns()  # the voices take turns over the parts as in the job
     with _reuse_index(col, config, state_dir=state_dir) as index:
         while batch := list(itertools.islice(notes, part)):
-            plan = plan_notes(batch, rules)
+            plan = plan_notes(batch, rules, turns=turns)
             if index is not None:
                 reuse_earlier_media(plan, sync=CollectionSync(col), index=index, registry=registry)
             counts.add(batch, plan, registry=registry)

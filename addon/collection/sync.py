@@ -38,6 +38,7 @@ from ..core.job.report import JobReport, TargetError
 from ..core.media.checks import require_media
 from ..core.media.naming import media_file_name
 from ..core.media.types import Attribution, MediaRequest, MediaResult
+from ..core.media.voice_choice import requested_voice
 from ..core.provider_system.sync_provider import StoreOptions, SyncProvider
 from ..core.state.journal_records import WritingEntry
 from ..core.state.reuse_index import ReuseRow, reuse_key
@@ -284,7 +285,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         # note and no index can store: made printable before it reaches either.
         result = dataclasses.replace(result, attribution=printable_attribution(result.attribution))
         file_name = self._write_media(key, request, result)
-        self.report.add_media_file(file_name)
+        self.report.add_media_file(file_name, provider=result.provider, voice=requested_voice(request, result.provider))
         for index, target in enumerate(targets):
             self._fill(
                 target,

@@ -187,6 +187,13 @@ INVALID: list[tuple[str, Callable[[dict[str, Any]], None], tuple[str, ...]]] = [
     ),
     ("target-without-providers", _target(providers=[]), ("rules[0].targets[0].providers:", "no sound provider")),
     ("target-voice-of-unknown-provider", _target(voice={"polly": "Joanna"}), ("rules[0].targets[0].voice:", "'polly'")),
+    (
+        "target-several-voices-single-mode",
+        _target(voice={"openai_tts": ["nova", "alloy"]}),
+        ("rules[0].targets[0].voice.openai_tts:", "2 voices", "set voice_mode to rotate"),
+    ),
+    ("target-bad-voice-mode", _target(voice_mode="shuffle"), ("rules[0].targets[0].voice_mode:", "'shuffle'")),
+    ("target-empty-voice-list", _target(voice={"openai_tts": []}), ("rules[0].targets[0].voice.openai_tts:",)),
     ("target-bad-mode", _target(mode="never"), ("rules[0].targets[0].mode:", "'never'")),
     ("target-bad-cloze", _target(cloze="hints"), ("rules[0].targets[0].cloze:", "'hints'")),
     ("target-zero-max-chars", _target(max_chars=0), ("rules[0].targets[0].max_chars:",)),

@@ -7,6 +7,7 @@ import pytest
 
 from addon.core.job import report as report_module
 from addon.core.job.report import OTHER_REASONS, REPORT_FAILURE_LIMIT, JobReport, TargetError
+from addon.ui.fill.report_text import report_text
 
 
 def failures(count: int) -> list[TargetError]:
@@ -85,3 +86,14 @@ def test_the_report_names_the_first_media_files_and_counts_every_one() -> None:
     assert report.media_written == REPORT_FAILURE_LIMIT + 5
     assert report.media_files == [f"file{number}.mp3" for number in range(REPORT_FAILURE_LIMIT)]
     assert report.to_json()["media_written"] == REPORT_FAILURE_LIMIT + 5
+
+
+def test_the_report_says_which_voice_made_how_many_sounds() -> None:
+    report = JobReport()
+    report.add_media_file("a.mp3", provider="openai_tts", voice="nova")
+    report.add_media_file("b.mp3", provider="openai_tts", voice="alloy")
+    report.add_media_file("c.mp3", provider="openai_tts", voice="nova")
+    report.add_media_file("d.png", provider="openverse")
+    assert report.to_json()["voices"] == {"openai_tts": {"nova": 2, "alloy": 1}}
+    assert report.voices_line() == "openai_tts: nova 2, alloy 1"
+    assert "Voices (sounds made): openai_tts: nova 2, alloy 1" in report_text(report, note_labels={})

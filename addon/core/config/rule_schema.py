@@ -19,10 +19,12 @@ from .targets import (
     CLOZE_READINGS,
     LEGACY_RULE_KEYS,
     MATH_MODES,
+    VOICE_MODES,
     FillMode,
     source_fields,
     template_problem,
     text_rule_problem,
+    voice_list,
 )
 
 # A language: a code like en, es, pt-BR or zh_Hant, or empty for the provider's default.
@@ -61,7 +63,13 @@ TARGET_SCHEMA: dict[str, Any] = {
         "source": {"type": "string", "minLength": 1},
         "providers": _NAMES,
         "prompt": {"type": "string"},
-        "voice": {"type": "object", "additionalProperties": {"type": "string"}},
+        "voice": {
+            "type": "object",
+            "additionalProperties": {
+                "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}, "minItems": 1}]
+            },
+        },
+        "voice_mode": {"enum": list(VOICE_MODES)},
         "max_chars": {"type": "integer", "minimum": 1, "maximum": 1_000_000},
         "image_max_px": {"type": "integer", "minimum": MIN_MAX_PX, "maximum": MAX_MAX_PX},
         "image_format": {"enum": list(IMAGE_FORMATS)},
@@ -147,8 +155,24 @@ def _target_problems(target: Mapping[str, Any], at: str, names: Mapping[MediaKin
             )
         )
     problems += _unknown_providers(target.get("voice", {}), MediaKind.AUDIO, f"{at}.voice", names)
+    problems += _voice_mode_problems(target, at)
     problems += _text_rules_problems(target.get("text_rules", ()), f"{at}.text_rules")
     return problems
+
+
+def _voice_mode_problems(target: Mapping[str, Any], at: str) -> list[tuple[str, str]]:
+    """A provider given several voices while the target's ``voice_mode`` is single (the default)."""
+    if target.get("voice_mode", "single") != "single":
+        return []
+    return [
+        (
+            f"{at}.voice.{name}",
+            f"lists {len(voices)} voices but voice_mode is single; set voice_mode to rotate (taking turns) "
+            "or random, or keep one voice",
+        )
+        for name, listed in (target.get("voice") or {}).items()
+        if len(voices := voice_list(listed)) > 1
+    ]
 
 
 def _unknown_providers(

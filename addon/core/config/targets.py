@@ -50,6 +50,10 @@ class FillMode(str, enum.Enum):
 ClozeReading = Literal["full", "answers"]
 CLOZE_READINGS: tuple[ClozeReading, ...] = ("full", "answers")
 MATH_MODES = ("drop", "keep")
+# How a target with several voices for a provider uses them: only the first, taking turns note by
+# note, or one picked for each note (the same note always gets the same voice).
+VoiceMode = Literal["single", "rotate", "random"]
+VOICE_MODES: tuple[VoiceMode, ...] = ("single", "rotate", "random")
 
 
 @dataclass(frozen=True)
@@ -128,7 +132,11 @@ class FieldTarget:
     prompt: str = "{text}"
     # Where a found picture's credit goes: a field's name, or "" for an HTML comment after it.
     attribution_field: str = ""
+    # The first voice for each provider (``voice_pool`` holds them all).
     voice: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    # Every voice for each provider, in order: one, or several for ``voice_mode`` rotate or random.
+    voice_pool: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
+    voice_mode: VoiceMode = "single"
     text_rules: tuple[TextRule, ...] = ()
     cloze: ClozeReading = "full"
     math: MathMode = "drop"
@@ -189,6 +197,7 @@ def parse_target(raw: Mapping[str, Any], rule: Mapping[str, Any], *, image_outpu
     output = ImageOutput.from_config({**image_output.to_config(), **own_output}) if own_output else image_output
     rules = tuple(_text_rule(r) for r in (*rule.get("text_rules", ()), *raw.get("text_rules", ())))
     default_max = PICTURE_MAX_CHARS if kind is MediaKind.IMAGE else SOUND_MAX_CHARS
+    pool = {str(name): voices for name, listed in (raw.get("voice") or {}).items() if (voices := voice_list(listed))}
     return FieldTarget(
         field=raw["field"],
         kind=kind,
@@ -198,13 +207,22 @@ def parse_target(raw: Mapping[str, Any], rule: Mapping[str, Any], *, image_outpu
         mode=FillMode(inherited("mode", FillMode.SKIP.value)),
         prompt=raw.get("prompt", rule.get("image_prompt", "{text}")) if kind is MediaKind.IMAGE else "{text}",
         attribution_field=inherited("attribution_field", "") if kind is MediaKind.IMAGE else "",
-        voice=MappingProxyType({str(k): str(v) for k, v in (raw.get("voice") or {}).items() if str(v).strip()}),
+        voice=MappingProxyType({name: voices[0] for name, voices in pool.items()}),
+        voice_pool=MappingProxyType(pool),
+        voice_mode=raw.get("voice_mode", "single"),
         text_rules=rules,
         cloze=inherited("cloze", "full"),
         math=inherited("math", "drop"),
         max_chars=int(raw.get("max_chars", default_max)),
         image_output=output,
     )
+
+
+def voice_list(listed: object) -> tuple[str, ...]:
+    """A target's ``voice`` entry for one provider (a voice, or a list of voices) as a tuple of
+    voices without white space around them; empty ones dropped."""
+    items = [listed] if isinstance(listed, str) else listed if isinstance(listed, list) else []
+    return tuple(voice for item in items if isinstance(item, str) and (voice := item.strip()))
 
 
 def _text_rule(raw: Mapping[str, Any]) -> TextRule:

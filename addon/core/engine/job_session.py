@@ -54,6 +54,7 @@ from .job_parts import CountedNotes, JobParts
 from .plan_reuse import apply_journal, apply_reuse
 from .planner import plan_notes, work_no_provider_can_do
 from .result_stream import ResultStream
+from .voice_turns import VoiceTurns
 
 REUSE_INDEX_FILE_NAME = "media_index.sqlite3"
 
@@ -94,6 +95,7 @@ class JobSession(Generic[ChangesT]):
         self.job_id = ""
         self.estimated_usd = 0.0
         self._earlier: JournalState | None = None
+        self._voice_turns = VoiceTurns()  # one job's voices take turns over all its parts
         self._rules_config: Mapping[str, Any] = config
         self._rules: Sequence[Rule] = ()
         self._fresh = options.fresh
@@ -178,7 +180,7 @@ class JobSession(Generic[ChangesT]):
             fresh = state.header.fresh
         self._rules_config, self._fresh = rules_config, fresh
         self._rules = parse_rules(rules_config)
-        plan = plan_notes(notes, self._rules)
+        plan = plan_notes(notes, self._rules, turns=self._voice_turns)
         if state is not None:
             sync.discard_partial_writes(state.writing.values())
             apply_journal(plan, state, mode=self._resume_mode, exists=sync.has_media)
@@ -245,7 +247,7 @@ class JobSession(Generic[ChangesT]):
 
     def _plan_of(self, notes: Iterable[SourceNote], sync: SyncProvider[ChangesT]) -> Plan:
         """``notes`` planned under the job's rules, with its earlier runs folded in."""
-        plan = plan_notes(notes, self._rules)
+        plan = plan_notes(notes, self._rules, turns=self._voice_turns)
         if self._earlier is not None:
             apply_journal(plan, self._earlier, mode=self._resume_mode, exists=sync.has_media)
         return plan

@@ -24,6 +24,7 @@ from ..text.cleaning import clean_source_text, field_has_image, field_has_sound
 from ..text.reading import cut_at_word, is_fragment, math_as_set, what_else_it_holds
 from ..text.source_template import render_source
 from ..text.spoken import spoken_text
+from .voice_turns import VoiceTurns
 
 
 def field_already_filled(kind: MediaKind, value: str) -> bool:
@@ -31,10 +32,16 @@ def field_already_filled(kind: MediaKind, value: str) -> bool:
 
 
 def plan_notes(
-    notes: Iterable[SourceNote], rules: Sequence[Rule], *, kinds: Iterable[MediaKind] = tuple(MediaKind)
+    notes: Iterable[SourceNote],
+    rules: Sequence[Rule],
+    *,
+    kinds: Iterable[MediaKind] = tuple(MediaKind),
+    turns: VoiceTurns | None = None,
 ) -> Plan:
-    """Apply each note type's rule to each note: one `Target` per rule target of a wanted kind."""
+    """Apply each note type's rule to each note: one `Target` per rule target of a wanted kind.
+    ``turns`` carries the voices' turns over a job planned in parts (a new one for None)."""
     wanted = tuple(kinds)
+    turns = turns if turns is not None else VoiceTurns()
     plan = Plan()
     for note in notes:
         rule = rule_for_note_type(rules, note.note_type)
@@ -44,7 +51,7 @@ def plan_notes(
             continue
         for spec in rule.targets:
             if spec.kind in wanted:
-                plan.targets.append(plan_target(note, spec))
+                plan.targets.append(plan_target(note, spec, turns=turns))
     return plan
 
 
@@ -114,8 +121,10 @@ def read_source(fields: Mapping[str, str], target: FieldTarget) -> Reading:
     return Reading(source_text, text)
 
 
-def plan_target(note: SourceNote, spec: FieldTarget) -> Target:
-    """One target of one note: its work, or why it is skipped."""
+def plan_target(note: SourceNote, spec: FieldTarget, *, turns: VoiceTurns | None = None) -> Target:
+    """One target of one note: its work, or why it is skipped. A target with several voices takes
+    its turn in ``turns`` (see `voice_turns`) whether or not the note is skipped."""
+    voices = (turns or VoiceTurns()).voices(spec, note_type=note.note_type, note_id=note.note_id)
 
     def skip(reason: str) -> Target:
         return Target(note.note_id, spec.field, spec.kind, spec.mode, skip_reason=reason)
@@ -128,7 +137,9 @@ def plan_target(note: SourceNote, spec: FieldTarget) -> Target:
     reading = read_source(note.fields, spec)
     if reading.skip_reason is not None:
         return skip(reading.skip_reason)
-    request = MediaRequest(kind=spec.kind, text=reading.text, language=spec.language, options=_request_options(spec))
+    request = MediaRequest(
+        kind=spec.kind, text=reading.text, language=spec.language, options=_request_options(spec, voices)
+    )
     return Target(
         note.note_id,
         spec.field,
@@ -142,13 +153,12 @@ def plan_target(note: SourceNote, spec: FieldTarget) -> Target:
     )
 
 
-def _request_options(spec: FieldTarget) -> dict[str, object]:
+def _request_options(spec: FieldTarget, voices: Mapping[str, str]) -> dict[str, object]:
     """What else changes the output, so it is in the cache key and the reuse key: a picture's
     output settings (the job's picture step reads them from the request), a sound's voices."""
     if spec.kind is MediaKind.IMAGE:
         return dict(spec.image_output.options())
-    voices = {name: spec.voice[name] for name in spec.providers if spec.voice.get(name)}
-    return {"voice": voices} if voices else {}
+    return {"voice": dict(voices)} if voices else {}
 
 
 def _is_one_field(template: str, names: Sequence[str]) -> bool:

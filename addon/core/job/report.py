@@ -52,6 +52,8 @@ class JobReport:
     # The first REPORT_FAILURE_LIMIT media files written, in order; `media_written` counts them all.
     media_files: list[str] = field(default_factory=list)
     media_written: int = 0
+    # The media files each voice made, {provider: {voice: files}}, for sounds whose target named a voice.
+    voices: dict[str, Counter[str]] = field(default_factory=dict)
     notes_changed: int = 0
     provider_problems: dict[str, str] = field(default_factory=dict)
     trace_id: str = ""
@@ -80,10 +82,13 @@ class JobReport:
         else:
             self.errors_left_out += 1
 
-    def add_media_file(self, name: str) -> None:
-        """Count one media file written; keep its name while fewer than `REPORT_FAILURE_LIMIT` are
-        kept (a job of 100,000 notes writes 300,000; the journal names them all)."""
+    def add_media_file(self, name: str, *, provider: str = "", voice: str | None = None) -> None:
+        """Count one media file written (by ``voice`` of ``provider`` when the request named one);
+        keep its name while fewer than `REPORT_FAILURE_LIMIT` are kept (a job of 100,000 notes writes
+        300,000; the journal names them all)."""
         self.media_written += 1
+        if voice:
+            self.voices.setdefault(provider, Counter())[voice] += 1
         if len(self.media_files) < REPORT_FAILURE_LIMIT:
             self.media_files.append(name)
 
@@ -126,6 +131,7 @@ class JobReport:
             "skip_reasons": dict(self.skip_reasons),
             "media_files": list(self.media_files),
             "media_written": self.media_written,
+            "voices": {provider: dict(counts) for provider, counts in self.voices.items()},
             "provider_problems": dict(self.provider_problems),
             "trace_id": self.trace_id,
             "job_id": self.job_id,
@@ -161,4 +167,14 @@ class JobReport:
             f"{e.provider}: {e.message}" if e.provider else e.message for e in self.errors
         )
         lines += [f"failed {n}× — {message}" for message, n in reasons.most_common(limit)]
+        if self.voices:
+            lines.append(f"voices — {self.voices_line()}")
         return lines
+
+    def voices_line(self) -> str:
+        """Which voice made how many sounds: ``"openai_tts: nova 2, alloy 1"`` ("" when no target
+        named a voice)."""
+        return "; ".join(
+            f"{provider}: " + ", ".join(f"{voice} {n}" for voice, n in counts.most_common())
+            for provider, counts in sorted(self.voices.items())
+        )

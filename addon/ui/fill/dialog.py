@@ -51,6 +51,7 @@ from ...core.provider_system.registry import ProviderRegistry
 from ..note_type_setup import NoteTypeOffer, with_new_media_fields
 from ..settings.links import SettingsPlace, parse_settings_link, settings_html
 from ..user_messages import explain_html
+from ..voices.picker import TargetVoiceChooser
 from ..widgets import problem_html
 from .free_offers import offer_html, passed_over_lines
 from .plan_view import PlanTable, cost_text
@@ -125,6 +126,10 @@ class FillMediaDialog(QDialog):
         self.note_types.currentRowChanged.connect(self._show_note_type)
         self.rule_form = RuleForm(self)
         self.rule_form.changed.connect(self._rule_edited)
+        editor = self.rule_form.editor
+        editor.voices.chooser = TargetVoiceChooser(
+            self.mw, parent=self, registry=lambda: self.registry, state_dir=self.state_dir, language=editor.language_now
+        )
         scroll = QScrollArea(self)
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.rule_form)

@@ -207,6 +207,8 @@ class JobReportDialog(QDialog):
             if len(ranked) > MAX_SKIP_REASONS:
                 lines.append(f"… and {len(ranked) - MAX_SKIP_REASONS} other reasons (Copy report has them all)")
             texts.append(("skip_reasons", "\n".join(lines)))
+        if report.voices:
+            texts.append(("voices_used", f"Voices (sounds made): {report.voices_line()}"))
         if report.rate_cuts:
             names = ", ".join(f"{name} ({n}×)" for name, n in sorted(report.rate_cuts.items()))
             texts.append(("rate_cuts", f"Slowed down after rate limits: {names}"))

@@ -88,6 +88,8 @@ def report_text(report: JobReport, *, note_labels: Mapping[int, str]) -> str:
     if report.skip_reasons:
         lines += ["", "Skipped:"]
         lines += [f"  {n}× {fold_whitespace(reason)}" for reason, n in report.skip_reasons.most_common()]
+    if report.voices:
+        lines += ["", f"Voices (sounds made): {report.voices_line()}"]
     if report.rate_cuts:
         lines += ["", "Slowed down after rate limits:"]
         lines += [f"  {name}: {n}×" for name, n in sorted(report.rate_cuts.items())]

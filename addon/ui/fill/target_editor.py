@@ -1,7 +1,7 @@
 """The editor of one target of a rule in the Fill Media dialog: the field it fills, whether it
 makes a sound or a picture, what is read (a source template, with a button per field of the note
-type that inserts ``{Field}``), its providers in fallback order, a voice per ticked provider
-(sounds), the language and fill mode (empty: the note type's), the picture prompt and credit field
+type that inserts ``{Field}``), its providers in fallback order, a voice (or several) per ticked provider with
+the voice picker and how several voices are used (sounds), the language and fill mode (empty: the note type's), the picture prompt and credit field
 (pictures), text rules, and cloze reading.
 
 `TargetEditor.target()` gives back the target dict as shown: a setting left to the note type is
@@ -33,6 +33,7 @@ from ...core.media.types import MediaKind
 from .provider_choices import ProviderChoices
 from .provider_picker import ProviderPicker
 from .text_rules_table import TextRulesTable
+from .voice_editor import VoiceEditor
 
 MODE_TEXTS: Mapping[FillMode, str] = {
     FillMode.SKIP: "Skip fields that already have media",
@@ -52,35 +53,6 @@ _PICTURE_KEYS = ("prompt", "attribution_field", "image_max_px", "image_format", 
 NO_CHOICES = ProviderChoices()
 
 
-class VoiceEditor(QWidget):
-    """A voice name per ticked provider (``{provider: voice}``); empty is the provider's own setting
-    for the language."""
-
-    changed = pyqtSignal()
-
-    def __init__(self, parent: QWidget | None) -> None:
-        super().__init__(parent)
-        self.setObjectName("voices")
-        self.form = QFormLayout(self)
-        self.form.setContentsMargins(0, 0, 0, 0)
-        self.lines: dict[str, QLineEdit] = {}
-
-    def show_providers(self, providers: Sequence[str], voices: Mapping[str, str], titles: Mapping[str, str]) -> None:
-        while self.form.rowCount():
-            self.form.removeRow(0)
-        self.lines = {}
-        for name in providers:
-            line = QLineEdit(str(voices.get(name, "")), self)
-            line.setObjectName(f"voice:{name}")
-            line.setPlaceholderText("the provider's voice for the language")
-            line.textChanged.connect(lambda _text: self.changed.emit())
-            self.form.addRow(titles.get(name) or name, line)
-            self.lines[name] = line
-
-    def voices(self) -> dict[str, str]:
-        return {name: line.text().strip() for name, line in self.lines.items() if line.text().strip()}
-
-
 class TargetEditor(QWidget):
     """Edits one target dict; emits ``changed`` on every edit."""
 
@@ -93,6 +65,7 @@ class TargetEditor(QWidget):
         self._original: dict[str, Any] = {}
         self._choices = NO_CHOICES
         self._kind_shown: MediaKind | None = None
+        self._rule_language = ""
         self.field = self._combo("target_field")
         self.kind = self._combo("target_kind")
         for kind in (MediaKind.AUDIO, MediaKind.IMAGE):
@@ -180,8 +153,12 @@ class TargetEditor(QWidget):
             self._field_buttons(fields)
             self._show_providers(self.current_kind(), [str(p) for p in target.get("providers", ())])
             self.voices.show_providers(
-                self.providers.chosen(), target.get("voice") or {}, choices.titles.get(MediaKind.AUDIO, {})
+                self.providers.chosen(),
+                target.get("voice") or {},
+                choices.titles.get(MediaKind.AUDIO, {}),
+                mode=str(target.get("voice_mode", "single")),
             )
+            self._rule_language = str(rule.get("language", ""))
             self.language.setText(str(target.get("language", "")))
             self.language.setPlaceholderText(f"{AS_NOTE_TYPE}: {rule.get('language') or 'the provider’s default'}")
             _select(self.mode, str(target.get("mode", "")))
@@ -269,13 +246,20 @@ class TargetEditor(QWidget):
         _set_or_drop(target, "text_rules", self.text_rules.rules())
         if kind is MediaKind.IMAGE:
             target.pop("voice", None)
+            target.pop("voice_mode", None)
             _set_or_drop(target, "prompt", self.prompt.text())
             _set_or_drop(target, "attribution_field", _combo_value(self.attribution))
         else:
             for key in _PICTURE_KEYS:
                 target.pop(key, None)
             _set_or_drop(target, "voice", self.voices.voices())
+            mode = self.voices.voice_mode()
+            _set_or_drop(target, "voice_mode", "" if mode == "single" else mode)
         return target
+
+    def language_now(self) -> str:
+        """The language the target is read in, as shown (its own, else its note type's)."""
+        return self.language.text().strip() or self._rule_language
 
 
 def _set_or_drop(target: dict[str, Any], key: str, value: Any) -> None:

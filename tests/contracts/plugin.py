@@ -3,7 +3,7 @@
 Around the call of each such test a `checker.ContractLog` is active, so the fakes check every
 exchange they serve (the provider's request, and the fake's answer) against the vendor's document;
 when the test's own body passed and a violation was logged, the test fails with the list of
-violations. A test whose provider or fake breaks a spec on purpose says so with
+violations (when the body failed, the violations are shown in a section of its report). A test whose provider or fake breaks a spec on purpose says so with
 ``@pytest.mark.contract_exempt("why")``: its violations are then reported, not failed.
 
 At the end of the session the terminal summary counts the exchanges checked and lists, grouped,
@@ -47,7 +47,12 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     if not _checked(item):
         return (yield)
     with checker.recording() as log:
-        result = yield
+        try:
+            result = yield
+        except BaseException:  # the test failed on its own: the violations are shown beside its failure
+            if log.violations():
+                item.add_report_section("call", "contract violations", "\n".join(log.violations()))
+            raise
     for checked in log.results():
         _SESSION["exchanges"][checked.api] += 1
         for note in checked.notes:

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 # key_scan: every artifact of the session scanned for the test keys; reliability_record: the fault
-# matrix and the reliability figures, printed at the end (and written by `make faults`).
-pytest_plugins = ["tests.support.key_scan", "tests.support.reliability_record"]
+# matrix and the reliability figures, printed at the end (and written by `make faults`); contracts.plugin:
+# every provider test checks its exchanges against the vendors' specifications (tests/contracts).
+pytest_plugins = ["tests.support.key_scan", "tests.support.reliability_record", "tests.contracts.plugin"]
 
 
 def _require_program(name: str) -> str:

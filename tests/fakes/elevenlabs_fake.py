@@ -68,6 +68,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from tests.contracts.checker import ELEVENLABS, observe_reply
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
 from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
@@ -295,6 +296,12 @@ class ElevenLabsFake(ScriptedFailures):
     # --- serving ---
 
     def handle(self, request: Recorded) -> Reply:
+        """The answer to ``request`` (checked against ElevenLabs' OpenAPI document by tests.contracts)."""
+        reply = self._answer(request)
+        observe_reply(ELEVENLABS, request, reply)
+        return reply
+
+    def _answer(self, request: Recorded) -> Reply:
         if request.path.startswith(PREVIEW_PREFIX) and request.method == "GET":  # public, like the real ones
             voice_id = request.path.removeprefix(PREVIEW_PREFIX).removesuffix(".mp3")
             if voice_id not in self.voices:

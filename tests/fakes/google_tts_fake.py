@@ -66,6 +66,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from tests.contracts.checker import GOOGLE_TTS, observe_reply
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
 from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
@@ -472,6 +473,12 @@ class GoogleTTSFake(ScriptedFailures):
     # --- serving ---
 
     def handle(self, request: Recorded) -> Reply:
+        """The answer to ``request`` (checked against Google's discovery document by tests.contracts)."""
+        reply = self._answer(request)
+        observe_reply(GOOGLE_TTS, request, reply, off_spec=self._off_spec(request))
+        return reply
+
+    def _answer(self, request: Recorded) -> Reply:
         if request.path == SYNTHESIZE_PATH and request.method == "POST":
             endpoint = "synthesize"
         elif request.path == VOICES_PATH and request.method == "GET":
@@ -485,6 +492,16 @@ class GoogleTTSFake(ScriptedFailures):
         if failure is not None:
             return self._failures.answer(failure, hang_s=self.hang_s)
         return self._synthesize(request) if endpoint == "synthesize" else self._list_voices(request)
+
+    def _off_spec(self, request: Recorded) -> str:
+        """Why the answer to ``request`` departs from the discovery document on purpose ("" if not)."""
+        if request.path != SYNTHESIZE_PATH:
+            return ""
+        if self.reply_instead is not None:
+            return "reply_instead: the test's own answer"
+        if self.bad_base64:
+            return "bad_base64: a garbled audioContent"
+        return ""
 
     def _check_auth(self, request: Recorded) -> Failure | None:
         """§6.1: the ``key`` parameter (or ``X-Goog-Api-Key``), else a bearer token."""

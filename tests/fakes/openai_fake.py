@@ -62,6 +62,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from tests.contracts.checker import OPENAI, observe_reply
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
 from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
@@ -362,6 +363,12 @@ class OpenAIFake(ScriptedFailures):
     # --- serving ---
 
     def handle(self, request: Recorded) -> Reply:
+        """The answer to ``request`` (checked against OpenAI's OpenAPI document by tests.contracts)."""
+        reply = self._answer(request)
+        observe_reply(OPENAI, request, reply)
+        return reply
+
+    def _answer(self, request: Recorded) -> Reply:
         if request.path.startswith("/files/") and request.method == "GET":
             return self._file(request)
         if request.path.startswith("/v1/"):

@@ -67,6 +67,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests.contracts.checker import OPENAI, observe, observe_reply
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported: the tests import it from here)
 from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import Recorded, Reply
@@ -349,6 +350,15 @@ class OpenAITTSFake(ScriptedFailures):
         self._failures.wait_released(self.hang_s)
 
     def handle(self, request: Recorded) -> Reply | _Audio:
+        """The answer to ``request`` (checked against OpenAI's OpenAPI document by tests.contracts)."""
+        answer = self._answer(request)
+        if isinstance(answer, _Audio):
+            observe(OPENAI, request, status=200, content_type=answer.content_type, body=answer.data)
+        else:
+            observe_reply(OPENAI, request, answer)
+        return answer
+
+    def _answer(self, request: Recorded) -> Reply | _Audio:
         if not request.path.startswith("/v1/"):
             return self._invalid_url(request)
         if self.latency_s:

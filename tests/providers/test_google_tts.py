@@ -414,6 +414,9 @@ def test_a_spent_daily_quota_is_a_quota_error_not_a_rate_limit(fake: GoogleTTSFa
     assert "per day" in error.message
 
 
+@pytest.mark.contract_exempt(
+    "a base_url with a wrong prefix on purpose: the request goes to a path Google does not have"
+)
 def test_a_base_url_without_the_api_is_a_config_error(fake: GoogleTTSFake) -> None:
     error = generation_error(fake, base_url=fake.url + "/tts")
     assert isinstance(error, ConfigError) and "base_url" in error.message
@@ -544,6 +547,7 @@ GOOD_BODY: dict[str, Any] = {
 }
 
 
+@pytest.mark.contract_exempt("the fake's own test: it sends requests the spec forbids, to see the fake refuse them")
 @pytest.mark.parametrize(
     ("body", "status", "words"),
     [
@@ -565,6 +569,9 @@ def test_the_fake_rejects_what_the_api_rejects(fake: GoogleTTSFake, body: Any, s
     assert error["code"] == status and error["status"] == "INVALID_ARGUMENT" and words in error["message"]
 
 
+@pytest.mark.contract_exempt(
+    "the fake's own test: snake_case field names (protocol buffer names, which Google's JSON parser accepts; the discovery document names only lowerCamel ones)"
+)
 def test_the_fake_accepts_snake_case_and_answers_base64_audio(fake: GoogleTTSFake) -> None:
     body = {"input": {"text": "x"}, "voice": {"language_code": "en-US"}, "audio_config": {"audio_encoding": "LINEAR16"}}
     response = post(fake, body)

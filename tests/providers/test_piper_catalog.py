@@ -316,7 +316,7 @@ def test_the_real_joe_voice_installed_from_the_fake_speaks_and_is_listed_by_the_
         result = provider.generate(request)
     except ProviderError as exc:  # pragma: no cover - shown when the real program fails
         pytest.fail(f"the installed voice did not speak: {exc}")
-    assert sniff_audio(result.data) == "wav"
+    assert result.data is not None and sniff_audio(result.data) == "wav"
     done = run_cli("voices", "piper", "--json", "--state-dir", state_dir)
     assert done.returncode == 0, done.stderr
     assert [voice["id"] for voice in json.loads(done.stdout)] == [str(model)]

@@ -28,6 +28,7 @@ Two installs of the same voice at once are not supported (the settings page runs
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import os
 from collections.abc import Callable
@@ -124,22 +125,28 @@ def install_voice(
         if progress is not None:
             progress(min(sum(done), total), total)
 
-    for index, (item, partial) in enumerate(zip(voice.files, partials)):
-        if _matches(targets[index], item):
+    for index, (item, partial) in enumerate(zip(voice.files, partials, strict=True)):
+        if _matches(targets[index], item):  # installed before: a part left beside it is stale
+            partial.unlink(missing_ok=True)
             report(index, item.size)
             continue
         url = file_url(base_url, item.path)
         check_address(url)
         partial.parent.mkdir(parents=True, exist_ok=True)
-        _download(session, url, partial, item, timeout_s=timeout_s, report=lambda size, i=index: report(i, size),
-                  cancelled=cancelled or (lambda: False))  # fmt: skip
+        _download(
+            session,
+            url,
+            partial,
+            item,
+            timeout_s=timeout_s,
+            report=functools.partial(report, index),
+            cancelled=cancelled or (lambda: False),
+        )
         _verify(partial, item, url=url)
-    for target, partial, item in reversed(list(zip(targets, partials, voice.files))):
-        if partial.is_file():
+    for target, partial in reversed(list(zip(targets, partials, strict=True))):  # the model last
+        if partial.is_file():  # not when the file was in place already
             target.parent.mkdir(parents=True, exist_ok=True)
             os.replace(partial, target)
-        elif not _matches(target, item):  # pragma: no cover - both were checked above
-            raise InvalidResponseError(f"{target.name} went missing during the download; {AGAIN}", provider=PROVIDER)
     _remove_empty_folders(partials[0].parent, stop=state_dir / PARTIAL_FOLDER)
     return targets[0]
 
@@ -271,3 +278,21 @@ def _remove_empty_folders(folder: Path, *, stop: Path) -> None:
         if current == stop or stop not in current.parents:
             return
         current = current.parent
+
+
+def install_steps(*, system: str, home: Path) -> str:
+    """How to install the ``piper`` program on ``system`` (`platform.system()`: "Windows",
+    "Darwin", else Linux and the like), in a Python of the user's own (Anki's cannot take
+    packages), ending with the path to put in the Binary setting."""
+    if system == "Windows":
+        return (
+            "install Python 3 from python.org, then in a Command Prompt run: py -m venv %USERPROFILE%\\piper-tts "
+            "and %USERPROFILE%\\piper-tts\\Scripts\\pip install piper-tts; then set Binary to "
+            f"{home}\\piper-tts\\Scripts\\piper.exe"
+        )
+    folder = home / "piper-tts"
+    terminal = "Terminal" if system == "Darwin" else "a terminal"
+    return (
+        f"in {terminal} run: python3 -m venv {folder} && {folder}/bin/pip install piper-tts; then set Binary to "
+        f"{folder}/bin/piper"
+    )

@@ -37,8 +37,12 @@ def piper_settings(mw: Any, addon: Any, voices_fake: PiperVoicesFake) -> Iterato
     yield user_files
     window_module = sys.modules[f"{ADDON}.ui.settings.dialog"]
     dialog = window_module.find_open_settings(mw)
-    if dialog is not None:
-        dialog.close()
+    if dialog is not None:  # closed without asking whether to keep typed changes
+        window_module.confirm_discard, original = (lambda parent: True), window_module.confirm_discard
+        try:
+            dialog.close()
+        finally:
+            window_module.confirm_discard = original
     mw.addonManager.writeConfig(ADDON, {})
     for folder in ("piper-voices", "piper-downloads"):
         shutil.rmtree(user_files / folder, ignore_errors=True)
@@ -105,9 +109,3 @@ def test_a_missing_program_says_how_to_install_it(
     text = child(section, QLabel, "piper_program").text()
     assert text.startswith(f"The piper program ({tmp_path / 'no-such-piper'}) was not found. To install it, ")
     assert "pip install piper-tts" in text and "then set Binary to " in text
-    window_module = sys.modules[f"{ADDON}.ui.settings.dialog"]
-    window_module.confirm_discard, original = (lambda parent: True), window_module.confirm_discard
-    try:
-        dialog.close()
-    finally:
-        window_module.confirm_discard = original

@@ -29,6 +29,7 @@ from addon.providers.audio.piper_catalog import (
 from addon.providers.audio.piper_install import (
     PARTIAL_FOLDER,
     DownloadCancelled,
+    install_steps,
     install_voice,
     installed_model,
     voices_folder,
@@ -320,3 +321,18 @@ def test_the_real_joe_voice_installed_from_the_fake_speaks_and_is_listed_by_the_
     done = run_cli("voices", "piper", "--json", "--state-dir", state_dir)
     assert done.returncode == 0, done.stderr
     assert [voice["id"] for voice in json.loads(done.stdout)] == [str(model)]
+
+
+@pytest.mark.parametrize(
+    ("system", "home", "said"),
+    [
+        ("Linux", "/home/me", "in a terminal run: python3 -m venv /home/me/piper-tts && /home/me/piper-tts/bin/pip install "
+         "piper-tts; then set Binary to /home/me/piper-tts/bin/piper"),
+        ("Darwin", "/Users/me", "in Terminal run: python3 -m venv /Users/me/piper-tts && "),
+        ("Windows", "C:\\Users\\me", "then set Binary to C:\\Users\\me\\piper-tts\\Scripts\\piper.exe"),
+    ],
+)  # fmt: skip
+def test_how_to_install_piper_is_said_for_each_system(system: str, home: str, said: str) -> None:
+    steps = install_steps(system=system, home=Path(home))
+    assert said in steps
+    assert "pip install piper-tts" in steps

@@ -35,10 +35,11 @@ def piper_settings(mw: Any, addon: Any, voices_fake: PiperVoicesFake) -> Iterato
     user_files = Path(mw.addonManager.addonsFolder(ADDON)) / "user_files"
     mw.addonManager.writeConfig(ADDON, {"providers": {"audio": {"piper": {"voices_url": voices_fake.base_url}}}})
     yield user_files
-    window_module = sys.modules[f"{ADDON}.ui.settings.dialog"]
+    window_module: Any = sys.modules[f"{ADDON}.ui.settings.dialog"]
     dialog = window_module.find_open_settings(mw)
     if dialog is not None:  # closed without asking whether to keep typed changes
-        window_module.confirm_discard, original = (lambda parent: True), window_module.confirm_discard
+        original = window_module.confirm_discard
+        window_module.confirm_discard = lambda parent: True
         try:
             dialog.close()
         finally:

@@ -18,6 +18,7 @@ from addon.core.media.types import MediaKind
 from addon.providers.audio.piper import PiperSpeech
 from tests.fakes.piper_voices_fake import PiperVoicesFake, serve_piper_voices
 from tests.support.harness import ADDON, pump
+from tests.support.shipped import shipped_slice
 
 CHOSEN = "es_MX-claude-high"
 
@@ -56,7 +57,7 @@ def child(parent: QWidget, kind: type[Any], name: str) -> Any:
 
 
 def test_piper_page_lists_filters_and_downloads_a_voice_that_is_then_installed(
-    anki_app: Any, addon: Any, piper_settings: Path, voices_fake: PiperVoicesFake
+    anki_app: Any, mw: Any, addon: Any, piper_settings: Path, voices_fake: PiperVoicesFake
 ) -> None:
     dialog = addon.controller.open_settings(focus=(MediaKind.AUDIO, "piper"))
     page = dialog.kind_pages[MediaKind.AUDIO].current_page()
@@ -94,6 +95,14 @@ def test_piper_page_lists_filters_and_downloads_a_voice_that_is_then_installed(
     provider = PiperSpeech({})
     provider.state_dir = piper_settings
     assert [voice.id for voice in provider.fetch_voices()] == [str(model)]
+
+    # Voices had none for Spanish: the new voice is put there, and saved with Save.
+    assert "It is now Piper's voice for es in Voices: press Save to keep it." in status
+    assert dialog.fields["audio.piper.voices"].read() == {"es": str(model)}
+    child(dialog, QPushButton, "settings_save").click()
+    saved = mw.addonManager.addonMeta(ADDON)["config"]["providers"]["audio"]["piper"]
+    assert saved["voices"] == {"es": str(model)}
+    assert PiperSpeech({**shipped_slice("audio", "piper"), **saved}).setup_problem() is None
 
 
 def test_a_missing_program_says_how_to_install_it(

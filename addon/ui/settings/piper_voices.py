@@ -3,7 +3,8 @@ exactly how to install it on this system, and "Voices to download": Piper's voic
 (`piper_catalog`, from the ``voices_url`` setting as typed) filtered by a language box, each voice
 with its language, quality, size and whether it is installed, and a Download button that installs
 the chosen one into the add-on's ``user_files/piper-voices/`` (`piper_install`), with progress and
-Stop. Nothing is fetched until the user asks (Show voices).
+Stop, and makes it the voice of its language in the Voices setting (as typed, saved with Save) when
+that has none. Nothing is fetched until the user asks (Show voices).
 
 Thread safety: the widgets live on the main thread. The list and the download run on Anki's
 background task pool (`mw.taskman.run_in_background`); progress comes back through
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import platform
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
@@ -52,8 +53,9 @@ COLUMNS = ("Voice", "Language", "Quality", "Size", "Installed")
 CRASHED = "It could not be done because of an error in the add-on; the log has the details."
 DEFAULT_TIMEOUT_S = 60.0
 
-# Reads one of the page's settings as typed: (key, default) → value.
+# Reads one of the page's settings as typed: (key, default) → value; and shows a new value in one.
 Setting = Callable[[str, Any], Any]
+SetSetting = Callable[[str, Any], None]
 
 
 def _size_text(size: int) -> str:
@@ -63,10 +65,10 @@ def _size_text(size: int) -> str:
 class PiperVoices(QWidget):
     """The section; ``setting`` reads Piper's settings as typed on its page."""
 
-    def __init__(self, *, setting: Setting) -> None:
+    def __init__(self, *, setting: Setting, set_setting: SetSetting) -> None:
         super().__init__()
         self.setObjectName("piper_voices")
-        self._setting = setting
+        self._setting, self._set_setting = setting, set_setting
         self._voices: list[CatalogVoice] = []
         self._shown: list[CatalogVoice] = []
         self._stop = threading.Event()  # set by Stop, and when the window closes
@@ -269,11 +271,21 @@ class PiperVoices(QWidget):
         model = self._outcome(future)
         self._fill_table()
         if model is not None:
-            self._say(
-                f"Installed {voice.key} at {model}. Piper now lists it among its voices: choose it as a target's "
-                "voice, or put its path in Voices for its language.",
-                ok=True,
+            self._say(f"Installed {voice.key} at {model}. {self._use(voice, model)}", ok=True)
+
+    def _use(self, voice: CatalogVoice, model: Path) -> str:
+        """Put ``model`` in the Voices setting (as typed) for its language when none speaks it yet;
+        say what was done."""
+        typed = self._setting("voices", {})
+        voices = dict(typed) if isinstance(typed, Mapping) else {}
+        language = voice.language.split("_")[0].lower()
+        if any(str(key).replace("_", "-").split("-")[0].lower() == language for key in voices):
+            return (
+                f"Voices already has a voice for {language}: to use this one instead, put its path there, or choose "
+                "it as a target's voice."
             )
+        self._set_setting("voices", {**voices, language: str(model)})
+        return f"It is now Piper's voice for {language} in Voices: press Save to keep it."
 
     # Shared
 
@@ -318,6 +330,6 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else f"{text}."
 
 
-def piper_section(kind: str, name: str, *, setting: Setting) -> Sequence[QWidget]:
+def piper_section(kind: str, name: str, *, setting: Setting, set_setting: SetSetting) -> Sequence[QWidget]:
     """What Piper's page adds below its settings (nothing for other providers)."""
-    return [PiperVoices(setting=setting)] if (kind, name) == ("audio", PIPER_NAME) else []
+    return [PiperVoices(setting=setting, set_setting=set_setting)] if (kind, name) == ("audio", PIPER_NAME) else []

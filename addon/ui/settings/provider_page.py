@@ -124,7 +124,10 @@ class ProviderPage(QWidget):
                     form.addRow(field.label, field.widget)
         column.addLayout(form)
         for section in piper_section(
-            self.info.kind.value, self.info.name, setting=lambda key, default: self._value(key, default=default)
+            self.info.kind.value,
+            self.info.name,
+            setting=lambda key, default: self._value(key, default=default),
+            set_setting=self._show_value,
         ):
             column.addWidget(section)  # Piper's program and voices to download
         column.addStretch(1)
@@ -159,6 +162,12 @@ class ProviderPage(QWidget):
         except ValueError:
             return default
         return default if value is MISSING else value
+
+    def _show_value(self, key: str, value: Any) -> None:
+        """Show ``value`` in the field of ``key`` as if the user had typed it."""
+        field = self.field(key)
+        if field is not None:
+            field.set_value(value)
 
     def fill(self, settings: dict[str, Any]) -> list[tuple[SchemaField, str]]:
         """Write the form into ``settings`` (the provider's config slice); the fields with problems."""

@@ -1,4 +1,4 @@
-"""``python -m addon voices PROVIDER [--language LANG] [--json] [--config FILE]``: the voices a
+"""``python -m addon voices PROVIDER [--language LANG] [--json] [--config FILE] [--state-dir DIR]``: the voices a
 sound provider offers (`voice_catalog.provider_voices`), those that speak ``LANG`` with
 ``--language`` (``es`` finds ``es-ES`` and ``es-419``). With ``--json``, one JSON array of objects
 with ``id``, ``name``, ``languages`` (empty: every language the provider speaks), ``gender``
@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from ..core.base.errors import ConfigError, MediaFillError, ProviderError
@@ -32,11 +33,14 @@ def add_voices_parser(commands: Any) -> argparse.ArgumentParser:
     voices: argparse.ArgumentParser = commands.add_parser("voices", help="list the voices of a sound provider")
     voices.add_argument("provider", metavar="PROVIDER", help="a sound provider, e.g. google_tts, espeak or piper")
     voices.add_argument("--language", default=None, help="only voices of this language, e.g. es or pt-BR")
+    voices.add_argument(
+        "--state-dir", type=Path, default=None, help="the add-on's user_files (Piper's installed voices)"
+    )
     return voices
 
 
 def run_voices(args: argparse.Namespace, config: dict[str, Any]) -> int:
-    registry = ProviderRegistry(config)
+    registry = ProviderRegistry(config, state_dir=args.state_dir)  # default: the add-on's user_files
     try:
         voices = provider_voices(registry, args.provider, language=args.language)
     except ConfigError as exc:  # unknown, no list, no key: the user's settings or words

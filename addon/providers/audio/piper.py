@@ -129,9 +129,12 @@ class PiperSpeech(AudioProvider):
         "model": {"type": "string"},
         "voices": {"type": "object", "additionalProperties": {"type": "string", "minLength": 1}},
         "length_scale": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 5},
+        "voices_url": {"type": "string", "minLength": 1},  # the voice catalogue (`piper_catalog`)
     }
     # Where the program lives does not change the speech its voice makes.
-    settings_not_changing_output: ClassVar[frozenset[str]] = frozenset({"batch_size", "user_agent", "binary"})
+    settings_not_changing_output: ClassVar[frozenset[str]] = frozenset(
+        {"batch_size", "user_agent", "binary", "voices_url"}
+    )
 
     # -- the program ------------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from .help import ConfigHelp
 from .labels import setting_label
 from .layout import ERROR_STYLE, OK_STYLE, fill_with_scrolling
 from .links import settings_html, settings_plain
+from .piper_voices import piper_section
 from .schema_field import SchemaField
 
 CONNECTION_KEYS = ("enabled", "api_key", "api_key_env", "base_url")
@@ -122,6 +123,13 @@ class ProviderPage(QWidget):
                 for field in fields:
                     form.addRow(field.label, field.widget)
         column.addLayout(form)
+        for section in piper_section(
+            self.info.kind.value,
+            self.info.name,
+            setting=lambda key, default: self._value(key, default=default),
+            set_setting=self._show_value,
+        ):
+            column.addWidget(section)  # Piper's program and voices to download
         column.addStretch(1)
         fill_with_scrolling(self, body)
 
@@ -154,6 +162,12 @@ class ProviderPage(QWidget):
         except ValueError:
             return default
         return default if value is MISSING else value
+
+    def _show_value(self, key: str, value: Any) -> None:
+        """Show ``value`` in the field of ``key`` as if the user had typed it."""
+        field = self.field(key)
+        if field is not None:
+            field.set_value(value)
 
     def fill(self, settings: dict[str, Any]) -> list[tuple[SchemaField, str]]:
         """Write the form into ``settings`` (the provider's config slice); the fields with problems."""

@@ -105,6 +105,8 @@ class ProviderInfo:
     default_settings: Mapping[str, Any] = field(default_factory=dict)
     # What the GUI calls the provider ("Wikimedia Commons"); empty means its name.
     shown_title: str = ""
+    # Whether it can list its voices (`MediaProvider.lists_voices`): the voice picker offers it.
+    lists_voices: bool = False
 
     @property
     def title(self) -> str:
@@ -132,6 +134,7 @@ class ProviderInfo:
             builtin=builtin,
             default_settings=defaults,
             shown_title=provider_title(provider),
+            lists_voices=provider.lists_voices(),
         )
 
     def to_json(self) -> dict[str, Any]:

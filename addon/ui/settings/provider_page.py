@@ -23,6 +23,7 @@ from .layout import ERROR_STYLE, OK_STYLE, fill_with_scrolling
 from .links import settings_html, settings_plain
 from .piper_voices import piper_section
 from .schema_field import SchemaField
+from .voice_button import voice_sections
 
 CONNECTION_KEYS = ("enabled", "api_key", "api_key_env", "base_url")
 LIMIT_KEYS = ("timeout_s", "retry_attempts", "requests_per_minute", "max_concurrency", "price_per_request")
@@ -130,6 +131,13 @@ class ProviderPage(QWidget):
             set_setting=self._show_value,
         ):
             column.addWidget(section)  # Piper's program and voices to download
+        for section in voice_sections(
+            self.info,
+            typed=self._typed_settings,
+            setting=lambda key, default: self._value(key, default=default),
+            set_setting=self._show_value,
+        ):
+            column.insertWidget(3, section)  # Choose voice…, under the Test row
         column.addStretch(1)
         fill_with_scrolling(self, body)
 
@@ -162,6 +170,14 @@ class ProviderPage(QWidget):
         except ValueError:
             return default
         return default if value is MISSING else value
+
+    def _typed_settings(self) -> dict[str, Any] | None:
+        """The page's settings as typed; None (each problem shown under its field) when not valid."""
+        settings: dict[str, Any] = {}
+        problems = self.fill(settings)
+        for field, message in problems:
+            field.show_problem(message)
+        return None if problems else settings
 
     def _show_value(self, key: str, value: Any) -> None:
         """Show ``value`` in the field of ``key`` as if the user had typed it."""

@@ -30,6 +30,7 @@ from anki.notes import Note, NoteId
 from ..core.base.errors import ConfigError, MediaFillError
 from ..core.config.rules import FieldTarget, FillMode, parse_rules, rule_for_note_type
 from ..core.config.targets import raw_targets
+from ..core.engine.voice_turns import VoiceTurns
 from ..core.media.naming import provider_of_media_name
 from ..core.media.types import MediaKind
 from ..core.provider_system.registry import ProviderRegistry
@@ -135,7 +136,10 @@ def redo_voice(
         return None
     if len(choices) < 2:
         return None
-    current = last or spec.voice.get(name) or choices[0]
+    # The voice the note got (a target with several voices gives each note its own: random picks it
+    # from the note), so R moves on from that one.
+    had = VoiceTurns().voices(spec, note_type=note_type_name(note), note_id=int(note.id)).get(name)
+    current = last or had or choices[0]
     return choices[(choices.index(current) + 1) % len(choices)] if current in choices else choices[0]
 
 

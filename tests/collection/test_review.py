@@ -123,3 +123,31 @@ def test_remove_takes_out_one_targets_media_in_one_undo_step(col: Collection) ->
     assert col.undo_status().undo == REMOVE_UNDO_NAME
     col.undo()
     assert own_sound("apple") in col.get_note(NoteId(note_id))["Back"]
+
+
+def test_r_on_a_target_with_random_voices_moves_on_from_the_voice_the_note_got(col: Collection) -> None:
+    """R must not remake a note in the voice it already has: with ``random`` each note got its own
+    voice, which is not always the first listed."""
+    from addon.collection.review import ReviewTarget, redo_voice
+    from addon.core.config.rules import parse_rules
+    from addon.core.engine.voice_turns import VoiceTurns
+    from addon.core.media.types import MediaKind
+
+    target: dict[str, Any] = {
+        "field": "Back",
+        "kind": "audio",
+        "source": "{Front}",
+        "providers": ["openai_tts"],
+        "voice": {"openai_tts": ["nova", "onyx"]},
+        "voice_mode": "random",
+    }
+    config = make_config(rules=[{"note_type": "Basic", "language": "en", "targets": [target]}])
+    config["providers"]["audio"]["openai_tts"].update(enabled=True, api_key=SPEECH_KEY)
+    (spec,) = parse_rules(config)[0].targets
+    registry = ProviderRegistry(config)
+    notes = [col.get_note(NoteId(i)) for i in add_basic(col, *(f"word{n}" for n in range(12)))]
+    review = ReviewTarget("Back", MediaKind.AUDIO, (), "openai_tts", ("openai_tts",))
+    got = {n.id: VoiceTurns().voices(spec, note_type="Basic", note_id=int(n.id))["openai_tts"] for n in notes}
+    assert set(got.values()) == {"nova", "onyx"}, "the notes got both voices"
+    for note in notes:
+        assert redo_voice(note, review, config=config, registry=registry, last=None) != got[note.id]

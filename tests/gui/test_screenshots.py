@@ -22,6 +22,7 @@ PICTURES = (
     "editor.png",
     "choose.png",
     "review.png",
+    "voices.png",
 )
 
 
@@ -31,7 +32,7 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int(width), int(height)
 
 
-def test_make_screenshots_saves_the_nine_windows(tmp_path: Path) -> None:
+def test_make_screenshots_saves_every_window_the_readme_shows(tmp_path: Path) -> None:
     env = {key: value for key, value in os.environ.items() if key != "ANKI_SINGLE_INSTANCE_KEY"}
     # Anything but the loopback fakes would go through a proxy that refuses: it must not be tried.
     env.update(HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9", NO_PROXY="127.0.0.1,localhost")

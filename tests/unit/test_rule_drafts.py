@@ -237,3 +237,14 @@ def test_a_guessed_rule_takes_the_language_its_note_type_names() -> None:
         "Spanish vocab", ["Word", "Audio"], saved_rules=[], default_order=ORDER, usable=usable_only("espeak")
     )
     assert rule["language"] == "es"
+
+
+def test_several_voices_for_a_target_using_one_voice_is_a_problem_the_dialog_shows() -> None:
+    """The rule editor takes "nova, alloy" typed into a voice; with "One voice" the settings would
+    refuse the rule, so the dialog must say so before Start (and then nothing is saved)."""
+    several = sound("Audio", "{Word}", "openai_tts", voice={"openai_tts": ["nova", "alloy"]})
+    rule = {"note_type": "T", "targets": [several]}
+    problems = rule_problems(rule, ["Word", "Audio"], setup_problem=no_problem)
+    assert [(p.path, "choose taking turns" in p.message) for p in problems] == [("targets[0].voice.openai_tts", True)]
+    rotating = {"note_type": "T", "targets": [{**several, "voice_mode": "rotate"}]}
+    assert rule_problems(rotating, ["Word", "Audio"], setup_problem=no_problem) == []

@@ -20,7 +20,13 @@ from typing import Any
 from ..media.types import MediaKind
 from ..text.languages import ENGLISH_NAMES
 from .rules import LANGUAGE_PATTERN, WILDCARD_NOTE_TYPE, FillMode
-from .targets import LEGACY_RULE_KEYS, legacy_targets, source_fields, text_rule_problem
+from .targets import (
+    LEGACY_RULE_KEYS,
+    legacy_targets,
+    several_voices_in_single_mode,
+    source_fields,
+    text_rule_problem,
+)
 
 RawRule = dict[str, Any]
 
@@ -232,6 +238,12 @@ def rule_problems(rule: Mapping[str, Any], fields: Sequence[str], *, setup_probl
         if chosen and all(why is not None for why in why_not.values()):
             for provider, why in why_not.items():
                 problem(at + "providers", f"{provider} {why}", provider=(kind, provider))
+        for provider, several in several_voices_in_single_mode(target):
+            problem(
+                at + f"voice.{provider}",
+                f"{what}: {several} voices are listed for {provider} but it uses one voice; under "
+                "With several voices choose taking turns or one per note, or keep one voice",
+            )
         _common_problems(target, fields, at, problem, what=what + ": ")
     return problems
 

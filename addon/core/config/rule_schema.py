@@ -21,10 +21,10 @@ from .targets import (
     MATH_MODES,
     VOICE_MODES,
     FillMode,
+    several_voices_in_single_mode,
     source_fields,
     template_problem,
     text_rule_problem,
-    voice_list,
 )
 
 # A language: a code like en, es, pt-BR or zh_Hant, or empty for the provider's default.
@@ -161,17 +161,13 @@ def _target_problems(target: Mapping[str, Any], at: str, names: Mapping[MediaKin
 
 
 def _voice_mode_problems(target: Mapping[str, Any], at: str) -> list[tuple[str, str]]:
-    """A provider given several voices while the target's ``voice_mode`` is single (the default)."""
-    if target.get("voice_mode", "single") != "single":
-        return []
     return [
         (
             f"{at}.voice.{name}",
-            f"lists {len(voices)} voices but voice_mode is single; set voice_mode to rotate (taking turns) "
+            f"lists {count} voices but voice_mode is single; set voice_mode to rotate (taking turns) "
             "or random, or keep one voice",
         )
-        for name, listed in (target.get("voice") or {}).items()
-        if len(voices := voice_list(listed)) > 1
+        for name, count in several_voices_in_single_mode(target)
     ]
 
 

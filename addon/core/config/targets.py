@@ -225,5 +225,16 @@ def voice_list(listed: object) -> tuple[str, ...]:
     return tuple(voice for item in items if isinstance(item, str) and (voice := item.strip()))
 
 
+def several_voices_in_single_mode(target: Mapping[str, Any]) -> list[tuple[str, int]]:
+    """(provider, how many) for each provider a target dict lists several voices for while its
+    ``voice_mode`` is single (the default): only the first would ever be used, so it is refused."""
+    if target.get("voice_mode", "single") != "single":
+        return []
+    voices = target.get("voice")
+    if not isinstance(voices, Mapping):
+        return []
+    return [(str(name), count) for name, listed in voices.items() if (count := len(voice_list(listed))) > 1]
+
+
 def _text_rule(raw: Mapping[str, Any]) -> TextRule:
     return TextRule(find=str(raw.get("find", "")), replace=str(raw.get("replace", "")), regex=bool(raw.get("regex")))

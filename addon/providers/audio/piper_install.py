@@ -31,6 +31,7 @@ import contextlib
 import functools
 import hashlib
 import os
+import shlex
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
@@ -207,6 +208,8 @@ def _download(
         elif status == 200:  # no Range asked, or a server that ignores it: the whole file again
             mode, have = "wb", 0
         else:
+            if status == 206:  # a part that does not follow ours: drop ours, so Download starts afresh
+                partial.unlink(missing_ok=True)
             raise status_problem(status, url=url, what=f"the voice file {Path(item.path).name}")
         report(have)
         received = have
@@ -286,13 +289,14 @@ def install_steps(*, system: str, home: Path) -> str:
     packages), ending with the path to put in the Binary setting."""
     if system == "Windows":
         return (
-            "install Python 3 from python.org, then in a Command Prompt run: py -m venv %USERPROFILE%\\piper-tts "
-            "and %USERPROFILE%\\piper-tts\\Scripts\\pip install piper-tts; then set Binary to "
+            'install Python 3 from python.org, then in a Command Prompt run: py -m venv "%USERPROFILE%\\piper-tts" '
+            'and "%USERPROFILE%\\piper-tts\\Scripts\\pip" install piper-tts; then set Binary to '
             f"{home}\\piper-tts\\Scripts\\piper.exe"
         )
     folder = home / "piper-tts"
     terminal = "Terminal" if system == "Darwin" else "a terminal"
     return (
-        f"in {terminal} run: python3 -m venv {folder} && {folder}/bin/pip install piper-tts; then set Binary to "
+        f"in {terminal} run: python3 -m venv {shlex.quote(str(folder))} && "
+        f"{shlex.quote(f'{folder}/bin/pip')} install piper-tts; then set Binary to "
         f"{folder}/bin/piper"
     )

@@ -43,6 +43,7 @@ from ...core.base.log import get_logger
 from ...providers.audio.piper import PiperSpeech
 from ...providers.audio.piper_catalog import DEFAULT_VOICES_URL, CatalogVoice, fetch_catalog, filter_catalog
 from ...providers.audio.piper_install import DownloadCancelled, install_steps, install_voice, installed_model
+from ...providers.http.download import display_url
 from ..addon_config import user_files_dir
 from .layout import ERROR_STYLE, OK_STYLE
 
@@ -172,7 +173,7 @@ class PiperVoices(QWidget):
         timeout_s = self._timeout_s()
         self.loading = True
         self._enable()
-        self._say(f"Getting the voice list from {base_url}…", ok=None)
+        self._say(f"Getting the voice list from {display_url(base_url)}…", ok=None)
 
         def work() -> list[CatalogVoice]:
             with requests.Session() as session:
@@ -306,6 +307,12 @@ class PiperVoices(QWidget):
             self._say(_sentence(f"Stopped: {exc.message}"), ok=None)
         except ProviderError as exc:
             self._say(_sentence(exc.message), ok=False)
+        except OSError as exc:  # the voices folder: full disk, no permission
+            self._say(
+                f"The voice could not be saved in {self.state_dir()} ({exc.strerror or exc}); free some disk "
+                "space or fix that folder's permissions, then press Download again.",
+                ok=False,
+            )
         except Exception:  # a crash must not reach the user as a traceback
             log.exception("Piper's voice list or download crashed")
             self._say(CRASHED, ok=False)

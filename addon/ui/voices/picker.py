@@ -98,15 +98,7 @@ class VoicePicker(QDialog):
         self.gender.addItem(ANY_GENDER, "")
         for gender in GENDERS:
             self.gender.addItem(gender.capitalize(), gender)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setObjectName("voice_table")
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        mode = QAbstractItemView.SelectionMode
-        self.table.setSelectionMode(mode.ExtendedSelection if several else mode.SingleSelection)
-        self.table.itemSelectionChanged.connect(self._selection_changed)
-        self.table.itemDoubleClicked.connect(lambda _item: self.play_sample())
+        self.table = self._make_table(several=several)
         self.status = QLabel("", self)
         self.status.setObjectName("voice_status")
         self.status.setWordWrap(True)
@@ -122,6 +114,24 @@ class VoicePicker(QDialog):
         self.language.textChanged.connect(lambda _text: self._show())
         self.gender.currentIndexChanged.connect(lambda _index: self._show())
         self._selection_changed()
+
+    def _make_table(self, *, several: bool) -> QTableWidget:
+        table = QTableWidget(0, len(COLUMNS), self)
+        table.setObjectName("voice_table")
+        table.setHorizontalHeaderLabels(list(COLUMNS))
+        table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        mode = QAbstractItemView.SelectionMode
+        table.setSelectionMode(mode.ExtendedSelection if several else mode.SingleSelection)
+        header = table.horizontalHeader()
+        assert header is not None
+        header.setStretchLastSection(True)
+        vertical = table.verticalHeader()
+        assert vertical is not None
+        vertical.setVisible(False)
+        table.itemSelectionChanged.connect(self._selection_changed)
+        table.itemDoubleClicked.connect(lambda _item: self.play_sample())
+        return table
 
     def _button(self, name: str, text: str, action: Callable[[], object]) -> QPushButton:
         button = QPushButton(text, self)
@@ -192,8 +202,10 @@ class VoicePicker(QDialog):
         self.shown = [voice for voice in voices if not gender or voice.gender == gender]
         self.table.setRowCount(len(self.shown))
         for row, voice in enumerate(self.shown):
-            for column, text in enumerate((voice.name, voice.id, ", ".join(voice.languages), voice.gender)):
+            languages = ", ".join(voice.languages) or "every language"
+            for column, text in enumerate((voice.name, voice.id, languages, voice.gender or "not said")):
                 self.table.setItem(row, column, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
         self.table.clearSelection()
         for row, voice in enumerate(self.shown):
             if voice.id in self._chosen:
@@ -266,6 +278,12 @@ class VoicePicker(QDialog):
         except MediaFillError as exc:
             self.status.setText(f"No sample of {html.escape(voice.name)}: {voice.provider} {explain(exc)}")
             return
+        except OSError as exc:  # the samples folder: full disk, no permission
+            self.status.setText(
+                f"No sample of {voice.name}: it could not be kept in {self._samples_dir} ({exc.strerror or exc}); "
+                "free some disk space or fix that folder's permissions, then press Play sample again."
+            )
+            return
         self.status.setText(f"Playing {voice.name}" + (" (a new sample)." if made else " (heard before, free)."))
         self.played.append(str(path))
         self.play_file(str(path))
@@ -312,6 +330,9 @@ def open_voice_picker(
         samples_dir=samples,
         on_chosen=on_chosen,
     )
+    # Modal to its window: the voices chosen go to the target or page that opened it, which the
+    # user cannot switch away from meanwhile.
+    picker.setWindowModality(Qt.WindowModality.WindowModal)
     picker.show()
     picker.load()
     return picker

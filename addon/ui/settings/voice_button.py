@@ -103,6 +103,7 @@ class VoiceButton(QWidget):
             on_chosen=self._chosen,
             chosen=[current] if isinstance(current, str) else [],
         )
+        self.picker.destroyed.connect(lambda _object=None: registry.close())  # its own, for this picker
 
     def _problem(self, text: str) -> None:
         self.note.setText(text)

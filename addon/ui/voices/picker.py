@@ -25,6 +25,7 @@ from aqt.qt import (
     QComboBox,
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -125,6 +126,8 @@ class VoicePicker(QDialog):
         table.setSelectionMode(mode.ExtendedSelection if several else mode.SingleSelection)
         header = table.horizontalHeader()
         assert header is not None
+        for column in range(len(COLUMNS) - 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         vertical = table.verticalHeader()
         assert vertical is not None
@@ -205,7 +208,6 @@ class VoicePicker(QDialog):
             languages = ", ".join(voice.languages) or "every language"
             for column, text in enumerate((voice.name, voice.id, languages, voice.gender or "not said")):
                 self.table.setItem(row, column, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
         self.table.clearSelection()
         for row, voice in enumerate(self.shown):
             if voice.id in self._chosen:

@@ -132,8 +132,6 @@ class FieldTarget:
     prompt: str = "{text}"
     # Where a found picture's credit goes: a field's name, or "" for an HTML comment after it.
     attribution_field: str = ""
-    # The first voice for each provider (``voice_pool`` holds them all).
-    voice: Mapping[str, str] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
     # Every voice for each provider, in order: one, or several for ``voice_mode`` rotate or random.
     voice_pool: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=lambda: MappingProxyType({}))
     voice_mode: VoiceMode = "single"
@@ -142,6 +140,11 @@ class FieldTarget:
     math: MathMode = "drop"
     max_chars: int = SOUND_MAX_CHARS
     image_output: ImageOutput = dataclasses.field(default_factory=ImageOutput)
+
+    @property
+    def voice(self) -> dict[str, str]:
+        """The first voice for each provider (``voice_pool`` holds them all)."""
+        return {name: voices[0] for name, voices in self.voice_pool.items()}
 
     @property
     def source_fields(self) -> tuple[str, ...]:
@@ -207,7 +210,6 @@ def parse_target(raw: Mapping[str, Any], rule: Mapping[str, Any], *, image_outpu
         mode=FillMode(inherited("mode", FillMode.SKIP.value)),
         prompt=raw.get("prompt", rule.get("image_prompt", "{text}")) if kind is MediaKind.IMAGE else "{text}",
         attribution_field=inherited("attribution_field", "") if kind is MediaKind.IMAGE else "",
-        voice=MappingProxyType({name: voices[0] for name, voices in pool.items()}),
         voice_pool=MappingProxyType(pool),
         voice_mode=raw.get("voice_mode", "single"),
         text_rules=rules,

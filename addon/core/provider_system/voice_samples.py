@@ -4,8 +4,8 @@ sound), and kept in a folder so that hearing a voice again costs nothing.
 
 A sample is known by the provider, the voice, the language, the sentence and the provider's
 output settings (`ProviderRegistry.output_fingerprint`): change the speed or the model and the
-next Play asks again. Paid providers charge for each sample made; `sample_price` is what the picker
-shows before asking.
+next Play asks again. Paid providers charge for each sample made; their `price_per_request` is
+what the picker shows before asking.
 
 Thread safety: `voice_sample` blocks on the network or a program: call it on a worker thread. Two
 threads making the same sample write the same bytes under the same name (each through its own
@@ -19,7 +19,6 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..base.errors import ConfigError
 from ..media.checks import require_media
 from ..media.types import MediaKind, MediaRequest
 from ..media.voice_choice import VOICE_OPTION
@@ -37,14 +36,6 @@ def sample_language(voice: Voice, wanted: str) -> str:
     """The language a sample of ``voice`` is made in: ``wanted`` (the picker's filter) when given,
     else the voice's first language ("" when it names none)."""
     return wanted.strip() or (voice.languages[0] if voice.languages else "")
-
-
-def sample_price(registry: ProviderRegistry, provider: str) -> float:
-    """What one sample of ``provider`` costs (its ``price_per_request``; 0 when free or unknown)."""
-    try:
-        return float(registry.settings(MediaKind.AUDIO, provider).get("price_per_request", 0) or 0)
-    except ConfigError:
-        return 0.0
 
 
 def kept_sample(folder: Path, name: str) -> Path | None:

@@ -39,10 +39,12 @@ from aqt.sound import av_player
 from PyQt6 import sip
 
 from ...core.base.errors import MediaFillError
+from ...core.engine.job_session import price_per_request
+from ...core.media.types import MediaKind
 from ...core.media.voice_list import GENDERS, Voice, filter_voices
 from ...core.provider_system.registry import ProviderRegistry
 from ...core.provider_system.voice_catalog import provider_voices
-from ...core.provider_system.voice_samples import SAMPLES_FOLDER, sample_language, sample_price, voice_sample
+from ...core.provider_system.voice_samples import SAMPLES_FOLDER, sample_language, voice_sample
 from ...core.text.sample_sentences import has_sample_sentence
 from ..user_messages import explain
 
@@ -241,7 +243,7 @@ class VoicePicker(QDialog):
         self.use_button.setEnabled(chosen)
 
     def _show_cost(self, name: str) -> None:
-        price = sample_price(self._registry(), name)
+        price = price_per_request(self._registry(), MediaKind.AUDIO, name)
         if price > 0:
             self.cost.setText(
                 f"Each new sample from {name} costs about ${_money(price)} (one request); "

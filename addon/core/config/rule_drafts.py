@@ -71,7 +71,7 @@ class RuleProblem:
 def guess_field(fields: Sequence[str], kind: MediaKind) -> str:
     """The field whose name says it holds ``kind`` (exact word first, then containing it), or ""."""
     lowered = [(name, name.strip().lower()) for name in fields]
-    hints = _FIELD_HINTS[kind]
+    hints = _FIELD_HINTS.get(kind, ())  # a transcript is never guessed: its source is a sound
     for hint in hints:
         for name, low in lowered:
             if low == hint:

@@ -21,6 +21,7 @@ from ..base.errors import ProviderError
 class MediaKind(str, enum.Enum):
     IMAGE = "image"
     AUDIO = "audio"
+    TEXT = "text"  # a transcript, heard from a sound (speech to text)
 
     @property
     def word(self) -> str:
@@ -28,7 +29,35 @@ class MediaKind(str, enum.Enum):
         return _KIND_WORDS[self]
 
 
-_KIND_WORDS: Mapping[MediaKind, str] = {MediaKind.IMAGE: "picture", MediaKind.AUDIO: "sound"}
+_KIND_WORDS: Mapping[MediaKind, str] = {
+    MediaKind.IMAGE: "picture",
+    MediaKind.AUDIO: "sound",
+    MediaKind.TEXT: "transcript",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AudioInput:
+    """The sound a transcription request (`MediaKind.TEXT`) hears: either bytes in memory (a sound
+    just made, to be checked) or a file of the media folder, read only when the request is sent.
+
+    ``sha1`` is the SHA-1 of the sound's bytes: a transcription request carries it in its options
+    (``audio_sha1``) so its cache and reuse key follow the sound, not the file's name.
+    ``duration_s`` is the sound's length when known (for limits and the per-minute price).
+    """
+
+    extension: str
+    sha1: str
+    data: bytes | None = None
+    path: str = ""
+    duration_s: float | None = None
+
+    def read(self) -> bytes:
+        """The sound's bytes (from memory, else read from ``path``; `OSError` when it is gone)."""
+        if self.data is not None:
+            return self.data
+        with open(self.path, "rb") as file:
+            return file.read()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +77,9 @@ class MediaRequest:
     language: str = ""
     options: Mapping[str, Any] = field(default_factory=dict)
     trace_id: str = ""
+    # The sound a transcription request hears (kind TEXT only); never part of the cache key: the
+    # request's options carry its ``audio_sha1``.
+    audio: AudioInput | None = field(default=None, repr=False, compare=False)
     # `cache_key`, made on first use (the store step asks for it several times per request).
     _cache_key: str = field(default="", init=False, repr=False, compare=False)
 

@@ -39,8 +39,8 @@ from ..core.media.types import MediaKind, MediaResult
 from ..core.provider_system.registry import ProviderRegistry
 from ..core.state.reuse_index import ReuseIndex
 from .field_markup import printable_attribution
+from .media_writer import reuse_row
 from .note_fill import NoteFillSession, note_type_name, rules_for_note
-from .sync import reuse_row
 
 __all__ = ["ChooseSession", "choose_config"]
 

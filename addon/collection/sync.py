@@ -12,16 +12,17 @@ job resumes without asking for that media again); with a reuse index, every file
 remembered for later jobs (one index transaction per chunk).
 
 Thread safety: call `CollectionSync` where the collection may be used (a `CollectionOp`'s worker,
-or a headless script), one call at a time. It makes no network calls and never sleeps.
+or a headless script), one call at a time. It makes no network calls and never sleeps. Within a
+chunk, the files are written by a `MediaWriter` on its own thread while the notes are filled; the
+chunk returns only when every write it handed over is done.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import html
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from anki.collection import Collection, OpChanges
 from anki.errors import NotFoundError as AnkiNotFoundError
@@ -29,9 +30,6 @@ from anki.notes import Note, NoteId
 
 from ..core.base.errors import InvalidResponseError, ProviderError
 from ..core.base.log import get_logger
-from ..core.config.rules import FillMode
-from ..core.config.targets import source_fields
-from ..core.engine.planner import field_already_filled
 from ..core.job.outcome import Finished, GenerationOutcome
 from ..core.job.plan import Plan, ReadyMedia, Target
 from ..core.job.report import JobReport, TargetError
@@ -41,68 +39,17 @@ from ..core.media.types import Attribution, MediaRequest, MediaResult
 from ..core.media.voice_choice import requested_voice
 from ..core.provider_system.sync_provider import StoreOptions, SyncProvider
 from ..core.state.journal_records import WritingEntry
-from ..core.state.reuse_index import ReuseRow, reuse_key
+from ..core.state.reuse_index import ReuseRow
 from ..core.text.cleaning import printable_text
-from ..core.text.source_template import render_source
 from .field_markup import apply_mode, attribution_comment, media_reference, printable_attribution, provider_tag
-from .media_files import expected_file_name, remove_partial_writes
+from .media_files import remove_partial_writes
+from .media_writer import MediaWriter, PendingWrite, already_written, reuse_row, sha1_of
 from .pending_targets import PendingTargets
+from .stale_targets import why_not_now
 
 log = get_logger(__name__)
 
 UNDO_NAME = "Fill Media"
-
-
-class _FieldsOf(Mapping[str, str]):
-    """A note's fields as a read-only mapping, read where asked (no copy of every field per target)."""
-
-    def __init__(self, note: Note) -> None:
-        self._note = note
-
-    def __getitem__(self, name: str) -> str:
-        return self._note[name]
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self._note
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._note.keys())
-
-    def __len__(self) -> int:
-        return len(self._note.keys())
-
-
-def reuse_row(
-    request: MediaRequest, result: MediaResult, *, file_name: str, size: int, sha1: str, fingerprint: str
-) -> ReuseRow:
-    """What the reuse index remembers of ``file_name``, made by ``result`` for ``request`` (its
-    provider's output ``fingerprint``)."""
-    return ReuseRow(
-        key=reuse_key(provider=result.provider, cache_key=request.cache_key, fingerprint=fingerprint),
-        file_name=file_name,
-        provider=result.provider,
-        kind=request.kind.value,
-        size=size,
-        sha1=sha1,
-        attribution=result.attribution,
-    )
-
-
-def _why_not_now(note: Note | None, target: Target, reference: str) -> str | None:
-    """Why ``target`` must not be written to the note as it is now (deleted, edited, or filled
-    while the job ran, or already holding this very media), or None when it may."""
-    if note is None or target.field not in note:
-        return "note was deleted or changed while the job ran"
-    names = source_fields(target.source)
-    if not all(name in note for name in names):
-        return "note was deleted or changed while the job ran"
-    if names and render_source(target.source, _FieldsOf(note), cloze=target.cloze) != target.source_text:
-        return f"{' or '.join(names)} was edited while the job ran"
-    if reference in note[target.field]:
-        return f"{target.field} already holds this {target.kind.word}"
-    if target.mode is FillMode.SKIP and field_already_filled(target.kind, note[target.field]):
-        return f"{target.field} already has a {target.kind.word}"
-    return None
 
 
 def shared_fields(targets: Iterable[Target]) -> dict[tuple[int, str], int]:
@@ -232,9 +179,14 @@ class CollectionSync(SyncProvider[OpChanges]):
                     attribution=self._plan.ready[key].attribution,
                     provider=self._plan.ready[key].provider,
                 )
-        for finished in chunk:
-            key = finished.item.key
-            self._store_result(key, finished.item.request, finished.result, notes, originals, done)
+        with MediaWriter(self._col) as writer:  # the files are written while the notes are filled
+            started = [
+                self._start_result(finished.item.key, finished.item.request, finished.result, writer)
+                for finished in chunk
+            ]
+            for begun in started:
+                if begun is not None:
+                    self._store_written(*begun, notes, originals, done)
         changed = [note for note in notes.values() if note is not None and note.fields != originals[note.id]]
         self._changed_ids.update(int(note.id) for note in changed)
         self.report.notes_changed = len(self._changed_ids)
@@ -247,15 +199,11 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._reuse_rows = []
         return self._last_changes if changed else OpChanges()
 
-    def _store_result(
-        self,
-        key: str,
-        request: MediaRequest,
-        result: MediaResult,
-        notes: dict[int, Note | None],
-        originals: dict[int, list[str]],
-        done: list[tuple[int, str]],
-    ) -> None:
+    def _start_result(
+        self, key: str, request: MediaRequest, result: MediaResult, writer: MediaWriter
+    ) -> tuple[PendingWrite, list[Target]] | None:
+        """Check ``result`` and hand its file to ``writer``; a failure is recorded for its targets
+        at once (None)."""
         targets = self._pending.take(key)
         if not result.ok:
             journal = self._options.journal
@@ -268,7 +216,7 @@ class CollectionSync(SyncProvider[OpChanges]):
                 )
             for target in targets:
                 self._record_failure(target, result.error, result.provider)
-            return
+            return None
         try:  # checked here too: nothing unverified ever reaches the media folder
             require_media(
                 request.kind,
@@ -280,12 +228,26 @@ class CollectionSync(SyncProvider[OpChanges]):
         except InvalidResponseError as exc:
             for target in targets:
                 self._record_failure(target, exc, result.provider)
-            return
+            return None
         # A server's credit line may hold controls, bidi overrides or a lone surrogate, which no
         # note and no index can store: made printable before it reaches either.
         result = dataclasses.replace(result, attribution=printable_attribution(result.attribution))
-        file_name = self._write_media(key, request, result)
-        self.report.add_media_file(file_name, provider=result.provider, voice=requested_voice(request, result.provider))
+        return self._start_write(key, request, result, writer), targets
+
+    def _store_written(
+        self,
+        pending: PendingWrite,
+        targets: list[Target],
+        notes: dict[int, Note | None],
+        originals: dict[int, list[str]],
+        done: list[tuple[int, str]],
+    ) -> None:
+        """Once ``pending``'s file is written: journal and remember it, and fill its targets."""
+        file_name = self._end_write(pending)
+        result = pending.result
+        self.report.add_media_file(
+            file_name, provider=result.provider, voice=requested_voice(pending.request, result.provider)
+        )
         for index, target in enumerate(targets):
             self._fill(
                 target,
@@ -316,7 +278,7 @@ class CollectionSync(SyncProvider[OpChanges]):
             originals[target.note_id] = list(note.fields) if note is not None else []
         note = notes[target.note_id]
         reference = media_reference(target.kind, file_name)
-        stale = _why_not_now(note, target, reference)
+        stale = why_not_now(note, target, reference)
         if stale is not None:
             self.report.skipped += 1
             self.report.skip_reasons[stale] += 1
@@ -390,43 +352,51 @@ class CollectionSync(SyncProvider[OpChanges]):
         except AnkiNotFoundError:
             return None
 
-    def _write_media(self, key: str, request: MediaRequest, result: MediaResult) -> str:
-        """Write the bytes once per work item; journal the write before and after, so a crash in
-        between can be told from a finished write; remember the file for later jobs. The name and
-        the index entry come from the planned ``request``, never from the one the provider handed
-        back (a third-party provider's result may name another request)."""
-        existing = self._file_names.get(key)
-        if existing is not None:
-            return existing
+    def _start_write(self, key: str, request: MediaRequest, result: MediaResult, writer: MediaWriter) -> PendingWrite:
+        """Hand the bytes to ``writer`` once per work item, journalled before the write (so a crash
+        in between can be told from a finished write). The name comes from the planned
+        ``request``, never from the one the provider handed back (a third-party provider's result
+        may name another request)."""
         data = result.data
         assert data is not None
+        sha1, size = sha1_of(data), len(data)
+        existing = self._file_names.get(key)
+        if existing is not None:
+            return PendingWrite(key, request, result, sha1, size, already_written(existing))
         desired = media_file_name(
             text=request.text,
             provider=result.provider,
             cache_key=request.cache_key,
             extension=result.extension,
         )
-        sha1 = hashlib.sha1(data).hexdigest()
-        journal, reuse, fingerprint = self._options.journal, self._options.reuse, self._options.fingerprint
+        journal = self._options.journal
         if journal is not None:
-            expected = expected_file_name(self._col.media.dir(), desired, sha1=sha1)
+            expected = writer.expected_name(desired, sha1=sha1)
             if expected is not None:
-                journal.record_writing(key=key, desired_name=expected, size=len(data), sha1=sha1)
-        file_name = self._col.media.write_data(desired, data)
+                journal.record_writing(key=key, desired_name=expected, size=size, sha1=sha1)
+        return PendingWrite(key, request, result, sha1, size, writer.write(desired, data))
+
+    def _end_write(self, pending: PendingWrite) -> str:
+        """The written file's name, journalled and remembered for later jobs (once per work item)."""
+        key, result = pending.key, pending.result
+        if key in self._file_names:
+            return self._file_names[key]
+        file_name = pending.file_name()
         self._file_names[key] = file_name
         if self._options.remember_made:
             self._made[key] = ReadyMedia(file_name, result.provider, source="job", attribution=result.attribution)
+        journal, reuse, fingerprint = self._options.journal, self._options.reuse, self._options.fingerprint
         if journal is not None:
             journal.record_stored(key=key, file_name=file_name, provider=result.provider)
         if reuse is not None and fingerprint is not None:
             self._reuse_rows.append(
                 reuse_row(
-                    request,
+                    pending.request,
                     result,
                     file_name=file_name,
-                    size=len(data),
-                    sha1=sha1,
-                    fingerprint=fingerprint(request.kind, result.provider),
+                    size=pending.size,
+                    sha1=pending.sha1,
+                    fingerprint=fingerprint(pending.request.kind, result.provider),
                 )
             )
         return file_name

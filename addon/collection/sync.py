@@ -179,14 +179,20 @@ class CollectionSync(SyncProvider[OpChanges]):
                     attribution=self._plan.ready[key].attribution,
                     provider=self._plan.ready[key].provider,
                 )
+        checked = [
+            begun
+            for finished in chunk
+            if (begun := self._check_result(finished.item.key, finished.item.request, finished.result)) is not None
+        ]
+        for *_, targets in checked:  # read before the writes start: no wait for Anki's lock behind them
+            for target in targets:
+                self._note_of(target.note_id, notes, originals)
         with MediaWriter(self._col) as writer:  # the files are written while the notes are filled
             started = [
-                self._start_result(finished.item.key, finished.item.request, finished.result, writer)
-                for finished in chunk
+                (self._start_write(key, request, result, writer), targets) for key, request, result, targets in checked
             ]
-            for begun in started:
-                if begun is not None:
-                    self._store_written(*begun, notes, originals, done)
+            for pending, targets in started:
+                self._store_written(pending, targets, notes, originals, done)
         changed = [note for note in notes.values() if note is not None and note.fields != originals[note.id]]
         self._changed_ids.update(int(note.id) for note in changed)
         self.report.notes_changed = len(self._changed_ids)
@@ -199,10 +205,10 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._reuse_rows = []
         return self._last_changes if changed else OpChanges()
 
-    def _start_result(
-        self, key: str, request: MediaRequest, result: MediaResult, writer: MediaWriter
-    ) -> tuple[PendingWrite, list[Target]] | None:
-        """Check ``result`` and hand its file to ``writer``; a failure is recorded for its targets
+    def _check_result(
+        self, key: str, request: MediaRequest, result: MediaResult
+    ) -> tuple[str, MediaRequest, MediaResult, list[Target]] | None:
+        """``result`` checked, with the targets it fills; a failure is recorded for its targets
         at once (None)."""
         targets = self._pending.take(key)
         if not result.ok:
@@ -232,7 +238,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         # A server's credit line may hold controls, bidi overrides or a lone surrogate, which no
         # note and no index can store: made printable before it reaches either.
         result = dataclasses.replace(result, attribution=printable_attribution(result.attribution))
-        return self._start_write(key, request, result, writer), targets
+        return key, request, result, targets
 
     def _store_written(
         self,
@@ -272,11 +278,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         attribution: Attribution | None = None,
         provider: str = "",
     ) -> None:
-        if target.note_id not in notes:
-            note = self._load_note(target.note_id)
-            notes[target.note_id] = note
-            originals[target.note_id] = list(note.fields) if note is not None else []
-        note = notes[target.note_id]
+        note = self._note_of(target.note_id, notes, originals)
         reference = media_reference(target.kind, file_name)
         stale = why_not_now(note, target, reference)
         if stale is not None:
@@ -345,6 +347,14 @@ class CollectionSync(SyncProvider[OpChanges]):
         if self._options.journal is not None:
             self._options.journal.record_end(cancelled=report.cancelled, counts=report.counts())
         return self._last_changes, report
+
+    def _note_of(self, note_id: int, notes: dict[int, Note | None], originals: dict[int, list[str]]) -> Note | None:
+        """The chunk's copy of the note, read now on first use (None: deleted meanwhile)."""
+        if note_id not in notes:
+            note = self._load_note(note_id)
+            notes[note_id] = note
+            originals[note_id] = list(note.fields) if note is not None else []
+        return notes[note_id]
 
     def _load_note(self, note_id: int) -> Note | None:
         try:

@@ -43,7 +43,8 @@ class WorkItem:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One field of one note to fill (``work`` set) or to leave alone (``skip_reason`` set)."""
+    """One field of one note to fill (``work`` set), to leave alone (``skip_reason`` set), or that
+fails before any request (``failure`` set: a transcript's sound file is not in the media folder)."""
 
     note_id: int
     field: str
@@ -58,6 +59,7 @@ class Target:
     cloze: str = "full"
     # Where a found image's credit goes (see `Rule.attribution_field`).
     attribution_field: str = ""
+    failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -146,7 +148,12 @@ class Plan:
 
     @property
     def skipped(self) -> list[Target]:
-        return [t for t in self.targets if t.work is None]
+        return [t for t in self.targets if t.work is None and t.failure is None]
+
+    @property
+    def failing(self) -> list[Target]:
+        """The targets that fail before any request (see `Target.failure`)."""
+        return [t for t in self.targets if t.failure is not None]
 
     def unique_work(self) -> list[WorkItem]:
         """Each distinct request once, in plan order: identical requests are made once and shared."""

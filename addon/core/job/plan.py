@@ -85,13 +85,19 @@ class CostEstimate:
         return sum(self.usd.values())
 
 
+Price = Callable[[MediaKind, str], float]
+
+
 def estimate_work(
     work: Iterable[WorkItem],
-    price_of: Callable[[MediaKind, str], float],
+    price_of: Price,
     *,
     usable: Callable[[MediaKind, str], bool] | None = None,
+    per_minute: Price | None = None,
 ) -> CostEstimate:
-    """`Plan.estimate` over ``work`` (unique requests)."""
+    """`Plan.estimate` over ``work`` (unique requests). A request that hears a sound (a
+    transcript) also costs ``per_minute`` (the provider's price per minute) for each minute of its
+    sound, when its length is known."""
     requests: Counter[str] = Counter()
     usd: dict[str, float] = {}
     known: dict[tuple[MediaKind, str], bool] = {}
@@ -110,6 +116,9 @@ def estimate_work(
             continue
         requests[name] += 1
         usd[name] = usd.get(name, 0.0) + price_of(item.request.kind, name)
+        audio = item.request.audio
+        if per_minute is not None and audio is not None and audio.duration_s:
+            usd[name] += per_minute(kind, name) * audio.duration_s / 60
     return CostEstimate(requests=dict(requests), usd=usd)
 
 
@@ -138,13 +147,15 @@ class Plan:
 
     def estimate(
         self,
-        price_of: Callable[[MediaKind, str], float],
+        price_of: Price,
         *,
         usable: Callable[[MediaKind, str], bool] | None = None,
+        per_minute: Price | None = None,
     ) -> CostEstimate:
         """Requests and dollars per provider, counting each request at its first provider that is
-        ``usable`` (set up: the job skips the others); a request no provider can make is left out."""
-        return estimate_work(self.requests_to_make(), price_of, usable=usable)
+        ``usable`` (set up: the job skips the others); a request no provider can make is left out.
+        See `estimate_work` for ``per_minute``."""
+        return estimate_work(self.requests_to_make(), price_of, usable=usable, per_minute=per_minute)
 
     @property
     def skipped(self) -> list[Target]:

@@ -256,7 +256,9 @@ class CollectionSync(SyncProvider[OpChanges]):
         result = dataclasses.replace(result, attribution=printable_attribution(result.attribution))
         file_name = self._write_media(key, request, result)
         if request.kind is not MediaKind.TEXT:
-            self.report.add_media_file(file_name, provider=result.provider, voice=requested_voice(request, result.provider))
+            self.report.add_media_file(
+                file_name, provider=result.provider, voice=requested_voice(request, result.provider)
+            )
         for index, target in enumerate(targets):
             self._fill(
                 target,

@@ -68,8 +68,10 @@ def test_a_transcript_reads_exactly_one_field(source: str, said: str) -> None:
 )
 def test_keys_a_transcript_cannot_use_are_refused_with_their_path(key: str, value: Any) -> None:
     problems = rule_problems([_rule(**{key: value})], KNOWN)
-    assert (f"rules[0].targets[0].{key}", f"a transcript target does not use {key}; remove it from the target "
-            "of Transcript") in problems
+    assert (
+        f"rules[0].targets[0].{key}",
+        f"a transcript target does not use {key}; remove it from the target of Transcript",
+    ) in problems
 
 
 def test_a_sound_provider_is_not_a_transcription_provider() -> None:
@@ -97,8 +99,7 @@ def _note(note_id: int, audio: str, transcript: str = "") -> SourceNote:
 def test_the_first_sound_of_the_source_field_is_heard_from_the_media_folder(tmp_path: Path) -> None:
     (tmp_path / "casa.mp3").write_bytes(b"ID3 casa")
     (tmp_path / "other.mp3").write_bytes(b"ID3 other")
-    seconds: list[str] = []
-    sounds = SoundFiles(str(tmp_path), duration=lambda path: seconds.append(path) or 1.5)
+    sounds = SoundFiles(str(tmp_path), duration=lambda path: 1.5)
     plan = _plan([_note(1, "la casa [sound:casa.mp3] [sound:other.mp3]")], sounds, language="es")
     (target,) = plan.targets
     assert target.work is not None and target.failure is None
@@ -118,7 +119,12 @@ def test_the_first_sound_of_the_source_field_is_heard_from_the_media_folder(tmp_
 def test_each_file_is_hashed_once_per_job_and_notes_sharing_it_share_one_request(tmp_path: Path) -> None:
     (tmp_path / "casa.mp3").write_bytes(b"ID3 casa")
     read: list[str] = []
-    sounds = SoundFiles(str(tmp_path), duration=lambda path: read.append(path) or 2.0)
+
+    def duration(path: str) -> float:
+        read.append(path)
+        return 2.0
+
+    sounds = SoundFiles(str(tmp_path), duration=duration)
     plan = _plan([_note(n, "[sound:casa.mp3]") for n in (1, 2, 3)], sounds)
     assert len(plan.to_generate) == 3
     assert len(plan.unique_work()) == 1

@@ -44,7 +44,7 @@ class WorkItem:
 @dataclass(frozen=True, slots=True)
 class Target:
     """One field of one note to fill (``work`` set), to leave alone (``skip_reason`` set), or that
-fails before any request (``failure`` set: a transcript's sound file is not in the media folder)."""
+    fails before any request (``failure`` set: a transcript's sound file is not in the media folder)."""
 
     note_id: int
     field: str

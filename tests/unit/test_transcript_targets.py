@@ -11,10 +11,13 @@ import pytest
 
 from addon.core.config.rule_schema import rule_problems
 from addon.core.config.rules import FillMode, parse_rules
+from addon.core.engine.plan_reuse import RESUME, apply_journal, apply_reuse
 from addon.core.engine.planner import plan_notes, what_will_be_read
 from addon.core.engine.sound_sources import SoundFiles
 from addon.core.job.plan import Plan, SourceNote
 from addon.core.media.types import MediaKind
+from addon.core.state.journal_records import JobHeader, JournalState, StoredEntry
+from addon.core.state.reuse_index import ReuseIndex, ReuseRow, reuse_key
 
 KNOWN = {MediaKind.TEXT: ["openai_stt"], MediaKind.AUDIO: ["espeak"], MediaKind.IMAGE: ["openverse"]}
 
@@ -99,7 +102,7 @@ def _note(note_id: int, audio: str, transcript: str = "") -> SourceNote:
 def test_the_first_sound_of_the_source_field_is_heard_from_the_media_folder(tmp_path: Path) -> None:
     (tmp_path / "casa.mp3").write_bytes(b"ID3 casa")
     (tmp_path / "other.mp3").write_bytes(b"ID3 other")
-    sounds = SoundFiles(str(tmp_path), duration=lambda path: 1.5)
+    sounds = SoundFiles(str(tmp_path), duration=lambda data, *, extension: 1.5)
     plan = _plan([_note(1, "la casa [sound:casa.mp3] [sound:other.mp3]")], sounds, language="es")
     (target,) = plan.targets
     assert target.work is not None and target.failure is None
@@ -120,15 +123,15 @@ def test_each_file_is_hashed_once_per_job_and_notes_sharing_it_share_one_request
     (tmp_path / "casa.mp3").write_bytes(b"ID3 casa")
     read: list[str] = []
 
-    def duration(path: str) -> float:
-        read.append(path)
+    def duration(data: bytes, *, extension: str) -> float:
+        read.append(extension)
         return 2.0
 
     sounds = SoundFiles(str(tmp_path), duration=duration)
     plan = _plan([_note(n, "[sound:casa.mp3]") for n in (1, 2, 3)], sounds)
     assert len(plan.to_generate) == 3
     assert len(plan.unique_work()) == 1
-    assert read == [str(tmp_path / "casa.mp3")]
+    assert read == ["mp3"], "read once"
 
 
 def test_a_field_without_a_sound_is_skipped_with_the_reason(tmp_path: Path) -> None:
@@ -161,3 +164,36 @@ def test_the_rule_editor_sample_names_the_sound_heard() -> None:
     (target,) = rule.targets
     assert what_will_be_read({"Audio": "[sound:a.mp3]", "Transcript": ""}, target) == ("the sound a.mp3", None)
     assert what_will_be_read({"Audio": "", "Transcript": ""}, target) == ("", "Audio has no sound to transcribe")
+
+
+# Earlier runs and earlier jobs: a transcript is kept as text, with no file to look for
+
+
+def test_a_resumed_job_uses_a_transcript_its_journal_kept_without_looking_for_a_file(tmp_path: Path) -> None:
+    (tmp_path / "casa.mp3").write_bytes(b"ID3 casa")
+    plan = _plan([_note(1, "[sound:casa.mp3]")], SoundFiles(str(tmp_path)))
+    (item,) = plan.unique_work()
+    header = JobHeader(job_id="j", created=0.0, note_ids=[1], rules=[], kinds=["text"], fresh=False, collection="c")
+    state = JournalState(header=header, stored={item.key: StoredEntry(file_name="la casa", provider="openai_stt")})
+    apply_journal(plan, state, mode=RESUME, exists=lambda name: False)
+    assert plan.ready[item.key].file_name == "la casa"
+    assert plan.requests_to_make() == []
+
+
+def test_a_later_job_reuses_an_indexed_transcript_without_looking_for_a_file(tmp_path: Path) -> None:
+    (tmp_path / "casa.mp3").write_bytes(b"ID3 casa")
+    plan = _plan([_note(1, "[sound:casa.mp3]")], SoundFiles(str(tmp_path)))
+    (item,) = plan.unique_work()
+    key = reuse_key(provider="openai_stt", cache_key=item.request.cache_key, fingerprint="f")
+    with ReuseIndex(tmp_path / "index.sqlite3", collection_id="c") as index:
+        index.record_many([ReuseRow(key, "la casa", "openai_stt", "text", 7, "x")])
+        marked = apply_reuse(plan, index=index, fingerprint=lambda kind, name: "f", exists=lambda name, size: False)
+    assert marked == 1
+    assert plan.ready[item.key].file_name == "la casa"
+
+
+def test_the_estimate_prices_a_transcript_per_minute_of_its_sound(tmp_path: Path) -> None:
+    (tmp_path / "casa.mp3").write_bytes(b"ID3 casa")
+    plan = _plan([_note(1, "[sound:casa.mp3]")], SoundFiles(str(tmp_path), duration=lambda data, *, extension: 90.0))
+    estimate = plan.estimate(lambda kind, name: 0.0, per_minute=lambda kind, name: 0.006)
+    assert estimate.usd == {"openai_stt": pytest.approx(0.009)}

@@ -373,7 +373,7 @@ def reuse_earlier_media(plan: Plan, *, sync: SyncProvider[Any], index: ReuseInde
 
 
 def sound_files(media_folder: str | None) -> SoundFiles:
-    """The sounds of ``media_folder`` for one job's transcript targets."""
+    """The sounds of ``media_folder`` for one job's transcript targets, with their lengths."""
     return SoundFiles(media_folder)
 
 

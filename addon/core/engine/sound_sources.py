@@ -1,8 +1,9 @@
 """The sounds transcript targets (kind ``text``) hear: the first ``[sound:…]`` file of a note's
 source field, read from the media folder, as an `AudioInput` a transcription request carries.
 
-`SoundFiles` hashes each file once per job (however many notes name it) and reads its duration
-(for the per-minute price) once; a file that is not in the media folder is `None`, which the
+`SoundFiles` reads each file once per job (however many notes name it), for its hash and its
+duration (for the per-minute price; `audio_duration`, from its headers); the request reads it
+again only when it is sent; a file that is not in the media folder is `None`, which the
 planner turns into a failure of that note naming the field, the file and the fix.
 
 Thread safety: a `SoundFiles` belongs to one job and is used by the thread that plans it; not
@@ -16,14 +17,15 @@ import os
 import re
 from collections.abc import Callable
 
+from ..media.audio_duration import audio_duration
 from ..media.types import AudioInput
 
 # The file of a sound tag; a name holds no "]" (Anki's own tag pattern).
 _SOUND_FILE = re.compile(r"\[sound:([^\]]+)\]")
-_HASH_CHUNK = 1 << 20
 
-# The length in seconds of the sound file at a path, None when it cannot be told.
-Duration = Callable[[str], "float | None"]
+# The length in seconds of a sound (its bytes; its file's extension as a hint), None when it
+# cannot be told (`audio_duration`).
+Duration = Callable[..., "float | None"]
 
 
 def first_sound(value: str) -> str:
@@ -34,9 +36,9 @@ def first_sound(value: str) -> str:
 
 class SoundFiles:
     """The sound files of one media folder (``media_dir``; None: no media folder, so every file
-    is missing), each hashed once; ``duration`` reads a file's length."""
+    is missing), each read once; ``duration`` tells a sound's length."""
 
-    def __init__(self, media_dir: str | None, *, duration: Duration | None = None) -> None:
+    def __init__(self, media_dir: str | None, *, duration: Duration = audio_duration) -> None:
         self.media_dir = media_dir
         self._duration = duration
         self._known: dict[str, AudioInput | None] = {}
@@ -51,13 +53,13 @@ class SoundFiles:
         if self.media_dir is None or os.path.basename(name) != name or name in ("", ".", ".."):
             return None
         path = os.path.join(self.media_dir, name)
-        digest = hashlib.sha1()
         try:
             with open(path, "rb") as file:
-                while chunk := file.read(_HASH_CHUNK):
-                    digest.update(chunk)
+                data = file.read()
         except OSError:
             return None
         extension = os.path.splitext(name)[1].lstrip(".").lower()
-        seconds = self._duration(path) if self._duration is not None else None
-        return AudioInput(extension=extension, sha1=digest.hexdigest(), path=path, duration_s=seconds)
+        sha1 = hashlib.sha1(data).hexdigest()
+        return AudioInput(
+            extension=extension, sha1=sha1, path=path, duration_s=self._duration(data, extension=extension)
+        )

@@ -97,7 +97,7 @@ def estimate_work(
 ) -> CostEstimate:
     """`Plan.estimate` over ``work`` (unique requests). A request that hears a sound (a
     transcript) also costs ``per_minute`` (the provider's price per minute) for each minute of its
-    sound, when its length is known."""
+    sound (one minute when its length is not known, as `transcription_price` counts it)."""
     requests: Counter[str] = Counter()
     usd: dict[str, float] = {}
     known: dict[tuple[MediaKind, str], bool] = {}
@@ -117,8 +117,9 @@ def estimate_work(
         requests[name] += 1
         usd[name] = usd.get(name, 0.0) + price_of(item.request.kind, name)
         audio = item.request.audio
-        if per_minute is not None and audio is not None and audio.duration_s:
-            usd[name] += per_minute(kind, name) * audio.duration_s / 60
+        if per_minute is not None and audio is not None:
+            seconds = audio.duration_s if audio.duration_s is not None else 60.0
+            usd[name] += per_minute(kind, name) * max(seconds, 0.0) / 60
     return CostEstimate(requests=dict(requests), usd=usd)
 
 

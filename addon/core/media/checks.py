@@ -181,6 +181,8 @@ def require_media(
 
 
 def _problem(kind: MediaKind, data: bytes, *, extension: str, max_bytes: int | None) -> str | None:
+    if kind is MediaKind.TEXT:
+        return _transcript_problem(data, max_bytes=max_bytes)
     noun = _KIND_NOUN[kind]
     if not data:
         return f"returned an empty body instead of {noun}"
@@ -205,6 +207,17 @@ def _problem(kind: MediaKind, data: bytes, *, extension: str, max_bytes: int | N
     if damage is not None:
         return f"returned a damaged or cut-short {actual} file ({damage})"
     return None
+
+
+def _transcript_problem(data: bytes, *, max_bytes: int | None) -> str | None:
+    """Why ``data`` is not a transcript (UTF-8 words, within ``max_bytes``), or None."""
+    if max_bytes is not None and len(data) > max_bytes:
+        return f"returned more than the {_size(max_bytes)} limit for a transcript ({len(data):,} bytes)"
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"returned {len(data)} bytes that are not UTF-8 text as a transcript"
+    return None if text.strip() else "returned an empty transcript"
 
 
 def _sniff(kind: MediaKind, data: bytes) -> str | None:

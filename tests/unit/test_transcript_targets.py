@@ -173,7 +173,9 @@ def test_a_resumed_job_uses_a_transcript_its_journal_kept_without_looking_for_a_
     (tmp_path / "casa.mp3").write_bytes(b"ID3 casa")
     plan = _plan([_note(1, "[sound:casa.mp3]")], SoundFiles(str(tmp_path)))
     (item,) = plan.unique_work()
-    header = JobHeader(job_id="j", created=0.0, note_ids=[1], rules=[], kinds=["text"], fresh=False, collection="c")
+    header = JobHeader(
+        job_id="20260101-093000-a1b2", created=0.0, note_ids=[1], rules=[], kinds=["text"], fresh=False, collection="c"
+    )
     state = JournalState(header=header, stored={item.key: StoredEntry(file_name="la casa", provider="openai_stt")})
     apply_journal(plan, state, mode=RESUME, exists=lambda name: False)
     assert plan.ready[item.key].file_name == "la casa"

@@ -18,7 +18,7 @@ import pytest
 from anki.collection import Collection
 from anki.notes import NoteId
 
-from addon.collection.fill import JobOptions, run_headless
+from addon.collection.fill import FillSession, JobOptions, run_headless
 from addon.collection.plan_summary import summarize_plan
 from addon.core.engine.generation import JobProgress
 from addon.core.media.audio_convert import AudioOutput, convert_audio
@@ -208,3 +208,25 @@ def test_the_estimate_prices_each_sound_per_minute_of_its_length(
     assert stt.transcription_forms() == [], "an estimate asks nothing"
     report = run_headless(col, notes, config, state_dir=None)
     assert report.estimated_usd == pytest.approx(expected)
+
+
+def test_a_sound_changed_while_the_job_ran_keeps_its_note_as_the_user_left_it(
+    col: Collection, tmp_path: Path, stt: OpenAISTTFake
+) -> None:
+    mp3 = spoken_mp3("gato", tmp_path)
+    stt.say(mp3, "gato")
+    changed, kept = note_with_sound(col, mp3, "gato.mp3"), note_with_sound(col, mp3, "gato.mp3")
+    config = config_for(stt)
+    registry = ProviderRegistry(config, state_dir=None)
+    try:
+        session = FillSession(config=config, registry=registry, state_dir=None)
+        session.plan(col, [changed, kept])
+        outcome = session.generate(cancel=threading.Event())
+        note = col.get_note(NoteId(changed))
+        note["Front"] = "[sound:other.mp3]"  # the user put another sound there meanwhile
+        col.update_note(note)
+        report = session.finish(outcome).report
+    finally:
+        registry.close()
+    assert report.skip_reasons == {"the sound of Front was changed while the job ran": 1}
+    assert (back(col, changed), back(col, kept)) == ("", "gato")

@@ -9,13 +9,15 @@ from typing import Any
 
 import pytest
 
+from addon.collection.transcripts import transcript_text
+from addon.core.base.errors import InvalidResponseError
 from addon.core.config.rule_schema import rule_problems
 from addon.core.config.rules import FillMode, parse_rules
 from addon.core.engine.plan_reuse import RESUME, apply_journal, apply_reuse
 from addon.core.engine.planner import plan_notes, what_will_be_read
 from addon.core.engine.sound_sources import SoundFiles
 from addon.core.job.plan import Plan, SourceNote
-from addon.core.media.types import MediaKind
+from addon.core.media.types import MediaKind, MediaRequest, MediaResult
 from addon.core.state.journal_records import JobHeader, JournalState, StoredEntry
 from addon.core.state.reuse_index import ReuseIndex, ReuseRow, reuse_key
 
@@ -199,3 +201,22 @@ def test_the_estimate_prices_a_transcript_per_minute_of_its_sound(tmp_path: Path
     plan = _plan([_note(1, "[sound:casa.mp3]")], SoundFiles(str(tmp_path), duration=lambda data, *, extension: 90.0))
     estimate = plan.estimate(lambda kind, name: 0.0, per_minute=lambda kind, name: 0.006)
     assert estimate.usd == {"openai_stt": pytest.approx(0.009)}
+
+
+# The store step's cleaning, whatever a (third-party) provider hands back
+
+
+def _heard(data: bytes) -> MediaResult:
+    return MediaResult(MediaRequest(kind=MediaKind.TEXT, text=""), "some_stt", data=data, extension="txt")
+
+
+def test_a_transcript_is_put_on_one_line_without_control_or_invisible_characters() -> None:
+    heard = _heard("  la\x00 casa\u202e\n\n es\tgrande \x7f".encode())
+    assert transcript_text(heard) == "la casa es grande"
+
+
+@pytest.mark.parametrize(("data", "said"), [(b"\xff\xfe\x00", "not UTF-8 text"), (b" \n\t ", "heard no words")])
+def test_a_transcript_that_is_no_words_is_refused_naming_the_provider(data: bytes, said: str) -> None:
+    with pytest.raises(InvalidResponseError, match=said) as caught:
+        transcript_text(_heard(data))
+    assert caught.value.provider == "some_stt"

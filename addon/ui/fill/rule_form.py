@@ -219,7 +219,7 @@ class RuleForm(QWidget):
         source_field = read[0] if read else (self._fields[0] if self._fields else "")
         if kind is MediaKind.TEXT:  # one field, heard
             source_field = guess_field(self._fields, MediaKind.AUDIO) or source_field
-            first_source, read = "", (source_field,)
+            first_source = ""
         free = [name for name in self._fields if name not in taken and name not in {*read, source_field}]
         field = guess_field(free, kind) or (free[0] if free else "")
         target = new_target(

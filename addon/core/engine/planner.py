@@ -151,13 +151,17 @@ def plan_target(
     if spec.mode is FillMode.SKIP and field_already_filled(spec.kind, note.fields[spec.field]):
         return skip(f"{spec.field} already has a {spec.kind.word}")
     if spec.kind is MediaKind.TEXT:
-        return _transcript_target(note, spec, sounds)
-    reading = read_source(note.fields, spec)
-    if reading.skip_reason is not None:
-        return skip(reading.skip_reason)
-    request = MediaRequest(
-        kind=spec.kind, text=reading.text, language=spec.language, options=_request_options(spec, voices)
-    )
+        heard = _heard(note, spec, sounds)
+        if isinstance(heard, Target):
+            return heard
+        request, source_text = heard
+    else:
+        reading = read_source(note.fields, spec)
+        if reading.skip_reason is not None:
+            return skip(reading.skip_reason)
+        options = _request_options(spec, voices)
+        request = MediaRequest(kind=spec.kind, text=reading.text, language=spec.language, options=options)
+        source_text = reading.source_text
     return Target(
         note.note_id,
         spec.field,
@@ -165,15 +169,16 @@ def plan_target(
         spec.mode,
         work=WorkItem(request, spec.providers),
         source=spec.source,
-        source_text=reading.source_text,
+        source_text=source_text,
         cloze=spec.cloze,
         attribution_field=spec.attribution_field,
     )
 
 
-def _transcript_target(note: SourceNote, spec: FieldTarget, sounds: SoundFiles | None) -> Target:
-    """A transcript target of one note: the first sound of its source field, heard from the media
-    folder; skipped when the field plays no sound, failed when its file is not there."""
+def _heard(note: SourceNote, spec: FieldTarget, sounds: SoundFiles | None) -> tuple[MediaRequest, str] | Target:
+    """A transcript target's request for one note and the sound it hears (the store step leaves
+    the note alone if its field plays another by then), from the first sound of its source field;
+    or the target skipped when the field plays no sound, failed when its file is not there."""
     (field,) = spec.source_fields
     name = first_sound(note.fields[field])
     if not name:
@@ -183,21 +188,11 @@ def _transcript_target(note: SourceNote, spec: FieldTarget, sounds: SoundFiles |
     if audio is None:
         failure = (
             f"{field} plays {name}, which is not in the media folder; put the file back in the media folder "
-            f"(Tools > Check Media lists missing files) or remove the sound from {field}"
+            f"(Tools → Check Media lists missing files) or remove the sound from {field}"
         )
         return Target(note.note_id, spec.field, spec.kind, spec.mode, source=spec.source, failure=failure)
-    request = MediaRequest(
-        kind=MediaKind.TEXT, text="", language=spec.language, options={"audio_sha1": audio.sha1}, audio=audio
-    )
-    return Target(
-        note.note_id,
-        spec.field,
-        spec.kind,
-        spec.mode,
-        work=WorkItem(request, spec.providers),
-        source=spec.source,
-        source_text=name,  # the sound heard: the store step leaves the note alone if it changed
-    )
+    options = {"audio_sha1": audio.sha1}
+    return MediaRequest(kind=MediaKind.TEXT, text="", language=spec.language, options=options, audio=audio), name
 
 
 def _request_options(spec: FieldTarget, voices: Mapping[str, str]) -> dict[str, object]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from addon.core.job.report import TargetError
 from devtools.sample_deck import ENGLISH_TYPE
 from tests.fakes.openai_stt_fake import TEST_KEY, OpenAISTTFake, serve_openai_stt
 from tests.gui.test_editor_fill import press_fill
@@ -125,3 +126,14 @@ def test_the_editor_button_fills_a_transcript_from_the_notes_sound_escaped(
     (form,) = stt.transcription_forms()
     assert form.file == data
     assert editor.note["Back"] == "a &lt;i&gt;quiet&lt;/i&gt; room"
+
+
+def test_a_failed_transcript_has_no_choose_window(
+    mw: Any, anki_app: Any, addon: ModuleType, clips_type: tuple[str, list[int]]
+) -> None:
+    name, note_ids = clips_type
+    target = {"field": "Transcript", "kind": "text", "source": "{Audio}", "providers": ["openai_stt"]}
+    set_addon_config(mw, {"rules": [{"note_type": name, "targets": [target]}]})
+    addon.controller.chooser = None
+    addon.controller.choose_for_failure(TargetError(note_ids[0], "Transcript", "openai_stt", "heard nothing"))
+    assert addon.controller.chooser is None, "a transcript is heard, not chosen among candidates"

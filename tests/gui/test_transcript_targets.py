@@ -16,6 +16,7 @@ from addon.core.job.report import TargetError
 from devtools.sample_deck import ENGLISH_TYPE
 from tests.fakes.openai_stt_fake import TEST_KEY, OpenAISTTFake, serve_openai_stt
 from tests.gui.test_editor_fill import press_fill
+from tests.gui.test_fill_dialog import run_preview
 from tests.gui.test_rule_editor import click_field_button, plan_rows, select_target, tick_exactly
 from tests.support.harness import open_fill_dialog, pump, set_addon_config, wait_for_plan
 from tests.support.media_samples import silent_mp3
@@ -137,3 +138,27 @@ def test_a_failed_transcript_has_no_choose_window(
     addon.controller.chooser = None
     addon.controller.choose_for_failure(TargetError(note_ids[0], "Transcript", "openai_stt", "heard nothing"))
     assert addon.controller.chooser is None, "a transcript is heard, not chosen among candidates"
+
+
+def test_the_preview_shows_what_the_notes_sound_says(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    open_browser: Callable[[list[int]], Any],
+    clips_type: tuple[str, list[int]],
+    stt: OpenAISTTFake,
+) -> None:
+    name, note_ids = clips_type
+    target = {"field": "Transcript", "kind": "text", "source": "{Audio}", "providers": ["openai_stt"]}
+    settings = {"enabled": True, "api_key": TEST_KEY, "base_url": stt.url, "retry_attempts": 0}
+    set_addon_config(
+        mw, {"rules": [{"note_type": name, "targets": [target]}], "providers": {"text": {"openai_stt": settings}}}
+    )
+    stt.say(silent_mp3(), "la <casa>")
+    dialog = open_fill_dialog(anki_app, open_browser(note_ids), addon)
+
+    run_preview(anki_app, dialog, name)
+
+    assert "transcript from openai_stt: “la &lt;casa&gt;”" in dialog.preview_panel.status.text()
+    assert all(mw.col.get_note(n)["Transcript"] == "" for n in note_ids), "a preview writes nothing"
+    dialog.reject()

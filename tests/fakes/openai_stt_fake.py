@@ -96,7 +96,8 @@ def parse_form(recorded: Recorded) -> Form | None:
     file = b""
     for part in message.iter_parts():
         name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)
+        payload = decoded if isinstance(decoded, bytes) else b""
         if not isinstance(name, str):
             continue
         if part.get_filename() is not None:
@@ -187,7 +188,7 @@ def too_large(size: int) -> Failure:
 def _wav_seconds(data: bytes) -> float | None:
     try:
         with wave.open(io.BytesIO(data)) as reader:
-            return reader.getnframes() / reader.getframerate()
+            return float(reader.getnframes() / reader.getframerate())
     except (wave.Error, EOFError):
         return None
 

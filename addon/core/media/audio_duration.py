@@ -265,7 +265,7 @@ def _flac(data: bytes) -> float | None:
     if data[block] & 0x7F != _FLAC_STREAMINFO:
         return None
     info = data[block + 4 : block + 4 + 18]
-    (packed,) = struct.unpack(">Q", info[10:18])
+    packed = int.from_bytes(info[10:18], "big")
     rate = packed >> 44
     total_samples = packed & ((1 << 36) - 1)
     if not rate or not total_samples:

@@ -37,6 +37,7 @@ from addon.core.media.audio_duration import audio_duration
 from addon.core.media.checks import sniff_audio
 from tests.fakes.yandex_tts_fake import (
     SERVICE_ACCOUNT_FOLDER,
+    api_error,
     bad_request,
     cloud_inactive,
     folder_mismatch,
@@ -47,7 +48,6 @@ from tests.fakes.yandex_tts_fake import (
     server_error,
     unknown_key,
 )
-from tests.fakes.yandex_tts_fake import api_error
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported for the tests)
 from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve

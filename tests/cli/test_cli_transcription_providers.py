@@ -17,7 +17,7 @@ def test_providers_lists_the_transcription_providers_with_their_missing_keys(tmp
     completed = run_cli("providers", "--json")
     assert completed.returncode == 0, completed.stderr
     rows = {row["name"]: row for row in json.loads(completed.stdout)["providers"]}
-    assert TRANSCRIPTION <= set(rows)
+    assert set(rows) >= TRANSCRIPTION
     for name in TRANSCRIPTION:
         assert rows[name]["kind"] == "text" and rows[name]["builtin"] is True
         assert rows[name]["enabled"] is False and rows[name]["configured"] is False

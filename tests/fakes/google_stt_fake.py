@@ -99,14 +99,14 @@ def service_disabled(project: str = PROJECT) -> Failure:
     )
 
 
-def rate_limited(*, retry_after: str = "3") -> Failure:
+def rate_limited(*, retry_after: str | None = "3") -> Failure:
     """429 ``RESOURCE_EXHAUSTED`` for the per-minute quota, with ``Retry-After``."""
     return google_error(
         429,
         "RESOURCE_EXHAUSTED",
         "Quota exceeded for quota metric 'Requests' and limit 'Requests per minute' of service "
         f"'speech.googleapis.com' for consumer 'project_number:{PROJECT}'.",
-        headers={"Retry-After": retry_after},
+        headers={"Retry-After": retry_after} if retry_after is not None else None,
     )
 
 

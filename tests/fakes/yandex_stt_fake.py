@@ -68,11 +68,11 @@ DEFAULT_TRANSCRIPT = "привет мир"
 HANG = Failure(hang=True)
 
 
-def rate_limited(*, retry_after: str = "2") -> Failure:
+def rate_limited(*, retry_after: str | None = "2") -> Failure:
     """429 ResourceExhausted: the folder's recognition quota (20 requests a second)."""
     return api_error(
         429, "TOO_MANY_REQUESTS", "ResourceExhausted", "Quota limit ai.speech.sttRequests.rate exceeded",
-        headers={"Retry-After": retry_after},
+        headers={"Retry-After": retry_after} if retry_after is not None else None,
     )  # fmt: skip
 
 

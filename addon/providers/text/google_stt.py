@@ -47,7 +47,7 @@ from ...core.provider_system.transcription import TranscriptionProvider
 from ..audio.google_tts.errors import GoogleError, GoogleService, scrub, service_error
 from ..audio.google_tts.provider import AUTH_MODES, PROJECT_ID_PATTERN
 from ..audio.google_tts.voices import language_code
-from ..http.client import failure, json_body
+from ..http.client import failure, json_answer_limit, json_body
 from ..http.health_probe import probe_health
 from ..http.service import HttpProvider
 from ..http.status import quoted_excerpt
@@ -174,12 +174,15 @@ class GoogleTranscription(HttpProvider, TranscriptionProvider):
             timeout_s=timeout_s,
             json=self.request_body(audio, language=language),
             error=lambda answer: self._api_error(answer, language=language),
+            max_body_bytes=json_answer_limit(self.max_media_bytes),
             shown_url=f"{self.api_root}{RECOGNIZE_PATH}",
             **self._auth(),
         )
         body = json_body(response, provider=self.name, hint=f"check {self.setting_path('base_url')}")
-        if not isinstance(body, Mapping):
-            raise InvalidResponseError("answered with JSON that is not an object", provider=self.name)
+        if not isinstance(body, Mapping) or "error" in body:
+            raise InvalidResponseError(
+                "answered with JSON that is not a recognition result; check base_url", provider=self.name
+            )
         results = body.get("results", [])
         if not isinstance(results, list):
             raise InvalidResponseError("answered with results that are not a list", provider=self.name)

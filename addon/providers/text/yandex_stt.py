@@ -43,7 +43,7 @@ from ...core.media.wav_info import wav_format, wav_samples
 from ...core.provider_system.media_provider import Capabilities, HealthReport, KeyUse
 from ...core.provider_system.transcription import TranscriptionProvider
 from ..audio.yandex_tts import ApiError
-from ..http.client import address_error, failure, json_body
+from ..http.client import address_error, failure, json_answer_limit, json_body
 from ..http.health_probe import probe_health
 from ..http.service import HttpProvider
 from ..http.status import quoted_excerpt
@@ -180,6 +180,7 @@ class YandexTranscription(HttpProvider, TranscriptionProvider):
             headers=self._headers(),
             data=audio,
             error=lambda answer: self._api_error(answer, language=language),
+            max_body_bytes=json_answer_limit(self.max_media_bytes),
         )
         body = json_body(response, provider=self.name, hint=f"check {self.setting_path('base_url')}")
         text = body.get("result") if isinstance(body, Mapping) else None

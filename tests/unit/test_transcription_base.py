@@ -62,6 +62,7 @@ def test_a_taken_sound_is_sent_as_it_is_and_the_transcript_is_one_line_of_utf8(e
     result = ear.generate(heard(wav, "wav", language="de"))
     assert (result.data, result.extension, result.mime_type) == (b"Hello, world!", "txt", "text/plain")
     assert ear.sent == [(wav, "wav", "de")]
+    assert result.data is not None
     require_media(MediaKind.TEXT, result.data, extension="txt", provider="ear")
 
 

@@ -42,7 +42,7 @@ def spoken(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def true_seconds(folder: Path) -> float:
     with wave.open(str(folder / "said.wav")) as reader:
-        return reader.getnframes() / reader.getframerate()
+        return float(reader.getnframes() / reader.getframerate())
 
 
 def test_the_wav_length_is_its_data_over_its_byte_rate(spoken: Path) -> None:

@@ -182,7 +182,7 @@ def require_media(
 
 def _problem(kind: MediaKind, data: bytes, *, extension: str, max_bytes: int | None) -> str | None:
     if kind is MediaKind.TEXT:
-        return _transcript_problem(data, max_bytes=max_bytes)
+        return _transcript_problem(data, extension=extension, max_bytes=max_bytes)
     noun = _KIND_NOUN[kind]
     if not data:
         return f"returned an empty body instead of {noun}"
@@ -209,23 +209,28 @@ def _problem(kind: MediaKind, data: bytes, *, extension: str, max_bytes: int | N
     return None
 
 
-def _transcript_problem(data: bytes, *, max_bytes: int | None) -> str | None:
-    """Why ``data`` is not a transcript (UTF-8 words, within ``max_bytes``), or None."""
-    if max_bytes is not None and len(data) > max_bytes:
-        return f"returned more than the {_size(max_bytes)} limit for a transcript ({len(data):,} bytes)"
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return f"returned {len(data)} bytes that are not UTF-8 text as a transcript"
-    return None if text.strip() else "returned an empty transcript"
-
-
 def _sniff(kind: MediaKind, data: bytes) -> str | None:
     return sniff_image(data) if kind is MediaKind.IMAGE else sniff_audio(data)
 
 
 def _format_name(kind: MediaKind, extension: str) -> str:
     return f"a {extension} picture" if kind is MediaKind.IMAGE else f"{extension} audio"
+
+
+def _transcript_problem(data: bytes, *, extension: str, max_bytes: int | None) -> str | None:
+    """What is wrong with a transcript (`MediaKind.TEXT`): it must be UTF-8 text, not empty, at
+    most ``max_bytes``, labelled ``txt``."""
+    if not data.strip():
+        return "returned an empty transcript"
+    if max_bytes is not None and len(data) > max_bytes:
+        return f"returned more than the {_size(max_bytes)} limit for media ({len(data):,} bytes)"
+    if extension.lower().lstrip(".") != "txt":
+        return f"returned a transcript labelled as {extension or 'no format'}, not txt"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "returned a transcript that is not UTF-8 text"
+    return None
 
 
 def _size(count: int) -> str:

@@ -60,7 +60,17 @@ def test_a_dry_run_counts_and_prices_transcripts_and_writes_nothing(tmp_path: Pa
             ),
             encoding="utf-8",
         )
-        args = ["fill", "--collection", collection, "--search", "note:Basic", "--config", config, "--state-dir", state]
+        args: list[str | Path] = [
+            "fill",
+            "--collection",
+            collection,
+            "--search",
+            "note:Basic",
+            "--config",
+            config,
+            "--state-dir",
+            state,
+        ]
         before = snapshot(collection.parent, state)
 
         dry = run_cli(*args, "--dry-run", "--json")

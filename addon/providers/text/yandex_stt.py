@@ -91,7 +91,7 @@ class YandexTranscription(HttpProvider, TranscriptionProvider):
         "languages": {
             "type": "object",
             "propertyNames": {"pattern": r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$"},
-            "additionalProperties": {"type": "string", "pattern": r"^([a-z]{2}-[A-Z]{2}|auto)$"},
+            "additionalProperties": {"type": "string", "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
         },
         "topic": {"type": "string", "pattern": r"^[a-z][a-z0-9:_-]{0,40}$"},
     }

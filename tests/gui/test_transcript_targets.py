@@ -135,7 +135,7 @@ def test_a_failed_transcript_has_no_choose_window(
     name, note_ids = clips_type
     target = {"field": "Transcript", "kind": "text", "source": "{Audio}", "providers": ["openai_stt"]}
     set_addon_config(mw, {"rules": [{"note_type": name, "targets": [target]}]})
-    addon.controller.chooser = None
+    addon.controller.chooser = addon.controller.report_window = None  # as from a report over the main window
     addon.controller.choose_for_failure(TargetError(note_ids[0], "Transcript", "openai_stt", "heard nothing"))
     assert addon.controller.chooser is None, "a transcript is heard, not chosen among candidates"
 

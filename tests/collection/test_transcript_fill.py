@@ -230,3 +230,22 @@ def test_a_sound_changed_while_the_job_ran_keeps_its_note_as_the_user_left_it(
         registry.close()
     assert report.skip_reasons == {"the sound of Front was changed while the job ran": 1}
     assert (back(col, changed), back(col, kept)) == ("", "gato")
+
+
+def test_the_budget_counts_each_minute_of_sound_heard(col: Collection, tmp_path: Path, stt: OpenAISTTFake) -> None:
+    sounds = [spoken_mp3("uno dos tres", tmp_path), spoken_mp3("cuatro cinco seis", tmp_path)]
+    notes = []
+    for index, mp3 in enumerate(sounds):
+        stt.say(mp3, f"sound {index}")
+        notes.append(note_with_sound(col, mp3, f"s{index}.mp3"))
+    costs = [PRICE_PER_MINUTE * (audio_duration(mp3) or 0) / 60 for mp3 in sounds]
+    budget = max(costs) * 1.2
+    assert budget < sum(costs), "room for one sound's minutes, not both"
+    config = {**config_for(stt), "budget_usd": budget}
+
+    report = run_headless(col, notes, config, state_dir=None)
+
+    assert report.budget_reached
+    assert len(stt.transcription_forms()) == 1 and report.filled == 1
+    heard = next(i for i, n in enumerate(notes) if back(col, n))
+    assert report.spent_usd == pytest.approx(costs[heard])

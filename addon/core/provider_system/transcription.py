@@ -67,6 +67,11 @@ class TranscriptionProvider(MediaProvider, abc.ABC):
 
     price_per_minute = Setting(PRICE_PER_MINUTE, float, 0.0)
 
+    def request_price(self, request: MediaRequest) -> float:
+        """``price_per_request`` plus the price of the request's minutes of sound."""
+        seconds = request.audio.duration_s if request.audio is not None else None
+        return self.price_per_request + transcription_price(price_per_minute=self.price_per_minute, duration_s=seconds)
+
     # --- what subclasses give -------------------------------------------------------------------
 
     @abc.abstractmethod

@@ -1,9 +1,8 @@
-"""Whether a planned target may still be written into its note as the note is now.
+"""Whether a target may still be written to its note as the note is now: the store step reads
+each note again at write time, and leaves it alone when it was deleted, its source was edited (a
+transcript's: the sound its source field plays changed), or its field was filled meanwhile.
 
-The store step reads each note again when it fills it: a note deleted, a source field edited, or
-(in skip mode) a target field filled while the job ran is left alone, with the reason counted.
-
-Thread safety: pure functions over a `Note` the caller holds; call from the thread that stores the job.
+Thread safety: pure functions over a note the caller holds; call where the collection is used.
 """
 
 from __future__ import annotations
@@ -15,11 +14,13 @@ from anki.notes import Note
 from ..core.config.rules import FillMode
 from ..core.config.targets import source_fields
 from ..core.engine.planner import field_already_filled
+from ..core.engine.sound_sources import first_sound
 from ..core.job.plan import Target
+from ..core.media.types import MediaKind
 from ..core.text.source_template import render_source
 
 
-class _FieldsOf(Mapping[str, str]):
+class FieldsOf(Mapping[str, str]):
     """A note's fields as a read-only mapping, read where asked (no copy of every field per target)."""
 
     def __init__(self, note: Note) -> None:
@@ -46,7 +47,10 @@ def why_not_now(note: Note | None, target: Target, reference: str) -> str | None
     names = source_fields(target.source)
     if not all(name in note for name in names):
         return "note was deleted or changed while the job ran"
-    if names and render_source(target.source, _FieldsOf(note), cloze=target.cloze) != target.source_text:
+    if names and target.kind is MediaKind.TEXT:
+        if first_sound(note[names[0]]) != target.source_text:
+            return f"the sound of {names[0]} was changed while the job ran"
+    elif names and render_source(target.source, FieldsOf(note), cloze=target.cloze) != target.source_text:
         return f"{' or '.join(names)} was edited while the job ran"
     if reference in note[target.field]:
         return f"{target.field} already holds this {target.kind.word}"

@@ -35,7 +35,7 @@ from ..core.job.plan import Plan, ReadyMedia, Target
 from ..core.job.report import JobReport, TargetError
 from ..core.media.checks import require_media
 from ..core.media.naming import media_file_name
-from ..core.media.types import Attribution, MediaRequest, MediaResult
+from ..core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
 from ..core.media.voice_choice import requested_voice
 from ..core.provider_system.sync_provider import StoreOptions, SyncProvider
 from ..core.state.journal_records import WritingEntry
@@ -46,6 +46,7 @@ from .media_files import remove_partial_writes
 from .media_writer import MediaWriter, PendingWrite, already_written, reuse_row, sha1_of
 from .pending_targets import PendingTargets
 from .stale_targets import why_not_now
+from .transcripts import transcript_row, transcript_text
 
 log = get_logger(__name__)
 
@@ -110,6 +111,9 @@ class CollectionSync(SyncProvider[OpChanges]):
         except OSError:
             return False
 
+    def media_folder(self) -> str | None:
+        return str(self._col.media.dir())
+
     def discard_partial_writes(self, writing: Iterable[WritingEntry]) -> list[str]:
         return remove_partial_writes(self._col.media.dir(), writing)
 
@@ -140,6 +144,8 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._shared = shared_fields(plan.to_generate)
         self.report.skipped += len(plan.skipped)
         self.report.skip_reasons.update(plan.skip_reasons())
+        for target in plan.failing:  # a transcript's sound file is not in the media folder
+            self.report.add_failure(TargetError(target.note_id, target.field, "", target.failure or ""))
 
     def _close_part(self) -> None:
         """Store what was ready when no chunk came; count the failures carried over and the
@@ -224,13 +230,16 @@ class CollectionSync(SyncProvider[OpChanges]):
                 self._record_failure(target, result.error, result.provider)
             return None
         try:  # checked here too: nothing unverified ever reaches the media folder
-            require_media(
-                request.kind,
-                result.data or b"",
-                extension=result.extension,
-                provider=result.provider,
-                max_bytes=self._options.max_media_bytes,
-            )
+            if request.kind is MediaKind.TEXT:
+                self._keep_transcript(key, request, result)
+            else:
+                require_media(
+                    request.kind,
+                    result.data or b"",
+                    extension=result.extension,
+                    provider=result.provider,
+                    max_bytes=self._options.max_media_bytes,
+                )
         except InvalidResponseError as exc:
             for target in targets:
                 self._record_failure(target, exc, result.provider)
@@ -251,9 +260,10 @@ class CollectionSync(SyncProvider[OpChanges]):
         """Once ``pending``'s file is written: journal and remember it, and fill its targets."""
         file_name = self._end_write(pending)
         result = pending.result
-        self.report.add_media_file(
-            file_name, provider=result.provider, voice=requested_voice(pending.request, result.provider)
-        )
+        if pending.request.kind is not MediaKind.TEXT:  # a transcript is text in the field, no file
+            self.report.add_media_file(
+                file_name, provider=result.provider, voice=requested_voice(pending.request, result.provider)
+            )
         for index, target in enumerate(targets):
             self._fill(
                 target,
@@ -410,6 +420,21 @@ class CollectionSync(SyncProvider[OpChanges]):
                 )
             )
         return file_name
+
+    def _keep_transcript(self, key: str, request: MediaRequest, result: MediaResult) -> None:
+        """Keep a transcript as the work item's "file name" (see `transcripts`): journalled and
+        remembered for later jobs as a written file is; no file is written."""
+        if key in self._file_names:
+            return
+        text = self._file_names[key] = transcript_text(result)
+        journal, reuse, fingerprint = self._options.journal, self._options.reuse, self._options.fingerprint
+        if self._options.remember_made:
+            self._made[key] = ReadyMedia(text, result.provider, source="job")
+        if journal is not None:
+            journal.record_stored(key=key, file_name=text, provider=result.provider)
+        if reuse is not None and fingerprint is not None:
+            row = transcript_row(request, result, text=text, fingerprint=fingerprint(request.kind, result.provider))
+            self._reuse_rows.append(row)
 
     def _record_failure(self, target: Target, error: ProviderError | None, provider: str) -> None:
         self.report.add_failure(

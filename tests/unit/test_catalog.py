@@ -469,6 +469,9 @@ BUILTIN_TITLES = {
     (AUDIO, "azure_tts"): "Azure Speech",
     (AUDIO, "yandex_tts"): "Yandex SpeechKit",
     (AUDIO, "piper"): "Piper",
+    (MediaKind.TEXT, "openai_stt"): "OpenAI (transcription)",
+    (MediaKind.TEXT, "google_stt"): "Google Cloud Speech-to-Text",
+    (MediaKind.TEXT, "yandex_stt"): "Yandex SpeechKit (recognition)",
 }
 
 

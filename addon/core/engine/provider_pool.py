@@ -206,7 +206,7 @@ class ProviderPool:
                 raise broken
             if cancel.is_set() or not guards.limiter.acquire(cancel):
                 raise NotStarted
-            if not self.budget.reserve(guards.provider.price_per_request * len(requests)):
+            if not self.budget.reserve(sum(guards.provider.request_price(request) for request in requests)):
                 raise NotStarted
             breaker = guards.breaker
             if not breaker.allow():

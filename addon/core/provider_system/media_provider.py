@@ -377,6 +377,11 @@ class MediaProvider(abc.ABC):
             voices = self._voices
         return filter_voices(voices, language)
 
+    def request_price(self, request: MediaRequest) -> float:
+        """What ``request`` costs at this provider, reserved from the job's budget before it is
+        sent: ``price_per_request`` (a transcription provider adds its price per minute of sound)."""
+        return self.price_per_request
+
     def candidate_count(self, *, limit: int) -> int:
         """How many media `candidates` makes for ``limit``, each paid like one request (9 voices
         are 9 requests, 4 AI variations 4 pictures): the cost shown before asking is this times

@@ -10,8 +10,9 @@ A process killed while appending leaves at most its last record torn (see `journ
 reading ignores a torn last line (no newline, or not JSON); any other unreadable line is an error
 (`JournalError`).
 
-What is stored: note ids, field names, the rules, file names, provider names, sizes, SHA-1s and
-error messages (redacted by the writer). Never a key.
+What is stored: note ids, field names, the rules, file names (for a transcript, which no file
+holds, its text), provider names, sizes, SHA-1s and error messages (redacted by the writer). Never
+a key.
 
 Thread safety: the records are immutable values, except `JournalState`, which belongs to whoever
 read it; `read_journal` only reads and may run on any thread.

@@ -7,7 +7,8 @@ the job calls `ReuseIndex.record`. The index lives in one sqlite3 file (in the a
 ever sees its own collection's rows.
 
 Stored per entry: the key, the media file name, the provider, the media kind, the size, the SHA-1
-of the bytes and the time it was recorded. Never a prompt, a text or a key.
+of the bytes and the time it was recorded. Never a prompt, a source text or a key; a transcript (kind
+``text``), which no file holds, is kept as its text where a file's name would be.
 
 Failure policy: the index is an optimisation, so it never stops a job: the file is a
 `BestEffortDatabase` (a corrupt file is moved aside and a new one started; a busy file or an I/O

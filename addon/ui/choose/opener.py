@@ -55,7 +55,15 @@ def open_choose(
     on_done: Callable[[ChooseWindow], None] = lambda window: None,
 ) -> ChooseWindow | None:
     """Show the Choose… window for ``note``'s target filling ``field`` with ``kind`` and start
-    asking; None after a tooltip naming the fix when there is no such target."""
+    asking; None after a tooltip naming the fix when there is no such target. A transcript is
+    heard, not chosen among candidates: it has no Choose… window."""
+    if kind is MediaKind.TEXT:
+        tooltip(
+            f"{field} is filled with what a sound says, which is not chosen among candidates; fix its sound "
+            "and fill the note again (Notes → Fill Media…, or the editor's Fill Media button).",
+            parent=parent,
+        )
+        return None
     try:
         session = ChooseSession(note=note, config=config, registry=registry, field=field, kind=kind)
     except ConfigError as exc:

@@ -27,9 +27,11 @@ from aqt.operations import QueryOp
 from aqt.qt import QHBoxLayout, QLabel, QPixmap, QPushButton, Qt, QVBoxLayout, QWidget
 
 from ...collection.notes_source import CollectionNotes
+from ...collection.sync import CollectionSync
 from ...core.config.rule_drafts import target_kind, targets_of
 from ...core.config.rules import FillMode, parse_rules
 from ...core.engine.generation import generate_all
+from ...core.engine.job_session import sound_files
 from ...core.engine.planner import plan_notes
 from ...core.job.plan import WorkItem
 from ...core.media.types import MediaKind, MediaResult
@@ -97,16 +99,19 @@ def preview_work(col: Collection, note_ids: Sequence[int], rule: Mapping[str, An
     as_empty = parse_rules({"rules": [previewed_rule(rule, FillMode.OVERWRITE)]})
     as_is = parse_rules({"rules": [previewed_rule(rule, FillMode.SKIP)]})
     best: tuple[int, PreviewWork] | None = None
+    sounds = sound_files(CollectionSync(col).media_folder())  # what a transcript hears
     for note in CollectionNotes(col, note_ids[:PREVIEW_CANDIDATES]).notes():
-        plan = plan_notes([note], as_empty, kinds=kinds or tuple(MediaKind))
+        plan = plan_notes([note], as_empty, kinds=kinds or tuple(MediaKind), sounds=sounds)
         work = [t.work for t in plan.targets if t.work is not None]
-        problems = {t.kind: t.skip_reason or "nothing to make" for t in plan.targets if t.work is None and t.field}
+        problems = {
+            t.kind: t.skip_reason or t.failure or "nothing to make" for t in plan.targets if t.work is None and t.field
+        }
         text = next((t.source_text for t in plan.targets if t.work is not None), "")
         made = {t.field for t in plan.targets if t.work is not None}
         # Filled: made as if empty, but left alone as the note is (not: skipped for want of words).
         filled = [
             t.field
-            for t in plan_notes([note], as_is, kinds=kinds or tuple(MediaKind)).targets
+            for t in plan_notes([note], as_is, kinds=kinds or tuple(MediaKind), sounds=sounds).targets
             if t.work is None and t.field in made
         ]
         found = PreviewWork(note.note_id, text, work, problems, filled=filled if work else [])
@@ -311,6 +316,10 @@ class PreviewPanel(QWidget):
         sound = result.media.get(MediaKind.AUDIO)
         if sound is not None:
             lines.append(f"sound from {html.escape(sound.provider)}")
+        heard = result.media.get(MediaKind.TEXT)
+        if heard is not None and heard.data is not None:
+            words = heard.data.decode("utf-8", errors="replace")
+            lines.append(f"transcript from {html.escape(heard.provider)}: “{html.escape(words)}”")
         for kind, problem in result.problems.items():
             lines.append(problem_html(f"no {kind.word}: {html.escape(settings_plain(problem))}"))
         self.status.setText("<br>".join(lines))

@@ -165,22 +165,22 @@ class YandexTranscription(YandexCloudProvider, TranscriptionProvider):
     # --- errors ---------------------------------------------------------------------------------
 
     def _api_error(self, response: requests.Response, *, language: str) -> ProviderError:
-        status = response.status_code
+        """The error for a non-2xx answer: the account's (`YandexCloudProvider.account_error`),
+        else this language's or this sound's (see the module docstring)."""
         error, found = self.account_error(response)
         if found is not None:
             return found
-        quoted = quoted_excerpt(error.message)
-        label = f"HTTP {status}"
+        status, said = response.status_code, f"(HTTP {response.status_code}){quoted_excerpt(error.message)}"
         setting = self.setting_path()
         if status == 400 and _LANGUAGE.search(error.message):
             return PermanentError(
-                f"Yandex SpeechKit refused the language {self.lang(language)!r} ({label}){quoted}. Map the rule's "
+                f"Yandex SpeechKit refused the language {self.lang(language)!r} {said}. Map the rule's "
                 f"language to a code it recognises in {setting}.languages, or use another transcription provider",
                 provider=self.name,
             )
         if status == 400:
             return PermanentError(
-                f"Yandex SpeechKit could not recognise this sound ({label}){quoted}. Check that the sound file plays "
+                f"Yandex SpeechKit could not recognise this sound {said}. Check that the sound file plays "
                 "and is under 30 seconds long",
                 provider=self.name,
             )

@@ -85,7 +85,7 @@ def test_a_key_in_an_error_never_reaches_the_user(addon: ModuleType) -> None:
             'see <a href="settings:image:sdwebui">Stable Diffusion WebUI settings</a>',
             "see Stable Diffusion WebUI settings",
         ),
-        ("my_budget_usd and providers.text.x stay as they are", None, None),
+        ("my_budget_usd and providers.video.x stay as they are", None, None),
     ],
 )
 def test_key_paths_become_the_forms_labels(

@@ -287,7 +287,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         file_name = self._write_media(key, request, result)
         self.report.add_media_file(file_name, provider=result.provider, voice=requested_voice(request, result.provider))
         for index, target in enumerate(targets):
-            self._fill(
+            filled = self._fill(
                 target,
                 file_name,
                 notes,
@@ -297,6 +297,10 @@ class CollectionSync(SyncProvider[OpChanges]):
                 attribution=result.attribution,
                 provider=result.provider,
             )
+            if filled and result.heard is not None:  # a checked sound: matched, doubtful or not checked
+                self.report.add_heard(
+                    result.heard, note_id=target.note_id, field=target.field, provider=result.provider
+                )
 
     def _fill(
         self,
@@ -309,7 +313,8 @@ class CollectionSync(SyncProvider[OpChanges]):
         reused: bool,
         attribution: Attribution | None = None,
         provider: str = "",
-    ) -> None:
+    ) -> bool:
+        """Put ``file_name`` into ``target``'s field; False when the note's state says not now."""
         if target.note_id not in notes:
             note = self._load_note(target.note_id)
             notes[target.note_id] = note
@@ -322,7 +327,7 @@ class CollectionSync(SyncProvider[OpChanges]):
             self.report.skip_reasons[stale] += 1
             if note is not None and target.field in note and reference in note[target.field]:
                 self._field_done(target, done)  # stored by an earlier run of the job
-            return
+            return False
         assert note is not None  # _why_not_now gives a reason for a missing note
         credit = printable_text(attribution.text()) if attribution is not None else ""
         if credit and target.attribution_field and target.attribution_field in note:
@@ -341,6 +346,7 @@ class CollectionSync(SyncProvider[OpChanges]):
             self.report.reused += 1
         else:
             self.report.filled += 1
+        return True
 
     def _field_done(self, target: Target, done: list[tuple[int, str]]) -> None:
         """Count ``target`` as stored; its (note id, field) goes to the journal's done list once

@@ -145,7 +145,7 @@ def plan_target(note: SourceNote, spec: FieldTarget, *, turns: VoiceTurns | None
         spec.field,
         spec.kind,
         spec.mode,
-        work=WorkItem(request, spec.providers),
+        work=WorkItem(request, spec.providers, check=spec.check),
         source=spec.source,
         source_text=reading.source_text,
         cloze=spec.cloze,

@@ -111,8 +111,10 @@ class ProviderPool:
     ) -> ProviderPool:
         pool = cls(budget=budget, max_media_bytes=max_media_bytes)
         for item in work:
-            for name in item.providers:
-                key = (item.request.kind, name)
+            keys = [(item.request.kind, name) for name in item.providers]
+            if item.check is not None:  # checked sounds are heard through the pool too
+                keys.append((MediaKind.TEXT, item.check.provider))
+            for key in keys:
                 if key not in pool.guards and key not in pool.broken:
                     pool._add(key, providers)
         return pool
@@ -281,6 +283,12 @@ def _checked(result: MediaResult, request: MediaRequest, name: str, *, max_bytes
         return as_provider_error(result.error, name)
     if result.data is None:
         return InvalidResponseError("returned no media", provider=name)
+    if request.kind is MediaKind.TEXT:  # a transcript: UTF-8 text, not a media file
+        try:
+            result.data.decode("utf-8")
+        except UnicodeDecodeError:
+            return InvalidResponseError("returned a transcript that is not UTF-8 text", provider=name)
+        return result
     try:
         require_media(request.kind, result.data, extension=result.extension, provider=name, max_bytes=max_bytes)
     except InvalidResponseError as exc:

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ..config.sound_check import SoundCheck
 from ..config.targets import FillMode
 from ..media.types import Attribution, MediaKind, MediaRequest
 from ..state.journal_records import FailedEntry
@@ -31,14 +32,17 @@ class SourceNote:
 @dataclass(frozen=True, slots=True)
 class WorkItem:
     """One unique request with the providers to try, in order; ``key`` is made once (a big job
-    holds hundreds of thousands)."""
+    holds hundreds of thousands). ``check``: each sound made is heard and compared with its text
+    (a checked sound, part of the key)."""
 
     request: MediaRequest
     providers: tuple[str, ...]
+    check: SoundCheck | None = None
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", self.request.cache_key + "|" + ",".join(self.providers))
+        key = self.request.cache_key + "|" + ",".join(self.providers)
+        object.__setattr__(self, "key", key if self.check is None else key + "|" + self.check.key())
 
 
 @dataclass(frozen=True, slots=True)

@@ -469,6 +469,7 @@ BUILTIN_TITLES = {
     (AUDIO, "azure_tts"): "Azure Speech",
     (AUDIO, "yandex_tts"): "Yandex SpeechKit",
     (AUDIO, "piper"): "Piper",
+    (MediaKind.TEXT, "openai_stt"): "OpenAI (transcription)",
 }
 
 

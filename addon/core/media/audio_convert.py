@@ -8,6 +8,10 @@ installed.
   (``keep_unconverted_audio``), else the request fails with a message naming what to install.
 * The result is checked like any provider's bytes, so the extension always matches the bytes.
 
+`convert_audio_bytes` turns a sound into what a transcription service takes (another format, a
+sample rate, one channel), the same programs doing it (``lame --decode`` reads MP3 when there is no
+ffmpeg).
+
 Programs get argument lists (never a shell) and work on files in a temporary folder of their own.
 
 Thread safety: `convert_audio` may run on several worker threads at once.
@@ -83,13 +87,67 @@ def conversion_problem(source: str, output: AudioOutput, *, which: Which = shuti
     return f"makes {source} audio and nothing here converts it to {target} (the audio_format setting); {INSTALL_HINT}"
 
 
-def _argv(program: str, source: Path, target: Path) -> list[str]:
+def _argv(program: str, source: Path, target: Path, *, rate: int | None = None, mono: bool = False) -> list[str]:
     name = Path(program).name.lower()
     if name.startswith("lame"):
+        if source.suffix == ".mp3":
+            return [program, "--quiet", "--decode", str(source), str(target)]
         return [program, "--quiet", "-V", "4", str(source), str(target)]
+    shape = []
     if name.startswith("ffmpeg"):
-        return [program, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), str(target)]
-    return [program, "-q", str(source), str(target)]
+        shape = [*(["-ar", str(rate)] if rate else []), *(["-ac", "1"] if mono else [])]
+        return [program, "-nostdin", "-hide_banner", "-loglevel", "error", "-y", "-i", str(source), *shape, str(target)]
+    if rate or mono:
+        shape = [*(["-r", str(rate)] if rate else []), *(["-c", "1"] if mono else []), "-b", "16"]
+    return [program, "-q", str(source), *shape, str(target)]
+
+
+def _shaped_steps(source: str, target: str, *, shaped: bool, which: Which) -> list[list[str]] | None:
+    """The programs that turn ``source`` into ``target`` (resampled or made mono when ``shaped``:
+    ffmpeg, or sox after ``lame --decode`` for MP3); None when nothing installed can."""
+    ffmpeg, lame, sox = which("ffmpeg"), which("lame"), which("sox")
+    if ffmpeg:
+        return [[ffmpeg, source, target]]
+    if source == "mp3" and lame:
+        if target == "wav" and not shaped:
+            return [[lame, "mp3", "wav"]]
+        rest = _shaped_steps("wav", target, shaped=shaped, which=which)
+        return None if rest is None else [[lame, "mp3", "wav"], *rest]
+    if not shaped:
+        return _steps(source, target, which)
+    if sox and source in _SOX_READS and target in _SOX_WRITES:
+        return [[sox, source, target]]
+    return None
+
+
+def convert_audio_bytes(
+    data: bytes,
+    *,
+    source: str,
+    target: str,
+    provider: str,
+    rate: int | None = None,
+    mono: bool = False,
+    timeout_s: float = 60.0,
+    which: Which = shutil.which,
+) -> bytes:
+    """``data`` (a sound of the extension ``source``) as ``target``, resampled to ``rate`` Hz and
+    made one channel of 16-bit samples when asked (``mono``). Raises `PermanentError` naming what to
+    install when nothing here can, or the converter's last words when it fails."""
+    source, target = source.lower(), target.lower()
+    shaped = bool(rate or mono)
+    if source == target and not shaped:
+        return data
+    steps = _shaped_steps(source, target, shaped=shaped, which=which)
+    if steps is None:
+        what = f"{target} audio" + (f" at {rate} Hz" if rate else "") + (", one channel" if mono else "")
+        raise PermanentError(
+            f"needs {what} and nothing here converts {source} audio to it; "
+            "install ffmpeg (Debian/Ubuntu: 'sudo apt install ffmpeg'; macOS: 'brew install ffmpeg'), "
+            "or sox and lame",
+            provider=provider,
+        )
+    return _run(steps, data, timeout_s=timeout_s, provider=provider, rate=rate, mono=mono)
 
 
 def convert_audio(result: MediaResult, output: AudioOutput, *, which: Which = shutil.which) -> MediaResult:
@@ -114,16 +172,24 @@ def convert_audio(result: MediaResult, output: AudioOutput, *, which: Which = sh
     return replace(result, data=data, extension=target, mime_type=mime_type(target))
 
 
-def _run(steps: Sequence[list[str]], data: bytes, *, timeout_s: float, provider: str) -> bytes:
+def _run(
+    steps: Sequence[list[str]],
+    data: bytes,
+    *,
+    timeout_s: float,
+    provider: str,
+    rate: int | None = None,
+    mono: bool = False,
+) -> bytes:
     with tempfile.TemporaryDirectory(prefix="media-fill-convert-") as folder:
         current = Path(folder) / f"in.{steps[0][1]}"
         current.write_bytes(data)
         for index, (program, _, to) in enumerate(steps):
             out = Path(folder) / f"step{index}.{to}"
+            last = index == len(steps) - 1
+            argv = _argv(program, current, out, rate=rate if last else None, mono=mono and last)
             try:
-                completed = subprocess.run(
-                    _argv(program, current, out), capture_output=True, timeout=timeout_s, check=False
-                )
+                completed = subprocess.run(argv, capture_output=True, timeout=timeout_s, check=False)
             except subprocess.TimeoutExpired:
                 raise _failure(provider, program, f"took longer than {timeout_s:g} s") from None
             except OSError as exc:

@@ -55,6 +55,9 @@ BUILTIN_PROVIDERS: Mapping[MediaKind, Mapping[str, str]] = {
         "yandex_tts": ".providers.audio.yandex_tts:YandexSpeech",
         "piper": ".providers.audio.piper:PiperSpeech",
     },
+    MediaKind.TEXT: {
+        "openai_stt": ".providers.text.openai_stt:OpenAITranscription",
+    },
 }
 
 ProviderTarget = str | type[MediaProvider]
@@ -75,7 +78,7 @@ def _as_kind(kind: MediaKind | str) -> MediaKind:
     try:
         return MediaKind(kind)
     except ValueError:
-        raise RegistryError(f"unknown provider kind {kind!r} (use 'image' or 'audio')") from None
+        raise RegistryError(f"unknown provider kind {kind!r} (use 'image', 'audio' or 'text')") from None
 
 
 def _target_text(target: ProviderTarget) -> str:

@@ -17,6 +17,7 @@ import jsonschema
 from ..base.errors import ProviderInterfaceError
 from ..media.types import MediaKind
 from .media_provider import GENERIC_DEFAULTS, AudioProvider, Capabilities, ImageProvider, KeyUse, MediaProvider
+from .transcription import PRICE_PER_MINUTE, PRICE_PER_MINUTE_SCHEMA, TranscriptionProvider
 
 PROVIDER_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
@@ -38,9 +39,20 @@ KEY_PROPERTIES: Mapping[str, Any] = {
 HTTP_PROPERTIES: Mapping[str, Any] = {
     "base_url": {"type": "string", "pattern": r"^https?://[^\s/?#]+[^\s]*$"},
 }
-SHARED_KEYS = frozenset(COMMON_PROPERTIES) | frozenset(KEY_PROPERTIES) | frozenset(HTTP_PROPERTIES)
+# Settings every transcription provider has (its price is per minute of sound).
+TRANSCRIPTION_PROPERTIES: Mapping[str, Any] = {PRICE_PER_MINUTE: PRICE_PER_MINUTE_SCHEMA}
+SHARED_KEYS = (
+    frozenset(COMMON_PROPERTIES)
+    | frozenset(KEY_PROPERTIES)
+    | frozenset(HTTP_PROPERTIES)
+    | frozenset(TRANSCRIPTION_PROPERTIES)
+)
 
-_KIND_BASES: Mapping[MediaKind, type] = {MediaKind.IMAGE: ImageProvider, MediaKind.AUDIO: AudioProvider}
+_KIND_BASES: Mapping[MediaKind, type] = {
+    MediaKind.IMAGE: ImageProvider,
+    MediaKind.AUDIO: AudioProvider,
+    MediaKind.TEXT: TranscriptionProvider,
+}
 
 
 def slice_schema(cls: type[MediaProvider]) -> dict[str, Any]:
@@ -50,6 +62,8 @@ def slice_schema(cls: type[MediaProvider]) -> dict[str, Any]:
         properties.update(KEY_PROPERTIES)
     if cls.capabilities.http:
         properties.update(HTTP_PROPERTIES)
+    if cls.kind is MediaKind.TEXT:
+        properties.update(TRANSCRIPTION_PROPERTIES)
     properties.update(cls.settings_schema)
     return {"type": "object", "additionalProperties": False, "properties": properties}
 
@@ -60,7 +74,7 @@ def loose_slice_schema() -> dict[str, Any]:
     return {
         "type": "object",
         "additionalProperties": True,
-        "properties": {**COMMON_PROPERTIES, **KEY_PROPERTIES, **HTTP_PROPERTIES},
+        "properties": {**COMMON_PROPERTIES, **KEY_PROPERTIES, **HTTP_PROPERTIES, **TRANSCRIPTION_PROPERTIES},
     }
 
 

@@ -1,0 +1,1 @@
+"""Transcription providers (speech to text)."""

@@ -53,6 +53,8 @@ def summary_json(summary: PlanSummary) -> dict[str, Any]:
                 "skipped": row.skipped,
                 "reused": row.reused,
                 "skip_reasons": dict(row.skip_reasons),
+                "failing": sum(row.failures.values()),
+                "failure_reasons": dict(row.failures),
             }
             for row in summary.targets
         ],
@@ -78,6 +80,7 @@ def summary_lines(summary: PlanSummary) -> list[str]:
             f"{row.skipped} skipped, {row.reused} reused"
         )
         lines += [f"      skipped: {reason} ({count})" for reason, count in row.skip_reasons.items()]
+        lines += [f"      would fail: {reason} ({count})" for reason, count in row.failures.items()]
     lines += [f"  {note_type}: left alone ({why})" for note_type, why in summary.left_alone.items()]
     for name, count in summary.requests.items():
         lines.append(f"  {name}: {count} request{'s' if count != 1 else ''}, ${summary.usd.get(name, 0.0):.2f}")

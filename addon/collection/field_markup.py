@@ -23,7 +23,10 @@ def provider_tag(provider: str) -> str:
 
 
 def media_reference(kind: MediaKind, file_name: str) -> str:
-    """The field markup that shows or plays a media file."""
+    """The field markup that shows or plays a media file; a transcript's text, HTML-escaped (kind
+    text keeps its cleaned text where the others keep a file's name)."""
+    if kind is MediaKind.TEXT:
+        return html.escape(file_name, quote=False)
     if kind is MediaKind.IMAGE:
         return f'<img src="{html.escape(file_name, quote=True)}">'
     return f"[sound:{file_name}]"

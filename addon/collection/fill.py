@@ -32,7 +32,7 @@ from anki.collection import Collection, OpChanges
 
 from ..core.config.rules import parse_rules
 from ..core.engine.generation import ProgressCallback, generate_all
-from ..core.engine.job_session import JobOptions, JobSession
+from ..core.engine.job_session import JobOptions, JobSession, sound_files
 from ..core.engine.planner import plan_notes
 from ..core.engine.result_stream import ResultStream
 from ..core.job.outcome import Finished, GenerationOutcome
@@ -129,7 +129,8 @@ class FillSession:
 
 def plan_job(col: Collection, note_ids: Iterable[int], config: Mapping[str, Any]) -> Plan:
     """Step 1 alone: the plan for ``note_ids`` under the config's rules."""
-    return plan_notes(CollectionNotes(col, note_ids).notes(), parse_rules(config))
+    sounds = sound_files(CollectionSync(col).media_folder())
+    return plan_notes(CollectionNotes(col, note_ids).notes(), parse_rules(config), sounds=sounds)
 
 
 def generate_job(

@@ -20,7 +20,13 @@ from anki.collection import Collection
 
 from ..core.config.rules import parse_rules
 from ..core.engine import job_parts
-from ..core.engine.job_session import REUSE_INDEX_FILE_NAME, price_per_request, reuse_earlier_media
+from ..core.engine.job_session import (
+    REUSE_INDEX_FILE_NAME,
+    price_per_minute,
+    price_per_request,
+    reuse_earlier_media,
+    sound_files,
+)
 from ..core.engine.planner import Blocked, Problems, blocked_messages, blocked_work, plan_notes
 from ..core.engine.voice_turns import VoiceTurns
 from ..core.job.plan import Plan, SourceNote, estimate_work
@@ -42,6 +48,8 @@ class TargetCounts:
     skipped: int = 0
     reused: int = 0
     skip_reasons: Counter[str] = field(default_factory=Counter)
+    # Fields that would fail before any request (a transcript's sound file is missing), by reason.
+    failures: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -88,9 +96,10 @@ def summarize_plan(
     part = part_notes or job_parts.PART_NOTES
     counts = _Counts()
     turns = VoiceTurns()  # the voices take turns over the parts as in the job
+    sounds = sound_files(CollectionSync(col).media_folder())  # each sound hashed once, as in the job
     with _reuse_index(col, config, state_dir=state_dir) as index:
         while batch := list(itertools.islice(notes, part)):
-            plan = plan_notes(batch, rules, turns=turns)
+            plan = plan_notes(batch, rules, turns=turns, sounds=sounds)
             if index is not None:
                 reuse_earlier_media(plan, sync=CollectionSync(col), index=index, registry=registry)
             counts.add(batch, plan, registry=registry)
@@ -140,7 +149,9 @@ class _Counts:
             row = self.rows.setdefault(
                 (note_type, target.kind, target.field), TargetCounts(note_type, target.kind, target.field)
             )
-            if target.work is None:
+            if target.failure is not None:
+                row.failures[target.failure] += 1
+            elif target.work is None:
                 row.skipped += 1
                 row.skip_reasons[target.skip_reason or ""] += 1
             elif target.work.key in plan.ready:
@@ -153,6 +164,7 @@ class _Counts:
             new,
             lambda kind, name: price_per_request(registry, kind, name),
             usable=lambda kind, name: registry.setup_problem(kind, name) is None,
+            per_minute=lambda kind, name: price_per_minute(registry, kind, name),
         )
         self.requests.update(estimate.requests)
         self.usd.update(estimate.usd)

@@ -21,7 +21,7 @@ import dataclasses
 import hashlib
 import html
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from anki.collection import Collection, OpChanges
 from anki.errors import NotFoundError as AnkiNotFoundError
@@ -29,47 +29,26 @@ from anki.notes import Note, NoteId
 
 from ..core.base.errors import InvalidResponseError, ProviderError
 from ..core.base.log import get_logger
-from ..core.config.rules import FillMode
-from ..core.config.targets import source_fields
-from ..core.engine.planner import field_already_filled
 from ..core.job.outcome import Finished, GenerationOutcome
 from ..core.job.plan import Plan, ReadyMedia, Target
 from ..core.job.report import JobReport, TargetError
 from ..core.media.checks import require_media
 from ..core.media.naming import media_file_name
-from ..core.media.types import Attribution, MediaRequest, MediaResult
+from ..core.media.types import Attribution, MediaKind, MediaRequest, MediaResult
 from ..core.media.voice_choice import requested_voice
 from ..core.provider_system.sync_provider import StoreOptions, SyncProvider
 from ..core.state.journal_records import WritingEntry
 from ..core.state.reuse_index import ReuseRow, reuse_key
 from ..core.text.cleaning import printable_text
-from ..core.text.source_template import render_source
 from .field_markup import apply_mode, attribution_comment, media_reference, printable_attribution, provider_tag
 from .media_files import expected_file_name, remove_partial_writes
 from .pending_targets import PendingTargets
+from .stale_targets import why_not_now
+from .transcripts import transcript_row, transcript_text
 
 log = get_logger(__name__)
 
 UNDO_NAME = "Fill Media"
-
-
-class _FieldsOf(Mapping[str, str]):
-    """A note's fields as a read-only mapping, read where asked (no copy of every field per target)."""
-
-    def __init__(self, note: Note) -> None:
-        self._note = note
-
-    def __getitem__(self, name: str) -> str:
-        return self._note[name]
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name in self._note
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._note.keys())
-
-    def __len__(self) -> int:
-        return len(self._note.keys())
 
 
 def reuse_row(
@@ -86,23 +65,6 @@ def reuse_row(
         sha1=sha1,
         attribution=result.attribution,
     )
-
-
-def _why_not_now(note: Note | None, target: Target, reference: str) -> str | None:
-    """Why ``target`` must not be written to the note as it is now (deleted, edited, or filled
-    while the job ran, or already holding this very media), or None when it may."""
-    if note is None or target.field not in note:
-        return "note was deleted or changed while the job ran"
-    names = source_fields(target.source)
-    if not all(name in note for name in names):
-        return "note was deleted or changed while the job ran"
-    if names and render_source(target.source, _FieldsOf(note), cloze=target.cloze) != target.source_text:
-        return f"{' or '.join(names)} was edited while the job ran"
-    if reference in note[target.field]:
-        return f"{target.field} already holds this {target.kind.word}"
-    if target.mode is FillMode.SKIP and field_already_filled(target.kind, note[target.field]):
-        return f"{target.field} already has a {target.kind.word}"
-    return None
 
 
 def shared_fields(targets: Iterable[Target]) -> dict[tuple[int, str], int]:
@@ -163,6 +125,9 @@ class CollectionSync(SyncProvider[OpChanges]):
         except OSError:
             return False
 
+    def media_folder(self) -> str | None:
+        return str(self._col.media.dir())
+
     def discard_partial_writes(self, writing: Iterable[WritingEntry]) -> list[str]:
         return remove_partial_writes(self._col.media.dir(), writing)
 
@@ -193,6 +158,8 @@ class CollectionSync(SyncProvider[OpChanges]):
         self._shared = shared_fields(plan.to_generate)
         self.report.skipped += len(plan.skipped)
         self.report.skip_reasons.update(plan.skip_reasons())
+        for target in plan.failing:  # a transcript's sound file is not in the media folder
+            self.report.add_failure(TargetError(target.note_id, target.field, "", target.failure or ""))
 
     def _close_part(self) -> None:
         """Store what was ready when no chunk came; count the failures carried over and the
@@ -270,13 +237,16 @@ class CollectionSync(SyncProvider[OpChanges]):
                 self._record_failure(target, result.error, result.provider)
             return
         try:  # checked here too: nothing unverified ever reaches the media folder
-            require_media(
-                request.kind,
-                result.data or b"",
-                extension=result.extension,
-                provider=result.provider,
-                max_bytes=self._options.max_media_bytes,
-            )
+            if request.kind is MediaKind.TEXT:
+                self._keep_transcript(key, request, result)
+            else:
+                require_media(
+                    request.kind,
+                    result.data or b"",
+                    extension=result.extension,
+                    provider=result.provider,
+                    max_bytes=self._options.max_media_bytes,
+                )
         except InvalidResponseError as exc:
             for target in targets:
                 self._record_failure(target, exc, result.provider)
@@ -285,7 +255,10 @@ class CollectionSync(SyncProvider[OpChanges]):
         # note and no index can store: made printable before it reaches either.
         result = dataclasses.replace(result, attribution=printable_attribution(result.attribution))
         file_name = self._write_media(key, request, result)
-        self.report.add_media_file(file_name, provider=result.provider, voice=requested_voice(request, result.provider))
+        if request.kind is not MediaKind.TEXT:
+            self.report.add_media_file(
+                file_name, provider=result.provider, voice=requested_voice(request, result.provider)
+            )
         for index, target in enumerate(targets):
             filled = self._fill(
                 target,
@@ -321,7 +294,7 @@ class CollectionSync(SyncProvider[OpChanges]):
             originals[target.note_id] = list(note.fields) if note is not None else []
         note = notes[target.note_id]
         reference = media_reference(target.kind, file_name)
-        stale = _why_not_now(note, target, reference)
+        stale = why_not_now(note, target, reference)
         if stale is not None:
             self.report.skipped += 1
             self.report.skip_reasons[stale] += 1
@@ -436,6 +409,21 @@ class CollectionSync(SyncProvider[OpChanges]):
                 )
             )
         return file_name
+
+    def _keep_transcript(self, key: str, request: MediaRequest, result: MediaResult) -> None:
+        """Keep a transcript as the work item's "file name" (see `transcripts`): journalled and
+        remembered for later jobs as a written file is; no file is written."""
+        if key in self._file_names:
+            return
+        text = self._file_names[key] = transcript_text(result)
+        journal, reuse, fingerprint = self._options.journal, self._options.reuse, self._options.fingerprint
+        if self._options.remember_made:
+            self._made[key] = ReadyMedia(text, result.provider, source="job")
+        if journal is not None:
+            journal.record_stored(key=key, file_name=text, provider=result.provider)
+        if reuse is not None and fingerprint is not None:
+            row = transcript_row(request, result, text=text, fingerprint=fingerprint(request.kind, result.provider))
+            self._reuse_rows.append(row)
 
     def _record_failure(self, target: Target, error: ProviderError | None, provider: str) -> None:
         self.report.add_failure(

@@ -262,6 +262,10 @@ def _source_problems(
             problem(at + "source", f"{what}: the note type has no field {name!r} to read; fix the braces in the source")
     if target.get("field") in names:
         problem(at + "source", f"{what}: a field cannot be read to fill itself; read another field")
+    elif target_kind(target) is MediaKind.TEXT and names and source != "{" + names[0] + "}":
+        problem(
+            at + "source", f"{what}: a transcript hears the sound of one field; read only that field, like {{Audio}}"
+        )
 
 
 def _common_problems(

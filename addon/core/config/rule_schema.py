@@ -1,6 +1,8 @@
 """The JSON Schema of a rule and its targets, and the checks beyond the schema: providers the
 registry knows for the target's kind, a target that reads its own field, valid text-rule patterns,
-one target per field and kind (a picture and a sound may share a field).
+one target per field and kind (a picture and a sound may share a field), and a transcript target
+(kind ``text``) that reads exactly one field (the one holding the sound) and says nothing only a
+sound or a picture uses.
 
 A rule holds ``targets`` (the current shape) or the older keys (``source_field``, ``image_field``,
 ``audio_field``…), which `targets.legacy_targets` reads and the settings window migrates; not both.
@@ -157,10 +159,57 @@ def _target_problems(target: Mapping[str, Any], at: str, names: Mapping[MediaKin
                 "read another field, or fill another one",
             )
         )
+    if kind is MediaKind.TEXT:
+        return problems + _transcript_problems(target, at)
     problems += _unknown_providers(target.get("voice", {}), MediaKind.AUDIO, f"{at}.voice", names)
     problems += _voice_mode_problems(target, at)
     problems += _text_rules_problems(target.get("text_rules", ()), f"{at}.text_rules")
     problems += sound_check_problems(target, at, names[MediaKind.TEXT])
+    return problems
+
+
+# What a transcript target (kind text) cannot use: it hears a sound, says nothing, draws nothing,
+# and reads no text to clean.
+TRANSCRIPT_UNUSED_KEYS = (
+    "voice",
+    "voice_mode",
+    "prompt",
+    "image_max_px",
+    "image_format",
+    "image_quality",
+    "attribution_field",
+    "max_chars",
+    "text_rules",
+    "cloze",
+    "math",
+)
+
+
+def _transcript_problems(target: Mapping[str, Any], at: str) -> list[tuple[str, str]]:
+    """A transcript target's own problems: its source is one field reference and nothing else (the
+    field holding the sound), and it sets none of `TRANSCRIPT_UNUSED_KEYS`."""
+    problems = [
+        (f"{at}.{key}", f"a transcript target does not use {key}; remove it from the target of {target['field']}")
+        for key in TRANSCRIPT_UNUSED_KEYS
+        if key in target
+    ]
+    read = source_fields(target["source"])
+    if len(read) == 1 and target["source"] != "{" + read[0] + "}":
+        problems.append(
+            (
+                f"{at}.source",
+                f"{target['source']!r} holds more than a field: a transcript is heard from the sound of one "
+                f"field, so write only that field in braces, like {{{read[0]}}}",
+            )
+        )
+    elif len(read) > 1:
+        problems.append(
+            (
+                f"{at}.source",
+                f"{target['source']!r} names {len(read)} fields: a transcript is heard from the sound of one "
+                "field, so keep only the field holding the sound, like {Audio}",
+            )
+        )
     return problems
 
 

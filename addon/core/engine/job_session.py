@@ -54,6 +54,7 @@ from .job_parts import CountedNotes, JobParts
 from .plan_reuse import apply_journal, apply_reuse
 from .planner import plan_notes, work_no_provider_can_do
 from .result_stream import ResultStream
+from .sound_sources import SoundFiles
 from .voice_turns import VoiceTurns
 
 REUSE_INDEX_FILE_NAME = "media_index.sqlite3"
@@ -96,6 +97,7 @@ class JobSession(Generic[ChangesT]):
         self.estimated_usd = 0.0
         self._earlier: JournalState | None = None
         self._voice_turns = VoiceTurns()  # one job's voices take turns over all its parts
+        self._sounds: SoundFiles | None = None  # transcripts' sounds, each file hashed once per job
         self._rules_config: Mapping[str, Any] = config
         self._rules: Sequence[Rule] = ()
         self._fresh = options.fresh
@@ -180,7 +182,8 @@ class JobSession(Generic[ChangesT]):
             fresh = state.header.fresh
         self._rules_config, self._fresh = rules_config, fresh
         self._rules = parse_rules(rules_config)
-        plan = plan_notes(notes, self._rules, turns=self._voice_turns)
+        self._sounds = sound_files(sync.media_folder())
+        plan = plan_notes(notes, self._rules, turns=self._voice_turns, sounds=self._sounds)
         if state is not None:
             sync.discard_partial_writes(state.writing.values())
             apply_journal(plan, state, mode=self._resume_mode, exists=sync.has_media)
@@ -214,7 +217,7 @@ class JobSession(Generic[ChangesT]):
             self.journal = JobJournal.create(self.state_dir, header)
             self._record_planned(plan)
         self.job_id = self.journal.job_id if self.journal is not None else ""
-        self.estimated_usd = plan.estimate(self._price, usable=self._usable).total_usd
+        self.estimated_usd = plan.estimate(self._price, usable=self._usable, per_minute=self._per_minute).total_usd
         sync.begin(
             plan,
             options=StoreOptions(
@@ -240,14 +243,14 @@ class JobSession(Generic[ChangesT]):
         plan.ready.update(sync.made_in_job(wanted))
         if self._earlier is None:
             self._record_planned(plan)
-        self.estimated_usd += plan.estimate(self._price, usable=self._usable).total_usd
+        self.estimated_usd += plan.estimate(self._price, usable=self._usable, per_minute=self._per_minute).total_usd
         sync.extend(plan)
         self.planned = plan
         return plan
 
     def _plan_of(self, notes: Iterable[SourceNote], sync: SyncProvider[ChangesT]) -> Plan:
         """``notes`` planned under the job's rules, with its earlier runs folded in."""
-        plan = plan_notes(notes, self._rules, turns=self._voice_turns)
+        plan = plan_notes(notes, self._rules, turns=self._voice_turns, sounds=self._sounds)
         if self._earlier is not None:
             apply_journal(plan, self._earlier, mode=self._resume_mode, exists=sync.has_media)
         return plan
@@ -262,6 +265,9 @@ class JobSession(Generic[ChangesT]):
 
     def _price(self, kind: MediaKind, name: str) -> float:
         return price_per_request(self.registry, kind, name)
+
+    def _per_minute(self, kind: MediaKind, name: str) -> float:
+        return price_per_minute(self.registry, kind, name)
 
     def _usable(self, kind: MediaKind, name: str) -> bool:
         return self.registry.setup_problem(kind, name) is None
@@ -366,6 +372,11 @@ def reuse_earlier_media(plan: Plan, *, sync: SyncProvider[Any], index: ReuseInde
     )
 
 
+def sound_files(media_folder: str | None) -> SoundFiles:
+    """The sounds of ``media_folder`` for one job's transcript targets."""
+    return SoundFiles(media_folder)
+
+
 def _image_settings(config: Mapping[str, Any]) -> dict[str, Any]:
     """The config's picture settings, as top-level keys (`ImageOutput.options`)."""
     return ImageOutput.from_config(config).options()
@@ -375,5 +386,14 @@ def price_per_request(registry: ProviderRegistry, kind: MediaKind, name: str) ->
     """The configured price of one request to the provider (0 when it cannot be read)."""
     try:
         return float(registry.settings(kind, name).get("price_per_request", 0) or 0)
+    except ConfigError:
+        return 0.0
+
+
+def price_per_minute(registry: ProviderRegistry, kind: MediaKind, name: str) -> float:
+    """The configured price of one minute of sound heard by the provider (a transcription
+    provider's ``price_per_minute``; 0 when it has none or it cannot be read)."""
+    try:
+        return float(registry.settings(kind, name).get("price_per_minute", 0) or 0)
     except ConfigError:
         return 0.0

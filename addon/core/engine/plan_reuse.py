@@ -1,7 +1,8 @@
 """Decisions made on a plan before any request, from what earlier jobs left behind:
 
 * `apply_reuse` — media an earlier job made for the same request (same provider, text, language
-  and output settings) is reused from the media folder instead of paid for again;
+  and output settings) is reused from the media folder instead of paid for again (a transcript,
+  which no file holds, from the index alone);
 * `apply_journal` — when a job is resumed, what its earlier runs stored is used as it is, the
   notes they updated are left alone, and their failures are kept (``resume``) or are the only
   thing redone (``retry-failed``).
@@ -51,7 +52,7 @@ def apply_reuse(
     for item_key, candidates in wanted.items():
         for name, key in candidates:
             entry = found.get(key)
-            if entry is not None and exists(entry.file_name, entry.size):
+            if entry is not None and (entry.kind == MediaKind.TEXT.value or exists(entry.file_name, entry.size)):
                 plan.ready[item_key] = ReadyMedia(
                     file_name=entry.file_name, provider=name, source="index", attribution=entry.attribution
                 )
@@ -64,10 +65,12 @@ def apply_journal(plan: Plan, state: JournalState, *, mode: str, exists: Callabl
     """Fold an earlier run of the job into ``plan`` (see the module docstring)."""
     if mode not in (RESUME, RETRY_FAILED):
         raise ValueError(f"unknown mode {mode!r}")
-    wanted = {item.key for item in plan.unique_work()}  # a part of a job takes only its own
+    work = plan.unique_work()
+    wanted = {item.key for item in work}  # a part of a job takes only its own
+    transcripts = {item.key for item in work if item.request.kind is MediaKind.TEXT}  # kept as text, not a file
     for key in wanted & state.stored.keys():
         stored = state.stored[key]
-        if exists(stored.file_name):
+        if key in transcripts or exists(stored.file_name):
             plan.ready[key] = ReadyMedia(file_name=stored.file_name, provider=stored.provider, source="journal")
     if mode == RESUME:
         for key in wanted & state.failed.keys():

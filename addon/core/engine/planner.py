@@ -24,10 +24,14 @@ from ..text.cleaning import clean_source_text, field_has_image, field_has_sound
 from ..text.reading import cut_at_word, is_fragment, math_as_set, what_else_it_holds
 from ..text.source_template import render_source
 from ..text.spoken import spoken_text
+from .sound_sources import SoundFiles, first_sound
 from .voice_turns import VoiceTurns
 
 
 def field_already_filled(kind: MediaKind, value: str) -> bool:
+    """Whether a field holds what a target of ``kind`` makes (a transcript: any text)."""
+    if kind is MediaKind.TEXT:
+        return bool(clean_source_text(value))
     return field_has_image(value) if kind is MediaKind.IMAGE else field_has_sound(value)
 
 
@@ -37,9 +41,12 @@ def plan_notes(
     *,
     kinds: Iterable[MediaKind] = tuple(MediaKind),
     turns: VoiceTurns | None = None,
+    sounds: SoundFiles | None = None,
 ) -> Plan:
     """Apply each note type's rule to each note: one `Target` per rule target of a wanted kind.
-    ``turns`` carries the voices' turns over a job planned in parts (a new one for None)."""
+    ``turns`` carries the voices' turns over a job planned in parts (a new one for None);
+    ``sounds`` is the media folder transcript targets hear their sounds from (None: no folder,
+    so each transcript target with a sound fails)."""
     wanted = tuple(kinds)
     turns = turns if turns is not None else VoiceTurns()
     plan = Plan()
@@ -51,7 +58,7 @@ def plan_notes(
             continue
         for spec in rule.targets:
             if spec.kind in wanted:
-                plan.targets.append(plan_target(note, spec, turns=turns))
+                plan.targets.append(plan_target(note, spec, turns=turns, sounds=sounds))
     return plan
 
 
@@ -69,7 +76,13 @@ class Reading:
 def what_will_be_read(fields: Mapping[str, str], target: FieldTarget) -> tuple[str, str | None]:
     """The text ``target`` would send for a note with ``fields`` ("" and the reason when it would
     skip the note): the rule editor's "what will be read" sample. Whether the target field is
-    already filled is not looked at."""
+    already filled is not looked at. A transcript target "reads" the sound its field plays."""
+    if target.kind is MediaKind.TEXT:
+        names = target.source_fields
+        if len(names) != 1 or names[0] not in fields:
+            return "", f"the note has no field {names[0] if names else target.source!r} to hear a sound from"
+        sound = first_sound(fields[names[0]])
+        return (f"the sound {sound}", None) if sound else ("", f"{names[0]} has no sound to transcribe")
     reading = read_source(fields, target)
     return reading.text, reading.skip_reason
 
@@ -121,9 +134,12 @@ def read_source(fields: Mapping[str, str], target: FieldTarget) -> Reading:
     return Reading(source_text, text)
 
 
-def plan_target(note: SourceNote, spec: FieldTarget, *, turns: VoiceTurns | None = None) -> Target:
+def plan_target(
+    note: SourceNote, spec: FieldTarget, *, turns: VoiceTurns | None = None, sounds: SoundFiles | None = None
+) -> Target:
     """One target of one note: its work, or why it is skipped. A target with several voices takes
-    its turn in ``turns`` (see `voice_turns`) whether or not the note is skipped."""
+    its turn in ``turns`` (see `voice_turns`) whether or not the note is skipped; a transcript
+    target hears its sound in ``sounds`` (see `plan_notes`)."""
     voices = (turns or VoiceTurns()).voices(spec, note_type=note.note_type, note_id=note.note_id)
 
     def skip(reason: str) -> Target:
@@ -134,6 +150,8 @@ def plan_target(note: SourceNote, spec: FieldTarget, *, turns: VoiceTurns | None
             return skip(f"note type {note.note_type!r} has no field {name!r}")
     if spec.mode is FillMode.SKIP and field_already_filled(spec.kind, note.fields[spec.field]):
         return skip(f"{spec.field} already has a {spec.kind.word}")
+    if spec.kind is MediaKind.TEXT:
+        return _transcript_target(note, spec, sounds)
     reading = read_source(note.fields, spec)
     if reading.skip_reason is not None:
         return skip(reading.skip_reason)
@@ -150,6 +168,35 @@ def plan_target(note: SourceNote, spec: FieldTarget, *, turns: VoiceTurns | None
         source_text=reading.source_text,
         cloze=spec.cloze,
         attribution_field=spec.attribution_field,
+    )
+
+
+def _transcript_target(note: SourceNote, spec: FieldTarget, sounds: SoundFiles | None) -> Target:
+    """A transcript target of one note: the first sound of its source field, heard from the media
+    folder; skipped when the field plays no sound, failed when its file is not there."""
+    (field,) = spec.source_fields
+    name = first_sound(note.fields[field])
+    if not name:
+        reason = f"{field} has no sound to transcribe"
+        return Target(note.note_id, spec.field, spec.kind, spec.mode, skip_reason=reason)
+    audio = sounds.audio(name) if sounds is not None else None
+    if audio is None:
+        failure = (
+            f"{field} plays {name}, which is not in the media folder; put the file back in the media folder "
+            f"(Tools > Check Media lists missing files) or remove the sound from {field}"
+        )
+        return Target(note.note_id, spec.field, spec.kind, spec.mode, source=spec.source, failure=failure)
+    request = MediaRequest(
+        kind=MediaKind.TEXT, text="", language=spec.language, options={"audio_sha1": audio.sha1}, audio=audio
+    )
+    return Target(
+        note.note_id,
+        spec.field,
+        spec.kind,
+        spec.mode,
+        work=WorkItem(request, spec.providers),
+        source=spec.source,
+        source_text=name,  # the sound heard: the store step leaves the note alone if it changed
     )
 
 

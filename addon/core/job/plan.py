@@ -47,7 +47,8 @@ class WorkItem:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """One field of one note to fill (``work`` set) or to leave alone (``skip_reason`` set)."""
+    """One field of one note to fill (``work`` set), to leave alone (``skip_reason`` set), or that
+    fails before any request (``failure`` set: a transcript's sound file is not in the media folder)."""
 
     note_id: int
     field: str
@@ -62,6 +63,7 @@ class Target:
     cloze: str = "full"
     # Where a found image's credit goes (see `Rule.attribution_field`).
     attribution_field: str = ""
+    failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,13 +89,19 @@ class CostEstimate:
         return sum(self.usd.values())
 
 
+Price = Callable[[MediaKind, str], float]
+
+
 def estimate_work(
     work: Iterable[WorkItem],
-    price_of: Callable[[MediaKind, str], float],
+    price_of: Price,
     *,
     usable: Callable[[MediaKind, str], bool] | None = None,
+    per_minute: Price | None = None,
 ) -> CostEstimate:
-    """`Plan.estimate` over ``work`` (unique requests)."""
+    """`Plan.estimate` over ``work`` (unique requests). A request that hears a sound (a
+    transcript) also costs ``per_minute`` (the provider's price per minute) for each minute of its
+    sound, when its length is known."""
     requests: Counter[str] = Counter()
     usd: dict[str, float] = {}
     known: dict[tuple[MediaKind, str], bool] = {}
@@ -112,6 +120,9 @@ def estimate_work(
             continue
         requests[name] += 1
         usd[name] = usd.get(name, 0.0) + price_of(item.request.kind, name)
+        audio = item.request.audio
+        if per_minute is not None and audio is not None and audio.duration_s:
+            usd[name] += per_minute(kind, name) * audio.duration_s / 60
     return CostEstimate(requests=dict(requests), usd=usd)
 
 
@@ -140,17 +151,24 @@ class Plan:
 
     def estimate(
         self,
-        price_of: Callable[[MediaKind, str], float],
+        price_of: Price,
         *,
         usable: Callable[[MediaKind, str], bool] | None = None,
+        per_minute: Price | None = None,
     ) -> CostEstimate:
         """Requests and dollars per provider, counting each request at its first provider that is
-        ``usable`` (set up: the job skips the others); a request no provider can make is left out."""
-        return estimate_work(self.requests_to_make(), price_of, usable=usable)
+        ``usable`` (set up: the job skips the others); a request no provider can make is left out.
+        See `estimate_work` for ``per_minute``."""
+        return estimate_work(self.requests_to_make(), price_of, usable=usable, per_minute=per_minute)
 
     @property
     def skipped(self) -> list[Target]:
-        return [t for t in self.targets if t.work is None]
+        return [t for t in self.targets if t.work is None and t.failure is None]
+
+    @property
+    def failing(self) -> list[Target]:
+        """The targets that fail before any request (see `Target.failure`)."""
+        return [t for t in self.targets if t.failure is not None]
 
     def unique_work(self) -> list[WorkItem]:
         """Each distinct request once, in plan order: identical requests are made once and shared."""

@@ -66,6 +66,11 @@ class SyncProvider(abc.ABC, Generic[ChangesT]):
     def has_media(self, name: str, *, size: int | None = None) -> bool:
         """Whether the target's media store holds ``name`` (with exactly ``size`` bytes when given)."""
 
+    def media_folder(self) -> str | None:
+        """The folder of the target's media files, where transcript targets hear their sounds
+        (None: the target has none, so each transcript target with a sound fails)."""
+        return None
+
     @abc.abstractmethod
     def discard_partial_writes(self, writing: Iterable[WritingEntry]) -> list[str]:
         """Remove the files a killed job left half-written (journalled writes whose file does not

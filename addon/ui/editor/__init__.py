@@ -76,7 +76,7 @@ class EditorFills:
                 None,
                 BUTTON_COMMAND,
                 self._pressed,
-                tip=f"Fill Media: fill this note's empty picture and sound fields ({shortcut})",
+                tip=f"Fill Media: fill this note's empty picture, sound and transcript fields ({shortcut})",
                 label=BUTTON_LABEL,
                 keys=shortcut,
             )
@@ -104,7 +104,8 @@ class EditorFills:
                     lambda: self.fill(editor, field=field), keepFocus=True
                 )
             )
-        kinds = list(dict.fromkeys(target.kind for target in targets))
+        # A transcript is heard, not chosen among candidates: it has no Choose… window.
+        kinds = list(dict.fromkeys(target.kind for target in targets if target.kind is not MediaKind.TEXT))
         for kind in kinds:
             text = CHOOSE_TEXT if len(kinds) == 1 else f"Choose {kind.word}…"
             choose = menu.addAction(text)

@@ -100,15 +100,26 @@ class RuleForm(QWidget):
     def _target_buttons(self) -> list[QPushButton]:
         self.add_sound = self._button("Add sound", "add_sound", "Fill one more field with a sound")
         self.add_picture = self._button("Add picture", "add_picture", "Fill one more field with a picture")
+        self.add_transcript = self._button(
+            "Add transcript", "add_transcript", "Fill one more field with what the sound of another field says"
+        )
         self.remove_button = self._button("Remove", "remove_target", "Stop filling the selected field")
         self.up_button = self._button("Up", "target_up", "Move the selected field up")
         self.down_button = self._button("Down", "target_down", "Move the selected field down")
         self.add_sound.clicked.connect(lambda: self.add_target(MediaKind.AUDIO))
         self.add_picture.clicked.connect(lambda: self.add_target(MediaKind.IMAGE))
+        self.add_transcript.clicked.connect(lambda: self.add_target(MediaKind.TEXT))
         self.remove_button.clicked.connect(self.remove_target)
         self.up_button.clicked.connect(lambda: self.move_target(-1))
         self.down_button.clicked.connect(lambda: self.move_target(1))
-        return [self.add_sound, self.add_picture, self.remove_button, self.up_button, self.down_button]
+        return [
+            self.add_sound,
+            self.add_picture,
+            self.add_transcript,
+            self.remove_button,
+            self.up_button,
+            self.down_button,
+        ]
 
     def _button(self, text: str, name: str, tip: str) -> QPushButton:
         button = QPushButton(text, self)
@@ -200,11 +211,15 @@ class RuleForm(QWidget):
 
     def add_target(self, kind: MediaKind) -> None:
         """A new target of ``kind`` at the end: a field named for ``kind`` that no target fills or
-        reads yet (else the first such field), reading what the first target reads."""
+        reads yet (else the first such field), reading what the first target reads (a transcript:
+        the field named like a sound's, heard)."""
         taken = {str(t.get("field", "")) for t in self._targets}
         first_source = str(self._targets[0].get("source", "")) if self._targets else ""
         read = source_fields(first_source)
         source_field = read[0] if read else (self._fields[0] if self._fields else "")
+        if kind is MediaKind.TEXT:  # one field, heard
+            source_field = guess_field(self._fields, MediaKind.AUDIO) or source_field
+            first_source, read = "", (source_field,)
         free = [name for name in self._fields if name not in taken and name not in {*read, source_field}]
         field = guess_field(free, kind) or (free[0] if free else "")
         target = new_target(

@@ -1,5 +1,5 @@
 """The editor of one target of a rule in the Fill Media dialog: the field it fills, whether it
-makes a sound or a picture, what is read (a source template, with a button per field of the note
+makes a sound, a picture or a transcript (of the sound another field plays), what is read (a source template, with a button per field of the note
 type that inserts ``{Field}``), its providers in fallback order, a voice (or several) per ticked provider with
 the voice picker and how several voices are used (sounds), the language and fill mode (empty: the note type's), the picture prompt and credit field
 (pictures), text rules, and cloze reading.
@@ -48,6 +48,10 @@ AS_NOTE_TYPE = "As the note type"
 NOTE_COMMENT = "(a comment after the picture)"
 # Settings only a picture target has.
 _PICTURE_KEYS = ("prompt", "attribution_field", "image_max_px", "image_format", "image_quality")
+# Settings a transcript target has not (it hears a sound: no voice, no text to clean).
+_TRANSCRIPT_UNUSED = ("voice", "voice_mode", "text_rules", "cloze", "math", "max_chars")
+_SOURCE_TIP = "What is read: fields in braces, e.g. {Word} or {Word}, {Sentence}"
+_TRANSCRIPT_SOURCE_TIP = "The field whose sound is heard, in braces, e.g. {Audio}"
 
 
 NO_CHOICES = ProviderChoices()
@@ -68,10 +72,10 @@ class TargetEditor(QWidget):
         self._rule_language = ""
         self.field = self._combo("target_field")
         self.kind = self._combo("target_kind")
-        for kind in (MediaKind.AUDIO, MediaKind.IMAGE):
+        for kind in (MediaKind.AUDIO, MediaKind.IMAGE, MediaKind.TEXT):
             self.kind.addItem(kind.word, kind.value)
         self.kind.currentIndexChanged.connect(lambda _index: self._kind_changed())
-        self.source = self._line("target_source", "What is read: fields in braces, e.g. {Word} or {Word}, {Sentence}")
+        self.source = self._line("target_source", _SOURCE_TIP)
         self.field_buttons = QWidget(self)
         self.field_buttons.setObjectName("field_buttons")
         QHBoxLayout(self.field_buttons).setContentsMargins(0, 0, 0, 0)
@@ -189,8 +193,12 @@ class TargetEditor(QWidget):
         layout.addStretch(1)
 
     def insert_field(self, name: str) -> None:
-        """Put ``{name}`` into the source at the cursor (replacing the selection)."""
-        self.source.insert("{" + name + "}")
+        """Put ``{name}`` into the source at the cursor (replacing the selection); a transcript
+        hears one field, so its source becomes ``{name}``."""
+        if self.current_kind() is MediaKind.TEXT:
+            self.source.setText("{" + name + "}")
+        else:
+            self.source.insert("{" + name + "}")
         self.source.setFocus()
 
     def current_kind(self) -> MediaKind:
@@ -222,10 +230,14 @@ class TargetEditor(QWidget):
         self.changed.emit()
 
     def _show_kind_rows(self) -> None:
-        picture = self.current_kind() is MediaKind.IMAGE
+        kind = self.current_kind()
+        picture, transcript = kind is MediaKind.IMAGE, kind is MediaKind.TEXT
         for widget in (self.prompt, self.attribution):
             self.form.setRowVisible(widget, picture)
-        self.form.setRowVisible(self.voices, not picture and bool(self.providers.chosen()))
+        self.form.setRowVisible(self.voices, kind is MediaKind.AUDIO and bool(self.providers.chosen()))
+        self.form.setRowVisible(self.text_rules, not transcript)
+        self.form.setRowVisible(self.cloze, not transcript)
+        self.source.setToolTip(_TRANSCRIPT_SOURCE_TIP if transcript else _SOURCE_TIP)
 
     def show_sample(self, text: str) -> None:
         self.sample.setText(text)
@@ -244,7 +256,10 @@ class TargetEditor(QWidget):
         _set_or_drop(target, "mode", _combo_value(self.mode))
         _set_or_drop(target, "cloze", _combo_value(self.cloze))
         _set_or_drop(target, "text_rules", self.text_rules.rules())
-        if kind is MediaKind.IMAGE:
+        if kind is MediaKind.TEXT:
+            for key in (*_PICTURE_KEYS, *_TRANSCRIPT_UNUSED):
+                target.pop(key, None)
+        elif kind is MediaKind.IMAGE:
             target.pop("voice", None)
             target.pop("voice_mode", None)
             _set_or_drop(target, "prompt", self.prompt.text())

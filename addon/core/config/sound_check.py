@@ -22,6 +22,8 @@ OnMismatch = Literal["next", "keep", "fail"]
 ON_MISMATCH: tuple[OnMismatch, ...] = ("next", "keep", "fail")
 DEFAULT_MIN_SIMILARITY = 0.8
 CHECK_KEYS = ("verify_with", "on_mismatch", "verify_min_similarity")
+# How fast a voice says text, for the estimate of a sound not made yet (about 150 words a minute).
+SPOKEN_CHARS_PER_SECOND = 14.0
 
 # The schema of the keys, for a rule and for a target.
 CHECK_SCHEMA: dict[str, Any] = {
@@ -43,6 +45,12 @@ class SoundCheck:
     def key(self) -> str:
         """What sets a checked request apart from an unchecked one (part of its work item's key)."""
         return f"check:{self.provider}:{self.on_mismatch}:{self.min_similarity:g}"
+
+
+def spoken_seconds(text: str) -> float:
+    """About how long a sound saying ``text`` lasts (at least a second), for the estimate of its
+    check before it is made."""
+    return max(1.0, len(text) / SPOKEN_CHARS_PER_SECOND)
 
 
 def parse_sound_check(raw: Mapping[str, Any], rule: Mapping[str, Any], *, kind: MediaKind) -> SoundCheck | None:

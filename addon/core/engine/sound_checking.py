@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 
 from ..base.errors import ProviderError, SoundMismatchError
 from ..config.sound_check import SoundCheck
+from ..media.audio_duration import audio_duration
 from ..media.types import AudioInput, HeardSound, MediaKind, MediaRequest, MediaResult
 from ..resilience.retry_policy import Cancelled, RetryPolicy
 from ..text.transcript_match import match_transcript
@@ -27,7 +28,8 @@ def transcription_request(sound: MediaResult, *, language: str) -> MediaRequest:
     """The request that hears ``sound`` (a sound just made, in memory)."""
     data = sound.data or b""
     sha1 = hashlib.sha1(data).hexdigest()
-    audio = AudioInput(extension=sound.extension, sha1=sha1, data=data, duration_s=None)
+    duration = audio_duration(data, extension=sound.extension)  # for the provider's limits and price
+    audio = AudioInput(extension=sound.extension, sha1=sha1, data=data, duration_s=duration)
     return MediaRequest(kind=MediaKind.TEXT, text="", language=language, options={"audio_sha1": sha1}, audio=audio)
 
 

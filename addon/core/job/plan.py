@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
-from ..config.sound_check import SoundCheck
+from ..config.sound_check import SoundCheck, spoken_seconds
 from ..config.targets import FillMode
 from ..media.types import Attribution, MediaKind, MediaRequest
 from ..state.journal_records import FailedEntry
@@ -101,7 +101,8 @@ def estimate_work(
 ) -> CostEstimate:
     """`Plan.estimate` over ``work`` (unique requests). A request that hears a sound (a
     transcript) also costs ``per_minute`` (the provider's price per minute) for each minute of its
-    sound, when its length is known."""
+    sound, when its length is known. A checked sound (``check``) also costs one transcription of a
+    sound as long as its text takes to say (`spoken_seconds`), by the check's provider."""
     requests: Counter[str] = Counter()
     usd: dict[str, float] = {}
     known: dict[tuple[MediaKind, str], bool] = {}
@@ -123,6 +124,13 @@ def estimate_work(
         audio = item.request.audio
         if per_minute is not None and audio is not None and audio.duration_s:
             usd[name] += per_minute(kind, name) * audio.duration_s / 60
+        check = item.check
+        if check is not None and can_run(MediaKind.TEXT, check.provider):  # the sound is heard once
+            heard = check.provider
+            requests[heard] += 1
+            minutes = spoken_seconds(item.request.text) / 60
+            usd[heard] = usd.get(heard, 0.0) + price_of(MediaKind.TEXT, heard)
+            usd[heard] += per_minute(MediaKind.TEXT, heard) * minutes if per_minute is not None else 0.0
     return CostEstimate(requests=dict(requests), usd=usd)
 
 

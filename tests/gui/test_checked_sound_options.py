@@ -111,7 +111,9 @@ def test_the_report_window_and_copy_report_list_doubtful_sounds(mw: Any, anki_ap
         "note 8 (8) · Audio: 'casa' not checked (espeak; openai_stt: openai_stt server busy (503))",
     ]
     dialog.copy_report()
-    copied = QApplication.clipboard().text()
+    clipboard = QApplication.clipboard()
+    assert clipboard is not None
+    copied = clipboard.text()
     assert "Checked sounds: 1 said their text, 2 doubtful" in copied
     assert "  perro (7) · Audio: 'perro' heard as 'Gato.'" in copied
     dialog.close()

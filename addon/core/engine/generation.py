@@ -8,6 +8,11 @@ its health counters record every outcome. "Not found" is an answer, never a fail
 provider-wide error (bad key, spent quota) stops that provider for the job. A budget stops the job
 before a paid request would pass it.
 
+A work item with a ``check`` (a checked sound, ``verify_with``) has each sound heard by the
+check's transcription provider through the same pool before it is handed on (`sound_checking`): a
+sound heard saying something else goes to the next provider (``on_mismatch`` next), is kept marked
+doubtful (keep), or fails the item naming what was heard (fail, or next after the last provider).
+
 A ``transform`` given by the layer above (the collection's picture fitting) is applied to every
 result a provider made, on the worker that made it, before the result is handed on.
 

@@ -21,7 +21,8 @@ Where each shape comes from (docs/speech_to_text.md §1, ../shared/provider_apis
 * ``local=True`` (whisper.cpp, [3P]): no key asked, ``model`` ignored, WAV only (anything else
   400 "failed to read WAV file" [UNCONFIRMED wording]), no ``usage``, no ``/v1/models`` (404).
 
-Switches: `fail` / `fail_always` / `hang` / `stop_failing` (`Failure`s; ready ones below);
+Switches: `fail` / `fail_always` / `hang` / `stop_failing` (`Failure`s; ready ones below; ``on``
+``"transcriptions"``, the default, ``"models"`` or ``"any"``);
 ``transcripts`` (the SHA-1 of a sound's bytes → its text; others get ``transcript``);
 ``payload`` (these bytes as a 200 answer, ``payload_type`` its type: an HTML page, broken JSON);
 ``cut`` (close the connection without an answer); `reset`.
@@ -149,13 +150,13 @@ def forbidden() -> Failure:
     )
 
 
-def rate_limited(*, retry_after: str = "1") -> Failure:
+def rate_limited(*, retry_after: str | None = "1") -> Failure:
     return api_failure(
         429,
         "Rate limit reached for gpt-4o-mini-transcribe in organization org-test on requests per min (RPM).",
         type="requests",
         code="rate_limit_exceeded",
-        headers={"Retry-After": retry_after},
+        headers={"Retry-After": retry_after} if retry_after is not None else None,
     )
 
 
@@ -241,13 +242,14 @@ class OpenAISTTFake(ScriptedFailures):
     # --- serving ---
 
     def handle(self, request: Recorded) -> Reply:
-        if request.path.startswith("/v1/models") and request.method == "GET":
-            return self._models(request)
-        if request.path != TRANSCRIPTIONS_PATH:
+        models = request.path.startswith("/v1/models") and request.method == "GET"
+        if not models and request.path != TRANSCRIPTIONS_PATH:
             return _not_found(request)
-        failure = self._failures.next_failure("transcriptions")
+        failure = self._failures.next_failure("models" if models else "transcriptions")
         if failure is not None:
             return self._failures.answer(failure, hang_s=self.hang_s)
+        if models:
+            return self._models(request)
         if self.cut:
             raise ConnectionAbortedError("the fake cuts the connection")
         refused = self._auth(request)

@@ -22,13 +22,16 @@ from typing import Any
 import tests.fakes.azure_tts_fake as azure
 import tests.fakes.elevenlabs_fake as eleven
 import tests.fakes.forvo_fake as forvo
+import tests.fakes.google_stt_fake as google_stt
 import tests.fakes.google_tts_fake as google
 import tests.fakes.openai_fake as openai_images
+import tests.fakes.openai_stt_fake as openai_stt
 import tests.fakes.openai_tts_fake as openai_speech
 import tests.fakes.openverse_fake as openverse
 import tests.fakes.runware_fake as runware
 import tests.fakes.sdwebui_fake as sdwebui
 import tests.fakes.wikimedia_fake as wikimedia
+import tests.fakes.yandex_stt_fake as yandex_stt
 import tests.fakes.yandex_tts_fake as yandex
 from addon.core.media.types import MediaKind
 from tests.support.failure_script import FailingFake
@@ -161,6 +164,24 @@ def _runware(mp3: bytes) -> Iterator[Served]:
 def _sdwebui(mp3: bytes) -> Iterator[Served]:
     with sdwebui.serve_sdwebui() as running:
         yield Served(running.url, running)
+
+
+@contextmanager
+def _openai_stt(mp3: bytes) -> Iterator[Served]:
+    with openai_stt.serve_openai_stt() as fake:
+        yield Served(fake.url, fake, {"api_key": openai_stt.TEST_KEY, "upload_format": "original"})
+
+
+@contextmanager
+def _google_stt(mp3: bytes) -> Iterator[Served]:
+    with google_stt.serve_google_stt() as fake:
+        yield Served(fake.url, fake, {"api_key": google_stt.TEST_KEY})
+
+
+@contextmanager
+def _yandex_stt(mp3: bytes) -> Iterator[Served]:
+    with yandex_stt.serve_yandex_stt() as fake:
+        yield Served(fake.url, fake, {"api_key": yandex_stt.TEST_KEY})
 
 
 WORDS = ("apple", "house", "water")
@@ -348,6 +369,49 @@ TARGETS: tuple[Target, ...] = (
         unauthorized=forvo.incorrect_domain(status=401).reply(),
         forbidden=forvo.incorrect_domain(status=403).reply(),
         quota=forvo.limit_reached().reply(),
+    ),
+    # Transcription (kind text): the transcript comes in the API's own JSON answer.
+    Target(
+        name="openai_stt",
+        kind=MediaKind.TEXT,
+        language="en",
+        serve=_openai_stt,
+        is_api=_post(openai_stt.TRANSCRIPTIONS_PATH),
+        is_media=_post(openai_stt.TRANSCRIPTIONS_PATH),
+        media_in_json=True,
+        rate_limited=lambda after: openai_stt.rate_limited(retry_after=after).reply(),
+        server_error=lambda status: openai_stt.server_error(status).reply(),
+        unauthorized=openai_stt.invalid_api_key().reply(),
+        forbidden=openai_stt.forbidden().reply(),
+        quota=openai_stt.insufficient_quota().reply(),
+    ),
+    Target(
+        name="google_stt",
+        kind=MediaKind.TEXT,
+        language="en",
+        serve=_google_stt,
+        is_api=_post(google_stt.RECOGNIZE_PATH),
+        is_media=_post(google_stt.RECOGNIZE_PATH),
+        media_in_json=True,
+        rate_limited=lambda after: google_stt.rate_limited(retry_after=after).reply(),
+        server_error=lambda status: google_stt.server_error(status).reply(),
+        unauthorized=google_stt.invalid_token().reply(),
+        forbidden=google_stt.service_disabled().reply(),
+        quota=google_stt.billing_disabled().reply(),
+    ),
+    Target(
+        name="yandex_stt",
+        kind=MediaKind.TEXT,
+        language="ru",
+        serve=_yandex_stt,
+        is_api=_post(yandex_stt.RECOGNIZE_PATH),
+        is_media=_post(yandex_stt.RECOGNIZE_PATH),
+        media_in_json=True,
+        rate_limited=lambda after: yandex_stt.rate_limited(retry_after=after).reply(),
+        server_error=lambda status: yandex_stt.server_error(status).reply(),
+        unauthorized=yandex_stt.unknown_key().reply(),
+        forbidden=yandex_stt.permission_denied().reply(),
+        quota=yandex_stt.cloud_inactive().reply(),
     ),
 )
 

@@ -1,4 +1,4 @@
-"""The contract every HTTP provider keeps, checked once for all eleven against their fakes.
+"""The contract every HTTP provider keeps, checked once for all of them against their fakes.
 
 Each provider is built through the real registry (`load_config`, `ProviderRegistry.get`) against its
 fake on 127.0.0.1, as tests/faults/fault_targets.py describes it, and its fake answers the media
@@ -43,13 +43,15 @@ from addon.core.base.errors import (
     RateLimitError,
     TransientError,
 )
-from addon.core.media.types import MediaRequest
+from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.config_loading import load_config
 from addon.core.provider_system.media_provider import MediaProvider
 from addon.core.provider_system.registry import ProviderRegistry
 from tests.faults.fault_targets import TARGETS, RunningTargets, Served, Target, gateway_page
 from tests.support.failure_script import ANY, Failure
 from tests.support.fake_http import Reply
+from tests.support.media_samples import silent_wav
+from tests.support.transcription import heard
 
 TIMEOUT_S = 0.5
 HANG_LIMIT_S = 2.0
@@ -139,6 +141,13 @@ def failing(fakes: RunningTargets, target: Target, case: Case, state: Path) -> I
         registry.close()
 
 
+def request_for(target: Target) -> MediaRequest:
+    """What the target is asked: a word, or (a transcription provider) half a second of sound."""
+    if target.kind is MediaKind.TEXT:
+        return heard(silent_wav(seconds=0.5, rate=16000), "wav", language=target.language)
+    return MediaRequest(kind=target.kind, text="apple", language=target.language)
+
+
 def _keys(served: Served) -> list[str]:
     key = str(served.settings.get("api_key") or "")
     return [key, key[-12:]] if key else []
@@ -164,7 +173,7 @@ def test_a_failed_request_raises_the_same_error_class_for_every_provider(
     with failing(fakes, target, case, tmp_path) as scene:
         started = time.monotonic()
         with pytest.raises(ProviderError) as caught:
-            scene.provider.generate(MediaRequest(kind=target.kind, text="apple", language=target.language))
+            scene.provider.generate(request_for(target))
         elapsed = time.monotonic() - started
     assert scene.asked(), "the provider failed without asking its server"
     error = caught.value
@@ -200,12 +209,13 @@ def test_test_connection_reports_the_failure_without_raising(
 
 
 def test_every_http_provider_is_under_contract() -> None:
-    """The eleven HTTP providers, five for pictures and six for speech; a new one joins here by
-    getting a target in tests/faults/fault_targets.py."""
+    """The fourteen HTTP providers, five for pictures, six for speech and three for transcripts; a
+    new one joins here by getting a target in tests/faults/fault_targets.py."""
     assert sorted(t.name for t in TARGETS) == sorted(
         [
             "openai", "runware", "sdwebui", "wikimedia", "openverse",
             "forvo", "openai_tts", "google_tts", "elevenlabs", "azure_tts", "yandex_tts",
+            "openai_stt", "google_stt", "yandex_stt",
         ]
     )  # fmt: skip
     assert {t.name for t in TARGETS if t.quota is None} == {"sdwebui", "wikimedia"}

@@ -5,7 +5,6 @@ before anything is sent, and the connection test (OpenAI's model lookup; a local
 
 from __future__ import annotations
 
-import hashlib
 import io
 import wave
 from collections.abc import Iterator
@@ -45,6 +44,7 @@ from tests.fakes.openai_stt_fake import (
 )
 from tests.support.media_samples import silent_wav
 from tests.support.shipped import shipped_slice
+from tests.support.transcription import heard
 
 SHIPPED_BLOCK: dict[str, Any] = shipped_slice("text", "openai_stt")
 
@@ -86,12 +86,6 @@ def make(fake: OpenAISTTFake, **changes: Any) -> OpenAITranscription:
         **changes,
     }
     return OpenAITranscription(settings, environ={})
-
-
-def heard(data: bytes, extension: str, *, language: str = "en", path: str = "") -> MediaRequest:
-    sha1 = hashlib.sha1(data).hexdigest()
-    audio = AudioInput(extension=extension, sha1=sha1, data=None if path else data, path=path)
-    return MediaRequest(kind=MediaKind.TEXT, text="", language=language, options={"audio_sha1": sha1}, audio=audio)
 
 
 def failed(provider: OpenAITranscription, request: MediaRequest) -> ProviderError:

@@ -470,6 +470,8 @@ BUILTIN_TITLES = {
     (AUDIO, "yandex_tts"): "Yandex SpeechKit",
     (AUDIO, "piper"): "Piper",
     (MediaKind.TEXT, "openai_stt"): "OpenAI (transcription)",
+    (MediaKind.TEXT, "google_stt"): "Google Cloud Speech-to-Text",
+    (MediaKind.TEXT, "yandex_stt"): "Yandex SpeechKit (recognition)",
 }
 
 

@@ -17,6 +17,7 @@ import struct
 from pathlib import Path
 
 from .checks import sniff_audio
+from .wav_info import PCM, wav_chunks, wav_format, wav_samples
 
 _ID3_HEADER_BYTES = 10
 _ID3_FOOTER_FLAG = 0x10
@@ -193,29 +194,17 @@ def _vbr_header_frames(data: bytes, offset: int, frame: _Frame) -> int | None:
 
 
 def _wav(data: bytes) -> float | None:
-    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+    found = wav_format(data)
+    samples = wav_samples(data)
+    if found is None or samples is None:
         return None
-    position = 12
-    byte_rate = rate = 0
-    format_tag = 1
-    fact_samples: int | None = None
-    while position + 8 <= len(data):
-        chunk_id = data[position : position + 4]
-        (size,) = struct.unpack("<I", data[position + 4 : position + 8])
-        body = position + 8
-        if chunk_id == b"fmt ":
-            format_tag, _, rate, byte_rate = struct.unpack("<HHII", data[body : body + 12])
-        elif chunk_id == b"fact" and size >= 4:
-            (fact_samples,) = struct.unpack("<I", data[body : body + 4])
-        elif chunk_id == b"data":
-            # A WAV written to a pipe states no real size (0xFFFFFFFF, or espeak-ng's 0x7FFFF024):
-            # what is there counts.
-            available = min(size, len(data) - body)
-            if format_tag != 1 and fact_samples and rate:
-                return _positive(fact_samples / rate)
-            return _positive(available / byte_rate) if byte_rate else None
-        position = body + size + (size & 1)
-    return None
+    fact = next((body for chunk_id, body, size in wav_chunks(data) if chunk_id == b"fact" and size >= 4), None)
+    if found.format_tag != PCM and fact is not None and found.rate:
+        (count,) = struct.unpack("<I", data[fact : fact + 4])
+        return _positive(count / found.rate)
+    # A WAV written to a pipe states no real size (0xFFFFFFFF, or espeak-ng's 0x7FFFF024): what is
+    # there counts (`wav_samples` cuts the size to it).
+    return _positive(len(samples) / found.byte_rate) if found.byte_rate else None
 
 
 # --- Ogg --------------------------------------------------------------------------------------------

@@ -181,6 +181,8 @@ def require_media(
 
 
 def _problem(kind: MediaKind, data: bytes, *, extension: str, max_bytes: int | None) -> str | None:
+    if kind is MediaKind.TEXT:
+        return _transcript_problem(data, extension=extension, max_bytes=max_bytes)
     noun = _KIND_NOUN[kind]
     if not data:
         return f"returned an empty body instead of {noun}"
@@ -213,6 +215,22 @@ def _sniff(kind: MediaKind, data: bytes) -> str | None:
 
 def _format_name(kind: MediaKind, extension: str) -> str:
     return f"a {extension} picture" if kind is MediaKind.IMAGE else f"{extension} audio"
+
+
+def _transcript_problem(data: bytes, *, extension: str, max_bytes: int | None) -> str | None:
+    """What is wrong with a transcript (`MediaKind.TEXT`): it must be UTF-8 text, not empty, at
+    most ``max_bytes``, labelled ``txt``."""
+    if not data.strip():
+        return "returned an empty transcript"
+    if max_bytes is not None and len(data) > max_bytes:
+        return f"returned more than the {_size(max_bytes)} limit for media ({len(data):,} bytes)"
+    if extension.lower().lstrip(".") != "txt":
+        return f"returned a transcript labelled as {extension or 'no format'}, not txt"
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "returned a transcript that is not UTF-8 text"
+    return None
 
 
 def _size(count: int) -> str:

@@ -57,6 +57,8 @@ BUILTIN_PROVIDERS: Mapping[MediaKind, Mapping[str, str]] = {
     },
     MediaKind.TEXT: {
         "openai_stt": ".providers.text.openai_stt:OpenAITranscription",
+        "google_stt": ".providers.text.google_stt:GoogleTranscription",
+        "yandex_stt": ".providers.text.yandex_stt:YandexTranscription",
     },
 }
 

@@ -31,6 +31,7 @@ from ..media.audio_convert import convert_audio_bytes
 from ..media.audio_duration import audio_duration
 from ..media.checks import sniff_audio
 from ..media.types import AudioInput, MediaKind, MediaRequest, MediaResult
+from ..text.cleaning import printable_text
 from .media_provider import MediaProvider, Setting
 
 TEXT_EXTENSION = "txt"
@@ -164,15 +165,17 @@ class TranscriptionProvider(MediaProvider, abc.ABC):
         return converted, target
 
     def text_result(self, request: MediaRequest, text: str, *, started: float) -> MediaResult:
-        """The result of ``request``: ``text`` (stripped, cut at `MAX_TRANSCRIPT_CHARS`) as UTF-8;
-        an `InvalidResponseError` when nothing was heard."""
+        """The result of ``request``: ``text`` made printable (`text_result`) as UTF-8; an
+        `InvalidResponseError` when nothing was heard."""
         return text_result(request, text, provider=self.name, started=started)
 
 
 def text_result(request: MediaRequest, text: str, *, provider: str, started: float) -> MediaResult:
-    """A transcript as a `MediaResult`: UTF-8 bytes, extension ``txt``, ``text/plain``. Raises
-    `InvalidResponseError` when ``text`` is empty (the service heard nothing)."""
-    cleaned = " ".join(text.split())[:MAX_TRANSCRIPT_CHARS]
+    """A transcript as a `MediaResult`: UTF-8 bytes, extension ``txt``, ``text/plain``; on one line,
+    without control characters, lone surrogates or invisible format characters (`printable_text`;
+    markup is kept as text: whoever shows it escapes it), at most `MAX_TRANSCRIPT_CHARS`. Raises
+    `InvalidResponseError` when nothing is left (the service heard nothing)."""
+    cleaned = printable_text(text)[:MAX_TRANSCRIPT_CHARS].rstrip()
     if not cleaned:
         raise InvalidResponseError(
             "heard no words in the sound (an empty transcript); check that the sound has speech in the "

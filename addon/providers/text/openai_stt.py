@@ -50,7 +50,7 @@ from ...core.media.checks import mime_type
 from ...core.media.types import MediaRequest
 from ...core.provider_system.media_provider import Capabilities, HealthReport, KeyUse
 from ...core.provider_system.transcription import TranscriptionProvider
-from ..http.client import json_body
+from ..http.client import json_answer_limit, json_body
 from ..http.health_probe import probe_health
 from ..openai_api import MODEL_SCHEMA, ApiError, OpenAIProvider
 
@@ -185,6 +185,7 @@ class OpenAITranscription(OpenAIProvider, TranscriptionProvider):
             data=self.form(language=language),
             files={"file": (f"audio.{extension}", audio, mime_type(extension))},
             error=lambda answer: self._api_error(answer, language=language),
+            max_body_bytes=json_answer_limit(self.max_media_bytes),
         )
         body = json_body(response, provider=self.name, hint=f"check {self.setting_path('base_url')}")
         text = body.get("text") if isinstance(body, Mapping) else None

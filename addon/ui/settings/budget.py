@@ -39,14 +39,17 @@ class BudgetAdvisor:
     def provider_changed(self, page: ProviderPage) -> None:
         """After a change on ``page``: suggest a budget when its provider is now on, charges per
         request, and no budget is set (once, and never when no cap was chosen on purpose)."""
-        if self._declined or self.suggested or page.setup_status() == "off" or page.price_per_request() <= 0:
+        price, per = page.price_per_request(), "each request"
+        if price <= 0:
+            price, per = page.price_per_minute(), "each minute of sound"
+        if self._declined or self.suggested or page.setup_status() == "off" or price <= 0:
             return
         if self._budget() is not None:
             return
         self.suggested = True
         self.field.set_value(SUGGESTED_BUDGET_USD)
         self.notice.setText(
-            f"{page.info.title} charges for each request ({page.price_per_request():g} US dollars) and no budget "
+            f"{page.info.title} charges for {per} ({price:g} US dollars) and no budget "
             f"was set, so a budget of ${SUGGESTED_BUDGET_USD:.2f} per job is filled in on the General page "
             "(Budget per job): a job stops before it would spend more. Change it there, or tick No cap "
             "for no limit, then Save."

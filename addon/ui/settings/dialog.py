@@ -58,7 +58,7 @@ from .state import load_settings_state, overrides_to_save
 
 DIALOG_NAME = "media_fill_settings"
 WINDOW_TITLE = "Media Fill settings"
-KIND_TITLES = {MediaKind.IMAGE: "Pictures", MediaKind.AUDIO: "Sounds"}
+KIND_TITLES = {MediaKind.IMAGE: "Pictures", MediaKind.AUDIO: "Sounds", MediaKind.TEXT: "Transcripts"}
 GENERAL_TITLE = "General"
 NOTICE_STYLE = "background: #fff8e1; color: #5d4037; border: 1px solid #ffe082; padding: 6px;"
 DISCARD_QUESTION = "Close without saving? The changes you typed are lost."

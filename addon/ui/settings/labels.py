@@ -16,6 +16,7 @@ _LABELS = {
     "requests_per_minute": "Requests per minute",
     "max_concurrency": "Requests at once",
     "price_per_request": "Price per request (US dollars)",
+    "price_per_minute": "Price per minute of sound (US dollars)",
     "budget_usd": "Budget per job (US dollars)",
     "auto_fill_search": "Fill new notes found by this search",
     "max_media_mb": "Largest media file (MB)",

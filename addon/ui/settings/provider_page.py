@@ -26,7 +26,14 @@ from .schema_field import SchemaField
 from .voice_button import voice_sections
 
 CONNECTION_KEYS = ("enabled", "api_key", "api_key_env", "base_url")
-LIMIT_KEYS = ("timeout_s", "retry_attempts", "requests_per_minute", "max_concurrency", "price_per_request")
+LIMIT_KEYS = (
+    "timeout_s",
+    "retry_attempts",
+    "requests_per_minute",
+    "max_concurrency",
+    "price_per_request",
+    "price_per_minute",  # transcription providers only
+)
 NOT_TESTED = "Not tested yet. Test checks the settings as typed here, before you save them."
 
 
@@ -159,6 +166,11 @@ class ProviderPage(QWidget):
     def price_per_request(self) -> float:
         """The price per request as typed (the provider's default when it cannot be read)."""
         value = self._value("price_per_request", default=self.info.default_limits.price_per_request)
+        return float(value) if isinstance(value, (int, float)) else 0.0
+
+    def price_per_minute(self) -> float:
+        """A transcription provider's price per minute of sound as typed (0 for other providers)."""
+        value = self._value("price_per_minute", default=self.info.default_settings.get("price_per_minute", 0.0))
         return float(value) if isinstance(value, (int, float)) else 0.0
 
     def _value(self, key: str, *, default: Any) -> Any:

@@ -59,7 +59,6 @@ class _Asker(Protocol):
 
 
 DEFAULT_BASE_URL = "https://texttospeech.googleapis.com"
-ENABLE_API_URL = "https://console.cloud.google.com/apis/library/texttospeech.googleapis.com"
 CREDENTIALS_URL = "https://console.cloud.google.com/apis/credentials"
 BILLING_URL = "https://console.cloud.google.com/billing"
 QUOTAS_URL = "https://console.cloud.google.com/iam-admin/quotas"
@@ -141,10 +140,47 @@ def scrub(text: str, *, api_key: str) -> str:
     return text.replace(api_key, "[redacted]") if api_key else text
 
 
+@dataclass(frozen=True)
+class GoogleService:
+    """A Google Cloud API, as its error messages name it: ``title`` ("Cloud Text-to-Speech"),
+    ``api_id`` (its service name, for the console's "enable" page) and its usual address."""
+
+    title: str
+    api_id: str
+    default_base_url: str
+
+    @property
+    def enable_url(self) -> str:
+        return f"https://console.cloud.google.com/apis/library/{self.api_id}"
+
+
+TEXT_TO_SPEECH = GoogleService("Cloud Text-to-Speech", "texttospeech.googleapis.com", DEFAULT_BASE_URL)
+
+
 def api_error(
     provider: _Asker, response: requests.Response, *, voice: Voice | None, language: str = ""
 ) -> ProviderError:
     """The error for a non-2xx answer, read from Google's error envelope (§6.4)."""
+    found = service_error(provider, response, service=TEXT_TO_SPEECH)
+    if found is not None:
+        return found
+    status = response.status_code
+    error = GoogleError.of(response)
+    message = scrub(error.message, api_key=provider.api_key)
+    label = f"HTTP {status} {error.status}".rstrip()
+    lowered = " ".join((message, *error.fields)).lower()
+    if status == 400 or error.status == "INVALID_ARGUMENT":
+        return _invalid_argument(
+            provider, error, lowered, voice=voice, language=language, label=label, quoted=quoted_excerpt(message)
+        )
+    detail = server_excerpt(message or scrub(response.text[:ERROR_BODY_CHARS], api_key=provider.api_key))
+    return failure(response, provider=provider.name, message=detail or None)
+
+
+def service_error(provider: _Asker, response: requests.Response, *, service: GoogleService) -> ProviderError | None:
+    """The error for a non-2xx answer of any Google Cloud API that is not about the request itself:
+    the key, the token, the quota project, the API not enabled, billing, permissions, the rate or
+    quota, a wrong address, a server problem. None for the rest (a 400 about the request)."""
     status = response.status_code
     error = GoogleError.of(response)
     message = scrub(error.message, api_key=provider.api_key)
@@ -153,6 +189,7 @@ def api_error(
     setting = provider.setting_path()
     lowered = " ".join((message, *error.fields)).lower()
     name = provider.name
+    api = service.title
 
     if error.has_reason("API_KEY_INVALID") or "api key not valid" in lowered:
         return AuthError(
@@ -172,27 +209,27 @@ def api_error(
     if status == 403 and ("quota project" in lowered or error.has_reason("USER_PROJECT_DENIED")):
         return ConfigError(
             f"Google wants a quota project for this access token ({label}){quoted}. Set "
-            f"{setting}.quota_project to the ID of a Google Cloud project where the Cloud Text-to-Speech API is "
+            f"{setting}.quota_project to the ID of a Google Cloud project where the {api} API is "
             f"enabled and you may use it (its usage is billed there)",
             provider=name,
         )
     if error.has_reason("SERVICE_DISABLED") or "has not been used in project" in lowered:
-        url = next((u for u in error.help_urls if u.startswith("https://console.")), ENABLE_API_URL)
+        url = next((u for u in error.help_urls if u.startswith("https://console.")), service.enable_url)
         return AuthError(
-            f"the Cloud Text-to-Speech API is not enabled in the Google Cloud project of this key ({label}). "
+            f"the {api} API is not enabled in the Google Cloud project of this key ({label}). "
             f"Enable it at {url}, wait a few minutes, then try again",
             provider=name,
         )
     if error.has_reason("BILLING_DISABLED") or "requires billing" in lowered:
         return QuotaError(
             f"billing is not enabled for the Google Cloud project of this key ({label}){quoted}. "
-            f"Cloud Text-to-Speech needs a billing account even for its free allowance: enable it at {BILLING_URL}",
+            f"{api} needs a billing account even for its free allowance: enable it at {BILLING_URL}",
             provider=name,
         )
     if error.has_reason("API_KEY_SERVICE_BLOCKED"):
         return AuthError(
-            f"the API key is restricted and may not call Cloud Text-to-Speech ({label}){quoted}. Add "
-            f'"Cloud Text-to-Speech API" to the key\'s API restrictions at {CREDENTIALS_URL}, or use another key',
+            f"the API key is restricted and may not call {api} ({label}){quoted}. Add "
+            f'"{api} API" to the key\'s API restrictions at {CREDENTIALS_URL}, or use another key',
             provider=name,
         )
     if any(reason.startswith("API_KEY_") and reason.endswith("_BLOCKED") for reason in error.reasons):
@@ -204,26 +241,24 @@ def api_error(
     if status == 403 or error.status == "PERMISSION_DENIED":
         return AuthError(
             f"Google denied the request ({label}){quoted}. Check that {setting}.api_key belongs to a project "
-            f"where the Cloud Text-to-Speech API is enabled ({ENABLE_API_URL})",
+            f"where the {api} API is enabled ({service.enable_url})",
             provider=name,
         )
     if status == 429 or error.status == "RESOURCE_EXHAUSTED":
-        return _exhausted(provider, response, error, label=label, quoted=quoted)
+        return _exhausted(provider, response, error, label=label, quoted=quoted, api=api)
     if status == 404:
         return address_error(
-            response, provider=name, setting=f"{setting}.base_url", usual=f"Google's is {DEFAULT_BASE_URL}"
+            response, provider=name, setting=f"{setting}.base_url", usual=f"Google's is {service.default_base_url}"
         )
-    # The envelope's message, else the body itself (an HTML page of a proxy, reduced to its text).
-    detail = server_excerpt(message or scrub(response.text[:ERROR_BODY_CHARS], api_key=provider.api_key))
     if status >= 500:
+        # The envelope's message, else the body itself (an HTML page of a proxy, reduced to its text).
+        detail = server_excerpt(message or scrub(response.text[:ERROR_BODY_CHARS], api_key=provider.api_key))
         return TransientError(
-            f"Google's Text-to-Speech service had a problem ({label}){quoted_excerpt(detail)}",
+            f"Google's {api.removeprefix('Cloud ')} service had a problem ({label}){quoted_excerpt(detail)}",
             provider=name,
             retry_after=_retry_after(response, error),
         )
-    if status == 400 or error.status == "INVALID_ARGUMENT":
-        return _invalid_argument(provider, error, lowered, voice=voice, language=language, label=label, quoted=quoted)
-    return failure(response, provider=name, message=detail or None)
+    return None
 
 
 def _retry_after(response: requests.Response, error: GoogleError) -> float | None:
@@ -233,13 +268,14 @@ def _retry_after(response: requests.Response, error: GoogleError) -> float | Non
 
 
 def _exhausted(
-    provider: _Asker, response: requests.Response, error: GoogleError, *, label: str, quoted: str
+    provider: _Asker, response: requests.Response, error: GoogleError, *, label: str, quoted: str, api: str
 ) -> ProviderError:
     """429 RESOURCE_EXHAUSTED: a per-minute quota (wait) or a daily/monthly one (spent)."""
     words = " ".join((error.message, *error.quota_words)).lower()
     if any(word in words for word in _SPENT_QUOTA_WORDS):
         return QuotaError(
-            f"the Google Cloud project's daily or monthly quota for Text-to-Speech is used up ({label}){quoted}. "
+            f"the Google Cloud project's daily or monthly quota for {api.removeprefix('Cloud ')} is used up "
+            f"({label}){quoted}. "
             f"Wait until it resets, or raise the quota at {QUOTAS_URL}",
             provider=provider.name,
         )

@@ -284,12 +284,6 @@ def _checked(result: MediaResult, request: MediaRequest, name: str, *, max_bytes
         return as_provider_error(result.error, name)
     if result.data is None:
         return InvalidResponseError("returned no media", provider=name)
-    if request.kind is MediaKind.TEXT:  # a transcript: UTF-8 text, not a media file
-        try:
-            result.data.decode("utf-8")
-        except UnicodeDecodeError:
-            return InvalidResponseError("returned a transcript that is not UTF-8 text", provider=name)
-        return result
     try:
         require_media(request.kind, result.data, extension=result.extension, provider=name, max_bytes=max_bytes)
     except InvalidResponseError as exc:

@@ -17,8 +17,8 @@ Each kept operation is the vendor's text unchanged; so is every component it rea
 ``$ref`` (followed transitively: schemas, responses, parameters, request bodies, headers, security
 schemes); the document's ``openapi``, ``info``, ``servers`` and ``security`` are copied; nothing is
 edited or added except one root extension, ``x-media-fill-subset``, naming the source repository,
-path, commit and the operations kept. Google's discovery document is small and copied whole,
-byte for byte.
+path, commit and the operations kept. Google's discovery documents (Text-to-Speech v1 and
+Speech-to-Text v1) are small and copied whole, byte for byte.
 
 Running it twice gives the same files. tests/contracts/specs/SOURCES.md (written by hand) says
 where each came from and under which licence.
@@ -45,8 +45,11 @@ SPECS = REPO / "tests" / "contracts" / "specs"
 GOOGLE_WHEEL = "google_api_python_client-2.202.0-py3-none-any.whl"
 # sha256 of the wheel on PyPI (https://pypi.org/project/google-api-python-client/2.202.0/#files).
 GOOGLE_WHEEL_SHA256 = "aaa90064c9bb642ff1d065b22ca8958a2cb6e345909cefe70d0e5452fc50e08b"
-GOOGLE_MEMBER = "googleapiclient/discovery_cache/documents/texttospeech.v1.json"
-GOOGLE_OUT = "texttospeech.v1.discovery.json"
+# Google's discovery documents copied whole: member of the wheel → file in specs/.
+GOOGLE_DOCUMENTS = {
+    "googleapiclient/discovery_cache/documents/texttospeech.v1.json": "texttospeech.v1.discovery.json",
+    "googleapiclient/discovery_cache/documents/speech.v1.json": "speech.v1.discovery.json",
+}
 
 _COMPONENT_REF = "#/components/"
 
@@ -68,6 +71,7 @@ OPENAI = OpenAPISource(
     operations=(
         ("post", "/images/generations"),
         ("post", "/audio/speech"),
+        ("post", "/audio/transcriptions"),
         ("get", "/models"),
         ("get", "/models/{model}"),
     ),
@@ -206,7 +210,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as work:
         wheel = _google_wheel(args.google_wheel, Path(work))
         with zipfile.ZipFile(wheel) as archive:
-            (SPECS / GOOGLE_OUT).write_bytes(archive.read(GOOGLE_MEMBER))
+            for member, out in GOOGLE_DOCUMENTS.items():
+                (SPECS / out).write_bytes(archive.read(member))
     return 0
 
 

@@ -2,7 +2,8 @@
 
 The documents are vendored in ``specs/`` (see specs/SOURCES.md): OpenAI's and ElevenLabs' OpenAPI
 documents (the operations we call, extracted by devtools/vendor_api_specs.py) are checked with
-``openapi-core``; Google's Text-to-Speech discovery document with `discovery.Discovery`.
+``openapi-core``; Google's Text-to-Speech and Speech-to-Text discovery documents with
+`discovery.Discovery`.
 
 `check_exchange` checks one exchange (a request as a fake recorded it, and the fake's answer) and
 returns what it found: ``violations`` (the request, or a documented answer, breaks the document)
@@ -17,8 +18,8 @@ and ``notes`` (what the document does not cover, said plainly so it is not mista
   for every format: ``audio/mpeg`` for ElevenLabs, ``application/octet-stream`` for OpenAI);
 * the request is always checked, whatever the answer.
 
-The fakes (tests/fakes/openai_fake.py, openai_tts_fake.py, elevenlabs_fake.py, google_tts_fake.py)
-call `observe` for every exchange. It does nothing unless a `ContractLog` is active (`recording`):
+The fakes (tests/fakes/openai_fake.py, openai_tts_fake.py, openai_stt_fake.py, elevenlabs_fake.py,
+google_tts_fake.py, google_stt_fake.py) call `observe` for every exchange. It does nothing unless a `ContractLog` is active (`recording`):
 tests.contracts.plugin activates one around every test of tests/providers and tests/contracts and
 fails the test when a violation was logged; everywhere else (the GUI and collection tiers, the
 older Ankis' venvs) the fakes run unchecked and ``openapi-core`` is never imported.
@@ -36,7 +37,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,9 +50,10 @@ SPECS = Path(__file__).parent / "specs"
 OPENAI = "openai"
 ELEVENLABS = "elevenlabs"
 GOOGLE_TTS = "google_tts"
+GOOGLE_STT = "google_stt"
 
 _OPENAPI_FILES = {OPENAI: "openai.openapi.json", ELEVENLABS: "elevenlabs.openapi.json"}
-_GOOGLE_FILE = "texttospeech.v1.discovery.json"
+_GOOGLE_FILES = {GOOGLE_TTS: "texttospeech.v1.discovery.json", GOOGLE_STT: "speech.v1.discovery.json"}
 # The origin each document's paths are matched under (OpenAI's server URL is …/v1; ElevenLabs'
 # document names no server, so its paths start at the root).
 _HOSTS = {OPENAI: "https://api.openai.com", ELEVENLABS: "https://api.elevenlabs.io"}
@@ -60,6 +62,7 @@ OUTSIDE_THE_API: Mapping[str, tuple[tuple[str, str], ...]] = {
     OPENAI: (("/files/", "a picture's download URL (a blob store's signed link, not the API)"),),
     ELEVENLABS: (("/previews/", "a voice's preview_url (ElevenLabs' CDN, public, not the API)"),),
     GOOGLE_TTS: (),
+    GOOGLE_STT: (),
 }
 """Per API: path prefixes our fakes serve that are no part of the vendor's API, and why."""
 
@@ -158,9 +161,9 @@ def check_exchange(
     for prefix, reason in OUTSIDE_THE_API[api]:
         if request.path.startswith(prefix):
             return Checked(api, exchange, notes=(f"not checked: {reason}",))
-    if api == GOOGLE_TTS:
+    if api in _GOOGLE_FILES:
         violations, notes = _google_check(
-            request, status=status, content_type=content_type, body=body, off_spec=off_spec
+            api, request, status=status, content_type=content_type, body=body, off_spec=off_spec
         )
     else:
         violations, notes = _openapi_check(
@@ -181,12 +184,32 @@ def _document(api: str) -> dict[str, Any]:
     return document
 
 
+# Defects of a vendor's document that keep openapi-core from loading it, repaired in memory only
+# (the vendored file stays the vendor's text; specs/SOURCES.md lists them): (api, the path to the
+# schema, the key dropped).
+REPAIRS: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    # OpenAI's TranscriptionInclude is a string enum with "default": [] (the array's default put on
+    # its items), which no JSON Schema validator accepts as a string's default.
+    (OPENAI, ("components", "schemas", "TranscriptionInclude"), "default"),
+)
+
+
+def _repaired(api: str, document: dict[str, Any]) -> dict[str, Any]:
+    for repaired_api, path, key in REPAIRS:
+        node: Any = document
+        for part in path:
+            node = node.get(part, {}) if isinstance(node, dict) else {}
+        if repaired_api == api and isinstance(node, dict):
+            node.pop(key, None)
+    return document
+
+
 @functools.cache
 def _openapi(api: str) -> Any:
     from openapi_core import OpenAPI  # a test-only dependency, imported when first needed
 
     with _load_lock:
-        return OpenAPI.from_dict(copy.deepcopy(_document(api)))
+        return OpenAPI.from_dict(_repaired(api, copy.deepcopy(_document(api))))
 
 
 def openapi_document(api: str) -> dict[str, Any]:
@@ -237,7 +260,10 @@ def _openapi_check(
     mock = _mock_request(api, request)
     violations: list[str] = []
     notes: list[str] = []
-    request_errors = spec.unmarshal_request(mock).errors
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        request_errors, violations = _multipart_check(api, request)
+    else:
+        request_errors = spec.unmarshal_request(mock).errors
     for error in request_errors:
         if isinstance(error, PathError):
             return [f"the request: {request.method} {request.path} is no operation of {_OPENAPI_FILES[api]}"], []
@@ -253,6 +279,82 @@ def _openapi_check(
         else:
             violations.append("the answer breaks the spec: " + "\n".join(_describe(error)))
     return violations, notes
+
+
+def _multipart_check(api: str, request: Recorded) -> tuple[list[BaseException], list[str]]:
+    """A multipart request (OpenAI's transcriptions), checked here rather than by openapi-core,
+    whose multipart reading keeps parts as bytes, lets a binary part fail ``type: string`` and
+    fills absent array fields with ``[]``: the path and the bearer key through openapi-core (a
+    copy of the request without its body), the form as JSON Schema (text parts as strings, numbers
+    and booleans read as JSON, repeated ``name[]`` parts as arrays, the file part as a string)."""
+    import jsonschema
+    from openapi_core.testing import MockRequest
+
+    spec = _openapi(api)
+    bodiless = MockRequest(
+        _HOSTS[api],
+        request.method.lower(),
+        request.path,
+        headers={k: v for k, v in request.headers.items() if k != "content-type"},
+    )
+    errors = [
+        error
+        for error in spec.unmarshal_request(bodiless).errors
+        if "body" not in type(error).__name__.lower()  # the body is checked below
+    ]
+    document = _repaired(api, copy.deepcopy(_document(api)))
+    schema = _request_schema(document, api, request)
+    if schema is None:
+        return errors, ["the request: its operation documents no multipart/form-data body"]
+    form = _form(request, schema, document)
+    validator = jsonschema.Draft202012Validator({**schema, "components": document["components"]})
+    problems = [
+        f"the request breaks the spec: at {'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message[:300]}"
+        for e in validator.iter_errors(form)
+    ]
+    return errors, problems
+
+
+def _request_schema(document: dict[str, Any], api: str, request: Recorded) -> dict[str, Any] | None:
+    for template, item in document["paths"].items():
+        operation = item.get(request.method.lower())
+        if operation is not None and _path_matches(template, api, request.path):
+            body = operation.get("requestBody", {})
+            schema = body.get("content", {}).get("multipart/form-data", {}).get("schema")
+            return dict(schema) if isinstance(schema, dict) else None
+    return None
+
+
+def _form(request: Recorded, schema: Mapping[str, Any], document: Mapping[str, Any]) -> dict[str, Any]:
+    """The multipart body as the JSON instance its schema describes (see `_multipart_check`)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    head = b"Content-Type: " + request.headers.get("content-type", "").encode() + b"\r\n\r\n"
+    message = BytesParser(policy=HTTP).parsebytes(head + request.body)
+    target = schema
+    while "$ref" in target:
+        kind, ref_name = str(target["$ref"]).removeprefix("#/components/").split("/")
+        target = document["components"][kind][ref_name]
+    properties = target.get("properties", {})
+    form: dict[str, Any] = {}
+    for part in message.iter_parts() if message.is_multipart() else ():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str):
+            continue
+        payload = part.get_payload(decode=True)
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+        value: Any = "<file>" if part.get_filename() is not None else text
+        key = name.removesuffix("[]")
+        kinds = str(properties.get(key, {}).get("type", ""))
+        if part.get_filename() is None and kinds in ("number", "integer", "boolean"):
+            with suppress(ValueError):
+                value = json.loads(value)
+        if name.endswith("[]"):
+            form.setdefault(key, []).append(value)
+        else:
+            form[key] = value
+    return form
 
 
 def _causes(error: BaseException) -> list[BaseException]:
@@ -290,17 +392,18 @@ def _path_matches(template: str, api: str, path: str) -> bool:
 
 
 @functools.cache
-def google_discovery() -> Discovery:
-    return Discovery(json.loads((SPECS / _GOOGLE_FILE).read_text(encoding="utf-8")))
+def google_discovery(api: str = GOOGLE_TTS) -> Discovery:
+    """The discovery document of ``api`` (Text-to-Speech unless named)."""
+    return Discovery(json.loads((SPECS / _GOOGLE_FILES[api]).read_text(encoding="utf-8")))
 
 
 def _google_check(
-    request: Recorded, *, status: int, content_type: str, body: bytes, off_spec: str
+    api: str, request: Recorded, *, status: int, content_type: str, body: bytes, off_spec: str
 ) -> tuple[list[str], list[str]]:
-    discovery = google_discovery()
+    discovery = google_discovery(api)
     method = discovery.method(request.method, request.path)
     if method is None:
-        return [f"the request: {request.method} {request.path} is no method of {_GOOGLE_FILE}"], []
+        return [f"the request: {request.method} {request.path} is no method of {_GOOGLE_FILES[api]}"], []
     violations: list[str] = []
     sent: Any = None
     if request.body:

@@ -37,6 +37,21 @@ def test_each_openapi_subset_names_its_source_and_is_whole(api: str, source: Ope
     checker._openapi(api)  # openapi-core validates the document itself as it loads it
 
 
+def test_the_speech_to_text_document_is_googles_discovery_document_with_recognize() -> None:
+    discovery = checker.google_discovery(checker.GOOGLE_STT)
+    assert (discovery.document["kind"], discovery.document["id"]) == ("discovery#restDescription", "speech:v1")
+    assert {m.id for m in discovery.methods} >= {"speech.speech.recognize"}
+
+
+def test_a_repair_of_a_vendors_document_is_in_memory_only() -> None:
+    """The vendored file keeps the vendor's defect (a string with ``"default": []``); the loaded
+    document has it dropped, so openapi-core accepts it."""
+    raw = checker.openapi_document(checker.OPENAI)["components"]["schemas"]["TranscriptionInclude"]
+    assert raw["default"] == []
+    repaired = checker._repaired(checker.OPENAI, checker.openapi_document(checker.OPENAI))
+    assert "default" not in repaired["components"]["schemas"]["TranscriptionInclude"]
+
+
 def test_the_google_document_is_the_text_to_speech_discovery_document() -> None:
     document = checker.google_discovery().document
     assert (document["kind"], document["id"]) == ("discovery#restDescription", "texttospeech:v1")

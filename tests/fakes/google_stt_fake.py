@@ -39,6 +39,7 @@ from typing import Any
 from addon.core.media.audio_duration import audio_duration
 from addon.core.media.checks import sniff_audio
 from addon.core.media.wav_info import wav_format
+from tests.contracts.checker import GOOGLE_STT, observe_reply
 from tests.fakes.google_tts_fake import (
     JSON_TYPE,
     PROJECT,
@@ -164,6 +165,12 @@ class GoogleSTTFake(ScriptedFailures):
     # --- serving ---
 
     def handle(self, request: Recorded) -> Reply:
+        reply = self._answer(request)
+        off_spec = "the payload switch" if self.payload is not None else ""
+        observe_reply(GOOGLE_STT, request, reply, off_spec=off_spec)
+        return reply
+
+    def _answer(self, request: Recorded) -> Reply:
         if request.path != RECOGNIZE_PATH or request.method != "POST":
             page = f"<!DOCTYPE html><title>Error 404 (Not Found)!!1</title><p>The requested URL {request.path} was not found."
             return Reply(404, page.encode(), {"Content-Type": "text/html; charset=UTF-8"})

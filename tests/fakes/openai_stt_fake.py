@@ -45,6 +45,7 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any
 
+from tests.contracts.checker import OPENAI, observe_reply
 from tests.support.failure_script import Failure as Failure  # noqa: PLC0414 (re-exported for the tests)
 from tests.support.failure_script import FailureScript, ScriptedFailures
 from tests.support.fake_http import FakeServer, Recorded, Reply, serve
@@ -242,6 +243,18 @@ class OpenAISTTFake(ScriptedFailures):
     # --- serving ---
 
     def handle(self, request: Recorded) -> Reply:
+        reply = self._answer(request)
+        if not self.local:  # a local server is whisper.cpp's, not OpenAI's API
+            observe_reply(OPENAI, request, reply, off_spec=self._off_spec(request, reply))
+        return reply
+
+    def _off_spec(self, request: Recorded, reply: Reply) -> str:
+        """Why an answer is off OpenAI's spec on purpose (a switch of a test), else ""."""
+        if self.payload is not None and request.path == TRANSCRIPTIONS_PATH:
+            return "the payload switch"
+        return ""
+
+    def _answer(self, request: Recorded) -> Reply:
         models = request.path.startswith("/v1/models") and request.method == "GET"
         if not models and request.path != TRANSCRIPTIONS_PATH:
             return _not_found(request)

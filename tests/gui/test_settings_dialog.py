@@ -323,7 +323,8 @@ def test_bad_values_are_shown_next_to_their_fields_and_nothing_is_saved(
     assert "⚠" in dialog.kind_pages[MediaKind.IMAGE].item_text("openai")
     assert "⚠" not in dialog.kind_pages[MediaKind.IMAGE].item_text("runware")
     titles = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
-    assert titles[0].startswith("⚠ Pictures (4)") and titles[1] == "Sounds" and titles[2].startswith("⚠ General")
+    assert titles[0].startswith("⚠ Pictures (4)") and titles[1:3] == ["Sounds", "Transcripts"]
+    assert titles[3].startswith("⚠ General")
     assert "Nothing was saved" in label_text(dialog, "settings_problems")
 
     # once fixed, it saves

@@ -99,3 +99,12 @@ def test_test_of_google_stt_names_a_refused_key_then_passes_with_a_good_one(
         status = press_test(anki_app, dialog, "text.google_stt")
         assert status.startswith("healthy · "), status
         assert [r.path for r in fake.requests] == ["/v1/speech:recognize", "/v1/speech:recognize"]
+
+
+def test_turning_on_a_provider_paid_per_minute_suggests_a_budget(addon: Any, clean_config: None) -> None:
+    dialog = addon.controller.open_settings(focus=(MediaKind.TEXT, "google_stt"))
+    assert not dialog.budget_notice.isVisible()
+    type_into(dialog, "text.google_stt.api_key", GOOGLE_KEY)
+    dialog.fields["text.google_stt.enabled"].set_value(True)
+    assert dialog.budget_notice.isVisible()
+    assert "charges for each minute of sound (0.016 US dollars)" in dialog.budget_notice.text()

@@ -83,7 +83,7 @@ def test_class_passes_the_registry_check_and_the_shipped_block_matches_its_schem
     check_provider_class(YandexTranscription, kind=MediaKind.TEXT, name="yandex_stt", target="x:YandexTranscription")
     schema = slice_schema(YandexTranscription)
     jsonschema.validate(SHIPPED_BLOCK, schema)
-    for bad in ({"auth": "oauth"}, {"languages": {"ru": "russian"}}, {"folder_id": "x" * 51}):
+    for bad in ({"auth": "oauth"}, {"languages": {"ru": "ru RU"}}, {"folder_id": "x" * 51}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate({**SHIPPED_BLOCK, **bad}, schema)
 

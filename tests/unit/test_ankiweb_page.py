@@ -17,7 +17,8 @@ SHOWN_AS = {
     "espeak": "espeak-ng", "piper": "Piper", "forvo": "Forvo", "openai_tts": "OpenAI", "google_tts": "Google",
     "elevenlabs": "ElevenLabs", "azure_tts": "Azure", "yandex_tts": "Yandex", "openai": "OpenAI",
     "runware": "Runware", "sdwebui": "Stable Diffusion WebUI", "wikimedia": "Wikimedia Commons",
-    "openverse": "Openverse",
+    "openverse": "Openverse", "openai_stt": "OpenAI, Google, Yandex transcription",
+    "google_stt": "OpenAI, Google, Yandex transcription", "yandex_stt": "OpenAI, Google, Yandex transcription",
 }  # fmt: skip
 
 

@@ -5,6 +5,7 @@ and without one, behind an ID3v2 tag), sox makes Ogg Vorbis and FLAC; Ogg Opus i
 from __future__ import annotations
 
 import io
+import struct
 import subprocess
 import wave
 from pathlib import Path
@@ -99,3 +100,13 @@ def test_the_wav_helper_and_the_reader_agree() -> None:
     data = silent_wav(seconds=1.25, rate=22050)
     with wave.open(io.BytesIO(data)) as reader:
         assert audio_duration(data) == pytest.approx(reader.getnframes() / reader.getframerate())
+
+
+def test_the_xing_header_s_frame_count_is_believed_over_the_frames(spoken: Path) -> None:
+    """A Xing/Info header says how many frames there are: the length comes from it (not from
+    counting), so a header that claims hours gives hours (and the sound is refused as too long)."""
+    data = (spoken / "vbr.mp3").read_bytes()
+    at = data.find(b"Xing")
+    assert at > 0, "lame wrote no Xing header"
+    claimed = data[: at + 8] + struct.pack(">I", 100_000) + data[at + 12 :]
+    assert audio_duration(claimed) == pytest.approx(100_000 * 576 / 22050)

@@ -50,21 +50,20 @@ import re
 import time
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import requests
 
-from ...core.base.errors import AuthError, ConfigError, NotFoundError, PermanentError, ProviderError, QuotaError
+from ...core.base.errors import ConfigError, NotFoundError, PermanentError, ProviderError
 from ...core.media.checks import require_audio, sniff_audio
 from ...core.media.types import MediaRequest, MediaResult
 from ...core.media.voice_choice import target_voice, valid_requested_voice
 from ...core.media.voice_list import Voice
-from ...core.provider_system.media_provider import AudioProvider, Capabilities, HealthReport, KeyUse
-from ..http.client import ERROR_BODY_CHARS, address_error, failure, json_answer_limit, json_or_none
+from ...core.provider_system.media_provider import AudioProvider, HealthReport
+from ..http.client import address_error, failure, json_answer_limit
 from ..http.health_probe import probe_health
-from ..http.service import HttpProvider
-from ..http.status import quoted_excerpt, server_excerpt
+from ..http.status import quoted_excerpt
+from ..yandex_cloud import YandexCloudProvider
 from .speech import text_to_speak
 from .voice_lists import yandex_voices
 from .yandex_v3 import V3_PATH, v3_audio, v3_body, v3_headers
@@ -112,13 +111,6 @@ LANGUAGE_CODES: Mapping[str, str] = {
     "tr": "tr-TR",
 }
 
-_CONSOLE = "https://console.yandex.cloud"
-_BILLING = "https://billing.yandex.cloud"
-_TTS_ROLE = "ai.speechkit-tts.user"
-_GRPC_MESSAGE = re.compile(r"^\s*rpc error: code = (?P<code>\w+) desc = (?P<desc>.*)$", re.DOTALL)
-# A cloud suspended for its balance, or a billing account that cannot pay: no retry helps.
-_BILLING_WORDS = re.compile(r"\b(inactive|blocked|suspended|billing|balance|debt|payment|not active)\b", re.IGNORECASE)
-_FOLDER_WORDS = re.compile(r"folder", re.IGNORECASE)
 # Words of a 400 that point at one of the provider's own settings.
 _SETTING_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(role|emotion)\b", re.IGNORECASE), "emotion"),
@@ -128,37 +120,7 @@ _SETTING_WORDS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
-@dataclass(frozen=True)
-class ApiError:
-    """What an error answer said: the v1 envelope ``{"error_code", "error_message"}`` with the gRPC
-    status in its message; also read: ``{"error": {"message"}}`` (API v3 REST) and ``{"code",
-    "message"}`` (gRPC gateways). Empty strings where the body had none."""
-
-    error_code: str = ""
-    grpc_code: str = ""
-    message: str = ""
-
-    @classmethod
-    def of(cls, response: requests.Response) -> ApiError:
-        text = response.text[:ERROR_BODY_CHARS]
-        body = json_or_none(response)
-        error_code, message = "", ""
-        if isinstance(body, Mapping):
-            if isinstance(body.get("error_message"), str):
-                error_code, message = str(body.get("error_code") or ""), str(body["error_message"])
-            elif isinstance(body.get("error"), Mapping) and isinstance(body["error"].get("message"), str):
-                message = str(body["error"]["message"])
-            elif isinstance(body.get("message"), str):
-                message = str(body["message"])
-        if not message:
-            return cls(error_code=error_code, message=server_excerpt(text))
-        found = _GRPC_MESSAGE.match(message)
-        if found:
-            return cls(error_code=error_code, grpc_code=found["code"], message=found["desc"].strip())
-        return cls(error_code=error_code, message=message.strip())
-
-
-class YandexSpeech(HttpProvider, AudioProvider):
+class YandexSpeech(YandexCloudProvider, AudioProvider):
     name = "yandex_tts"
     title = "Yandex SpeechKit"
     default_base_url = DEFAULT_BASE_URL
@@ -166,9 +128,7 @@ class YandexSpeech(HttpProvider, AudioProvider):
         "Natural speech from Yandex SpeechKit (Russian, English, German, Kazakh, Uzbek, Hebrew; needs a Yandex "
         "Cloud API key, paid per character)."
     )
-    capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
-    default_max_concurrency = 4
-    priority = 300
+    speechkit_role = "ai.speechkit-tts.user"
     settings_not_changing_output: ClassVar[frozenset[str]] = frozenset(
         {"batch_size", "user_agent", "auth", "folder_id"}
     )
@@ -186,14 +146,6 @@ class YandexSpeech(HttpProvider, AudioProvider):
     }
 
     # --- settings -------------------------------------------------------------------------------
-
-    @property
-    def uses_iam_token(self) -> bool:
-        return bool(self.settings.get("auth", "api_key") == "iam_token")
-
-    @property
-    def folder_id(self) -> str:
-        return str(self.settings.get("folder_id") or "").strip()
 
     @property
     def output_format(self) -> str:
@@ -248,17 +200,7 @@ class YandexSpeech(HttpProvider, AudioProvider):
         return fields
 
     def _headers(self) -> dict[str, str]:
-        scheme = "Bearer" if self.uses_iam_token else "Api-Key"
-        return {"Authorization": f"{scheme} {self.api_key}"}
-
-    def setup_problem(self) -> str | None:
-        problem = super().setup_problem()
-        if problem is None and self.uses_iam_token and not self.folder_id:
-            return (
-                f"uses an IAM token, which needs the folder's ID: set {self.setting_path()}.folder_id (the ID of the "
-                f"folder where SpeechKit is used, shown in {_CONSOLE})"
-            )
-        return problem
+        return self.auth_header()
 
     # --- generation -----------------------------------------------------------------------------
 
@@ -340,43 +282,12 @@ class YandexSpeech(HttpProvider, AudioProvider):
         """The error for a non-2xx answer, read from Yandex's error envelope; ``requested``: the
         request named the target's voice."""
         status = response.status_code
-        error = ApiError.of(response)
+        error, found = self.account_error(response)
+        if found is not None:
+            return found
         quoted = quoted_excerpt(error.message)
         label = f"HTTP {status}"
         setting = self.setting_path()
-        if status == 402 or (status in (403, 429) and _BILLING_WORDS.search(error.message)):
-            return QuotaError(
-                f"Yandex Cloud has suspended the account's cloud or cannot bill it ({label}){quoted}. "
-                f"Top up or activate the billing account at {_BILLING}",
-                provider=self.name,
-            )
-        if status in (400, 401) and _FOLDER_WORDS.search(error.message):
-            advice = (
-                "Set it to the ID of the folder where SpeechKit is used (an IAM token of a user needs it)"
-                if self.uses_iam_token
-                else "Leave it empty with a service account's API key, or set the service account's own folder"
-            )
-            return ConfigError(
-                f"Yandex Cloud refused the folder ({label}){quoted}. {advice}: {setting}.folder_id", provider=self.name
-            )
-        if status == 401:
-            if self.uses_iam_token:
-                advice = (
-                    f"IAM tokens last at most 12 hours: put a fresh one (yc iam create-token) in {setting}.api_key, "
-                    f"or use a service account's API key with {setting}.auth set to api_key"
-                )
-            else:
-                advice = (
-                    f"Check {setting}.api_key (or api_key_env): it must be an API key of a service account; for an "
-                    f"IAM token set {setting}.auth to iam_token"
-                )
-            return AuthError(f"Yandex Cloud refused the credentials ({label}){quoted}. {advice}", provider=self.name)
-        if status == 403:
-            return AuthError(
-                f"Yandex Cloud denied SpeechKit to this account ({label}){quoted}. Give the service account (or "
-                f"user) the role {_TTS_ROLE} in the folder ({_CONSOLE})",
-                provider=self.name,
-            )
         if status == 400:
             for pattern, key in _SETTING_WORDS:
                 if pattern.search(error.message) and requested and key == "voices":

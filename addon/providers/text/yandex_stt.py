@@ -14,7 +14,7 @@ Limits, checked before anything is sent: 30 s of sound and 1 MB as sent (one cha
 
 Authentication as `yandex_tts`: ``Authorization: Api-Key <key>`` (``auth`` ``api_key``) or
 ``Bearer <IAM token>`` (``auth`` ``iam_token``, with ``folder_id``). Errors (``{"error_code",
-"error_message"}``, read by `yandex_tts.ApiError`): 401 → `AuthError`; 403 → `AuthError` naming the
+"error_message"}``, read by `yandex_cloud.YandexCloudProvider`): 401 → `AuthError`; 403 → `AuthError` naming the
 role ``ai.speechkit-stt.user``; a cloud suspended for its balance → `QuotaError`; 400 about the
 folder → `ConfigError` naming ``folder_id``; 400 about the language → `PermanentError` naming
 ``languages`` (other languages keep working); any other 400 → `PermanentError` for this sound;
@@ -35,18 +35,17 @@ from typing import Any, ClassVar
 
 import requests
 
-from ...core.base.errors import AuthError, ConfigError, InvalidResponseError, PermanentError, ProviderError, QuotaError
+from ...core.base.errors import InvalidResponseError, PermanentError, ProviderError
 from ...core.media.audio_convert import convert_audio_bytes
 from ...core.media.checks import sniff_audio
 from ...core.media.types import MediaRequest
 from ...core.media.wav_info import wav_format, wav_samples
-from ...core.provider_system.media_provider import Capabilities, HealthReport, KeyUse
+from ...core.provider_system.media_provider import HealthReport
 from ...core.provider_system.transcription import TranscriptionProvider
-from ..audio.yandex_tts import ApiError
 from ..http.client import address_error, failure, json_answer_limit, json_body
 from ..http.health_probe import probe_health
-from ..http.service import HttpProvider
 from ..http.status import quoted_excerpt
+from ..yandex_cloud import YandexCloudProvider
 from .openai_stt import silent_wav
 
 DEFAULT_BASE_URL = "https://stt.api.cloud.yandex.net"
@@ -61,15 +60,10 @@ LANGUAGE_CODES: Mapping[str, str] = {
     "it": "it-IT", "kk": "kk-KZ", "nl": "nl-NL", "pl": "pl-PL", "pt": "pt-BR", "sv": "sv-SE", "tr": "tr-TR",
     "uz": "uz-UZ",
 }  # fmt: skip
-_CONSOLE = "https://console.yandex.cloud"
-_BILLING = "https://billing.yandex.cloud"
-_STT_ROLE = "ai.speechkit-stt.user"
-_SUSPENDED = re.compile(r"\b(inactive|blocked|suspended|billing|balance|debt|payment|not active)\b", re.IGNORECASE)
-_FOLDER = re.compile(r"folder", re.IGNORECASE)
 _LANGUAGE = re.compile(r"\b(lang|language|topic|model)\b", re.IGNORECASE)
 
 
-class YandexTranscription(HttpProvider, TranscriptionProvider):
+class YandexTranscription(YandexCloudProvider, TranscriptionProvider):
     name = "yandex_stt"
     title = "Yandex SpeechKit (recognition)"
     default_base_url = DEFAULT_BASE_URL
@@ -77,13 +71,11 @@ class YandexTranscription(HttpProvider, TranscriptionProvider):
         "Transcripts from Yandex SpeechKit's synchronous recognition (sounds up to 30 seconds; Russian and other "
         "languages; needs a Yandex Cloud API key, paid per 15 seconds)."
     )
-    capabilities = Capabilities(key=KeyUse.REQUIRED, http=True)
-    default_max_concurrency = 4
-    priority = 300
     max_audio_seconds = MAX_AUDIO_SECONDS
     max_audio_bytes = MAX_AUDIO_BYTES
     accepted_formats = frozenset({"ogg", "wav"})
     service_label = "Yandex's synchronous recognition"
+    speechkit_role = "ai.speechkit-stt.user"
     settings_not_changing_output: ClassVar[frozenset[str]] = frozenset({"batch_size", "auth", "folder_id"})
     settings_schema: ClassVar[Mapping[str, Any]] = {
         "auth": {"enum": ["api_key", "iam_token"]},
@@ -91,29 +83,12 @@ class YandexTranscription(HttpProvider, TranscriptionProvider):
         "languages": {
             "type": "object",
             "propertyNames": {"pattern": r"^[A-Za-z]{2,3}([_-][A-Za-z0-9]{2,8})*$"},
-            "additionalProperties": {"type": "string", "pattern": r"^([a-z]{2}-[A-Z]{2}|auto)$"},
+            "additionalProperties": {"type": "string", "pattern": r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
         },
         "topic": {"type": "string", "pattern": r"^[a-z][a-z0-9:_-]{0,40}$"},
     }
 
     # --- settings -------------------------------------------------------------------------------
-
-    @property
-    def uses_iam_token(self) -> bool:
-        return bool(self.settings.get("auth", "api_key") == "iam_token")
-
-    @property
-    def folder_id(self) -> str:
-        return str(self.settings.get("folder_id") or "").strip()
-
-    def setup_problem(self) -> str | None:
-        problem = super().setup_problem()
-        if problem is None and self.uses_iam_token and not self.folder_id:
-            return (
-                f"uses an IAM token, which needs the folder's ID: set {self.setting_path('folder_id')} (the ID of the "
-                f"folder where SpeechKit is used, shown in {_CONSOLE})"
-            )
-        return problem
 
     def lang(self, language: str) -> str:
         """The ``lang`` for ``language``: its ``languages`` entry (exact, then its base language),
@@ -131,8 +106,7 @@ class YandexTranscription(HttpProvider, TranscriptionProvider):
         return LANGUAGE_CODES.get(base, code)
 
     def _headers(self) -> dict[str, str]:
-        scheme = "Bearer" if self.uses_iam_token else "Api-Key"
-        return {"Authorization": f"{scheme} {self.api_key}", "Content-Type": "application/octet-stream"}
+        return {**self.auth_header(), "Content-Type": "application/octet-stream"}
 
     def query(self, *, language: str, sent_as: str) -> dict[str, str]:
         """The query of one recognition (``sent_as``: ``oggopus`` or ``lpcm/<rate>``)."""
@@ -191,44 +165,22 @@ class YandexTranscription(HttpProvider, TranscriptionProvider):
     # --- errors ---------------------------------------------------------------------------------
 
     def _api_error(self, response: requests.Response, *, language: str) -> ProviderError:
-        status = response.status_code
-        error = ApiError.of(response)
-        quoted = quoted_excerpt(error.message)
-        label = f"HTTP {status}"
+        """The error for a non-2xx answer: the account's (`YandexCloudProvider.account_error`),
+        else this language's or this sound's (see the module docstring)."""
+        error, found = self.account_error(response)
+        if found is not None:
+            return found
+        status, said = response.status_code, f"(HTTP {response.status_code}){quoted_excerpt(error.message)}"
         setting = self.setting_path()
-        if status == 402 or (status in (403, 429) and _SUSPENDED.search(error.message)):
-            return QuotaError(
-                f"Yandex Cloud has suspended the account's cloud or cannot bill it ({label}){quoted}. "
-                f"Top up or activate the billing account at {_BILLING}",
-                provider=self.name,
-            )
-        if status in (400, 401) and _FOLDER.search(error.message):
-            return ConfigError(
-                f"Yandex Cloud refused the folder ({label}){quoted}. Set {setting}.folder_id to the folder where "
-                "SpeechKit is used (an IAM token of a user needs it), or leave it empty with a service account's key",
-                provider=self.name,
-            )
-        if status == 401:
-            return AuthError(
-                f"Yandex Cloud refused the credentials ({label}){quoted}. Check {setting}.api_key (or api_key_env); "
-                f"IAM tokens last at most 12 hours (set {setting}.auth to iam_token for one)",
-                provider=self.name,
-            )
-        if status == 403:
-            return AuthError(
-                f"Yandex Cloud denied SpeechKit recognition to this account ({label}){quoted}. Give the service "
-                f"account (or user) the role {_STT_ROLE} in the folder ({_CONSOLE})",
-                provider=self.name,
-            )
         if status == 400 and _LANGUAGE.search(error.message):
             return PermanentError(
-                f"Yandex SpeechKit refused the language {self.lang(language)!r} ({label}){quoted}. Map the rule's "
+                f"Yandex SpeechKit refused the language {self.lang(language)!r} {said}. Map the rule's "
                 f"language to a code it recognises in {setting}.languages, or use another transcription provider",
                 provider=self.name,
             )
         if status == 400:
             return PermanentError(
-                f"Yandex SpeechKit could not recognise this sound ({label}){quoted}. Check that the sound file plays "
+                f"Yandex SpeechKit could not recognise this sound {said}. Check that the sound file plays "
                 "and is under 30 seconds long",
                 provider=self.name,
             )

@@ -38,3 +38,23 @@ class PendingTargets:
 
     def __len__(self) -> int:
         return len(self._by_key)
+
+
+def shared_fields(targets: Iterable[Target]) -> dict[tuple[int, str], int]:
+    """(note id, field) -> how many of ``targets`` fill it, for each field more than one fills (a
+    picture and a sound). A note's targets come together in a plan, so only one note's fields are
+    counted at a time (a job of 100,000 notes keeps no count per target)."""
+    shared: dict[tuple[int, str], int] = {}
+    note_id = 0
+    counts: dict[str, int] = {}
+
+    def keep_shared() -> None:
+        shared.update(((note_id, name), n) for name, n in counts.items() if n > 1)
+
+    for target in targets:
+        if target.note_id != note_id:
+            keep_shared()
+            note_id, counts = target.note_id, {}
+        counts[target.field] = counts.get(target.field, 0) + 1
+    keep_shared()
+    return shared

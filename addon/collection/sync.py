@@ -44,33 +44,13 @@ from ..core.text.cleaning import printable_text
 from .field_markup import apply_mode, attribution_comment, media_reference, printable_attribution, provider_tag
 from .media_files import remove_partial_writes
 from .media_writer import MediaWriter, PendingWrite, already_written, reuse_row, sha1_of
-from .pending_targets import PendingTargets
+from .pending_targets import PendingTargets, shared_fields
 from .stale_targets import why_not_now
 from .transcripts import transcript_row, transcript_text
 
 log = get_logger(__name__)
 
 UNDO_NAME = "Fill Media"
-
-
-def shared_fields(targets: Iterable[Target]) -> dict[tuple[int, str], int]:
-    """(note id, field) -> how many of ``targets`` fill it, for each field more than one fills (a
-    picture and a sound). A note's targets come together in a plan, so only one note's fields are
-    counted at a time (a job of 100,000 notes keeps no count per target)."""
-    shared: dict[tuple[int, str], int] = {}
-    note_id = 0
-    counts: dict[str, int] = {}
-
-    def keep_shared() -> None:
-        shared.update(((note_id, name), n) for name, n in counts.items() if n > 1)
-
-    for target in targets:
-        if target.note_id != note_id:
-            keep_shared()
-            note_id, counts = target.note_id, {}
-        counts[target.field] = counts.get(target.field, 0) + 1
-    keep_shared()
-    return shared
 
 
 class CollectionSync(SyncProvider[OpChanges]):
@@ -265,7 +245,7 @@ class CollectionSync(SyncProvider[OpChanges]):
                 file_name, provider=result.provider, voice=requested_voice(pending.request, result.provider)
             )
         for index, target in enumerate(targets):
-            self._fill(
+            filled = self._fill(
                 target,
                 file_name,
                 notes,
@@ -275,6 +255,10 @@ class CollectionSync(SyncProvider[OpChanges]):
                 attribution=result.attribution,
                 provider=result.provider,
             )
+            if filled and result.heard is not None:  # a checked sound: matched, doubtful or not checked
+                self.report.add_heard(
+                    result.heard, note_id=target.note_id, field=target.field, provider=result.provider
+                )
 
     def _fill(
         self,
@@ -287,7 +271,8 @@ class CollectionSync(SyncProvider[OpChanges]):
         reused: bool,
         attribution: Attribution | None = None,
         provider: str = "",
-    ) -> None:
+    ) -> bool:
+        """Put ``file_name`` into ``target``'s field; False when the note's state says not now."""
         note = self._note_of(target.note_id, notes, originals)
         reference = media_reference(target.kind, file_name)
         stale = why_not_now(note, target, reference)
@@ -296,7 +281,7 @@ class CollectionSync(SyncProvider[OpChanges]):
             self.report.skip_reasons[stale] += 1
             if note is not None and target.field in note and reference in note[target.field]:
                 self._field_done(target, done)  # stored by an earlier run of the job
-            return
+            return False
         assert note is not None  # _why_not_now gives a reason for a missing note
         credit = printable_text(attribution.text()) if attribution is not None else ""
         if credit and target.attribution_field and target.attribution_field in note:
@@ -315,6 +300,7 @@ class CollectionSync(SyncProvider[OpChanges]):
             self.report.reused += 1
         else:
             self.report.filled += 1
+        return True
 
     def _field_done(self, target: Target, done: list[tuple[int, str]]) -> None:
         """Count ``target`` as stored; its (note id, field) goes to the journal's done list once

@@ -40,6 +40,8 @@ What the fake can be told (attributes and methods of `OpenAITTSFake`):
 * `hang` (``times=N`` or always): no answer at all until ``hang_s`` passes or the fake stops;
   ``stall``: send the headers and the first chunk of audio, then nothing more (same release);
   ``cut_short``: send the first chunk, then close the connection without ending the body;
+* ``text_payloads``: per input text, the bytes served for it (before ``voice_payloads``: a voice that
+  answers one word with another word's sound, for the checked-sound tests);
 * ``voice_payloads``: per voice name, the bytes served for it (before ``payload``; other voices as usual);
 * ``payload``: serve these exact bytes as the audio (e.g. `HTML_PAGE`), with ``content_type``
   (default: the one of the format asked for); ``serve_format``: serve this format's audio
@@ -303,6 +305,7 @@ class OpenAITTSFake(ScriptedFailures):
         self.unknown_model_status = 404
         self.payload: bytes | None = None
         self.voice_payloads: dict[str, bytes] = {}
+        self.text_payloads: dict[str, bytes] = {}
         self.content_type: str | None = None
         self.serve_format: str | None = None
         self.stall = False
@@ -414,7 +417,9 @@ class OpenAITTSFake(ScriptedFailures):
             return problem.reply()
         asked = str(body.get("response_format", "mp3"))
         served = self.serve_format or asked
-        data = self.voice_payloads.get(str(body.get("voice")))
+        data = self.text_payloads.get(str(body.get("input")))
+        if data is None:
+            data = self.voice_payloads.get(str(body.get("voice")))
         if data is None:
             data = self.payload if self.payload is not None else self.audio[served]
         return _Audio(data, self.content_type or CONTENT_TYPES[served])

@@ -75,6 +75,11 @@ class InvalidResponseError(PermanentError):
     body, a truncated or empty download). The job retries it once, then tries the next provider."""
 
 
+class SoundMismatchError(PermanentError):
+    """A checked sound (``verify_with``) was heard saying something else than its text: the message
+    names what was heard. Not a failure of the provider that made it (its breaker is not told)."""
+
+
 class ProviderUnavailableError(PermanentError):
     """The provider cannot run on this machine (e.g. a program is not installed)."""
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from ..media.image_output import IMAGE_FORMATS, MAX_MAX_PX, MIN_MAX_PX
 from ..media.types import MediaKind
+from .sound_check import CHECK_SCHEMA, sound_check_problems, verify_with_problems
 from .targets import (
     CLOZE_READINGS,
     LEGACY_RULE_KEYS,
@@ -53,6 +54,7 @@ _SHARED: dict[str, Any] = {
     "text_rules": {"type": "array", "items": TEXT_RULE_SCHEMA},
     "cloze": {"enum": list(CLOZE_READINGS)},
     "math": {"enum": list(MATH_MODES)},
+    **CHECK_SCHEMA,  # sound targets only (`sound_check_problems`); a rule's apply to its sound targets
 }
 
 TARGET_SCHEMA: dict[str, Any] = {
@@ -119,6 +121,7 @@ def rule_problems(
             problems += _legacy_problems(rule, at, names)
             continue
         problems += _text_rules_problems(rule.get("text_rules", ()), f"{at}.text_rules")
+        problems += verify_with_problems(rule, at, names[MediaKind.TEXT])
         filled: dict[tuple[str, str], int] = {}
         for number, target in enumerate(rule["targets"]):
             problems += _target_problems(target, f"{at}.targets[{number}]", names)
@@ -161,6 +164,7 @@ def _target_problems(target: Mapping[str, Any], at: str, names: Mapping[MediaKin
     problems += _unknown_providers(target.get("voice", {}), MediaKind.AUDIO, f"{at}.voice", names)
     problems += _voice_mode_problems(target, at)
     problems += _text_rules_problems(target.get("text_rules", ()), f"{at}.text_rules")
+    problems += sound_check_problems(target, at, names[MediaKind.TEXT])
     return problems
 
 

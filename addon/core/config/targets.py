@@ -23,6 +23,7 @@ from typing import Any, Literal
 from ..media.image_output import ImageOutput
 from ..media.types import MediaKind
 from ..text.reading import PICTURE_MAX_CHARS, SOUND_MAX_CHARS, MathMode
+from .sound_check import SoundCheck, parse_sound_check
 
 # The older rule keys that name fields and providers per kind; a rule holds them or "targets".
 LEGACY_RULE_KEYS = ("source_field", "image_field", "audio_field", "image_providers", "audio_providers", "image_prompt")
@@ -140,6 +141,8 @@ class FieldTarget:
     math: MathMode = "drop"
     max_chars: int = SOUND_MAX_CHARS
     image_output: ImageOutput = dataclasses.field(default_factory=ImageOutput)
+    # Sounds only: how each sound made or chosen is heard and compared with its text (None: not checked).
+    check: SoundCheck | None = None
 
     @property
     def voice(self) -> dict[str, str]:
@@ -217,6 +220,7 @@ def parse_target(raw: Mapping[str, Any], rule: Mapping[str, Any], *, image_outpu
         math=inherited("math", "drop"),
         max_chars=int(raw.get("max_chars", default_max)),
         image_output=output,
+        check=parse_sound_check(raw, rule, kind=kind),
     )
 
 

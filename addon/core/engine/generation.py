@@ -8,6 +8,11 @@ its health counters record every outcome. "Not found" is an answer, never a fail
 provider-wide error (bad key, spent quota) stops that provider for the job. A budget stops the job
 before a paid request would pass it.
 
+A work item with a ``check`` (a checked sound, ``verify_with``) has each sound heard by the
+check's transcription provider through the same pool before it is handed on (`sound_checking`): a
+sound heard saying something else goes to the next provider (``on_mismatch`` next), is kept marked
+doubtful (keep), or fails the item naming what was heard (fail, or next after the last provider).
+
 A ``transform`` given by the layer above (the collection's picture fitting) is applied to every
 result a provider made, on the worker that made it, before the result is handed on.
 
@@ -36,10 +41,11 @@ from ..job.outcome import Finished, GenerationOutcome
 from ..job.plan import WorkItem
 from ..media.audio_convert import AudioOutput, convert_audio
 from ..media.checks import DEFAULT_MAX_MEDIA_BYTES
-from ..media.types import MediaResult
+from ..media.types import HeardSound, MediaResult
 from ..resilience.retry_policy import Cancelled, RetryPolicy, retry_delay
 from .provider_pool import Budget, NotStarted, ProviderKey, ProviderLookup, ProviderPool
 from .result_stream import ResultStream
+from .sound_checking import hear_sound, mismatch_error
 
 __all__ = [
     "CANCEL_GRACE_S",
@@ -97,6 +103,7 @@ def _run_item(
     last_error: ProviderError | None = None
     last_provider = item.providers[-1] if item.providers else ""
     attempts = 0
+    mismatches: list[tuple[str, HeardSound]] = []  # checked sounds that did not say their text
     for name in item.providers:
         key = (request.kind, name)
         last_provider = name
@@ -127,8 +134,21 @@ def _run_item(
             log.info("%s failed for a request: %s", name, exc)
             continue
         attempts += tries
-        return replace(result, provider=name, attempts=attempts, elapsed_s=time.monotonic() - started)
-    if last_error is None:
+        result = replace(result, provider=name, attempts=attempts, elapsed_s=time.monotonic() - started)
+        if item.check is None:
+            return result
+        try:
+            heard = hear_sound(result, item.check, pool, cancel, sleep)
+        except (NotStarted, Cancelled):
+            return None
+        if heard.status != "doubtful" or item.check.on_mismatch == "keep":
+            return replace(result, heard=heard)
+        mismatches.append((name, heard))
+        if item.check.on_mismatch == "fail":
+            break
+    if mismatches:  # a sound was made but none said its text
+        last_error = mismatch_error(mismatches)
+    elif last_error is None:
         last_error = ConfigError(f"no {request.kind.word} provider is configured for this rule")
     return MediaResult(request=request, provider=last_provider, error=last_error, attempts=attempts)
 

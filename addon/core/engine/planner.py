@@ -167,7 +167,7 @@ def plan_target(
         spec.field,
         spec.kind,
         spec.mode,
-        work=WorkItem(request, spec.providers),
+        work=WorkItem(request, spec.providers, check=spec.check),
         source=spec.source,
         source_text=source_text,
         cloze=spec.cloze,

@@ -31,6 +31,7 @@ from ..job.plan import WorkItem
 from ..media.checks import DEFAULT_MAX_MEDIA_BYTES, require_media
 from ..media.types import MediaKind, MediaRequest, MediaResult
 from ..provider_system.media_provider import MediaProvider
+from ..provider_system.transcription import TranscriptionProvider, transcription_price
 from ..resilience.circuit_breaker import CircuitBreaker
 from ..resilience.health import HealthCounters
 from ..resilience.rate_limit import RateLimiter
@@ -111,8 +112,10 @@ class ProviderPool:
     ) -> ProviderPool:
         pool = cls(budget=budget, max_media_bytes=max_media_bytes)
         for item in work:
-            for name in item.providers:
-                key = (item.request.kind, name)
+            keys = [(item.request.kind, name) for name in item.providers]
+            if item.check is not None:  # checked sounds are heard through the pool too
+                keys.append((MediaKind.TEXT, item.check.provider))
+            for key in keys:
                 if key not in pool.guards and key not in pool.broken:
                     pool._add(key, providers)
         return pool
@@ -286,6 +289,16 @@ def _checked(result: MediaResult, request: MediaRequest, name: str, *, max_bytes
     except InvalidResponseError as exc:
         return exc
     return result
+
+
+def _price_of(provider: MediaProvider, requests: Sequence[MediaRequest]) -> float:
+    """What one call costs: the price per request, and a transcription's per minute of sound."""
+    price = provider.price_per_request * len(requests)
+    if isinstance(provider, TranscriptionProvider):
+        for request in requests:
+            duration = request.audio.duration_s if request.audio is not None else None
+            price += transcription_price(price_per_minute=provider.price_per_minute, duration_s=duration)
+    return price
 
 
 def as_provider_error(exc: BaseException, provider: str) -> ProviderError:

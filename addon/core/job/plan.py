@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+from ..config.sound_check import SoundCheck, spoken_seconds
 from ..config.targets import FillMode
 from ..media.types import Attribution, MediaKind, MediaRequest
 from ..state.journal_records import FailedEntry
@@ -31,14 +32,17 @@ class SourceNote:
 @dataclass(frozen=True, slots=True)
 class WorkItem:
     """One unique request with the providers to try, in order; ``key`` is made once (a big job
-    holds hundreds of thousands)."""
+    holds hundreds of thousands). ``check``: each sound made is heard and compared with its text
+    (a checked sound, part of the key)."""
 
     request: MediaRequest
     providers: tuple[str, ...]
+    check: SoundCheck | None = None
     key: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "key", self.request.cache_key + "|" + ",".join(self.providers))
+        key = self.request.cache_key + "|" + ",".join(self.providers)
+        object.__setattr__(self, "key", key if self.check is None else key + "|" + self.check.key())
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +101,9 @@ def estimate_work(
 ) -> CostEstimate:
     """`Plan.estimate` over ``work`` (unique requests). A request that hears a sound (a
     transcript) also costs ``per_minute`` (the provider's price per minute) for each minute of its
-    sound (one minute when its length is not known, as `transcription_price` counts it)."""
+    sound (one minute when its length is not known, as `transcription_price` counts it). A checked
+    sound (``check``) also costs one transcription of a sound as long as its text takes to say
+    (`spoken_seconds`), by the check's provider."""
     requests: Counter[str] = Counter()
     usd: dict[str, float] = {}
     known: dict[tuple[MediaKind, str], bool] = {}
@@ -120,6 +126,13 @@ def estimate_work(
         if per_minute is not None and audio is not None:
             seconds = audio.duration_s if audio.duration_s is not None else 60.0
             usd[name] += per_minute(kind, name) * max(seconds, 0.0) / 60
+        check = item.check
+        if check is not None and can_run(MediaKind.TEXT, check.provider):  # the sound is heard once
+            heard = check.provider
+            requests[heard] += 1
+            minutes = spoken_seconds(item.request.text) / 60
+            usd[heard] = usd.get(heard, 0.0) + price_of(MediaKind.TEXT, heard)
+            usd[heard] += per_minute(MediaKind.TEXT, heard) * minutes if per_minute is not None else 0.0
     return CostEstimate(requests=dict(requests), usd=usd)
 
 

@@ -17,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..media.types import HeardSound
+
 # The failures a report holds in full; the rest are counted (the job's journal lists them all).
 REPORT_FAILURE_LIMIT = 2_000
 # Past this many distinct failure reasons, a new one is counted under `OTHER_REASONS`.
@@ -30,6 +32,32 @@ class TargetError:
     field: str
     provider: str
     message: str
+
+
+@dataclass(frozen=True)
+class DoubtfulSound:
+    """A checked sound stored without a match: heard saying something else (``checked`` True,
+    on_mismatch keep), or not heard at all (``checked`` False, ``reason`` says why)."""
+
+    note_id: int
+    field: str
+    provider: str
+    expected: str
+    heard: str
+    score: float
+    checker: str
+    checked: bool = True
+    reason: str = ""
+
+    def line(self) -> str:
+        """``"Audio: 'perro' heard as 'gato' (openai_tts; openai_stt, similarity 0.22)"``."""
+        if not self.checked:
+            return f"{self.field}: {self.expected!r} not checked ({self.provider}; {self.checker}: {self.reason})"
+        heard = repr(self.heard) if self.heard else "silence"
+        return (
+            f"{self.field}: {self.expected!r} heard as {heard} "
+            f"({self.provider}; {self.checker}, similarity {self.score:.2f})"
+        )
 
 
 @dataclass
@@ -64,6 +92,11 @@ class JobReport:
     rate_cuts: dict[str, int] = field(default_factory=dict)
     # The notes that got media (filled or reused), each once, in the order they got it.
     filled_note_ids: list[int] = field(default_factory=list)
+    # Checked sounds (verify_with): how many were heard and matched, and the first
+    # REPORT_FAILURE_LIMIT stored doubtful or not checked (`doubtful_count` counts them all).
+    sounds_matched: int = 0
+    doubtful: list[DoubtfulSound] = field(default_factory=list)
+    doubtful_count: int = 0
     _failed_seen: set[int] = field(default_factory=set, repr=False, compare=False)
 
     def add_failure(self, error: TargetError) -> None:
@@ -91,6 +124,33 @@ class JobReport:
             self.voices.setdefault(provider, Counter())[voice] += 1
         if len(self.media_files) < REPORT_FAILURE_LIMIT:
             self.media_files.append(name)
+
+    def add_doubtful(self, sound: DoubtfulSound) -> None:
+        """Count one checked sound stored without a match; keep it while fewer than
+        `REPORT_FAILURE_LIMIT` are kept."""
+        self.doubtful_count += 1
+        if len(self.doubtful) < REPORT_FAILURE_LIMIT:
+            self.doubtful.append(sound)
+
+    def add_heard(self, heard: HeardSound, *, note_id: int, field: str, provider: str) -> None:
+        """Count a checked sound stored in ``field`` of a note: matched, or listed as doubtful or
+        not checked."""
+        if heard.status == "matched":
+            self.sounds_matched += 1
+            return
+        self.add_doubtful(
+            DoubtfulSound(
+                note_id=note_id,
+                field=field,
+                provider=provider,
+                expected=heard.expected,
+                heard=heard.heard,
+                score=heard.score,
+                checker=heard.checker,
+                checked=heard.status == "doubtful",
+                reason=heard.reason,
+            )
+        )
 
     def left_out_sentence(self) -> str:
         """``"… and 18000 more failures, not listed here; the journal <path> lists them all."``;
@@ -139,6 +199,22 @@ class JobReport:
             "spent_usd": round(self.spent_usd, 6),
             "estimated_usd": round(self.estimated_usd, 6),
             "rate_cuts": dict(self.rate_cuts),
+            "sounds_matched": self.sounds_matched,
+            "doubtful_count": self.doubtful_count,
+            "doubtful_sounds": [
+                {
+                    "note_id": d.note_id,
+                    "field": d.field,
+                    "provider": d.provider,
+                    "expected": d.expected,
+                    "heard": d.heard,
+                    "score": d.score,
+                    "checked_by": d.checker,
+                    "checked": d.checked,
+                    "reason": d.reason,
+                }
+                for d in self.doubtful
+            ],
         }
 
     def headline(self) -> str:
@@ -169,6 +245,7 @@ class JobReport:
         lines += [f"failed {n}× — {message}" for message, n in reasons.most_common(limit)]
         if self.voices:
             lines.append(f"voices — {self.voices_line()}")
+        lines += [f"{'doubtful' if d.checked else 'not checked'} — note {d.note_id} {d.line()}" for d in self.doubtful]
         return lines
 
     def voices_line(self) -> str:

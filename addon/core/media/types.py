@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal
 
 from ..base.errors import ProviderError
 
@@ -135,6 +135,24 @@ class Attribution:
         return " — ".join(part for part in (self.title, self.author, self.license, self.source_url) if part)
 
 
+# How a checked sound fared: it said its text; it did not (kept, doubtful); it could not be heard.
+HeardStatus = Literal["matched", "doubtful", "not_checked"]
+
+
+@dataclass(frozen=True)
+class HeardSound:
+    """What a checked sound (``verify_with``) was heard as by ``checker``: ``expected`` is the text
+    its voice was given, ``heard`` the transcript, ``score`` their similarity (0 to 1); ``reason``
+    says why a sound was ``not_checked``."""
+
+    status: HeardStatus
+    expected: str
+    checker: str
+    heard: str = ""
+    score: float = 0.0
+    reason: str = ""
+
+
 @dataclass(frozen=True)
 class MediaResult:
     """The outcome of one request: validated bytes on success, a `ProviderError` on failure.
@@ -154,6 +172,8 @@ class MediaResult:
     # What sets this result apart among several candidates for one request (a voice, a speaker's
     # votes), shown where the user chooses among them; "" for a plain result.
     caption: str = ""
+    # A checked sound: what it was heard as (None: not a checked sound).
+    heard: HeardSound | None = None
 
     @property
     def ok(self) -> bool:

@@ -47,6 +47,7 @@ from ..settings.links import SettingsPlace, parse_settings_link, settings_plain
 from ..widgets import plain_label
 from .report_links import advice_lines, named_settings_html, not_used_lines, settings_link_label
 from .report_text import (
+    doubtful_lines,
     failure_count,
     headline,
     money_line,
@@ -209,6 +210,10 @@ class JobReportDialog(QDialog):
             texts.append(("skip_reasons", "\n".join(lines)))
         if report.voices:
             texts.append(("voices_used", f"Voices (sounds made): {report.voices_line()}"))
+        if report.doubtful_count:
+            heading = f"Doubtful sounds ({report.doubtful_count}), kept: listen to them and fill them again if wrong"
+            listed = doubtful_lines(report, note_labels=self._note_labels, limit=MAX_SKIP_REASONS)
+            texts.append(("doubtful_sounds", "\n".join([heading, *listed])))
         if report.rate_cuts:
             names = ", ".join(f"{name} ({n}×)" for name, n in sorted(report.rate_cuts.items()))
             texts.append(("rate_cuts", f"Slowed down after rate limits: {names}"))

@@ -13,6 +13,7 @@ from ...core.text.cleaning import fold_whitespace
 
 __all__ = [
     "count_line",
+    "doubtful_lines",
     "failure_count",
     "failure_line",
     "headline",
@@ -74,6 +75,17 @@ def failure_count(report: JobReport) -> int:
     return len(report.errors) + report.errors_left_out
 
 
+def doubtful_lines(report: JobReport, *, note_labels: Mapping[int, str], limit: int | None = None) -> list[str]:
+    """The checked sounds stored without a match, one line each: ``"perro (12) · Audio: 'perro'
+    heard as 'gato' (openai_tts; openai_stt, similarity 0.22)"``; ``limit`` lines at most, then a
+    line counting the rest."""
+    shown = report.doubtful if limit is None else report.doubtful[:limit]
+    lines = [f"{note_label(d.note_id, note_labels)} ({d.note_id}) · {fold_whitespace(d.line())}" for d in shown]
+    if (rest := report.doubtful_count - len(shown)) > 0:
+        lines.append(f"… and {rest} more (Copy report lists the first {len(report.doubtful)})")
+    return lines
+
+
 def report_text(report: JobReport, *, note_labels: Mapping[int, str]) -> str:
     """The whole report as plain text (for Copy report): headline, counts, cost, providers not used,
     skip reasons, and EVERY failure as 'note label (id) · field · provider · reason'."""
@@ -90,6 +102,9 @@ def report_text(report: JobReport, *, note_labels: Mapping[int, str]) -> str:
         lines += [f"  {n}× {fold_whitespace(reason)}" for reason, n in report.skip_reasons.most_common()]
     if report.voices:
         lines += ["", f"Voices (sounds made): {report.voices_line()}"]
+    if report.sounds_matched or report.doubtful_count:
+        lines += ["", f"Checked sounds: {report.sounds_matched} said their text, {report.doubtful_count} doubtful"]
+        lines += [f"  {line}" for line in doubtful_lines(report, note_labels=note_labels)]
     if report.rate_cuts:
         lines += ["", "Slowed down after rate limits:"]
         lines += [f"  {name}: {n}×" for name, n in sorted(report.rate_cuts.items())]

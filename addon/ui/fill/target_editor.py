@@ -1,7 +1,7 @@
 """The editor of one target of a rule in the Fill Media dialog: the field it fills, whether it
 makes a sound, a picture or a transcript (of the sound another field plays), what is read (a source template, with a button per field of the note
 type that inserts ``{Field}``), its providers in fallback order, a voice (or several) per ticked provider with
-the voice picker and how several voices are used (sounds), the language and fill mode (empty: the note type's), the picture prompt and credit field
+the voice picker and how several voices are used (sounds), the check of each sound made (sounds), the language and fill mode (empty: the note type's), the picture prompt and credit field
 (pictures), text rules, and cloze reading.
 
 `TargetEditor.target()` gives back the target dict as shown: a setting left to the note type is
@@ -30,6 +30,7 @@ from aqt.qt import (
 
 from ...core.config.rules import FillMode
 from ...core.media.types import MediaKind
+from .check_editor import SoundCheckEditor, drop_check
 from .provider_choices import ProviderChoices
 from .provider_picker import ProviderPicker
 from .text_rules_table import TextRulesTable
@@ -83,6 +84,8 @@ class TargetEditor(QWidget):
         self.providers.changed.connect(self._providers_changed)
         self.voices = VoiceEditor(self)
         self.voices.changed.connect(self._edited)
+        self.check = SoundCheckEditor(self)
+        self.check.changed.connect(self._edited)
         self.language = self._line("target_language", "The language of the text (empty: the note type's)")
         self.mode = self._combo("target_mode")
         self.mode.addItem(AS_NOTE_TYPE, "")
@@ -111,6 +114,7 @@ class TargetEditor(QWidget):
             ("Insert a field", self.field_buttons),
             ("Providers", self.providers),
             ("Voices", self.voices),
+            ("Check the sound with", self.check),
             ("Language", self.language),
             ("Fields already filled", self.mode),
             ("Picture prompt", self.prompt),
@@ -161,6 +165,13 @@ class TargetEditor(QWidget):
                 target.get("voice") or {},
                 choices.titles.get(MediaKind.AUDIO, {}),
                 mode=str(target.get("voice_mode", "single")),
+            )
+            self.check.load(
+                target,
+                rule=rule,
+                providers=choices.order.get(MediaKind.TEXT, ()),
+                titles=choices.titles.get(MediaKind.TEXT, {}),
+                remarks=choices.remarks.get(MediaKind.TEXT, {}),
             )
             self._rule_language = str(rule.get("language", ""))
             self.language.setText(str(target.get("language", "")))
@@ -235,6 +246,7 @@ class TargetEditor(QWidget):
         for widget in (self.prompt, self.attribution):
             self.form.setRowVisible(widget, picture)
         self.form.setRowVisible(self.voices, kind is MediaKind.AUDIO and bool(self.providers.chosen()))
+        self.form.setRowVisible(self.check, kind is MediaKind.AUDIO)
         self.form.setRowVisible(self.text_rules, not transcript)
         self.form.setRowVisible(self.cloze, not transcript)
         self.source.setToolTip(_TRANSCRIPT_SOURCE_TIP if transcript else _SOURCE_TIP)
@@ -270,6 +282,9 @@ class TargetEditor(QWidget):
             _set_or_drop(target, "voice", self.voices.voices())
             mode = self.voices.voice_mode()
             _set_or_drop(target, "voice_mode", "" if mode == "single" else mode)
+            self.check.apply(target)
+        if kind is not MediaKind.AUDIO:
+            drop_check(target)
         return target
 
     def language_now(self) -> str:

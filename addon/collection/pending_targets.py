@@ -1,4 +1,5 @@
-"""The targets of a job's work items that the store step has not stored yet, by work item key.
+"""The targets of a job's work items that the store step has not stored yet, by work item key, and
+the fields that more than one target of a note fills (`shared_fields`).
 
 A job of 100,000 notes with three targets each holds 300,000 of them: most work items have one
 target, kept without a list, and each work item's targets are let go as they are stored, so what

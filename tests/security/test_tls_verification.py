@@ -24,8 +24,9 @@ from addon.providers.http.download import download_media
 from tests.security.security_ast import Finding, addon_files, calls, parse, relative, where
 from tests.security.security_tls import CERT_FILE, TlsServer, serve_tls
 from tests.support.fake_http import Reply
-from tests.support.media_samples import png_bytes
+from tests.support.media_samples import png_bytes, silent_wav
 from tests.support.shipped import shipped_slice
+from tests.support.transcription import heard
 
 NOT_VERIFIED = "certificate could not be verified"
 TLS_TEST_KEY = "mf-tls-test-key-5b0e7c2a91"
@@ -185,9 +186,16 @@ def _settings(kind: MediaKind, name: str, base_url: str, folder: Path) -> dict[s
     }
 
 
+def _request(kind: MediaKind) -> MediaRequest:
+    """What a provider of ``kind`` is asked: a word, or (speech to text) a short sound to hear."""
+    if kind is MediaKind.TEXT:
+        return heard(silent_wav(0.5, rate=16000), "wav", duration_s=0.5)
+    return MediaRequest(kind=kind, text="apple", language="en")
+
+
 def test_every_http_provider_is_covered() -> None:
     names = {name for _, name in HTTP_PROVIDERS}
-    assert {"openai", "wikimedia", "forvo", "google_tts", "azure_tts"} <= names
+    assert {"openai", "wikimedia", "forvo", "google_tts", "azure_tts", "openai_stt", "google_stt"} <= names
     assert "espeak" not in names and "piper" not in names
 
 
@@ -200,7 +208,7 @@ def test_every_http_provider_refuses_a_server_whose_certificate_is_not_trusted(
     try:
         assert provider.setup_problem() is None
         with pytest.raises(ProviderError) as caught:
-            provider.generate(MediaRequest(kind=kind, text="apple", language="en"))
+            provider.generate(_request(kind))
         report = provider.test_connection()
     finally:
         provider.close()

@@ -121,6 +121,18 @@ def test_the_first_sound_of_the_source_field_is_heard_from_the_media_folder(tmp_
     assert target.source_text == "casa.mp3"
 
 
+def test_a_sound_whose_name_anki_wrote_html_escaped_is_found(tmp_path: Path) -> None:
+    # Anki's editor writes a file "Tom & Jerry.mp3" as [sound:Tom &amp; Jerry.mp3] (html.escape);
+    # the file is in the media folder, so the note must not fail as if it were missing.
+    (tmp_path / "Tom & Jerry.mp3").write_bytes(b"ID3 tom")
+    plan = _plan([_note(1, "[sound:Tom &amp; Jerry.mp3]")], SoundFiles(str(tmp_path)))
+    (target,) = plan.targets
+    assert target.failure is None and target.work is not None
+    assert target.work.request.audio is not None
+    assert target.work.request.audio.read() == b"ID3 tom"
+    assert target.source_text == "Tom & Jerry.mp3"
+
+
 def test_each_file_is_hashed_once_per_job_and_notes_sharing_it_share_one_request(tmp_path: Path) -> None:
     (tmp_path / "casa.mp3").write_bytes(b"ID3 casa")
     read: list[str] = []
@@ -220,3 +232,4 @@ def test_a_transcript_that_is_no_words_is_refused_naming_the_provider(data: byte
     with pytest.raises(InvalidResponseError, match=said) as caught:
         transcript_text(_heard(data))
     assert caught.value.provider == "some_stt"
+

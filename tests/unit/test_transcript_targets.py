@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from addon.collection.field_markup import media_reference
 from addon.collection.transcripts import transcript_text
 from addon.core.base.errors import InvalidResponseError
 from addon.core.config.rule_schema import rule_problems
@@ -233,3 +234,12 @@ def test_a_transcript_that_is_no_words_is_refused_naming_the_provider(data: byte
         transcript_text(_heard(data))
     assert caught.value.provider == "some_stt"
 
+
+def test_a_sound_tag_in_a_transcript_never_reaches_the_field_where_a_card_would_play_it() -> None:
+    # Escaping HTML leaves "[sound:…]" as it is, and Anki plays any sound tag in a field on the card.
+    heard = _heard(b"[sound:../../evil.mp3] hola [sound:x.mp3]y [so\xe2\x80\x8bund:z.mp3]")
+    text = transcript_text(heard)
+    assert text == "hola y"
+    assert "[sound:" not in media_reference(MediaKind.TEXT, text)
+    with pytest.raises(InvalidResponseError, match="heard no words"):
+        transcript_text(_heard(b"[sound:only.mp3]"))

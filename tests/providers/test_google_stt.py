@@ -20,6 +20,7 @@ from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
+    NotFoundError,
     PermanentError,
     ProviderError,
     QuotaError,
@@ -217,7 +218,7 @@ def test_a_language_google_does_not_know_names_the_languages_setting(fake: Googl
 def test_silence_broken_json_and_a_page_are_invalid_answers(fake: GoogleSTTFake, wav_bytes: bytes) -> None:
     fake.transcript = ""  # Google's answer to silence: no results at all
     error = failed(make(fake), wav_bytes)
-    assert isinstance(error, InvalidResponseError) and "no words" in error.message
+    assert isinstance(error, NotFoundError) and "no words" in error.message  # an answer: not retried
     for payload in (b'{"results": [', b"<html><body>Sign in</body></html>", b'{"results": 3}'):
         fake.payload = payload
         assert isinstance(failed(make(fake), wav_bytes), InvalidResponseError)

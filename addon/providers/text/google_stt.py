@@ -11,7 +11,7 @@ is converted to 16 kHz mono FLAC first. ``languageCode`` is BCP-47: the ``langua
 request's language, else the language with its usual region (``en`` → ``en-US``, as `google_tts`).
 The answer is ``{"results": [{"alternatives": [{"transcript", "confidence"}]}], …}``: the first
 alternative of each result, joined; no ``results`` at all means nothing was heard (an empty
-transcript, `InvalidResponseError`).
+transcript, `NotFoundError`: see `text_result`).
 
 Limits, checked before anything is sent: 1 minute of sound (59 s here: a 58.8 s file was once
 refused, so a margin is kept) and 10 MB per request, which the base64 text counts, so at most

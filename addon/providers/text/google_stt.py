@@ -185,7 +185,9 @@ class GoogleTranscription(HttpProvider, TranscriptionProvider):
             )
         results = body.get("results", [])
         if not isinstance(results, list):
-            raise InvalidResponseError("answered with results that are not a list", provider=self.name)
+            raise InvalidResponseError(
+                f"answered with results that are not a list; check {self.setting_path('base_url')}", provider=self.name
+            )
         parts = []
         for result in results:
             alternatives = result.get("alternatives") if isinstance(result, Mapping) else None
@@ -220,7 +222,11 @@ class GoogleTranscription(HttpProvider, TranscriptionProvider):
                     "is under a minute long, or use another transcription provider for it",
                     provider=self.name,
                 )
-            return PermanentError(f"Google refused this request ({label}){quoted}", provider=self.name)
+            return PermanentError(
+                f"Google refused this request ({label}){quoted}. Check {self.setting_path('model')} (empty lets "
+                "Google choose), or use another transcription provider for this sound",
+                provider=self.name,
+            )
         return failure(response, provider=self.name, message=message or None)
 
     # --- connection test ------------------------------------------------------------------------

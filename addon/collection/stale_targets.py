@@ -52,8 +52,17 @@ def why_not_now(note: Note | None, target: Target, reference: str) -> str | None
             return f"the sound of {names[0]} was changed while the job ran"
     elif names and render_source(target.source, FieldsOf(note), cloze=target.cloze) != target.source_text:
         return f"{' or '.join(names)} was edited while the job ran"
-    if reference in note[target.field]:
+    if already_holds(note[target.field], reference, target.kind):
         return f"{target.field} already holds this {target.kind.word}"
     if target.mode is FillMode.SKIP and field_already_filled(target.kind, note[target.field]):
         return f"{target.field} already has a {target.kind.word}"
     return None
+
+
+def already_holds(value: str, reference: str, kind: MediaKind) -> bool:
+    """Whether a field's ``value`` holds ``reference`` as the store step puts it there (an earlier
+    run of the job stored it): a file's tag anywhere; a transcript, plain words that may be part
+    of other words ("hola" of "hola amigo"), only as the whole field or added at its end."""
+    if kind is not MediaKind.TEXT:
+        return reference in value
+    return value == reference or value.endswith(" " + reference)

@@ -45,7 +45,7 @@ from .field_markup import apply_mode, attribution_comment, media_reference, prin
 from .media_files import remove_partial_writes
 from .media_writer import MediaWriter, PendingWrite, already_written, reuse_row, sha1_of
 from .pending_targets import PendingTargets, shared_fields
-from .stale_targets import why_not_now
+from .stale_targets import already_holds, why_not_now
 from .transcripts import transcript_row, transcript_text
 
 log = get_logger(__name__)
@@ -279,7 +279,7 @@ class CollectionSync(SyncProvider[OpChanges]):
         if stale is not None:
             self.report.skipped += 1
             self.report.skip_reasons[stale] += 1
-            if note is not None and target.field in note and reference in note[target.field]:
+            if note is not None and target.field in note and already_holds(note[target.field], reference, target.kind):
                 self._field_done(target, done)  # stored by an earlier run of the job
             return False
         assert note is not None  # _why_not_now gives a reason for a missing note

@@ -2,7 +2,8 @@
 for a field, kept without a media file.
 
 A transcript is checked (UTF-8 words, not an empty answer), cleaned (`printable_text`: one line,
-no control or invisible characters, whitespace folded) and only then written, HTML-escaped
+no control or invisible characters, whitespace folded; no ``[sound:…]`` tag, which a card would
+play) and only then written, HTML-escaped
 (`field_markup.media_reference`), so nothing a server says can inject markup into a note. No file
 goes into the media folder for it: the journal and the reuse index keep the cleaned text where
 they keep a media file's name, so a resumed or later job uses it without asking again.
@@ -17,7 +18,7 @@ import hashlib
 from ..core.base.errors import InvalidResponseError
 from ..core.media.types import MediaKind, MediaRequest, MediaResult
 from ..core.state.reuse_index import ReuseRow, reuse_key
-from ..core.text.cleaning import printable_text
+from ..core.text.cleaning import printable_text, without_sound_tags
 
 
 def transcript_text(result: MediaResult) -> str:
@@ -30,7 +31,9 @@ def transcript_text(result: MediaResult) -> str:
             "returned a transcript that is not UTF-8 text; try another transcription provider",
             provider=result.provider,
         ) from None
-    text = printable_text(heard)
+    # A sound tag is never speech, and Anki plays one on the card whatever the escaping: dropped
+    # (after the invisible characters that could split one are gone).
+    text = printable_text(without_sound_tags(printable_text(heard)))
     if not text:
         raise InvalidResponseError(
             "heard no words in the sound; check that the sound holds speech, or try another transcription provider",

@@ -188,6 +188,18 @@ def test_skip_mode_keeps_a_transcript_and_append_adds_after_it(
     assert back(col, note) == "mine hola"
 
 
+def test_overwrite_replaces_an_older_transcript_that_holds_the_new_one_within_its_words(
+    col: Collection, tmp_path: Path, stt: OpenAISTTFake
+) -> None:
+    mp3 = spoken_mp3("hola", tmp_path)
+    stt.say(mp3, "hola")
+    name = col.media.write_data("hola.mp3", mp3)
+    (note,) = add_basic(col, f"[sound:{name}]", back="hola amigo")  # an older, wrong transcript
+    report = run_headless(col, [note], config_for(stt, mode="overwrite"), state_dir=None)
+    assert back(col, note) == "hola", "'hola' is within 'hola amigo', but is not what the field holds"
+    assert (report.filled, report.skipped) == (1, 0)
+
+
 def test_the_estimate_prices_each_sound_per_minute_of_its_length(
     col: Collection, tmp_path: Path, stt: OpenAISTTFake
 ) -> None:

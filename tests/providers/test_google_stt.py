@@ -20,6 +20,7 @@ from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
+    NotFoundError,
     PermanentError,
     ProviderError,
     QuotaError,
@@ -196,6 +197,8 @@ def test_a_sound_too_large_as_base64_is_refused_before_sending(fake: GoogleSTTFa
             PermanentError,
             "sound",
         ),
+        # any other 400 names the fix too
+        (invalid_argument("Request contains an invalid argument."), PermanentError, "google_stt.model"),
     ],
 )
 def test_every_error_class(
@@ -217,10 +220,11 @@ def test_a_language_google_does_not_know_names_the_languages_setting(fake: Googl
 def test_silence_broken_json_and_a_page_are_invalid_answers(fake: GoogleSTTFake, wav_bytes: bytes) -> None:
     fake.transcript = ""  # Google's answer to silence: no results at all
     error = failed(make(fake), wav_bytes)
-    assert isinstance(error, InvalidResponseError) and "no words" in error.message
+    assert isinstance(error, NotFoundError) and "no words" in error.message  # an answer: not retried
     for payload in (b'{"results": [', b"<html><body>Sign in</body></html>", b'{"results": 3}'):
         fake.payload = payload
-        assert isinstance(failed(make(fake), wav_bytes), InvalidResponseError)
+        error = failed(make(fake), wav_bytes)
+        assert isinstance(error, InvalidResponseError) and "base_url" in error.message, error
 
 
 def test_a_cut_connection_is_transient(fake: GoogleSTTFake, wav_bytes: bytes) -> None:

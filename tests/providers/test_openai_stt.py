@@ -18,6 +18,7 @@ from addon.core.base.errors import (
     AuthError,
     ConfigError,
     InvalidResponseError,
+    NotFoundError,
     PermanentError,
     ProviderError,
     QuotaError,
@@ -250,7 +251,7 @@ def test_an_html_page_broken_json_no_text_and_an_empty_transcript_are_invalid(
     fake.payload = None
     fake.transcript = "   "
     error = failed(make(fake), heard(mp3_bytes, "mp3"))
-    assert isinstance(error, InvalidResponseError) and "no words" in error.message
+    assert isinstance(error, NotFoundError) and "no words" in error.message  # an answer: not retried
 
 
 def test_a_cut_connection_is_transient(fake: OpenAISTTFake, mp3_bytes: bytes) -> None:

@@ -178,7 +178,8 @@ def test_empty_broken_and_html_answers_are_invalid(fake: YandexSTTFake) -> None:
     assert "no words" in failed(make(fake), wav).message
     for payload in (b'{"result": ', b"<html>Access restricted</html>", b'{"text": "x"}'):
         fake.payload = payload
-        assert isinstance(failed(make(fake), wav), InvalidResponseError)
+        error = failed(make(fake), wav)
+        assert isinstance(error, InvalidResponseError) and "base_url" in error.message, error
 
 
 def test_a_cut_connection_is_transient_and_a_wrong_path_names_base_url(fake: YandexSTTFake) -> None:

@@ -22,6 +22,7 @@ def _rule(*targets: dict[str, Any], **defaults: Any) -> dict[str, Any]:
 
 SOUND = {"field": "Audio", "kind": "audio", "source": "{Front}", "providers": ["openai_tts", "espeak"]}
 PICTURE = {"field": "Picture", "kind": "image", "source": "{Front}", "providers": ["openverse"]}
+TRANSCRIPT = {"field": "Transcript", "kind": "text", "source": "{Audio}", "providers": ["openai_stt"]}
 
 
 def test_a_sound_target_is_checked_with_its_own_keys_or_its_rules() -> None:
@@ -58,6 +59,14 @@ def test_valid_check_settings_have_no_problem() -> None:
         (_rule(SOUND, verify_with="nope"), "rules[0].verify_with", "not a transcription provider"),
         (_rule({**PICTURE, "verify_with": "openai_stt"}), "rules[0].targets[0].verify_with", "only a sound"),
         (_rule({**PICTURE, "on_mismatch": "keep"}), "rules[0].targets[0].on_mismatch", "picture target"),
+        # config.md: these keys on a transcript target are refused with their key path too
+        (_rule({**TRANSCRIPT, "verify_with": "openai_stt"}), "rules[0].targets[0].verify_with", "transcript target"),
+        (_rule({**TRANSCRIPT, "on_mismatch": "fail"}), "rules[0].targets[0].on_mismatch", "only a sound"),
+        (
+            _rule({**TRANSCRIPT, "verify_min_similarity": 0.5}),
+            "rules[0].targets[0].verify_min_similarity",
+            "transcript target",
+        ),
     ],
 )
 def test_a_check_that_cannot_work_is_refused_with_its_key_path(rule: dict[str, Any], path: str, words: str) -> None:

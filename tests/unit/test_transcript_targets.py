@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from addon.collection.field_markup import media_reference
 from addon.collection.transcripts import transcript_text
 from addon.core.base.errors import InvalidResponseError
 from addon.core.config.rule_schema import rule_problems
@@ -121,6 +122,18 @@ def test_the_first_sound_of_the_source_field_is_heard_from_the_media_folder(tmp_
     assert target.source_text == "casa.mp3"
 
 
+def test_a_sound_whose_name_anki_wrote_html_escaped_is_found(tmp_path: Path) -> None:
+    # Anki's editor writes a file "Tom & Jerry.mp3" as [sound:Tom &amp; Jerry.mp3] (html.escape);
+    # the file is in the media folder, so the note must not fail as if it were missing.
+    (tmp_path / "Tom & Jerry.mp3").write_bytes(b"ID3 tom")
+    plan = _plan([_note(1, "[sound:Tom &amp; Jerry.mp3]")], SoundFiles(str(tmp_path)))
+    (target,) = plan.targets
+    assert target.failure is None and target.work is not None
+    assert target.work.request.audio is not None
+    assert target.work.request.audio.read() == b"ID3 tom"
+    assert target.source_text == "Tom & Jerry.mp3"
+
+
 def test_each_file_is_hashed_once_per_job_and_notes_sharing_it_share_one_request(tmp_path: Path) -> None:
     (tmp_path / "casa.mp3").write_bytes(b"ID3 casa")
     read: list[str] = []
@@ -220,3 +233,13 @@ def test_a_transcript_that_is_no_words_is_refused_naming_the_provider(data: byte
     with pytest.raises(InvalidResponseError, match=said) as caught:
         transcript_text(_heard(data))
     assert caught.value.provider == "some_stt"
+
+
+def test_a_sound_tag_in_a_transcript_never_reaches_the_field_where_a_card_would_play_it() -> None:
+    # Escaping HTML leaves "[sound:…]" as it is, and Anki plays any sound tag in a field on the card.
+    heard = _heard(b"[sound:../../evil.mp3] hola [sound:x.mp3]y [so\xe2\x80\x8bund:z.mp3]")
+    text = transcript_text(heard)
+    assert text == "hola y"
+    assert "[sound:" not in media_reference(MediaKind.TEXT, text)
+    with pytest.raises(InvalidResponseError, match="heard no words"):
+        transcript_text(_heard(b"[sound:only.mp3]"))

@@ -12,7 +12,7 @@ from typing import ClassVar
 
 import pytest
 
-from addon.core.base.errors import InvalidResponseError, PermanentError
+from addon.core.base.errors import InvalidResponseError, NotFoundError, PermanentError
 from addon.core.engine.generation import generate_all
 from addon.core.job.plan import WorkItem
 from addon.core.media.checks import require_media
@@ -84,9 +84,9 @@ def test_a_sound_over_the_limits_is_refused_before_transcribe(ear: Ear) -> None:
     assert ear.sent == []
 
 
-def test_nothing_heard_is_an_invalid_answer() -> None:
+def test_nothing_heard_is_an_answer_not_a_failure() -> None:
     request = heard(silent_wav(), "wav")
-    with pytest.raises(InvalidResponseError, match="no words"):
+    with pytest.raises(NotFoundError, match="no words"):
         text_result(request, " \n\t", provider="ear", started=0.0)
 
 
@@ -121,3 +121,35 @@ def test_the_engine_falls_back_to_the_next_transcription_provider(ear: Ear) -> N
     outcome = generate_all(work, providers=Lookup(Deaf({}, environ={}), ear), cancel=threading.Event())
     made = outcome.results[work[0].key]
     assert made.ok and made.provider == "ear" and made.data == b"Hello, world!"
+
+
+class Quiet(Ear):
+    """Hears words only in `SPOKEN`; every other sound is silence to it (music, a clip too short)."""
+
+    name = "quiet"
+
+    def transcribe(self, audio: bytes, *, extension: str, language: str, request: MediaRequest) -> str:
+        self.sent.append((audio, extension, language))
+        return "hola" if audio == SPOKEN else ""
+
+
+SPOKEN = silent_wav(seconds=0.05, rate=16000)
+
+
+def test_sounds_in_which_nothing_is_heard_are_asked_once_and_do_not_pause_the_provider() -> None:
+    # Nothing heard is the service's answer for that sound, not a failure of the service: asked
+    # again it hears nothing again (paid twice), and counted against the breaker (5 failures in a
+    # row by default) a few silent clips would pause it for every later sound of the job.
+    Ear.sent.clear()
+    silent = [silent_wav(seconds=0.1 * n, rate=16000) for n in range(1, 7)]
+    work = [WorkItem(heard(wav, "wav"), ("quiet",)) for wav in [*silent, SPOKEN]]
+    lookup = Lookup(Quiet({"max_concurrency": 1, "retry_attempts": 2}, environ={}), failure_threshold=5)
+    outcome = generate_all(work, providers=lookup, cancel=threading.Event())
+    assert [len(sent) for sent, _, _ in Ear.sent] == [len(wav) for wav in [*silent, SPOKEN]], "each sound asked once"
+    spoken = outcome.results[work[-1].key]
+    assert spoken.ok and spoken.data == b"hola", spoken.error
+    for item in work[:-1]:
+        error = outcome.results[item.key].error
+        assert error is not None and "no words" in error.message, error
+    assert lookup.breakers["quiet"].state == "closed"
+    assert lookup.healths["quiet"].snapshot().failures == 0

@@ -159,8 +159,8 @@ def _target_problems(target: Mapping[str, Any], at: str, names: Mapping[MediaKin
                 "read another field, or fill another one",
             )
         )
-    if kind is MediaKind.TEXT:
-        return problems + _transcript_problems(target, at)
+    if kind is MediaKind.TEXT:  # its check keys too are refused (a transcript is not a sound to check)
+        return problems + _transcript_problems(target, at) + sound_check_problems(target, at, names[MediaKind.TEXT])
     problems += _unknown_providers(target.get("voice", {}), MediaKind.AUDIO, f"{at}.voice", names)
     problems += _voice_mode_problems(target, at)
     problems += _text_rules_problems(target.get("text_rules", ()), f"{at}.text_rules")

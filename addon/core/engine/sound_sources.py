@@ -13,6 +13,7 @@ safe to share between threads.
 from __future__ import annotations
 
 import hashlib
+import html
 import os
 import re
 from collections.abc import Callable
@@ -29,9 +30,11 @@ Duration = Callable[..., "float | None"]
 
 
 def first_sound(value: str) -> str:
-    """The file name of the first sound tag in a field's value ("" when it has none)."""
+    """The file name of the first sound tag in a field's value ("" when it has none). A field is
+    HTML: Anki's editor writes a file "a & b.mp3" as ``[sound:a &amp; b.mp3]``, so the name is
+    unescaped, as Anki reads it."""
     match = _SOUND_FILE.search(value)
-    return match.group(1).strip() if match else ""
+    return html.unescape(match.group(1)).strip() if match else ""
 
 
 class SoundFiles:

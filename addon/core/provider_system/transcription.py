@@ -8,8 +8,9 @@ sent) and `accepted_formats` (extensions; anything else is converted to `send_fo
 base `generate` reads the sound, measures it (`audio_duration`), refuses it before anything is
 sent when it is longer or larger than the service takes (a `PermanentError` naming the limit and
 the fix), converts it with the add-on's audio conversion (ffmpeg, or sox and ``lame --decode``)
-and hands the bytes to `transcribe`. An empty transcript is an `InvalidResponseError` (nothing
-heard is never stored as an empty field).
+and hands the bytes to `transcribe`. An empty transcript is a `NotFoundError` (nothing heard is
+never stored as an empty field): the service's answer for that sound, not its failure, so it is
+not asked again and its breaker is not told (a few clips of music or silence would pause it).
 
 The price of a transcript is per minute of sound (the ``price_per_minute`` setting, shared by every
 transcription provider like ``price_per_request``; `transcription_price`).
@@ -26,7 +27,7 @@ import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ..base.errors import InvalidResponseError, PermanentError
+from ..base.errors import NotFoundError, PermanentError
 from ..media.audio_convert import convert_audio_bytes
 from ..media.audio_duration import audio_duration
 from ..media.checks import sniff_audio
@@ -171,7 +172,7 @@ class TranscriptionProvider(MediaProvider, abc.ABC):
 
     def text_result(self, request: MediaRequest, text: str, *, started: float) -> MediaResult:
         """The result of ``request``: ``text`` made printable (`text_result`) as UTF-8; an
-        `InvalidResponseError` when nothing was heard."""
+        `NotFoundError` when nothing was heard."""
         return text_result(request, text, provider=self.name, started=started)
 
 
@@ -179,10 +180,10 @@ def text_result(request: MediaRequest, text: str, *, provider: str, started: flo
     """A transcript as a `MediaResult`: UTF-8 bytes, extension ``txt``, ``text/plain``; on one line,
     without control characters, lone surrogates or invisible format characters (`printable_text`;
     markup is kept as text: whoever shows it escapes it), at most `MAX_TRANSCRIPT_CHARS`. Raises
-    `InvalidResponseError` when nothing is left (the service heard nothing)."""
+    `NotFoundError` when nothing is left (the service heard nothing: an answer, not a failure)."""
     cleaned = printable_text(text)[:MAX_TRANSCRIPT_CHARS].rstrip()
     if not cleaned:
-        raise InvalidResponseError(
+        raise NotFoundError(
             "heard no words in the sound (an empty transcript); check that the sound has speech in the "
             "target's language, or try another transcription provider",
             provider=provider,

@@ -159,6 +159,12 @@ def _full_stop_after(line: str) -> str:
     return "。" if end and _CJK_OR_KANA.match(line[end - 1]) else "."
 
 
+def without_sound_tags(text: str) -> str:
+    """``text`` with each ``[sound:…]`` tag replaced by a space: a server's words, which Anki
+    would otherwise play as a sound on the card (see `_without_sound_tags`)."""
+    return _without_sound_tags(text)
+
+
 def _without_sound_tags(text: str) -> str:
     """``text`` with each ``[sound:…]`` tag replaced by a space. Only the part up to the last "]"
     is searched: after it no tag can end, and each of many "[sound:" openers there would scan to the

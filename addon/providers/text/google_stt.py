@@ -11,7 +11,7 @@ is converted to 16 kHz mono FLAC first. ``languageCode`` is BCP-47: the ``langua
 request's language, else the language with its usual region (``en`` → ``en-US``, as `google_tts`).
 The answer is ``{"results": [{"alternatives": [{"transcript", "confidence"}]}], …}``: the first
 alternative of each result, joined; no ``results`` at all means nothing was heard (an empty
-transcript, `InvalidResponseError`).
+transcript, `NotFoundError`: see `text_result`).
 
 Limits, checked before anything is sent: 1 minute of sound (59 s here: a 58.8 s file was once
 refused, so a margin is kept) and 10 MB per request, which the base64 text counts, so at most
@@ -185,7 +185,9 @@ class GoogleTranscription(HttpProvider, TranscriptionProvider):
             )
         results = body.get("results", [])
         if not isinstance(results, list):
-            raise InvalidResponseError("answered with results that are not a list", provider=self.name)
+            raise InvalidResponseError(
+                f"answered with results that are not a list; check {self.setting_path('base_url')}", provider=self.name
+            )
         parts = []
         for result in results:
             alternatives = result.get("alternatives") if isinstance(result, Mapping) else None
@@ -220,7 +222,11 @@ class GoogleTranscription(HttpProvider, TranscriptionProvider):
                     "is under a minute long, or use another transcription provider for it",
                     provider=self.name,
                 )
-            return PermanentError(f"Google refused this request ({label}){quoted}", provider=self.name)
+            return PermanentError(
+                f"Google refused this request ({label}){quoted}. Check {self.setting_path('model')} (empty lets "
+                "Google choose), or use another transcription provider for this sound",
+                provider=self.name,
+            )
         return failure(response, provider=self.name, message=message or None)
 
     # --- connection test ------------------------------------------------------------------------

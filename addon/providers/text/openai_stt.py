@@ -24,7 +24,7 @@ Errors (§11.1, the envelope and cases of OpenAI's other APIs in `openai_api`): 
 the sound (its format, too short) or 413 (too large) → `PermanentError` for this sound; a 400
 about ``language`` → `PermanentError` naming the target's language (other languages keep working).
 An answer that is not JSON, or has no ``text``, is an `InvalidResponseError`; an empty transcript
-too (`text_result`).
+a `NotFoundError` (`text_result`).
 
 `test_connection`: with a key (OpenAI, or a hosted compatible service), ``GET
 {base_url}/models/{model}`` (free; checks the address, the key and the model); for a local server,

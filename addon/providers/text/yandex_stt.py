@@ -159,7 +159,10 @@ class YandexTranscription(YandexCloudProvider, TranscriptionProvider):
         body = json_body(response, provider=self.name, hint=f"check {self.setting_path('base_url')}")
         text = body.get("result") if isinstance(body, Mapping) else None
         if not isinstance(text, str):
-            raise InvalidResponseError('answered without a transcript (no "result" in its JSON)', provider=self.name)
+            raise InvalidResponseError(
+                f'answered without a transcript (no "result" in its JSON); check {self.setting_path("base_url")}',
+                provider=self.name,
+            )
         return text
 
     # --- errors ---------------------------------------------------------------------------------

@@ -14,8 +14,9 @@ between is told from a finished write as before. Two writes of one name are neve
 once: the second waits for the first, so the name it is expected to get is right.
 
 Thread safety: one `MediaWriter` per chunk, used as a context manager by the thread that stores the
-job; leaving it waits for every write it was given (also when the chunk fails), so no write goes
-on after the chunk. Only ``write_data`` runs on the writer thread (Anki's backend serialises it
+job; leaving it waits for every write in progress, so no write goes on after the chunk. When the
+chunk fails, the writes not started yet are dropped: their journal lines name files that were never
+made, which a resumed job passes over, and it asks for that media again. Only ``write_data`` runs on the writer thread (Anki's backend serialises it
 with any other use of the collection).
 """
 
@@ -82,8 +83,8 @@ class MediaWriter:
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
         pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True)
+        if pool is not None:  # after a failure, writes not yet started are dropped (journalled, not made)
+            pool.shutdown(wait=True, cancel_futures=kind is not None)
         self._by_name.clear()
 
     def expected_name(self, desired: str, *, sha1: str) -> str | None:

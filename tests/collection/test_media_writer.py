@@ -1,7 +1,7 @@
 """The store step writes a chunk's files on one writer thread (issue 19's speed at 100,000 notes):
 on a real collection, the files are written off the storing thread, in order, through
 ``write_data``; a second file of one name waits for the first, so its expected name is right; and
-no write goes on after a chunk ends, also when a write fails."""
+no write goes on after a chunk ends; when a write fails, the writes not started are dropped."""
 
 from __future__ import annotations
 
@@ -87,9 +87,7 @@ def test_no_write_goes_on_after_a_chunk_whose_write_failed(col: Collection, monk
     sync.begin(plan)
     with pytest.raises(OSError, match="No space left"):
         sync.store_chunk([Finished(item, outcome.results[item.key]) for item in plan.unique_work()])
-    after = list(written)
-    assert len(after) == 4, "every write handed over was done before the chunk ended"
-    assert not [t for t in threading.enumerate() if t.name.startswith(WRITER_PREFIX)], "no writer left running"
-    time.sleep(0.3)
-    assert written == after, "nothing written after the chunk ended"
+    assert written[:2] == [written[0], "failed"]
+    assert len(written) < 4, "the writes not started when one failed are dropped"
+    assert not [t for t in threading.enumerate() if t.name.startswith(WRITER_PREFIX)], "no writer left to write later"
     assert all(col.get_note(NoteId(nid))["Back"] == "" for nid in ids), "no note changed by the failed chunk"

@@ -119,3 +119,21 @@ def test_a_check_is_part_of_the_work_items_key() -> None:
 
 def generate(item: WorkItem, lookup: Lookup) -> Any:
     return generate_all([item], providers=lookup, cancel=threading.Event())
+
+
+class Renaming(Primary):
+    """A third-party voice whose result names another request than the one it was asked (its own
+    copy, with other text), while its sound says the word it was asked."""
+
+    def generate(self, request: MediaRequest) -> MediaResult:
+        made = super().generate(request)
+        other = MediaRequest(kind=request.kind, text="gato", language="es")
+        return MediaResult(request=other, provider=self.name, data=made.data, extension="mp3")
+
+
+def test_the_sound_is_compared_with_the_planned_text_not_the_one_a_provider_names() -> None:
+    item = checked("perro", "fail")
+    result = run([item], Renaming(), Backup(), ears := Ears()).results[item.key]
+    assert ears.heard == ["perro"]
+    assert result.ok and result.heard is not None
+    assert (result.heard.status, result.heard.expected) == ("matched", "perro")

@@ -138,7 +138,7 @@ def _run_item(
         if item.check is None:
             return result
         try:
-            heard = hear_sound(result, item.check, pool, cancel, sleep)
+            heard = hear_sound(result, item.check, pool, cancel, sleep, planned=item.request)
         except (NotStarted, Cancelled):
             return None
         if heard.status != "doubtful" or item.check.on_mismatch == "keep":

@@ -31,7 +31,6 @@ from ..job.plan import WorkItem
 from ..media.checks import DEFAULT_MAX_MEDIA_BYTES, require_media
 from ..media.types import MediaKind, MediaRequest, MediaResult
 from ..provider_system.media_provider import MediaProvider
-from ..provider_system.transcription import TranscriptionProvider, transcription_price
 from ..resilience.circuit_breaker import CircuitBreaker
 from ..resilience.health import HealthCounters
 from ..resilience.rate_limit import RateLimiter
@@ -289,16 +288,6 @@ def _checked(result: MediaResult, request: MediaRequest, name: str, *, max_bytes
     except InvalidResponseError as exc:
         return exc
     return result
-
-
-def _price_of(provider: MediaProvider, requests: Sequence[MediaRequest]) -> float:
-    """What one call costs: the price per request, and a transcription's per minute of sound."""
-    price = provider.price_per_request * len(requests)
-    if isinstance(provider, TranscriptionProvider):
-        for request in requests:
-            duration = request.audio.duration_s if request.audio is not None else None
-            price += transcription_price(price_per_minute=provider.price_per_minute, duration_s=duration)
-    return price
 
 
 def as_provider_error(exc: BaseException, provider: str) -> ProviderError:

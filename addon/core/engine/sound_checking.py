@@ -39,10 +39,14 @@ def hear_sound(
     pool: ProviderPool,
     cancel: threading.Event,
     sleep: Callable[[float], None] | None = None,
+    *,
+    planned: MediaRequest | None = None,
 ) -> HeardSound:
-    """What ``sound`` (made for ``sound.request``) was heard as, compared with its text. Raises
-    `NotStarted` or `Cancelled` only when the job was cancelled meanwhile."""
-    expected = sound.request.text
+    """What ``sound`` was heard as, compared with the text of ``planned`` (the job's request; a
+    provider's result may name another one), else of ``sound.request``. Raises `NotStarted` or
+    `Cancelled` only when the job was cancelled meanwhile."""
+    asked = planned if planned is not None else sound.request
+    expected = asked.text
     key = (MediaKind.TEXT, check.provider)
 
     def not_checked(reason: str) -> HeardSound:
@@ -51,7 +55,7 @@ def hear_sound(
     broken = pool.broken_error(key)
     if broken is not None:
         return not_checked(f"{check.provider} {broken.message}")
-    request = transcription_request(sound, language=sound.request.language)
+    request = transcription_request(sound, language=asked.language)
     try:
         heard = RetryPolicy(retry_attempts=pool.retry_attempts(key)).call(
             lambda: pool.call(key, request, cancel), cancel=cancel, sleep=sleep, label=check.provider

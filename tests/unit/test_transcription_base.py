@@ -14,12 +14,12 @@ import pytest
 
 from addon.core.base.errors import InvalidResponseError, NotFoundError, PermanentError
 from addon.core.engine.generation import generate_all
-from addon.core.job.plan import WorkItem
+from addon.core.job.plan import WorkItem, transcription_price
 from addon.core.media.checks import require_media
 from addon.core.media.types import MediaKind, MediaRequest
 from addon.core.provider_system.info import check_provider_class, slice_schema
 from addon.core.provider_system.media_provider import HealthReport
-from addon.core.provider_system.transcription import TranscriptionProvider, text_result, transcription_price
+from addon.core.provider_system.transcription import TranscriptionProvider, text_result
 from tests.support.job_fakes import Lookup
 from tests.support.media_samples import silent_wav
 from tests.support.transcription import heard

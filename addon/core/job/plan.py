@@ -10,6 +10,7 @@ handing it on.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -92,6 +93,15 @@ class CostEstimate:
 Price = Callable[[MediaKind, str], float]
 
 
+def transcription_price(*, price_per_minute: float, duration_s: float | None) -> float:
+    """The price of transcribing a sound of ``duration_s`` seconds (whole minutes are not rounded
+    up: services bill by the second or by short increments); a sound of unknown length counts as
+    one minute."""
+    if duration_s is None or math.isnan(duration_s):
+        return price_per_minute
+    return price_per_minute * max(duration_s, 0.0) / 60.0
+
+
 def estimate_work(
     work: Iterable[WorkItem],
     price_of: Price,
@@ -101,7 +111,7 @@ def estimate_work(
 ) -> CostEstimate:
     """`Plan.estimate` over ``work`` (unique requests). A request that hears a sound (a
     transcript) also costs ``per_minute`` (the provider's price per minute) for each minute of its
-    sound (one minute when its length is not known, as `transcription_price` counts it). A checked
+    sound (`transcription_price`: one minute when its length is not known). A checked
     sound (``check``) also costs one transcription of a sound as long as its text takes to say
     (`spoken_seconds`), by the check's provider."""
     requests: Counter[str] = Counter()
@@ -124,15 +134,17 @@ def estimate_work(
         usd[name] = usd.get(name, 0.0) + price_of(item.request.kind, name)
         audio = item.request.audio
         if per_minute is not None and audio is not None:
-            seconds = audio.duration_s if audio.duration_s is not None else 60.0
-            usd[name] += per_minute(kind, name) * max(seconds, 0.0) / 60
+            usd[name] += transcription_price(price_per_minute=per_minute(kind, name), duration_s=audio.duration_s)
         check = item.check
         if check is not None and can_run(MediaKind.TEXT, check.provider):  # the sound is heard once
             heard = check.provider
             requests[heard] += 1
-            minutes = spoken_seconds(item.request.text) / 60
             usd[heard] = usd.get(heard, 0.0) + price_of(MediaKind.TEXT, heard)
-            usd[heard] += per_minute(MediaKind.TEXT, heard) * minutes if per_minute is not None else 0.0
+            if per_minute is not None:
+                seconds = spoken_seconds(item.request.text)
+                usd[heard] += transcription_price(
+                    price_per_minute=per_minute(MediaKind.TEXT, heard), duration_s=seconds
+                )
     return CostEstimate(requests=dict(requests), usd=usd)
 
 

@@ -22,12 +22,12 @@ Thread safety: as `MediaProvider`: ``generate`` runs on worker threads, at most
 from __future__ import annotations
 
 import abc
-import math
 import time
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..base.errors import NotFoundError, PermanentError
+from ..job.plan import transcription_price
 from ..media.audio_convert import convert_audio_bytes
 from ..media.audio_duration import audio_duration
 from ..media.checks import sniff_audio
@@ -196,12 +196,3 @@ def text_result(request: MediaRequest, text: str, *, provider: str, started: flo
         mime_type=TEXT_MIME_TYPE,
         elapsed_s=time.monotonic() - started,
     )
-
-
-def transcription_price(*, price_per_minute: float, duration_s: float | None) -> float:
-    """The price of transcribing a sound of ``duration_s`` seconds (whole minutes are not rounded
-    up: services bill by the second or by short increments); a sound of unknown length counts as
-    one minute."""
-    if duration_s is None or math.isnan(duration_s):
-        return price_per_minute
-    return price_per_minute * max(duration_s, 0.0) / 60.0

@@ -1,6 +1,6 @@
 """What a WAV file's header says (`wav_format`: the sample format, channels, rate and bits) and its
 samples without the header (`wav_samples`), for services that take only one kind of WAV or raw
-samples (linear PCM).
+samples (linear PCM); and a short silent WAV (`silent_wav`).
 
 Thread safety: pure functions of their input; call from any thread.
 """
@@ -65,3 +65,27 @@ def wav_samples(data: bytes) -> bytes | None:
         if chunk_id == b"data":
             return data[body : body + size]
     return None
+
+
+def silent_wav(seconds: float = 0.5, rate: int = 16000) -> bytes:
+    """A WAV of ``seconds`` of silence (16-bit mono): the sound a transcription provider's
+    connection test sends."""
+    samples = int(seconds * rate)
+    data = b"\x00\x00" * samples
+    header = struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        36 + len(data),
+        b"WAVE",
+        b"fmt ",
+        16,
+        1,
+        1,
+        rate,
+        rate * 2,
+        2,
+        16,
+        b"data",
+        len(data),
+    )
+    return header + data

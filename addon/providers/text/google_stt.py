@@ -41,7 +41,7 @@ import requests
 from ...core.base.errors import InvalidResponseError, PermanentError, ProviderError
 from ...core.media.audio_convert import convert_audio_bytes
 from ...core.media.types import MediaRequest
-from ...core.media.wav_info import wav_format
+from ...core.media.wav_info import silent_wav, wav_format
 from ...core.provider_system.media_provider import Capabilities, HealthReport, KeyUse
 from ...core.provider_system.transcription import TranscriptionProvider
 from ..audio.google_tts.errors import GoogleError, GoogleService, scrub, service_error
@@ -51,7 +51,6 @@ from ..http.client import failure, json_answer_limit, json_body
 from ..http.health_probe import probe_health
 from ..http.service import HttpProvider
 from ..http.status import quoted_excerpt
-from .openai_stt import silent_wav
 
 DEFAULT_BASE_URL = "https://speech.googleapis.com"
 RECOGNIZE_PATH = "/v1/speech:recognize"

@@ -38,7 +38,6 @@ session (`HttpClient`) and nothing else is shared or changed after ``__init__``.
 from __future__ import annotations
 
 import re
-import struct
 import urllib.parse
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -48,6 +47,7 @@ import requests
 from ...core.base.errors import AuthError, InvalidResponseError, PermanentError, ProviderError
 from ...core.media.checks import mime_type
 from ...core.media.types import MediaRequest
+from ...core.media.wav_info import silent_wav
 from ...core.provider_system.media_provider import Capabilities, HealthReport, KeyUse
 from ...core.provider_system.transcription import TranscriptionProvider
 from ..http.client import json_answer_limit, json_body
@@ -68,29 +68,6 @@ OPENAI_HOST = "api.openai.com"
 _ISO_639_1 = re.compile(r"^[a-z]{2}$")
 # 400s that are about this sound, not the settings (§11.1).
 _SOUND_PROBLEMS = ("file format", "unsupported_format", "too short", "audio_too_short", "audio duration", "file")
-
-
-def silent_wav(seconds: float = 0.5, rate: int = WAV_RATE) -> bytes:
-    """A WAV of ``seconds`` of silence (16-bit mono), the connection test's sound."""
-    samples = int(seconds * rate)
-    data = b"\x00\x00" * samples
-    header = struct.pack(
-        "<4sI4s4sIHHIIHH4sI",
-        b"RIFF",
-        36 + len(data),
-        b"WAVE",
-        b"fmt ",
-        16,
-        1,
-        1,
-        rate,
-        rate * 2,
-        2,
-        16,
-        b"data",
-        len(data),
-    )
-    return header + data
 
 
 def iso_639_1(language: str) -> str:

@@ -39,14 +39,13 @@ from ...core.base.errors import InvalidResponseError, PermanentError, ProviderEr
 from ...core.media.audio_convert import convert_audio_bytes
 from ...core.media.checks import sniff_audio
 from ...core.media.types import MediaRequest
-from ...core.media.wav_info import wav_format, wav_samples
+from ...core.media.wav_info import silent_wav, wav_format, wav_samples
 from ...core.provider_system.media_provider import HealthReport
 from ...core.provider_system.transcription import TranscriptionProvider
 from ..http.client import address_error, failure, json_answer_limit, json_body
 from ..http.health_probe import probe_health
 from ..http.status import quoted_excerpt
 from ..yandex_cloud import YandexCloudProvider
-from .openai_stt import silent_wav
 
 DEFAULT_BASE_URL = "https://stt.api.cloud.yandex.net"
 RECOGNIZE_PATH = "/speech/v1/stt:recognize"

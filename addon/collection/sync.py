@@ -363,12 +363,12 @@ class CollectionSync(SyncProvider[OpChanges]):
         in between can be told from a finished write). The name comes from the planned
         ``request``, never from the one the provider handed back (a third-party provider's result
         may name another request)."""
+        existing = self._file_names.get(key)
+        if existing is not None:  # a transcript, or a file this job wrote: nothing to write or hash
+            return PendingWrite(key, request, result, "", 0, already_written(existing))
         data = result.data
         assert data is not None
         sha1, size = sha1_of(data), len(data)
-        existing = self._file_names.get(key)
-        if existing is not None:
-            return PendingWrite(key, request, result, sha1, size, already_written(existing))
         desired = media_file_name(
             text=request.text,
             provider=result.provider,

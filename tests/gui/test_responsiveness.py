@@ -6,8 +6,10 @@ machine the operating system's scheduling stalls an idle Anki too; that is not t
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -47,6 +49,48 @@ class StallMeter:
         return max(b - a for a, b in zip(self.ticks, self.ticks[1:], strict=False))
 
 
+@dataclass(frozen=True)
+class Store:
+    start: float
+    end: float
+    items: int
+    generation_over: bool
+
+
+class StoreLog:
+    """Wraps the job's store step (it runs on a background thread) to note when each store ran."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, addon: ModuleType) -> None:
+        runner = sys.modules[f"{addon.__name__}.ui.fill.job_runner"]
+        self.rest_s = runner._STORE_EVERY_MS / 1000
+        self.stores: list[Store] = []
+        self.generation_ended = float("inf")
+        store_chunk = runner.FillSession.store_chunk
+        on_generated = runner.FillJob._on_generated
+
+        def logged_store(session: Any, chunk: Sequence[Any]) -> Any:
+            start = time.monotonic()
+            changes = store_chunk(session, chunk)
+            self.stores.append(Store(start, time.monotonic(), len(chunk), start >= self.generation_ended))
+            return changes
+
+        def logged_end(job: Any, future: Any) -> None:
+            self.generation_ended = min(self.generation_ended, time.monotonic())
+            on_generated(job, future)
+
+        monkeypatch.setattr(runner.FillSession, "store_chunk", logged_store)
+        monkeypatch.setattr(runner.FillJob, "_on_generated", logged_end)
+
+    def hurried(self, *, max_items: int) -> list[str]:
+        """Stores that began within the rest after the previous one although fewer than half the
+        stream's bound had arrived and generation was still running."""
+        return [
+            f"{cur.items} results stored {(cur.start - prev.end) * 1000:.0f} ms after the last store"
+            for prev, cur in zip(self.stores, self.stores[1:], strict=False)
+            if not cur.generation_over and cur.items * 2 < max_items and cur.start - prev.end < 0.9 * self.rest_s
+        ]
+
+
 @pytest.fixture
 def many_notes(mw: Any, sample_notes: dict[str, list[int]]) -> list[int]:
     col = mw.col
@@ -75,7 +119,9 @@ def test_a_500_note_job_never_stalls_the_main_thread(
     many_notes: list[int],
     open_browser: OpenBrowser,
     slow_fakes: RemoteFakes,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    stores = StoreLog(monkeypatch, addon)
     fast = {"requests_per_minute": 60000, "max_concurrency": 4, "retry_attempts": 0}
     rule = {
         "note_type": ENGLISH_TYPE,
@@ -121,3 +167,8 @@ def test_a_500_note_job_never_stalls_the_main_thread(
     assert longest < MAX_STALL_S + idle, (
         f"the main thread stalled for {longest * 1000:.0f} ms (idle Anki: {idle * 1000:.0f} ms)"
     )
+    # The cause of the stalls this test once saw: a store started as soon as the last ended, so the
+    # Browser's redraw of what it changed waited on the collection behind the next store.
+    max_items = sys.modules[f"{addon.__name__}.core.engine.result_stream"].DEFAULT_MAX_ITEMS
+    assert len(stores.stores) > 2, "the job stored in too few steps to show how stores are spaced"
+    assert stores.hurried(max_items=max_items) == []

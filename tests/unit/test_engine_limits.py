@@ -727,6 +727,18 @@ def test_a_closed_stream_drops_puts_and_drains_then_returns_nothing() -> None:
     assert stream.take(max_items=10, timeout_s=0) == []
 
 
+def test_a_stream_is_half_full_by_its_items_or_by_its_bytes() -> None:
+    """The Browser's store step takes at once, without its usual rest, when a stream is half full."""
+    by_items = ResultStream(max_items=4)
+    assert by_items.put(finished("a")) and not by_items.half_full
+    assert by_items.put(finished("b")) and by_items.half_full
+    by_items.take(max_items=1)
+    assert not by_items.half_full
+    one = finished("c")
+    by_bytes = ResultStream(max_items=100, max_bytes=2 * one.size)
+    assert by_bytes.put(one) and by_bytes.half_full
+
+
 # 11. Progress
 
 

@@ -76,6 +76,12 @@ class ResultStream:
         with self._changed:
             return self._closed and not self._queue
 
+    @property
+    def half_full(self) -> bool:
+        """At least half of either bound is used: the consumer should take now, before producers block."""
+        with self._changed:
+            return len(self._queue) * 2 >= self.max_items or self._bytes * 2 >= self.max_bytes
+
     def __len__(self) -> int:
         with self._changed:
             return len(self._queue)

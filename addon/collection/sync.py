@@ -165,18 +165,16 @@ class CollectionSync(SyncProvider[OpChanges]):
                     attribution=self._plan.ready[key].attribution,
                     provider=self._plan.ready[key].provider,
                 )
-        checked = [
-            begun
-            for finished in chunk
-            if (begun := self._check_result(finished.item.key, finished.item.request, finished.result)) is not None
-        ]
-        for *_, targets in checked:  # read before the writes start: no wait for Anki's lock behind them
-            for target in targets:
-                self._note_of(target.note_id, notes, originals)
-        with MediaWriter(self._col) as writer:  # the files are written while the notes are filled
-            started = [
-                (self._start_write(key, request, result, writer), targets) for key, request, result, targets in checked
-            ]
+        with MediaWriter(self._col) as writer:  # the files are written while the notes are read and filled
+            started = []
+            for finished in chunk:  # each file goes to the writer as soon as it is checked
+                begun = self._check_result(finished.item.key, finished.item.request, finished.result)
+                if begun is not None:
+                    key, request, result, targets = begun
+                    started.append((self._start_write(key, request, result, writer), targets))
+            for _, targets in started:  # read while the writer works: it is the slower of the two
+                for target in targets:
+                    self._note_of(target.note_id, notes, originals)
             for pending, targets in started:
                 self._store_written(pending, targets, notes, originals, done)
         changed = [note for note in notes.values() if note is not None and note.fields != originals[note.id]]

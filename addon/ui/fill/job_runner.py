@@ -8,7 +8,9 @@
    non-modal `JobProgressWindow` with Cancel;
 3. store — while media is made, a timer on the main thread hands each batch of results that has
    arrived to a short `CollectionOp` (media files, then the notes, merged into one undo entry
-   "Fill Media"); the Browser refreshes through ``operation_did_execute``;
+   "Fill Media"); the Browser refreshes through ``operation_did_execute``, and the next store
+   waits a timer period after the last ends (unless results pile up), so that redraw never waits
+   on the collection behind it;
 4. a last `CollectionOp` ends the job; the controller then shows the report window.
 
 A quiet job (a background fill, `ui.auto_fill`) opens no window unless a request fails; its

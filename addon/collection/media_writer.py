@@ -16,8 +16,8 @@ once: the second waits for the first, so the name it is expected to get is right
 Thread safety: one `MediaWriter` per chunk, used as a context manager by the thread that stores the
 job; leaving it waits for every write in progress, so no write goes on after the chunk. When the
 chunk fails, the writes not started yet are dropped: their journal lines name files that were never
-made, which a resumed job passes over, and it asks for that media again. Only ``write_data`` runs on the writer thread (Anki's backend serialises it
-with any other use of the collection).
+made, which a resumed job passes over, and it asks for that media again. Only ``write_data`` runs
+on the writer thread (Anki's backend serialises it with any other use of the collection).
 """
 
 from __future__ import annotations

@@ -387,11 +387,15 @@ class CollectionSync(SyncProvider[OpChanges]):
             return self._file_names[key]
         file_name = pending.file_name()
         self._file_names[key] = file_name
-        if self._options.remember_made:
-            self._made[key] = ReadyMedia(file_name, result.provider, source="job", attribution=result.attribution)
         journal, reuse, fingerprint = self._options.journal, self._options.reuse, self._options.fingerprint
         if journal is not None:
             journal.record_stored(key=key, file_name=file_name, provider=result.provider)
+        if result.heard is not None and result.heard.status != "matched":
+            # A doubtful or unchecked sound is not reused: a later part or job asks and checks again,
+            # so each note it would fill is listed in that report too, and a fixed voice can mend it.
+            return file_name
+        if self._options.remember_made:
+            self._made[key] = ReadyMedia(file_name, result.provider, source="job", attribution=result.attribution)
         if reuse is not None and fingerprint is not None:
             self._reuse_rows.append(
                 reuse_row(

@@ -176,3 +176,24 @@ def test_the_dry_run_and_the_estimate_count_one_check_per_sound_priced_per_minut
     assert heard_seconds == pytest.approx(0.94, abs=0.01)
     # The checks are paid from the job's budget per second of the sounds heard.
     assert report.spent_usd == pytest.approx(0.02 + heard_seconds * 0.01)
+
+
+def test_a_doubtful_sound_is_not_reused_a_later_part_or_job_asks_again_and_lists_it(
+    col: Collection, tmp_path: Any
+) -> None:
+    """A sound kept as doubtful is not remembered for reuse (a matched one is): the next part of the
+    job and a later job ask for it again, check it again and list it in their report."""
+    add_sample_notes(col)
+    perro, casa, perro2, casa2, perro3 = add_basic(
+        col, "perro", "casa", "perro", "casa", "perro", note_type=ENGLISH_TYPE
+    )
+    with fakes() as f:
+        config = _config(f, on_mismatch="keep")
+        first = run_headless(col, [perro, casa, perro2, casa2], config, state_dir=tmp_path, part_notes=2)
+        later = run_headless(col, [perro3], config, state_dir=tmp_path)
+        asked = sorted(r.json()["input"] for r in f.speech.speech_requests())
+    assert asked == ["casa", "perro", "perro", "perro"], "casa reused in the second part; perro asked each time"
+    assert [(d.note_id, d.heard) for d in first.doubtful] == [(perro, "Gato."), (perro2, "Gato.")]
+    assert (first.sounds_matched, first.filled, first.reused) == (1, 3, 1)
+    assert [(d.note_id, d.heard) for d in later.doubtful] == [(perro3, "Gato.")]
+    assert _stored(col, perro3) == GATO_SOUND

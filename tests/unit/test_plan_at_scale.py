@@ -4,7 +4,13 @@ request options are one shared, read-only mapping."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from typing import Any
+
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from addon.core.config.rules import FillMode
 from addon.core.job.plan import Target, WorkItem
@@ -44,3 +50,44 @@ def test_the_values_a_plan_holds_per_target_have_no_instance_dict() -> None:
     target = Target(1, "Picture", MediaKind.IMAGE, FillMode.SKIP, work=item, source="{Front}", source_text="apple")
     for value in (target, item, item.request):
         assert not hasattr(value, "__dict__"), type(value).__name__
+
+
+def _key_as_json_dumps_writes_it(request: MediaRequest) -> str:
+    """The cache key as every earlier version made it (the reuse index keeps these keys)."""
+    payload = json.dumps(
+        [request.kind.value, request.text, request.language.lower(), dict(request.options)],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+_OPTION_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(), st.lists(st.text(), max_size=2)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    kind=st.sampled_from(list(MediaKind)),
+    text=st.text(),
+    language=st.text(max_size=8),
+    options=st.dictionaries(st.text(max_size=6), _OPTION_VALUES, max_size=4),
+)
+@example(kind=MediaKind.AUDIO, text='say "hi" \\ \u2028 é 猫 \x00', language="EN-us", options={"voice": {"a": 1}})
+@example(kind=MediaKind.IMAGE, text="apple", language="en", options={"b": 1, "a": 1.5, "c": None})
+def test_the_cache_key_is_the_key_every_earlier_version_made(
+    kind: MediaKind, text: str, language: str, options: dict[str, Any]
+) -> None:
+    """Made from cached parts, the key is still the SHA-1 of what `json.dumps` writes, so media
+    recorded in the reuse index by earlier versions is found."""
+    request = MediaRequest(kind=kind, text=text, language=language, options=options)
+    assert request.cache_key == _key_as_json_dumps_writes_it(request)
+    again = MediaRequest(kind=kind, text=text + "x", language=language, options=options)
+    assert again.cache_key == _key_as_json_dumps_writes_it(again), "a second request with the same options"
+
+
+def test_a_pinned_cache_key_never_changes() -> None:
+    request = MediaRequest(kind=MediaKind.AUDIO, text="perro", language="ES", options={"voice_turn": 2})
+    assert request.cache_key == "66005b2c9b782b67c901b1238540328be49e3222"  # as made by json.dumps

@@ -10,7 +10,8 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
-from collections.abc import Mapping
+import json.encoder
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -88,21 +89,38 @@ class MediaRequest:
 
     @property
     def cache_key(self) -> str:
+        """The SHA-1 (hex) of the JSON array ``[kind, text, language, options]`` as ``json.dumps``
+        writes it with sorted keys and ``ensure_ascii=False``. The reuse index keeps these keys
+        across versions, so the text hashed must never change (a test holds it to ``json.dumps``);
+        it is put together from cached parts because a big job makes hundreds of thousands."""
         if not self._cache_key:
-            payload = json.dumps(
-                [self.kind.value, self.text, self.language.lower(), dict(self.options)],
-                sort_keys=True,
-                ensure_ascii=False,
-                default=str,
-            )
+            parts = (_json_text(self.kind.value), _json_text(self.text), _json_text(self.language.lower()))
+            payload = "[" + ", ".join(parts) + ", " + _options_json(self.options) + "]"
             object.__setattr__(self, "_cache_key", hashlib.sha1(payload.encode("utf-8")).hexdigest())
         return self._cache_key
+
+
+# A string as `json.dumps` (``ensure_ascii=False``) writes it: the same function it calls.
+_json_text: Callable[[str], str] = json.encoder.encode_basestring
+
+
+def _options_json(options: Mapping[str, Any]) -> str:
+    """``options`` as `MediaRequest.cache_key` writes them: sorted keys, any other value as its
+    ``str``. Written once for each shared mapping (`_shared_options`), else on each call."""
+    text = _OPTIONS_JSON.get(id(options))  # only live shared mappings are listed, so ids are theirs
+    return _written_options(options) if text is None else text
+
+
+def _written_options(options: Mapping[str, Any]) -> str:
+    return json.dumps(dict(options), sort_keys=True, ensure_ascii=False, default=str)
 
 
 # Read-only options shared by the requests that carry equal ones (a job's pictures all carry the
 # same output settings); bounded, so odd options never make it grow without end.
 _SHARED_OPTIONS: dict[tuple[tuple[str, Any], ...], Mapping[str, Any]] = {}
 _SHARED_OPTIONS_LIMIT = 256
+# The JSON of each mapping in `_SHARED_OPTIONS`, by its id (`_options_json`).
+_OPTIONS_JSON: dict[int, str] = {}
 
 
 def _shared_options(options: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -116,7 +134,8 @@ def _shared_options(options: Mapping[str, Any]) -> Mapping[str, Any]:
     if shared is None:
         shared = MappingProxyType(dict(options))
         if len(_SHARED_OPTIONS) < _SHARED_OPTIONS_LIMIT:
-            _SHARED_OPTIONS[key] = shared
+            _SHARED_OPTIONS[key] = shared  # kept for good, so its id stays its own
+            _OPTIONS_JSON[id(shared)] = _written_options(shared)
     return shared
 
 

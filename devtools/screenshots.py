@@ -1,6 +1,6 @@
 """`make screenshots`: the Fill Media dialog, the job window, the report, the settings, the word
-list import, the editor's Fill Media button and its Choose… window, captured from the real Anki (headless, offscreen) driving the real add-on against the
-test fakes of OpenAI's image and speech APIs and of Openverse on loopback. No key, no network. Saves PNGs to
+list import, the editor's Fill Media button and its Choose… window, checked sounds, captured from the real Anki (headless, offscreen) driving the real add-on against the
+test fakes of OpenAI's image, speech and transcription APIs and of Openverse on loopback. No key, no network. Saves PNGs to
 docs/screenshots/.
 
 Usage: ``python -m devtools.screenshots [--out docs/screenshots]``.
@@ -136,10 +136,62 @@ def capture(out: Path) -> None:
         capture_import(app, addon, out, words=base / "spanish-words.csv")
         capture_editor(app, mw, addon, out, config=config_for(images, speech))
         capture_choose(app, mw, addon, out)
-        mw.addonManager.writeConfig(ADDON_PACKAGE, config_for(images, speech))
+        capture_checked_sounds(app, addon, browser, out, config=config_for(images, speech), speech=speech,
+                               notes=ids[SPANISH_TYPE][WORDS // 2 : WORDS])  # fmt: skip
         capture_voices(app, addon, out)  # last: see its docstring
         browser.close()
         settle(app)
+
+
+def capture_checked_sounds(
+    app: Any, addon: Any, browser: Any, out: Path, *, config: dict[str, Any], speech: Any, notes: list[int]
+) -> None:
+    """Checked sounds: the dialog's "Check the sound with" row, and the report listing the sound
+    that said another word ("ayer" heard as "hay el"), kept as doubtful."""
+    from aqt.qt import QScrollArea
+
+    from tests.fakes.openai_stt_fake import TEST_KEY as EARS_KEY
+    from tests.fakes.openai_stt_fake import serve_openai_stt
+    from tests.support.media_samples import silent_mp3
+
+    from .sample_deck import SPANISH_WORDS
+
+    target = {"field": "Audio", "kind": "audio", "source": "{Palabra}", "providers": ["openai_tts"],
+              "verify_with": "openai_stt", "on_mismatch": "keep"}  # fmt: skip
+    rule = {"note_type": SPANISH_TYPE, "language": "es", "mode": "skip", "targets": [target]}
+    limits = {"requests_per_minute": 6000, "retry_attempts": 0}
+    with serve_openai_stt() as ears:
+        for n, (word, _) in enumerate(SPANISH_WORDS[WORDS // 2 : WORDS], start=20):
+            sound = silent_mp3(n)  # a sound of its own for each word, heard as the word
+            speech.text_payloads[word] = sound
+            ears.say(sound, "hay el" if word == "ayer" else word.capitalize() + ".")
+        ears_config = {"enabled": True, "api_key": EARS_KEY, "base_url": ears.url, **limits}
+        providers = {**config["providers"], "text": {"openai_stt": ears_config}}
+        addon.controller.mw.addonManager.writeConfig(ADDON_PACKAGE, {**config, "rules": [rule], "providers": providers})
+        browser.search_for("nid:" + ",".join(map(str, notes)))
+        browser.table.select_all()
+        pump(app, lambda: len(browser.selected_notes()) == len(notes), what="the selection")
+        addon.controller.fill_dialog = addon.controller.report_window = None  # the first job's
+        addon.controller.fill_selected(browser)
+        pump(app, lambda: addon.controller.fill_dialog is not None, what="the Fill Media dialog")
+        dialog = addon.controller.fill_dialog
+        pump(app, lambda: dialog.summary is not None and not dialog._replan_timer.isActive(), what="the plan")
+        form = dialog.rule_form
+        form.targets.setCurrentRow(
+            next(r for r in range(form.targets.count()) if form.targets.item(r).text().startswith("Audio ←"))
+        )
+        dialog.resize(1040, dialog.height())  # room for the check row's two choices
+        settle(app)
+        scroll = next(w for w in dialog.findChildren(QScrollArea) if w.widget() is form)
+        scroll.ensureWidgetVisible(form.editor.check, 0, 40)  # the "Check the sound with" row in view
+        grab(app, dialog, out / "checked_sounds_dialog.png")
+        dialog.start_button.click()
+        job = addon.controller.job
+        pump(app, lambda: not job.running, what="the job")
+        pump(app, lambda: addon.controller.report_window is not None, what="the report")
+        grab(app, addon.controller.report_window, out / "checked_sounds_report.png")
+        addon.controller.report_window.close()
+    addon.controller.mw.addonManager.writeConfig(ADDON_PACKAGE, config)
 
 
 def capture_settings(app: Any, addon: Any, out: Path) -> None:

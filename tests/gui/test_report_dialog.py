@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from aqt.qt import QApplication, QLabel, QTableWidget, QTextDocument, QWidget
+from aqt.qt import QApplication, QLabel, QPushButton, QTableWidget, QTextDocument, QWidget
 from PyQt6 import sip
 from PyQt6.QtCore import QItemSelectionModel, Qt
 
@@ -148,6 +148,9 @@ def test_nothing_failed_hides_the_table_and_says_so(
     assert dialog.findChild(QLabel, "count_not_started") is None, "not started only shows when some were"
     assert dialog.findChild(QLabel, "money") is None, "no money line for a free job"
     assert not child(dialog, "retry_failed", QWidget).isEnabled()
+    dialog.adjustSize()  # as small as the window lets itself be: every button keeps its whole label
+    squeezed = [b.text() for b in dialog.findChildren(QPushButton) if b.width() < b.sizeHint().width()]
+    assert squeezed == []
 
 
 def test_a_job_where_everything_failed_is_titled_failed_and_a_partial_one_partly_failed(

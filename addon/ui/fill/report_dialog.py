@@ -142,11 +142,13 @@ class JobReportDialog(QDialog):
             layout.addWidget(_label("no_failures", "Nothing failed."))
             layout.addStretch(1)
 
-        layout.addWidget(self._buttons())
+        buttons = self._buttons()
+        layout.addWidget(buttons)
         if has_failures:
             self.resize(780, 560)
-        else:
-            self.setMinimumWidth(460)
+        # Never so narrow that a button's label is cut ("Show in Brov"): the buttons' width and margins.
+        margins = layout.contentsMargins()
+        self.setMinimumWidth(max(460, buttons.sizeHint().width() + margins.left() + margins.right()))
 
     # Building
 

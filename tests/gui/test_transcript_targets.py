@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from addon.core.job.report import TargetError
+from addon.ui.fill.plan_view import WILL_FAIL
 from devtools.sample_deck import ENGLISH_TYPE
 from tests.fakes.openai_stt_fake import TEST_KEY, OpenAISTTFake, serve_openai_stt
 from tests.gui.test_editor_fill import press_fill
@@ -83,6 +84,31 @@ def test_the_rule_editor_adds_a_transcript_that_hears_one_field_and_the_plan_has
     )
     wait_for_plan(anki_app, dialog)
     assert plan_rows(dialog) == [(name, "Audio (sound)", "0"), (name, "Transcript (transcript)", "2")]
+    assert dialog.plan_table.isColumnHidden(WILL_FAIL), "no field would fail: no Will fail column"
+    dialog.reject()
+
+
+def test_the_plan_counts_a_transcript_whose_sound_is_missing_as_will_fail_and_says_why(
+    mw: Any,
+    anki_app: Any,
+    addon: ModuleType,
+    open_browser: Callable[[list[int]], Any],
+    clips_type: tuple[str, list[int]],
+) -> None:
+    name, note_ids = clips_type
+    gone = mw.col.get_note(note_ids[1])
+    gone["Audio"] = "[sound:gone.mp3]"
+    mw.col.update_note(gone)
+    transcript = {"field": "Transcript", "kind": "text", "source": "{Audio}", "providers": ["openai_stt"]}
+    set_addon_config(mw, {"rules": [{"note_type": name, "language": "es", "targets": [transcript]}]})
+    dialog = open_fill_dialog(anki_app, open_browser(note_ids), addon)
+    table = dialog.plan_table
+
+    assert not table.isColumnHidden(WILL_FAIL)
+    assert table.horizontalHeaderItem(WILL_FAIL).text() == "Will fail"
+    row = [table.item(0, c).text() for c in range(table.columnCount())]
+    assert row == [name, "Transcript (transcript)", "1", "0", "0", "1"]
+    assert "gone.mp3" in table.item(0, WILL_FAIL).toolTip()
     dialog.reject()
 
 

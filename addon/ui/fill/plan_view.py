@@ -1,5 +1,6 @@
 """The Fill Media dialog's plan: a table of what each note type's fields will get (to make, skipped,
-reused, or why a note type is left alone), and the cost estimate per provider against the budget.
+reused, would fail before any request — a transcript whose sound file is missing — or why a note
+type is left alone), and the cost estimate per provider against the budget.
 
 Thread safety: `PlanTable` is a Qt widget, main thread only; `cost_text` and `money` are pure.
 """
@@ -13,7 +14,9 @@ from aqt.qt import QHeaderView, Qt, QTableWidget, QTableWidgetItem, QWidget
 from ...collection.plan_summary import PlanSummary
 from ..widgets import problem_html
 
-COLUMNS = ("Note type", "Field", "To make", "Skipped", "Reused")
+COLUMNS = ("Note type", "Field", "To make", "Skipped", "Reused", "Will fail")
+# "Will fail" is shown only when some field would fail; its cells' tooltips give the reasons.
+WILL_FAIL = COLUMNS.index("Will fail")
 # The table grows with its rows up to this many, then scrolls.
 MAX_ROWS_SHOWN = 6
 
@@ -35,16 +38,21 @@ class PlanTable(QTableWidget):
 
     def show_summary(self, summary: PlanSummary) -> None:
         rows = [
-            (t.note_type, f"{t.field_name} ({t.kind.word})", t.generate, t.skipped, t.reused) for t in summary.targets
+            (t.note_type, f"{t.field_name} ({t.kind.word})", t.generate, t.skipped, t.reused, sum(t.failures.values()))
+            for t in summary.targets
         ]
-        rows += [(name, f"left alone: {why}", 0, 0, 0) for name, why in summary.left_alone.items()]
+        reasons = ["\n".join(f"{why} ({count})" for why, count in t.failures.most_common()) for t in summary.targets]
+        rows += [(name, f"left alone: {why}", 0, 0, 0, 0) for name, why in summary.left_alone.items()]
         self.setRowCount(len(rows))
         for row, values in enumerate(rows):
             for column, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
                 if column >= 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if column == WILL_FAIL and row < len(reasons) and reasons[row]:
+                    item.setToolTip(reasons[row])
                 self.setItem(row, column, item)
+        self.setColumnHidden(WILL_FAIL, not any(t.failures for t in summary.targets))
         shown = min(max(len(rows), 1), MAX_ROWS_SHOWN)
         header_height = _header(self.horizontalHeader()).height()
         row_height = _header(self.verticalHeader()).defaultSectionSize()

@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -179,7 +180,7 @@ def test_the_dry_run_and_the_estimate_count_one_check_per_sound_priced_per_minut
 
 
 def test_a_doubtful_sound_is_not_reused_a_later_part_or_job_asks_again_and_lists_it(
-    col: Collection, tmp_path: Any
+    col: Collection, tmp_path: Path
 ) -> None:
     """A sound kept as doubtful is not remembered for reuse (a matched one is): the next part of the
     job and a later job ask for it again, check it again and list it in their report."""

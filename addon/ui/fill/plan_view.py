@@ -37,20 +37,23 @@ class PlanTable(QTableWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
     def show_summary(self, summary: PlanSummary) -> None:
+        # Each row's values, and the tooltip of its Will fail cell (the reasons, most frequent first).
         rows = [
-            (t.note_type, f"{t.field_name} ({t.kind.word})", t.generate, t.skipped, t.reused, sum(t.failures.values()))
+            (
+                (t.note_type, f"{t.field_name} ({t.kind.word})", t.generate, t.skipped, t.reused, t.failures.total()),
+                "\n".join(f"{why} ({count})" for why, count in t.failures.most_common()),
+            )
             for t in summary.targets
         ]
-        reasons = ["\n".join(f"{why} ({count})" for why, count in t.failures.most_common()) for t in summary.targets]
-        rows += [(name, f"left alone: {why}", 0, 0, 0, 0) for name, why in summary.left_alone.items()]
+        rows += [((name, f"left alone: {why}", 0, 0, 0, 0), "") for name, why in summary.left_alone.items()]
         self.setRowCount(len(rows))
-        for row, values in enumerate(rows):
+        for row, (values, reasons) in enumerate(rows):
             for column, value in enumerate(values):
                 item = QTableWidgetItem(str(value))
                 if column >= 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if column == WILL_FAIL and row < len(reasons) and reasons[row]:
-                    item.setToolTip(reasons[row])
+                if column == WILL_FAIL and reasons:
+                    item.setToolTip(reasons)
                 self.setItem(row, column, item)
         self.setColumnHidden(WILL_FAIL, not any(t.failures for t in summary.targets))
         shown = min(max(len(rows), 1), MAX_ROWS_SHOWN)

@@ -112,9 +112,11 @@ def test_the_plan_counts_a_transcript_whose_sound_is_missing_as_will_fail_and_sa
     dialog.reject()
 
 
-def editor_ready(app: Any, editor: Any) -> None:
-    """Until the editor's page is up and shows the note as it is now: a page still loading sends
-    its empty fields back over what the fill writes."""
+def put_in_editor(app: Any, editor: Any, *, field: str, value: str) -> None:
+    """Set ``field`` of the editor's note as a user's paste would end: once the page is up and has
+    sent back what it sends while it sets itself up. Anki's page sends a field it has just shown
+    600 ms later (a debounced "key" message); one still pending from the page's first load would
+    put the empty field back over ``value``. saveNow sends it at once, before ``value`` is set."""
 
     def ask(js: str) -> Any:
         answers: list[Any] = []
@@ -124,7 +126,13 @@ def editor_ready(app: Any, editor: Any) -> None:
 
     pump(app, lambda: bool(ask(EDITOR_UP)), what="the editor's page to load")
     editor.loadNote()
-    ask("1")  # after the note's fields are set: they run before the page takes another script
+    ask("1")  # the note's fields are set in the page before it takes another script
+    saved: list[bool] = []
+    editor.call_after_note_saved(lambda: saved.append(True), keepFocus=True)
+    pump(app, lambda: bool(saved), what="the editor's page to send what it had pending")
+    editor.note[field] = value
+    editor.loadNote()
+    ask("1")
 
 
 @pytest.fixture
@@ -144,8 +152,7 @@ def test_the_editor_button_fills_a_transcript_from_the_notes_sound_escaped(
     stt.say(data, "a <i>quiet</i> room")
     sound = mw.col.media.write_data("quiet.mp3", data)
     editor = add_window.editor
-    editor.note["Audio"] = f"[sound:{sound}]"
-    editor_ready(anki_app, editor)
+    put_in_editor(anki_app, editor, field="Audio", value=f"[sound:{sound}]")
 
     run = press_fill(anki_app, addon, editor)
 

@@ -50,6 +50,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from .cli_commands import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .cli_commands.output import results_only_on_stdout, say
 from .cli_commands.remove import add_remove_parser, run_remove
 from .cli_commands.voices import add_voices_parser, run_voices
 from .core.base.errors import MediaFillError
@@ -144,7 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         "remove": run_remove,
         "voices": run_voices,
     }
-    return commands[str(args.command)](args, config)
+    with results_only_on_stdout():  # Anki 25.07/25.09 print diagnostics on stdout: they go to stderr
+        return commands[str(args.command)](args, config)
 
 
 def _set_up_logging(args: argparse.Namespace, *, level: str) -> None:
@@ -160,12 +162,12 @@ def _set_up_logging(args: argparse.Namespace, *, level: str) -> None:
 def _providers(args: argparse.Namespace, config: dict[str, Any]) -> int:
     rows = provider_rows(ProviderRegistry(config))
     if args.json:
-        print(json.dumps({"providers": rows}, ensure_ascii=False))
+        say(json.dumps({"providers": rows}, ensure_ascii=False))
         return EXIT_OK
-    print(f"{'kind':<6} {'provider':<14} {'enabled':<8} {'configured':<11} {'status':<10} description")
+    say(f"{'kind':<6} {'provider':<14} {'enabled':<8} {'configured':<11} {'status':<10} description")
     for row in rows:
         configured = "yes" if row["configured"] else "no"
-        print(
+        say(
             f"{row['kind']:<6} {row['name']:<14} {'yes' if row['enabled'] else 'no':<8} {configured:<11} "
             f"{row['status']:<10} {row['description'] or row['problem']}"
         )
@@ -180,12 +182,12 @@ def _check(args: argparse.Namespace, config: dict[str, Any]) -> int:
         registry.close()
     unhealthy = [r for r in results if not r.ok]
     if args.json:
-        print(json.dumps({"checks": [r.to_json() for r in results], "unhealthy": len(unhealthy)}, ensure_ascii=False))
+        say(json.dumps({"checks": [r.to_json() for r in results], "unhealthy": len(unhealthy)}, ensure_ascii=False))
     else:
         for r in results:
             latency = "-" if r.latency_s is None else f"{r.latency_s * 1000:.0f} ms"
-            print(f"{'ok ' if r.ok else 'BAD'} {r.kind.value:<6} {r.provider:<14} {latency:>9}  {r.message}")
-        print(f"{len(results) - len(unhealthy)} of {len(results)} enabled providers are healthy")
+            say(f"{'ok ' if r.ok else 'BAD'} {r.kind.value:<6} {r.provider:<14} {latency:>9}  {r.message}")
+        say(f"{len(results) - len(unhealthy)} of {len(results)} enabled providers are healthy")
     return EXIT_FAILED if unhealthy else EXIT_OK
 
 
@@ -332,20 +334,20 @@ def _import(args: argparse.Namespace, config: dict[str, Any]) -> int:
         col.close()
     check = result.check
     if args.json:
-        print(json.dumps({**report.to_json(), **result.to_json(), "media_dir": media_dir}, ensure_ascii=False))
+        say(json.dumps({**report.to_json(), **result.to_json(), "media_dir": media_dir}, ensure_ascii=False))
     else:
         counts = [f"{check.duplicates} duplicates left out"]
         counts += [f"{check.empty_rows} empty rows"] if check.empty_rows else []
         counts += [f"{check.short_rows} short rows with their missing cells empty"] if check.short_rows else []
-        print(f"Imported {len(result.created)} notes into {args.deck!r} ({', '.join(counts)})")
+        say(f"Imported {len(result.created)} notes into {args.deck!r} ({', '.join(counts)})")
         if check.duplicate_rows:
             shown = ", ".join(map(str, check.duplicate_rows[:10]))
-            print(
+            say(
                 f"  duplicates at rows {shown}{' …' if check.duplicates > 10 else ''} (add them with --allow-duplicates)"
             )
         if check.short_row_numbers:
             shown = ", ".join(map(str, check.short_row_numbers[:10]))
-            print(
+            say(
                 f"  short rows at rows {shown}{' …' if check.short_rows > 10 else ''} (row 1: the first after the header)"
             )
         if args.fill:
@@ -369,14 +371,14 @@ def _print_progress(progress: JobProgress) -> None:
 
 def _print_report(report: JobReport, *, media_dir: str, as_json: bool) -> None:
     if as_json:
-        print(json.dumps({**report.to_json(), "media_dir": media_dir}, ensure_ascii=False))
+        say(json.dumps({**report.to_json(), "media_dir": media_dir}, ensure_ascii=False))
         return
-    print(report.summary())
+    say(report.summary())
     for line in report.details():
-        print(f"  {line}")
+        say(f"  {line}")
     if report.media_written:
-        print(f"{report.media_written} new media files in {media_dir}")
+        say(f"{report.media_written} new media files in {media_dir}")
     if report.job_id and (report.cancelled or report.not_started or report.budget_reached):
-        print(f"job {report.job_id}: finish it with --resume {report.job_id}")
+        say(f"job {report.job_id}: finish it with --resume {report.job_id}")
     elif report.job_id and report.failed:
-        print(f"job {report.job_id}: redo its failures with --retry-failed {report.job_id}")
+        say(f"job {report.job_id}: redo its failures with --retry-failed {report.job_id}")

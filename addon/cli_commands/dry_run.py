@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..core.provider_system.registry import ProviderRegistry
+from .output import say
 
 if TYPE_CHECKING:
     from anki.collection import Collection
@@ -103,6 +104,6 @@ def print_dry_run(
 ) -> None:
     summary = plan_without_running(col, note_ids, config, state_dir=state_dir, fresh=fresh)
     if as_json:
-        print(json.dumps(summary_json(summary), ensure_ascii=False))
+        say(json.dumps(summary_json(summary), ensure_ascii=False))
     else:
-        print("\n".join(summary_lines(summary)))
+        say("\n".join(summary_lines(summary)))

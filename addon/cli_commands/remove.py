@@ -21,6 +21,7 @@ from typing import Any
 from ..core.base.errors import MediaFillError
 from ..core.media.types import MediaKind
 from . import EXIT_OK, EXIT_USAGE
+from .output import say
 
 FILES_STAY = "The files stay in the media folder: Anki's Tools → Check Media deletes the ones no note uses."
 
@@ -77,17 +78,17 @@ def run_remove(args: argparse.Namespace, config: dict[str, Any]) -> int:
     finally:
         col.close()
     if args.json:
-        print(json.dumps(result.to_json(), ensure_ascii=False))
+        say(json.dumps(result.to_json(), ensure_ascii=False))
         return EXIT_OK
-    print(
+    say(
         f"Removed {result.removed} Media Fill pictures and sounds from {result.notes_changed} of "
         f"{result.plan.notes_seen} notes"
         + (" in one undo step (Edit → Undo Remove Filled Media in Anki)." if result.removed else ".")
     )
     for row in result.plan.rows:
-        print(f"  {row.note_type} › {row.field} ({row.kind.word}s): {row.references} from {row.notes} notes")
+        say(f"  {row.note_type} › {row.field} ({row.kind.word}s): {row.references} from {row.notes} notes")
     if result.untagged:
-        print(f"  {result.untagged} media_fill:: provider tags taken off")
+        say(f"  {result.untagged} media_fill:: provider tags taken off")
     if result.removed:
-        print(FILES_STAY)
+        say(FILES_STAY)
     return EXIT_OK

@@ -26,6 +26,7 @@ from ..core.media.voice_list import Voice
 from ..core.provider_system.registry import ProviderRegistry
 from ..core.provider_system.voice_catalog import provider_voices
 from . import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from .output import say
 
 
 def add_voices_parser(commands: Any) -> argparse.ArgumentParser:
@@ -55,10 +56,10 @@ def run_voices(args: argparse.Namespace, config: dict[str, Any]) -> int:
     finally:
         registry.close()
     if args.json:
-        print(json.dumps([voice.to_json() for voice in voices], ensure_ascii=False))
+        say(json.dumps([voice.to_json() for voice in voices], ensure_ascii=False))
         return EXIT_OK
     for line in voice_lines(voices, provider=args.provider, language=args.language):
-        print(line)
+        say(line)
     return EXIT_OK
 
 

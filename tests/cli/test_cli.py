@@ -81,6 +81,34 @@ def test_fill_json_then_second_run_skips_everything(collection: Path, demo_confi
     assert snapshot(collection) == (notes, media)
 
 
+def test_what_anki_prints_on_stdout_goes_to_stderr_so_json_stays_one_object(
+    collection: Path,
+    demo_config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Anki 25.07 and 25.09 print "blocked main thread for …ms:" and a stack on stdout when a backend
+    call on the main thread takes over 200 ms (a big job's note update does). Here every note update
+    prints that line, as those versions would on a slow one."""
+    from addon.cli import main
+
+    update_notes = Collection.update_notes
+
+    def slow_update_notes(self: Collection, notes: Any, **kwargs: Any) -> Any:
+        print("blocked main thread for 250ms:")  # Anki's own words, on sys.stdout as Anki prints them
+        return update_notes(self, notes, **kwargs)
+
+    monkeypatch.setattr(Collection, "update_notes", slow_update_notes)
+    argv = ["fill", "--collection", str(collection), "--search", "deck:*", "--config", str(demo_config), "--json"]
+    code = main([*argv, "--state-dir", str(tmp_path / "state"), "--log-file", str(tmp_path / "media_fill.log")])
+
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["filled"] == 24
+    assert "blocked main thread for 250ms:" in err, "Anki's line is still shown, on stderr"
+
+
 def test_fill_prints_a_summary_without_json(collection: Path, demo_config: Path) -> None:
     completed = fill(collection, "--config", demo_config, search="note:*English*")
     assert completed.returncode == 0, completed.stderr

@@ -63,7 +63,6 @@ def writer_gaps(notes: int) -> dict[str, float]:
         "files": float(len(writes)),
         "busy_s": sum(end - start for start, end in writes),
         "before_first_write_s": writes[0][0] - started if writes else total,
-        "gaps_s": sum(gaps),
         "long_gaps": float(len(long_gaps)),
         "long_gaps_s": sum(long_gaps),
         "short_gaps": float(len(short_gaps)),

@@ -3,6 +3,8 @@ threads, and damaged files that must never stop a job."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import sqlite3
@@ -14,6 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from addon.core.state import best_effort_db
 from addon.core.state.reuse_index import LOOKUP_CHUNK, SCHEMA_VERSION, ReuseEntry, ReuseIndex, ReuseRow, reuse_key
@@ -44,6 +48,24 @@ def test_reuse_key_is_sha256_hex_and_stable() -> None:
     assert int(key, 16) >= 0
     assert key == reuse_key(provider="openai", cache_key="cat|en", fingerprint="v1")
     assert key != reuse_key(provider="openai", cache_key="cat|en", fingerprint="v2")
+
+
+@settings(max_examples=300, deadline=None)
+@given(provider=st.text(), cache_key=st.text(), fingerprint=st.text())
+@example(provider='say "hi"', cache_key="\\ \u2028 é 猫 \x00 \ud800", fingerprint="\x7f")
+def test_the_reuse_key_is_the_key_every_earlier_version_made(provider: str, cache_key: str, fingerprint: str) -> None:
+    """Put together from its parts, the key is still the SHA-256 of what `json.dumps` writes, so
+    media recorded by earlier versions is found."""
+    text = json.dumps([provider, cache_key, fingerprint], ensure_ascii=True, separators=(",", ":"))
+    assert (
+        reuse_key(provider=provider, cache_key=cache_key, fingerprint=fingerprint)
+        == hashlib.sha256(text.encode("ascii")).hexdigest()
+    )
+
+
+def test_a_pinned_reuse_key_never_changes() -> None:
+    key = reuse_key(provider="openai", cache_key="cat|en", fingerprint="v1")
+    assert key == "95a8bebfc5d00934dee1e80e2a30881cb9fb436526f902f924c389ec79b7bff8"  # as made by json.dumps
 
 
 @pytest.mark.parametrize(

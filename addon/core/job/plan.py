@@ -10,6 +10,7 @@ handing it on.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
@@ -117,6 +118,9 @@ def estimate_work(
     requests: Counter[str] = Counter()
     usd: dict[str, float] = {}
     known: dict[tuple[MediaKind, str], bool] = {}
+    # A provider's price holds for the whole estimate: asked once, not once per request.
+    price_of = functools.cache(price_of)
+    per_minute = functools.cache(per_minute) if per_minute is not None else None
 
     def can_run(kind: MediaKind, name: str) -> bool:
         if usable is None:

@@ -8,6 +8,7 @@ test instead of opening a pop-up.
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import sys
 import time
@@ -31,6 +32,16 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.update(headless_environment(single_instance_key=key, offscreen=True))
 
 
+def _crash_traces_to_the_test_run(config: pytest.Config) -> None:
+    """Anki's main window points `faulthandler` at ``crash.log`` in its base folder
+    (``AnkiQt.setup_crashlog``), a temporary folder here: a crash in the Qt process would end the
+    run with no trace of where. Point it back where pytest's own faulthandler writes: its copy of
+    the run's stderr, made before any capture (fd 2 itself is captured during a test)."""
+    from _pytest.faulthandler import fault_handler_stderr_fd_key
+
+    faulthandler.enable(file=config.stash[fault_handler_stderr_fd_key], all_threads=True)
+
+
 @pytest.fixture(scope="session")
 def ui_problems() -> UiProblems:
     return UiProblems()
@@ -45,7 +56,7 @@ def anki_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def anki_app(anki_base: Path, ui_problems: UiProblems) -> Iterator[Any]:
+def anki_app(anki_base: Path, ui_problems: UiProblems, pytestconfig: pytest.Config) -> Iterator[Any]:
     import aqt
     import aqt.errors
     import aqt.operations
@@ -58,6 +69,7 @@ def anki_app(anki_base: Path, ui_problems: UiProblems) -> Iterator[Any]:
     app = aqt._run(argv=["anki", "-b", str(anki_base), "-p", PROFILE], exec=False)
     assert app is not None, "Anki did not start"
     sys.stderr = stderr  # Anki's ErrorHandler takes stderr; give it back to pytest
+    _crash_traces_to_the_test_run(pytestconfig)
 
     def record_exception(*, parent: Any, exception: Exception) -> None:
         ui_problems.items.append(f"operation failed: {exception!r}")

@@ -6,6 +6,8 @@ fields Anki stores unlike its note type."""
 from __future__ import annotations
 
 import logging
+from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,9 +15,13 @@ from anki.collection import Collection
 from anki.notes import NoteId
 
 from addon.collection import notes_source
+from addon.collection.fill import run_headless
 from addon.collection.notes_source import CollectionNotes
 from addon.core.job.plan import SourceNote
+from tests.collection.test_job_streaming import KEY, assert_speaks, echo_config
+from tests.support.fake_http import serve
 from tests.support.notes_helpers import add_basic
+from tests.support.streaming_fakes import SpeechServer
 
 HOSTILE = [
     "apple",
@@ -92,11 +98,11 @@ def test_a_field_added_renamed_or_moved_after_the_notes_were_made_reads_by_its_n
 
 
 @pytest.mark.parametrize("stored", ["perro\x1fonly two", "perro\x1ftwo\x1fthree\x1fa fourth"])
-def test_a_note_stored_unlike_its_type_gives_the_fields_it_has_and_says_how_to_repair_it(
+def test_a_note_stored_unlike_its_type_is_handed_over_damaged_with_the_fix(
     col: Collection, stored: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Anki's ``get_note`` gives such a note, and reading its fields by name raises IndexError:
-    one damaged note stopped the whole job before."""
+    """Anki's ``get_note`` gives such a note, but reading its fields by name raises IndexError and
+    saving it is refused: one damaged note stopped the whole job before."""
     ids = add_vocab(col, three_field_type(col), "perro", "gato")
     assert col.db is not None
     col.db.execute("update notes set flds = ? where id = ?", stored, ids[0])  # as a damaged collection holds it
@@ -104,7 +110,28 @@ def test_a_note_stored_unlike_its_type_gives_the_fields_it_has_and_says_how_to_r
     with caplog.at_level(logging.WARNING):
         first, second = CollectionNotes(col, ids).notes()
 
-    names = ["Word", "Sentence", "Audio"]
-    assert first == SourceNote(ids[0], "Vocab", dict(zip(names, stored.split("\x1f"), strict=False)))
+    fields = len(stored.split("\x1f"))
+    assert first.fields == {} and first.note_type == "Vocab"
+    assert first.damage == f"note {ids[0]} stores {fields} fields where its note type 'Vocab' has 3; " + (
+        "Tools → Check Database repairs it"
+    )
     assert second == as_get_note_reads_it(col, ids[1])
-    assert f"note {ids[0]} stores" in caplog.text and "Check Database" in caplog.text
+    assert first.damage in caplog.text
+
+
+def test_a_job_skips_a_damaged_note_with_the_fix_and_fills_the_others(col: Collection, tmp_path: Path) -> None:
+    speech = SpeechServer(key=KEY)
+    ids = add_basic(col, "apple", "pear", "plum")
+    assert col.db is not None
+    col.db.execute("update notes set flds = ? where id = ?", "pear", ids[1])  # Back is gone
+
+    with serve(speech) as server:
+        report = run_headless(col, ids, echo_config(server.url), state_dir=tmp_path / "state")
+
+    assert (report.filled, report.skipped, report.failed) == (2, 1, 0), report.to_json()
+    assert list(report.skip_reasons) == [
+        f"note {ids[1]} stores 1 field where its note type 'Basic' has 2; " + ("Tools → Check Database repairs it")
+    ]
+    assert_speaks(col, ids[0], "apple")
+    assert_speaks(col, ids[2], "plum")
+    assert speech.snapshot() == Counter({"apple": 1, "plum": 1})

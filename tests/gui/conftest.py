@@ -33,13 +33,16 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _crash_traces_to_the_test_run(config: pytest.Config) -> None:
-    """Anki's main window points `faulthandler` at ``crash.log`` in its base folder
-    (``AnkiQt.setup_crashlog``), a temporary folder here: a crash in the Qt process would end the
-    run with no trace of where. Point it back where pytest's own faulthandler writes: its copy of
-    the run's stderr, made before any capture (fd 2 itself is captured during a test)."""
+    """Anki 26.9's main window points `faulthandler` at ``crash.log`` in its base folder
+    (``AnkiQt.setup_crashlog``; 25.07 and 25.09 leave it alone), a temporary folder here: a crash
+    in the Qt process ended the run with no trace of where. Point it back where pytest's own
+    faulthandler writes: its copy of the run's stderr, made before any capture (fd 2 itself is
+    captured during a test). Nothing to do when pytest's faulthandler is off."""
     from _pytest.faulthandler import fault_handler_stderr_fd_key
 
-    faulthandler.enable(file=config.stash[fault_handler_stderr_fd_key], all_threads=True)
+    fd = config.stash.get(fault_handler_stderr_fd_key, None)
+    if fd is not None:
+        faulthandler.enable(file=fd, all_threads=True)
 
 
 @pytest.fixture(scope="session")

@@ -145,6 +145,8 @@ def plan_target(
     def skip(reason: str) -> Target:
         return Target(note.note_id, spec.field, spec.kind, spec.mode, skip_reason=reason)
 
+    if note.damage is not None:
+        return skip(note.damage)
     for name in (*spec.source_fields, spec.field):
         if name not in note.fields:
             return skip(f"note type {note.note_type!r} has no field {name!r}")

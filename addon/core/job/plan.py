@@ -24,11 +24,13 @@ from ..state.journal_records import FailedEntry
 
 @dataclass(frozen=True)
 class SourceNote:
-    """One note as a data provider hands it over: id, note type name, and field values."""
+    """One note as a data provider hands it over: id, note type name, and field values; ``damage``
+    says why the note cannot be filled as it is stored (its targets are skipped with it)."""
 
     note_id: int
     note_type: str
     fields: Mapping[str, str]
+    damage: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

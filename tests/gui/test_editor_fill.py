@@ -17,6 +17,7 @@ from addon.core.media.checks import sniff_audio, sniff_image
 from devtools.sample_deck import ENGLISH_TYPE
 from tests.fakes.openai_fake import invalid_api_key, serve_openai
 from tests.fakes.openai_tts_fake import serve_openai_tts
+from tests.support.editor_page import put_in_editor
 from tests.support.harness import pump, set_addon_config
 from tests.support.openai_fill import openai_fill_config
 
@@ -61,8 +62,7 @@ def press_fill(app: Any, addon: ModuleType, editor: Any) -> Any:
 
 
 def type_word(app: Any, editor: Any, word: str) -> None:
-    editor.note["Front"] = word
-    editor.loadNote()
+    put_in_editor(app, editor, field="Front", value=word)
 
 
 def test_add_window_fills_the_unsaved_note_then_adds_it_with_its_media(

@@ -19,12 +19,11 @@ from tests.fakes.openai_stt_fake import TEST_KEY, OpenAISTTFake, serve_openai_st
 from tests.gui.test_editor_fill import press_fill
 from tests.gui.test_fill_dialog import run_preview
 from tests.gui.test_rule_editor import click_field_button, plan_rows, select_target, tick_exactly
-from tests.support.harness import open_fill_dialog, pump, set_addon_config, wait_for_plan
+from tests.support.editor_page import put_in_editor
+from tests.support.harness import open_fill_dialog, set_addon_config, wait_for_plan
 from tests.support.media_samples import silent_mp3
 
 FIELDS = ["Word", "Audio", "Transcript"]
-# How many note editors the page has set up (0 while it is still loading).
-EDITOR_UP = '(() => { try { return require("anki/NoteEditor").instances.length } catch (e) { return 0 } })()'
 
 
 @pytest.fixture
@@ -110,29 +109,6 @@ def test_the_plan_counts_a_transcript_whose_sound_is_missing_as_will_fail_and_sa
     assert row == [name, "Transcript (transcript)", "1", "0", "0", "1"]
     assert "gone.mp3" in table.item(0, WILL_FAIL).toolTip()
     dialog.reject()
-
-
-def put_in_editor(app: Any, editor: Any, *, field: str, value: str) -> None:
-    """Set ``field`` of the editor's note as a user's paste would end: once the page is up and has
-    sent back what it sends while it sets itself up. Anki's page sends a field it has just shown
-    600 ms later (a debounced "key" message); one still pending from the page's first load would
-    put the empty field back over ``value``. saveNow sends it at once, before ``value`` is set."""
-
-    def ask(js: str) -> Any:
-        answers: list[Any] = []
-        editor.web.evalWithCallback(js, answers.append)
-        pump(app, lambda: bool(answers), what="the editor's page")
-        return answers[0]
-
-    pump(app, lambda: bool(ask(EDITOR_UP)), what="the editor's page to load")
-    editor.loadNote()
-    ask("1")  # the note's fields are set in the page before it takes another script
-    saved: list[bool] = []
-    editor.call_after_note_saved(lambda: saved.append(True), keepFocus=True)
-    pump(app, lambda: bool(saved), what="the editor's page to send what it had pending")
-    editor.note[field] = value
-    editor.loadNote()
-    ask("1")
 
 
 @pytest.fixture

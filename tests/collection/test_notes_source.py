@@ -20,7 +20,7 @@ from addon.collection.notes_source import CollectionNotes
 from addon.core.job.plan import SourceNote
 from tests.collection.test_job_streaming import KEY, assert_speaks, echo_config
 from tests.support.fake_http import serve
-from tests.support.notes_helpers import add_basic
+from tests.support.notes_helpers import add_basic, add_note_type
 from tests.support.streaming_fakes import SpeechServer
 
 HOSTILE = [
@@ -40,16 +40,8 @@ def as_get_note_reads_it(col: Collection, note_id: int) -> SourceNote:
     return SourceNote(note_id=note_id, note_type=note_type["name"] if note_type else "", fields=dict(note.items()))
 
 
-def three_field_type(col: Collection, name: str = "Vocab") -> Any:
-    models = col.models
-    model = models.new(name)
-    for field in ("Word", "Sentence", "Audio"):
-        models.add_field(model, models.new_field(field))
-    template = models.new_template("Card 1")
-    template["qfmt"], template["afmt"] = "{{Word}}", "{{Sentence}}"
-    models.add_template(model, template)
-    models.add(model)
-    return models.by_name(name)
+def three_field_type(col: Collection) -> Any:
+    return add_note_type(col, "Vocab", ["Word", "Sentence", "Audio"], back="Sentence")
 
 
 def add_vocab(col: Collection, model: Any, *words: str) -> list[int]:

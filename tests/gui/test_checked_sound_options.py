@@ -17,6 +17,7 @@ import pytest
 from aqt.qt import QApplication, QLabel
 
 from tests.support.harness import ADDON, open_fill_dialog, pump, set_addon_config
+from tests.support.notes_helpers import add_note_type
 
 RULE: dict[str, Any] = {
     "language": "es",
@@ -32,13 +33,7 @@ RULE: dict[str, Any] = {
 def word_type(mw: Any) -> Iterator[tuple[str, list[int]]]:
     models = mw.col.models
     name = f"Words {uuid.uuid4().hex[:6]}"
-    note_type = models.new(name)
-    for field in ("Word", "Audio", "Picture"):
-        models.add_field(note_type, models.new_field(field))
-    template = models.new_template("Card 1")
-    template["qfmt"], template["afmt"] = "{{Word}}", "{{Audio}}"
-    models.add_template(note_type, template)
-    models.add_dict(note_type)
+    add_note_type(mw.col, name, ["Word", "Audio", "Picture"], back="Audio")
     note_ids = []
     for word in ("perro", "gato"):  # two selected: the Browser's editor shows neither
         note = mw.col.new_note(models.by_name(name))

@@ -1,5 +1,5 @@
 """Helpers of the collection tests: a validated config with a rule for the stock "Basic" note type,
-and Basic notes."""
+Basic notes, and note types of one's own."""
 
 from __future__ import annotations
 
@@ -22,6 +22,20 @@ def make_config(*, mode: str = "skip", rules: list[dict[str, Any]] | None = None
     }
     overrides = {"rules": rules or [basic_rule], "providers": {"audio": {"espeak": {"max_concurrency": 4, **espeak}}}}
     return load_config(overrides)
+
+
+def add_note_type(col: Collection, name: str, fields: list[str], *, back: str) -> Any:
+    """A new note type ``name`` with ``fields`` and one card: the first field on the front, ``back``
+    on the back; the note type's dict as Anki now holds it."""
+    models = col.models
+    model = models.new(name)
+    for field in fields:
+        models.add_field(model, models.new_field(field))
+    template = models.new_template("Card 1")
+    template["qfmt"], template["afmt"] = "{{" + fields[0] + "}}", "{{" + back + "}}"
+    models.add_template(model, template)
+    models.add_dict(model)
+    return models.by_name(name)
 
 
 def add_basic(col: Collection, *fronts: str, back: str = "", note_type: str = "Basic") -> list[int]:

@@ -9,6 +9,7 @@ test instead of opening a pop-up.
 from __future__ import annotations
 
 import faulthandler
+import gc
 import os
 import sys
 import time
@@ -43,6 +44,25 @@ def _crash_traces_to_the_test_run(config: pytest.Config) -> None:
     fd = config.stash.get(fault_handler_stderr_fd_key, None)
     if fd is not None:
         faulthandler.enable(file=fd, all_threads=True)
+
+
+@pytest.fixture(autouse=True)
+def _closed_windows_deleted() -> Iterator[None]:
+    """After each test, once its fixtures have closed its windows, delete what was marked for
+    deletion (``deleteLater``), as Anki's main loop does as soon as control returns to it.
+
+    The harness never runs that loop: it pumps with ``processEvents``, which leaves a deletion
+    asked for outside any event (the Add window's ``_close`` called by a fixture) pending until some
+    later nested loop. Such a closed window lived on into the next tests with its web page, and a
+    later test's event pass could die in Qt's web channel (``QMetaObjectPublisher::
+    classInfoForObject``, a segfault), most likely reading that page's ``Bridge`` object after
+    Anki's timed ``gc.collect`` had freed it with the page's Python side. Threads: the main (Qt)
+    thread, as every GUI fixture."""
+    yield
+    from PyQt6.QtCore import QCoreApplication, QEvent
+
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
 
 
 @pytest.fixture(scope="session")
@@ -99,8 +119,25 @@ def anki_app(anki_base: Path, ui_problems: UiProblems, pytestconfig: pytest.Conf
     assert mw is not None
     mw.unloadProfileAndExit()
     pump(app, lambda: mw.col is None, what="the profile to close")
+    _end_as_anki_does(app, mw)
     sys.excepthook = excepthook
     sys.stderr = stderr
+
+
+def _end_as_anki_does(app: Any, mw: Any) -> None:
+    """What Anki's own exit does after ``cleanupAndExit`` and before Python exits: the main window
+    (asked to be deleted there) and every window and web page still waiting for deletion are
+    deleted, with a ``gc.collect()`` as its ``exit`` does, before its main loop returns. The
+    harness runs no main loop, so without this they were left to PyQt's clean-up at interpreter
+    exit, which deleted them in no particular order ("Release of profile requested but
+    WebEnginePage still not deleted") and could crash in ``cleanup_on_exit``."""
+    from PyQt6.QtCore import QEvent
+
+    settled = time.monotonic() + 0.3  # Anki's exit runs 100 ms after cleanupAndExit
+    pump(app, lambda: time.monotonic() > settled, what="Anki's exit step")
+    gc.collect()
+    app.sendPostedEvents(None, QEvent.Type.DeferredDelete.value)
+    assert sip.isdeleted(mw), "Anki's main window was not deleted at exit"
 
 
 def _addon_ui_modules() -> list[ModuleType]:

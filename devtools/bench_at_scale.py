@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +131,8 @@ def child_run(what: str, count: int, size: int, *, together: bool) -> None:
         if together:
             writes.watch()
             print("ready", flush=True)
-            sys.stdin.readline()
+            if sys.stdin.readline() != "go\n":  # the parent gave up (its stdin closed): no lone run
+                return
         before = _rss_kb("VmRSS")
         _reset_peak()
         started = writes.started = time.perf_counter()
@@ -187,6 +188,7 @@ def side_by_side(count: int, size: int) -> SideBySide:
     kinds = ("raw", "engine")
     with tempfile.TemporaryDirectory(prefix="mf-side-") as logs:
         errors = {what: open(os.path.join(logs, what), "w+") for what in kinds}  # noqa: SIM115
+        children: dict[str, subprocess.Popen[str]] = {}
         try:
             children = {
                 what: subprocess.Popen(
@@ -208,19 +210,33 @@ def side_by_side(count: int, size: int) -> SideBySide:
                 assert child.stdin is not None
                 child.stdin.write("go\n")
                 child.stdin.flush()
+
+            def output_of(what: str) -> str:
+                """The child's stdout once it ends; a failed child stops the other (its figure is lost)."""
+                out = children[what].communicate()[0]
+                if children[what].returncode != 0:
+                    _stop(children.values())
+                return out
+
             with ThreadPoolExecutor(max_workers=len(kinds)) as readers:  # both pipes read at once
-                outputs = dict(
-                    zip(kinds, readers.map(lambda what: children[what].communicate()[0], kinds), strict=True)
-                )
+                outputs = dict(zip(kinds, readers.map(output_of, kinds), strict=True))
             for what, child in children.items():
                 if child.returncode != 0:
                     raise RuntimeError(f"the {what} run failed: {_tail(errors[what])}")
-        finally:
+        finally:  # no child outlives the comparison: a lone one would load the disk of the next run
+            _stop(children.values())
             for handle in errors.values():
                 handle.close()
     raw, engine = _child_result(outputs["raw"]), _child_result(outputs["engine"])
     window = min(raw.seconds, engine.seconds)
     return SideBySide(raw, engine, window, raw.files_by(window), engine.files_by(window))
+
+
+def _stop(children: Iterable[subprocess.Popen[str]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
 
 
 def _tail(handle: Any, lines: int = 20) -> str:

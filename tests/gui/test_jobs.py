@@ -138,8 +138,9 @@ def test_a_killed_job_is_offered_at_profile_open_and_resume_finishes_it_asking_n
     assert mw.isEnabled() and not anki_app.activeModalWidget(), "the offer blocks nothing"
 
     asked_after = len(speech.requests)
-    notice.resume_button.click()
     controller = addon.controller
+    controller.report_window = None  # an earlier test's window is deleted: wait for this job's own
+    notice.resume_button.click()
     pump(anki_app, lambda: controller.last_job is not None and controller.last_job.session.job_id == job_id)
     pump(anki_app, lambda: controller.job is None and controller.report_window is not None, what="the resumed job")
     assert _notice(mw) is None
